@@ -1,0 +1,21 @@
+// Column discovery on a PostgreSQL server: names and exact types (format_type), in table order.
+import type pg from 'pg';
+
+export interface ColumnSpec {
+  name: string;
+  /** PostgreSQL type as format_type renders it, e.g. "numeric(12,2)", "timestamp with time zone". */
+  type: string;
+}
+
+export async function tableColumns(client: pg.Client, schema: string, table: string, label: string): Promise<ColumnSpec[]> {
+  const res = await client.query<{ name: string; type: string }>(
+    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
+       FROM pg_attribute a
+      WHERE a.attrelid = to_regclass(quote_ident($1) || '.' || quote_ident($2))
+        AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attnum`,
+    [schema, table],
+  );
+  if (res.rows.length === 0) throw new Error(`${label}: table ${schema}.${table} does not exist or has no columns the reader can see`);
+  return res.rows;
+}

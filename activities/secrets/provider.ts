@@ -1,0 +1,61 @@
+// Secret providers map a secret name to credentials. The values never leave this module in a
+// log line or an error: errors name the secret, never its contents.
+import type { SecretsConfig } from '../../config/schema.js';
+import { fileSecrets } from './file.js';
+import { envSecrets } from './env.js';
+
+/** RDS-style secret: host, port, username, password, dbname; Kafka SASL fields later. */
+export interface Credentials {
+  host?: string;
+  port?: number;
+  username?: string;
+  password?: string;
+  dbname?: string;
+  [field: string]: unknown;
+}
+
+export interface SecretSource {
+  /** Fetches the current value, bypassing any cache. */
+  fetch(name: string): Promise<Credentials>;
+}
+
+export class SecretNotFoundError extends Error {
+  constructor(name: string, where: string) {
+    super(`secret "${name}" was not found in ${where}`);
+    this.name = 'SecretNotFoundError';
+  }
+}
+
+/** A TTL cache in front of a source; `refresh` forces the next read to fetch (after an auth failure). */
+export class SecretProvider {
+  private readonly cache = new Map<string, { value: Credentials; at: number }>();
+
+  constructor(
+    private readonly source: SecretSource,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(name: string): Promise<Credentials> {
+    const hit = this.cache.get(name);
+    if (hit && this.now() - hit.at < this.ttlMs) return hit.value;
+    const value = await this.source.fetch(name);
+    this.cache.set(name, { value, at: this.now() });
+    return value;
+  }
+
+  refresh(name: string): void {
+    this.cache.delete(name);
+  }
+}
+
+export function createSecretProvider(cfg: SecretsConfig): SecretProvider {
+  switch (cfg.provider) {
+    case 'file':
+      return new SecretProvider(fileSecrets(cfg.path), cfg.ttlSeconds * 1000);
+    case 'env':
+      return new SecretProvider(envSecrets(cfg.prefix), cfg.ttlSeconds * 1000);
+    case 'aws':
+      throw new Error('the aws secrets provider is not built yet (see the secrets issue); use "file" or "env"');
+  }
+}

@@ -1,0 +1,87 @@
+// Reads a config file (YAML or JSON), validates it, and turns every problem into one line that
+// names the file, the path inside it, the line, and what was expected.
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type TributaryConfig } from './schema.js';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the config:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `pipelines[2].key[0]` from ['pipelines', 2, 'key', 0]. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out || '(top level)';
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling)`;
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    return `missing: ${issue.message.replace(/^Invalid input: /, '')}`;
+  }
+  return issue.message.replace(/^Invalid input: /, '');
+}
+
+/** Validates an already parsed value; `lineOf` maps a path to a line number when the text is known. */
+export function validateConfig(file: string, value: unknown, lineOf: (path: readonly PropertyKey[]) => number | undefined = () => undefined): TributaryConfig {
+  const result = configSchema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const line = lineOf(issue.path);
+    return `${formatPath(issue.path)}${line ? ` (line ${line})` : ''}: ${describeIssue(issue)}`;
+  });
+  throw new ConfigError(file, problems);
+}
+
+/** Parses config text; paths inside the config (stage folder, secrets file) are made relative to `baseDir`. */
+export function parseConfig(file: string, text: string, baseDir = dirname(resolve(file))): TributaryConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => `(line ${lineCounter.linePos(e.pos[0]).line}): not valid YAML: ${e.message.split('\n')[0]}`),
+    );
+  }
+  const lineOf = (path: readonly PropertyKey[]): number | undefined => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n) as unknown[], true);
+      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
+  const cfg = validateConfig(file, doc.toJS(), lineOf);
+  const within = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  if (cfg.stage.type === 'file') cfg.stage.path = within(cfg.stage.path);
+  if (cfg.secrets.provider === 'file') cfg.secrets.path = within(cfg.secrets.path);
+  return cfg;
+}
+
+export function loadConfig(file: string): TributaryConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+  }
+  return parseConfig(file, text);
+}
+
+/** The config file used when none is given: $TRIBUTARY_CONFIG, else the local example. */
+export function defaultConfigPath(): string {
+  return process.env.TRIBUTARY_CONFIG ?? resolve(dirname(new URL(import.meta.url).pathname), 'examples/local.yaml');
+}

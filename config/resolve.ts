@@ -1,0 +1,81 @@
+// Pure look-ups over a validated config: which regions a pipeline runs in, which servers or
+// clusters serve it there, where it lands, and which task queue serves a region.
+import type { PipelineConfig, TributaryConfig } from './schema.js';
+
+export function findPipeline(cfg: TributaryConfig, name: string): PipelineConfig {
+  const p = cfg.pipelines.find((x) => x.name === name);
+  if (!p) {
+    const known = cfg.pipelines.map((x) => x.name).join(', ') || 'none';
+    throw new Error(`pipeline "${name}" is not in the config (declared: ${known})`);
+  }
+  return p;
+}
+
+/** Every region a source serves, in config order. */
+export function sourceRegions(cfg: TributaryConfig, sourceName: string): string[] {
+  const src = cfg.sources[sourceName];
+  if (!src) throw new Error(`source "${sourceName}" is not in the config`);
+  const places = src.type === 'postgres' ? src.servers : src.clusters;
+  return [...new Set(places.map((p) => p.region))];
+}
+
+/** The regions a pipeline runs in: its own list, else every region of its source. */
+export function pipelineRegions(cfg: TributaryConfig, p: PipelineConfig): string[] {
+  return p.regions ?? sourceRegions(cfg, p.source);
+}
+
+/** Every region any pipeline runs in: one worker task queue each. */
+export function allRegions(cfg: TributaryConfig): string[] {
+  return [...new Set(cfg.pipelines.flatMap((p) => pipelineRegions(cfg, p)))];
+}
+
+/** A PostgreSQL server of a source in one region, with a stable id for checkpoints and logs. */
+export interface PostgresEndpoint {
+  id: string;
+  source: string;
+  region: string;
+  cell?: string;
+  host?: string;
+  port?: number;
+  database?: string;
+  secret: string;
+}
+
+export function postgresEndpoints(cfg: TributaryConfig, sourceName: string, region: string): PostgresEndpoint[] {
+  const src = cfg.sources[sourceName];
+  if (!src || src.type !== 'postgres') throw new Error(`source "${sourceName}" is not a postgres source`);
+  const servers = src.servers.filter((s) => s.region === region);
+  if (servers.length === 0) throw new Error(`source "${sourceName}" has no server in region "${region}"`);
+  return servers.map((s) => ({
+    id: [sourceName, s.region, s.cell].filter(Boolean).join('/'),
+    source: sourceName,
+    region: s.region,
+    cell: s.cell,
+    host: s.host,
+    port: s.port,
+    database: s.database,
+    secret: s.secret,
+  }));
+}
+
+/** Target table as [schema, table]: the pipeline's target, else the source table's name in the warehouse schema. */
+export function targetTable(cfg: TributaryConfig, p: PipelineConfig): [string, string] {
+  const explicit = p.target ?? ('table' in p ? p.table.split('.').pop()! : p.name);
+  const parts = explicit.split('.');
+  return parts.length === 2 ? [parts[0]!, parts[1]!] : [cfg.warehouse.schema, parts[0]!];
+}
+
+/** Source table as [schema, table]; unqualified names are in "public". */
+export function sourceTable(table: string): [string, string] {
+  const parts = table.split('.');
+  return parts.length === 2 ? [parts[0]!, parts[1]!] : ['public', parts[0]!];
+}
+
+export function taskQueue(cfg: TributaryConfig, region: string): string {
+  return `${cfg.temporal.taskQueuePrefix}-${region}`;
+}
+
+/** The workflow id of a manual run; scheduled runs get Temporal's timestamp suffix on top. */
+export function syncWorkflowId(pipeline: string, region: string): string {
+  return `sync/${pipeline}/${region}`;
+}

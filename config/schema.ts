@@ -1,0 +1,307 @@
+// The pipeline config: the one place where every source, the warehouse and every pipeline is
+// declared. Validated before anything runs; messages say what was expected, the loader adds
+// the file and the path.
+import { z } from 'zod';
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const QUALIFIED = /^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A column or schema name: letters, digits and _, at most 63 bytes (PostgreSQL's limit; Redshift allows 127). */
+export const identifier = z
+  .string({ error: 'expected a column name (text)' })
+  .regex(IDENT, 'expected an SQL identifier: letters, digits and _, not starting with a digit')
+  .max(63, 'expected an SQL identifier of at most 63 characters');
+
+/** `table` or `schema.table`. */
+export const tableName = z
+  .string({ error: 'expected a table name (text)' })
+  .regex(QUALIFIED, 'expected a table name like "orders" or "public.orders" (letters, digits and _)')
+  .max(127, 'expected a table name of at most 127 characters');
+
+const name = z
+  .string({ error: 'expected a name (text)' })
+  .regex(/^[a-z][a-z0-9_-]*$/, 'expected a name in lower case: letters, digits, - and _, starting with a letter')
+  .max(63, 'expected a name of at most 63 characters');
+
+const region = z
+  .string({ error: 'expected a region name (text)' })
+  .regex(/^[a-z][a-z0-9-]*$/, 'expected a region name in lower case, like "us" or "eu-west-1"');
+
+const port = z
+  .number({ error: 'expected a port number' })
+  .int('expected a whole port number')
+  .min(1, 'expected a port between 1 and 65535')
+  .max(65535, 'expected a port between 1 and 65535');
+
+const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
+/** A five-field cron expression (minute hour day-of-month month day-of-week), or a Temporal @every interval. */
+export const cron = z
+  .string({ error: 'expected a cron expression (text)' })
+  .refine(
+    (s) => /^@every \d+[smh]$/.test(s) || (s.trim().split(/\s+/).length === 5 && s.trim().split(/\s+/).every((f) => CRON_FIELD.test(f))),
+    'expected a cron expression with five fields like "*/15 * * * *", or "@every 10m"',
+  );
+
+const seconds = (what: string) =>
+  z.number({ error: `expected ${what} in seconds (a number)` }).int(`expected whole seconds for ${what}`).min(0, `expected ${what} >= 0 seconds`);
+
+const postgresServer = z.strictObject({
+  region,
+  cell: name.optional(),
+  host: z.string().min(1).optional(),
+  port: port.optional(),
+  database: z.string().min(1).optional(),
+  secret: name.describe('the secret holding username and password (and optionally host, port, dbname)'),
+});
+
+const broker = z
+  .string({ error: 'expected a broker address "host:port"' })
+  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected a broker address "host:port"');
+
+const kafkaCluster = z.strictObject({
+  region,
+  cell: name,
+  brokers: z.array(broker, { error: 'expected a list of broker addresses' }).min(1, 'expected at least one broker'),
+  secret: name.optional(),
+});
+
+const postgresSource = z.strictObject({
+  type: z.literal('postgres'),
+  servers: z.array(postgresServer, { error: 'expected a list of servers' }).min(1, 'expected at least one server'),
+});
+
+const kafkaSource = z.strictObject({
+  type: z.literal('kafka'),
+  clusters: z.array(kafkaCluster, { error: 'expected a list of clusters' }).min(1, 'expected at least one cluster'),
+});
+
+const source = z.discriminatedUnion('type', [postgresSource, kafkaSource], {
+  error: 'expected a source with type "postgres" (servers) or "kafka" (clusters)',
+});
+
+const postgresWarehouse = z.strictObject({
+  type: z.literal('postgres'),
+  host: z.string().min(1).optional(),
+  port: port.optional(),
+  database: z.string().min(1).optional(),
+  schema: identifier.default('analytics'),
+  secret: name,
+  /** Merges running at once against this warehouse, across all pipelines of a worker. */
+  maxConcurrentMerges: z.number().int().min(1).default(4),
+});
+
+const redshiftWarehouse = z.strictObject({
+  type: z.literal('redshift'),
+  awsRegion: z.string().min(1),
+  database: z.string().min(1),
+  schema: identifier.default('analytics'),
+  workgroup: z.string().min(1).optional(),
+  clusterIdentifier: z.string().min(1).optional(),
+  dbUser: z.string().min(1).optional(),
+  secretArn: z.string().startsWith('arn:', 'expected a Secrets Manager ARN').optional(),
+  copyRoleArn: z.string().startsWith('arn:', 'expected an IAM role ARN'),
+  maxConcurrentMerges: z.number().int().min(1).default(4),
+});
+
+const warehouse = z.discriminatedUnion('type', [postgresWarehouse, redshiftWarehouse], {
+  error: 'expected a warehouse with type "postgres" or "redshift"',
+});
+
+const stage = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('file'), path: z.string().min(1), retentionDays: z.number().int().min(0).default(7) }),
+    z.strictObject({
+      type: z.literal('s3'),
+      bucket: z.string().min(3),
+      prefix: z.string().default('tributary/'),
+      awsRegion: z.string().min(1),
+      endpoint: z.url().optional(),
+      retentionDays: z.number().int().min(0).default(7),
+    }),
+  ],
+  { error: 'expected a stage with type "file" (path) or "s3" (bucket)' },
+);
+
+const metrics = z
+  .strictObject({
+    statsd: z.strictObject({ host: z.string().default('127.0.0.1'), port: port.default(8125), prefix: z.string().default('tributary.') }).optional(),
+    prometheus: z.strictObject({ port }).optional(),
+  })
+  .default({});
+
+const secrets = z.discriminatedUnion(
+  'provider',
+  [
+    z.strictObject({ provider: z.literal('file'), path: z.string().min(1), ttlSeconds: seconds('the cache time').default(300) }),
+    z.strictObject({ provider: z.literal('env'), prefix: z.string().default('TRIBUTARY_SECRET_'), ttlSeconds: seconds('the cache time').default(300) }),
+    z.strictObject({ provider: z.literal('aws'), awsRegion: z.string().min(1), prefix: z.string().default(''), ttlSeconds: seconds('the cache time').default(300) }),
+  ],
+  { error: 'expected secrets with provider "file" (path), "env" or "aws"' },
+);
+
+const temporal = z
+  .strictObject({
+    address: z.string().default('127.0.0.1:7233'),
+    namespace: z.string().default('default'),
+    taskQueuePrefix: name.default('tributary'),
+    /** How long a silent activity may go before Temporal retries it on another worker. */
+    heartbeatTimeoutSeconds: seconds('the heartbeat timeout').min(1).default(30),
+  })
+  .default({ address: '127.0.0.1:7233', namespace: 'default', taskQueuePrefix: 'tributary', heartbeatTimeoutSeconds: 30 });
+
+const keyColumns = z
+  .array(identifier, { error: 'expected a list of key columns' })
+  .min(1, 'expected at least one key column')
+  .refine((k) => new Set(k).size === k.length, 'expected each key column once');
+
+const common = {
+  name,
+  source: name,
+  target: tableName.optional(),
+  regions: z.array(region).min(1, 'expected at least one region').optional(),
+  paused: z.boolean().default(false),
+};
+
+const factPipeline = z.strictObject({
+  ...common,
+  kind: z.literal('fact'),
+  table: tableName,
+  key: keyColumns,
+  watermark: identifier,
+  schedule: cron.default('*/15 * * * *'),
+  options: z
+    .strictObject({
+      /** The upper bound never passes now() minus this, whatever the open transactions say. */
+      lagSeconds: seconds('lag').default(5),
+      /** Each run re-reads this window below the checkpoint; the merge dedups by key. */
+      lookbackSeconds: seconds('look-back').default(0),
+      /** Units of work extracted at once for one run. */
+      maxParallel: z.number().int().min(1).max(64).default(4),
+    })
+    .default({ lagSeconds: 5, lookbackSeconds: 0, maxParallel: 4 }),
+});
+
+const dimensionPipeline = z.strictObject({
+  ...common,
+  kind: z.literal('dimension'),
+  table: tableName,
+  key: keyColumns,
+  watermark: identifier.optional(),
+  schedule: cron.default('0 3 * * *'),
+  options: z
+    .strictObject({ deletes: z.enum(['hard', 'soft']).default('hard') })
+    .default({ deletes: 'hard' }),
+});
+
+const columnType = z.enum(['text', 'integer', 'bigint', 'numeric', 'double', 'boolean', 'timestamptz', 'date', 'jsonb'], {
+  error: 'expected a column type: text, integer, bigint, numeric, double, boolean, timestamptz, date or jsonb',
+});
+
+const topicPipeline = z.strictObject({
+  ...common,
+  kind: z.literal('topic'),
+  topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'expected a Kafka topic name (letters, digits, ., _ and -)'),
+  target: tableName,
+  key: keyColumns.optional(),
+  columns: z
+    .array(z.strictObject({ name: identifier, path: z.string().min(1), type: columnType, required: z.boolean().default(false) }))
+    .min(1, 'expected at least one column mapping'),
+  schedule: cron.default('*/5 * * * *'),
+  options: z
+    .strictObject({
+      maxMessagesPerPartition: z.number().int().min(1).default(500_000),
+      keepRawAs: identifier.optional(),
+      maxDeadLetterRatio: z.number().min(0).max(1).default(0.01),
+    })
+    .default({ maxMessagesPerPartition: 500_000, maxDeadLetterRatio: 0.01 }),
+});
+
+const cdcPipeline = z.strictObject({
+  ...common,
+  kind: z.literal('cdc'),
+  topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'expected a Kafka topic name (letters, digits, ., _ and -)'),
+  target: tableName,
+  key: keyColumns,
+  schedule: cron.default('*/5 * * * *'),
+  options: z.strictObject({ deletes: z.enum(['hard', 'soft']).default('hard') }).default({ deletes: 'hard' }),
+});
+
+const pipeline = z.discriminatedUnion('kind', [factPipeline, dimensionPipeline, topicPipeline, cdcPipeline], {
+  error: 'expected a pipeline with kind "fact", "dimension", "topic" or "cdc"',
+});
+
+const SOURCE_KIND = { fact: 'postgres', dimension: 'postgres', topic: 'kafka', cdc: 'kafka' } as const;
+
+export const configSchema = z
+  .strictObject({
+    sources: z.record(name, source, { error: 'expected a map of source name to source' }),
+    warehouse,
+    stage,
+    metrics,
+    secrets,
+    temporal,
+    pipelines: z.array(pipeline, { error: 'expected a list of pipelines' }),
+  })
+  .superRefine((cfg, ctx) => {
+    for (const [sourceName, src] of Object.entries(cfg.sources)) {
+      const places = src.type === 'postgres' ? src.servers : src.clusters;
+      const seen = new Set<string>();
+      places.forEach((p, i) => {
+        const where = `${p.region}/${p.cell ?? '-'}`;
+        if (seen.has(where)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sources', sourceName, src.type === 'postgres' ? 'servers' : 'clusters', i],
+            message: `expected one entry per region and cell, but ${where} is declared twice`,
+          });
+        }
+        seen.add(where);
+      });
+    }
+    const names = new Set<string>();
+    cfg.pipelines.forEach((p, i) => {
+      if (names.has(p.name)) {
+        ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'name'], message: `expected a unique pipeline name, but "${p.name}" is used twice` });
+      }
+      names.add(p.name);
+      const src = cfg.sources[p.source];
+      if (!src) {
+        const known = Object.keys(cfg.sources).join(', ') || 'none';
+        ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'source'], message: `expected one of the declared sources (${known}), got "${p.source}"` });
+        return;
+      }
+      if (src.type !== SOURCE_KIND[p.kind]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pipelines', i, 'source'],
+          message: `expected a ${SOURCE_KIND[p.kind]} source for a ${p.kind} pipeline, but "${p.source}" is ${src.type}`,
+        });
+        return;
+      }
+      const sourceRegions = new Set((src.type === 'postgres' ? src.servers : src.clusters).map((s) => s.region));
+      (p.regions ?? []).forEach((r, j) => {
+        if (!sourceRegions.has(r)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['pipelines', i, 'regions', j],
+            message: `expected a region of source "${p.source}" (${[...sourceRegions].join(', ')}), got "${r}"`,
+          });
+        }
+      });
+      if (p.kind === 'fact' && p.key.includes(p.watermark)) {
+        ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'watermark'], message: 'expected a watermark column that is not part of the key' });
+      }
+    });
+  });
+
+export type TributaryConfig = z.infer<typeof configSchema>;
+export type PipelineConfig = TributaryConfig['pipelines'][number];
+export type FactPipelineConfig = Extract<PipelineConfig, { kind: 'fact' }>;
+export type SourceConfig = TributaryConfig['sources'][string];
+export type PostgresSourceConfig = Extract<SourceConfig, { type: 'postgres' }>;
+export type PostgresServerConfig = PostgresSourceConfig['servers'][number];
+export type KafkaSourceConfig = Extract<SourceConfig, { type: 'kafka' }>;
+export type WarehouseConfig = TributaryConfig['warehouse'];
+export type StageConfig = TributaryConfig['stage'];
+export type SecretsConfig = TributaryConfig['secrets'];

@@ -1,0 +1,32 @@
+// One worker per region: it serves that region's task queue with every workflow and the
+// activities built from the config. Any number of copies may run side by side.
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import type { ActivityDeps } from '../activities/deps.js';
+import { taskQueue } from '../config/resolve.js';
+import type { TributaryConfig } from '../config/schema.js';
+import { workflowsPath } from './workflows-path.js';
+
+export interface RegionWorker {
+  worker: Worker;
+  connection: NativeConnection;
+  taskQueue: string;
+}
+
+export async function createRegionWorker(
+  config: TributaryConfig,
+  region: string,
+  opts: { deps?: ActivityDeps; workflowBundle?: WorkflowBundle } = {},
+): Promise<RegionWorker> {
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const queue = taskQueue(config, region);
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: queue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    activities: createActivities(opts.deps ?? config),
+    maxConcurrentActivityTaskExecutions: 16,
+  });
+  return { worker, connection, taskQueue: queue };
+}
