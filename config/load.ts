@@ -26,14 +26,24 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || '(top level)';
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v = value;
+  for (const part of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[part] : undefined;
+  return v;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
   if (issue.code === 'unrecognized_keys') {
     return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling)`;
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
-    return `missing: ${issue.message.replace(/^Invalid input: /, '')}`;
-  }
-  return issue.message.replace(/^Invalid input: /, '');
+  const message = issue.message.replace(/^Invalid input: /, '');
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && valueAt(value, issue.path) === undefined) return `missing: ${message}`;
+  return message;
+}
+
+/** Where to point the reader: the first unknown key itself, else the node at the path. */
+function issuePath(issue: z.core.$ZodIssue): PropertyKey[] {
+  return issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...issue.path, issue.keys[0]] : issue.path;
 }
 
 /** Validates an already parsed value; `lineOf` maps a path to a line number when the text is known. */
@@ -41,8 +51,8 @@ export function validateConfig(file: string, value: unknown, lineOf: (path: read
   const result = configSchema.safeParse(value);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const line = lineOf(issue.path);
-    return `${formatPath(issue.path)}${line ? ` (line ${line})` : ''}: ${describeIssue(issue)}`;
+    const line = lineOf(issuePath(issue));
+    return `${formatPath(issue.path)}${line ? ` (line ${line})` : ''}: ${describeIssue(issue, value)}`;
   });
   throw new ConfigError(file, problems);
 }

@@ -13,6 +13,9 @@ export interface PgTarget {
   secret: string;
 }
 
+/** Our sessions say who they are, so the safe upper bound can ignore our own read-only transactions. */
+export const APPLICATION_NAME = 'tributary';
+
 const AUTH_FAILED = new Set(['28P01', '28000']);
 
 function clientConfig(target: PgTarget, cred: Awaited<ReturnType<SecretProvider['get']>>): pg.ClientConfig {
@@ -28,7 +31,7 @@ function clientConfig(target: PgTarget, cred: Awaited<ReturnType<SecretProvider[
     database,
     user: cred.username,
     password: cred.password,
-    application_name: 'tributary',
+    application_name: APPLICATION_NAME,
     connectionTimeoutMillis: 10_000,
     // Server-side timestamps are rendered in UTC so watermarks compare as text.
     options: '-c TimeZone=UTC -c DateStyle=ISO',

@@ -3,6 +3,7 @@
 // (a JS Date would drop them).
 import pg from 'pg';
 import type { ColumnSpec } from './columns.js';
+import { APPLICATION_NAME } from './connect.js';
 
 const { escapeIdentifier: ident, escapeLiteral: literal } = pg;
 
@@ -23,6 +24,7 @@ export function watermarkType(columns: ColumnSpec[], column: string, label: stri
  * past the start of the oldest transaction still open on this database. A transaction that
  * began earlier may still commit rows stamped with its start time (now() is the transaction
  * start); stopping below it means those rows are read by the next run, not skipped.
+ * Tributary's own sessions only read, so they are left out.
  * $1 = lag in seconds. Runs in a session with TimeZone=UTC.
  */
 export function safeUpperBoundSql(type: WatermarkType): string {
@@ -32,6 +34,7 @@ export function safeUpperBoundSql(type: WatermarkType): string {
              (SELECT min(xact_start) FROM pg_stat_activity
                WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()
                  AND datname = current_database() AND backend_type = 'client backend'
+                 AND application_name IS DISTINCT FROM '${APPLICATION_NAME}'
                  AND state <> 'idle')
            )${cast}, '${WATERMARK_FORMAT}') AS hi`;
 }

@@ -1,0 +1,74 @@
+// The local PostgreSQL servers as the pipelines use them: least-privilege roles, logical WAL,
+// and the safe upper bound that keeps fact pulls from skipping late commits.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { createDeps } from '../../activities/deps.js';
+import { connectPg, withPg } from '../../activities/postgres/connect.js';
+import { SecretProvider } from '../../activities/secrets/provider.js';
+import { envSecrets } from '../../activities/secrets/env.js';
+import { safeUpperBoundSql } from '../../activities/postgres/watermark-sql.js';
+import { STACK, connect, stackConfig, uniqueName, withClient } from './stack.js';
+
+const { escapeIdentifier: ident } = pg;
+const table = uniqueName('pgtest');
+const config = stackConfig([]);
+const deps = createDeps(config);
+const reader = { label: 'source app/us', secret: 'app-us' };
+
+beforeAll(async () => {
+  await withClient(STACK.source.us!, (c) => c.query(`CREATE TABLE public.${ident(table)} (id int PRIMARY KEY, v text)`));
+});
+afterAll(async () => {
+  await withClient(STACK.source.us!, (c) => c.query(`DROP TABLE IF EXISTS public.${ident(table)}`));
+});
+
+describe('postgres sources and warehouse', () => {
+  it('runs with wal_level=logical on every server', async () => {
+    for (const url of [...Object.values(STACK.source), STACK.warehouse]) {
+      const r = await withClient(url, (c) => c.query<{ wal_level: string }>('SHOW wal_level'));
+      expect(r.rows[0]!.wal_level).toBe('logical');
+    }
+  });
+
+  it('gives the source secret read-only access', async () => {
+    await withPg(reader, deps.secrets, async (c) => {
+      expect((await c.query(`SELECT count(*)::int AS n FROM public.${ident(table)}`)).rows[0]).toEqual({ n: 0 });
+      await expect(c.query(`INSERT INTO public.${ident(table)} VALUES (1, 'x')`)).rejects.toThrow(/permission denied/);
+    });
+  });
+
+  it('gives the warehouse secret read-write access', async () => {
+    await withPg({ label: 'warehouse', secret: 'warehouse' }, deps.secrets, async (c) => {
+      const s = uniqueName('wtest');
+      await c.query(`CREATE SCHEMA ${ident(s)}`);
+      await c.query(`CREATE TABLE ${ident(s)}.t (id int)`);
+      await c.query(`INSERT INTO ${ident(s)}.t VALUES (1)`);
+      await c.query(`DROP SCHEMA ${ident(s)} CASCADE`);
+    });
+  });
+
+  it('names the server and never the password when authentication fails', async () => {
+    const wrong = JSON.stringify({ host: '127.0.0.1', port: 55432, dbname: 'app', username: 'tributary_reader', password: 'not-the-password-42' });
+    const secrets = new SecretProvider(envSecrets('T_', { T_WRONG: wrong }), 60_000);
+    const err = await connectPg({ label: 'source app/us', secret: 'wrong' }, secrets).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/^source app\/us: cannot connect: password authentication failed for user "tributary_reader"/);
+    expect(JSON.stringify(err, Object.getOwnPropertyNames(err)) + String((err as Error).stack)).not.toContain('not-the-password-42');
+  });
+
+  it('stops the safe upper bound below a transaction that is still open', async () => {
+    const open = await connect(STACK.source.us!);
+    try {
+      await open.query('BEGIN');
+      await open.query(`INSERT INTO public.${ident(table)} VALUES (1, 'in flight')`);
+      const started = (await open.query<{ t: string }>(`SELECT to_char(now(), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t`)).rows[0]!.t;
+      await new Promise((r) => setTimeout(r, 300));
+      const hi = await withPg(reader, deps.secrets, async (c) => (await c.query<{ hi: string }>(safeUpperBoundSql('timestamp with time zone'), [0])).rows[0]!.hi);
+      expect(hi).toBe(started);
+      await open.query('ROLLBACK');
+      const after = await withPg(reader, deps.secrets, async (c) => (await c.query<{ hi: string }>(safeUpperBoundSql('timestamp with time zone'), [0])).rows[0]!.hi);
+      expect(after > started).toBe(true);
+    } finally {
+      await open.end();
+    }
+  });
+});
