@@ -15,6 +15,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
+          setupFiles: ['test/integration/setup-runtime.ts'],
           fileParallelism: false,
           testTimeout: 240_000,
           hookTimeout: 240_000,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
-# The `tributary` command: runs the TypeScript CLI with tsx from this checkout.
+# The `tributary` command: runs the TypeScript CLI from this checkout (node with tsx's loader,
+# one process, so signals reach it directly).
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-exec "$here/../node_modules/.bin/tsx" "$here/main.ts" "$@"
+cd "$here/.." && exec node --import tsx "$here/main.ts" "$@"

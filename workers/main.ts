@@ -1,9 +1,12 @@
 // Worker process: `tsx workers/main.ts --region us [--config FILE]`.
 // Temporal's runtime stops the worker gracefully on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { defaultConfigPath, loadConfig } from '../config/load.js';
 import { allRegions } from '../config/resolve.js';
 import { createRegionWorker } from './create-worker.js';
+
+Runtime.install({ logger: new DefaultLogger((process.env.TRIBUTARY_LOG_LEVEL?.toUpperCase() ?? 'INFO') as LogLevel) });
 
 const { values } = parseArgs({ options: { region: { type: 'string' }, config: { type: 'string' } } });
 const configPath = values.config ?? defaultConfigPath();

@@ -48,7 +48,7 @@ describe('postgres sources and warehouse', () => {
   });
 
   it('names the server and never the password when authentication fails', async () => {
-    const wrong = JSON.stringify({ host: '127.0.0.1', port: 55432, dbname: 'app', username: 'tributary_reader', password: 'not-the-password-42' });
+    const wrong = JSON.stringify({ host: '127.0.0.1', port: Number(new URL(STACK.source.us!).port), dbname: 'app', username: 'tributary_reader', password: 'not-the-password-42' });
     const secrets = new SecretProvider(envSecrets('T_', { T_WRONG: wrong }), 60_000);
     const err = await connectPg({ label: 'source app/us', secret: 'wrong' }, secrets).catch((e: Error) => e);
     expect((err as Error).message).toMatch(/^source app\/us: cannot connect: password authentication failed for user "tributary_reader"/);

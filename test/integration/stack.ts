@@ -53,7 +53,7 @@ export function stackConfig(pipelines: unknown[], opts: { schema?: string; heart
     },
     warehouse: { type: 'postgres', secret: 'warehouse', schema: opts.schema ?? `test_${id}` },
     stage: { type: 'file', path: mkdtempSync(join(tmpdir(), 'tributary-stage-')) },
-    secrets: { provider: 'file', path: join(ROOT, 'infra/local/secrets.json') },
+    secrets: { provider: 'file', path: process.env.TRIBUTARY_SECRETS_FILE ?? join(ROOT, 'infra/local/secrets.json') },
     temporal: { address: STACK.temporal, taskQueuePrefix: `test-${id}`, heartbeatTimeoutSeconds: opts.heartbeatTimeoutSeconds ?? 10 },
     pipelines,
   });

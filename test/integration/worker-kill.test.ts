@@ -19,8 +19,10 @@ let client: Client;
 const children: ChildProcess[] = [];
 
 function startWorker(): ChildProcess {
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['workers/main.ts', '--config', configFile, '--region', 'us'], {
+  // node itself (not the tsx wrapper, which would outlive a SIGKILL in a child of its own).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts', '--config', configFile, '--region', 'us'], {
     cwd: ROOT,
+    env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'WARN' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   children.push(child);
