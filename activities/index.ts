@@ -2,12 +2,14 @@
 // (proxyActivities<Activities>); everything here may do I/O.
 import { Context, log } from '@temporalio/activity';
 import { findPipeline, targetTable } from '../config/resolve.js';
-import type { TributaryConfig } from '../config/schema.js';
+import type { PipelineConfig, TributaryConfig } from '../config/schema.js';
 import { createDeps, type ActivityDeps } from './deps.js';
-import { extractFactRange } from './postgres/extract-range.js';
+import { extractUnit } from './postgres/extract.js';
+import { planDimension } from './postgres/dimension-plan.js';
 import { planFact } from './postgres/fact-plan.js';
-import type { FactUnit, MergeResult, Plan, StagedBatch, SyncInput } from './types.js';
+import type { MergeResult, Plan, StagedBatch, SyncInput, WorkUnit } from './types.js';
 import { createWarehouse } from './warehouse/index.js';
+import type { MergeSpec } from './warehouse/postgres/merge-sql.js';
 
 export type * from './types.js';
 
@@ -25,6 +27,13 @@ async function whileHeartbeating<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+function mergeSpec(config: TributaryConfig, p: PipelineConfig, batch: StagedBatch): MergeSpec {
+  const [schema, table] = targetTable(config, p);
+  if (p.kind === 'fact') return { schema, table, columns: batch.columns, stagedColumns: batch.stagedColumns, key: p.key, mode: { kind: 'upsert', version: p.watermark } };
+  if (p.kind === 'dimension') return { schema, table, columns: batch.columns, stagedColumns: batch.stagedColumns, key: p.key, mode: { kind: 'snapshot', deletes: p.options.deletes } };
+  throw new Error(`pipeline ${p.name}: kind "${p.kind}" cannot run yet; fact and dimension pipelines are built`);
+}
+
 export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
   const deps: ActivityDeps = 'config' in configOrDeps && 'stage' in configOrDeps ? configOrDeps : createDeps(configOrDeps);
   const warehouse = createWarehouse(deps);
@@ -33,16 +42,19 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
     /** Reads checkpoints and the sources' safe high marks; returns a small plan, never rows. */
     async planRange(input: SyncInput & { runId: string }): Promise<Plan> {
       const p = findPipeline(deps.config, input.pipeline);
-      if (p.kind !== 'fact') throw new Error(`pipeline ${p.name}: kind "${p.kind}" cannot run yet; only fact pipelines are built`);
-      const units = await planFact(deps, warehouse, p, input.region, input.runId);
-      return { pipeline: p.name, region: input.region, maxParallel: p.options.maxParallel, units };
+      let units: WorkUnit[];
+      if (p.kind === 'fact') units = await planFact(deps, warehouse, p, input.region, input.runId);
+      else if (p.kind === 'dimension') units = planDimension(deps, p, input.region, input.runId);
+      else throw new Error(`pipeline ${p.name}: kind "${p.kind}" cannot run yet; fact and dimension pipelines are built`);
+      const maxParallel = p.kind === 'fact' ? p.options.maxParallel : 4;
+      return { pipeline: p.name, region: input.region, maxParallel, units };
     },
 
     /** Streams one unit from its source into the stage; returns file references and counts. */
-    async extractToStage(unit: FactUnit): Promise<StagedBatch> {
+    async extractToStage(unit: WorkUnit): Promise<StagedBatch> {
       const ctx = Context.current();
       let last = 0;
-      const batch = await extractFactRange(
+      const batch = await extractUnit(
         deps,
         unit,
         (bytes) => {
@@ -54,16 +66,16 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
         },
         ctx.cancellationSignal,
       );
-      log.info('staged', { pipeline: unit.pipeline, region: unit.region, source: unit.source, rows: batch.rows });
+      log.info('staged', { pipeline: unit.pipeline, region: unit.region, source: unit.source, batchId: unit.batchId, rows: batch.rows });
       return batch;
     },
 
-    /** Applies one staged batch and its checkpoint in one warehouse transaction. */
+    /** Applies one staged batch, its ledger row and its checkpoint in one warehouse transaction. */
     async mergeStaged(batch: StagedBatch): Promise<MergeResult> {
       const p = findPipeline(deps.config, batch.unit.pipeline);
-      if (p.kind !== 'fact') throw new Error(`pipeline ${p.name}: only fact pipelines are built`);
-      const [schema, table] = targetTable(deps.config, p);
-      const result = await whileHeartbeating(() => warehouse.merge(batch, { schema, table, columns: batch.columns, key: p.key, version: p.watermark }));
+      const spec = mergeSpec(deps.config, p, batch);
+      const policy = p.kind === 'fact' || p.kind === 'dimension' ? p.options.onNewColumn : 'add';
+      const result = await whileHeartbeating(() => warehouse.merge(batch, spec, policy));
       log.info('merged', { pipeline: p.name, region: batch.unit.region, source: batch.unit.source, ...result });
       return result;
     },

@@ -7,37 +7,63 @@ export interface SyncInput {
   region: string;
 }
 
-/** One unit of work: one watermark range of one table on one source server. */
-export interface FactUnit {
-  kind: 'fact';
+/** A position in (watermark, key) order: the last row of a chunk. */
+export interface KeysetBound {
+  watermark: string;
+  key: string[];
+}
+
+interface UnitBase {
   pipeline: string;
   region: string;
   /** Endpoint id, e.g. "app/us". */
   source: string;
   /** Source table, e.g. "public.orders". */
   stream: string;
-  /** Inclusive lower bound (checkpoint minus look-back); null on the first load. */
-  from: string | null;
-  /** Exclusive upper bound; becomes the checkpoint when the batch commits. */
-  to: string;
   /** Unique per run and unit: a retried merge of a committed batch is a no-op. */
   batchId: string;
   /** Stage folder of this unit. */
   stagePrefix: string;
+  /** The checkpoint written with this unit's merge; null when the kind keeps none. */
+  checkpoint: string | null;
 }
+
+/** One chunk of one watermark range of a fact table on one source server. */
+export interface FactUnit extends UnitBase {
+  kind: 'fact';
+  /** Inclusive lower watermark (checkpoint minus look-back); null on a first load. */
+  from: string | null;
+  /** Exclusive upper watermark: the safe upper bound of the run. */
+  to: string;
+  /** Keyset bounds of the chunk inside [from, to): after < (watermark, key) <= until. */
+  after: KeysetBound | null;
+  until: KeysetBound | null;
+}
+
+/** A whole dimension table on one source server. */
+export interface DimensionUnit extends UnitBase {
+  kind: 'dimension';
+}
+
+export type WorkUnit = FactUnit | DimensionUnit;
 
 export interface Plan {
   pipeline: string;
   region: string;
   maxParallel: number;
-  units: FactUnit[];
+  units: WorkUnit[];
 }
 
 export interface StagedBatch {
-  unit: FactUnit;
+  unit: WorkUnit;
+  /** Source columns, in table order. */
   columns: ColumnSpec[];
+  /** Columns of the staged CSV: the source columns plus any the kind adds (the row hash). */
+  stagedColumns: ColumnSpec[];
   files: StagedFile[];
   rows: number;
+  /** When the source was read (lineage column _extracted_at). */
+  extractedAt: string;
 }
 
 export interface MergeResult {
@@ -60,7 +86,7 @@ export interface SyncResult {
   updated: number;
   unchanged: number;
   deleted: number;
-  /** Per source: the range loaded. */
-  ranges: { source: string; from: string | null; to: string }[];
+  /** Per unit: the range loaded. */
+  ranges: { source: string; from: string | null; to: string | null }[];
   durationMs: number;
 }

@@ -163,6 +163,9 @@ const common = {
   paused: z.boolean().default(false),
 };
 
+/** What a merge does when the source has a column the warehouse table lacks. */
+const onNewColumn = z.enum(['add', 'ignore', 'fail'], { error: 'expected "add", "ignore" or "fail"' }).default('add');
+
 const factPipeline = z.strictObject({
   ...common,
   kind: z.literal('fact'),
@@ -178,8 +181,11 @@ const factPipeline = z.strictObject({
       lookbackSeconds: seconds('look-back').default(0),
       /** Units of work extracted at once for one run. */
       maxParallel: z.number().int().min(1).max(64).default(4),
+      /** A range with more rows is cut into keyset chunks of about this many rows. */
+      chunkRows: z.number({ error: 'expected a number of rows' }).int().min(1, 'expected at least 1 row per chunk').default(250_000),
+      onNewColumn,
     })
-    .default({ lagSeconds: 5, lookbackSeconds: 0, maxParallel: 4 }),
+    .default({ lagSeconds: 5, lookbackSeconds: 0, maxParallel: 4, chunkRows: 250_000, onNewColumn: 'add' }),
 });
 
 const dimensionPipeline = z.strictObject({
@@ -187,11 +193,10 @@ const dimensionPipeline = z.strictObject({
   kind: z.literal('dimension'),
   table: tableName,
   key: keyColumns,
-  watermark: identifier.optional(),
   schedule: cron.default('0 3 * * *'),
   options: z
-    .strictObject({ deletes: z.enum(['hard', 'soft']).default('hard') })
-    .default({ deletes: 'hard' }),
+    .strictObject({ deletes: z.enum(['hard', 'soft'], { error: 'expected "hard" or "soft"' }).default('hard'), onNewColumn })
+    .default({ deletes: 'hard', onNewColumn: 'add' }),
 });
 
 const columnType = z.enum(['text', 'integer', 'bigint', 'numeric', 'double', 'boolean', 'timestamptz', 'date', 'jsonb'], {
@@ -298,6 +303,7 @@ export const configSchema = z
 export type TributaryConfig = z.infer<typeof configSchema>;
 export type PipelineConfig = TributaryConfig['pipelines'][number];
 export type FactPipelineConfig = Extract<PipelineConfig, { kind: 'fact' }>;
+export type DimensionPipelineConfig = Extract<PipelineConfig, { kind: 'dimension' }>;
 export type SourceConfig = TributaryConfig['sources'][string];
 export type PostgresSourceConfig = Extract<SourceConfig, { type: 'postgres' }>;
 export type PostgresServerConfig = PostgresSourceConfig['servers'][number];

@@ -1,8 +1,8 @@
 // syncPipeline(pipeline, region): plan -> extract (parallel, bounded) -> merge -> result.
 // Only references and counts pass through here; the rows go source -> stage -> warehouse.
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities, SyncInput, SyncResult } from '../activities/index.js';
-import { boundedMap } from './bounded.js';
+import type { Activities, MergeResult, SyncInput, SyncResult } from '../activities/index.js';
+import { createLimiter } from './bounded.js';
 
 export interface SyncOptions {
   /** How long an extract or merge may go without a heartbeat before it is retried elsewhere. */
@@ -23,9 +23,16 @@ export async function syncPipeline(input: SyncInput, options: SyncOptions = {}):
   });
 
   const plan = await planRange({ ...input, runId: workflowInfo().runId });
-  const merged = await boundedMap(plan.units, plan.maxParallel, async (unit) => mergeStaged(await extractToStage(unit)));
+  // Extracts run in parallel (bounded); merges go one at a time in plan order, so each chunk's
+  // checkpoint only ever moves forward and a stopped run resumes after the last merged chunk.
+  const extract = createLimiter(plan.maxParallel);
+  const staged = plan.units.map((unit) => extract(() => extractToStage(unit)));
+  // A later extract may fail while an earlier merge is awaited: it is handled when its turn comes.
+  staged.forEach((p) => p.catch(() => undefined));
+  const merged: MergeResult[] = [];
+  for (const batch of staged) merged.push(await mergeStaged(await batch));
 
-  const sum = (f: (m: (typeof merged)[number]) => number) => merged.reduce((a, m) => a + f(m), 0);
+  const sum = (f: (m: MergeResult) => number) => merged.reduce((a, m) => a + f(m), 0);
   return {
     pipeline: input.pipeline,
     region: input.region,
@@ -35,7 +42,7 @@ export async function syncPipeline(input: SyncInput, options: SyncOptions = {}):
     updated: sum((m) => m.updated),
     unchanged: sum((m) => m.unchanged),
     deleted: sum((m) => m.deleted),
-    ranges: plan.units.map((u) => ({ source: u.source, from: u.from, to: u.to })),
+    ranges: plan.units.map((u) => (u.kind === 'fact' ? { source: u.source, from: u.from, to: u.to } : { source: u.source, from: null, to: null })),
     durationMs: Date.now() - started,
   };
 }

@@ -1,13 +1,16 @@
 // Plans one run of a fact pipeline in one region: per source server, the range from the
-// committed checkpoint (minus the look-back) up to the safe upper bound.
+// committed checkpoint (minus the look-back) up to the safe upper bound, cut into keyset
+// chunks of about chunkRows rows. Chunks merge in order, each moving the checkpoint, so a run
+// stopped halfway resumes at the last merged chunk.
+import type pg from 'pg';
 import type { FactPipelineConfig } from '../../config/schema.js';
-import { postgresEndpoints, sourceTable } from '../../config/resolve.js';
+import { postgresEndpoints, sourceTable, type PostgresEndpoint } from '../../config/resolve.js';
 import { sourceTarget, type ActivityDeps } from '../deps.js';
-import type { FactUnit } from '../types.js';
+import type { FactUnit, KeysetBound } from '../types.js';
 import type { WarehouseDialect } from '../warehouse/dialect.js';
 import { tableColumns } from './columns.js';
 import { withPg } from './connect.js';
-import { minusSeconds, safeUpperBoundSql, watermarkType } from './watermark-sql.js';
+import { chunkBoundariesSql, keyColumns, minusSeconds, nullWatermarkSql, safeUpperBoundSql, watermarkType, type RangeSpec } from './watermark-sql.js';
 
 export async function planFact(
   deps: ActivityDeps,
@@ -20,26 +23,57 @@ export async function planFact(
   const stream = `${schema}.${table}`;
   const units: FactUnit[] = [];
   for (const [i, endpoint] of postgresEndpoints(deps.config, p.source, region).entries()) {
-    const label = `pipeline ${p.name}, source ${endpoint.id}`;
-    const hi = await withPg(sourceTarget(endpoint), deps.secrets, async (client) => {
-      const type = watermarkType(await tableColumns(client, schema, table, label), p.watermark, label);
-      const res = await client.query<{ hi: string }>(safeUpperBoundSql(type), [p.options.lagSeconds]);
-      return res.rows[0]!.hi;
-    });
     const checkpoint = await warehouse.readCheckpoint({ pipeline: p.name, region, source: endpoint.id, stream });
-    // Nothing new can be safe yet (the bound has not passed the checkpoint): no unit.
-    if (checkpoint !== null && hi <= checkpoint) continue;
-    units.push({
-      kind: 'fact',
-      pipeline: p.name,
-      region,
-      source: endpoint.id,
-      stream,
-      from: checkpoint === null ? null : minusSeconds(checkpoint, p.options.lookbackSeconds),
-      to: hi,
-      batchId: `${runId}:${i}`,
-      stagePrefix: `${p.name}/${region}/${runId}/${i}`,
-    });
+    const from = checkpoint === null ? null : minusSeconds(checkpoint, p.options.lookbackSeconds);
+    const planned = await withPg(sourceTarget(endpoint), deps.secrets, (client) => planRange(client, p, endpoint, schema, table, from, checkpoint));
+    if (!planned) continue;
+    const { to, bounds } = planned;
+    // n bounds make n + 1 chunks: (-inf, b1], (b1, b2], ..., (bn, +inf), all inside [from, to).
+    const chunks = bounds.length + 1;
+    for (let c = 0; c < chunks; c++) {
+      const last = c === chunks - 1;
+      units.push({
+        kind: 'fact',
+        pipeline: p.name,
+        region,
+        source: endpoint.id,
+        stream,
+        from,
+        to,
+        after: c === 0 ? null : bounds[c - 1]!,
+        until: last ? null : bounds[c]!,
+        // Everything below the chunk's last watermark is loaded once it merges (the lower bound is inclusive).
+        checkpoint: last ? to : bounds[c]!.watermark,
+        batchId: `${runId}:${i}:${c}`,
+        stagePrefix: `${p.name}/${region}/${runId}/${i}-${c}`,
+      });
+    }
   }
   return units;
+}
+
+async function planRange(
+  client: pg.Client,
+  p: FactPipelineConfig,
+  endpoint: PostgresEndpoint,
+  schema: string,
+  table: string,
+  from: string | null,
+  checkpoint: string | null,
+): Promise<{ to: string; bounds: KeysetBound[] } | null> {
+  const label = `pipeline ${p.name}, source ${endpoint.id}`;
+  const columns = await tableColumns(client, schema, table, label);
+  const type = watermarkType(columns, p.watermark, label);
+  const key = keyColumns(columns, p.key, label);
+  const nulls = await client.query<{ has_nulls: boolean }>(nullWatermarkSql(schema, table, p.watermark));
+  if (nulls.rows[0]?.has_nulls) {
+    throw new Error(`${label}: watermark column "${p.watermark}" of ${schema}.${table} has NULLs; those rows would never be synced (make it NOT NULL or fill it)`);
+  }
+  const hi = (await client.query<{ hi: string }>(safeUpperBoundSql(type), [p.options.lagSeconds])).rows[0]!.hi;
+  // Nothing new can be safe yet: the bound has not passed the checkpoint.
+  if (checkpoint !== null && hi <= checkpoint) return null;
+  const range: RangeSpec = { schema, table, watermark: p.watermark, type, key, from, to: hi };
+  const res = await client.query<Record<string, string>>(chunkBoundariesSql(range), [p.options.chunkRows]);
+  const bounds = res.rows.map((r) => ({ watermark: r.wm!, key: key.map((_, i) => r[`k${i}`]!) }));
+  return { to: hi, bounds };
 }

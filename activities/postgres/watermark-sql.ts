@@ -1,9 +1,10 @@
 // Pure SQL for watermark ranges on a PostgreSQL source. Watermarks travel as UTC text in one
 // fixed format, so they compare correctly as text in the ledger and carry microseconds
-// (a JS Date would drop them).
+// (a JS Date would drop them). Values are quoted literals: COPY takes no bind parameters.
 import pg from 'pg';
 import type { ColumnSpec } from './columns.js';
 import { APPLICATION_NAME } from './connect.js';
+import type { KeysetBound } from '../types.js';
 
 const { escapeIdentifier: ident, escapeLiteral: literal } = pg;
 
@@ -17,6 +18,15 @@ export function watermarkType(columns: ColumnSpec[], column: string, label: stri
   const t = col.type.replace(/\(\d+\)/, '');
   if (t === 'timestamp with time zone' || t === 'timestamp without time zone') return t;
   throw new Error(`${label}: watermark column "${column}" has type ${col.type}; fact pipelines need a timestamp or timestamptz column`);
+}
+
+/** Key columns must exist; returns their types in key order. */
+export function keyColumns(columns: ColumnSpec[], key: string[], label: string): ColumnSpec[] {
+  return key.map((k) => {
+    const col = columns.find((c) => c.name === k);
+    if (!col) throw new Error(`${label}: key column "${k}" is not in the table (columns: ${columns.map((c) => c.name).join(', ')})`);
+    return col;
+  });
 }
 
 /**
@@ -39,21 +49,54 @@ export function safeUpperBoundSql(type: WatermarkType): string {
            )${cast}, '${WATERMARK_FORMAT}') AS hi`;
 }
 
-/** COPY of the rows with from <= watermark < to (no lower bound on a first load), as CSV. */
-export function rangeCopySql(
-  schema: string,
-  table: string,
-  columns: ColumnSpec[],
-  watermark: string,
-  type: WatermarkType,
-  from: string | null,
-  to: string,
-): string {
-  const cast = type === 'timestamp with time zone' ? 'timestamptz' : 'timestamp';
-  const w = ident(watermark);
-  const lower = from === null ? '' : `${w} >= ${literal(from)}::${cast} AND `;
+/** Rows with a NULL watermark would never be in any range: refuse them instead of losing them. */
+export function nullWatermarkSql(schema: string, table: string, watermark: string): string {
+  return `SELECT EXISTS (SELECT 1 FROM ${ident(schema)}.${ident(table)} WHERE ${ident(watermark)} IS NULL) AS has_nulls`;
+}
+
+export interface RangeSpec {
+  schema: string;
+  table: string;
+  watermark: string;
+  type: WatermarkType;
+  /** Key columns with their types, in key order. */
+  key: ColumnSpec[];
+  from: string | null;
+  to: string;
+}
+
+const wmCast = (type: WatermarkType) => (type === 'timestamp with time zone' ? 'timestamptz' : 'timestamp');
+
+function rangeWhere(r: RangeSpec): string {
+  const w = ident(r.watermark);
+  const lower = r.from === null ? '' : `${w} >= ${literal(r.from)}::${wmCast(r.type)} AND `;
+  return `${lower}${w} < ${literal(r.to)}::${wmCast(r.type)}`;
+}
+
+const keyset = (r: RangeSpec) => `ROW(${[r.watermark, ...r.key.map((k) => k.name)].map(ident).join(', ')})`;
+const boundRow = (r: RangeSpec, b: KeysetBound) =>
+  `ROW(${[`${literal(b.watermark)}::${wmCast(r.type)}`, ...r.key.map((k, i) => `${literal(b.key[i] ?? '')}::${k.type}`)].join(', ')})`;
+
+/**
+ * The last row of every `$1` rows of the range in (watermark, key) order: chunk boundaries, so
+ * ties on the watermark (a bulk load stamped with one now()) still split evenly.
+ */
+export function chunkBoundariesSql(r: RangeSpec): string {
+  const cols = [ident(r.watermark), ...r.key.map((k) => ident(k.name))].join(', ');
+  const keys = r.key.map((k, i) => `${ident(k.name)}::text AS k${i}`).join(', ');
+  return `SELECT to_char(${ident(r.watermark)}, '${WATERMARK_FORMAT}') AS wm, ${keys} FROM (
+            SELECT ${cols}, row_number() OVER (ORDER BY ${cols}) AS rn
+              FROM ${ident(r.schema)}.${ident(r.table)} WHERE ${rangeWhere(r)}) x
+           WHERE rn % $1 = 0 ORDER BY rn`;
+}
+
+/** COPY of one chunk: from <= watermark < to, and after < (watermark, key) <= until, as CSV. */
+export function rangeCopySql(r: RangeSpec, columns: ColumnSpec[], after: KeysetBound | null, until: KeysetBound | null): string {
+  const conds = [rangeWhere(r)];
+  if (after) conds.push(`${keyset(r)} > ${boundRow(r, after)}`);
+  if (until) conds.push(`${keyset(r)} <= ${boundRow(r, until)}`);
   const cols = columns.map((c) => ident(c.name)).join(', ');
-  return `COPY (SELECT ${cols} FROM ${ident(schema)}.${ident(table)} WHERE ${lower}${w} < ${literal(to)}::${cast}) TO STDOUT WITH (FORMAT csv)`;
+  return `COPY (SELECT ${cols} FROM ${ident(r.schema)}.${ident(r.table)} WHERE ${conds.join(' AND ')}) TO STDOUT WITH (FORMAT csv)`;
 }
 
 /** Moves a UTC watermark back by some seconds, in the same text format (for the look-back window). */

@@ -1,5 +1,5 @@
-// A warehouse dialect makes sure the state tables and the target exist, reads checkpoints,
-// and applies one staged batch together with its ledger row in ONE transaction.
+// A warehouse dialect reads checkpoints and applies one staged batch together with its ledger
+// row and checkpoint in ONE transaction; a batch already in the ledger is not applied again.
 import type { MergeResult, StagedBatch } from '../types.js';
 import type { MergeSpec } from './postgres/merge-sql.js';
 
@@ -10,8 +10,10 @@ export interface CheckpointKey {
   stream: string;
 }
 
+/** What a merge does when the batch has a column the target lacks. */
+export type NewColumnPolicy = 'add' | 'ignore' | 'fail';
+
 export interface WarehouseDialect {
   readCheckpoint(key: CheckpointKey): Promise<string | null>;
-  /** Applies the batch, writes the ledger row and moves the checkpoint, atomically; a batch already in the ledger is not applied again. */
-  merge(batch: StagedBatch, spec: MergeSpec): Promise<MergeResult>;
+  merge(batch: StagedBatch, spec: MergeSpec, onNewColumn: NewColumnPolicy): Promise<MergeResult>;
 }

@@ -1,7 +1,7 @@
 // The first vertical slice end to end: PostgreSQL sources -> Temporal workflow -> file stage
 // -> PostgreSQL warehouse, on the real servers of the local stack.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
 import { connectClient, runPipeline } from '../../client/run-pipeline.js';
@@ -9,7 +9,9 @@ import { createRegionWorker, type RegionWorker } from '../../workers/create-work
 import { workflowsPath } from '../../workers/workflows-path.js';
 import { createDeps } from '../../activities/deps.js';
 import { planFact } from '../../activities/postgres/fact-plan.js';
-import { extractFactRange } from '../../activities/postgres/extract-range.js';
+import { extractUnit } from '../../activities/postgres/extract.js';
+import type { MergeSpec } from '../../activities/warehouse/postgres/merge-sql.js';
+import type { StagedBatch } from '../../activities/types.js';
 import { createWarehouse } from '../../activities/warehouse/index.js';
 import { targetTable } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
@@ -33,7 +35,7 @@ beforeAll(async () => {
   target = targetTable(config, config.pipelines[0]!);
   await createFactTable('us', table, 30_000);
   await createFactTable('eu', table, 12_000);
-  bundle = await bundleWorkflowCode({ workflowsPath });
+  bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   workers = await Promise.all(REGIONS.map((r) => createRegionWorker(config, r, { workflowBundle: bundle })));
   running = Promise.all(workers.map((w) => w.worker.run()));
   client = await connectClient(config);
@@ -46,6 +48,15 @@ afterAll(async () => {
   await client?.connection.close();
   await dropFactTable(table);
   await dropSchema(config.warehouse.schema);
+});
+
+const spec = (b: StagedBatch): MergeSpec => ({
+  schema: target[0],
+  table: target[1],
+  columns: b.columns,
+  stagedColumns: b.stagedColumns,
+  key: ['id'],
+  mode: { kind: 'upsert', version: 'updated_at' },
 });
 
 const runAll = () => Promise.all(REGIONS.map((r) => runPipeline(client, config, 'orders', r)));
@@ -84,7 +95,7 @@ describe('fact pipeline through Temporal', () => {
       const during = await runPipeline(client, config, 'orders', 'us');
       const stamped = await late.query<{ t: string }>(`SELECT to_char(now(), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t`);
       // The run stopped below the open transaction, so its rows stay in the next range.
-      expect(during.ranges[0]!.to <= stamped.rows[0]!.t).toBe(true);
+      expect(during.ranges[0]!.to! <= stamped.rows[0]!.t).toBe(true);
       await late.query('COMMIT');
     } finally {
       await late.end();
@@ -104,9 +115,9 @@ describe('fact pipeline through Temporal', () => {
     const p = config.pipelines[0]!;
     if (p.kind !== 'fact') throw new Error('fact pipeline expected');
     const [unit] = await planFact(deps, warehouse, p, 'eu', 'retry-test');
-    const batch = await extractFactRange(deps, unit!);
-    const once = await warehouse.merge(batch, { schema: target[0], table: target[1], columns: batch.columns, key: ['id'], version: 'updated_at' });
-    const again = await warehouse.merge(batch, { schema: target[0], table: target[1], columns: batch.columns, key: ['id'], version: 'updated_at' });
+    const batch = await extractUnit(deps, unit!);
+    const once = await warehouse.merge(batch, spec(batch), 'add');
+    const again = await warehouse.merge(batch, spec(batch), 'add');
     expect(once.inserted).toBe(50);
     expect(once.alreadyCommitted).toBe(false);
     expect(again).toEqual({ ...once, alreadyCommitted: true });
@@ -121,10 +132,10 @@ describe('fact pipeline through Temporal', () => {
     const p = config.pipelines[0]!;
     if (p.kind !== 'fact') throw new Error('fact pipeline expected');
     const [staleUnit] = await planFact(deps, warehouse, p, 'eu', 'stale');
-    const stale = await extractFactRange(deps, staleUnit!);
+    const stale = await extractUnit(deps, staleUnit!);
     await withClient(STACK.source.eu!, (c) => c.query(`UPDATE public.${ident(table)} SET status = 'newest', updated_at = now() WHERE id = 600000`));
     await runPipeline(client, config, 'orders', 'eu');
-    const result = await warehouse.merge(stale, { schema: target[0], table: target[1], columns: stale.columns, key: ['id'], version: 'updated_at' });
+    const result = await warehouse.merge(stale, spec(stale), 'add');
     expect(result.updated).toBe(0);
     await expectWarehouseEqualsSource('eu', table, target);
   });

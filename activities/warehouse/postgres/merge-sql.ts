@@ -1,27 +1,54 @@
-// Pure SQL for the PostgreSQL warehouse: target table DDL, the stage table, the keyed merge with
-// a version guard, and the ledger. Identifiers are quoted; values are always bind parameters.
+// Pure SQL for the PostgreSQL warehouse: target table DDL, the stage table, the keyed merge
+// (upsert with a version guard for facts; snapshot compare-by-hash with deletes for
+// dimensions) and the ledger. Identifiers are quoted; values are always bind parameters.
 import pg from 'pg';
 import type { ColumnSpec } from '../../postgres/columns.js';
 
 const { escapeIdentifier: ident } = pg;
 
-/** Columns Tributary adds to every target table. */
-export const META_COLUMNS: ColumnSpec[] = [
+/** Lineage columns on every target table: which server, region and batch a row came from, and when. */
+export const LINEAGE_COLUMNS: ColumnSpec[] = [
+  { name: '_source', type: 'text' },
   { name: '_region', type: 'text' },
-  { name: '_synced_at', type: 'timestamp with time zone' },
+  { name: '_batch_id', type: 'text' },
+  { name: '_extracted_at', type: 'timestamp with time zone' },
+  { name: '_loaded_at', type: 'timestamp with time zone' },
 ];
+
+/** The source-side row hash a dimension compares with, and the soft-delete marks. */
+export const ROW_HASH: ColumnSpec = { name: '_row_hash', type: 'text' };
+export const SOFT_DELETE_COLUMNS: ColumnSpec[] = [
+  { name: '_deleted', type: 'boolean NOT NULL DEFAULT false' },
+  { name: '_deleted_at', type: 'timestamp with time zone' },
+];
+
+export type MergeMode =
+  /** Facts: an incoming row replaces the warehouse row of its key unless that one is newer. */
+  | { kind: 'upsert'; version: string }
+  /** Dimensions: the batch is the whole source table; unchanged hashes are left alone, missing keys deleted. */
+  | { kind: 'snapshot'; deletes: 'hard' | 'soft' };
 
 export interface MergeSpec {
   schema: string;
   table: string;
-  /** Source columns, as staged (the CSV column order). */
+  /** Source columns that go into the target (the staged CSV may hold more: see stagedColumns). */
   columns: ColumnSpec[];
+  /** Every column of the staged CSV, in file order. */
+  stagedColumns: ColumnSpec[];
   key: string[];
-  /** The version column: an incoming row never replaces a row with a newer value. */
-  version: string;
+  mode: MergeMode;
 }
 
+/** Bind parameters shared by the merge statements: $1 source, $2 region, $3 batch id, $4 extracted at. */
+export const LINEAGE_PARAMS = 4;
+
 const q = (schema: string, table: string) => `${ident(schema)}.${ident(table)}`;
+const target = (spec: MergeSpec) => q(spec.schema, spec.table);
+const isSnapshot = (spec: MergeSpec) => spec.mode.kind === 'snapshot';
+
+export function createSchemaSql(schema: string): string {
+  return `CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`;
+}
 
 export function stateTablesSql(schema: string): string[] {
   return [
@@ -32,85 +59,123 @@ export function stateTablesSql(schema: string): string[] {
        PRIMARY KEY (pipeline, region, source, stream))`,
     `CREATE TABLE IF NOT EXISTS ${q(schema, 'tributary_batches')} (
        batch_id text PRIMARY KEY, pipeline text NOT NULL, region text NOT NULL, source text NOT NULL,
-       target text NOT NULL, range_from text, range_to text NOT NULL,
+       source_table text NOT NULL, target text NOT NULL, range_from text, range_to text,
        rows_staged bigint NOT NULL, inserted bigint NOT NULL, updated bigint NOT NULL,
-       unchanged bigint NOT NULL, deleted bigint NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now())`,
+       unchanged bigint NOT NULL, deleted bigint NOT NULL, checksum text NOT NULL,
+       loaded_at timestamptz NOT NULL DEFAULT now())`,
   ];
 }
 
 /** Serialises merges into one target table across workers (transaction-scoped). */
 export const LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`;
 
-export function createSchemaSql(schema: string): string {
-  return `CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`;
+/** Extra columns the target carries for this merge mode. */
+export function modeColumns(mode: MergeMode): ColumnSpec[] {
+  if (mode.kind === 'upsert') return [];
+  return mode.deletes === 'soft' ? [ROW_HASH, ...SOFT_DELETE_COLUMNS] : [ROW_HASH];
 }
 
 export function createTargetSql(spec: MergeSpec): string {
-  const cols = [...spec.columns, ...META_COLUMNS].map((c) => `${ident(c.name)} ${c.type}`);
-  const pk = [...spec.key, '_region'].map(ident).join(', ');
-  return `CREATE TABLE IF NOT EXISTS ${q(spec.schema, spec.table)} (${cols.join(', ')}, PRIMARY KEY (${pk}))`;
+  const cols = [...spec.columns, ...modeColumns(spec.mode), ...LINEAGE_COLUMNS].map((c) => `${ident(c.name)} ${c.type}`);
+  const pk = [...spec.key, '_source'].map(ident).join(', ');
+  return `CREATE TABLE IF NOT EXISTS ${target(spec)} (${cols.join(', ')}, PRIMARY KEY (${pk}))`;
 }
 
-/** Columns present in the stage but not yet in the target are added (schema evolution: add only). */
-export function addColumnsSql(spec: MergeSpec, existing: Set<string>): string[] {
-  return spec.columns
-    .filter((c) => !existing.has(c.name))
-    .map((c) => `ALTER TABLE ${q(spec.schema, spec.table)} ADD COLUMN IF NOT EXISTS ${ident(c.name)} ${c.type}`);
+export function targetColumnsSql(): string {
+  return `SELECT attname AS name FROM pg_attribute
+           WHERE attrelid = to_regclass(quote_ident($1) || '.' || quote_ident($2)) AND attnum > 0 AND NOT attisdropped`;
+}
+
+/** Adds columns the target lacks (schema evolution: add only, never drop or retype). */
+export function addColumnsSql(spec: MergeSpec, columns: ColumnSpec[]): string[] {
+  return columns.map((c) => `ALTER TABLE ${target(spec)} ADD COLUMN IF NOT EXISTS ${ident(c.name)} ${c.type}`);
 }
 
 export const STAGE_TABLE = 'tributary_stage';
 export const INCOMING_TABLE = 'tributary_incoming';
 
 export function createStageSql(spec: MergeSpec): string {
-  const cols = spec.columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ');
+  const cols = spec.stagedColumns.map((c) => `${ident(c.name)} ${c.type}`).join(', ');
   return `CREATE TEMP TABLE ${ident(STAGE_TABLE)} (${cols}) ON COMMIT DROP`;
 }
 
 export function copyIntoStageSql(spec: MergeSpec): string {
-  return `COPY ${ident(STAGE_TABLE)} (${spec.columns.map((c) => ident(c.name)).join(', ')}) FROM STDIN WITH (FORMAT csv)`;
+  return `COPY ${ident(STAGE_TABLE)} (${spec.stagedColumns.map((c) => ident(c.name)).join(', ')}) FROM STDIN WITH (FORMAT csv)`;
 }
 
-/** Dedup the stage by key: the row with the highest version wins. */
-export function dedupSql(spec: MergeSpec): string {
+/** A key that appears twice in one staged snapshot means the key is not unique at the source. */
+export function duplicateKeySql(spec: MergeSpec): string {
   const key = spec.key.map(ident).join(', ');
-  return `CREATE TEMP TABLE ${ident(INCOMING_TABLE)} ON COMMIT DROP AS
-    SELECT DISTINCT ON (${key}) * FROM ${ident(STAGE_TABLE)} ORDER BY ${key}, ${ident(spec.version)} DESC NULLS LAST`;
+  return `SELECT ${spec.key.map((k) => `${ident(k)}::text`).join(` || ', ' || `)} AS key, count(*) AS n
+            FROM ${ident(STAGE_TABLE)} GROUP BY ${key} HAVING count(*) > 1 LIMIT 1`;
 }
 
-const keyMatch = (spec: MergeSpec) => [...spec.key.map((k) => `t.${ident(k)} = s.${ident(k)}`), `t._region = $1`].join(' AND ');
+/** Order-independent checksum of the staged rows, kept in the ledger. */
+export function stageChecksumSql(spec: MergeSpec): string {
+  const row = `ROW(${spec.columns.map((c) => ident(c.name)).join(', ')})::text`;
+  return `SELECT count(*) AS n, coalesce(sum(('x' || left(md5(${row}), 15))::bit(60)::bigint::numeric), 0)::text AS checksum
+            FROM ${ident(STAGE_TABLE)}`;
+}
+
+const keyMatch = (spec: MergeSpec) => [...spec.key.map((k) => `t.${ident(k)} = s.${ident(k)}`), `t._source = $1`].join(' AND ');
 const rowOf = (alias: string, spec: MergeSpec) => `ROW(${spec.columns.map((c) => `${alias}.${ident(c.name)}`).join(', ')})`;
 
 /**
- * Deletes target rows that an incoming row replaces: same key, not newer, and different.
- * The row count is the number of updates. $1 = region.
+ * The rows of the batch that may change the target: for facts, one per key (highest version);
+ * for dimensions, those whose hash differs from the live warehouse row (or which are new).
  */
-export function deleteReplacedSql(spec: MergeSpec): string {
-  return `DELETE FROM ${q(spec.schema, spec.table)} t USING ${ident(INCOMING_TABLE)} s
-    WHERE ${keyMatch(spec)} AND t.${ident(spec.version)} <= s.${ident(spec.version)}
-      AND ${rowOf('t', spec)} IS DISTINCT FROM ${rowOf('s', spec)}`;
+export function incomingSql(spec: MergeSpec): string {
+  const key = spec.key.map(ident).join(', ');
+  if (spec.mode.kind === 'upsert') {
+    return `CREATE TEMP TABLE ${ident(INCOMING_TABLE)} ON COMMIT DROP AS
+      SELECT DISTINCT ON (${key}) * FROM ${ident(STAGE_TABLE)} ORDER BY ${key}, ${ident(spec.mode.version)} DESC NULLS LAST`;
+  }
+  const live = spec.mode.deletes === 'soft' ? ' AND NOT t._deleted' : '';
+  return `CREATE TEMP TABLE ${ident(INCOMING_TABLE)} ON COMMIT DROP AS
+    SELECT s.* FROM ${ident(STAGE_TABLE)} s
+     WHERE NOT EXISTS (SELECT 1 FROM ${target(spec)} t WHERE ${keyMatch(spec)} AND t._row_hash = s._row_hash${live})`;
 }
 
 /**
- * Inserts incoming rows whose key is now absent: new keys and the replaced ones. Rows that are
- * unchanged, or older than the warehouse (the version guard), find their key present and stay out.
- * $1 = region.
+ * Deletes the target rows an incoming row replaces; the count is the number of updates.
+ * Facts: same key, not newer (the version guard), and different. Dimensions: same key.
+ */
+export function deleteReplacedSql(spec: MergeSpec): string {
+  const base = `DELETE FROM ${target(spec)} t USING ${ident(INCOMING_TABLE)} s WHERE ${keyMatch(spec)}`;
+  if (spec.mode.kind === 'snapshot') return base;
+  const v = ident(spec.mode.version);
+  return `${base} AND t.${v} <= s.${v} AND ${rowOf('t', spec)} IS DISTINCT FROM ${rowOf('s', spec)}`;
+}
+
+/**
+ * Inserts incoming rows whose key is now absent: new keys and the replaced ones. Fact rows that
+ * are unchanged, or older than the warehouse (version guard), find their key present and stay out.
  */
 export function insertSql(spec: MergeSpec): string {
-  const cols = spec.columns.map((c) => ident(c.name));
-  return `INSERT INTO ${q(spec.schema, spec.table)} (${[...cols, '_region', '_synced_at'].join(', ')})
-    SELECT ${cols.map((c) => `s.${c}`).join(', ')}, $1, now() FROM ${ident(INCOMING_TABLE)} s
-    WHERE NOT EXISTS (SELECT 1 FROM ${q(spec.schema, spec.table)} t WHERE ${keyMatch(spec)})`;
+  const cols = [...spec.columns, ...(isSnapshot(spec) ? [ROW_HASH] : [])].map((c) => ident(c.name));
+  const lineage = LINEAGE_COLUMNS.map((c) => ident(c.name));
+  return `INSERT INTO ${target(spec)} (${[...cols, ...lineage].join(', ')})
+    SELECT ${cols.map((c) => `s.${c}`).join(', ')}, $1, $2, $3, $4::timestamptz, now() FROM ${ident(INCOMING_TABLE)} s
+    WHERE NOT EXISTS (SELECT 1 FROM ${target(spec)} t WHERE ${keyMatch(spec)})`;
+}
+
+/** Dimensions: keys of this source that the snapshot no longer has are deleted, or marked. $1 source. */
+export function deleteMissingSql(spec: MergeSpec): string | null {
+  if (spec.mode.kind !== 'snapshot') return null;
+  const missing = `t._source = $1 AND NOT EXISTS (SELECT 1 FROM ${ident(STAGE_TABLE)} s WHERE ${keyMatch(spec)})`;
+  if (spec.mode.deletes === 'hard') return `DELETE FROM ${target(spec)} t WHERE ${missing}`;
+  return `UPDATE ${target(spec)} t SET _deleted = true, _deleted_at = now() WHERE NOT t._deleted AND ${missing}`;
 }
 
 export function findBatchSql(schema: string): string {
-  return `SELECT rows_staged, inserted, updated, unchanged, deleted FROM ${q(schema, 'tributary_batches')} WHERE batch_id = $1`;
+  return `SELECT rows_staged, inserted, updated, unchanged, deleted, checksum FROM ${q(schema, 'tributary_batches')} WHERE batch_id = $1`;
 }
 
-/** $1 batch, $2 pipeline, $3 region, $4 source, $5 target, $6 from, $7 to, $8 staged, $9 inserted, $10 updated, $11 unchanged, $12 deleted. */
+/** $1 batch, $2 pipeline, $3 region, $4 source, $5 source table, $6 target, $7 from, $8 to, $9 staged, $10 inserted, $11 updated, $12 unchanged, $13 deleted, $14 checksum. */
 export function insertBatchSql(schema: string): string {
   return `INSERT INTO ${q(schema, 'tributary_batches')}
-    (batch_id, pipeline, region, source, target, range_from, range_to, rows_staged, inserted, updated, unchanged, deleted)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`;
+    (batch_id, pipeline, region, source, source_table, target, range_from, range_to, rows_staged, inserted, updated, unchanged, deleted, checksum)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
 }
 
 /**

@@ -1,5 +1,5 @@
 // The PostgreSQL warehouse: stage files are streamed with COPY FROM STDIN into a temp table,
-// then deduplicated, merged by key and recorded in the ledger inside one transaction.
+// then checked, merged by key and recorded in the ledger inside one transaction.
 import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
@@ -7,8 +7,10 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { ActivityDeps } from '../../deps.js';
 import { connectPg, withPg, type PgTarget } from '../../postgres/connect.js';
 import type { MergeResult, StagedBatch } from '../../types.js';
-import type { CheckpointKey, WarehouseDialect } from '../dialect.js';
+import type { CheckpointKey, NewColumnPolicy, WarehouseDialect } from '../dialect.js';
 import * as sql from './merge-sql.js';
+
+type BatchRow = Record<'rows_staged' | 'inserted' | 'updated' | 'unchanged' | 'deleted', string>;
 
 export class PostgresWarehouse implements WarehouseDialect {
   private stateReady: Promise<void> | undefined;
@@ -44,73 +46,69 @@ export class PostgresWarehouse implements WarehouseDialect {
     });
   }
 
-  async merge(batch: StagedBatch, spec: sql.MergeSpec): Promise<MergeResult> {
+  async merge(batch: StagedBatch, spec: sql.MergeSpec, onNewColumn: NewColumnPolicy): Promise<MergeResult> {
     const { unit } = batch;
+    const label = `pipeline ${unit.pipeline}, source ${unit.source}`;
     const client = await connectPg(this.target, this.deps.secrets);
     try {
       await this.ensureState(client);
       await client.query('BEGIN');
       await client.query(sql.LOCK_SQL, [`tributary:${spec.schema}.${spec.table}`]);
-      const done = await client.query<Record<'rows_staged' | 'inserted' | 'updated' | 'unchanged' | 'deleted', string>>(
-        sql.findBatchSql(this.stateSchema),
-        [unit.batchId],
-      );
+      const done = await client.query<BatchRow>(sql.findBatchSql(this.stateSchema), [unit.batchId]);
       if (done.rows[0]) {
         await client.query('COMMIT');
-        const r = done.rows[0];
-        return {
-          batchId: unit.batchId,
-          rowsStaged: Number(r.rows_staged),
-          inserted: Number(r.inserted),
-          updated: Number(r.updated),
-          unchanged: Number(r.unchanged),
-          deleted: Number(r.deleted),
-          alreadyCommitted: true,
-        };
+        return fromLedger(unit.batchId, done.rows[0]);
       }
-      await client.query(sql.createSchemaSql(spec.schema));
-      await client.query(sql.createTargetSql(spec));
-      const existing = await client.query<{ name: string }>(
-        `SELECT attname AS name FROM pg_attribute WHERE attrelid = to_regclass(quote_ident($1) || '.' || quote_ident($2)) AND attnum > 0 AND NOT attisdropped`,
-        [spec.schema, spec.table],
-      );
-      for (const stmt of sql.addColumnsSql(spec, new Set(existing.rows.map((r) => r.name)))) await client.query(stmt);
 
-      await client.query(sql.createStageSql(spec));
+      const merged = await this.evolveTarget(client, spec, onNewColumn, label);
+      await client.query(sql.createStageSql(merged));
       let loaded = 0;
       for (const file of batch.files) {
-        const copy = client.query(copyFrom(sql.copyIntoStageSql(spec)));
+        const copy = client.query(copyFrom(sql.copyIntoStageSql(merged)));
         await pipeline(this.deps.stage.reader(file.key), createGunzip(), copy);
         loaded += Number(copy.rowCount ?? 0);
       }
-      if (loaded !== batch.rows) {
-        throw new Error(`pipeline ${unit.pipeline}, source ${unit.source}: staged ${batch.rows} rows but the stage files hold ${loaded}; not merging`);
+      if (loaded !== batch.rows) throw new Error(`${label}: staged ${batch.rows} rows but the stage files hold ${loaded}; nothing was merged`);
+      const dup = await client.query<{ key: string; n: string }>(sql.duplicateKeySql(merged));
+      if (dup.rows[0]) {
+        throw new Error(
+          `${label}: key (${merged.key.join(', ')}) is not unique in ${unit.stream}: (${dup.rows[0].key}) appears ${dup.rows[0].n} times in one read; nothing was merged`,
+        );
       }
-      await client.query(sql.dedupSql(spec));
-      const replaced = await client.query(sql.deleteReplacedSql(spec), [unit.region]);
-      const written = await client.query(sql.insertSql(spec), [unit.region]);
+      const sum = await client.query<{ checksum: string }>(sql.stageChecksumSql(merged));
+
+      const lineage = [unit.source, unit.region, unit.batchId, batch.extractedAt];
+      await client.query(sql.incomingSql(merged), merged.mode.kind === 'snapshot' ? [unit.source] : []);
+      const replaced = await client.query(sql.deleteReplacedSql(merged), [unit.source]);
+      const written = await client.query(sql.insertSql(merged), lineage);
+      const missing = sql.deleteMissingSql(merged);
+      const removed = missing ? await client.query(missing, [unit.source]) : null;
+
       const updated = replaced.rowCount ?? 0;
       const inserted = (written.rowCount ?? 0) - updated;
-      const incoming = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${sql.INCOMING_TABLE}`);
-      const unchanged = Number(incoming.rows[0]?.n ?? 0) - inserted - updated;
-      const result: MergeResult = { batchId: unit.batchId, rowsStaged: batch.rows, inserted, updated, unchanged, deleted: 0, alreadyCommitted: false };
+      const deleted = removed?.rowCount ?? 0;
+      const unchanged = batch.rows - inserted - updated;
+      const range = unit.kind === 'fact' ? [unit.from, unit.to] : [null, null];
       await client.query(sql.insertBatchSql(this.stateSchema), [
         unit.batchId,
         unit.pipeline,
         unit.region,
         unit.source,
+        unit.stream,
         `${spec.schema}.${spec.table}`,
-        unit.from,
-        unit.to,
+        ...range,
         batch.rows,
         inserted,
         updated,
         unchanged,
-        0,
+        deleted,
+        sum.rows[0]!.checksum,
       ]);
-      await client.query(sql.upsertCheckpointSql(this.stateSchema), [unit.pipeline, unit.region, unit.source, unit.stream, unit.to, unit.batchId]);
+      if (unit.checkpoint !== null) {
+        await client.query(sql.upsertCheckpointSql(this.stateSchema), [unit.pipeline, unit.region, unit.source, unit.stream, unit.checkpoint, unit.batchId]);
+      }
       await client.query('COMMIT');
-      return result;
+      return { batchId: unit.batchId, rowsStaged: batch.rows, inserted, updated, unchanged, deleted, alreadyCommitted: false };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
@@ -118,4 +116,36 @@ export class PostgresWarehouse implements WarehouseDialect {
       await client.end().catch(() => undefined);
     }
   }
+
+  /** Creates the target, or applies the new-column policy; returns the spec to merge with. */
+  private async evolveTarget(client: pg.Client, spec: sql.MergeSpec, onNewColumn: NewColumnPolicy, label: string): Promise<sql.MergeSpec> {
+    await client.query(sql.createSchemaSql(spec.schema));
+    const before = await client.query<{ name: string }>(sql.targetColumnsSql(), [spec.schema, spec.table]);
+    if (before.rows.length === 0) {
+      await client.query(sql.createTargetSql(spec));
+      return spec;
+    }
+    const existing = new Set(before.rows.map((r) => r.name));
+    const fresh = spec.columns.filter((c) => !existing.has(c.name));
+    if (fresh.length === 0) return spec;
+    const names = fresh.map((c) => c.name).join(', ');
+    if (onNewColumn === 'fail') {
+      throw new Error(`${label}: the source has new column(s) ${names} that ${spec.schema}.${spec.table} lacks, and the pipeline's onNewColumn policy is "fail"`);
+    }
+    if (onNewColumn === 'ignore') return { ...spec, columns: spec.columns.filter((c) => existing.has(c.name)) };
+    for (const stmt of sql.addColumnsSql(spec, fresh)) await client.query(stmt);
+    return spec;
+  }
+}
+
+function fromLedger(batchId: string, r: BatchRow): MergeResult {
+  return {
+    batchId,
+    rowsStaged: Number(r.rows_staged),
+    inserted: Number(r.inserted),
+    updated: Number(r.updated),
+    unchanged: Number(r.unchanged),
+    deleted: Number(r.deleted),
+    alreadyCommitted: true,
+  };
 }

@@ -1,0 +1,46 @@
+// Extracts one unit from its PostgreSQL source into the stage: a keyset chunk of a fact range,
+// or a whole dimension table with per-row hashes. Returns references and counts only.
+import { findPipeline, postgresEndpoints, sourceTable } from '../../config/resolve.js';
+import { sourceTarget, type ActivityDeps } from '../deps.js';
+import type { StagedBatch, WorkUnit } from '../types.js';
+import { tableColumns } from './columns.js';
+import { withPg } from './connect.js';
+import { copyToStage } from './copy-to-stage.js';
+import { snapshotCopySql } from './snapshot-sql.js';
+import { keyColumns, rangeCopySql, watermarkType } from './watermark-sql.js';
+
+/** `progress` is called with bytes read so far (the activity heartbeats with it); `signal` aborts. */
+export async function extractUnit(
+  deps: ActivityDeps,
+  unit: WorkUnit,
+  progress: (bytes: number) => void = () => undefined,
+  signal?: AbortSignal,
+): Promise<StagedBatch> {
+  const p = findPipeline(deps.config, unit.pipeline);
+  if (p.kind !== unit.kind) throw new Error(`pipeline ${unit.pipeline} is a ${p.kind} pipeline now, but this unit was planned as ${unit.kind}`);
+  const endpoint = postgresEndpoints(deps.config, p.source, unit.region).find((e) => e.id === unit.source);
+  if (!endpoint) throw new Error(`pipeline ${unit.pipeline}: source ${unit.source} is no longer in the config`);
+  const [schema, table] = sourceTable(p.table);
+  const label = `pipeline ${p.name}, source ${endpoint.id}`;
+
+  return withPg(sourceTarget(endpoint), deps.secrets, async (client) => {
+    const extractedAt = new Date().toISOString();
+    const columns = await tableColumns(client, schema, table, label);
+    const key = keyColumns(columns, p.key, label);
+    let copySql: string;
+    let stagedColumns = columns;
+    if (unit.kind === 'fact' && p.kind === 'fact') {
+      const type = watermarkType(columns, p.watermark, label);
+      copySql = rangeCopySql({ schema, table, watermark: p.watermark, type, key, from: unit.from, to: unit.to }, columns, unit.after, unit.until);
+    } else {
+      copySql = snapshotCopySql(schema, table, columns);
+      stagedColumns = [...columns, { name: '_row_hash', type: 'text' }];
+    }
+    try {
+      const file = await copyToStage(client, copySql, deps.stage, `${unit.stagePrefix}/part-00000.csv.gz`, progress, signal);
+      return { unit, columns, stagedColumns, files: [file], rows: file.rows, extractedAt };
+    } catch (err) {
+      throw new Error(`${label}: extract of ${unit.stream} failed: ${(err as Error).message}`, { cause: err });
+    }
+  });
+}

@@ -1,0 +1,15 @@
+// Pure SQL for a whole-table (dimension) read: every row plus a hash of the row computed at
+// the source, so the warehouse can tell which rows changed without comparing every column.
+import pg from 'pg';
+import type { ColumnSpec } from './columns.js';
+
+const { escapeIdentifier: ident } = pg;
+
+export function rowHashExpr(columns: ColumnSpec[]): string {
+  return `md5(ROW(${columns.map((c) => ident(c.name)).join(', ')})::text)`;
+}
+
+export function snapshotCopySql(schema: string, table: string, columns: ColumnSpec[]): string {
+  const cols = columns.map((c) => ident(c.name)).join(', ');
+  return `COPY (SELECT ${cols}, ${rowHashExpr(columns)} AS _row_hash FROM ${ident(schema)}.${ident(table)}) TO STDOUT WITH (FORMAT csv)`;
+}
