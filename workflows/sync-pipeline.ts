@@ -28,7 +28,7 @@ export async function syncPipeline(input: SyncInput, options: SyncOptions = {}):
   const extract = createLimiter(plan.maxParallel);
   const staged = plan.units.map((unit) => extract(() => extractToStage(unit)));
   // A later extract may fail while an earlier merge is awaited: it is handled when its turn comes.
-  staged.forEach((p) => p.catch(() => undefined));
+  for (const p of staged) p.catch(() => undefined);
   const merged: MergeResult[] = [];
   for (const batch of staged) merged.push(await mergeStaged(await batch));
 
