@@ -1,0 +1,34 @@
+// In-process region workers on the real Temporal server, for tests that run pipelines.
+import { bundleWorkflowCode, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { connectClient, runPipeline } from '../../client/run-pipeline.js';
+import type { TributaryConfig } from '../../config/schema.js';
+import type { SyncResult } from '../../activities/types.js';
+import { createRegionWorker, type RegionWorker } from '../../workers/create-worker.js';
+import { workflowsPath } from '../../workers/workflows-path.js';
+
+let bundle: Promise<WorkflowBundle> | undefined;
+
+export interface Harness {
+  client: Client;
+  run(pipeline: string, region: string): Promise<SyncResult>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(config: TributaryConfig, regions: string[]): Promise<Harness> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  const workflowBundle = await bundle;
+  const workers: RegionWorker[] = await Promise.all(regions.map((r) => createRegionWorker(config, r, { workflowBundle })));
+  const running = Promise.all(workers.map((w) => w.worker.run()));
+  const client = await connectClient(config);
+  return {
+    client,
+    run: (pipeline, region) => runPipeline(client, config, pipeline, region),
+    async close() {
+      workers.forEach((w) => w.worker.shutdown());
+      await running;
+      await Promise.all(workers.map((w) => w.connection.close()));
+      await client.connection.close();
+    },
+  };
+}
