@@ -1,0 +1,10 @@
+# shellcheck shell=bash
+# Source me: `. infra/local/env.sh`. Addresses of the local stack for tests and the CLI
+# (superuser URLs; the least-privilege roles are in secrets.json).
+export TEMPORAL_ADDRESS=127.0.0.1:7233
+export TRIBUTARY_PG_SOURCE_US=postgres://postgres:postgres@127.0.0.1:55432/app
+export TRIBUTARY_PG_SOURCE_EU=postgres://postgres:postgres@127.0.0.1:55433/app
+export TRIBUTARY_PG_WAREHOUSE=postgres://postgres:postgres@127.0.0.1:55434/warehouse
+export TRIBUTARY_KAFKA_US_CELL_1=127.0.0.1:19092
+export TRIBUTARY_KAFKA_US_CELL_2=127.0.0.1:19093
+export TRIBUTARY_KAFKA_EU_CELL_1=127.0.0.1:19094

@@ -1,0 +1,375 @@
+#!/usr/bin/env bash
+# Starts the local stack (3 PostgreSQL clusters, 3 single-node KRaft Kafka clusters, the
+# Temporal dev server), all on 127.0.0.1, data and logs in <repo>/.local-stack/. Idempotent:
+# what already runs is left alone, so a second start on a warm machine takes seconds.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+bash "$LOCAL_DIR/install.sh"
+
+mkdir -p "$STACK_DIR"
+# Two starts at once (make stack plus the test setup) would race on ports and initdb.
+exec 9>"$STACK_DIR/.start.lock"
+flock 9
+
+# Last lines of the given log files, for failure messages.
+show_logs() {
+  local f
+  for f in "$@"; do
+    [ -s "$f" ] || continue
+    printf -- '--- last lines of %s ---\n' "$f" >&2
+    tail -n 20 "$f" >&2
+  done
+}
+
+# Starts "$@" detached from this shell (own session: no SIGINT/SIGHUP from the terminal),
+# output appended to $2, pid written to $1.
+launch() {
+  local pidfile="$1" logfile="$2"
+  shift 2
+  # 9>&-: the daemon must not inherit (and so hold) the start lock.
+  setsid nohup "$@" >>"$logfile" 2>&1 </dev/null 9>&- &
+  echo "$!" >"$pidfile"
+}
+
+# ============================================================================== PostgreSQL ===
+if is_root; then
+  id postgres >/dev/null 2>&1 || die "OS user 'postgres' is missing (it comes with the postgresql-$PG_MAJOR package)"
+fi
+
+# The postgres user must be able to walk down to .local-stack/pg: open up (search only, o+x)
+# any ancestor directory that blocks it, e.g. a home directory with mode 700.
+ensure_pg_reachable() {
+  is_root || return 0
+  as_pg test -x "$STACK_DIR" && return 0
+  local d="" part
+  local IFS=/
+  for part in $STACK_DIR; do
+    [ -n "$part" ] || continue
+    d="$d/$part"
+    if ! as_pg test -x "$d"; then
+      log "allowing the postgres user to traverse $d (chmod o+x)"
+      chmod o+x "$d"
+    fi
+  done
+}
+
+pg_write_config() {
+  local name="$1" port="$2" data
+  data="$(pg_data "$name")"
+  # Rewritten on every start so changes here apply to existing clusters too.
+  cat >"$data/tributary.conf" <<EOF
+# Written by infra/local/start.sh on every start; edits here are overwritten.
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '${data//\'/\'\'}'
+max_connections = 200
+wal_level = logical
+max_wal_senders = 10
+max_replication_slots = 10
+password_encryption = 'scram-sha-256'
+EOF
+  cat >"$data/pg_hba.conf" <<'EOF'
+# Written by infra/local/start.sh on every start; edits here are overwritten.
+# TYPE  DATABASE     USER  ADDRESS        METHOD
+local   all          all                  trust
+local   replication  all                  trust
+host    all          all   127.0.0.1/32   scram-sha-256
+host    all          all   ::1/128        scram-sha-256
+host    replication  all   127.0.0.1/32   scram-sha-256
+host    replication  all   ::1/128        scram-sha-256
+EOF
+  is_root && chown postgres: "$data/tributary.conf" "$data/pg_hba.conf"
+  return 0
+}
+
+# The server log is written by pg_ctl as the postgres user: make sure that user owns it.
+pg_own_log() {
+  local logfile
+  logfile="$(pg_logfile "$1")"
+  touch "$logfile"
+  is_root && chown postgres: "$logfile"
+  return 0
+}
+
+pg_init() {
+  local name="$1" data
+  data="$(pg_data "$name")"
+  [ -f "$data/PG_VERSION" ] && return 0
+  log "postgres $name: initdb (first start)"
+  # A data dir without PG_VERSION is a failed earlier initdb of ours: start over.
+  rm -rf "$data"
+  mkdir -p "$data"
+  chmod 700 "$data"
+  is_root && chown postgres: "$data"
+  pg_own_log "$name"
+  as_pg "$PG_BIN/initdb" -D "$data" -U postgres -E UTF8 --locale=C.UTF-8 \
+    --auth-local=trust --auth-host=scram-sha-256 >>"$(pg_logfile "$name")" 2>&1 ||
+    { show_logs "$(pg_logfile "$name")"; die "initdb of postgres $name failed; see $(pg_logfile "$name")"; }
+  # Our settings live in tributary.conf; relative includes resolve next to postgresql.conf.
+  echo "include_if_exists = 'tributary.conf'" >>"$data/postgresql.conf"
+}
+
+# psql as the superuser over the cluster's own unix socket (trust), stopping on any error.
+pg_psql() {
+  local name="$1" port="$2"
+  shift 2
+  PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$(pg_data "$name")" -p "$port" -U postgres "$@"
+}
+
+# Roles, databases and grants. Idempotent SQL; runs until it succeeded once per cluster.
+pg_bootstrap() {
+  local name="$1" port="$2" data
+  data="$(pg_data "$name")"
+  [ -f "$data/.tributary-bootstrapped" ] && return 0
+  log "postgres $name: creating roles and databases"
+  if [ "$name" = warehouse ]; then
+    pg_psql "$name" "$port" -d postgres <<'SQL' || die "creating roles/databases in postgres $name failed (see above)"
+ALTER ROLE postgres PASSWORD 'postgres';
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tributary_writer') THEN
+    CREATE ROLE tributary_writer;
+  END IF;
+END $$;
+ALTER ROLE tributary_writer LOGIN PASSWORD 'writer-local';
+SELECT 'CREATE DATABASE warehouse OWNER tributary_writer'
+  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'warehouse') \gexec
+-- Owner of the database: may create schemas, and (PG 15) tables in public.
+ALTER DATABASE warehouse OWNER TO tributary_writer;
+SQL
+  else
+    pg_psql "$name" "$port" -d postgres <<'SQL' || die "creating roles/databases in postgres $name failed (see above)"
+ALTER ROLE postgres PASSWORD 'postgres';
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tributary_reader') THEN
+    CREATE ROLE tributary_reader;
+  END IF;
+END $$;
+-- REPLICATION for CDC later; pg_read_all_stats to see other sessions in pg_stat_activity.
+ALTER ROLE tributary_reader LOGIN REPLICATION PASSWORD 'reader-local';
+GRANT pg_read_all_stats TO tributary_reader;
+SELECT 'CREATE DATABASE app'
+  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'app') \gexec
+GRANT CONNECT ON DATABASE app TO tributary_reader;
+\connect app
+GRANT USAGE ON SCHEMA public TO tributary_reader;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO tributary_reader;
+ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT ON TABLES TO tributary_reader;
+SQL
+  fi
+  touch "$data/.tributary-bootstrapped"
+}
+
+pg_start() {
+  local name="$1" port="$2" data logfile
+  data="$(pg_data "$name")"
+  logfile="$(pg_logfile "$name")"
+  if [ -n "$(pg_pid "$name")" ]; then
+    return 0
+  fi
+  require_free_port "$port" "postgres $name"
+  pg_write_config "$name" "$port"
+  pg_own_log "$name"
+  log "postgres $name: starting on 127.0.0.1:$port"
+  # -w: pg_ctl itself waits until the server accepts connections. 9>&- as in launch().
+  as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$logfile" -w -t "$START_TIMEOUT" start >/dev/null 9>&- ||
+    { show_logs "$logfile"; die "postgres $name did not start; see $logfile"; }
+}
+
+start_postgres() {
+  local entry name port
+  mkdir -p "$STACK_DIR/pg"
+  is_root && chown postgres: "$STACK_DIR/pg"
+  ensure_pg_reachable
+  for entry in "${PG_CLUSTERS[@]}"; do
+    IFS=: read -r name port <<<"$entry"
+    pg_init "$name"
+    pg_start "$name" "$port"
+    pg_bootstrap "$name" "$port"
+  done
+}
+
+# =================================================================================== Kafka ===
+KAFKA_LAUNCHED=()
+
+kafka_write_config() {
+  local name="$1" port="$2" cport="$3" dir
+  dir="$(kafka_dir "$name")"
+  cat >"$dir/server.properties" <<EOF
+# Written by infra/local/start.sh on every start; edits here are overwritten.
+# Single-node KRaft cluster "$name": one process is both broker and controller.
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:$cport
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$dir/data
+num.partitions=4
+auto.create.topics.enable=true
+group.initial.rebalance.delay.ms=0
+# One broker: every internal topic has a single replica.
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+EOF
+}
+
+start_kafka_cluster() {
+  local name="$1" port="$2" cport="$3" cluster_id="$4" dir
+  dir="$(kafka_dir "$name")"
+  [ -n "$(kafka_pid "$name")" ] && return 0
+  require_free_port "$port" "kafka $name"
+  require_free_port "$cport" "kafka $name (controller)"
+  mkdir -p "$dir/data" "$dir/logs"
+  kafka_write_config "$name" "$port" "$cport"
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    log "kafka $name: formatting storage (first start, cluster id $cluster_id)"
+    kafka_tool kafka.tools.StorageTool format --standalone --ignore-formatted \
+      -t "$cluster_id" -c "$dir/server.properties" >>"$dir/logs/format.log" 2>&1 ||
+      { show_logs "$dir/logs/format.log"; die "formatting kafka $name failed; see $dir/logs/format.log"; }
+  fi
+  log "kafka $name: starting on 127.0.0.1:$port"
+  launch "$dir/kafka.pid" "$dir/logs/kafka.out" \
+    java -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
+    -Dkafka.logs.dir="$dir/logs" -Dlog4j2.configurationFile="$LOCAL_DIR/kafka/log4j2.xml" \
+    -cp "$KAFKA_LIBS/*" kafka.Kafka "$dir/server.properties"
+  KAFKA_LAUNCHED+=("$name:$port")
+}
+
+# Ready = the broker port accepts connections and a metadata request (cluster id) succeeds.
+wait_kafka() {
+  local name="$1" port="$2" dir deadline
+  dir="$(kafka_dir "$name")"
+  deadline=$((SECONDS + START_TIMEOUT))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    if [ -z "$(kafka_pid "$name")" ]; then
+      show_logs "$dir/logs/kafka.out" "$dir/logs/server.log"
+      die "kafka $name exited during startup; see $dir/logs/server.log and $dir/logs/kafka.out"
+    fi
+    if port_open "$port" &&
+      timeout 60 java -Xms32m -Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+        -Dlog4j2.configurationFile="$LOCAL_DIR/kafka/log4j2-tools.xml" -cp "$KAFKA_LIBS/*" \
+        org.apache.kafka.tools.ClusterTool cluster-id --bootstrap-server "127.0.0.1:$port" \
+        >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 1
+  done
+  show_logs "$dir/logs/server.log"
+  die "kafka $name was not ready within ${START_TIMEOUT}s; see $dir/logs/server.log"
+}
+
+start_kafka() {
+  local entry name port cport id
+  for entry in "${KAFKA_CLUSTERS[@]}"; do
+    IFS=: read -r name port cport id <<<"$entry"
+    start_kafka_cluster "$name" "$port" "$cport" "$id"
+  done
+}
+
+# ================================================================================ Temporal ===
+start_temporal() {
+  local bin
+  bin="$(temporal_bin)"
+  [ -n "$bin" ] || die "temporal CLI not found (install.sh should have built it)"
+  [ -n "$(temporal_pid)" ] && return 0
+  require_free_port "$TEMPORAL_PORT" "temporal"
+  require_free_port "$TEMPORAL_UI_PORT" "temporal UI"
+  mkdir -p "$TEMPORAL_DIR"
+  log "temporal: starting dev server on 127.0.0.1:$TEMPORAL_PORT (UI :$TEMPORAL_UI_PORT)"
+  launch "$TEMPORAL_PID" "$TEMPORAL_LOG" \
+    "$bin" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
+    --db-filename "$TEMPORAL_DB" --namespace default --log-level warn \
+    --search-attribute Pipeline=Keyword --search-attribute Region=Keyword \
+    --search-attribute Source=Keyword --search-attribute ManagedBy=Keyword \
+    --dynamic-config-value frontend.WorkerHeartbeatsEnabled=true
+}
+
+wait_temporal() {
+  local bin deadline
+  bin="$(temporal_bin)"
+  deadline=$((SECONDS + START_TIMEOUT))
+  until "$bin" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" \
+    --command-timeout 5s 2>/dev/null | grep -q SERVING; do
+    if [ -z "$(temporal_pid)" ]; then
+      show_logs "$TEMPORAL_LOG"
+      die "temporal exited during startup; see $TEMPORAL_LOG"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      show_logs "$TEMPORAL_LOG"
+      die "temporal was not ready within ${START_TIMEOUT}s; see $TEMPORAL_LOG"
+    fi
+    sleep 0.5
+  done
+}
+
+# --search-attribute only registers attributes when the dev server creates the namespace (an
+# existing dev.db keeps the old set), so add any that are missing.
+ensure_search_attributes() {
+  local bin existing sa
+  bin="$(temporal_bin)"
+  existing="$("$bin" operator search-attribute list --address "127.0.0.1:$TEMPORAL_PORT" \
+    --namespace default --command-timeout 10s -o json)" ||
+    die "could not list Temporal search attributes; see $TEMPORAL_LOG"
+  for sa in "${TEMPORAL_SEARCH_ATTRIBUTES[@]}"; do
+    grep -q "\"$sa\"" <<<"$existing" && continue
+    log "temporal: adding search attribute $sa (Keyword)"
+    "$bin" operator search-attribute create --address "127.0.0.1:$TEMPORAL_PORT" \
+      --namespace default --command-timeout 10s --name "$sa" --type Keyword >/dev/null
+  done
+}
+
+# =================================================================================== main ===
+# Before starting anything: every port of a service that is not running must be free, so a
+# conflict is reported up front instead of leaving a half-started stack.
+preflight() {
+  local entry name port cport conflicts=() p owner
+  for entry in "${PG_CLUSTERS[@]}"; do
+    IFS=: read -r name port <<<"$entry"
+    [ -n "$(pg_pid "$name")" ] || conflicts+=("$port:postgres $name")
+  done
+  for entry in "${KAFKA_CLUSTERS[@]}"; do
+    IFS=: read -r name port cport _ <<<"$entry"
+    [ -n "$(kafka_pid "$name")" ] || conflicts+=("$port:kafka $name" "$cport:kafka $name (controller)")
+  done
+  [ -n "$(temporal_pid)" ] || conflicts+=("$TEMPORAL_PORT:temporal" "$TEMPORAL_UI_PORT:temporal UI")
+  local msg=""
+  for entry in "${conflicts[@]}"; do
+    p="${entry%%:*}"
+    port_open "$p" || continue
+    owner="$(port_owner "$p")"
+    msg+=$'\n'"  port $p (for ${entry#*:}) is used by another process${owner:+: $owner}"
+  done
+  [ -z "$msg" ] || die "cannot start the local stack, ports already in use:$msg"$'\n'"Stop those processes or free the ports, then run start.sh again."
+}
+
+preflight
+# The JVMs and the dev server boot slowly: launch them first, set up PostgreSQL meanwhile.
+start_kafka
+start_temporal
+start_postgres
+
+# Wait for the launched Kafka clusters in parallel (each readiness probe is a JVM).
+waits=()
+for entry in "${KAFKA_LAUNCHED[@]}"; do
+  IFS=: read -r name port <<<"$entry"
+  wait_kafka "$name" "$port" &
+  waits+=("$!")
+done
+# Also when it was already running: a start interrupted earlier may have left it booting.
+wait_temporal
+failed=0
+for w in "${waits[@]}"; do
+  wait "$w" || failed=1
+done
+[ "$failed" -eq 0 ] || die "some Kafka clusters did not start (see above)"
+ensure_search_attributes
+
+exec bash "$LOCAL_DIR/status.sh"
