@@ -10,6 +10,7 @@ import { planFact } from './postgres/fact-plan.js';
 import type { MergeResult, Plan, StagedBatch, SyncInput, WorkUnit } from './types.js';
 import { createWarehouse } from './warehouse/index.js';
 import type { MergeSpec } from './warehouse/postgres/merge-sql.js';
+import { badInput } from './errors.js';
 
 export type * from './types.js';
 
@@ -31,7 +32,7 @@ function mergeSpec(config: TributaryConfig, p: PipelineConfig, batch: StagedBatc
   const [schema, table] = targetTable(config, p);
   if (p.kind === 'fact') return { schema, table, columns: batch.columns, stagedColumns: batch.stagedColumns, key: p.key, mode: { kind: 'upsert', version: p.watermark } };
   if (p.kind === 'dimension') return { schema, table, columns: batch.columns, stagedColumns: batch.stagedColumns, key: p.key, mode: { kind: 'snapshot', deletes: p.options.deletes } };
-  throw new Error(`pipeline ${p.name}: kind "${p.kind}" cannot run yet; fact and dimension pipelines are built`);
+  throw badInput(`pipeline ${p.name}: kind "${p.kind}" cannot run yet; fact and dimension pipelines are built`);
 }
 
 export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {

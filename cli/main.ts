@@ -3,6 +3,9 @@ import { parseArgs } from 'node:util';
 import { ConfigError, defaultConfigPath, loadConfig } from '../config/load.js';
 import { validate } from './commands/validate.js';
 import { run } from './commands/run.js';
+import { apply } from './commands/apply.js';
+import { pause } from './commands/pause.js';
+import { trigger } from './commands/trigger.js';
 import { demo } from './demo/demo.js';
 
 const USAGE = `usage: tributary <command> [options]
@@ -10,6 +13,10 @@ const USAGE = `usage: tributary <command> [options]
 commands:
   validate [FILE]              check a config file (default: $TRIBUTARY_CONFIG or config/examples/local.yaml)
   run PIPELINE [--region R]    start a run now and follow it to the end (needs a worker per region)
+  apply [--dry-run]            create, update and delete Temporal schedules to match the config
+  pause PIPELINE [--region R]  pause its schedules (--note TEXT says why); runs in flight go on
+  resume PIPELINE [--region R] resume its schedules
+  trigger PIPELINE [--region R]  fire its schedules now (skipped while a run is in flight)
   demo                         seed the local sources, sync them through Temporal, show the warehouse
 
 options:
@@ -20,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: 'string' }, region: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    options: { config: { type: 'string' }, region: { type: 'string' }, json: { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false }, note: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   const [command, arg] = positionals;
   if (values.help || !command) {
@@ -34,6 +41,15 @@ async function main(argv: string[]): Promise<number> {
     case 'run':
       if (!arg) throw new UsageError('run needs a pipeline name: tributary run PIPELINE [--region R]');
       return run(loadConfig(configPath), arg, values.region, values.json ?? false);
+    case 'apply':
+      return apply(loadConfig(configPath), values['dry-run'] ?? false, values.json ?? false);
+    case 'pause':
+    case 'resume':
+      if (!arg) throw new UsageError(`${command} needs a pipeline name: tributary ${command} PIPELINE [--region R]`);
+      return pause(loadConfig(configPath), command === 'pause', arg, values.region, values.note, values.json ?? false);
+    case 'trigger':
+      if (!arg) throw new UsageError('trigger needs a pipeline name: tributary trigger PIPELINE [--region R]');
+      return trigger(loadConfig(configPath), arg, values.region, values.json ?? false);
     case 'demo':
       return demo(loadConfig(configPath));
     default:

@@ -1,5 +1,6 @@
 // Column discovery on a PostgreSQL server: names and exact types (format_type), in table order.
 import type pg from 'pg';
+import { badInput } from '../errors.js';
 
 export interface ColumnSpec {
   name: string;
@@ -16,6 +17,6 @@ export async function tableColumns(client: pg.Client, schema: string, table: str
       ORDER BY a.attnum`,
     [schema, table],
   );
-  if (res.rows.length === 0) throw new Error(`${label}: table ${schema}.${table} does not exist or has no columns the reader can see`);
+  if (res.rows.length === 0) throw badInput(`${label}: table ${schema}.${table} does not exist or has no columns the reader can see`);
   return res.rows;
 }

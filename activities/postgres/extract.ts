@@ -8,6 +8,7 @@ import { withPg } from './connect.js';
 import { copyToStage } from './copy-to-stage.js';
 import { snapshotCopySql } from './snapshot-sql.js';
 import { keyColumns, rangeCopySql, watermarkType } from './watermark-sql.js';
+import { badInput } from '../errors.js';
 
 /** `progress` is called with bytes read so far (the activity heartbeats with it); `signal` aborts. */
 export async function extractUnit(
@@ -17,9 +18,9 @@ export async function extractUnit(
   signal?: AbortSignal,
 ): Promise<StagedBatch> {
   const p = findPipeline(deps.config, unit.pipeline);
-  if (p.kind !== unit.kind) throw new Error(`pipeline ${unit.pipeline} is a ${p.kind} pipeline now, but this unit was planned as ${unit.kind}`);
+  if (p.kind !== unit.kind) throw badInput(`pipeline ${unit.pipeline} is a ${p.kind} pipeline now, but this unit was planned as ${unit.kind}`);
   const endpoint = postgresEndpoints(deps.config, p.source, unit.region).find((e) => e.id === unit.source);
-  if (!endpoint) throw new Error(`pipeline ${unit.pipeline}: source ${unit.source} is no longer in the config`);
+  if (!endpoint) throw badInput(`pipeline ${unit.pipeline}: source ${unit.source} is no longer in the config`);
   const [schema, table] = sourceTable(p.table);
   const label = `pipeline ${p.name}, source ${endpoint.id}`;
 

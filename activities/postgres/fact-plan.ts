@@ -11,6 +11,7 @@ import type { WarehouseDialect } from '../warehouse/dialect.js';
 import { tableColumns } from './columns.js';
 import { withPg } from './connect.js';
 import { chunkBoundariesSql, keyColumns, minusSeconds, nullWatermarkSql, safeUpperBoundSql, watermarkType, type RangeSpec } from './watermark-sql.js';
+import { badInput } from '../errors.js';
 
 export async function planFact(
   deps: ActivityDeps,
@@ -67,7 +68,7 @@ async function planRange(
   const key = keyColumns(columns, p.key, label);
   const nulls = await client.query<{ has_nulls: boolean }>(nullWatermarkSql(schema, table, p.watermark));
   if (nulls.rows[0]?.has_nulls) {
-    throw new Error(`${label}: watermark column "${p.watermark}" of ${schema}.${table} has NULLs; those rows would never be synced (make it NOT NULL or fill it)`);
+    throw badInput(`${label}: watermark column "${p.watermark}" of ${schema}.${table} has NULLs; those rows would never be synced (make it NOT NULL or fill it)`);
   }
   const hi = (await client.query<{ hi: string }>(safeUpperBoundSql(type), [p.options.lagSeconds])).rows[0]!.hi;
   // Nothing new can be safe yet: the bound has not passed the checkpoint.

@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { ColumnSpec } from './columns.js';
 import { APPLICATION_NAME } from './connect.js';
 import type { KeysetBound } from '../types.js';
+import { badInput } from '../errors.js';
 
 const { escapeIdentifier: ident, escapeLiteral: literal } = pg;
 
@@ -14,17 +15,17 @@ export type WatermarkType = 'timestamp with time zone' | 'timestamp without time
 
 export function watermarkType(columns: ColumnSpec[], column: string, label: string): WatermarkType {
   const col = columns.find((c) => c.name === column);
-  if (!col) throw new Error(`${label}: watermark column "${column}" is not in the table (columns: ${columns.map((c) => c.name).join(', ')})`);
+  if (!col) throw badInput(`${label}: watermark column "${column}" is not in the table (columns: ${columns.map((c) => c.name).join(', ')})`);
   const t = col.type.replace(/\(\d+\)/, '');
   if (t === 'timestamp with time zone' || t === 'timestamp without time zone') return t;
-  throw new Error(`${label}: watermark column "${column}" has type ${col.type}; fact pipelines need a timestamp or timestamptz column`);
+  throw badInput(`${label}: watermark column "${column}" has type ${col.type}; fact pipelines need a timestamp or timestamptz column`);
 }
 
 /** Key columns must exist; returns their types in key order. */
 export function keyColumns(columns: ColumnSpec[], key: string[], label: string): ColumnSpec[] {
   return key.map((k) => {
     const col = columns.find((c) => c.name === k);
-    if (!col) throw new Error(`${label}: key column "${k}" is not in the table (columns: ${columns.map((c) => c.name).join(', ')})`);
+    if (!col) throw badInput(`${label}: key column "${k}" is not in the table (columns: ${columns.map((c) => c.name).join(', ')})`);
     return col;
   });
 }

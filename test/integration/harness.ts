@@ -32,3 +32,16 @@ export async function startHarness(config: TributaryConfig, regions: string[]): 
     },
   };
 }
+
+/** The innermost cause's message of a failed run (workflow -> activity -> application failure). */
+export async function failureOf(run: Promise<unknown>): Promise<string> {
+  let err: unknown;
+  try {
+    await run;
+  } catch (e) {
+    err = e;
+  }
+  if (!err) throw new Error('expected the run to fail, but it succeeded');
+  while (err instanceof Error && err.cause instanceof Error) err = err.cause;
+  return (err as Error).message;
+}

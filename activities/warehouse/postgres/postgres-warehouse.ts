@@ -9,6 +9,7 @@ import { connectPg, withPg, type PgTarget } from '../../postgres/connect.js';
 import type { MergeResult, StagedBatch } from '../../types.js';
 import type { CheckpointKey, NewColumnPolicy, WarehouseDialect } from '../dialect.js';
 import * as sql from './merge-sql.js';
+import { badInput } from '../../errors.js';
 
 type BatchRow = Record<'rows_staged' | 'inserted' | 'updated' | 'unchanged' | 'deleted', string>;
 
@@ -71,7 +72,7 @@ export class PostgresWarehouse implements WarehouseDialect {
       if (loaded !== batch.rows) throw new Error(`${label}: staged ${batch.rows} rows but the stage files hold ${loaded}; nothing was merged`);
       const dup = await client.query<{ key: string; n: string }>(sql.duplicateKeySql(merged));
       if (dup.rows[0]) {
-        throw new Error(
+        throw badInput(
           `${label}: key (${merged.key.join(', ')}) is not unique in ${unit.stream}: (${dup.rows[0].key}) appears ${dup.rows[0].n} times in one read; nothing was merged`,
         );
       }
@@ -130,7 +131,7 @@ export class PostgresWarehouse implements WarehouseDialect {
     if (fresh.length === 0) return spec;
     const names = fresh.map((c) => c.name).join(', ');
     if (onNewColumn === 'fail') {
-      throw new Error(`${label}: the source has new column(s) ${names} that ${spec.schema}.${spec.table} lacks, and the pipeline's onNewColumn policy is "fail"`);
+      throw badInput(`${label}: the source has new column(s) ${names} that ${spec.schema}.${spec.table} lacks, and the pipeline's onNewColumn policy is "fail"`);
     }
     if (onNewColumn === 'ignore') return { ...spec, columns: spec.columns.filter((c) => existing.has(c.name)) };
     for (const stmt of sql.addColumnsSql(spec, fresh)) await client.query(stmt);
