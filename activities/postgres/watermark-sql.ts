@@ -80,15 +80,16 @@ const boundRow = (r: RangeSpec, b: KeysetBound) =>
 
 /**
  * The last row of every `$1` rows of the range in (watermark, key) order: chunk boundaries, so
- * ties on the watermark (a bulk load stamped with one now()) still split evenly.
+ * ties on the watermark (a bulk load stamped with one now()) still split evenly. The range's
+ * last row is no boundary: the chunk after it would be empty.
  */
 export function chunkBoundariesSql(r: RangeSpec): string {
   const cols = [ident(r.watermark), ...r.key.map((k) => ident(k.name))].join(', ');
   const keys = r.key.map((k, i) => `${ident(k.name)}::text AS k${i}`).join(', ');
   return `SELECT to_char(${ident(r.watermark)}, '${WATERMARK_FORMAT}') AS wm, ${keys} FROM (
-            SELECT ${cols}, row_number() OVER (ORDER BY ${cols}) AS rn
+            SELECT ${cols}, row_number() OVER (ORDER BY ${cols}) AS rn, count(*) OVER () AS total
               FROM ${ident(r.schema)}.${ident(r.table)} WHERE ${rangeWhere(r)}) x
-           WHERE rn % $1 = 0 ORDER BY rn`;
+           WHERE rn % $1 = 0 AND rn < total ORDER BY rn`;
 }
 
 /** COPY of one chunk: from <= watermark < to, and after < (watermark, key) <= until, as CSV. */

@@ -13,18 +13,30 @@ import { ROOT, STACK, stackConfig, uniqueName, withClient } from './stack.js';
 import { createFactTable, dropFactTable, dropSchema, expectWarehouseEqualsSource, insertRows } from './fact-fixture.js';
 
 const table = uniqueName('killed');
+const bigTable = uniqueName('killed_1m');
 let config: TributaryConfig;
 let configFile: string;
 let client: Client;
 const children: ChildProcess[] = [];
 
-function startWorker(): ChildProcess {
+/** Resolves once the worker process has created its worker (it prints "worker started"). */
+function started(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('worker started')) resolve();
+    });
+    child.once('exit', (code, signal) => reject(new Error(`worker exited (${code ?? signal}) before it started`)));
+  });
+}
+
+function startWorker(file = configFile): ChildProcess {
   // node itself (not the tsx wrapper, which would outlive a SIGKILL in a child of its own).
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts', '--config', configFile, '--region', 'us'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts', '--config', file, '--region', 'us'], {
     cwd: ROOT,
     env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'WARN' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
+  child.stdout.resume();
   children.push(child);
   return child;
 }
@@ -48,7 +60,7 @@ async function kill(child: ChildProcess): Promise<void> {
 
 beforeAll(async () => {
   config = stackConfig(
-    [{ name: 'orders', kind: 'fact', source: 'app', table: `public.${table}`, key: ['id'], watermark: 'updated_at', regions: ['us'], options: { lagSeconds: 0 } }],
+    [{ name: 'orders', kind: 'fact', source: 'app', table: `public.${table}`, key: ['id'], watermark: 'updated_at', regions: ['us'], options: { lagSeconds: 0, chunkRows: 100_000 } }],
     { heartbeatTimeoutSeconds: 5 },
   );
   configFile = join(mkdtempSync(join(tmpdir(), 'tributary-config-')), 'config.json');
@@ -61,6 +73,7 @@ afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) await kill(c);
   await client?.connection.close();
   await dropFactTable(table);
+  await dropFactTable(bigTable);
   await dropSchema(config.warehouse.schema);
 });
 
@@ -78,7 +91,7 @@ it('completes a run whose worker is SIGKILLed during extract and during merge, w
 
   startWorker();
   const result = await handle.result();
-  expect(result.units).toBe(1);
+  expect(result.units).toBe(4);
   const history = await handle.fetchHistory();
   const retried = history.events?.filter((e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1);
   expect(retried?.length, 'both killed activities were retried').toBeGreaterThanOrEqual(2);
@@ -87,4 +100,34 @@ it('completes a run whose worker is SIGKILLed during extract and during merge, w
   const next = await startPipeline(client, config, 'orders', 'us');
   await next.result();
   expect(await expectWarehouseEqualsSource('us', table, targetTable(config, config.pipelines[0]!))).toBe(401_000);
+});
+
+it('survives 20 SIGKILLs at random moments of a 1 M-row first load, ending with warehouse == source', async () => {
+  const big = stackConfig(
+    [{ name: 'big', kind: 'fact', source: 'app', table: `public.${bigTable}`, key: ['id'], watermark: 'updated_at', regions: ['us'], options: { lagSeconds: 0, chunkRows: 20_000, maxParallel: 2 } }],
+    { heartbeatTimeoutSeconds: 3, schema: config.warehouse.schema },
+  );
+  const bigFile = join(mkdtempSync(join(tmpdir(), 'tributary-config-')), 'config.json');
+  writeFileSync(bigFile, JSON.stringify(big));
+  await createFactTable('us', bigTable, 1_000_000);
+  const handle = await startPipeline(client, big, 'big', 'us');
+  let kills = 0;
+  let done = false;
+  void handle.result().finally(() => (done = true));
+  // A seeded generator: the kill moments vary, but a failure can be replayed.
+  let seed = 20261127;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  while (kills < 20 && !done) {
+    const worker = startWorker(bigFile);
+    await started(worker);
+    await new Promise((r) => setTimeout(r, 300 + random() * 2_500));
+    if (done) break;
+    await kill(worker);
+    kills++;
+  }
+  startWorker(bigFile);
+  const result = await handle.result();
+  expect(kills, 'the load outlived 20 kills').toBe(20);
+  expect(result.units).toBe(50);
+  expect(await expectWarehouseEqualsSource('us', bigTable, targetTable(big, big.pipelines[0]!))).toBe(1_000_000);
 });

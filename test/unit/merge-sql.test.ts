@@ -101,7 +101,7 @@ describe('source SQL (postgres)', () => {
   it('finds chunk boundaries every $1 rows in (watermark, key) order', () => {
     const q = chunkBoundariesSql(range);
     expect(q).toContain('row_number() OVER (ORDER BY "updated_at", "id")');
-    expect(q).toContain('WHERE rn % $1 = 0');
+    expect(q).toContain('WHERE rn % $1 = 0 AND rn < total');
   });
 
   it('hashes each row at the source for dimensions', () => {
