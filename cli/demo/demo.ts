@@ -1,7 +1,7 @@
 // `tributary demo`: seeds both regional sources, runs the orders pipeline through Temporal for
 // each region (workers in this process), changes the sources, runs again, and prints what the
 // warehouse holds next to the source.
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient, runPipeline } from '../../client/run-pipeline.js';
 import { findPipeline, pipelineRegions, targetTable } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
@@ -25,7 +25,9 @@ export async function demo(config: TributaryConfig): Promise<number> {
   await withUrl(warehouseAdminUrl(), (c) => resetPipeline(c, config.warehouse.schema, target, PIPELINE));
 
   console.log('2. Starting one worker per region (task queues ' + regions.map((r) => `${config.temporal.taskQueuePrefix}-${r}`).join(', ') + ')...');
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } });
+  // The demo prints its own summary; the SDK and activities log warnings only.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   const workers = await Promise.all(regions.map((r) => createRegionWorker(config, r, { workflowBundle })));
   const client = await connectClient(config);
   const runAll = () => Promise.all(regions.map((r) => runPipeline(client, config, PIPELINE, r)));
