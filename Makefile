@@ -3,7 +3,7 @@
 # cached outside the repo) and start the local stack, which keeps running afterwards
 # (make stack-stop stops it).
 
-.PHONY: demo test stack stack-stop stack-status install
+.PHONY: demo test stack stack-stop stack-status install bench
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -25,3 +25,7 @@ demo: stack
 
 test: stack
 	npm test
+
+# Benchmarks (not part of make test): each writes bench/results/<name>.json.
+bench: stack
+	node --import tsx bench/p1-fact-initial-load.ts

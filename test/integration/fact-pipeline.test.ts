@@ -96,6 +96,11 @@ describe('fact pipeline through Temporal', () => {
       const stamped = await late.query<{ t: string }>(`SELECT to_char(now(), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t`);
       // The run stopped below the open transaction, so its rows stay in the next range.
       expect(during.ranges[0]!.to! <= stamped.rows[0]!.t).toBe(true);
+      // A naive "max(updated_at) so far" watermark would already be past the late row: it would skip it.
+      const naive = await withClient(STACK.source.us!, (c) =>
+        c.query<{ t: string }>(`SELECT to_char(max(updated_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t FROM public.${ident(table)}`),
+      );
+      expect(naive.rows[0]!.t > stamped.rows[0]!.t).toBe(true);
       await late.query('COMMIT');
     } finally {
       await late.end();

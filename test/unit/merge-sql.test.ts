@@ -29,8 +29,11 @@ describe('warehouse merge SQL (postgres)', () => {
     expect(sql.addColumnsSql(fact, [{ name: 'Note', type: 'text' }])).toEqual(['ALTER TABLE "analytics"."orders" ADD COLUMN IF NOT EXISTS "Note" text']);
   });
 
-  it('facts: dedups by key keeping the newest version', () => {
-    expect(sql.incomingSql(fact)).toMatch(/SELECT DISTINCT ON \("id"\) \* FROM "tributary_stage" ORDER BY "id", "updated_at" DESC NULLS LAST/);
+  it('facts: merge straight from the stage (a duplicate key was refused before)', () => {
+    expect(sql.incomingSql(fact)).toBeNull();
+    expect(sql.deleteReplacedSql(fact)).toContain('USING "tributary_stage" s');
+    expect(sql.insertSql(fact)).toContain('FROM "tributary_stage" s');
+    expect(sql.deleteReplacedSql(dim('hard'))).toContain('USING "tributary_incoming" s');
   });
 
   it('facts: replaces only rows that are not newer and differ (the version guard)', () => {

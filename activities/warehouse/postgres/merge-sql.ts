@@ -121,19 +121,23 @@ const keyMatch = (spec: MergeSpec) => [...spec.key.map((k) => `t.${ident(k)} = s
 const rowOf = (alias: string, spec: MergeSpec) => `ROW(${spec.columns.map((c) => `${alias}.${ident(c.name)}`).join(', ')})`;
 
 /**
- * The rows of the batch that may change the target: for facts, one per key (highest version);
- * for dimensions, those whose hash differs from the live warehouse row (or which are new).
+ * The rows of the batch that may change the target. Facts: the stage itself (a stage with a
+ * duplicate key is refused before this, so it holds one row per key). Dimensions: the rows whose
+ * hash differs from the live warehouse row, or which are new. Returns null when no table is built.
  */
-export function incomingSql(spec: MergeSpec): string {
-  const key = spec.key.map(ident).join(', ');
-  if (spec.mode.kind === 'upsert') {
-    return `CREATE TEMP TABLE ${ident(INCOMING_TABLE)} ON COMMIT DROP AS
-      SELECT DISTINCT ON (${key}) * FROM ${ident(STAGE_TABLE)} ORDER BY ${key}, ${ident(spec.mode.version)} DESC NULLS LAST`;
-  }
+export function incomingSql(spec: MergeSpec): string | null {
+  if (spec.mode.kind === 'upsert') return null;
   const live = spec.mode.deletes === 'soft' ? ' AND NOT t._deleted' : '';
   return `CREATE TEMP TABLE ${ident(INCOMING_TABLE)} ON COMMIT DROP AS
     SELECT s.* FROM ${ident(STAGE_TABLE)} s
      WHERE NOT EXISTS (SELECT 1 FROM ${target(spec)} t WHERE ${keyMatch(spec)} AND t._row_hash = s._row_hash${live})`;
+}
+
+const incoming = (spec: MergeSpec) => ident(spec.mode.kind === 'upsert' ? STAGE_TABLE : INCOMING_TABLE);
+
+/** Fresh statistics on the stage, so the joins below get a sensible plan. */
+export function analyzeStageSql(): string {
+  return `ANALYZE ${ident(STAGE_TABLE)}`;
 }
 
 /**
@@ -141,7 +145,7 @@ export function incomingSql(spec: MergeSpec): string {
  * Facts: same key, not newer (the version guard), and different. Dimensions: same key.
  */
 export function deleteReplacedSql(spec: MergeSpec): string {
-  const base = `DELETE FROM ${target(spec)} t USING ${ident(INCOMING_TABLE)} s WHERE ${keyMatch(spec)}`;
+  const base = `DELETE FROM ${target(spec)} t USING ${incoming(spec)} s WHERE ${keyMatch(spec)}`;
   if (spec.mode.kind === 'snapshot') return base;
   const v = ident(spec.mode.version);
   return `${base} AND t.${v} <= s.${v} AND ${rowOf('t', spec)} IS DISTINCT FROM ${rowOf('s', spec)}`;
@@ -155,7 +159,7 @@ export function insertSql(spec: MergeSpec): string {
   const cols = [...spec.columns, ...(isSnapshot(spec) ? [ROW_HASH] : [])].map((c) => ident(c.name));
   const lineage = LINEAGE_COLUMNS.map((c) => ident(c.name));
   return `INSERT INTO ${target(spec)} (${[...cols, ...lineage].join(', ')})
-    SELECT ${cols.map((c) => `s.${c}`).join(', ')}, $1, $2, $3, $4::timestamptz, now() FROM ${ident(INCOMING_TABLE)} s
+    SELECT ${cols.map((c) => `s.${c}`).join(', ')}, $1, $2, $3, $4::timestamptz, now() FROM ${incoming(spec)} s
     WHERE NOT EXISTS (SELECT 1 FROM ${target(spec)} t WHERE ${keyMatch(spec)})`;
 }
 

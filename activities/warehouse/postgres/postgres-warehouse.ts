@@ -70,6 +70,7 @@ export class PostgresWarehouse implements WarehouseDialect {
         loaded += Number(copy.rowCount ?? 0);
       }
       if (loaded !== batch.rows) throw new Error(`${label}: staged ${batch.rows} rows but the stage files hold ${loaded}; nothing was merged`);
+      await client.query(sql.analyzeStageSql());
       const dup = await client.query<{ key: string; n: string }>(sql.duplicateKeySql(merged));
       if (dup.rows[0]) {
         throw badInput(
@@ -79,7 +80,8 @@ export class PostgresWarehouse implements WarehouseDialect {
       const sum = await client.query<{ checksum: string }>(sql.stageChecksumSql(merged));
 
       const lineage = [unit.source, unit.region, unit.batchId, batch.extractedAt];
-      await client.query(sql.incomingSql(merged), merged.mode.kind === 'snapshot' ? [unit.source] : []);
+      const incoming = sql.incomingSql(merged);
+      if (incoming) await client.query(incoming, [unit.source]);
       const replaced = await client.query(sql.deleteReplacedSql(merged), [unit.source]);
       const written = await client.query(sql.insertSql(merged), lineage);
       const missing = sql.deleteMissingSql(merged);
