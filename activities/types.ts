@@ -64,6 +64,8 @@ export interface StagedBatch {
   rows: number;
   /** When the source was read (lineage column _extracted_at). */
   extractedAt: string;
+  /** Checksum of the staged data, kept in the ledger. */
+  checksum: string;
 }
 
 export interface MergeResult {

@@ -3,6 +3,7 @@
 import { createGzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Stage, StagedFile } from '../stage/stage.js';
@@ -17,9 +18,12 @@ export async function copyToStage(
 ): Promise<StagedFile> {
   const writer = await stage.writer(key);
   let bytes = 0;
+  // The batch checksum kept in the ledger: sha256 of the CSV as the source sent it.
+  const hash = createHash('sha256');
   const meter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       bytes += chunk.length;
+      hash.update(chunk);
       progress(bytes);
       cb(null, chunk);
     },
@@ -31,5 +35,5 @@ export async function copyToStage(
     await writer.abort();
     throw err;
   }
-  return writer.commit(Number(copy.rowCount ?? 0));
+  return { ...(await writer.commit(Number(copy.rowCount ?? 0))), sha256: hash.digest('hex') };
 }

@@ -39,7 +39,7 @@ export async function extractUnit(
     }
     try {
       const file = await copyToStage(client, copySql, deps.stage, `${unit.stagePrefix}/part-00000.csv.gz`, progress, signal);
-      return { unit, columns, stagedColumns, files: [file], rows: file.rows, extractedAt };
+      return { unit, columns, stagedColumns, files: [file], rows: file.rows, extractedAt, checksum: `sha256:${file.sha256}` };
     } catch (err) {
       throw new Error(`${label}: extract of ${unit.stream} failed: ${(err as Error).message}`, { cause: err });
     }

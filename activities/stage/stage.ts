@@ -7,6 +7,8 @@ export interface StagedFile {
   key: string;
   rows: number;
   bytes: number;
+  /** sha256 of the uncompressed content, when the writer computed it. */
+  sha256?: string;
 }
 
 export interface StageWriter {

@@ -58,10 +58,6 @@ describe('warehouse merge SQL (postgres)', () => {
     expect(sql.deleteMissingSql(dim('soft'))).toMatch(/^UPDATE "analytics"."orders" t SET _deleted = true, _deleted_at = now\(\) WHERE NOT t._deleted AND t._source = \$1/);
   });
 
-  it('finds a non-unique key in the stage', () => {
-    expect(sql.duplicateKeySql({ ...fact, key: ['a', 'b'] })).toContain(`SELECT "a"::text || ', ' || "b"::text AS key, count(*) AS n`);
-  });
-
   it('moves the checkpoint forward only', () => {
     expect(sql.upsertCheckpointSql('analytics')).toContain('WHERE c.position < EXCLUDED.position');
   });

@@ -103,20 +103,6 @@ export function copyIntoStageSql(spec: MergeSpec): string {
   return `COPY ${ident(STAGE_TABLE)} (${spec.stagedColumns.map((c) => ident(c.name)).join(', ')}) FROM STDIN WITH (FORMAT csv)`;
 }
 
-/** A key that appears twice in one staged snapshot means the key is not unique at the source. */
-export function duplicateKeySql(spec: MergeSpec): string {
-  const key = spec.key.map(ident).join(', ');
-  return `SELECT ${spec.key.map((k) => `${ident(k)}::text`).join(` || ', ' || `)} AS key, count(*) AS n
-            FROM ${ident(STAGE_TABLE)} GROUP BY ${key} HAVING count(*) > 1 LIMIT 1`;
-}
-
-/** Order-independent checksum of the staged rows, kept in the ledger. */
-export function stageChecksumSql(spec: MergeSpec): string {
-  const row = `ROW(${spec.columns.map((c) => ident(c.name)).join(', ')})::text`;
-  return `SELECT count(*) AS n, coalesce(sum(('x' || left(md5(${row}), 15))::bit(60)::bigint::numeric), 0)::text AS checksum
-            FROM ${ident(STAGE_TABLE)}`;
-}
-
 const keyMatch = (spec: MergeSpec) => [...spec.key.map((k) => `t.${ident(k)} = s.${ident(k)}`), `t._source = $1`].join(' AND ');
 const rowOf = (alias: string, spec: MergeSpec) => `ROW(${spec.columns.map((c) => `${alias}.${ident(c.name)}`).join(', ')})`;
 
@@ -135,10 +121,13 @@ export function incomingSql(spec: MergeSpec): string | null {
 
 const incoming = (spec: MergeSpec) => ident(spec.mode.kind === 'upsert' ? STAGE_TABLE : INCOMING_TABLE);
 
-/** Fresh statistics on the stage, so the joins below get a sensible plan. */
-export function analyzeStageSql(): string {
-  return `ANALYZE ${ident(STAGE_TABLE)}`;
-}
+/**
+ * A batch is small next to its target: probing the target's primary key per staged row costs
+ * O(batch), where the hash or merge join the planner may pick reads the whole target, once per
+ * batch, which makes a chunked first load quadratic. Transaction-scoped; for upserts only: a
+ * snapshot compares the whole table, where hash joins are right.
+ */
+export const PROBE_BY_KEY_SQL = [`SET LOCAL enable_hashjoin = off`, `SET LOCAL enable_mergejoin = off`];
 
 /**
  * Deletes the target rows an incoming row replaces; the count is the number of updates.

@@ -70,20 +70,15 @@ export class PostgresWarehouse implements WarehouseDialect {
         loaded += Number(copy.rowCount ?? 0);
       }
       if (loaded !== batch.rows) throw new Error(`${label}: staged ${batch.rows} rows but the stage files hold ${loaded}; nothing was merged`);
-      await client.query(sql.analyzeStageSql());
-      const dup = await client.query<{ key: string; n: string }>(sql.duplicateKeySql(merged));
-      if (dup.rows[0]) {
-        throw badInput(
-          `${label}: key (${merged.key.join(', ')}) is not unique in ${unit.stream}: (${dup.rows[0].key}) appears ${dup.rows[0].n} times in one read; nothing was merged`,
-        );
-      }
-      const sum = await client.query<{ checksum: string }>(sql.stageChecksumSql(merged));
+      if (merged.mode.kind === 'upsert') for (const stmt of sql.PROBE_BY_KEY_SQL) await client.query(stmt);
 
       const lineage = [unit.source, unit.region, unit.batchId, batch.extractedAt];
       const incoming = sql.incomingSql(merged);
       if (incoming) await client.query(incoming, [unit.source]);
       const replaced = await client.query(sql.deleteReplacedSql(merged), [unit.source]);
-      const written = await client.query(sql.insertSql(merged), lineage);
+      const written = await client.query(sql.insertSql(merged), lineage).catch((err: unknown) => {
+        throw notUniqueError(err, label, merged.key, unit.stream, unit.source);
+      });
       const missing = sql.deleteMissingSql(merged);
       const removed = missing ? await client.query(missing, [unit.source]) : null;
 
@@ -105,7 +100,7 @@ export class PostgresWarehouse implements WarehouseDialect {
         updated,
         unchanged,
         deleted,
-        sum.rows[0]!.checksum,
+        batch.checksum,
       ]);
       if (unit.checkpoint !== null) {
         await client.query(sql.upsertCheckpointSql(this.stateSchema), [unit.pipeline, unit.region, unit.source, unit.stream, unit.checkpoint, unit.batchId]);
@@ -139,6 +134,18 @@ export class PostgresWarehouse implements WarehouseDialect {
     for (const stmt of sql.addColumnsSql(spec, fresh)) await client.query(stmt);
     return spec;
   }
+}
+
+/**
+ * Every key the insert writes was absent from the target (NOT EXISTS), so a primary-key
+ * violation means the read itself held a key twice: the key is not unique at the source.
+ */
+function notUniqueError(err: unknown, label: string, key: string[], stream: string, source: string): unknown {
+  const e = err as { code?: string; detail?: string };
+  if (e.code !== '23505') return err;
+  const all = /^Key \(.*\)=\((.*)\) already exists/.exec(e.detail ?? '')?.[1] ?? '?';
+  const values = all.endsWith(`, ${source}`) ? all.slice(0, -(source.length + 2)) : all;
+  return badInput(`${label}: key (${key.join(', ')}) is not unique in ${stream}: (${values ?? '?'}) appears more than once in one read; nothing was merged`);
 }
 
 function fromLedger(batchId: string, r: BatchRow): MergeResult {
