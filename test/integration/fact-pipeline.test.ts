@@ -1,7 +1,7 @@
 // The first vertical slice end to end: PostgreSQL sources -> Temporal workflow -> file stage
 // -> PostgreSQL warehouse, on the real servers of the local stack.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleWorkflowCode, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
 import { connectClient, runPipeline } from '../../client/run-pipeline.js';
@@ -78,6 +78,10 @@ describe('fact pipeline through Temporal', () => {
     expect(us.inserted).toBe(500);
     expect(second.find((r) => r.region === 'eu')!.inserted).toBe(0);
     for (const r of REGIONS) await expectWarehouseEqualsSource(r, table, target);
+
+    // The workflow replays from its own history without a non-determinism error.
+    const history = await client.workflow.getHandle('sync/orders/us').fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: bundle, replayName: 'fact-pipeline-replay' }, history);
 
     // Nothing changed: the look-back re-reads a window, and the merge writes nothing.
     const third = await runAll();
