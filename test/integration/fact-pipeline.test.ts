@@ -59,6 +59,16 @@ const spec = (b: StagedBatch): MergeSpec => ({
   mode: { kind: 'upsert', version: 'updated_at' },
 });
 
+/** Plans and stages the next range of one region outside Temporal, for merging by hand. */
+async function planAndStage(region: string, runId: string) {
+  const deps = createDeps(config);
+  const warehouse = createWarehouse(deps);
+  const p = config.pipelines[0]!;
+  if (p.kind !== 'fact') throw new Error('fact pipeline expected');
+  const [unit] = await planFact(deps, warehouse, p, region, runId);
+  return { warehouse, batch: await extractUnit(deps, unit!) };
+}
+
 const runAll = () => Promise.all(REGIONS.map((r) => runPipeline(client, config, 'orders', r)));
 
 describe('fact pipeline through Temporal', () => {
@@ -119,12 +129,7 @@ describe('fact pipeline through Temporal', () => {
 
   it('a merge retried after its batch committed writes nothing (exactly once)', async () => {
     await withClient(STACK.source.eu!, (c) => insertRows(c, table, 500_000, 50));
-    const deps = createDeps(config);
-    const warehouse = createWarehouse(deps);
-    const p = config.pipelines[0]!;
-    if (p.kind !== 'fact') throw new Error('fact pipeline expected');
-    const [unit] = await planFact(deps, warehouse, p, 'eu', 'retry-test');
-    const batch = await extractUnit(deps, unit!);
+    const { warehouse, batch } = await planAndStage('eu', 'retry-test');
     const once = await warehouse.merge(batch, spec(batch), 'add');
     const again = await warehouse.merge(batch, spec(batch), 'add');
     expect(once.inserted).toBe(50);
@@ -136,12 +141,7 @@ describe('fact pipeline through Temporal', () => {
   it('an older row never replaces a newer one in the warehouse (version guard)', async () => {
     // Stage a row, let the source move on and load that, then merge the stale batch late.
     await withClient(STACK.source.eu!, (c) => insertRows(c, table, 600_000, 1));
-    const deps = createDeps(config);
-    const warehouse = createWarehouse(deps);
-    const p = config.pipelines[0]!;
-    if (p.kind !== 'fact') throw new Error('fact pipeline expected');
-    const [staleUnit] = await planFact(deps, warehouse, p, 'eu', 'stale');
-    const stale = await extractUnit(deps, staleUnit!);
+    const { warehouse, batch: stale } = await planAndStage('eu', 'stale');
     await withClient(STACK.source.eu!, (c) => c.query(`UPDATE public.${ident(table)} SET status = 'newest', updated_at = now() WHERE id = 600000`));
     await runPipeline(client, config, 'orders', 'eu');
     const result = await warehouse.merge(stale, spec(stale), 'add');
