@@ -18,7 +18,7 @@ export async function connectClient(config: TributaryConfig): Promise<Client> {
 export async function startPipeline(client: Client, config: TributaryConfig, pipeline: string, region: string) {
   return client.workflow.start<typeof syncPipeline>('syncPipeline', {
     taskQueue: taskQueue(config, region),
-    workflowId: syncWorkflowId(pipeline, region),
+    workflowId: syncWorkflowId(config, pipeline, region),
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     args: [{ pipeline, region }, { heartbeatTimeoutSeconds: config.temporal.heartbeatTimeoutSeconds }],
     typedSearchAttributes: [

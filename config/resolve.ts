@@ -75,7 +75,10 @@ export function taskQueue(cfg: TributaryConfig, region: string): string {
   return `${cfg.temporal.taskQueuePrefix}-${region}`;
 }
 
-/** The workflow id of a manual run; scheduled runs get Temporal's timestamp suffix on top. */
-export function syncWorkflowId(pipeline: string, region: string): string {
-  return `sync/${pipeline}/${region}`;
+/**
+ * The workflow id of a manual run; scheduled runs get Temporal's timestamp suffix on top. It
+ * starts with the task-queue prefix, so two deployments sharing a namespace never collide.
+ */
+export function syncWorkflowId(cfg: TributaryConfig, pipeline: string, region: string): string {
+  return `${cfg.temporal.taskQueuePrefix}/sync/${pipeline}/${region}`;
 }

@@ -42,7 +42,7 @@ function desiredSchedule(config: TributaryConfig, pipeline: string, region: stri
     type: 'startWorkflow' as const,
     workflowType: 'syncPipeline',
     // The server appends the nominal start time: runs are sync/P/R-2026-…Z.
-    workflowId: syncWorkflowId(pipeline, region),
+    workflowId: syncWorkflowId(config, pipeline, region),
     taskQueue: taskQueue(config, region),
     args: [{ pipeline, region }, { heartbeatTimeoutSeconds: config.temporal.heartbeatTimeoutSeconds }] as Parameters<typeof syncPipeline>,
     typedSearchAttributes: [

@@ -13,7 +13,7 @@ import { extractUnit } from '../../activities/postgres/extract.js';
 import type { MergeSpec } from '../../activities/warehouse/postgres/merge-sql.js';
 import type { StagedBatch } from '../../activities/types.js';
 import { createWarehouse } from '../../activities/warehouse/index.js';
-import { targetTable } from '../../config/resolve.js';
+import { syncWorkflowId, targetTable } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
 import { STACK, connect, stackConfig, uniqueName, withClient } from './stack.js';
 import { createFactTable, dropFactTable, dropSchema, expectWarehouseEqualsSource, insertRows, updateEvery } from './fact-fixture.js';
@@ -90,7 +90,7 @@ describe('fact pipeline through Temporal', () => {
     for (const r of REGIONS) await expectWarehouseEqualsSource(r, table, target);
 
     // The workflow replays from its own history without a non-determinism error.
-    const history = await client.workflow.getHandle('sync/orders/us').fetchHistory();
+    const history = await client.workflow.getHandle(syncWorkflowId(config, 'orders', 'us')).fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: bundle, replayName: 'fact-pipeline-replay' }, history);
 
     // Nothing changed: the look-back re-reads a window, and the merge writes nothing.

@@ -101,7 +101,7 @@ describe('apply', () => {
     const aEu = created[`tributary/${a}/eu`]!;
     expect(aEu.action).toMatchObject({
       workflowType: 'syncPipeline',
-      workflowId: `sync/${a}/eu`,
+      workflowId: `${config.temporal.taskQueuePrefix}/sync/${a}/eu`,
       taskQueue: `${config.temporal.taskQueuePrefix}-eu`,
       args: [{ pipeline: a, region: 'eu' }, { heartbeatTimeoutSeconds: config.temporal.heartbeatTimeoutSeconds }],
     });
@@ -193,7 +193,7 @@ describe('trigger', () => {
     const info = () => describeSchedule(id).then((d) => d.info);
     const first = await eventually('the triggered run', info, (i) => i.runningActions.length === 1);
     const workflowId = first.runningActions[0]!.workflow.workflowId;
-    expect(workflowId.startsWith(`sync/${t}/eu-`)).toBe(true); // the server appends the nominal time
+    expect(workflowId.startsWith(`${triggerConfig.temporal.taskQueuePrefix}/sync/${t}/eu-`)).toBe(true); // the server appends the nominal time
 
     expect(await triggerSchedule(client, triggerConfig, t, 'eu')).toEqual([{ id, running: [workflowId] }]);
     const after = await eventually('the second trigger to be skipped', info, (i) => i.numActionsSkippedOverlap >= 1);

@@ -64,7 +64,7 @@ describe('desiredSchedules', () => {
     const d = byId(desiredSchedules(base()), 'tributary/orders/eu');
     const { action } = d.options;
     expect(action.workflowType).toBe('syncPipeline');
-    expect(action.workflowId).toBe('sync/orders/eu');
+    expect(action.workflowId).toBe('tributary/sync/orders/eu');
     expect(action.taskQueue).toBe('tributary-eu');
     expect(action.args).toEqual([{ pipeline: 'orders', region: 'eu' }, { heartbeatTimeoutSeconds: 30 }]);
     expect(Array.isArray(action.typedSearchAttributes) && action.typedSearchAttributes.map((p) => [p.key.name, p.value])).toEqual([
