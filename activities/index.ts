@@ -31,7 +31,10 @@ async function whileHeartbeating<T>(fn: () => Promise<T>): Promise<T> {
 function mergeSpec(config: TributaryConfig, p: PipelineConfig, batch: StagedBatch): MergeSpec {
   const [schema, table] = targetTable(config, p);
   if (p.kind === 'fact') return { schema, table, columns: batch.columns, stagedColumns: batch.stagedColumns, key: p.key, mode: { kind: 'upsert', version: p.watermark } };
-  if (p.kind === 'dimension') return { schema, table, columns: batch.columns, stagedColumns: batch.stagedColumns, key: p.key, mode: { kind: 'snapshot', deletes: p.options.deletes } };
+  if (p.kind === 'dimension') {
+    const partial = batch.unit.kind === 'dimension' && batch.unit.window !== null;
+    return { schema, table, columns: batch.columns, stagedColumns: batch.stagedColumns, key: p.key, mode: { kind: 'snapshot', deletes: p.options.deletes, partial } };
+  }
   throw badInput(`pipeline ${p.name}: kind "${p.kind}" cannot run yet; fact and dimension pipelines are built`);
 }
 
@@ -45,7 +48,7 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
       const p = findPipeline(deps.config, input.pipeline);
       let units: WorkUnit[];
       if (p.kind === 'fact') units = await planFact(deps, warehouse, p, input.region, input.runId);
-      else if (p.kind === 'dimension') units = planDimension(deps, p, input.region, input.runId);
+      else if (p.kind === 'dimension') units = await planDimension(deps, warehouse, p, input.region, input.runId, input.fullPass);
       else throw new Error(`pipeline ${p.name}: kind "${p.kind}" cannot run yet; fact and dimension pipelines are built`);
       const maxParallel = p.kind === 'fact' ? p.options.maxParallel : 4;
       return { pipeline: p.name, region: input.region, maxParallel, units };

@@ -5,6 +5,8 @@ import type { StagedFile } from './stage/stage.js';
 export interface SyncInput {
   pipeline: string;
   region: string;
+  /** Incremental dimensions: do a full pass (whole table, deletes found) now, whatever its schedule. */
+  fullPass?: boolean;
 }
 
 /** A position in (watermark, key) order: the last row of a chunk. */
@@ -26,6 +28,8 @@ interface UnitBase {
   stagePrefix: string;
   /** The checkpoint written with this unit's merge; null when the kind keeps none. */
   checkpoint: string | null;
+  /** More forward-only positions written with the merge, under streams of their own. */
+  markers?: { stream: string; position: string }[];
 }
 
 /** One chunk of one watermark range of a fact table on one source server. */
@@ -40,9 +44,11 @@ export interface FactUnit extends UnitBase {
   until: KeysetBound | null;
 }
 
-/** A whole dimension table on one source server. */
+/** A dimension table on one source server: the whole table, or (incremental mode) a window of changed rows. */
 export interface DimensionUnit extends UnitBase {
   kind: 'dimension';
+  /** Only rows with from <= column < to; null for a full read, which also finds deletes. */
+  window: { column: string; from: string | null; to: string } | null;
 }
 
 export type WorkUnit = FactUnit | DimensionUnit;

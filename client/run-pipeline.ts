@@ -15,12 +15,12 @@ export async function connectClient(config: TributaryConfig): Promise<Client> {
 }
 
 /** Starts syncPipeline(pipeline, region) now; a run already in flight for the pair is an error, not a second run. */
-export async function startPipeline(client: Client, config: TributaryConfig, pipeline: string, region: string) {
+export async function startPipeline(client: Client, config: TributaryConfig, pipeline: string, region: string, opts: { fullPass?: boolean } = {}) {
   return client.workflow.start<typeof syncPipeline>('syncPipeline', {
     taskQueue: taskQueue(config, region),
     workflowId: syncWorkflowId(config, pipeline, region),
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    args: [{ pipeline, region }, { heartbeatTimeoutSeconds: config.temporal.heartbeatTimeoutSeconds }],
+    args: [{ pipeline, region, ...(opts.fullPass ? { fullPass: true } : {}) }, { heartbeatTimeoutSeconds: config.temporal.heartbeatTimeoutSeconds }],
     typedSearchAttributes: [
       { key: PIPELINE_KEY, value: pipeline },
       { key: REGION_KEY, value: region },
@@ -29,7 +29,7 @@ export async function startPipeline(client: Client, config: TributaryConfig, pip
 }
 
 /** Starts and waits for the result. */
-export async function runPipeline(client: Client, config: TributaryConfig, pipeline: string, region: string): Promise<SyncResult> {
-  const handle = await startPipeline(client, config, pipeline, region);
+export async function runPipeline(client: Client, config: TributaryConfig, pipeline: string, region: string, opts: { fullPass?: boolean } = {}): Promise<SyncResult> {
+  const handle = await startPipeline(client, config, pipeline, region, opts);
   return handle.result();
 }

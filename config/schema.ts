@@ -195,7 +195,23 @@ const dimensionPipeline = z.strictObject({
   key: keyColumns,
   schedule: cron.default('0 3 * * *'),
   options: z
-    .strictObject({ deletes: z.enum(['hard', 'soft'], { error: 'expected "hard" or "soft"' }).default('hard'), onNewColumn })
+    .strictObject({
+      deletes: z.enum(['hard', 'soft'], { error: 'expected "hard" or "soft"' }).default('hard'),
+      onNewColumn,
+      /**
+       * Incremental mode: read only the rows whose `column` moved past the checkpoint (safe
+       * upper bound as for facts); a full pass, which also finds deletes, runs at least every
+       * fullPassEveryHours. Without it every run reads the whole table.
+       */
+      incremental: z
+        .strictObject({
+          column: identifier,
+          fullPassEveryHours: z.number({ error: 'expected a number of hours' }).int().min(1, 'expected at least 1 hour').default(24),
+          lagSeconds: seconds('lag').default(5),
+          lookbackSeconds: seconds('look-back').default(0),
+        })
+        .optional(),
+    })
     .default({ deletes: 'hard', onNewColumn: 'add' }),
 });
 

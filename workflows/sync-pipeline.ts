@@ -42,7 +42,10 @@ export async function syncPipeline(input: SyncInput, options: SyncOptions = {}):
     updated: sum((m) => m.updated),
     unchanged: sum((m) => m.unchanged),
     deleted: sum((m) => m.deleted),
-    ranges: plan.units.map((u) => (u.kind === 'fact' ? { source: u.source, from: u.from, to: u.to } : { source: u.source, from: null, to: null })),
+    ranges: plan.units.map((u) => {
+      const range = u.kind === 'fact' ? u : u.kind === 'dimension' && u.window ? u.window : { from: null, to: null };
+      return { source: u.source, from: range.from, to: range.to };
+    }),
     durationMs: Date.now() - started,
   };
 }

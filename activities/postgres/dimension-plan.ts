@@ -1,20 +1,67 @@
-// Plans one run of a dimension pipeline in one region: one unit per source server, each a whole
-// table read. No checkpoint: the warehouse's row hashes say what changed.
+// Plans one run of a dimension pipeline in one region: one unit per source server. By default
+// each unit reads the whole table and the warehouse's row hashes say what changed. In
+// incremental mode a unit reads only the rows whose change column moved past the checkpoint
+// (up to the same safe upper bound as facts), and a full pass still runs every
+// fullPassEveryHours, because only a full read can see rows deleted at the source.
 import type { DimensionPipelineConfig } from '../../config/schema.js';
 import { postgresEndpoints, sourceTable } from '../../config/resolve.js';
 import type { DimensionUnit } from '../types.js';
-import type { ActivityDeps } from '../deps.js';
+import { sourceTarget, type ActivityDeps } from '../deps.js';
+import type { WarehouseDialect } from '../warehouse/dialect.js';
+import { tableColumns } from './columns.js';
+import { withPg } from './connect.js';
+import { minusSeconds, safeUpperBoundSql, watermarkType } from './watermark-sql.js';
 
-export function planDimension(deps: ActivityDeps, p: DimensionPipelineConfig, region: string, runId: string): DimensionUnit[] {
+/** The stream under which the time of the last full pass is kept, next to the change-column checkpoint. */
+export const fullPassStream = (stream: string) => `${stream}#full-pass`;
+
+/** A full pass is due when none ran yet, or the last one is at least `hours` old. */
+export function fullPassDue(lastFullPass: string | null, now: Date, hours: number): boolean {
+  return lastFullPass === null || now.getTime() - Date.parse(lastFullPass) >= hours * 3_600_000;
+}
+
+export async function planDimension(
+  deps: ActivityDeps,
+  warehouse: WarehouseDialect,
+  p: DimensionPipelineConfig,
+  region: string,
+  runId: string,
+  forceFullPass = false,
+): Promise<DimensionUnit[]> {
   const [schema, table] = sourceTable(p.table);
-  return postgresEndpoints(deps.config, p.source, region).map((endpoint, i) => ({
-    kind: 'dimension',
-    pipeline: p.name,
-    region,
-    source: endpoint.id,
-    stream: `${schema}.${table}`,
-    checkpoint: null,
-    batchId: `${runId}:${i}`,
-    stagePrefix: `${p.name}/${region}/${runId}/${i}`,
-  }));
+  const stream = `${schema}.${table}`;
+  const incremental = p.options.incremental;
+  const units: DimensionUnit[] = [];
+  for (const [i, endpoint] of postgresEndpoints(deps.config, p.source, region).entries()) {
+    const base = {
+      kind: 'dimension' as const,
+      pipeline: p.name,
+      region,
+      source: endpoint.id,
+      stream,
+      batchId: `${runId}:${i}`,
+      stagePrefix: `${p.name}/${region}/${runId}/${i}`,
+    };
+    if (!incremental) {
+      units.push({ ...base, checkpoint: null, window: null });
+      continue;
+    }
+    const label = `pipeline ${p.name}, source ${endpoint.id}`;
+    const key = { pipeline: p.name, region, source: endpoint.id };
+    const checkpoint = await warehouse.readCheckpoint({ ...key, stream });
+    const lastFull = await warehouse.readCheckpoint({ ...key, stream: fullPassStream(stream) });
+    const hi = await withPg(sourceTarget(endpoint), deps.secrets, async (client) => {
+      const type = watermarkType(await tableColumns(client, schema, table, label), incremental.column, label);
+      return (await client.query<{ hi: string }>(safeUpperBoundSql(type), [incremental.lagSeconds])).rows[0]!.hi;
+    });
+    const now = new Date();
+    if (forceFullPass || fullPassDue(lastFull, now, incremental.fullPassEveryHours)) {
+      // Rows changed at or after hi are read now and again by the next window: the hashes make that a no-op.
+      units.push({ ...base, window: null, checkpoint: hi, markers: [{ stream: fullPassStream(stream), position: now.toISOString() }] });
+    } else if (checkpoint === null || hi > checkpoint) {
+      const from = checkpoint === null ? null : minusSeconds(checkpoint, incremental.lookbackSeconds);
+      units.push({ ...base, window: { column: incremental.column, from, to: hi }, checkpoint: hi });
+    }
+  }
+  return units;
 }

@@ -7,7 +7,7 @@ import { tableColumns } from './columns.js';
 import { withPg } from './connect.js';
 import { copyToStage } from './copy-to-stage.js';
 import { snapshotCopySql } from './snapshot-sql.js';
-import { keyColumns, rangeCopySql, watermarkType } from './watermark-sql.js';
+import { keyColumns, rangeCopySql, rangeWhere, watermarkType } from './watermark-sql.js';
 import { badInput } from '../errors.js';
 
 /** `progress` is called with bytes read so far (the activity heartbeats with it); `signal` aborts. */
@@ -34,7 +34,9 @@ export async function extractUnit(
       const type = watermarkType(columns, p.watermark, label);
       copySql = rangeCopySql({ schema, table, watermark: p.watermark, type, key, from: unit.from, to: unit.to }, columns, unit.after, unit.until);
     } else {
-      copySql = snapshotCopySql(schema, table, columns);
+      const w = unit.kind === 'dimension' ? unit.window : null;
+      const where = w ? rangeWhere({ watermark: w.column, type: watermarkType(columns, w.column, label), from: w.from, to: w.to }) : undefined;
+      copySql = snapshotCopySql(schema, table, columns, where);
       stagedColumns = [...columns, { name: '_row_hash', type: 'text' }];
     }
     try {

@@ -9,7 +9,9 @@ export function rowHashExpr(columns: ColumnSpec[]): string {
   return `md5(ROW(${columns.map((c) => ident(c.name)).join(', ')})::text)`;
 }
 
-export function snapshotCopySql(schema: string, table: string, columns: ColumnSpec[]): string {
+/** `where` narrows the read to a window of changed rows (incremental mode); it is built from quoted parts. */
+export function snapshotCopySql(schema: string, table: string, columns: ColumnSpec[], where?: string): string {
   const cols = columns.map((c) => ident(c.name)).join(', ');
-  return `COPY (SELECT ${cols}, ${rowHashExpr(columns)} AS _row_hash FROM ${ident(schema)}.${ident(table)}) TO STDOUT WITH (FORMAT csv)`;
+  const filter = where ? ` WHERE ${where}` : '';
+  return `COPY (SELECT ${cols}, ${rowHashExpr(columns)} AS _row_hash FROM ${ident(schema)}.${ident(table)}${filter}) TO STDOUT WITH (FORMAT csv)`;
 }

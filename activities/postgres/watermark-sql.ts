@@ -18,7 +18,7 @@ export function watermarkType(columns: ColumnSpec[], column: string, label: stri
   if (!col) throw badInput(`${label}: watermark column "${column}" is not in the table (columns: ${columns.map((c) => c.name).join(', ')})`);
   const t = col.type.replace(/\(\d+\)/, '');
   if (t === 'timestamp with time zone' || t === 'timestamp without time zone') return t;
-  throw badInput(`${label}: watermark column "${column}" has type ${col.type}; fact pipelines need a timestamp or timestamptz column`);
+  throw badInput(`${label}: watermark column "${column}" has type ${col.type}; it must be a timestamp or timestamptz column`);
 }
 
 /** Key columns must exist; returns their types in key order. */
@@ -68,7 +68,8 @@ export interface RangeSpec {
 
 const wmCast = (type: WatermarkType) => (type === 'timestamp with time zone' ? 'timestamptz' : 'timestamp');
 
-function rangeWhere(r: RangeSpec): string {
+/** from <= watermark < to (no lower bound when from is null). */
+export function rangeWhere(r: Pick<RangeSpec, 'watermark' | 'type' | 'from' | 'to'>): string {
   const w = ident(r.watermark);
   const lower = r.from === null ? '' : `${w} >= ${literal(r.from)}::${wmCast(r.type)} AND `;
   return `${lower}${w} < ${literal(r.to)}::${wmCast(r.type)}`;

@@ -11,7 +11,7 @@ let bundle: Promise<WorkflowBundle> | undefined;
 
 export interface Harness {
   client: Client;
-  run(pipeline: string, region: string): Promise<SyncResult>;
+  run(pipeline: string, region: string, opts?: { fullPass?: boolean }): Promise<SyncResult>;
   close(): Promise<void>;
 }
 
@@ -23,7 +23,7 @@ export async function startHarness(config: TributaryConfig, regions: string[]): 
   const client = await connectClient(config);
   return {
     client,
-    run: (pipeline, region) => runPipeline(client, config, pipeline, region),
+    run: (pipeline, region, opts) => runPipeline(client, config, pipeline, region, opts),
     async close() {
       workers.forEach((w) => w.worker.shutdown());
       await running;

@@ -25,8 +25,11 @@ export const SOFT_DELETE_COLUMNS: ColumnSpec[] = [
 export type MergeMode =
   /** Facts: an incoming row replaces the warehouse row of its key unless that one is newer. */
   | { kind: 'upsert'; version: string }
-  /** Dimensions: the batch is the whole source table; unchanged hashes are left alone, missing keys deleted. */
-  | { kind: 'snapshot'; deletes: 'hard' | 'soft' };
+  /**
+   * Dimensions: unchanged hashes are left alone. A whole-table batch also deletes the keys it
+   * lacks; a partial one (incremental window) cannot tell a deleted row from an unchanged one.
+   */
+  | { kind: 'snapshot'; deletes: 'hard' | 'soft'; partial?: boolean };
 
 export interface MergeSpec {
   schema: string;
@@ -154,7 +157,7 @@ export function insertSql(spec: MergeSpec): string {
 
 /** Dimensions: keys of this source that the snapshot no longer has are deleted, or marked. $1 source. */
 export function deleteMissingSql(spec: MergeSpec): string | null {
-  if (spec.mode.kind !== 'snapshot') return null;
+  if (spec.mode.kind !== 'snapshot' || spec.mode.partial) return null;
   const missing = `t._source = $1 AND NOT EXISTS (SELECT 1 FROM ${ident(STAGE_TABLE)} s WHERE ${keyMatch(spec)})`;
   if (spec.mode.deletes === 'hard') return `DELETE FROM ${target(spec)} t WHERE ${missing}`;
   return `UPDATE ${target(spec)} t SET _deleted = true, _deleted_at = now() WHERE NOT t._deleted AND ${missing}`;

@@ -86,7 +86,7 @@ export class PostgresWarehouse implements WarehouseDialect {
       const inserted = (written.rowCount ?? 0) - updated;
       const deleted = removed?.rowCount ?? 0;
       const unchanged = batch.rows - inserted - updated;
-      const range = unit.kind === 'fact' ? [unit.from, unit.to] : [null, null];
+      const range = unit.kind === 'fact' ? [unit.from, unit.to] : unit.kind === 'dimension' && unit.window ? [unit.window.from, unit.window.to] : [null, null];
       await client.query(sql.insertBatchSql(this.stateSchema), [
         unit.batchId,
         unit.pipeline,
@@ -102,8 +102,9 @@ export class PostgresWarehouse implements WarehouseDialect {
         deleted,
         batch.checksum,
       ]);
-      if (unit.checkpoint !== null) {
-        await client.query(sql.upsertCheckpointSql(this.stateSchema), [unit.pipeline, unit.region, unit.source, unit.stream, unit.checkpoint, unit.batchId]);
+      const positions = [...(unit.checkpoint === null ? [] : [{ stream: unit.stream, position: unit.checkpoint }]), ...(unit.markers ?? [])];
+      for (const { stream, position } of positions) {
+        await client.query(sql.upsertCheckpointSql(this.stateSchema), [unit.pipeline, unit.region, unit.source, stream, position, unit.batchId]);
       }
       await client.query('COMMIT');
       return { batchId: unit.batchId, rowsStaged: batch.rows, inserted, updated, unchanged, deleted, alreadyCommitted: false };
