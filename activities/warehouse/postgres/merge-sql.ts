@@ -163,6 +163,28 @@ export function deleteMissingSql(spec: MergeSpec): string | null {
   return `UPDATE ${target(spec)} t SET _deleted = true, _deleted_at = now() WHERE NOT t._deleted AND ${missing}`;
 }
 
+/**
+ * A first load: no batch of any other run ever wrote this source's rows into this target, so
+ * no key of the batch can be there yet (keys are unique at the source, and the chunks of one
+ * run hold disjoint rows). $1 target, $2 source, $3 this run's batch-id prefix.
+ */
+export function firstLoadSql(schema: string): string {
+  return `SELECT NOT EXISTS (SELECT 1 FROM ${q(schema, 'tributary_batches')}
+                             WHERE target = $1 AND source = $2 AND left(batch_id, length($3)) <> $3) AS first`;
+}
+
+/** A first load's staged CSV, with the lineage fields appended to each record, goes straight into the target. */
+export function copyIntoTargetSql(spec: MergeSpec): string {
+  const cols = [...spec.stagedColumns, ...LINEAGE_COLUMNS].map((c) => ident(c.name));
+  return `COPY ${target(spec)} (${cols.join(', ')}) FROM STDIN WITH (FORMAT csv)`;
+}
+
+/** The staged CSV holds exactly the target's columns of this merge (no column ignored by policy). */
+export function stagedMatchesTarget(spec: MergeSpec): boolean {
+  const want = [...spec.columns, ...(isSnapshot(spec) ? [ROW_HASH] : [])].map((c) => c.name);
+  return want.length === spec.stagedColumns.length && want.every((n, i) => spec.stagedColumns[i]!.name === n);
+}
+
 export function findBatchSql(schema: string): string {
   return `SELECT rows_staged, inserted, updated, unchanged, deleted, checksum FROM ${q(schema, 'tributary_batches')} WHERE batch_id = $1`;
 }

@@ -10,8 +10,10 @@ import type { MergeResult, StagedBatch } from '../../types.js';
 import type { CheckpointKey, NewColumnPolicy, WarehouseDialect } from '../dialect.js';
 import * as sql from './merge-sql.js';
 import { badInput } from '../../errors.js';
+import { appendCsvFields } from './append-csv-fields.js';
 
 type BatchRow = Record<'rows_staged' | 'inserted' | 'updated' | 'unchanged' | 'deleted', string>;
+type Counts = Pick<MergeResult, 'inserted' | 'updated' | 'deleted'>;
 
 export class PostgresWarehouse implements WarehouseDialect {
   private stateReady: Promise<void> | undefined;
@@ -47,6 +49,7 @@ export class PostgresWarehouse implements WarehouseDialect {
     });
   }
 
+
   async merge(batch: StagedBatch, spec: sql.MergeSpec, onNewColumn: NewColumnPolicy): Promise<MergeResult> {
     const { unit } = batch;
     const label = `pipeline ${unit.pipeline}, source ${unit.source}`;
@@ -62,29 +65,8 @@ export class PostgresWarehouse implements WarehouseDialect {
       }
 
       const merged = await this.evolveTarget(client, spec, onNewColumn, label);
-      await client.query(sql.createStageSql(merged));
-      let loaded = 0;
-      for (const file of batch.files) {
-        const copy = client.query(copyFrom(sql.copyIntoStageSql(merged)));
-        await pipeline(this.deps.stage.reader(file.key), createGunzip(), copy);
-        loaded += Number(copy.rowCount ?? 0);
-      }
-      if (loaded !== batch.rows) throw new Error(`${label}: staged ${batch.rows} rows but the stage files hold ${loaded}; nothing was merged`);
-      if (merged.mode.kind === 'upsert') for (const stmt of sql.PROBE_BY_KEY_SQL) await client.query(stmt);
-
-      const lineage = [unit.source, unit.region, unit.batchId, batch.extractedAt];
-      const incoming = sql.incomingSql(merged);
-      if (incoming) await client.query(incoming, [unit.source]);
-      const replaced = await client.query(sql.deleteReplacedSql(merged), [unit.source]);
-      const written = await client.query(sql.insertSql(merged), lineage).catch((err: unknown) => {
-        throw notUniqueError(err, label, merged.key, unit.stream, unit.source);
-      });
-      const missing = sql.deleteMissingSql(merged);
-      const removed = missing ? await client.query(missing, [unit.source]) : null;
-
-      const updated = replaced.rowCount ?? 0;
-      const inserted = (written.rowCount ?? 0) - updated;
-      const deleted = removed?.rowCount ?? 0;
+      const firstLoad = await this.isFirstLoad(client, batch, merged);
+      const { inserted, updated, deleted } = firstLoad ? await this.copyFirstLoad(client, batch, merged, label) : await this.mergeByKey(client, batch, merged, label);
       const unchanged = batch.rows - inserted - updated;
       const range = unit.kind === 'fact' ? [unit.from, unit.to] : unit.kind === 'dimension' && unit.window ? [unit.window.from, unit.window.to] : [null, null];
       await client.query(sql.insertBatchSql(this.stateSchema), [
@@ -114,6 +96,59 @@ export class PostgresWarehouse implements WarehouseDialect {
     } finally {
       await client.end().catch(() => undefined);
     }
+  }
+
+  /** Nothing of this source can be in the target yet: a fact range with no checkpoint behind it, or a whole dimension table. */
+  private async isFirstLoad(client: pg.Client, batch: StagedBatch, spec: sql.MergeSpec): Promise<boolean> {
+    const { unit } = batch;
+    const whole = (unit.kind === 'fact' && unit.from === null) || (unit.kind === 'dimension' && unit.window === null);
+    if (!whole || !sql.stagedMatchesTarget(spec)) return false;
+    const run = unit.batchId.includes(':') ? unit.batchId.slice(0, unit.batchId.indexOf(':') + 1) : unit.batchId;
+    const res = await client.query<{ first: boolean }>(sql.firstLoadSql(this.stateSchema), [`${spec.schema}.${spec.table}`, unit.source, run]);
+    return res.rows[0]!.first;
+  }
+
+  /** First load: the staged files go straight into the target with their lineage; the primary key still refuses a duplicate. */
+  private async copyFirstLoad(client: pg.Client, batch: StagedBatch, spec: sql.MergeSpec, label: string): Promise<Counts> {
+    const { unit } = batch;
+    const loadedAt = (await client.query<{ now: string }>('SELECT now()::text AS now')).rows[0]!.now;
+    let loaded = 0;
+    for (const file of batch.files) {
+      const copy = client.query(copyFrom(sql.copyIntoTargetSql(spec)));
+      const lineage = appendCsvFields([unit.source, unit.region, unit.batchId, batch.extractedAt, loadedAt]);
+      await pipeline(this.deps.stage.reader(file.key), createGunzip(), lineage, copy).catch((err: unknown) => {
+        throw notUniqueError(err, label, spec.key, unit.stream, unit.source);
+      });
+      loaded += Number(copy.rowCount ?? 0);
+    }
+    if (loaded !== batch.rows) throw new Error(`${label}: staged ${batch.rows} rows but the stage files hold ${loaded}; nothing was merged`);
+    return { inserted: loaded, updated: 0, deleted: 0 };
+  }
+
+  /** Through a temp stage table: delete what the batch replaces, insert what is new or changed, and (dimensions) handle keys gone. */
+  private async mergeByKey(client: pg.Client, batch: StagedBatch, merged: sql.MergeSpec, label: string): Promise<Counts> {
+    const { unit } = batch;
+    await client.query(sql.createStageSql(merged));
+    let loaded = 0;
+    for (const file of batch.files) {
+      const copy = client.query(copyFrom(sql.copyIntoStageSql(merged)));
+      await pipeline(this.deps.stage.reader(file.key), createGunzip(), copy);
+      loaded += Number(copy.rowCount ?? 0);
+    }
+    if (loaded !== batch.rows) throw new Error(`${label}: staged ${batch.rows} rows but the stage files hold ${loaded}; nothing was merged`);
+    if (merged.mode.kind === 'upsert') for (const stmt of sql.PROBE_BY_KEY_SQL) await client.query(stmt);
+
+    const lineage = [unit.source, unit.region, unit.batchId, batch.extractedAt];
+    const incoming = sql.incomingSql(merged);
+    if (incoming) await client.query(incoming, [unit.source]);
+    const replaced = await client.query(sql.deleteReplacedSql(merged), [unit.source]);
+    const written = await client.query(sql.insertSql(merged), lineage).catch((err: unknown) => {
+      throw notUniqueError(err, label, merged.key, unit.stream, unit.source);
+    });
+    const missing = sql.deleteMissingSql(merged);
+    const removed = missing ? await client.query(missing, [unit.source]) : null;
+    const updated = replaced.rowCount ?? 0;
+    return { inserted: (written.rowCount ?? 0) - updated, updated, deleted: removed?.rowCount ?? 0 };
   }
 
   /** Creates the target, or applies the new-column policy; returns the spec to merge with. */
