@@ -8,3 +8,12 @@ export TRIBUTARY_PG_WAREHOUSE=postgres://postgres:postgres@127.0.0.1:55434/wareh
 export TRIBUTARY_KAFKA_US_CELL_1=127.0.0.1:19092
 export TRIBUTARY_KAFKA_US_CELL_2=127.0.0.1:19093
 export TRIBUTARY_KAFKA_EU_CELL_1=127.0.0.1:19094
+# S3-compatible store for the S3 stage (versitygw; dev-only root account, also in secrets.json).
+export TRIBUTARY_S3_ENDPOINT=http://127.0.0.1:59000
+export TRIBUTARY_S3_REGION=us-east-1
+export TRIBUTARY_S3_BUCKET=tributary-stage
+export TRIBUTARY_S3_ACCESS_KEY_ID=tributary
+export TRIBUTARY_S3_SECRET_ACCESS_KEY=tributary-local
+# Kafka Connect REST APIs (Debezium PostgreSQL connector installed), one worker per region.
+export TRIBUTARY_CONNECT_US=http://127.0.0.1:18083
+export TRIBUTARY_CONNECT_EU=http://127.0.0.1:18084

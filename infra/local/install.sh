@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the local stack needs, once: PostgreSQL (Debian), the Temporal CLI (built with
-# go install) and the Kafka jars (from Maven Central). Everything downloaded is cached outside
+# Installs what the local stack needs, once: PostgreSQL (Debian), the Temporal CLI and the S3
+# server versitygw (built with go install), the Kafka and Kafka Connect jars and the Debezium
+# plugin (from Maven Central). Everything downloaded is cached outside
 # the repo in ${TRIBUTARY_CACHE:-$HOME/.cache/tributary}; a second run only checks and exits.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -31,6 +32,8 @@ fi
 # --- Java and Maven (for Kafka) --------------------------------------------------------------
 command -v java >/dev/null 2>&1 || { log "installing Java 17"; apt_install openjdk-17-jre-headless; }
 command -v mvn >/dev/null 2>&1 || { log "installing Maven"; apt_install maven; }
+# curl: readiness checks of the S3 server and Kafka Connect, and the bucket made at start (SigV4).
+command -v curl >/dev/null 2>&1 || { log "installing curl"; apt_install curl; }
 
 # --- Temporal CLI ----------------------------------------------------------------------------
 if [ -z "$(temporal_bin)" ]; then
@@ -65,4 +68,48 @@ if [ "$(cat "$KAFKA_LIBS_MARKER" 2>/dev/null || true)" != "$kafka_stamp" ]; then
   rm -rf "$KAFKA_LIBS"
   mv "$tmp_libs" "$KAFKA_LIBS"
   echo "$kafka_stamp" >"$KAFKA_LIBS_MARKER"
+fi
+
+# --- S3-compatible object store (versitygw) --------------------------------------------------
+# MinIO is not served by the Go module proxy (403 for its release tags), so the S3 stage runs on
+# versitygw: Apache-2.0, checks SigV4 signatures, keeps objects as plain files. Named by version
+# so a version change rebuilds; built into a temp dir and moved so a half build never counts.
+if [ ! -x "$S3_BIN" ]; then
+  command -v go >/dev/null 2>&1 ||
+    die "versitygw (the local S3 server) is missing and Go is not installed to build it (need Go >= 1.25)"
+  log "building versitygw $VERSITYGW_VERSION with go install (a few minutes, once)"
+  gobin="$CACHE_DIR/bin/.versitygw-build"
+  rm -rf "$gobin"
+  mkdir -p "$gobin"
+  # nice: the build shares the machine with everything else; static, no cgo.
+  CGO_ENABLED=0 GOBIN="$gobin" nice -n 10 \
+    go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+  [ -x "$gobin/versitygw" ] || die "go install finished but $gobin/versitygw is missing"
+  mv "$gobin/versitygw" "$S3_BIN"
+  rm -rf "$gobin"
+fi
+
+# --- Kafka Connect worker jars and the Debezium plugin ---------------------------------------
+# One Maven run: the worker classpath (every jar but the plugin archive) and the plugin archive
+# unpacked into plugin.path. Swapped in whole, like the Kafka jars.
+connect_stamp="$KAFKA_VERSION $DEBEZIUM_VERSION $(sha256sum <"$LOCAL_DIR/connect/pom.xml" | cut -d' ' -f1)"
+if [ "$(cat "$CONNECT_MARKER" 2>/dev/null || true)" != "$connect_stamp" ]; then
+  log "fetching Kafka Connect $KAFKA_VERSION and Debezium $DEBEZIUM_VERSION from Maven Central into $CONNECT_HOME"
+  tmp_home="$CONNECT_HOME.tmp"
+  rm -rf "$tmp_home"
+  mkdir -p "$tmp_home"
+  mvn_log="$tmp_home/mvn.log"
+  mvn -B -Dstyle.color=never -f "$LOCAL_DIR/connect/pom.xml" \
+    -Dmaven.repo.local="$CACHE_DIR/m2" \
+    -Dkafka.version="$KAFKA_VERSION" -Ddebezium.version="$DEBEZIUM_VERSION" \
+    -Dconnect.libs.dir="$tmp_home/libs" -Dconnect.plugins.dir="$tmp_home/plugins" \
+    dependency:copy-dependencies@worker-libs dependency:unpack-dependencies@debezium-plugin \
+    >"$mvn_log" 2>&1 || { tail -n 30 "$mvn_log" >&2; die "Maven could not fetch the Kafka Connect jars; see $mvn_log"; }
+  [ -f "$tmp_home/libs/connect-runtime-$KAFKA_VERSION.jar" ] ||
+    die "Maven finished but connect-runtime-$KAFKA_VERSION.jar is not in $tmp_home/libs"
+  [ -f "$tmp_home/plugins/debezium-connector-postgres/debezium-connector-postgres-$DEBEZIUM_VERSION.jar" ] ||
+    die "Maven finished but the Debezium PostgreSQL plugin is not in $tmp_home/plugins"
+  rm -rf "$CONNECT_HOME"
+  mv "$tmp_home" "$CONNECT_HOME"
+  echo "$connect_stamp" >"$CONNECT_MARKER"
 fi

@@ -35,6 +35,29 @@ TEMPORAL_LOG="$TEMPORAL_DIR/temporal.log"
 TEMPORAL_PID="$TEMPORAL_DIR/temporal.pid"
 TEMPORAL_SEARCH_ATTRIBUTES=(Pipeline Region Source ManagedBy)
 
+# S3-compatible object store (versitygw, posix backend): one root account, buckets made at start.
+# Dev-only credentials, also in secrets.json ("stage-s3") and env.sh.
+S3_PORT=59000
+S3_ACCESS_KEY=tributary
+S3_SECRET_KEY=tributary-local
+S3_REGION=us-east-1
+S3_BUCKETS=(tributary-stage)
+S3_DIR="$STACK_DIR/s3"
+S3_BIN="$CACHE_DIR/bin/versitygw-$VERSITYGW_VERSION"
+
+# Kafka Connect: one distributed worker per region, on that region's first cell.
+# region:REST port:broker port. The Debezium plugin lives in CONNECT_PLUGINS (plugin.path).
+CONNECT_WORKERS=(us:18083:19092 eu:18084:19094)
+CONNECT_HOME="$CACHE_DIR/connect-$KAFKA_VERSION-debezium-$DEBEZIUM_VERSION"
+CONNECT_LIBS="$CONNECT_HOME/libs"
+CONNECT_PLUGINS="$CONNECT_HOME/plugins"
+CONNECT_MARKER="$CONNECT_HOME/.tributary-complete"
+# The role the connectors log in as (created in the source clusters by start.sh; secrets.json
+# "app-us-cdc"/"app-eu-cdc"). Workers get the password in their environment so connector
+# configs say ${env:TRIBUTARY_CDC_PASSWORD} instead of holding it.
+CDC_ROLE=tributary_cdc
+CDC_PASSWORD=cdc-local
+
 log() { printf '[local-stack] %s\n' "$*" >&2; }
 die() { printf '[local-stack] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -139,6 +162,23 @@ kafka_dir() { echo "$STACK_DIR/kafka/$1"; }
 kafka_pid() { service_pid "$(kafka_dir "$1")/kafka.pid" "kafka.Kafka" "$(kafka_dir "$1")/server.properties"; }
 
 temporal_pid() { service_pid "$TEMPORAL_PID" "start-dev" "$TEMPORAL_DB"; }
+
+s3_pid() { service_pid "$S3_DIR/versitygw.pid" "versitygw" "$S3_DIR/data"; }
+
+connect_dir() { echo "$STACK_DIR/connect/$1"; }
+connect_pid() { service_pid "$(connect_dir "$1")/connect.pid" "ConnectDistributed" "$(connect_dir "$1")/worker.properties"; }
+
+# True when the Connect worker's REST API on port $1 lists the Debezium PostgreSQL connector.
+connect_ready() {
+  curl -sf --max-time 3 "http://127.0.0.1:$1/connector-plugins" 2>/dev/null |
+    grep -q '"io.debezium.connector.postgresql.PostgresConnector"'
+}
+
+# curl signed with the S3 root account (SigV4), for bucket checks at start.
+s3_curl() {
+  curl -s --max-time 10 --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
+    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"
+}
 
 # The temporal binary install.sh chose (PATH first, then the cache).
 temporal_bin() {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the local stack (3 PostgreSQL clusters, 3 single-node KRaft Kafka clusters, the
-# Temporal dev server), all on 127.0.0.1, data and logs in <repo>/.local-stack/. Idempotent:
+# Temporal dev server, an S3 server, a Kafka Connect worker with Debezium per region), all on
+# 127.0.0.1, data and logs in <repo>/.local-stack/. Idempotent:
 # what already runs is left alone, so a second start on a warm machine takes seconds.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -161,6 +162,28 @@ SQL
   touch "$data/.tributary-bootstrapped"
 }
 
+# The role Debezium connectors log in as: replication plus read access, nothing more. It does not
+# own tables, so it cannot create publications: whoever owns the captured tables creates the
+# publication and connectors run with publication.autocreate.mode=disabled. Its own marker, so
+# clusters bootstrapped before this role existed get it too.
+pg_bootstrap_cdc() {
+  local name="$1" port="$2" data
+  data="$(pg_data "$name")"
+  [ -f "$data/.tributary-cdc-role" ] && return 0
+  log "postgres $name: creating role $CDC_ROLE"
+  pg_psql "$name" "$port" -d postgres -v role="$CDC_ROLE" -v password="$CDC_PASSWORD" <<'SQL' || die "creating role $CDC_ROLE in postgres $name failed (see above)"
+SELECT format('CREATE ROLE %I', :'role')
+  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
+SELECT format('ALTER ROLE %I LOGIN REPLICATION PASSWORD %L', :'role', :'password') \gexec
+SELECT format('GRANT CONNECT ON DATABASE app TO %I', :'role') \gexec
+\connect app
+SELECT format('GRANT USAGE ON SCHEMA public TO %I', :'role') \gexec
+SELECT format('GRANT SELECT ON ALL TABLES IN SCHEMA public TO %I', :'role') \gexec
+SELECT format('ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT ON TABLES TO %I', :'role') \gexec
+SQL
+  touch "$data/.tributary-cdc-role"
+}
+
 pg_start() {
   local name="$1" port="$2" data logfile
   data="$(pg_data "$name")"
@@ -187,6 +210,7 @@ start_postgres() {
     pg_init "$name"
     pg_start "$name" "$port"
     pg_bootstrap "$name" "$port"
+    [ "$name" = warehouse ] || pg_bootstrap_cdc "$name" "$port"
   done
 }
 
@@ -326,6 +350,126 @@ ensure_search_attributes() {
   done
 }
 
+# ========================================================================= S3 (versitygw) ===
+start_s3() {
+  [ -n "$(s3_pid)" ] && return 0
+  require_free_port "$S3_PORT" "s3"
+  mkdir -p "$S3_DIR/data" "$S3_DIR/meta"
+  log "s3: starting versitygw on 127.0.0.1:$S3_PORT"
+  # Credentials through the environment, not argv (which ps shows). Metadata in a sidecar
+  # folder, so the data folder needs no extended attributes.
+  ROOT_ACCESS_KEY_ID="$S3_ACCESS_KEY" ROOT_SECRET_ACCESS_KEY="$S3_SECRET_KEY" \
+    launch "$S3_DIR/versitygw.pid" "$S3_DIR/versitygw.log" \
+    "$S3_BIN" --port "127.0.0.1:$S3_PORT" --region "$S3_REGION" --health /health --quiet \
+    posix --sidecar "$S3_DIR/meta" "$S3_DIR/data"
+}
+
+# Ready = the health endpoint answers; then every bucket in S3_BUCKETS exists.
+wait_s3() {
+  local deadline bucket code
+  deadline=$((SECONDS + START_TIMEOUT))
+  until curl -sf --max-time 2 "http://127.0.0.1:$S3_PORT/health" >/dev/null 2>&1; do
+    if [ -z "$(s3_pid)" ]; then
+      show_logs "$S3_DIR/versitygw.log"
+      die "s3 (versitygw) exited during startup; see $S3_DIR/versitygw.log"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      show_logs "$S3_DIR/versitygw.log"
+      die "s3 (versitygw) was not ready within ${START_TIMEOUT}s; see $S3_DIR/versitygw.log"
+    fi
+    sleep 0.2
+  done
+  for bucket in "${S3_BUCKETS[@]}"; do
+    code="$(s3_curl -o /dev/null -w '%{http_code}' -I "http://127.0.0.1:$S3_PORT/$bucket")"
+    [ "$code" = 200 ] && continue
+    log "s3: creating bucket $bucket"
+    code="$(s3_curl -o "$S3_DIR/create-bucket.out" -w '%{http_code}' -X PUT "http://127.0.0.1:$S3_PORT/$bucket")"
+    [ "$code" = 200 ] || { cat "$S3_DIR/create-bucket.out" >&2; die "s3: creating bucket $bucket failed (HTTP $code)"; }
+  done
+}
+
+# ========================================================================== Kafka Connect ===
+CONNECT_LAUNCHED=()
+
+connect_write_config() {
+  local region="$1" rest="$2" broker="$3" dir
+  dir="$(connect_dir "$region")"
+  cat >"$dir/worker.properties" <<EOF
+# Written by infra/local/start.sh on every start; edits here are overwritten.
+# Distributed worker for region $region: its connectors, offsets and status live in topics of
+# the region's first Kafka cell, so a restarted worker picks up where it stopped.
+bootstrap.servers=127.0.0.1:$broker
+group.id=tributary-connect-$region
+config.storage.topic=tributary-connect-configs
+offset.storage.topic=tributary-connect-offsets
+status.storage.topic=tributary-connect-status
+config.storage.replication.factor=1
+offset.storage.replication.factor=1
+status.storage.replication.factor=1
+offset.storage.partitions=5
+status.storage.partitions=1
+# Connector configs may override these (e.g. key.converter.schemas.enable=false).
+key.converter=org.apache.kafka.connect.json.JsonConverter
+value.converter=org.apache.kafka.connect.json.JsonConverter
+# Source offsets (the LSN Debezium resumes from) flushed every second: fewer replays after a crash.
+offset.flush.interval.ms=1000
+# One worker: a restarted worker takes its tasks back at once instead of after 5 minutes.
+scheduled.rebalance.max.delay.ms=0
+listeners=http://127.0.0.1:$rest
+rest.advertised.host.name=127.0.0.1
+rest.advertised.port=$rest
+plugin.path=$CONNECT_PLUGINS
+# Debezium's jars carry ServiceLoader manifests: no slow scan of every class at start.
+plugin.discovery=service_load
+# Secrets stay out of connector configs: \${env:NAME} is resolved here, in the worker.
+config.providers=env
+config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider
+config.providers.env.param.allowlist.pattern=^TRIBUTARY_CDC_.*
+EOF
+}
+
+start_connect_worker() {
+  local region="$1" rest="$2" broker="$3" dir
+  dir="$(connect_dir "$region")"
+  [ -n "$(connect_pid "$region")" ] && return 0
+  require_free_port "$rest" "kafka connect $region"
+  mkdir -p "$dir/logs"
+  connect_write_config "$region" "$rest" "$broker"
+  log "kafka connect $region: starting (REST 127.0.0.1:$rest, Kafka 127.0.0.1:$broker)"
+  TRIBUTARY_CDC_PASSWORD="$CDC_PASSWORD" \
+    launch "$dir/connect.pid" "$dir/logs/connect.out" \
+    java -Xms64m -Xmx384m -XX:+UseSerialGC -Djava.awt.headless=true \
+    -Dconnect.logs.dir="$dir/logs" -Dlog4j2.configurationFile="$LOCAL_DIR/connect/log4j2.xml" \
+    -cp "$CONNECT_LIBS/*" org.apache.kafka.connect.cli.ConnectDistributed "$dir/worker.properties"
+  CONNECT_LAUNCHED+=("$region:$rest")
+}
+
+start_connect() {
+  local entry region rest broker
+  for entry in "${CONNECT_WORKERS[@]}"; do
+    IFS=: read -r region rest broker <<<"$entry"
+    start_connect_worker "$region" "$rest" "$broker"
+  done
+}
+
+# Ready = the REST API answers and lists the Debezium PostgreSQL connector plugin.
+wait_connect() {
+  local region="$1" rest="$2" dir deadline
+  dir="$(connect_dir "$region")"
+  deadline=$((SECONDS + START_TIMEOUT))
+  until connect_ready "$rest"; do
+    if [ -z "$(connect_pid "$region")" ]; then
+      show_logs "$dir/logs/connect.out" "$dir/logs/connect.log"
+      die "kafka connect $region exited during startup; see $dir/logs/connect.log"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      show_logs "$dir/logs/connect.log"
+      die "kafka connect $region was not ready within ${START_TIMEOUT}s; see $dir/logs/connect.log"
+    fi
+    sleep 0.5
+  done
+}
+
 # =================================================================================== main ===
 # Before starting anything: every port of a service that is not running must be free, so a
 # conflict is reported up front instead of leaving a half-started stack.
@@ -340,6 +484,11 @@ preflight() {
     [ -n "$(kafka_pid "$name")" ] || conflicts+=("$port:kafka $name" "$cport:kafka $name (controller)")
   done
   [ -n "$(temporal_pid)" ] || conflicts+=("$TEMPORAL_PORT:temporal" "$TEMPORAL_UI_PORT:temporal UI")
+  [ -n "$(s3_pid)" ] || conflicts+=("$S3_PORT:s3")
+  for entry in "${CONNECT_WORKERS[@]}"; do
+    IFS=: read -r name port _ <<<"$entry"
+    [ -n "$(connect_pid "$name")" ] || conflicts+=("$port:kafka connect $name")
+  done
   local msg=""
   for entry in "${conflicts[@]}"; do
     p="${entry%%:*}"
@@ -354,6 +503,7 @@ preflight
 # The JVMs and the dev server boot slowly: launch them first, set up PostgreSQL meanwhile.
 start_kafka
 start_temporal
+start_s3
 start_postgres
 
 # Wait for the launched Kafka clusters in parallel (each readiness probe is a JVM).
@@ -370,6 +520,19 @@ for w in "${waits[@]}"; do
   wait "$w" || failed=1
 done
 [ "$failed" -eq 0 ] || die "some Kafka clusters did not start (see above)"
+# Connect keeps its state in Kafka: start the workers once the brokers answer.
+start_connect
+wait_s3
 ensure_search_attributes
+waits=()
+for entry in "${CONNECT_LAUNCHED[@]}"; do
+  IFS=: read -r name port <<<"$entry"
+  wait_connect "$name" "$port" &
+  waits+=("$!")
+done
+for w in "${waits[@]}"; do
+  wait "$w" || failed=1
+done
+[ "$failed" -eq 0 ] || die "some Kafka Connect workers did not start (see above)"
 
 exec bash "$LOCAL_DIR/status.sh"

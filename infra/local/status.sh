@@ -26,6 +26,18 @@ for entry in "${KAFKA_CLUSTERS[@]}"; do
   line kafka "$name" "127.0.0.1:$port" "$state" "$pid"
 done
 
+pid="$(s3_pid)"
+if [ -n "$pid" ] && curl -sf --max-time 2 "http://127.0.0.1:$S3_PORT/health" >/dev/null 2>&1; then state=up; else state=down; fi
+line s3 versitygw "127.0.0.1:$S3_PORT" "$state" "$pid"
+
+# Up = the REST API answers and lists the Debezium connector (curl, no JVM).
+for entry in "${CONNECT_WORKERS[@]}"; do
+  IFS=: read -r region rest _ <<<"$entry"
+  pid="$(connect_pid "$region")"
+  if [ -n "$pid" ] && connect_ready "$rest"; then state=up; else state=down; fi
+  line connect "$region" "127.0.0.1:$rest" "$state" "$pid"
+done
+
 pid="$(temporal_pid)"
 if [ -n "$pid" ] && port_open "$TEMPORAL_PORT"; then state=up; else state=down; fi
 line temporal dev-server "127.0.0.1:$TEMPORAL_PORT" "$state" "$pid"

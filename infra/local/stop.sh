@@ -29,7 +29,23 @@ stop_pid() {
   done
 }
 
-# Kafka and Temporal in parallel: each takes a few seconds to shut down cleanly.
+# Connect first, while Kafka still runs: a worker stopping cleanly flushes its source offsets
+# (the LSN Debezium resumes from) to Kafka.
+pids=()
+for entry in "${CONNECT_WORKERS[@]}"; do
+  IFS=: read -r region _ <<<"$entry"
+  pid="$(connect_pid "$region")"
+  if [ -n "$pid" ]; then
+    stop_pid "kafka connect $region" "$pid" 60 &
+    pids+=("$!")
+  fi
+  rm -f "$(connect_dir "$region")/connect.pid"
+done
+for p in "${pids[@]}"; do
+  wait "$p" || true
+done
+
+# Kafka, Temporal and S3 in parallel: each takes a few seconds to shut down cleanly.
 pids=()
 for entry in "${KAFKA_CLUSTERS[@]}"; do
   IFS=: read -r name _ <<<"$entry"
@@ -46,6 +62,12 @@ if [ -n "$pid" ]; then
   pids+=("$!")
 fi
 rm -f "$TEMPORAL_PID"
+pid="$(s3_pid)"
+if [ -n "$pid" ]; then
+  stop_pid s3 "$pid" 30 &
+  pids+=("$!")
+fi
+rm -f "$S3_DIR/versitygw.pid"
 
 for entry in "${PG_CLUSTERS[@]}"; do
   IFS=: read -r name _ <<<"$entry"

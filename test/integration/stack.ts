@@ -23,6 +23,17 @@ export const STACK = {
     'us/cell-2': process.env.TRIBUTARY_KAFKA_US_CELL_2 ?? '127.0.0.1:19093',
     'eu/cell-1': process.env.TRIBUTARY_KAFKA_EU_CELL_1 ?? '127.0.0.1:19094',
   } as Record<string, string>,
+  /** S3-compatible server (versitygw); its credentials are the "stage-s3" secret in infra/local/secrets.json. */
+  s3: {
+    endpoint: process.env.TRIBUTARY_S3_ENDPOINT ?? 'http://127.0.0.1:59000',
+    region: process.env.TRIBUTARY_S3_REGION ?? 'us-east-1',
+    bucket: process.env.TRIBUTARY_S3_BUCKET ?? 'tributary-stage',
+  },
+  /** Kafka Connect REST API (Debezium PostgreSQL connector installed), one worker per region. */
+  connect: {
+    us: process.env.TRIBUTARY_CONNECT_US ?? 'http://127.0.0.1:18083',
+    eu: process.env.TRIBUTARY_CONNECT_EU ?? 'http://127.0.0.1:18084',
+  } as Record<string, string>,
 };
 
 export function uniqueName(prefix: string): string {
@@ -45,11 +56,15 @@ export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T
 }
 
 /** A config on the local stack with its own warehouse schema, stage folder and task queues. */
-export function stackConfig(pipelines: unknown[], opts: { schema?: string; heartbeatTimeoutSeconds?: number } = {}): TributaryConfig {
+export function stackConfig(
+  pipelines: unknown[],
+  opts: { schema?: string; heartbeatTimeoutSeconds?: number; /** more sources, beside "app" */ sources?: Record<string, unknown> } = {},
+): TributaryConfig {
   const id = randomBytes(3).toString('hex');
   return validateConfig('test-config', {
     sources: {
       app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us' }, { region: 'eu', secret: 'app-eu' }] },
+      ...opts.sources,
     },
     warehouse: { type: 'postgres', secret: 'warehouse', schema: opts.schema ?? `test_${id}` },
     stage: { type: 'file', path: mkdtempSync(join(tmpdir(), 'tributary-stage-')) },

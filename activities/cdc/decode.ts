@@ -1,0 +1,433 @@
+// One Kafka record of a Debezium PostgreSQL topic (JSON converter, with or without embedded
+// schemas) decoded into a typed change whose column values are the warehouse's text forms.
+// Pure: bytes in, values out. What each column is comes from the message's schema when it has
+// one, else from the source column types the caller knows plus the connector's documented
+// settings (decimal.handling.mode, time.precision.mode): a schemaless message alone cannot tell
+// a date from an integer.
+import { isMarkedInteger, jsonInteger, parseJson, stringifyJson } from './json.js';
+import {
+  byteaText,
+  dateText,
+  decimalText,
+  timeText,
+  timestampText,
+  unscaledFromBase64,
+  zonedTimeText,
+  zonedTimestampText,
+} from './text-forms.js';
+
+export type Row = Record<string, string | null>;
+
+/** A record as a Kafka client hands it over. */
+export interface KafkaRecord {
+  topic: string;
+  partition: number;
+  offset: string | bigint;
+  key: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: Readonly<Record<string, Buffer | string | null | undefined | (Buffer | string)[]>>;
+}
+
+/** The connector settings that change how values are written (only read for schemaless messages). */
+export interface DebeziumSettings {
+  decimalHandlingMode: 'precise' | 'string' | 'double';
+  timePrecisionMode: 'adaptive' | 'adaptive_time_microseconds' | 'connect';
+}
+
+export interface DecodeOptions {
+  /** Defaults to Debezium's own defaults: precise, adaptive. */
+  settings?: DebeziumSettings;
+  /** Source column types by column name, as format_type() prints them; required without schemas. */
+  columns?: Readonly<Record<string, string>>;
+  /** unavailable.value.placeholder of the connector; Debezium's default if absent. */
+  unavailableValue?: string;
+}
+
+/** A column as the message schema declares it (for schema evolution downstream). */
+export interface FieldType {
+  name: string;
+  type: string;
+  semantic: string | null;
+  optional: boolean;
+  parameters: Readonly<Record<string, string>>;
+}
+
+interface Position {
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
+export interface ChangeEvent extends Position {
+  kind: 'change';
+  op: 'c' | 'r' | 'u' | 'd';
+  key: Row;
+  /** The old key of a primary-key change (on the create that follows the delete of the old key). */
+  oldKey: Row | null;
+  /** Complete only under REPLICA IDENTITY FULL; under DEFAULT only key columns are meaningful. */
+  before: Row | null;
+  /** null for deletes. Never holds the unavailable-value placeholder: those columns are left out. */
+  after: Row | null;
+  /** Columns of `after` whose value the source did not send (unchanged TOASTed values). */
+  unavailable: ReadonlySet<string>;
+  lsn: bigint;
+  txId: bigint | null;
+  sourceTsMs: number;
+  snapshot: boolean;
+  source: { schema: string; table: string };
+  /** The row's columns from the embedded schema; null for schemaless messages. */
+  fields: FieldType[] | null;
+}
+
+export interface Tombstone extends Position {
+  kind: 'tombstone';
+  key: Row;
+}
+
+/** Truncate (t) and logical-decoding message (m) events: not row changes. */
+export interface OtherEvent extends Position {
+  kind: 'other';
+  op: string;
+}
+
+export type DecodedRecord = ChangeEvent | Tombstone | OtherEvent;
+
+export class DebeziumDecodeError extends Error {
+  constructor(
+    readonly position: Position,
+    readonly column: string | null,
+    reason: string,
+  ) {
+    super(`${position.topic}[${position.partition}]@${position.offset}${column === null ? '' : ` column "${column}"`}: ${reason}`);
+    this.name = 'DebeziumDecodeError';
+  }
+}
+
+const DEFAULT_SETTINGS: DebeziumSettings = { decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive' };
+const DEFAULT_UNAVAILABLE = '__debezium_unavailable_value';
+
+type Json = unknown;
+type ValueDecoder = (v: Json) => string | null;
+
+interface ConnectSchema {
+  type: string;
+  name?: string;
+  optional?: boolean;
+  field?: string;
+  parameters?: Record<string, string>;
+  fields?: ConnectSchema[];
+}
+
+const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Any JSON scalar as text; objects and arrays as JSON text. */
+function plainText(v: Json): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return isMarkedInteger(v) ? jsonInteger(v)!.toString() : v;
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number') return String(v);
+  return stringifyJson(v);
+}
+
+function integer(v: Json): bigint {
+  const n = jsonInteger(v);
+  if (n === undefined) throw new TypeError(`expected an integer, got ${typeof v}`);
+  return n;
+}
+
+function str(v: Json): string {
+  if (typeof v !== 'string') throw new TypeError(`expected a string, got ${typeof v}`);
+  return v;
+}
+
+// Each decoder receives a non-null value (nulls are handled once, by the caller).
+const DECODERS = {
+  plain: plainText,
+  decimal: (scale: number): ValueDecoder => (v) => decimalText(unscaledFromBase64(str(v)), scale),
+  variableDecimal: (v: Json) => {
+    if (!isObject(v)) throw new TypeError('expected a VariableScaleDecimal {scale, value}');
+    return decimalText(unscaledFromBase64(str(v.value)), Number(integer(v.scale)));
+  },
+  date: (v: Json) => dateText(Number(integer(v))),
+  timeMillis: (v: Json) => timeText(integer(v) * 1000n),
+  timeMicros: (v: Json) => timeText(integer(v)),
+  timeNanos: (v: Json) => timeText(integer(v) / 1000n),
+  timestampMillis: (v: Json) => timestampText(integer(v) * 1000n),
+  timestampMicros: (v: Json) => timestampText(integer(v)),
+  timestampNanos: (v: Json) => timestampText(integer(v) / 1000n),
+  zonedTimestamp: (v: Json) => zonedTimestampText(str(v)),
+  zonedTime: (v: Json) => zonedTimeText(str(v)),
+  bytes: (v: Json) => byteaText(str(v)),
+} satisfies Record<string, ValueDecoder | ((scale: number) => ValueDecoder)>;
+
+/** The decoder a Connect schema (type + semantic name) calls for. */
+function decoderForSchema(s: ConnectSchema): ValueDecoder {
+  switch (s.name) {
+    case 'org.apache.kafka.connect.data.Decimal':
+      return DECODERS.decimal(Number(s.parameters?.scale ?? '0'));
+    case 'io.debezium.data.VariableScaleDecimal':
+      return DECODERS.variableDecimal;
+    case 'io.debezium.time.Date':
+    case 'org.apache.kafka.connect.data.Date':
+      return DECODERS.date;
+    case 'io.debezium.time.Time':
+    case 'org.apache.kafka.connect.data.Time':
+      return DECODERS.timeMillis;
+    case 'io.debezium.time.MicroTime':
+      return DECODERS.timeMicros;
+    case 'io.debezium.time.NanoTime':
+      return DECODERS.timeNanos;
+    case 'io.debezium.time.Timestamp':
+    case 'org.apache.kafka.connect.data.Timestamp':
+      return DECODERS.timestampMillis;
+    case 'io.debezium.time.MicroTimestamp':
+      return DECODERS.timestampMicros;
+    case 'io.debezium.time.NanoTimestamp':
+      return DECODERS.timestampNanos;
+    case 'io.debezium.time.ZonedTimestamp':
+      return DECODERS.zonedTimestamp;
+    case 'io.debezium.time.ZonedTime':
+      return DECODERS.zonedTime;
+    default:
+      return s.type === 'bytes' ? DECODERS.bytes : DECODERS.plain;
+  }
+}
+
+const TYPE_WITH_ARGS = /^([a-z][a-z0-9 ]*?)(?:\((\d+)(?:,\s*(\d+))?\))?( with(?:out)? time zone)?(\[\])?$/;
+
+/** The decoder a source column type calls for, given the connector settings (schemaless messages). */
+function decoderForColumn(pgType: string, s: DebeziumSettings): ValueDecoder {
+  const m = TYPE_WITH_ARGS.exec(pgType.trim().toLowerCase());
+  if (!m || m[5]) return DECODERS.plain; // arrays and anything unusual arrive as plain JSON
+  const base = m[1]!;
+  const zoned = m[4] === ' with time zone';
+  const precision = m[2] === undefined ? 6 : Number(m[2]);
+  // connect: everything in ms. adaptive: TIME and TIMESTAMP of precision 0-3 in ms, 4-6 in µs.
+  // adaptive_time_microseconds: as adaptive, except that every TIME is in µs.
+  const connect = s.timePrecisionMode === 'connect';
+  const millisTime = connect || (s.timePrecisionMode === 'adaptive' && precision <= 3);
+  const millisTimestamp = connect || precision <= 3;
+  switch (base) {
+    case 'numeric':
+    case 'decimal':
+      if (s.decimalHandlingMode !== 'precise') return DECODERS.plain;
+      return m[2] === undefined ? DECODERS.variableDecimal : DECODERS.decimal(Number(m[3] ?? '0'));
+    case 'money':
+      return s.decimalHandlingMode === 'precise' ? DECODERS.decimal(2) : DECODERS.plain;
+    case 'date':
+      return DECODERS.date;
+    case 'time':
+      if (zoned) return DECODERS.zonedTime;
+      return millisTime ? DECODERS.timeMillis : DECODERS.timeMicros;
+    case 'timestamp':
+      if (zoned) return DECODERS.zonedTimestamp;
+      return millisTimestamp ? DECODERS.timestampMillis : DECODERS.timestampMicros;
+    case 'timetz':
+      return DECODERS.zonedTime;
+    case 'timestamptz':
+      return DECODERS.zonedTimestamp;
+    case 'bytea':
+      return DECODERS.bytes;
+    default:
+      return DECODERS.plain;
+  }
+}
+
+/** How to read the columns of one row struct: by embedded schema, or by the caller's column types. */
+interface RowReader {
+  decoderFor(column: string): ValueDecoder | undefined;
+  fields: FieldType[] | null;
+}
+
+function schemaReader(fields: ConnectSchema[]): RowReader {
+  const byName = new Map(fields.map((f) => [f.field!, decoderForSchema(f)]));
+  return {
+    decoderFor: (c) => byName.get(c),
+    fields: fields.map((f) => ({
+      name: f.field!,
+      type: f.type,
+      semantic: f.name ?? null,
+      optional: f.optional ?? false,
+      parameters: { ...(f.parameters ?? {}) },
+    })),
+  };
+}
+
+function columnsReader(columns: Readonly<Record<string, string>> | undefined, settings: DebeziumSettings): RowReader {
+  const cache = new Map<string, ValueDecoder>();
+  return {
+    decoderFor: (c) => {
+      const type = columns?.[c];
+      if (type === undefined) return undefined;
+      let d = cache.get(c);
+      if (!d) cache.set(c, (d = decoderForColumn(type, settings)));
+      return d;
+    },
+    fields: null,
+  };
+}
+
+interface Ctx {
+  pos: Position;
+  unavailable: string;
+  unavailableB64: string;
+}
+
+function isUnavailable(v: Json, ctx: Ctx): boolean {
+  if (typeof v === 'string') return v === ctx.unavailable || v === ctx.unavailableB64;
+  // Unchanged TOASTed arrays arrive as an array holding the placeholder.
+  return Array.isArray(v) && v.length === 1 && v[0] === ctx.unavailable;
+}
+
+function readRow(raw: Json, reader: RowReader, ctx: Ctx, unavailable?: Set<string>): Row {
+  if (!isObject(raw)) throw new DebeziumDecodeError(ctx.pos, null, 'a row is not a JSON object');
+  const row: Row = {};
+  for (const [column, v] of Object.entries(raw)) {
+    if (v === null) {
+      row[column] = null;
+      continue;
+    }
+    if (unavailable && isUnavailable(v, ctx)) {
+      unavailable.add(column);
+      continue;
+    }
+    const decode = reader.decoderFor(column);
+    if (!decode) {
+      throw new DebeziumDecodeError(ctx.pos, column, 'the message has no schema and the column type is not known (new column at the source?)');
+    }
+    try {
+      row[column] = decode(v);
+    } catch (err) {
+      throw new DebeziumDecodeError(ctx.pos, column, err instanceof Error ? err.message : String(err));
+    }
+  }
+  return row;
+}
+
+function text(b: Buffer | string): string {
+  return typeof b === 'string' ? b : b.toString('utf8');
+}
+
+function headerText(h: KafkaRecord['headers'], name: string): string | null {
+  const v = h?.[name];
+  if (v === undefined || v === null) return null;
+  const one = Array.isArray(v) ? v[0] : v;
+  return one === undefined ? null : text(one);
+}
+
+/** Splits `{schema, payload}` (schemas.enable=true) from a bare payload. */
+function unwrap(parsed: Json): { schema: ConnectSchema | null; payload: Json } {
+  if (isObject(parsed) && 'schema' in parsed && 'payload' in parsed && Object.keys(parsed).length === 2) {
+    return { schema: parsed.schema as ConnectSchema, payload: parsed.payload };
+  }
+  return { schema: null, payload: parsed };
+}
+
+function parse(json: string, ctx: Ctx, what: string): Json {
+  try {
+    return parseJson(json);
+  } catch {
+    throw new DebeziumDecodeError(ctx.pos, null, `the ${what} is not JSON (is the connector's converter the JSON converter?)`);
+  }
+}
+
+// Every message of a topic repeats the same schema (most of its bytes): it is parsed once and
+// its readers built once. The JSON converter writes {"schema":…,"payload":…} in that order; the
+// first ',"payload":' ends the schema unless it lies inside a schema string, and then the cut
+// schema text does not parse and the whole message is parsed instead.
+const SCHEMA_HEAD = '{"schema":';
+const PAYLOAD_SEP = ',"payload":';
+const schemas = new Map<string, ConnectSchema>();
+const readers = new WeakMap<ConnectSchema[], RowReader>();
+
+function envelope(bytes: Buffer | string, ctx: Ctx, what: string): { schema: ConnectSchema | null; payload: Json } {
+  const json = text(bytes);
+  const cut = json.startsWith(SCHEMA_HEAD) && json.endsWith('}') ? json.indexOf(PAYLOAD_SEP) : -1;
+  if (cut > 0) {
+    const schemaText = json.slice(SCHEMA_HEAD.length, cut);
+    let schema = schemas.get(schemaText);
+    if (!schema) {
+      try {
+        const parsed = JSON.parse(schemaText) as Json;
+        if (isObject(parsed) && typeof parsed.type === 'string') {
+          schema = parsed as unknown as ConnectSchema;
+          if (schemas.size >= 256) schemas.clear();
+          schemas.set(schemaText, schema);
+        }
+      } catch {
+        // not a clean cut: parse the whole message below
+      }
+    }
+    if (schema) return { schema, payload: parse(json.slice(cut + PAYLOAD_SEP.length, -1), ctx, what) };
+  }
+  return unwrap(parse(json, ctx, what));
+}
+
+function cachedSchemaReader(fields: ConnectSchema[]): RowReader {
+  let r = readers.get(fields);
+  if (!r) readers.set(fields, (r = schemaReader(fields)));
+  return r;
+}
+
+export function decodeRecord(record: KafkaRecord, options: DecodeOptions = {}): DecodedRecord {
+  const pos: Position = { topic: record.topic, partition: record.partition, offset: BigInt(record.offset) };
+  const placeholder = options.unavailableValue ?? DEFAULT_UNAVAILABLE;
+  const ctx: Ctx = { pos, unavailable: placeholder, unavailableB64: Buffer.from(placeholder, 'utf8').toString('base64') };
+  const settings = options.settings ?? DEFAULT_SETTINGS;
+  const hints = columnsReader(options.columns, settings);
+
+  let key: Row = {};
+  let keyReader = hints;
+  if (record.key !== null) {
+    const k = envelope(record.key, ctx, 'key');
+    if (k.schema?.fields) keyReader = cachedSchemaReader(k.schema.fields);
+    key = readRow(k.payload, keyReader, ctx);
+  }
+  if (record.value === null) {
+    if (record.key === null) throw new DebeziumDecodeError(pos, null, 'a tombstone without a key');
+    return { kind: 'tombstone', ...pos, key };
+  }
+
+  const { schema, payload } = envelope(record.value, ctx, 'value');
+  if (!isObject(payload) || typeof payload.op !== 'string' || !isObject(payload.source)) {
+    throw new DebeziumDecodeError(pos, null, 'not a Debezium change event (no op or source; a heartbeat or other topic?)');
+  }
+  const op = payload.op;
+  if (op !== 'c' && op !== 'r' && op !== 'u' && op !== 'd') return { kind: 'other', ...pos, op };
+  if (record.key === null) throw new DebeziumDecodeError(pos, null, 'a change event without a key (the table needs a primary key)');
+
+  const rowSchema = schema?.fields?.find((f) => f.field === 'after' || f.field === 'before');
+  const reader = rowSchema?.fields ? cachedSchemaReader(rowSchema.fields) : hints;
+  const unavailable = new Set<string>();
+  // Placeholders are left out of `before` too (it is only complete under REPLICA IDENTITY FULL).
+  const before = payload.before == null ? null : readRow(payload.before, reader, ctx, new Set());
+  const after = payload.after == null ? null : readRow(payload.after, reader, ctx, unavailable);
+  if ((op === 'd') !== (after === null)) {
+    throw new DebeziumDecodeError(pos, null, op === 'd' ? 'a delete with an after row' : `op "${op}" without an after row`);
+  }
+  const oldKeyText = headerText(record.headers, '__debezium.oldkey');
+  const oldKey = oldKeyText === null ? null : readRow(envelope(oldKeyText, ctx, '__debezium.oldkey header').payload, keyReader, ctx);
+
+  const src = payload.source;
+  const lsn = jsonInteger(src.lsn);
+  if (lsn === undefined) throw new DebeziumDecodeError(pos, null, 'source.lsn is missing (not a PostgreSQL connector event?)');
+  const txId = src.txId == null ? null : (jsonInteger(src.txId) ?? null);
+  const ts = jsonInteger(src.ts_ms);
+  return {
+    kind: 'change',
+    ...pos,
+    op,
+    key,
+    oldKey,
+    before,
+    after,
+    unavailable,
+    lsn,
+    txId,
+    sourceTsMs: ts === undefined ? 0 : Number(ts),
+    // "true", "first", "last", "incremental", …; "false" or absent while streaming.
+    snapshot: src.snapshot !== undefined && src.snapshot !== null && src.snapshot !== 'false' && src.snapshot !== false,
+    source: { schema: typeof src.schema === 'string' ? src.schema : '', table: typeof src.table === 'string' ? src.table : '' },
+    fields: rowSchema?.fields ? reader.fields : null,
+  };
+}

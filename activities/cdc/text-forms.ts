@@ -1,0 +1,106 @@
+// Debezium's encodings of decimals, dates, times and timestamps, turned into the text the
+// warehouse reads back as the same value (PostgreSQL's own output style: ISO dates, trailing
+// zeros of fractions dropped, "BC" for years before 1). Integer arithmetic only: no Date, no
+// time zone, no float rounding.
+
+const MICROS_PER_DAY = 86_400_000_000n;
+
+/** Unscaled two's-complement big-endian bytes (Connect Decimal, base64 in JSON) as a bigint. */
+export function unscaledFromBase64(b64: string): bigint {
+  const bytes = Buffer.from(b64, 'base64');
+  if (bytes.length === 0) return 0n;
+  const unsigned = BigInt(`0x${bytes.toString('hex')}`);
+  return bytes[0]! & 0x80 ? unsigned - (1n << BigInt(bytes.length * 8)) : unsigned;
+}
+
+/** unscaled × 10^-scale, written with exactly `scale` fraction digits (as numeric(p,s) prints). */
+export function decimalText(unscaled: bigint, scale: number): string {
+  const sign = unscaled < 0n ? '-' : '';
+  const digits = (unscaled < 0n ? -unscaled : unscaled).toString();
+  if (scale <= 0) return `${sign}${digits}${'0'.repeat(-scale)}`;
+  const padded = digits.padStart(scale + 1, '0');
+  return `${sign}${padded.slice(0, -scale)}.${padded.slice(-scale)}`;
+}
+
+const pad = (n: number | bigint, width: number) => n.toString().padStart(width, '0');
+
+/** Proleptic Gregorian date of a day number (days since 1970-01-01); year 0 is 1 BC. */
+function civil(days: number): { y: number; m: number; d: number } {
+  // Howard Hinnant's days_from_civil inverse, on 400-year eras.
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
+}
+
+function dateParts(days: number): { date: string; bc: boolean } {
+  const { y, m, d } = civil(days);
+  const bc = y <= 0;
+  return { date: `${pad(bc ? 1 - y : y, 4)}-${pad(m, 2)}-${pad(d, 2)}`, bc };
+}
+
+/** io.debezium.time.Date / org.apache.kafka.connect.data.Date: days since the epoch. */
+export function dateText(days: number): string {
+  const { date, bc } = dateParts(days);
+  return bc ? `${date} BC` : date;
+}
+
+function fraction(micros: bigint): string {
+  if (micros === 0n) return '';
+  return `.${pad(micros, 6).replace(/0+$/, '')}`;
+}
+
+/** Time of day from microseconds since midnight; 24:00:00 (PostgreSQL allows it) stays 24:00:00. */
+export function timeText(micros: bigint): string {
+  if (micros < 0n || micros > MICROS_PER_DAY) throw new RangeError(`time of day out of range: ${micros} µs`);
+  const secs = micros / 1_000_000n;
+  return `${pad(secs / 3600n, 2)}:${pad((secs / 60n) % 60n, 2)}:${pad(secs % 60n, 2)}${fraction(micros % 1_000_000n)}`;
+}
+
+/** A timestamp without time zone from microseconds since 1970-01-01 00:00 (wall clock, no zone). */
+export function timestampText(micros: bigint): string {
+  let days = micros / MICROS_PER_DAY;
+  let rest = micros % MICROS_PER_DAY;
+  if (rest < 0n) {
+    days -= 1n;
+    rest += MICROS_PER_DAY;
+  }
+  const { date, bc } = dateParts(Number(days));
+  return `${date} ${timeText(rest)}${bc ? ' BC' : ''}`;
+}
+
+const ISO_ZONED = /^(\d{4,}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}(?::?\d{2})?)$/;
+const ISO_ZONED_TIME = /^(\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}(?::?\d{2})?)$/;
+
+function zone(z: string): string {
+  return z === 'Z' ? '+00' : z;
+}
+
+function isoFraction(f: string | undefined): string {
+  const trimmed = (f ?? '').replace(/0+$/, '');
+  return trimmed ? `.${trimmed}` : '';
+}
+
+/** io.debezium.time.ZonedTimestamp ("2024-02-29T11:45:30.123456Z") as timestamptz text. */
+export function zonedTimestampText(iso: string): string {
+  const m = ISO_ZONED.exec(iso);
+  if (!m) throw new RangeError(`not an ISO-8601 zoned timestamp: ${JSON.stringify(iso.slice(0, 40))}`);
+  return `${m[1]} ${m[2]}${isoFraction(m[3])}${zone(m[4]!)}`;
+}
+
+/** io.debezium.time.ZonedTime ("13:45:30.5Z") as timetz text. */
+export function zonedTimeText(iso: string): string {
+  const m = ISO_ZONED_TIME.exec(iso);
+  if (!m) throw new RangeError(`not an ISO-8601 zoned time: ${JSON.stringify(iso.slice(0, 40))}`);
+  return `${m[1]}${isoFraction(m[2])}${zone(m[3]!)}`;
+}
+
+/** Bytes (base64 in JSON) as bytea hex text. */
+export function byteaText(b64: string): string {
+  return `\\x${Buffer.from(b64, 'base64').toString('hex')}`;
+}
