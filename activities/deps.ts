@@ -2,6 +2,7 @@
 import type { TributaryConfig } from '../config/schema.js';
 import type { PostgresEndpoint } from '../config/resolve.js';
 import type { PgTarget } from './postgres/connect.js';
+import { noopMetrics, type PipelineMetrics } from './metrics/metrics.js';
 import { createSecretProvider, type SecretProvider } from './secrets/provider.js';
 import { createStage, type Stage } from './stage/index.js';
 
@@ -9,10 +10,13 @@ export interface ActivityDeps {
   config: TributaryConfig;
   secrets: SecretProvider;
   stage: Stage;
+  /** Pipeline metrics (statsd/prometheus); the worker builds them once per process, noop otherwise. */
+  metrics: PipelineMetrics;
 }
 
-export function createDeps(config: TributaryConfig): ActivityDeps {
-  return { config, secrets: createSecretProvider(config.secrets), stage: createStage(config.stage) };
+export function createDeps(config: TributaryConfig, metrics: PipelineMetrics = noopMetrics): ActivityDeps {
+  const secrets = createSecretProvider(config.secrets);
+  return { config, secrets, stage: createStage(config.stage, secrets), metrics };
 }
 
 export function sourceTarget(e: PostgresEndpoint): PgTarget {

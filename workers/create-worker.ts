@@ -1,11 +1,12 @@
 // One worker per region: it serves that region's task queue with every workflow and the
 // activities built from the config. Any number of copies may run side by side.
-import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { ActivityDeps } from '../activities/deps.js';
 import { taskQueue } from '../config/resolve.js';
 import type { TributaryConfig } from '../config/schema.js';
 import { workflowsPath } from './workflows-path.js';
+import { activityInterceptors } from './activity-interceptor.js';
 
 export interface RegionWorker {
   worker: Worker;
@@ -16,7 +17,7 @@ export interface RegionWorker {
 export async function createRegionWorker(
   config: TributaryConfig,
   region: string,
-  opts: { deps?: ActivityDeps; workflowBundle?: WorkflowBundle } = {},
+  opts: { deps?: ActivityDeps; workflowBundle?: WorkflowBundleOption } = {},
 ): Promise<RegionWorker> {
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const queue = taskQueue(config, region);
@@ -26,6 +27,8 @@ export async function createRegionWorker(
     taskQueue: queue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities(opts.deps ?? config),
+    // Log lines carry pipeline/region/source; errors are scrubbed of secrets before history.
+    interceptors: { activity: [activityInterceptors()] },
     maxConcurrentActivityTaskExecutions: 16,
   });
   return { worker, connection, taskQueue: queue };

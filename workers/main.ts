@@ -1,12 +1,13 @@
 // Worker process: `tsx workers/main.ts --region us [--config FILE]`.
 // Temporal's runtime stops the worker gracefully on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { defaultConfigPath, loadConfig } from '../config/load.js';
 import { allRegions } from '../config/resolve.js';
+import { createDeps } from '../activities/deps.js';
+import { createMetrics } from '../activities/metrics/index.js';
 import { createRegionWorker } from './create-worker.js';
-
-Runtime.install({ logger: new DefaultLogger((process.env.TRIBUTARY_LOG_LEVEL?.toUpperCase() ?? 'INFO') as LogLevel) });
+import { createLogger } from './logging.js';
+import { installRuntime } from './telemetry.js';
 
 const { values } = parseArgs({ options: { region: { type: 'string' }, config: { type: 'string' } } });
 const configPath = values.config ?? defaultConfigPath();
@@ -16,10 +17,25 @@ if (!region || !allRegions(config).includes(region)) {
   console.error(`worker: --region must be one of ${allRegions(config).join(', ')} (the regions of ${configPath})`);
   process.exit(2);
 }
-const { worker, connection, taskQueue } = await createRegionWorker(config, region);
-console.log(JSON.stringify({ msg: 'worker started', region, taskQueue, pid: process.pid }));
+const logger = createLogger({ bindings: { workerRegion: region } });
+const { runtimeMetricsUrl } = await installRuntime(logger, config.metrics, { region });
+const { metrics, prometheus } = await createMetrics(config.metrics, {
+  runtimeMetricsUrl,
+  onError: (err) => logger.warn({ err }, 'a metrics backend failed'),
+});
+// The image builds the workflow bundle once at build time; without it the worker bundles at start.
+const bundlePath = process.env.TRIBUTARY_WORKFLOW_BUNDLE;
+const { worker, connection, taskQueue } = await createRegionWorker(config, region, {
+  deps: createDeps(config, metrics),
+  ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
+});
+// Start and stop are logged whatever the level: tests and operators wait for "worker started".
+const lifecycle = logger.child({}, { level: 'info' });
+lifecycle.info({ region, taskQueue, prometheusPort: prometheus?.port, statsd: config.metrics.statsd ? `${config.metrics.statsd.host}:${config.metrics.statsd.port}` : undefined }, 'worker started');
 try {
   await worker.run();
 } finally {
   await connection.close();
+  await metrics.close();
+  lifecycle.info({ region, taskQueue }, 'worker stopped');
 }

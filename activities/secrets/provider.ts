@@ -3,14 +3,18 @@
 import type { SecretsConfig } from '../../config/schema.js';
 import { fileSecrets } from './file.js';
 import { envSecrets } from './env.js';
+import { awsSecrets } from './aws.js';
+import { secretRedactor } from './redact.js';
 
-/** RDS-style secret: host, port, username, password, dbname; Kafka SASL fields later. */
+/** RDS-style secret: host, port, username, password, dbname; for Kafka SASL: username, password, mechanism. */
 export interface Credentials {
   host?: string;
   port?: number;
   username?: string;
   password?: string;
   dbname?: string;
+  /** Kafka SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. */
+  mechanism?: string;
   [field: string]: unknown;
 }
 
@@ -40,6 +44,8 @@ export class SecretProvider {
     const hit = this.cache.get(name);
     if (hit && this.now() - hit.at < this.ttlMs) return hit.value;
     const value = await this.source.fetch(name);
+    // From now on these values are masked in every log line and activity error of this process.
+    secretRedactor.rememberCredentials(value);
     this.cache.set(name, { value, at: this.now() });
     return value;
   }
@@ -56,6 +62,6 @@ export function createSecretProvider(cfg: SecretsConfig): SecretProvider {
     case 'env':
       return new SecretProvider(envSecrets(cfg.prefix), cfg.ttlSeconds * 1000);
     case 'aws':
-      throw new Error('the aws secrets provider is not built yet (see the secrets issue); use "file" or "env"');
+      return new SecretProvider(awsSecrets({ awsRegion: cfg.awsRegion, prefix: cfg.prefix }), cfg.ttlSeconds * 1000);
   }
 }

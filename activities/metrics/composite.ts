@@ -1,0 +1,40 @@
+// Sends every metric to each backend (statsd and Prometheus side by side). One failing backend
+// never stops the others, nor the pipeline.
+import type { BatchCounts, MetricTags, PartitionTags, PipelineMetrics } from './metrics.js';
+
+export class CompositeMetrics implements PipelineMetrics {
+  constructor(
+    private readonly backends: PipelineMetrics[],
+    private readonly onError: (err: unknown) => void = () => undefined,
+  ) {}
+
+  private each(fn: (m: PipelineMetrics) => void): void {
+    for (const m of this.backends) {
+      try {
+        fn(m);
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+  }
+
+  batch(tags: MetricTags, counts: BatchCounts, durationMs: number): void {
+    this.each((m) => m.batch(tags, counts, durationMs));
+  }
+
+  freshness(tags: MetricTags, seconds: number): void {
+    this.each((m) => m.freshness(tags, seconds));
+  }
+
+  kafkaLag(tags: PartitionTags, messages: number, seconds?: number): void {
+    this.each((m) => m.kafkaLag(tags, messages, seconds));
+  }
+
+  drift(tags: MetricTags, buckets: number): void {
+    this.each((m) => m.drift(tags, buckets));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.backends.map((m) => m.close()));
+  }
+}
