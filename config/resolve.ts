@@ -58,6 +58,26 @@ export function postgresEndpoints(cfg: TributaryConfig, sourceName: string, regi
   }));
 }
 
+/** A Kafka cluster of a source in one region (one per cell), with a stable id for the offsets ledger and logs. */
+export interface KafkaEndpoint {
+  /** "events/us/cell-1" */
+  id: string;
+  source: string;
+  region: string;
+  cell: string;
+  brokers: string[];
+  secret?: string;
+}
+
+/** Every cell cluster of a Kafka source in one region, in config order. */
+export function kafkaEndpoints(cfg: TributaryConfig, sourceName: string, region: string): KafkaEndpoint[] {
+  const src = cfg.sources[sourceName];
+  if (!src || src.type !== 'kafka') throw new Error(`source "${sourceName}" is not a kafka source`);
+  const clusters = src.clusters.filter((c) => c.region === region);
+  if (clusters.length === 0) throw new Error(`source "${sourceName}" has no cluster in region "${region}"`);
+  return clusters.map((c) => ({ id: `${sourceName}/${c.region}/${c.cell}`, source: sourceName, region: c.region, cell: c.cell, brokers: c.brokers, secret: c.secret }));
+}
+
 /** Target table as [schema, table]: the pipeline's target, else the source table's name in the warehouse schema. */
 export function targetTable(cfg: TributaryConfig, p: PipelineConfig): [string, string] {
   const explicit = p.target ?? ('table' in p ? p.table.split('.').pop()! : p.name);

@@ -2,7 +2,7 @@
 // or a whole dimension table with per-row hashes. Returns references and counts only.
 import { findPipeline, postgresEndpoints, sourceTable } from '../../config/resolve.js';
 import { sourceTarget, type ActivityDeps } from '../deps.js';
-import type { StagedBatch, WorkUnit } from '../types.js';
+import type { DimensionUnit, FactUnit, StagedBatch } from '../types.js';
 import { tableColumns } from './columns.js';
 import { withPg } from './connect.js';
 import { copyToStage } from './copy-to-stage.js';
@@ -13,7 +13,7 @@ import { badInput } from '../errors.js';
 /** `progress` is called with bytes read so far (the activity heartbeats with it); `signal` aborts. */
 export async function extractUnit(
   deps: ActivityDeps,
-  unit: WorkUnit,
+  unit: FactUnit | DimensionUnit,
   progress: (bytes: number) => void = () => undefined,
   signal?: AbortSignal,
 ): Promise<StagedBatch> {

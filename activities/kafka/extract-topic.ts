@@ -1,0 +1,122 @@
+// Consumes exactly one planned offset range of one partition into the stage: mapped rows in one
+// gzip CSV, dead letters (raw bytes and reason) in another. Too many dead letters fail the run
+// before anything is written. Returns references and counts only.
+import { once } from 'node:events';
+import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, type Gzip } from 'node:zlib';
+import { findPipeline, kafkaEndpoints } from '../../config/resolve.js';
+import type { ActivityDeps } from '../deps.js';
+import { badInput } from '../errors.js';
+import type { Stage, StagedFile } from '../stage/stage.js';
+import type { StagedBatch, TopicUnit } from '../types.js';
+import { openKafka, type KafkaMessage } from './client.js';
+import { byteaHex, csvLine } from './csv.js';
+import { deadLetterRatioError } from './dead-letter-ratio.js';
+import { compileMapping, mapMessage } from './map-message.js';
+import { mappedColumns, stagedTopicColumns } from './topic-columns.js';
+
+/** A gzip CSV file being written to the stage, with backpressure. */
+export async function openCsv(stage: Stage, key: string) {
+  const writer = await stage.writer(key);
+  const gzip: Gzip = createGzip({ level: 1 });
+  const done = pipeline(gzip, writer.stream);
+  done.catch(() => undefined);
+  let rows = 0;
+  return {
+    async write(text: string, n: number): Promise<void> {
+      rows += n;
+      if (!gzip.write(text)) await Promise.race([once(gzip, 'drain'), done]);
+    },
+    async commit(): Promise<StagedFile> {
+      gzip.end();
+      await done;
+      return writer.commit(rows);
+    },
+    async abort(): Promise<void> {
+      gzip.destroy();
+      await writer.abort();
+    },
+  };
+}
+
+const isoOrNull = (ms: number) => (ms >= 0 && ms <= 8.64e15 ? new Date(ms).toISOString() : null);
+
+/** `progress` is called with messages consumed so far (the activity heartbeats with it); `signal` aborts. */
+export async function extractTopicUnit(deps: ActivityDeps, unit: TopicUnit, progress: (messages: number) => void = () => undefined, signal?: AbortSignal): Promise<StagedBatch> {
+  const p = findPipeline(deps.config, unit.pipeline);
+  if (p.kind !== 'topic') throw badInput(`pipeline ${unit.pipeline} is a ${p.kind} pipeline now, but this unit was planned as a topic batch`);
+  const endpoint = kafkaEndpoints(deps.config, p.source, unit.region).find((e) => e.id === unit.source);
+  if (!endpoint) throw badInput(`pipeline ${unit.pipeline}: source ${unit.source} is no longer in the config`);
+  const label = `pipeline ${p.name}, source ${endpoint.id}`;
+  const mapping = compileMapping(p);
+  const extractedAt = new Date().toISOString();
+
+  const rowsFile = await openCsv(deps.stage, `${unit.stagePrefix}/rows.csv.gz`);
+  const deadFile = await openCsv(deps.stage, `${unit.stagePrefix}/dead-letters.csv.gz`);
+  const hash = createHash('sha256');
+  let consumed = 0;
+  let loaded = 0;
+  let deadLettered = 0;
+  let newest = -1;
+  let firstDead: { offset: number; field: string | null; detail: string } | null = null;
+
+  const take = async (batch: KafkaMessage[]) => {
+    let rows = '';
+    let dead = '';
+    let nRows = 0;
+    let nDead = 0;
+    for (const m of batch) {
+      const meta = [String(m.partition), String(m.offset), isoOrNull(m.timestamp)];
+      const mapped = mapMessage(m.value, mapping);
+      if (mapped.ok) {
+        rows += csvLine([...mapped.values, ...meta]);
+        nRows++;
+        if (m.timestamp > newest) newest = m.timestamp;
+      } else {
+        dead += csvLine([...meta, byteaHex(m.key), byteaHex(m.value), mapped.reason, mapped.field, mapped.detail]);
+        nDead++;
+        firstDead ??= { offset: m.offset, field: mapped.field, detail: mapped.detail };
+      }
+    }
+    consumed += batch.length;
+    loaded += nRows;
+    deadLettered += nDead;
+    if (nRows > 0) {
+      hash.update(rows);
+      await rowsFile.write(rows, nRows);
+    }
+    if (nDead > 0) await deadFile.write(dead, nDead);
+    progress(consumed);
+  };
+
+  try {
+    if (unit.to > unit.from) {
+      const kafka = await openKafka(endpoint, deps.secrets);
+      try {
+        await kafka.readRange(unit.topic, unit.partition, unit.from, unit.to, take, signal);
+      } catch (err) {
+        throw new Error(`${label}: reading ${unit.topic}/${unit.partition} offsets ${unit.from} to ${unit.to - 1} failed: ${(err as Error).message}`, { cause: err });
+      } finally {
+        await kafka.close().catch(() => undefined);
+      }
+    }
+    const tooMany = deadLetterRatioError({ consumed, deadLettered, maxRatio: p.options.maxDeadLetterRatio, first: firstDead, partition: unit.partition, cell: unit.cell, label });
+    if (tooMany) throw badInput(tooMany);
+  } catch (err) {
+    await Promise.all([rowsFile.abort(), deadFile.abort()]);
+    throw err;
+  }
+  const [rowsStaged, deadStaged] = await Promise.all([rowsFile.commit(), deadFile.commit()]);
+  const columns = mappedColumns(p);
+  return {
+    unit,
+    columns,
+    stagedColumns: stagedTopicColumns(p),
+    files: [rowsStaged],
+    rows: loaded,
+    extractedAt,
+    checksum: `sha256:${hash.digest('hex')}`,
+    topic: { deadLetterFiles: [deadStaged], consumed, deadLettered, newestTimestamp: newest >= 0 ? isoOrNull(newest) : null },
+  };
+}

@@ -1,0 +1,56 @@
+// The columns of a topic pipeline's staged CSV and target table, from its config alone. The
+// metadata names are legal on Redshift too (no leading "__", nothing reserved).
+import { targetTable } from '../../config/resolve.js';
+import type { TopicPipelineConfig, TributaryConfig } from '../../config/schema.js';
+import type { TopicMergeSpec } from '../warehouse/postgres/topic-merge-sql.js';
+import type { ColumnSpec } from '../postgres/columns.js';
+import type { TopicColumnType } from './column-values.js';
+
+const WAREHOUSE_TYPE: Record<TopicColumnType, string> = {
+  text: 'text',
+  integer: 'integer',
+  bigint: 'bigint',
+  numeric: 'numeric',
+  double: 'double precision',
+  boolean: 'boolean',
+  timestamptz: 'timestamp with time zone',
+  date: 'date',
+  jsonb: 'jsonb',
+};
+
+/** Where each message came from, staged with every row. */
+export const KAFKA_COLUMNS: ColumnSpec[] = [
+  { name: 'kafka_partition', type: 'integer' },
+  { name: 'kafka_offset', type: 'bigint' },
+  { name: 'kafka_timestamp', type: 'timestamp with time zone' },
+];
+
+/** The cell the message came from; with _source and _region it is set at merge time. */
+export const CELL_COLUMN: ColumnSpec = { name: '_cell', type: 'text' };
+
+/** Mapped columns, then the raw message when kept: the values mapMessage returns, in order. */
+export function mappedColumns(p: TopicPipelineConfig): ColumnSpec[] {
+  const cols = p.columns.map((c) => ({ name: c.name, type: WAREHOUSE_TYPE[c.type] }));
+  return p.options.keepRawAs ? [...cols, { name: p.options.keepRawAs, type: 'jsonb' }] : cols;
+}
+
+/** Columns of the staged rows file, in file order. */
+export function stagedTopicColumns(p: TopicPipelineConfig): ColumnSpec[] {
+  return [...mappedColumns(p), ...KAFKA_COLUMNS];
+}
+
+/** Columns of the staged dead-letters file, in file order. */
+export const DEAD_LETTER_COLUMNS: ColumnSpec[] = [
+  ...KAFKA_COLUMNS,
+  { name: 'message_key', type: 'bytea' },
+  { name: 'message_value', type: 'bytea' },
+  { name: 'reason', type: 'text' },
+  { name: 'field', type: 'text' },
+  { name: 'detail', type: 'text' },
+];
+
+/** How a topic batch merges: into the pipeline's target, upserted by its key or appended. */
+export function topicMergeSpec(config: TributaryConfig, p: TopicPipelineConfig): TopicMergeSpec {
+  const [schema, table] = targetTable(config, p);
+  return { schema, table, columns: mappedColumns(p), key: p.key ?? null };
+}

@@ -1,0 +1,167 @@
+// The topic merge on the PostgreSQL warehouse: in ONE transaction, the staged rows go into the
+// target (appended, or upserted by key), the dead letters into the dead-letter table, and the
+// partition's next offset into the offsets ledger. The ledger row is read under lock first, so a
+// retried or overlapping batch loads exactly the offsets the ledger does not have yet.
+import { createGunzip } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { decideMerge } from '../../kafka/offset-plan.js';
+import type { Stage } from '../../stage/stage.js';
+import type { MergeResult, StagedBatch, TopicUnit } from '../../types.js';
+import type { OffsetsKey } from '../dialect.js';
+import { badInput } from '../../errors.js';
+import { LOCK_SQL, createSchemaSql, findBatchSql, insertBatchSql, targetColumnsSql } from './merge-sql.js';
+import * as sql from './topic-merge-sql.js';
+
+const ready = new Map<string, Promise<void>>();
+
+/** Creates the offsets ledger and dead-letter table once per process and schema (serialised across workers). */
+export function ensureTopicState(client: pg.Client, schema: string): Promise<void> {
+  let p = ready.get(schema);
+  if (!p) {
+    p = (async () => {
+      await client.query('BEGIN');
+      try {
+        await client.query(LOCK_SQL, ['tributary:state']);
+        for (const stmt of sql.topicStateTablesSql(schema)) await client.query(stmt);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        ready.delete(schema);
+        throw err;
+      }
+    })();
+    ready.set(schema, p);
+  }
+  return p;
+}
+
+export async function readTopicOffsets(client: pg.Client, schema: string, key: OffsetsKey): Promise<Map<number, number>> {
+  await ensureTopicState(client, schema);
+  const res = await client.query<{ kafka_partition: number; next_offset: string }>(sql.readOffsetsSql(schema), [key.pipeline, key.region, key.cell, key.topic]);
+  return new Map(res.rows.map((r) => [r.kafka_partition, Number(r.next_offset)]));
+}
+
+async function copyFiles(client: pg.Client, stage: Stage, copySql: string, keys: string[]): Promise<number> {
+  let n = 0;
+  for (const key of keys) {
+    const copy = client.query(copyFrom(copySql));
+    await pipeline(stage.reader(key), createGunzip(), copy);
+    n += Number(copy.rowCount ?? 0);
+  }
+  return n;
+}
+
+/** Creates the target, or adds the columns the config now maps (a topic's columns come from its config alone). */
+async function evolveTopicTarget(client: pg.Client, spec: sql.TopicMergeSpec): Promise<void> {
+  await client.query(createSchemaSql(spec.schema));
+  const before = await client.query<{ name: string }>(targetColumnsSql(), [spec.schema, spec.table]);
+  if (before.rows.length === 0) {
+    await client.query(sql.createTopicTargetSql(spec));
+    return;
+  }
+  const existing = new Set(before.rows.map((r) => r.name));
+  const fresh = sql.topicTargetColumns(spec).filter((c) => !existing.has(c.name));
+  for (const stmt of sql.addTopicColumnsSql(spec, fresh)) await client.query(stmt);
+}
+
+export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: string, batch: StagedBatch, spec: sql.TopicMergeSpec): Promise<MergeResult> {
+  const unit = batch.unit as TopicUnit;
+  const info = batch.topic;
+  if (unit.kind !== 'topic' || !info) throw new Error(`batch ${unit.batchId} is not a topic batch`);
+  const label = `pipeline ${unit.pipeline}, source ${unit.source}, partition ${unit.partition}`;
+  const counts = (loaded: number, deadLettered: number, nextOffset: number) => ({
+    source: unit.source,
+    cell: unit.cell,
+    topic: unit.topic,
+    partition: unit.partition,
+    consumed: info.consumed,
+    loaded,
+    deadLettered,
+    newestTimestamp: info.newestTimestamp,
+    nextOffset,
+    offsetLag: Math.max(0, unit.endOffset - nextOffset),
+  });
+
+  await ensureTopicState(client, schema);
+  await client.query('BEGIN');
+  try {
+    await client.query(LOCK_SQL, [`tributary:${spec.schema}.${spec.table}`]);
+    const done = await client.query<Record<string, string>>(findBatchSql(schema), [unit.batchId]);
+    if (done.rows[0]) {
+      await client.query('COMMIT');
+      const r = done.rows[0];
+      const result = { inserted: Number(r.inserted), updated: Number(r.updated), unchanged: Number(r.unchanged) };
+      return { batchId: unit.batchId, rowsStaged: Number(r.rows_staged), ...result, deleted: 0, alreadyCommitted: true, topic: counts(Number(r.rows_staged), info.deadLettered, unit.to) };
+    }
+    const ledgerKey = [unit.pipeline, unit.region, unit.cell, unit.topic, unit.partition];
+    const row = await client.query<{ next_offset: string }>(sql.lockOffsetSql(schema), ledgerKey);
+    const current = row.rows[0] ? Number(row.rows[0].next_offset) : null;
+    let decision;
+    try {
+      decision = decideMerge(current, unit);
+    } catch (err) {
+      throw badInput(`${label}: ${(err as Error).message}`);
+    }
+    if (decision.action === 'skip') {
+      await client.query('COMMIT');
+      return { batchId: unit.batchId, rowsStaged: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, alreadyCommitted: true, topic: counts(0, 0, current!) };
+    }
+
+    await evolveTopicTarget(client, spec);
+    for (const stmt of sql.createTopicStageSql(spec)) await client.query(stmt);
+    const staged = await copyFiles(client, stage, sql.copyTopicRowsSql(spec), batch.files.map((f) => f.key));
+    const stagedDead = await copyFiles(client, stage, sql.copyDeadLettersSql(), info.deadLetterFiles.map((f) => f.key));
+    if (staged !== batch.rows || stagedDead !== info.deadLettered) {
+      throw new Error(`${label}: staged ${batch.rows} rows and ${info.deadLettered} dead letters, but the stage files hold ${staged} and ${stagedDead}; nothing was merged`);
+    }
+    let rows = staged;
+    let dead = stagedDead;
+    if (decision.from > unit.from) {
+      const [trimRows, trimDead] = sql.trimStagedSql();
+      rows -= (await client.query(trimRows!, [decision.from])).rowCount ?? 0;
+      dead -= (await client.query(trimDead!, [decision.from])).rowCount ?? 0;
+    }
+
+    const lineage = [unit.source, unit.region, unit.batchId, batch.extractedAt, unit.cell];
+    let inserted: number;
+    let updated = 0;
+    if (spec.key) {
+      await client.query(sql.incomingByKeySql(spec));
+      updated = (await client.query(sql.deleteReplacedByKeySql(spec), [unit.source])).rowCount ?? 0;
+      inserted = ((await client.query(sql.insertByKeySql(spec), lineage)).rowCount ?? 0) - updated;
+    } else {
+      inserted = (await client.query(sql.appendSql(spec), lineage)).rowCount ?? 0;
+    }
+    const where = [unit.pipeline, unit.region, unit.source, unit.cell, unit.topic];
+    if (dead > 0) await client.query(sql.insertDeadLettersSql(schema), [...where, unit.batchId]);
+    if (decision.gap) {
+      const [a, b] = decision.gap;
+      const detail = `offsets ${a} to ${b - 1} were deleted by the cluster's retention before they were loaded`;
+      await client.query(sql.insertGapSql(schema), [...where, unit.partition, a, detail, unit.batchId]);
+    }
+    await client.query(insertBatchSql(schema), [
+      unit.batchId,
+      unit.pipeline,
+      unit.region,
+      unit.source,
+      unit.topic,
+      `${spec.schema}.${spec.table}`,
+      String(decision.from),
+      String(unit.to),
+      rows,
+      inserted,
+      updated,
+      rows - inserted - updated,
+      0,
+      batch.checksum,
+    ]);
+    await client.query(sql.upsertOffsetSql(schema), [...ledgerKey, unit.source, unit.to, unit.batchId]);
+    await client.query('COMMIT');
+    return { batchId: unit.batchId, rowsStaged: rows, inserted, updated, unchanged: rows - inserted - updated, deleted: 0, alreadyCommitted: false, topic: counts(rows, dead, unit.to) };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
