@@ -1,10 +1,13 @@
 import type { StageConfig } from '../../config/schema.js';
+import type { SecretProvider } from '../secrets/provider.js';
 import { FileStage } from './file-stage.js';
+import { S3Stage, s3Client } from './s3-stage.js';
 import type { Stage } from './stage.js';
 
 export type { Stage, StagedFile, StageWriter } from './stage.js';
 
-export function createStage(cfg: StageConfig): Stage {
+/** `secrets` resolves the S3 stage's optional access-key secret. */
+export function createStage(cfg: StageConfig, secrets?: SecretProvider): Stage {
   if (cfg.type === 'file') return new FileStage(cfg.path);
-  throw new Error('the s3 stage is not built yet (see the Redshift issue); use type "file"');
+  return new S3Stage(cfg, s3Client(cfg, secrets));
 }

@@ -1,6 +1,7 @@
 import type { ActivityDeps } from '../deps.js';
 import type { WarehouseDialect } from './dialect.js';
 import { PostgresWarehouse } from './postgres/postgres-warehouse.js';
+import { RedshiftWarehouse } from './redshift/redshift-warehouse.js';
 
 export type { WarehouseDialect, CheckpointKey } from './dialect.js';
 
@@ -9,5 +10,6 @@ export function createWarehouse(deps: ActivityDeps): WarehouseDialect {
   if (w.type === 'postgres') {
     return new PostgresWarehouse(deps, { label: 'warehouse', host: w.host, port: w.port, database: w.database, secret: w.secret }, w.schema);
   }
-  throw new Error('the redshift warehouse is not built yet (see the Redshift issue); use type "postgres"');
+  if (deps.config.stage.type !== 's3') throw new Error('the Redshift warehouse loads from S3: set stage.type to "s3"');
+  return new RedshiftWarehouse(deps, w);
 }

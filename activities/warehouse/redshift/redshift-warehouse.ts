@@ -1,0 +1,222 @@
+// The Redshift warehouse, through the Data API. Outside the merge transaction (Redshift cannot
+// alter columns inside one): state tables, the target, new columns, widened VARCHARs. Then the
+// whole merge as ONE BatchExecuteStatement (merge-sql.ts), bounded per workgroup/cluster
+// (merge-limit.ts), its statement id kept in the heartbeat so a retry resumes polling.
+import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import { Context } from '@temporalio/activity';
+import type { WarehouseConfig } from '../../../config/schema.js';
+import type { ActivityDeps } from '../../deps.js';
+import { badInput } from '../../errors.js';
+import { S3Stage } from '../../stage/s3-stage.js';
+import type { MergeResult, StagedBatch } from '../../types.js';
+import type { CheckpointKey, MergeActivity, NewColumnPolicy, WarehouseDialect } from '../dialect.js';
+import { modeColumns, type MergeSpec } from '../postgres/merge-sql.js';
+import { DataApi, StatementFailed, targetId, type StatementRef } from './data-api.js';
+import { columnNameProblems, foldName } from './identifiers.js';
+import { acquireMergeSlot } from './merge-limit.js';
+import * as sql from './merge-sql.js';
+import { declaredVarcharBytes, redshiftType } from './types.js';
+
+export type RedshiftConfig = Extract<WarehouseConfig, { type: 'redshift' }>;
+
+/** Statement names of merges start with this, so every worker can count them (merge-limit.ts). */
+export const MERGE_STATEMENT_PREFIX = 'tributary-merge/';
+
+export class RedshiftWarehouse implements WarehouseDialect {
+  private stateReady: Promise<void> | undefined;
+  readonly api: DataApi;
+
+  constructor(
+    private readonly deps: ActivityDeps,
+    private readonly cfg: RedshiftConfig,
+    api?: DataApi,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {
+    this.api = api ?? new DataApi(new RedshiftDataClient({ region: cfg.awsRegion }), cfg);
+  }
+
+  private ensureState(): Promise<void> {
+    // Once per process; CREATE ... IF NOT EXISTS makes a race between workers harmless.
+    this.stateReady ??= (async () => {
+      for (const stmt of sql.stateTablesSql(this.cfg.schema)) await this.api.query(stmt, {}, 'create the state tables');
+    })().catch((err: unknown) => {
+      this.stateReady = undefined;
+      throw err;
+    });
+    return this.stateReady;
+  }
+
+  async readCheckpoint(key: CheckpointKey): Promise<string | null> {
+    await this.ensureState();
+    const rows = await this.api.query(sql.readCheckpointSql(this.cfg.schema), { ...key }, 'read a checkpoint');
+    return (rows[0]?.position as string | undefined) ?? null;
+  }
+
+  async merge(batch: StagedBatch, spec: MergeSpec, onNewColumn: NewColumnPolicy, activity: MergeActivity = currentActivity()): Promise<MergeResult> {
+    const { unit } = batch;
+    const label = `pipeline ${unit.pipeline}, source ${unit.source}`;
+    const stage = this.deps.stage;
+    if (!(stage instanceof S3Stage)) throw badInput(`${label}: the Redshift warehouse loads from S3; set stage.type to "s3"`);
+    const problems = columnNameProblems(spec.stagedColumns.map((c) => c.name));
+    if (problems.length) throw badInput(`${label}: ${unit.stream} cannot load into Redshift: ${problems.join('; ')}`);
+
+    await this.ensureState();
+    const done = await this.api.query(sql.findBatchSql(this.cfg.schema), { batch_id: unit.batchId }, 'look up the batch');
+    if (done[0]) return fromLedger(unit.batchId, done[0], true);
+
+    const target = await this.evolveTarget(spec, onNewColumn, label);
+    // Columns left out by policy ("ignore") stay in the stage table but are neither compared nor inserted.
+    const inTarget = new Set(target.map((c) => c.name));
+    const merged: MergeSpec = { ...spec, columns: spec.columns.filter((c) => inTarget.has(foldName(c.name))) };
+    const manifestUrl = await stage.batchManifestUrl(
+      batch.files.map((f) => f.key),
+      `${unit.stagePrefix}/batch.manifest.json`,
+    );
+    const positions = [...(unit.checkpoint === null ? [] : [{ stream: unit.stream, position: unit.checkpoint }]), ...(unit.markers ?? [])];
+    const range = unit.kind === 'fact' ? [unit.from, unit.to] : unit.kind === 'dimension' && unit.window ? [unit.window.from, unit.window.to] : [null, null];
+    const plan = sql.mergeBatch({
+      spec: merged,
+      stateSchema: this.cfg.schema,
+      target,
+      manifestUrl,
+      copyRoleArn: this.cfg.copyRoleArn,
+      values: {
+        batchId: unit.batchId,
+        pipeline: unit.pipeline,
+        region: unit.region,
+        source: unit.source,
+        stream: unit.stream,
+        rows: batch.rows,
+        checksum: batch.checksum,
+        extractedAt: batch.extractedAt,
+        loadedAt: new Date().toISOString(),
+        rangeFrom: range[0] ?? null,
+        rangeTo: range[1] ?? null,
+        positions,
+      },
+    });
+
+    const resume = resumeRef(activity.details);
+    let release: (() => void) | undefined;
+    try {
+      const d = await this.api.batch(plan.sqls, plan.parameters, `${MERGE_STATEMENT_PREFIX}${unit.batchId}`, {
+        resume,
+        heartbeat: (ref) => activity.heartbeat({ redshift: ref }),
+        // A resumed statement already holds its place; a new one waits for a slot.
+        beforeSubmit: async () => {
+          release ??= await acquireMergeSlot({
+            targetId: targetId(this.cfg),
+            limit: this.cfg.maxConcurrentMerges,
+            activeOnWarehouse: () => this.api.activeStatements(MERGE_STATEMENT_PREFIX),
+            sleep: this.sleep,
+            onWait: () => activity.heartbeat({ redshift: resume ?? null }),
+          });
+        },
+      });
+      const [row] = await this.api.rows(`${d.Id}:${plan.at.result + 1}`);
+      if (!row) throw new Error(`${label}: the merge finished but batch ${unit.batchId} is not in the ledger`);
+      return fromLedger(unit.batchId, row, Number(row.done) > 0);
+    } catch (err) {
+      if (err instanceof StatementFailed) throw await this.explain(err, plan.at, label, spec);
+      throw err;
+    } finally {
+      release?.();
+    }
+  }
+
+  /** Turns a failed batch into a message naming the pipeline, source and, for a load error, file, line and column. */
+  private async explain(err: StatementFailed, at: sql.MergeBatch['at'], label: string, spec: MergeSpec): Promise<unknown> {
+    const target = `${spec.schema}.${spec.table}`;
+    if (err.failedIndex === at.copy) {
+      const queryId = err.statement.SubStatements?.[at.copy]?.RedshiftQueryId;
+      const details = queryId === undefined ? [] : await this.api.query(sql.LOAD_ERRORS_SQL, { query_id: String(queryId) }, 'read load errors').catch(() => []);
+      const first = details[0];
+      if (first) {
+        return badInput(
+          `${label}: loading ${target} failed at ${String(first.file_name)} line ${String(first.line_number)}, column ${String(first.column_name)} (${String(first.column_type)}): ${String(first.error_message)}` +
+            (details.length > 1 ? ` (and ${details.length - 1} more load errors)` : ''),
+        );
+      }
+      return new Error(`${label}: COPY into the stage for ${target} failed: ${err.statement.Error ?? 'no error text'}`);
+    }
+    if (err.failedIndex === at.countCheck) {
+      return new Error(`${label}: COPY loaded a different number of rows than were staged for ${target}; nothing was merged (${err.statement.Error ?? ''})`);
+    }
+    if (err.failedIndex === at.uniqueCheck) {
+      return badInput(`${label}: key (${spec.key.join(', ')}) is not unique in one read of ${target}'s source; nothing was merged (${err.statement.Error ?? ''})`);
+    }
+    return new Error(`${label}: the merge into ${target} failed at statement ${err.failedIndex + 1}: ${err.statement.Error ?? err.statement.Status}`);
+  }
+
+  /** Creates the target or applies the column policies; returns its columns in table order. */
+  private async evolveTarget(spec: MergeSpec, onNewColumn: NewColumnPolicy, label: string): Promise<sql.TargetColumn[]> {
+    let columns = await this.targetColumns(spec);
+    if (columns.length === 0) {
+      for (const stmt of sql.createTargetSqls(spec, modeColumns(spec.mode))) await this.ddl(stmt);
+      return this.targetColumns(spec);
+    }
+    const existing = new Map(columns.map((c) => [c.name, c]));
+    const fresh = spec.columns.filter((c) => !existing.has(foldName(c.name)));
+    if (fresh.length > 0) {
+      const names = fresh.map((c) => c.name).join(', ');
+      if (onNewColumn === 'fail') {
+        throw badInput(`${label}: the source has new column(s) ${names} that ${spec.schema}.${spec.table} lacks, and the pipeline's onNewColumn policy is "fail"`);
+      }
+      if (onNewColumn === 'add') for (const c of fresh) await this.ddl(sql.addColumnSql(spec, c));
+    }
+    if (this.cfg.varcharOverflow === 'widen') {
+      for (const c of spec.columns) {
+        const have = existing.get(foldName(c.name))?.varcharBytes;
+        const need = redshiftType(c.type).varcharBytes;
+        if (have != null && need !== null && need > have) await this.ddl(sql.widenColumnSql(spec, c.name, need));
+      }
+    }
+    columns = await this.targetColumns(spec);
+    return columns;
+  }
+
+  private async targetColumns(spec: MergeSpec): Promise<sql.TargetColumn[]> {
+    const rows = await this.api.query(sql.TARGET_COLUMNS_SQL, { schema: foldName(spec.schema), table: foldName(spec.table) }, 'read the target columns');
+    return rows.map((r) => ({
+      name: String(r.column_name),
+      varcharBytes: declaredVarcharBytes(String(r.data_type), r.character_maximum_length == null ? null : Number(r.character_maximum_length)),
+    }));
+  }
+
+  /** DDL another worker may have run first: "already exists" is success. */
+  private async ddl(stmt: string): Promise<void> {
+    try {
+      await this.api.query(stmt, {}, 'change the target table');
+    } catch (err) {
+      if (err instanceof StatementFailed && /already exists/i.test(err.statement.Error ?? '')) return;
+      throw err;
+    }
+  }
+}
+
+function resumeRef(details: unknown): StatementRef | undefined {
+  const ref = (details as { redshift?: StatementRef } | undefined)?.redshift;
+  return ref && typeof ref.statementId === 'string' ? ref : undefined;
+}
+
+/** The Temporal activity this merge runs in, if any (tests call merge outside one). */
+function currentActivity(): MergeActivity {
+  try {
+    const ctx = Context.current();
+    return { details: ctx.info.heartbeatDetails, heartbeat: (d) => ctx.heartbeat(d) };
+  } catch {
+    return { heartbeat: () => undefined };
+  }
+}
+
+function fromLedger(batchId: string, r: Record<string, unknown>, alreadyCommitted: boolean): MergeResult {
+  return {
+    batchId,
+    rowsStaged: Number(r.rows_staged),
+    inserted: Number(r.inserted),
+    updated: Number(r.updated),
+    unchanged: Number(r.unchanged) + Number(r.quarantined ?? 0),
+    deleted: Number(r.deleted),
+    alreadyCommitted,
+  };
+}
