@@ -6,6 +6,11 @@ import { run } from './commands/run.js';
 import { apply } from './commands/apply.js';
 import { pause } from './commands/pause.js';
 import { trigger } from './commands/trigger.js';
+import { backfill } from './commands/backfill.js';
+import { verify } from './commands/verify.js';
+import { status } from './commands/status.js';
+import { replay } from './commands/replay.js';
+import { UsageError } from './output.js';
 import { demo } from './demo/demo.js';
 
 const USAGE = `usage: tributary <command> [options]
@@ -17,17 +22,29 @@ commands:
   pause PIPELINE [--region R]  pause its schedules (--note TEXT says why); runs in flight go on
   resume PIPELINE [--region R] resume its schedules
   trigger PIPELINE [--region R]  fire its schedules now (skipped while a run is in flight)
+  backfill PIPELINE --region R [--from T --to T] [--source S] [--chunk-rows N] [--max-parallel N]
+                               re-sync a past watermark range [from, to) in chunks (a dimension: the
+                               whole table); shows progress; the same command attaches to a running one
+  verify PIPELINE [--region R] [--source S] [--buckets N] [--repair]
+                               compare source and warehouse per bucket; --repair re-syncs the drifted ones
+  status [PIPELINE]            per pipeline, region and source: last success, rows, freshness, lag, state
+  replay PIPELINE --region R [--since T] [--until T] [--dry-run]
+                               merge again what runs since T staged (still in the stage), without
+                               reading the source; --dry-run lists the batches
   demo                         seed the local sources, sync them through Temporal, show the warehouse
 
 options:
   --config FILE                the pipeline config
-  --json                       machine-readable output`;
+  --json                       machine-readable output
+
+exit codes: 0 ok; 1 the operation failed (a run failed, drift found or left, a pipeline failed);
+            2 bad usage or bad config (nothing was done)`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: 'string' }, region: { type: 'string' }, json: { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false }, note: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { config: { type: 'string' }, region: { type: 'string' }, json: { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false }, note: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, source: { type: 'string' }, buckets: { type: 'string' }, repair: { type: 'boolean', default: false }, 'chunk-rows': { type: 'string' }, 'max-parallel': { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   const [command, arg] = positionals;
   if (values.help || !command) {
@@ -50,6 +67,21 @@ async function main(argv: string[]): Promise<number> {
     case 'trigger':
       if (!arg) throw new UsageError('trigger needs a pipeline name: tributary trigger PIPELINE [--region R]');
       return trigger(loadConfig(configPath), arg, values.region, values.json ?? false);
+    case 'replay':
+      if (!arg || !values.region) throw new UsageError('replay needs a pipeline and a region: tributary replay PIPELINE --region R [--since T] [--until T]');
+      return replay(loadConfig(configPath), { pipeline: arg, region: values.region, since: values.since, until: values.until, dryRun: values['dry-run'] ?? false }, values.json ?? false);
+    case 'backfill':
+      if (!arg || !values.region) throw new UsageError('backfill needs a pipeline and a region: tributary backfill PIPELINE --region R [--from T --to T]');
+      return backfill(
+        loadConfig(configPath),
+        { pipeline: arg, region: values.region, source: values.source, from: values.from, to: values.to, chunkRows: count(values['chunk-rows'], '--chunk-rows'), maxParallel: count(values['max-parallel'], '--max-parallel') },
+        values.json ?? false,
+      );
+    case 'verify':
+      if (!arg) throw new UsageError('verify needs a pipeline name: tributary verify PIPELINE [--region R] [--buckets N] [--repair]');
+      return verify(loadConfig(configPath), arg, { region: values.region, source: values.source, buckets: count(values.buckets, '--buckets'), repair: values.repair ?? false, json: values.json ?? false });
+    case 'status':
+      return status(loadConfig(configPath), arg, values.json ?? false);
     case 'demo':
       return demo(loadConfig(configPath));
     default:
@@ -57,7 +89,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-class UsageError extends Error {}
+/** A whole positive number from a flag, or undefined when the flag is absent. */
+function count(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} expects a whole number of at least 1, got "${value}"`);
+  return n;
+}
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
@@ -70,7 +108,11 @@ main(process.argv.slice(2)).then(
       console.error(`tributary: ${(err as Error).message}\n\n${USAGE}`);
       process.exit(2);
     }
-    console.error(`tributary: ${err instanceof Error ? err.message : String(err)}`);
+    // A failed run's message is "Workflow execution failed": the innermost cause says what broke.
+    let cause: unknown = err;
+    while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+    const detail = cause !== err && cause instanceof Error ? `: ${cause.message}` : '';
+    console.error(`tributary: ${err instanceof Error ? err.message : String(err)}${detail}`);
     process.exit(1);
   },
 );

@@ -20,3 +20,16 @@ export function printResults(results: SyncResult[], json: boolean): void {
     ),
   );
 }
+
+/** Bad usage or input on the command line: exit code 2, with what to do instead. */
+export class UsageError extends Error {}
+
+/** A progress line for people, on stderr (stdout stays for the result, and for --json). */
+export function progress(line: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}`);
+  else process.stderr.write(`${line}\n`);
+}
+
+export function endProgress(): void {
+  if (process.stderr.isTTY) process.stderr.write('\n');
+}

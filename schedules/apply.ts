@@ -1,6 +1,7 @@
 // Makes the server's schedules match the config: reads ours (listed by id prefix, plus every
 // desired id, since listing is eventually consistent), plans, and creates, updates and deletes.
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import type { TributaryConfig } from '../config/schema.js';
 import { boundedMap } from '../workflows/bounded.js';
 import { PAUSED_IN_CONFIG, desiredSchedules } from './desired.js';
@@ -47,7 +48,8 @@ export async function readSchedules(client: Client, alsoIds: readonly string[] =
 /** Runs the plan; one failing schedule does not stop the others. Returns the error per schedule id. */
 async function execute(client: Client, plan: ReconcilePlan): Promise<Map<string, string>> {
   const steps: { id: string; run: () => Promise<unknown> }[] = [
-    ...plan.create.map((d) => ({ id: d.id, run: () => client.schedule.create(d.options) })),
+    // Sync and verify schedules start different workflows: create takes either.
+    ...plan.create.map((d) => ({ id: d.id, run: () => client.schedule.create<Workflow>(d.options) })),
     ...plan.update.map((u) => ({ id: u.desired.id, run: () => update(client, u) })),
     ...plan.delete.map((e) => ({ id: e.id, run: () => remove(client, e.id) })),
   ];
@@ -64,7 +66,7 @@ async function execute(client: Client, plan: ReconcilePlan): Promise<Map<string,
 
 function update(client: Client, u: ScheduleUpdate): Promise<void> {
   const { spec, action, policies } = u.desired.options;
-  return client.schedule.getHandle(u.desired.id).update((prev) => ({
+  return client.schedule.getHandle(u.desired.id).update<Workflow>((prev) => ({
     spec,
     action,
     policies,

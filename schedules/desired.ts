@@ -9,6 +9,7 @@ import type { syncPipeline } from '../workflows/sync-pipeline.js';
 import { contentHash } from './hash.js';
 import { ACTION_MEMO, MANAGED_BY, SCHEDULE_MEMO, scheduleId } from './ids.js';
 import { scheduleSpec } from './spec.js';
+import { verifySchedules, type VerifyScheduleOptions } from './verify.js';
 
 /** Fires missed while the server was down are taken only if at most this late (the server default is a year). */
 export const CATCHUP_WINDOW = '10m';
@@ -25,14 +26,16 @@ export interface DesiredSchedule {
   schedule: string;
   paused: boolean;
   hash: string;
-  /** Ready for client.schedule.create, memos included. */
-  options: SyncScheduleOptions;
+  /** Ready for client.schedule.create, memos included (a verify schedule starts verifyPipeline). */
+  options: SyncScheduleOptions | VerifyScheduleOptions;
 }
 
 export function desiredSchedules(config: TributaryConfig): DesiredSchedule[] {
-  return config.pipelines.flatMap((p) =>
-    [...new Set(pipelineRegions(config, p))].map((region) => desiredSchedule(config, p.name, region, p.schedule, p.paused)),
-  );
+  return [
+    ...config.pipelines.flatMap((p) => [...new Set(pipelineRegions(config, p))].map((region) => desiredSchedule(config, p.name, region, p.schedule, p.paused))),
+    // Pipelines with `verify.schedule` also get a verify schedule per region.
+    ...verifySchedules(config),
+  ];
 }
 
 function desiredSchedule(config: TributaryConfig, pipeline: string, region: string, schedule: string, paused: boolean): DesiredSchedule {

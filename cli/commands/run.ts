@@ -2,7 +2,36 @@ import { connectClient, startPipeline } from '../../client/run-pipeline.js';
 import { findPipeline, pipelineRegions } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
 import type { SyncResult } from '../../activities/types.js';
-import { printResults } from '../output.js';
+import { endProgress, printResults, progress } from '../output.js';
+import { readRunProgress } from '../../client/run-progress.js';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+
+const POLL_MS = 2_000;
+
+/** Until the runs end: one line per poll with units merged of planned, per region (stderr). */
+async function showProgress(client: Client, handles: WorkflowHandle[], done: Promise<unknown>): Promise<void> {
+  let finished = false;
+  void done.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+  let last = '';
+  while (!finished) {
+    await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, POLL_MS))]);
+    if (finished) break;
+    const parts = await Promise.all(
+      handles.map(async (h) => {
+        const p = await readRunProgress(client, h);
+        if (!p) return `${h.workflowId}: ?`;
+        const retry = p.retrying ? `, ${p.retrying} retrying` : '';
+        return `${h.workflowId}: ${p.units === null ? 'planning' : `${p.merged}/${p.units} units merged, ${p.extracted} extracted`}${retry}`;
+      }),
+    );
+    const line = parts.join(' | ');
+    if (line !== last) progress((last = line));
+  }
+  if (last) endProgress();
+}
 
 /** `tributary run PIPELINE [--region R]`: starts the run(s) now and follows them to the end. Needs a worker per region. */
 export async function run(config: TributaryConfig, pipeline: string, region: string | undefined, json: boolean): Promise<number> {
@@ -12,7 +41,9 @@ export async function run(config: TributaryConfig, pipeline: string, region: str
   try {
     const handles = await Promise.all(regions.map((r) => startPipeline(client, config, pipeline, r)));
     if (!json) for (const h of handles) console.error(`started ${h.workflowId} (run ${h.firstExecutionRunId}); waiting for a worker on its task queue...`);
-    const results: SyncResult[] = await Promise.all(handles.map((h) => h.result()));
+    const all = Promise.all(handles.map((h) => h.result()));
+    if (!json) await showProgress(client, handles, all);
+    const results: SyncResult[] = await all;
     printResults(results, json);
     return 0;
   } finally {

@@ -1,0 +1,153 @@
+// Pure SQL for reconciliation on PostgreSQL (sources and the local warehouse). Rows are bucketed
+// by a hash of the key's text form and hashed as md5(ROW(cols)::text), the same canonical form as
+// the dimension row hash: with the same column types on both sides, equal rows give equal text.
+// Identifiers are quoted; values are bind parameters, except in COPY (no parameters there),
+// where they are quoted literals and checked integers.
+import pg from 'pg';
+import type { ColumnSpec } from '../postgres/columns.js';
+import { rowHashExpr } from '../postgres/snapshot-sql.js';
+import type { WatermarkType } from '../postgres/watermark-sql.js';
+import { badInput } from '../errors.js';
+
+const { escapeIdentifier: ident, escapeLiteral: literal } = pg;
+
+export const MAX_BUCKETS = 65_536;
+
+/** Retrying cannot fix a bad bucket count: non-retryable in an activity. */
+export function checkBuckets(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_BUCKETS) throw badInput(`buckets must be a whole number from 1 to ${MAX_BUCKETS}, got ${n}`);
+  return n;
+}
+
+/** A table read: where the rows are and which of them count. */
+export interface BucketTable {
+  schema: string;
+  table: string;
+  key: string[];
+  /** Columns hashed per row: the source's columns the warehouse also has, in source order. */
+  columns: ColumnSpec[];
+  /** Facts: the watermark column and its type, for the checkpoint cutoff. */
+  watermark?: { column: string; type: WatermarkType };
+  /** Warehouse side: rows of one source server only (its _source), soft-deleted rows left out. */
+  warehouse?: { source: string; softDeletes: boolean };
+}
+
+const from = (t: BucketTable) => `${ident(t.schema)}.${ident(t.table)}`;
+const wmCast = (type: WatermarkType) => (type === 'timestamp with time zone' ? 'timestamptz' : 'timestamp');
+
+/** The bucket of a row, 0..buckets-1: the first 31 bits of the md5 of its key's text. */
+export function bucketExpr(key: string[], buckets: number): string {
+  return `((('x' || substr(md5(ROW(${key.map(ident).join(', ')})::text), 1, 8))::bit(32)::int & 2147483647) % ${checkBuckets(buckets)})`;
+}
+
+/** 60 bits of a row's md5 as a positive bigint: their sum is an order-free checksum of a bucket. */
+const rowNumber = (t: BucketTable) => `('x' || substr(${rowHashExpr(t.columns)}, 1, 15))::bit(60)::bigint`;
+
+/** Conditions with their parameters, numbered from `first`. */
+function conditions(t: BucketTable, cutoff: string | null, first: number): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (t.warehouse) {
+    params.push(t.warehouse.source);
+    where.push(`_source = $${first + params.length - 1}`);
+    if (t.warehouse.softDeletes) where.push('NOT _deleted');
+  }
+  if (t.watermark && cutoff !== null) {
+    params.push(cutoff);
+    where.push(`${ident(t.watermark.column)} < $${first + params.length - 1}::${wmCast(t.watermark.type)}`);
+  }
+  return { where, params };
+}
+
+export interface BucketQuery {
+  sql: string;
+  /** Bind parameters after $1 (the bucket list). */
+  params: unknown[];
+}
+
+/**
+ * Per bucket: row count and the sum of row numbers, for rows below the cutoff. $1 = the buckets
+ * to compare (int[], null for all), then the source id (warehouse) and the cutoff.
+ */
+export function bucketAggregateSql(t: BucketTable, buckets: number, cutoff: string | null): BucketQuery {
+  const { where, params } = conditions(t, cutoff, 2);
+  const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  return {
+    sql: `SELECT b AS bucket, count(*) AS rows, sum(n)::text AS total FROM (
+            SELECT ${bucketExpr(t.key, buckets)} AS b, ${rowNumber(t)} AS n FROM ${from(t)} ${filter}) x
+           WHERE $1::int[] IS NULL OR b = ANY($1::int[]) GROUP BY b`,
+    params,
+  };
+}
+
+/**
+ * The rows of some buckets, one line per key: its text, its row hash, and (source side, facts)
+ * whether it changed at or after the cutoff and so is not due in the warehouse yet.
+ * $1 = buckets (int[]), then the source id (warehouse) and the cutoff.
+ */
+export function bucketRowsSql(t: BucketTable, buckets: number, cutoff: string | null): BucketQuery {
+  const params: unknown[] = [];
+  const where = [`${bucketExpr(t.key, buckets)} = ANY($1::int[])`];
+  if (t.warehouse) {
+    params.push(t.warehouse.source);
+    where.push('_source = $2');
+    if (t.warehouse.softDeletes) where.push('NOT _deleted');
+  }
+  let pending = 'false';
+  if (t.watermark && cutoff !== null && !t.warehouse) {
+    params.push(cutoff);
+    pending = `${ident(t.watermark.column)} >= $${params.length + 1}::${wmCast(t.watermark.type)}`;
+  }
+  return {
+    sql: `SELECT ${bucketExpr(t.key, buckets)} AS b, ROW(${t.key.map(ident).join(', ')})::text AS k, ${rowHashExpr(t.columns)} AS h, ${pending} AS p
+            FROM ${from(t)} WHERE ${where.join(' AND ')}`,
+    params,
+  };
+}
+
+/** Source rows of some buckets below the cutoff, as CSV: the repair batch. */
+export function bucketCopySql(t: BucketTable, allColumns: ColumnSpec[], buckets: number, only: number[], cutoff: string | null): string {
+  const list = only.map((b) => checkBucket(b, buckets)).join(', ');
+  const where = [`${bucketExpr(t.key, buckets)} IN (${list})`];
+  if (t.watermark && cutoff !== null) where.push(`${ident(t.watermark.column)} < ${literal(cutoff)}::${wmCast(t.watermark.type)}`);
+  return `COPY (SELECT ${allColumns.map((c) => ident(c.name)).join(', ')} FROM ${from(t)} WHERE ${where.join(' AND ')}) TO STDOUT WITH (FORMAT csv)`;
+}
+
+function checkBucket(b: number, buckets: number): number {
+  if (!Number.isInteger(b) || b < 0 || b >= buckets) throw badInput(`bucket ${b} is not in 0..${buckets - 1}`);
+  return b;
+}
+
+/** Every key of some buckets at the source, as text per key column. $1 = buckets (int[]). */
+export function bucketKeysSql(t: BucketTable, buckets: number): string {
+  return `SELECT ${t.key.map((k, i) => `${ident(k)}::text AS k${i}`).join(', ')} FROM ${from(t)} WHERE ${bucketExpr(t.key, buckets)} = ANY($1::int[])`;
+}
+
+export const KEEP_TABLE = 'tributary_keep';
+
+/** A temp table of the source's keys, filled from one text array per key column ($1..$n). */
+export function keepKeysSql(key: ColumnSpec[]): string[] {
+  const cols = key.map((k) => `${ident(k.name)} ${k.type}`).join(', ');
+  const arrays = key.map((_, i) => `$${i + 1}::text[]`).join(', ');
+  const names = key.map((_, i) => `k${i}`).join(', ');
+  return [
+    `CREATE TEMP TABLE ${ident(KEEP_TABLE)} (${cols}) ON COMMIT DROP`,
+    `INSERT INTO ${ident(KEEP_TABLE)} SELECT ${key.map((k, i) => `u.k${i}::${k.type}`).join(', ')} FROM unnest(${arrays}) AS u(${names})`,
+  ];
+}
+
+/** Warehouse rows of one source in some buckets whose key the source lacks. $1 = source id, $2 = buckets (int[]). */
+export function deleteExtraSql(t: BucketTable, buckets: number): string {
+  const match = t.key.map((k) => `k.${ident(k)} = t.${ident(k)}`).join(' AND ');
+  // The bucket expression's bare column names resolve to the target: the temp table is only in the subquery.
+  return `DELETE FROM ${from(t)} t WHERE t._source = $1 AND ${bucketExpr(t.key, buckets)} = ANY($2::int[])
+            AND NOT EXISTS (SELECT 1 FROM ${ident(KEEP_TABLE)} k WHERE ${match})`;
+}
+
+/**
+ * Dimensions: forget the stored row hash of some keys (given as their text form), so the next
+ * snapshot merge sees those rows as changed and rewrites them. $1 source, $2 keys (text[]).
+ */
+export function invalidateHashesSql(t: BucketTable): string {
+  return `UPDATE ${from(t)} SET _row_hash = NULL WHERE _source = $1 AND ROW(${t.key.map(ident).join(', ')})::text = ANY($2::text[])`;
+}

@@ -1,0 +1,37 @@
+import { connectClient } from '../../client/run-pipeline.js';
+import { pipelineStatus } from '../../client/status.js';
+import type { TributaryConfig } from '../../config/schema.js';
+import { knownPipeline } from '../../client/backfill.js';
+import { table, UsageError } from '../output.js';
+
+/**
+ * `tributary status [PIPELINE] [--json]`: per pipeline, region and source server: last success,
+ * rows of the last run, freshness and lag in seconds, state. Exit 0 when every pipeline is ok,
+ * running or paused; 1 when one has failed or its state could not be read.
+ */
+export async function status(config: TributaryConfig, pipeline: string | undefined, json: boolean): Promise<number> {
+  if (pipeline !== undefined) {
+    try {
+      knownPipeline(config, pipeline);
+    } catch (err) {
+      throw new UsageError((err as Error).message, { cause: err });
+    }
+  }
+  const client = await connectClient(config);
+  try {
+    const rows = await pipelineStatus(client, config, { pipeline });
+    if (json) console.log(JSON.stringify(rows, null, 2));
+    else {
+      const dash = (v: string | number | null) => (v === null ? '-' : v);
+      console.log(
+        table(
+          ['pipeline', 'region', 'source', 'cell', 'last success', 'rows', 'freshness s', 'lag s', 'state', 'detail'],
+          rows.map((r) => [r.pipeline, r.region, r.source, dash(r.cell), dash(r.lastSuccess), dash(r.rows), dash(r.freshnessSeconds), dash(r.lagSeconds), r.state, r.detail ?? (r.schedule === 'missing' ? 'no schedule: run tributary apply' : '')]),
+        ),
+      );
+    }
+    return rows.some((r) => r.state === 'failed') ? 1 : 0;
+  } finally {
+    await client.connection.close();
+  }
+}

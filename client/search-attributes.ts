@@ -1,0 +1,36 @@
+// Custom search attributes the backfill workflow sets, registered in the namespace from code:
+// a dev server only registers its --search-attribute flags when it creates the namespace, and
+// a production namespace is not ours to configure by hand. Idempotent.
+import type { Client } from '@temporalio/client';
+
+/** Name -> IndexedValueType (temporal.api.enums.v1: KEYWORD = 2, INT = 3). */
+export const TRIBUTARY_SEARCH_ATTRIBUTES: Record<string, number> = {
+  Pipeline: 2,
+  Region: 2,
+  Source: 2,
+  ChunksDone: 3,
+  ChunksTotal: 3,
+};
+
+const registered = new Set<string>();
+
+/** Adds the attributes the namespace lacks; returns the names added. */
+export async function ensureSearchAttributes(client: Client, namespace: string): Promise<string[]> {
+  if (registered.has(namespace)) return [];
+  const ops = client.connection.operatorService;
+  const existing = await ops.listSearchAttributes({ namespace });
+  const known = new Set([...Object.keys(existing.customAttributes ?? {}), ...Object.keys(existing.systemAttributes ?? {})]);
+  const missing = Object.entries(TRIBUTARY_SEARCH_ATTRIBUTES).filter(([name]) => !known.has(name));
+  if (missing.length > 0) {
+    try {
+      await ops.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing) });
+    } catch (err) {
+      // Another client added them meanwhile: ALREADY_EXISTS is what we wanted.
+      if ((err as { code?: number }).code !== 6) {
+        throw new Error(`cannot register search attributes ${missing.map(([n]) => n).join(', ')} in namespace ${namespace}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  }
+  registered.add(namespace);
+  return missing.map(([n]) => n);
+}

@@ -1,0 +1,85 @@
+// Pure: one status row per pipeline, region and source server, from what the warehouse ledger
+// and Temporal say. `now` is an input, so the numbers are exact in tests.
+
+export type PipelineState = 'running' | 'paused' | 'failed' | 'ok' | 'never run';
+
+/** What Temporal knows of one pipeline x region. */
+export interface TemporalFacts {
+  /** Undefined: no schedule (run `tributary apply`). */
+  schedulePaused?: boolean;
+  running?: { workflowId: string; startTime: string };
+  lastSuccess?: { runId: string; closeTime: string };
+  /** The latest closed run, when it did not complete. */
+  lastFailure?: { closeTime: string; status: string; message: string };
+}
+
+/** What the ledger and the source know of one source server. */
+export interface SourceFacts {
+  source: string;
+  cell?: string;
+  /** Facts and incremental dimensions: everything below it is in the warehouse. */
+  checkpoint?: string;
+  /** When the source's last batch committed. */
+  lastBatch?: string;
+  /** Rows the last successful run read from this source. */
+  lastRunRows?: number;
+  /** The newest watermark at the source (facts). */
+  sourceHigh?: string | null;
+  /** The source could not be read; the rest of the row still shows. */
+  sourceError?: string;
+}
+
+export interface StatusRow {
+  pipeline: string;
+  region: string;
+  kind: string;
+  source: string;
+  cell: string | null;
+  /** The last run that completed, or else the last batch that committed (ISO time). */
+  lastSuccess: string | null;
+  rows: number | null;
+  /** Seconds between now and the newest data known to be in the warehouse. */
+  freshnessSeconds: number | null;
+  /** Seconds of source data not yet in the warehouse (newest at the source minus the checkpoint). */
+  lagSeconds: number | null;
+  state: PipelineState;
+  schedule: 'active' | 'paused' | 'missing';
+  /** Why the state is failed, or what could not be read. */
+  detail?: string;
+}
+
+const seconds = (later: number, earlier: number) => Math.max(0, Math.round((later - earlier) / 1000));
+
+/** `lastSuccess`: the last completed run, or else the last committed batch (Temporal may have dropped old runs). */
+export function stateOf(t: TemporalFacts, lastSuccess: string | null = t.lastSuccess?.closeTime ?? null): PipelineState {
+  if (t.running) return 'running';
+  if (t.schedulePaused) return 'paused';
+  if (t.lastFailure && (lastSuccess === null || t.lastFailure.closeTime > lastSuccess)) return 'failed';
+  if (lastSuccess !== null) return 'ok';
+  return 'never run';
+}
+
+export function statusRow(pipeline: string, region: string, kind: string, hasCheckpoint: boolean, t: TemporalFacts, s: SourceFacts, now: Date): StatusRow {
+  const lastSuccess = t.lastSuccess?.closeTime ?? s.lastBatch ?? null;
+  const newest = hasCheckpoint ? s.checkpoint : (lastSuccess ?? undefined);
+  const state = stateOf(t, lastSuccess);
+  let lag: number | null = null;
+  if (hasCheckpoint && s.sourceHigh !== undefined) {
+    lag = s.sourceHigh === null ? 0 : s.checkpoint === undefined ? null : seconds(Date.parse(s.sourceHigh), Date.parse(s.checkpoint));
+  }
+  const details = [state === 'failed' ? `${t.lastFailure!.status}: ${t.lastFailure!.message}` : undefined, s.sourceError].filter((x): x is string => !!x);
+  return {
+    pipeline,
+    region,
+    kind,
+    source: s.source,
+    cell: s.cell ?? null,
+    lastSuccess,
+    rows: s.lastRunRows ?? null,
+    freshnessSeconds: newest === undefined ? null : seconds(now.getTime(), Date.parse(newest)),
+    lagSeconds: lag,
+    state,
+    schedule: t.schedulePaused === undefined ? 'missing' : t.schedulePaused ? 'paused' : 'active',
+    ...(details.length ? { detail: details.join('; ') } : {}),
+  };
+}

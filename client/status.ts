@@ -1,0 +1,140 @@
+// `tributary status` from code: per pipeline, region and source server, the last success, rows,
+// freshness, lag and state, read from the warehouse ledger, the sources and Temporal (schedules and
+// recent runs). A part that cannot be read shows as unknown in its own row; the rest still shows.
+import { ScheduleNotFoundError, type Client } from '@temporalio/client';
+import type pg from 'pg';
+import { postgresEndpoints, pipelineRegions, sourceTable, syncWorkflowId } from '../config/resolve.js';
+import type { PipelineConfig, TributaryConfig } from '../config/schema.js';
+import { sourceTarget } from '../activities/deps.js';
+import { withPg } from '../activities/postgres/connect.js';
+import { createSecretProvider, type SecretProvider } from '../activities/secrets/provider.js';
+import { warehousePg } from '../activities/reconcile/tables.js';
+import { boundedMap } from '../workflows/bounded.js';
+import { scheduleId } from '../schedules/ids.js';
+import { checkpointsSql, lastBatchesSql, runRowsSql, sourceHighSql } from './status-sql.js';
+import { statusRow, type SourceFacts, type StatusRow, type TemporalFacts } from './status-rows.js';
+
+export type { StatusRow, PipelineState } from './status-rows.js';
+
+const PARALLEL = 8;
+/** Recent runs read per pipeline and region to find the last success and the last failure. */
+const RECENT_RUNS = 30;
+
+interface Ledger {
+  checkpoints: Map<string, string>;
+  lastBatch: Map<string, string>;
+}
+
+const k = (...parts: string[]) => parts.join('\u0000');
+
+export async function pipelineStatus(client: Client, config: TributaryConfig, opts: { now?: Date; pipeline?: string } = {}): Promise<StatusRow[]> {
+  const secrets = createSecretProvider(config.secrets);
+  const ledger = await readLedger(config, secrets);
+  const pairs = config.pipelines
+    .filter((p) => opts.pipeline === undefined || p.name === opts.pipeline)
+    .flatMap((p) => pipelineRegions(config, p).map((region) => ({ p, region })));
+  const rows = await boundedMap(pairs, PARALLEL, async ({ p, region }) => {
+    const temporal = await temporalFacts(client, config, p.name, region);
+    const sources = await sourceFacts(config, secrets, ledger, p, region, temporal.lastSuccess?.runId);
+    const now = opts.now ?? new Date();
+    return sources.map((s) => statusRow(p.name, region, p.kind, hasCheckpoint(p), temporal, s, now));
+  });
+  return rows.flat();
+}
+
+function hasCheckpoint(p: PipelineConfig): boolean {
+  return p.kind === 'fact' || (p.kind === 'dimension' && p.options.incremental !== undefined);
+}
+
+async function readLedger(config: TributaryConfig, secrets: SecretProvider): Promise<Ledger> {
+  const schema = config.warehouse.schema;
+  return withPg(warehousePg(config), secrets, async (c) => {
+    const ledger: Ledger = { checkpoints: new Map(), lastBatch: new Map() };
+    const exists = await c.query<{ t: string | null }>(`SELECT to_regclass($1) AS t`, [`${schema}.tributary_batches`]);
+    if (!exists.rows[0]?.t) return ledger; // nothing ever ran against this warehouse schema
+    for (const r of (await c.query<Record<string, string>>(checkpointsSql(schema))).rows) ledger.checkpoints.set(k(r.pipeline!, r.region!, r.source!, r.stream!), r.position!);
+    for (const r of (await c.query<{ pipeline: string; region: string; source: string; loaded_at: Date }>(lastBatchesSql(schema))).rows) {
+      ledger.lastBatch.set(k(r.pipeline, r.region, r.source), r.loaded_at.toISOString());
+    }
+    return ledger;
+  });
+}
+
+async function sourceFacts(config: TributaryConfig, secrets: SecretProvider, ledger: Ledger, p: PipelineConfig, region: string, lastRunId: string | undefined): Promise<SourceFacts[]> {
+  const runRows = lastRunId ? await readRunRows(config, secrets, p.name, region, lastRunId) : new Map<string, number>();
+  if (p.kind !== 'fact' && p.kind !== 'dimension') {
+    // Kafka pipelines: one row per source the ledger knows, or one row for the pair.
+    const known = [...ledger.lastBatch.keys()].map((key) => key.split('\u0000')).filter(([pl, r]) => pl === p.name && r === region).map(([, , s]) => s!);
+    const sources = known.length ? known : ['-'];
+    return sources.map((source) => ({ source, lastBatch: ledger.lastBatch.get(k(p.name, region, source)), lastRunRows: runRows.get(source) }));
+  }
+  const [schema, table] = sourceTable(p.table);
+  const stream = `${schema}.${table}`;
+  return Promise.all(
+    postgresEndpoints(config, p.source, region).map(async (e) => {
+      const facts: SourceFacts = {
+        source: e.id,
+        cell: e.cell,
+        checkpoint: ledger.checkpoints.get(k(p.name, region, e.id, stream)),
+        lastBatch: ledger.lastBatch.get(k(p.name, region, e.id)),
+        lastRunRows: lastRunId ? (runRows.get(e.id) ?? 0) : undefined,
+      };
+      if (p.kind !== 'fact') return facts;
+      try {
+        const res = await withPg(sourceTarget(e), secrets, (c: pg.Client) => c.query<{ hi: string | null }>(sourceHighSql(schema, table, p.watermark)));
+        facts.sourceHigh = res.rows[0]?.hi ?? null;
+      } catch (err) {
+        facts.sourceError = `lag unknown: source ${e.id}: ${(err as Error).message}`;
+      }
+      return facts;
+    }),
+  );
+}
+
+async function readRunRows(config: TributaryConfig, secrets: SecretProvider, pipeline: string, region: string, runId: string): Promise<Map<string, number>> {
+  return withPg(warehousePg(config), secrets, async (c) => {
+    const exists = await c.query<{ t: string | null }>(`SELECT to_regclass($1) AS t`, [`${config.warehouse.schema}.tributary_batches`]);
+    if (!exists.rows[0]?.t) return new Map<string, number>();
+    const res = await c.query<{ source: string; rows: string }>(runRowsSql(config.warehouse.schema), [pipeline, region, runId]);
+    return new Map(res.rows.map((r) => [r.source, Number(r.rows)]));
+  });
+}
+
+async function temporalFacts(client: Client, config: TributaryConfig, pipeline: string, region: string): Promise<TemporalFacts> {
+  const facts: TemporalFacts = {};
+  try {
+    facts.schedulePaused = (await client.schedule.getHandle(scheduleId(pipeline, region)).describe()).state.paused;
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+  // Manual runs have exactly this id; scheduled ones add "-<time>". Names are validated by the config schema.
+  const id = syncWorkflowId(config, pipeline, region);
+  const query = `WorkflowType = 'syncPipeline' AND Pipeline = '${pipeline}' AND Region = '${region}' AND WorkflowId STARTS_WITH '${id}'`;
+  const runs = [];
+  for await (const w of client.workflow.list({ query, pageSize: RECENT_RUNS })) {
+    runs.push(w);
+    if (runs.length >= RECENT_RUNS) break;
+  }
+  const running = runs.find((w) => w.status.name === 'RUNNING');
+  if (running) facts.running = { workflowId: running.workflowId, startTime: running.startTime.toISOString() };
+  const closed = runs.filter((w) => w.closeTime && w.status.name !== 'RUNNING').sort((a, b) => b.closeTime!.getTime() - a.closeTime!.getTime());
+  const success = closed.find((w) => w.status.name === 'COMPLETED');
+  if (success) facts.lastSuccess = { runId: success.runId, closeTime: success.closeTime!.toISOString() };
+  const latest = closed[0];
+  if (latest && latest.status.name !== 'COMPLETED' && latest.status.name !== 'CONTINUED_AS_NEW') {
+    facts.lastFailure = { closeTime: latest.closeTime!.toISOString(), status: latest.status.name.toLowerCase(), message: await failureMessage(client, latest.workflowId, latest.runId) };
+  }
+  return facts;
+}
+
+/** The innermost cause of a closed run's failure (workflow -> activity -> application failure). */
+async function failureMessage(client: Client, workflowId: string, runId: string): Promise<string> {
+  try {
+    await client.withDeadline(Date.now() + 5_000, () => client.workflow.getHandle(workflowId, runId).result());
+    return 'unknown';
+  } catch (err) {
+    let e: unknown = err;
+    while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+    return e instanceof Error ? e.message : String(e);
+  }
+}

@@ -1,0 +1,62 @@
+// Starting verifyPipeline from code: what `tributary verify` and the verify schedules run.
+import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { pipelineRegions, taskQueue } from '../config/resolve.js';
+import { knownPipeline } from './backfill.js';
+import type { TributaryConfig } from '../config/schema.js';
+import type { VerifyResult } from '../activities/types.js';
+import { checkBuckets } from '../activities/reconcile/bucket-sql.js';
+import type { verifyPipeline } from '../workflows/verify-pipeline.js';
+import { PIPELINE_KEY, REGION_KEY } from './run-pipeline.js';
+
+export const DEFAULT_BUCKETS = 64;
+
+export interface VerifyRequest {
+  pipeline: string;
+  region: string;
+  source?: string;
+  buckets?: number;
+  /** Re-sync the drifted buckets and compare them again. */
+  repair?: boolean;
+}
+
+export function verifyWorkflowId(config: TributaryConfig, pipeline: string, region: string): string {
+  return `${config.temporal.taskQueuePrefix}/verify/${pipeline}/${region}`;
+}
+
+export type VerifyArgs = Parameters<typeof verifyPipeline>;
+
+/** The workflow's arguments, checked against the config. */
+export function verifyArgs(config: TributaryConfig, req: VerifyRequest): VerifyArgs {
+  const p = knownPipeline(config, req.pipeline);
+  if (p.kind !== 'fact' && p.kind !== 'dimension') throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline; verify compares fact and dimension pipelines`);
+  const regions = pipelineRegions(config, p);
+  if (!regions.includes(req.region)) throw new RangeError(`pipeline ${p.name} does not run in region "${req.region}" (its regions: ${regions.join(', ')})`);
+  let buckets: number;
+  try {
+    buckets = checkBuckets(req.buckets ?? p.verify?.buckets ?? DEFAULT_BUCKETS);
+  } catch (err) {
+    throw new RangeError((err as Error).message, { cause: err });
+  }
+  return [
+    { pipeline: p.name, region: req.region, buckets, repair: req.repair ?? false, ...(req.source ? { source: req.source } : {}) },
+    { heartbeatTimeoutSeconds: config.temporal.heartbeatTimeoutSeconds },
+  ];
+}
+
+/** Starts verifyPipeline now; one at a time per pipeline and region (a second start is an error). */
+export async function startVerify(client: Client, config: TributaryConfig, req: VerifyRequest) {
+  return client.workflow.start<typeof verifyPipeline>('verifyPipeline', {
+    taskQueue: taskQueue(config, req.region),
+    workflowId: verifyWorkflowId(config, req.pipeline, req.region),
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    args: verifyArgs(config, req),
+    typedSearchAttributes: [
+      { key: PIPELINE_KEY, value: req.pipeline },
+      { key: REGION_KEY, value: req.region },
+    ],
+  });
+}
+
+export async function runVerify(client: Client, config: TributaryConfig, req: VerifyRequest): Promise<VerifyResult> {
+  return (await startVerify(client, config, req)).result();
+}

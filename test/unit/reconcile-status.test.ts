@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { stateOf, statusRow } from '../../client/status-rows.js';
+
+const now = new Date('2026-11-27T12:00:00.000Z');
+const ok = { schedulePaused: false, lastSuccess: { runId: 'r1', closeTime: '2026-11-27T11:58:00.000Z' } };
+
+describe('status rows', () => {
+  it('facts: freshness is now minus the checkpoint, lag the source data past it', () => {
+    const row = statusRow('orders', 'us', 'fact', true, ok, { source: 'app/us', cell: 'c1', checkpoint: '2026-11-27T11:57:30.000000Z', lastRunRows: 42, sourceHigh: '2026-11-27T11:59:00.000000Z' }, now);
+    expect(row).toEqual({
+      pipeline: 'orders',
+      region: 'us',
+      kind: 'fact',
+      source: 'app/us',
+      cell: 'c1',
+      lastSuccess: '2026-11-27T11:58:00.000Z',
+      rows: 42,
+      freshnessSeconds: 150,
+      lagSeconds: 90,
+      state: 'ok',
+      schedule: 'active',
+    });
+    expect(statusRow('orders', 'us', 'fact', true, ok, { source: 'app/us', checkpoint: '2026-11-27T11:57:30.000000Z', sourceHigh: '2026-11-27T11:50:00.000000Z' }, now).lagSeconds).toBe(0);
+  });
+
+  it('full dimensions: freshness is the age of the last success; no lag', () => {
+    const row = statusRow('zones', 'us', 'dimension', false, ok, { source: 'app/us' }, now);
+    expect(row).toMatchObject({ freshnessSeconds: 120, lagSeconds: null, cell: null, rows: null });
+  });
+
+  it('the state: running, then paused, then a failure newer than the last success, then ok', () => {
+    const failed = { closeTime: '2026-11-27T11:59:00.000Z', status: 'failed', message: 'boom' };
+    expect(stateOf({ ...ok, running: { workflowId: 'w', startTime: 't' }, schedulePaused: true })).toBe('running');
+    expect(stateOf({ ...ok, schedulePaused: true, lastFailure: failed })).toBe('paused');
+    expect(stateOf({ ...ok, lastFailure: failed })).toBe('failed');
+    expect(stateOf({ ...ok, lastFailure: { ...failed, closeTime: '2026-11-27T11:00:00.000Z' } })).toBe('ok');
+    expect(stateOf({})).toBe('never run');
+    const row = statusRow('orders', 'us', 'fact', true, { lastFailure: failed }, { source: 'app/us', sourceError: 'lag unknown: x' }, now);
+    expect(row).toMatchObject({ state: 'failed', schedule: 'missing', detail: 'failed: boom; lag unknown: x', lastSuccess: null, freshnessSeconds: null });
+  });
+});
+
+describe('status without Temporal history', () => {
+  it('a committed batch counts as a success when Temporal no longer lists the run', () => {
+    const row = statusRow('orders', 'us', 'fact', true, { schedulePaused: false }, { source: 'app/us', lastBatch: '2026-11-27T11:00:00.000Z' }, now);
+    expect(row).toMatchObject({ state: 'ok', lastSuccess: '2026-11-27T11:00:00.000Z', rows: null });
+  });
+});

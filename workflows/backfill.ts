@@ -1,0 +1,119 @@
+// backfillPipeline(pipeline, region, [from, to)): re-syncs a past range in chunks, extract + merge
+// per chunk, a bounded number at once. Chunks carry no checkpoint, so the pipeline's checkpoint
+// never moves back; batch ids are fixed per backfill and chunk, so a retried merge is a no-op.
+// Progress is a query and search attributes; the history stays bounded by continuing as new.
+import { continueAsNew, defineQuery, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { Activities, BackfillInput, BackfillPlan, BackfillProgress, BackfillResult, MergeResult, WorkUnit } from '../activities/index.js';
+
+export const CHUNKS_DONE_KEY = defineSearchAttributeKey('ChunksDone', SearchAttributeType.INT);
+export const CHUNKS_TOTAL_KEY = defineSearchAttributeKey('ChunksTotal', SearchAttributeType.INT);
+
+export const backfillProgressQuery = defineQuery<BackfillProgress>('backfillProgress');
+
+export interface BackfillOptions {
+  heartbeatTimeoutSeconds?: number;
+  /** Continue as new once the history has this many events (Temporal suggests it at about 4 K). */
+  maxHistoryEvents?: number;
+}
+
+/** What one run hands the next when it continues as new. */
+export interface BackfillState {
+  plan: BackfillPlan;
+  /** Chunks [0, next) are merged. */
+  next: number;
+  rowsStaged: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  runs: number;
+}
+
+/** The unit of chunk `index` (chunks are numbered over the plan's sources in order). Pure. */
+export function backfillUnit(plan: BackfillPlan, index: number, backfillId: string): WorkUnit {
+  let i = index;
+  for (const [s, src] of plan.sources.entries()) {
+    const chunks = src.bounds.length + 1;
+    if (i >= chunks) {
+      i -= chunks;
+      continue;
+    }
+    const base = {
+      pipeline: plan.pipeline,
+      region: plan.region,
+      source: src.source,
+      stream: src.stream,
+      batchId: `${backfillId}:${s}:${i}`,
+      stagePrefix: `${plan.pipeline}/${plan.region}/${backfillId}/${s}-${i}`,
+      checkpoint: null,
+    };
+    if (plan.kind === 'dimension') return { ...base, kind: 'dimension', window: null };
+    return { ...base, kind: 'fact', from: plan.from, to: plan.to!, after: i === 0 ? null : src.bounds[i - 1]!, until: i === chunks - 1 ? null : src.bounds[i]! };
+  }
+  throw new Error(`chunk ${index} is not in the plan (${plan.chunksTotal} chunks)`);
+}
+
+export async function backfillPipeline(input: BackfillInput, options: BackfillOptions = {}, state?: BackfillState): Promise<BackfillResult> {
+  const { planBackfill } = proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', retry: { maximumInterval: '1 minute' } });
+  const { extractToStage, mergeStaged } = proxyActivities<Activities>({
+    startToCloseTimeout: '6 hours',
+    heartbeatTimeout: `${options.heartbeatTimeoutSeconds ?? 30}s`,
+    retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+  });
+  const maxHistory = options.maxHistoryEvents ?? 4_000;
+  // Fixed for the whole chain of runs: a chunk re-run after a continue-as-new or a lost worker
+  // gets the same batch id, so the ledger turns a second merge into a no-op.
+  const backfillId = `backfill-${workflowInfo().firstExecutionRunId}`;
+
+  const s: BackfillState = state ?? { plan: await planBackfill(input), next: 0, rowsStaged: 0, inserted: 0, updated: 0, unchanged: 0, runs: 0 };
+  s.runs++;
+  const { plan } = s;
+  let done = s.next;
+  let inFlight = 0;
+  const progress = (): BackfillProgress => ({
+    pipeline: plan.pipeline,
+    region: plan.region,
+    from: plan.from,
+    to: plan.to,
+    chunksTotal: plan.chunksTotal,
+    chunksDone: done,
+    inFlight,
+    rowsStaged: s.rowsStaged,
+    inserted: s.inserted,
+    updated: s.updated,
+    runs: s.runs,
+  });
+  setHandler(backfillProgressQuery, progress);
+  upsertSearchAttributes([
+    { key: CHUNKS_TOTAL_KEY, value: plan.chunksTotal },
+    { key: CHUNKS_DONE_KEY, value: done },
+  ]);
+
+  const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= maxHistory;
+  const add = (m: MergeResult) => {
+    s.rowsStaged += m.rowsStaged;
+    s.inserted += m.inserted;
+    s.updated += m.updated;
+    s.unchanged += m.unchanged;
+  };
+  // Lanes take the next chunk until none is left or the history is full; chunks finish out of
+  // order, so `done` counts them and the next run starts after the last one handed out.
+  const lane = async () => {
+    while (s.next < plan.chunksTotal && !historyFull()) {
+      const unit = backfillUnit(plan, s.next++, backfillId);
+      inFlight++;
+      try {
+        add(await mergeStaged(await extractToStage(unit)));
+      } finally {
+        inFlight--;
+      }
+      done++;
+      upsertSearchAttributes([{ key: CHUNKS_DONE_KEY, value: done }]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, plan.maxParallel) }, lane));
+
+  if (s.next < plan.chunksTotal) await continueAsNew<typeof backfillPipeline>(input, options, s);
+  const { inFlight: _, ...result } = progress();
+  return { ...result, unchanged: s.unchanged };
+}
