@@ -1,39 +1,71 @@
 // syncPipeline(pipeline, region): plan -> extract (parallel, bounded) -> merge -> result.
 // Only references and counts pass through here; the rows go source -> stage -> warehouse.
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities, MergeResult, SyncInput, SyncResult } from '../activities/index.js';
+// Each source server (or Kafka cluster) of the region is a chain of its own: one that fails
+// stops only itself, the others merge and checkpoint, and the run then fails naming it.
+import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities, MergeResult, SyncInput, SyncResult, WorkUnit } from '../activities/index.js';
 import { createLimiter } from './bounded.js';
 
 export interface SyncOptions {
   /** How long an extract or merge may go without a heartbeat before it is retried elsewhere. */
   heartbeatTimeoutSeconds?: number;
+  /** Attempts of one extract or merge before its source is given up for this run (the next run starts over). */
+  maxAttempts?: number;
+}
+
+interface SourceOutcome {
+  source: string;
+  merged: MergeResult[];
+  error?: unknown;
 }
 
 export async function syncPipeline(input: SyncInput, options: SyncOptions = {}): Promise<SyncResult> {
   const started = Date.now(); // workflow time: deterministic on replay
   const heartbeatTimeout = `${options.heartbeatTimeoutSeconds ?? 30}s`;
   const { planRange } = proxyActivities<Activities>({
-    startToCloseTimeout: '2 minutes',
-    retry: { maximumInterval: '1 minute' },
+    startToCloseTimeout: '1 hour',
+    heartbeatTimeout,
+    retry: { maximumInterval: '1 minute', maximumAttempts: options.maxAttempts ?? 20 },
   });
   const { extractToStage, mergeStaged } = proxyActivities<Activities>({
     startToCloseTimeout: '6 hours',
     heartbeatTimeout,
-    retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+    retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: options.maxAttempts ?? 20 },
   });
 
   const plan = await planRange({ ...input, runId: workflowInfo().runId });
-  // Extracts run in parallel (bounded); merges go one at a time in plan order, so each chunk's
-  // checkpoint only ever moves forward and a stopped run resumes after the last merged chunk.
   const extract = createLimiter(plan.maxParallel);
-  const staged = plan.units.map((unit) => extract(() => extractToStage(unit)));
-  // A later extract may fail while an earlier merge is awaited: it is handled when its turn comes.
-  for (const p of staged) p.catch(() => undefined);
-  const merged: MergeResult[] = [];
-  for (const batch of staged) merged.push(await mergeStaged(await batch));
 
+  // Within a source, extracts run in parallel (bounded across all sources) and merges go one at
+  // a time in plan order, so its checkpoint only moves forward and a stopped run resumes after
+  // the last merged chunk.
+  async function chain(source: string, units: WorkUnit[]): Promise<SourceOutcome> {
+    let failed = false;
+    const staged = units.map((unit) =>
+      extract(() => (failed ? Promise.reject(new Error('source already failed')) : extractToStage(unit))),
+    );
+    // A later extract may fail while an earlier merge is awaited: it is handled when its turn comes.
+    for (const p of staged) p.catch(() => undefined);
+    const merged: MergeResult[] = [];
+    try {
+      for (const batch of staged) merged.push(await mergeStaged(await batch));
+      return { source, merged };
+    } catch (err) {
+      failed = true;
+      return { source, merged, error: err };
+    }
+  }
+
+  const bySource = new Map<string, WorkUnit[]>();
+  for (const unit of plan.units) bySource.set(unit.source, [...(bySource.get(unit.source) ?? []), unit]);
+  const outcomes = await Promise.all([...bySource].map(([source, units]) => chain(source, units)));
+  for (const f of plan.failures ?? []) {
+    outcomes.push({ source: f.source, merged: [], error: ApplicationFailure.create({ message: f.message, type: f.badInput ? 'BadInput' : 'SourceFailed', nonRetryable: true }) });
+  }
+
+  const merged = outcomes.flatMap((o) => o.merged);
   const sum = (f: (m: MergeResult) => number) => merged.reduce((a, m) => a + f(m), 0);
-  return {
+  const result: SyncResult = {
     pipeline: input.pipeline,
     region: input.region,
     units: plan.units.length,
@@ -43,9 +75,31 @@ export async function syncPipeline(input: SyncInput, options: SyncOptions = {}):
     unchanged: sum((m) => m.unchanged),
     deleted: sum((m) => m.deleted),
     ranges: plan.units.map((u) => {
+      if (u.kind === 'topic') return { source: `${u.source} p${u.partition}`, from: String(u.from), to: String(u.to) };
       const range = u.kind === 'fact' ? u : u.kind === 'dimension' && u.window ? u.window : { from: null, to: null };
       return { source: u.source, from: range.from, to: range.to };
     }),
     durationMs: Date.now() - started,
   };
+  const failures = outcomes.filter((o) => o.error !== undefined);
+  // One source only: its own failure is the run's, type and all.
+  if (failures.length === 1 && outcomes.length === 1) throw failures[0]!.error;
+  if (failures.length > 0) {
+    const ok = outcomes.length - failures.length;
+    const what = failures.map((f) => `source ${f.source}: ${rootMessage(f.error)}`).join('; ');
+    throw ApplicationFailure.create({
+      type: 'SourceFailed',
+      nonRetryable: true,
+      message: `pipeline ${input.pipeline}, region ${input.region}: ${failures.length} of ${outcomes.length} source(s) failed (${ok} completed and merged): ${what}`,
+      details: [result],
+    });
+  }
+  return result;
+}
+
+/** The innermost message: workflow -> activity failure -> application failure. */
+function rootMessage(err: unknown): string {
+  let e = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
 }

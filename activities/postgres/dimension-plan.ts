@@ -27,6 +27,8 @@ export async function planDimension(
   region: string,
   runId: string,
   forceFullPass = false,
+  /** When given, a source that cannot be planned is reported here and the others are still planned. */
+  onSourceError?: (source: string, err: unknown) => void,
 ): Promise<DimensionUnit[]> {
   const [schema, table] = sourceTable(p.table);
   const stream = `${schema}.${table}`;
@@ -50,10 +52,17 @@ export async function planDimension(
     const key = { pipeline: p.name, region, source: endpoint.id };
     const checkpoint = await warehouse.readCheckpoint({ ...key, stream });
     const lastFull = await warehouse.readCheckpoint({ ...key, stream: fullPassStream(stream) });
-    const hi = await withPg(sourceTarget(endpoint), deps.secrets, async (client) => {
-      const type = watermarkType(await tableColumns(client, schema, table, label), incremental.column, label);
-      return (await client.query<{ hi: string }>(safeUpperBoundSql(type), [incremental.lagSeconds])).rows[0]!.hi;
-    });
+    let hi: string;
+    try {
+      hi = await withPg(sourceTarget(endpoint), deps.secrets, async (client) => {
+        const type = watermarkType(await tableColumns(client, schema, table, label), incremental.column, label);
+        return (await client.query<{ hi: string }>(safeUpperBoundSql(type), [incremental.lagSeconds])).rows[0]!.hi;
+      });
+    } catch (err) {
+      if (!onSourceError) throw err;
+      onSourceError(endpoint.id, err);
+      continue;
+    }
     const now = new Date();
     if (forceFullPass || fullPassDue(lastFull, now, incremental.fullPassEveryHours)) {
       // Rows changed at or after hi are read now and again by the next window: the hashes make that a no-op.

@@ -19,6 +19,8 @@ export async function planFact(
   p: FactPipelineConfig,
   region: string,
   runId: string,
+  /** When given, a source that cannot be planned is reported here and the others are still planned. */
+  onSourceError?: (source: string, err: unknown) => void,
 ): Promise<FactUnit[]> {
   const [schema, table] = sourceTable(p.table);
   const stream = `${schema}.${table}`;
@@ -26,7 +28,14 @@ export async function planFact(
   for (const [i, endpoint] of postgresEndpoints(deps.config, p.source, region).entries()) {
     const checkpoint = await warehouse.readCheckpoint({ pipeline: p.name, region, source: endpoint.id, stream });
     const from = checkpoint === null ? null : minusSeconds(checkpoint, p.options.lookbackSeconds);
-    const planned = await withPg(sourceTarget(endpoint), deps.secrets, (client) => planRange(client, p, endpoint, schema, table, from, checkpoint));
+    let planned: Awaited<ReturnType<typeof planRange>>;
+    try {
+      planned = await withPg(sourceTarget(endpoint), deps.secrets, (client) => planRange(client, p, endpoint, schema, table, from, checkpoint));
+    } catch (err) {
+      if (!onSourceError) throw err;
+      onSourceError(endpoint.id, err);
+      continue;
+    }
     if (!planned) continue;
     const { to, bounds } = planned;
     // n bounds make n + 1 chunks: (-inf, b1], (b1, b2], ..., (bn, +inf), all inside [from, to).

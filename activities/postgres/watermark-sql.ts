@@ -50,9 +50,15 @@ export function safeUpperBoundSql(type: WatermarkType): string {
            )${cast}, '${WATERMARK_FORMAT}') AS hi`;
 }
 
-/** Rows with a NULL watermark would never be in any range: refuse them instead of losing them. */
+/**
+ * Rows with a NULL watermark would never be in any range: refuse them instead of losing them.
+ * A NOT NULL column needs no look (an unindexed nullable one costs a scan per run).
+ */
 export function nullWatermarkSql(schema: string, table: string, watermark: string): string {
-  return `SELECT EXISTS (SELECT 1 FROM ${ident(schema)}.${ident(table)} WHERE ${ident(watermark)} IS NULL) AS has_nulls`;
+  const t = `${ident(schema)}.${ident(table)}`;
+  return `SELECT CASE WHEN (SELECT attnotnull FROM pg_attribute WHERE attrelid = ${literal(t)}::regclass AND attname = ${literal(watermark)})
+                      THEN false
+                      ELSE EXISTS (SELECT 1 FROM ${t} WHERE ${ident(watermark)} IS NULL) END AS has_nulls`;
 }
 
 export interface RangeSpec {
