@@ -3,13 +3,18 @@
 # cached outside the repo) and start the local stack, which keeps running afterwards
 # (make stack-stop stops it).
 
-.PHONY: demo test stack stack-stop stack-status install bench
+.PHONY: demo test stack stack-stop stack-status install bench bench-kafka-peers env-up
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-install: node_modules/.package-lock.json
+# infra/pulumi is its own npm package (Pulumi's SDKs are large); npm test runs its unit tests.
+infra/pulumi/node_modules/.package-lock.json: infra/pulumi/package.json infra/pulumi/package-lock.json
+	npm ci --prefix infra/pulumi --no-audit --no-fund
+
+install: node_modules/.package-lock.json infra/pulumi/node_modules/.package-lock.json
 	bash infra/local/install.sh
+	bash infra/local/install-helm.sh >/dev/null
 
 stack: install
 	bash infra/local/start.sh
@@ -27,5 +32,22 @@ test: stack
 	npm test
 
 # Benchmarks (not part of make test): each writes bench/results/<name>.json.
-bench: stack
+bench: stack bench-kafka-peers
 	node --import tsx bench/p1-fact-initial-load.ts
+	node --import tsx bench/kafka-clients.ts
+
+# The librdkafka-based peer of bench/kafka-clients.ts, in its own folder: built from the npm
+# package's bundled librdkafka source against the system's OpenSSL and zlib (no prebuilt binary
+# from GitHub, no dependency downloads). If it cannot build, the bench records that.
+bench-kafka-peers:
+	-cd bench/kafka-clients && CKJS_LINKING=dynamic npm_config_build_from_source=true npm install --no-audit --no-fund --nodedir=/usr
+
+# One whole environment from a laptop, as Jenkins does it (README: Deployment): the tests, then
+# the image, then pulumi up (cloud resources, namespace, Helm release). SKIP_TESTS=1 skips the tests.
+ifneq ($(filter env-up,$(MAKECMDGOALS)),)
+ifndef STACK
+$(error usage: make env-up STACK=<stack> [IMAGE_TAG=<tag>] [SKIP_TESTS=1])
+endif
+endif
+env-up: $(if $(SKIP_TESTS),install,test)
+	bash infra/pulumi/deploy.sh all "$(STACK)"

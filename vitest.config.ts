@@ -8,7 +8,8 @@ export default defineConfig({
     environment: 'node',
     pool: 'forks', // Temporal's native bridge does not belong in worker threads
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // infra/pulumi is its own npm package (Pulumi's SDKs are large); its unit tests run here too.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'infra/pulumi/test/**/*.test.ts'] } },
       {
         extends: true,
         test: {
