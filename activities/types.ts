@@ -51,13 +51,88 @@ export interface DimensionUnit extends UnitBase {
   window: { column: string; from: string | null; to: string } | null;
 }
 
-export type WorkUnit = FactUnit | DimensionUnit;
+/**
+ * Offsets [from, to) of one partition of a topic on one cell cluster. `committed` is the
+ * ledger's next offset this batch follows (null: none yet); the merge applies the batch only
+ * from the ledger's position, so a retry never loads twice and never skips.
+ */
+export interface TopicUnit extends UnitBase {
+  kind: 'topic';
+  cell: string;
+  topic: string;
+  partition: number;
+  from: number;
+  to: number;
+  committed: number | null;
+  /** The partition's end offset when planned (offset lag = endOffset - to). */
+  endOffset: number;
+}
+
+/** One partition's exact offsets [from, to) in a CDC batch, following the ledger's position `committed`. */
+export interface CdcRange {
+  partition: number;
+  from: number;
+  to: number;
+  committed: number | null;
+  endOffset: number;
+}
+
+/**
+ * A Debezium topic of one cell cluster: every partition's range in one batch, so a primary-key
+ * change (delete of the old key and create of the new one, maybe in different partitions) is
+ * applied together.
+ */
+export interface CdcUnit extends UnitBase {
+  kind: 'cdc';
+  cell: string;
+  topic: string;
+  ranges: CdcRange[];
+}
+
+export type WorkUnit = FactUnit | DimensionUnit | TopicUnit | CdcUnit;
+
+/** What a staged CDC batch holds besides its rows (one collapsed change per key). */
+export interface CdcBatchInfo {
+  /** The ranges read (the unit's). */
+  ranges: CdcRange[];
+  events: number;
+  upserts: number;
+  deletes: number;
+  /** Source commit time (ms) of the newest change in the batch; null when none. */
+  newestSourceTsMs: number | null;
+}
+
+/** What one topic batch consumed, loaded and dead-lettered (for metrics per cluster and partition). */
+export interface TopicCounts {
+  source: string;
+  cell: string;
+  topic: string;
+  partition: number;
+  consumed: number;
+  loaded: number;
+  deadLettered: number;
+  /** Kafka timestamp of the newest message loaded (ISO), for lag in seconds; null when none. */
+  newestTimestamp: string | null;
+  /** The ledger's next offset after this batch, and the offsets still behind the end when planned. */
+  nextOffset: number;
+  offsetLag: number;
+}
 
 export interface Plan {
   pipeline: string;
   region: string;
   maxParallel: number;
   units: WorkUnit[];
+  /** Sources that could not be planned: they fail on their own while the others run. */
+  failures?: SourceFailure[];
+}
+
+export interface SourceFailure {
+  source: string;
+  /** Names the pipeline and the source. */
+  message: string;
+  /** Bad input (config, schema): retrying will not help until someone fixes it. */
+  badInput: boolean;
 }
 
 export interface StagedBatch {
@@ -72,6 +147,10 @@ export interface StagedBatch {
   extractedAt: string;
   /** Checksum of the staged data, kept in the ledger. */
   checksum: string;
+  /** Topic batches: the dead letters staged beside the rows, and what was consumed. */
+  topic?: { deadLetterFiles: StagedFile[]; consumed: number; deadLettered: number; newestTimestamp: string | null };
+  /** CDC batches. */
+  cdc?: CdcBatchInfo;
 }
 
 export interface MergeResult {
@@ -83,6 +162,10 @@ export interface MergeResult {
   deleted: number;
   /** True when the batch had already committed (a retry): nothing was written this time. */
   alreadyCommitted: boolean;
+  /** Topic batches only. */
+  topic?: TopicCounts;
+  /** CDC batches: source commit time (ms) of the newest change applied; null when none. */
+  cdc?: { newestSourceTsMs: number | null; events: number };
 }
 
 export interface SyncResult {
@@ -97,4 +180,132 @@ export interface SyncResult {
   /** Per unit: the range loaded. */
   ranges: { source: string; from: string | null; to: string | null }[];
   durationMs: number;
+}
+
+// --- Backfills: a past watermark range (facts) or a full re-sync (dimensions), in chunks. ---
+
+export interface BackfillInput {
+  pipeline: string;
+  region: string;
+  /** One source server (endpoint id, e.g. "app/us"); all of the region's when absent. */
+  source?: string;
+  /** Facts: inclusive lower and exclusive upper watermark (UTC, WATERMARK_FORMAT); null for dimensions. */
+  from: string | null;
+  to: string | null;
+  /** Rows per chunk and chunks in flight; the pipeline's options when absent. */
+  chunkRows?: number;
+  maxParallel?: number;
+}
+
+/** One source's chunks: n keyset bounds cut [from, to) into n + 1 chunks. */
+export interface BackfillSourcePlan {
+  source: string;
+  stream: string;
+  bounds: KeysetBound[];
+}
+
+/** Small on purpose: it travels through continue-as-new; units are rebuilt from it chunk by chunk. */
+export interface BackfillPlan {
+  kind: 'fact' | 'dimension';
+  pipeline: string;
+  region: string;
+  from: string | null;
+  to: string | null;
+  maxParallel: number;
+  sources: BackfillSourcePlan[];
+  chunksTotal: number;
+}
+
+export interface BackfillProgress {
+  pipeline: string;
+  region: string;
+  from: string | null;
+  to: string | null;
+  chunksTotal: number;
+  chunksDone: number;
+  /** Chunks extracting or merging right now. */
+  inFlight: number;
+  rowsStaged: number;
+  inserted: number;
+  updated: number;
+  /** Runs of this backfill so far (it continues as new to keep its history small). */
+  runs: number;
+}
+
+export type BackfillResult = Omit<BackfillProgress, 'inFlight'> & { unchanged: number };
+
+// --- Reconciliation: per-bucket counts and checksums on source and warehouse. ---
+
+export interface VerifyInput {
+  pipeline: string;
+  region: string;
+  source?: string;
+  /** Buckets the key space is hashed into. */
+  buckets: number;
+  /** Compare only these buckets (a re-check after a repair). */
+  only?: number[];
+}
+
+export interface BucketDrift {
+  bucket: number;
+  sourceRows: number;
+  warehouseRows: number;
+  /** Keys the warehouse lacks. */
+  missing: number;
+  /** Keys the warehouse has and the source does not. */
+  extra: number;
+  /** Keys on both sides whose rows differ. */
+  changed: number;
+}
+
+export interface SourceVerify {
+  source: string;
+  /** Facts: the checkpoint; rows at or above it are not yet due in the warehouse. Null for dimensions. */
+  cutoff: string | null;
+  sourceRows: number;
+  warehouseRows: number;
+  bucketsCompared: number;
+  drifted: BucketDrift[];
+  /** Rows changed at the source since the checkpoint, left out of the comparison (they are the next run's). */
+  pending: number;
+  note?: string;
+}
+
+export interface VerifyReport {
+  pipeline: string;
+  region: string;
+  kind: 'fact' | 'dimension';
+  buckets: number;
+  sources: SourceVerify[];
+  /** Drifted buckets over all sources. */
+  driftedBuckets: number;
+}
+
+export interface RepairRequest {
+  pipeline: string;
+  region: string;
+  source: string;
+  buckets: number;
+  /** The drifted buckets to re-sync. */
+  only: number[];
+  cutoff: string | null;
+  /** Unique per repair and source: the ledger makes a retried step a no-op. */
+  batchId: string;
+  stagePrefix: string;
+}
+
+export interface SourceRepair {
+  source: string;
+  buckets: number[];
+  /** Warehouse rows deleted because the source lacks their key. */
+  deleted: number;
+  inserted: number;
+  updated: number;
+}
+
+export interface VerifyResult {
+  before: VerifyReport;
+  repaired: SourceRepair[];
+  /** The repaired buckets compared again; absent without --repair. */
+  after?: VerifyReport;
 }

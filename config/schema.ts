@@ -90,18 +90,33 @@ const postgresWarehouse = z.strictObject({
   maxConcurrentMerges: z.number().int().min(1).default(4),
 });
 
-const redshiftWarehouse = z.strictObject({
-  type: z.literal('redshift'),
-  awsRegion: z.string().min(1),
-  database: z.string().min(1),
-  schema: identifier.default('analytics'),
-  workgroup: z.string().min(1).optional(),
-  clusterIdentifier: z.string().min(1).optional(),
-  dbUser: z.string().min(1).optional(),
-  secretArn: z.string().startsWith('arn:', 'expected a Secrets Manager ARN').optional(),
-  copyRoleArn: z.string().startsWith('arn:', 'expected an IAM role ARN'),
-  maxConcurrentMerges: z.number().int().min(1).default(4),
-});
+const redshiftWarehouse = z
+  .strictObject({
+    type: z.literal('redshift'),
+    awsRegion: z.string().min(1),
+    database: z.string().min(1),
+    schema: identifier.default('analytics'),
+    /** Auth, one of: a Serverless workgroup (IAM or secretArn), a cluster with dbUser, or a cluster with secretArn. */
+    workgroup: z.string().min(1).optional(),
+    clusterIdentifier: z.string().min(1).optional(),
+    dbUser: z.string().min(1).optional(),
+    secretArn: z.string().startsWith('arn:', 'expected a Secrets Manager ARN').optional(),
+    copyRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]+$/, 'expected an IAM role ARN like arn:aws:iam::123456789012:role/name'),
+    /** Merges in flight against this workgroup or cluster, across all pipelines (see README: Redshift). */
+    maxConcurrentMerges: z.number().int().min(1).default(4),
+    /** A staged value longer than its VARCHAR column (bytes): widen the column (up to 65535), or quarantine the row. */
+    varcharOverflow: z.enum(['widen', 'quarantine'], { error: 'expected "widen" or "quarantine"' }).default('widen'),
+  })
+  .superRefine((w, ctx) => {
+    if (!w.workgroup === !w.clusterIdentifier) {
+      ctx.addIssue({ code: 'custom', path: ['workgroup'], message: 'expected exactly one of workgroup (Serverless) or clusterIdentifier (provisioned)' });
+    }
+    if (w.dbUser && !w.clusterIdentifier) ctx.addIssue({ code: 'custom', path: ['dbUser'], message: 'expected dbUser only with clusterIdentifier' });
+    if (w.dbUser && w.secretArn) ctx.addIssue({ code: 'custom', path: ['secretArn'], message: 'expected either dbUser or secretArn, not both' });
+    if (w.clusterIdentifier && !w.dbUser && !w.secretArn) {
+      ctx.addIssue({ code: 'custom', path: ['clusterIdentifier'], message: 'expected dbUser or secretArn with clusterIdentifier' });
+    }
+  });
 
 const warehouse = z.discriminatedUnion('type', [postgresWarehouse, redshiftWarehouse], {
   error: 'expected a warehouse with type "postgres" or "redshift"',
@@ -117,7 +132,17 @@ const stage = z.discriminatedUnion(
       prefix: z.string().default('tributary/'),
       awsRegion: z.string().min(1),
       endpoint: z.url().optional(),
+      /** Path-style addressing (local S3 servers such as MinIO). */
+      forcePathStyle: z.boolean().default(false),
+      /** A secret with accessKeyId and secretAccessKey; without it, the default AWS credential chain. */
+      secret: name.optional(),
       retentionDays: z.number().int().min(0).default(7),
+      /** "lifecycle": an S3 lifecycle rule expires old batches (production); "sweep": workers list and delete them. */
+      retentionBy: z.enum(['lifecycle', 'sweep']).default('lifecycle'),
+      /** A batch is split into a multiple of this many files (the Redshift cluster's slice count). */
+      sliceCount: z.number().int().min(1).max(1024).default(1),
+      /** Each file is cut at about this many MB compressed (Redshift: 1 MB to 1 GB). */
+      maxFileMB: z.number().int().min(1, 'expected at least 1 MB').max(1024, 'expected at most 1024 MB (1 GB)').default(256),
     }),
   ],
   { error: 'expected a stage with type "file" (path) or "s3" (bucket)' },
@@ -125,8 +150,17 @@ const stage = z.discriminatedUnion(
 
 const metrics = z
   .strictObject({
-    statsd: z.strictObject({ host: z.string().default('127.0.0.1'), port: port.default(8125), prefix: z.string().default('tributary.') }).optional(),
-    prometheus: z.strictObject({ port }).optional(),
+    /** DogStatsD (Datadog agent); `tags` are added to every metric, e.g. { env: prod }. */
+    statsd: z
+      .strictObject({
+        host: z.string().default('127.0.0.1'),
+        port: port.default(8125),
+        prefix: z.string().default('tributary.'),
+        tags: z.record(z.string(), z.string(), { error: 'expected tags as a map of text values' }).optional(),
+      })
+      .optional(),
+    /** GET /metrics on host:port: the pipeline metrics and (runtimeMetrics) the Temporal SDK's. */
+    prometheus: z.strictObject({ port, host: z.string().default('0.0.0.0'), runtimeMetrics: z.boolean().default(true) }).optional(),
   })
   .default({});
 
@@ -166,6 +200,16 @@ const common = {
 /** What a merge does when the source has a column the warehouse table lacks. */
 const onNewColumn = z.enum(['add', 'ignore', 'fail'], { error: 'expected "add", "ignore" or "fail"' }).default('add');
 
+/** Reconciliation: `tributary verify` defaults, and a verify schedule of its own when `schedule` is set. */
+const verify = z
+  .strictObject({
+    schedule: cron.optional(),
+    buckets: z.number({ error: 'expected a number of buckets' }).int().min(1, 'expected at least 1 bucket').max(65_536, 'expected at most 65536 buckets').default(64),
+    /** Scheduled verifies re-sync the drifted buckets too. */
+    repair: z.boolean().default(false),
+  })
+  .optional();
+
 const factPipeline = z.strictObject({
   ...common,
   kind: z.literal('fact'),
@@ -173,6 +217,7 @@ const factPipeline = z.strictObject({
   key: keyColumns,
   watermark: identifier,
   schedule: cron.default('*/15 * * * *'),
+  verify,
   options: z
     .strictObject({
       /** The upper bound never passes now() minus this, whatever the open transactions say. */
@@ -194,6 +239,7 @@ const dimensionPipeline = z.strictObject({
   table: tableName,
   key: keyColumns,
   schedule: cron.default('0 3 * * *'),
+  verify,
   options: z
     .strictObject({
       deletes: z.enum(['hard', 'soft'], { error: 'expected "hard" or "soft"' }).default('hard'),
@@ -219,24 +265,60 @@ const columnType = z.enum(['text', 'integer', 'bigint', 'numeric', 'double', 'bo
   error: 'expected a column type: text, integer, bigint, numeric, double, boolean, timestamptz, date or jsonb',
 });
 
-const topicPipeline = z.strictObject({
-  ...common,
-  kind: z.literal('topic'),
-  topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'expected a Kafka topic name (letters, digits, ., _ and -)'),
-  target: tableName,
-  key: keyColumns.optional(),
-  columns: z
-    .array(z.strictObject({ name: identifier, path: z.string().min(1), type: columnType, required: z.boolean().default(false) }))
-    .min(1, 'expected at least one column mapping'),
-  schedule: cron.default('*/5 * * * *'),
-  options: z
-    .strictObject({
-      maxMessagesPerPartition: z.number().int().min(1).default(500_000),
-      keepRawAs: identifier.optional(),
-      maxDeadLetterRatio: z.number().min(0).max(1).default(0.01),
-    })
-    .default({ maxMessagesPerPartition: 500_000, maxDeadLetterRatio: 0.01 }),
-});
+/** A field path into a JSON message: "user.id", "items[0].sku", optionally "$."-prefixed. */
+const jsonPath = z
+  .string({ error: 'expected a JSON field path like "user.id" or "items[0].sku"' })
+  .regex(/^(\$\.)?[^.[\]]+(\[\d+\])*(\.[^.[\]]+(\[\d+\])*)*$/, 'expected a JSON field path like "user.id" or "items[0].sku"');
+
+/** Columns every topic target carries besides the mapped ones (names legal on Redshift too). */
+const TOPIC_RESERVED = ['kafka_partition', 'kafka_offset', 'kafka_timestamp', '_cell', '_region', '_source', '_batch_id', '_extracted_at', '_loaded_at'];
+
+const topicPipeline = z
+  .strictObject({
+    ...common,
+    kind: z.literal('topic'),
+    topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'expected a Kafka topic name (letters, digits, ., _ and -)'),
+    target: tableName,
+    /** Upsert by these columns (newest offset wins); without a key every message is appended, keyed by cluster, partition and offset. */
+    key: keyColumns.optional(),
+    columns: z
+      .array(z.strictObject({ name: identifier, path: jsonPath, type: columnType, required: z.boolean().default(false) }))
+      .min(1, 'expected at least one column mapping'),
+    schedule: cron.default('*/5 * * * *'),
+    options: z
+      .strictObject({
+        /** One batch reads at most this many offsets of one partition. */
+        maxMessagesPerPartition: z.number().int().min(1).default(500_000),
+        /** Batches planned per partition and run; a longer backlog waits for the next run. */
+        maxBatchesPerPartition: z.number().int().min(1).max(100).default(4),
+        /** Batches extracted at once for one run. */
+        maxParallel: z.number().int().min(1).max(64).default(4),
+        /** Keep the whole message in this jsonb (SUPER on Redshift) column. */
+        keepRawAs: identifier.optional(),
+        /** A batch with more dead letters than this share of its messages fails the run. */
+        maxDeadLetterRatio: z.number().min(0).max(1).default(0.01),
+        /** A larger message value is dead-lettered as oversized. */
+        maxMessageBytes: z.number().int().min(1).default(1_048_576),
+      })
+      .default({ maxMessagesPerPartition: 500_000, maxBatchesPerPartition: 4, maxParallel: 4, maxDeadLetterRatio: 0.01, maxMessageBytes: 1_048_576 }),
+  })
+  .superRefine((p, ctx) => {
+    const names = new Set<string>();
+    p.columns.forEach((c, i) => {
+      if (names.has(c.name)) ctx.addIssue({ code: 'custom', path: ['columns', i, 'name'], message: `expected each column once, but "${c.name}" is mapped twice` });
+      if (TOPIC_RESERVED.includes(c.name)) {
+        ctx.addIssue({ code: 'custom', path: ['columns', i, 'name'], message: `expected a column name other than the metadata columns (${TOPIC_RESERVED.join(', ')})` });
+      }
+      names.add(c.name);
+    });
+    (p.key ?? []).forEach((k, i) => {
+      if (!names.has(k)) ctx.addIssue({ code: 'custom', path: ['key', i], message: `expected a key column among the mapped columns (${[...names].join(', ')}), got "${k}"` });
+    });
+    const raw = p.options.keepRawAs;
+    if (raw !== undefined && (names.has(raw) || TOPIC_RESERVED.includes(raw))) {
+      ctx.addIssue({ code: 'custom', path: ['options', 'keepRawAs'], message: `expected a column name not otherwise used, got "${raw}"` });
+    }
+  });
 
 const cdcPipeline = z.strictObject({
   ...common,
@@ -245,7 +327,28 @@ const cdcPipeline = z.strictObject({
   target: tableName,
   key: keyColumns,
   schedule: cron.default('*/5 * * * *'),
-  options: z.strictObject({ deletes: z.enum(['hard', 'soft']).default('hard') }).default({ deletes: 'hard' }),
+  options: z
+    .strictObject({
+      deletes: z.enum(['hard', 'soft'], { error: 'expected "hard" or "soft"' }).default('hard'),
+      onNewColumn,
+      /** The connector's settings (read for messages without JSON schemas; see README: CDC). */
+      decimalHandlingMode: z.enum(['precise', 'string', 'double'], { error: 'expected "precise", "string" or "double"' }).default('precise'),
+      timePrecisionMode: z.enum(['adaptive', 'adaptive_time_microseconds', 'connect'], { error: 'expected "adaptive", "adaptive_time_microseconds" or "connect"' }).default('adaptive'),
+      /** The connector's unavailable.value.placeholder, if changed. */
+      unavailableValue: z.string().min(1).optional(),
+      /** Source column types (as format_type prints them), required when the converter writes no schemas. */
+      columnTypes: z
+        .record(
+          identifier,
+          z.string().regex(/^[a-z][a-z0-9 _]*(\(\d{1,4}(,\s*\d{1,4})?\))?( with(out)? time zone)?(\[\])?$/, 'expected a PostgreSQL type like "bigint", "numeric(12,2)" or "timestamp with time zone"'),
+        )
+        .optional(),
+      /** One batch reads at most this many offsets of one partition. */
+      maxMessagesPerPartition: z.number().int().min(1).default(100_000),
+      /** Continuous mode: poll this often when no batch is waiting. */
+      intervalSeconds: seconds('the poll interval').min(1).default(5),
+    })
+    .default({ deletes: 'hard', onNewColumn: 'add', decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive', maxMessagesPerPartition: 100_000, intervalSeconds: 5 }),
 });
 
 const pipeline = z.discriminatedUnion('kind', [factPipeline, dimensionPipeline, topicPipeline, cdcPipeline], {
@@ -265,6 +368,9 @@ export const configSchema = z
     pipelines: z.array(pipeline, { error: 'expected a list of pipelines' }),
   })
   .superRefine((cfg, ctx) => {
+    if (cfg.warehouse.type === 'redshift' && cfg.stage.type !== 's3') {
+      ctx.addIssue({ code: 'custom', path: ['stage', 'type'], message: 'expected an s3 stage: Redshift loads batches with COPY from S3' });
+    }
     for (const [sourceName, src] of Object.entries(cfg.sources)) {
       const places = src.type === 'postgres' ? src.servers : src.clusters;
       const seen = new Set<string>();
@@ -327,3 +433,6 @@ export type KafkaSourceConfig = Extract<SourceConfig, { type: 'kafka' }>;
 export type WarehouseConfig = TributaryConfig['warehouse'];
 export type StageConfig = TributaryConfig['stage'];
 export type SecretsConfig = TributaryConfig['secrets'];
+export type MetricsConfig = TributaryConfig['metrics'];
+export type TopicPipelineConfig = Extract<PipelineConfig, { kind: 'topic' }>;
+export type CdcPipelineConfig = Extract<PipelineConfig, { kind: 'cdc' }>;

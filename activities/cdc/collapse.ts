@@ -15,6 +15,8 @@ interface Winner {
   offset: bigint;
   txId: bigint | null;
   sourceTsMs: number;
+  /** A snapshot read (op r): older than any streamed change of its key, whatever the LSNs say. */
+  snapshot: boolean;
 }
 
 export interface Upsert extends Winner {
@@ -30,6 +32,13 @@ export interface Upsert extends Winner {
 
 export interface Delete extends Winner {
   kind: 'delete';
+  /**
+   * The newest values the batch knows for the deleted key (empty when it knows none), and the
+   * columns among them it lacks, as for an upsert: a primary-key change in a later batch may
+   * need them when the row never reached the warehouse.
+   */
+  row: Row;
+  missing: ReadonlyMap<string, Row>;
 }
 
 export type Collapsed = Upsert | Delete;
@@ -39,7 +48,10 @@ export function keyId(topic: string, key: Row): string {
   return JSON.stringify([topic, Object.entries(key).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
 }
 
+// A snapshot row carries the snapshot's LSN, yet a transaction in flight when the snapshot was
+// taken commits later with changes at lower LSNs: per key, snapshot reads come first.
 function compare(a: ChangeEvent, b: ChangeEvent): number {
+  if (a.snapshot !== b.snapshot) return a.snapshot ? -1 : 1;
   if (a.lsn !== b.lsn) return a.lsn < b.lsn ? -1 : 1;
   if (a.partition !== b.partition) return a.partition - b.partition;
   return a.offset === b.offset ? 0 : a.offset < b.offset ? -1 : 1;
@@ -87,9 +99,10 @@ export function collapse(records: readonly DecodedRecord[]): Collapsed[] {
       offset: last.offset,
       txId: last.txId,
       sourceTsMs: last.sourceTsMs,
+      snapshot: last.snapshot,
     };
     if (last.op === 'd') {
-      out.push({ kind: 'delete', ...w });
+      out.push({ kind: 'delete', ...w, row, missing });
     } else {
       out.push({ kind: 'upsert', ...w, row, missing });
     }

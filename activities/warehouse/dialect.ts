@@ -2,6 +2,8 @@
 // row and checkpoint in ONE transaction; a batch already in the ledger is not applied again.
 import type { MergeResult, StagedBatch } from '../types.js';
 import type { MergeSpec } from './postgres/merge-sql.js';
+import type { TopicMergeSpec } from './postgres/topic-merge-sql.js';
+import type { CdcTarget } from './postgres/cdc-merge.js';
 
 export interface CheckpointKey {
   pipeline: string;
@@ -13,7 +15,31 @@ export interface CheckpointKey {
 /** What a merge does when the batch has a column the target lacks. */
 export type NewColumnPolicy = 'add' | 'ignore' | 'fail';
 
+/** One topic of one cell cluster in the offsets ledger. */
+export interface OffsetsKey {
+  pipeline: string;
+  region: string;
+  cell: string;
+  topic: string;
+}
+
 export interface WarehouseDialect {
   readCheckpoint(key: CheckpointKey): Promise<string | null>;
-  merge(batch: StagedBatch, spec: MergeSpec, onNewColumn: NewColumnPolicy): Promise<MergeResult>;
+  /** Topic pipelines: the ledger's next offset per partition (absent: nothing loaded yet). */
+  readOffsets?(key: OffsetsKey): Promise<Map<number, number>>;
+  /** Topic pipelines: rows, dead letters and the partition's next offset in one transaction. */
+  mergeTopic?(batch: StagedBatch, spec: TopicMergeSpec): Promise<MergeResult>;
+  merge(batch: StagedBatch, spec: MergeSpec, onNewColumn: NewColumnPolicy, activity?: MergeActivity): Promise<MergeResult>;
+  /** CDC pipelines: applies collapsed changes, the partitions' next offsets and the batch ledger row in one transaction. */
+  mergeCdc?(batch: StagedBatch, target: CdcTarget): Promise<MergeResult>;
+}
+
+/**
+ * The activity around a merge, for dialects whose merge outlives one attempt (Redshift: the
+ * statement keeps running server-side). `details` are the last heartbeat details of the previous
+ * attempt; `heartbeat` records new ones (it must not be overwritten by detail-less heartbeats).
+ */
+export interface MergeActivity {
+  details?: unknown;
+  heartbeat(details: unknown): void;
 }

@@ -7,8 +7,11 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { ActivityDeps } from '../../deps.js';
 import { connectPg, withPg, type PgTarget } from '../../postgres/connect.js';
 import type { MergeResult, StagedBatch } from '../../types.js';
-import type { CheckpointKey, NewColumnPolicy, WarehouseDialect } from '../dialect.js';
+import type { CheckpointKey, NewColumnPolicy, OffsetsKey, WarehouseDialect } from '../dialect.js';
 import * as sql from './merge-sql.js';
+import { mergeTopicBatch, readTopicOffsets } from './topic-merge.js';
+import { mergeCdcBatch, type CdcTarget } from './cdc-merge.js';
+import type { TopicMergeSpec } from './topic-merge-sql.js';
 import { badInput } from '../../errors.js';
 import { appendCsvFields } from './append-csv-fields.js';
 
@@ -49,6 +52,23 @@ export class PostgresWarehouse implements WarehouseDialect {
     });
   }
 
+  readOffsets(key: OffsetsKey): Promise<Map<number, number>> {
+    return withPg(this.target, this.deps.secrets, (client) => readTopicOffsets(client, this.stateSchema, key));
+  }
+
+  mergeTopic(batch: StagedBatch, spec: TopicMergeSpec): Promise<MergeResult> {
+    return withPg(this.target, this.deps.secrets, async (client) => {
+      await this.ensureState(client);
+      return mergeTopicBatch(client, this.deps.stage, this.stateSchema, batch, spec);
+    });
+  }
+
+  mergeCdc(batch: StagedBatch, target: CdcTarget): Promise<MergeResult> {
+    return withPg(this.target, this.deps.secrets, async (client) => {
+      await this.ensureState(client);
+      return mergeCdcBatch(client, this.deps.stage, this.stateSchema, batch, target);
+    });
+  }
 
   async merge(batch: StagedBatch, spec: sql.MergeSpec, onNewColumn: NewColumnPolicy): Promise<MergeResult> {
     const { unit } = batch;

@@ -1,0 +1,29 @@
+// Applies one staged CDC batch through the warehouse's change-apply merge and reports it: the
+// batch's counts, and freshness = now minus the source commit time of the newest applied change.
+import { findPipeline, targetTable } from '../../config/resolve.js';
+import type { ActivityDeps } from '../deps.js';
+import { badInput } from '../errors.js';
+import { unitTags } from '../metrics/report.js';
+import type { MergeResult, StagedBatch } from '../types.js';
+import type { WarehouseDialect } from '../warehouse/dialect.js';
+
+export async function applyCdc(deps: ActivityDeps, warehouse: WarehouseDialect, batch: StagedBatch, now: () => number = Date.now): Promise<MergeResult> {
+  const { unit } = batch;
+  const p = findPipeline(deps.config, unit.pipeline);
+  if (p.kind !== 'cdc' || unit.kind !== 'cdc') throw badInput(`pipeline ${unit.pipeline} is a ${p.kind} pipeline now, but this batch was staged as ${unit.kind}`);
+  if (!warehouse.mergeCdc) throw badInput(`pipeline ${p.name}: the ${deps.config.warehouse.type} warehouse cannot apply CDC pipelines yet`);
+  const [schema, table] = targetTable(deps.config, p);
+  const result = await warehouse.mergeCdc(batch, { schema, table, key: p.key, deletes: p.options.deletes, onNewColumn: p.options.onNewColumn });
+  if (!result.alreadyCommitted) {
+    const tags = unitTags(unit);
+    const extracted = Date.parse(batch.extractedAt);
+    deps.metrics.batch(
+      tags,
+      { read: batch.cdc?.events ?? batch.rows, inserted: result.inserted, updated: result.updated, deleted: result.deleted, deadLettered: 0 },
+      Number.isNaN(extracted) ? 0 : Math.max(0, now() - extracted),
+    );
+    const newest = result.cdc?.newestSourceTsMs;
+    if (newest) deps.metrics.freshness(tags, Math.max(0, (now() - newest) / 1000));
+  }
+  return result;
+}

@@ -1,0 +1,138 @@
+// Reads one CDC batch (every partition's exact range of a Debezium topic on one cell cluster),
+// decodes it, collapses it to one change per key and stages that as one gzip CSV. A delete that
+// moves its row to a new key (primary-key change) is staged as op "m": the merge keeps the row
+// for the create of the new key, which may come in another partition and a later batch.
+// Returns references and counts only.
+import { createHash } from 'node:crypto';
+import { findPipeline, kafkaEndpoints } from '../../config/resolve.js';
+import type { CdcPipelineConfig } from '../../config/schema.js';
+import type { ActivityDeps } from '../deps.js';
+import { badInput } from '../errors.js';
+import { openKafka, type KafkaMessage } from '../kafka/client.js';
+import { csvLine } from '../kafka/csv.js';
+import { openCsv } from '../kafka/extract-topic.js';
+import type { ColumnSpec } from '../postgres/columns.js';
+import type { CdcUnit, StagedBatch } from '../types.js';
+import { batchColumns, CDC_RESERVED, CDC_STAGED_META } from './cdc-columns.js';
+import { collapse, type Collapsed } from './collapse.js';
+import { DebeziumDecodeError, decodeRecord, type ChangeEvent, type DecodedRecord, type DecodeOptions, type FieldType } from './decode.js';
+
+const NEW_KEY_HEADER = '__debezium.newkey';
+
+function headerRecord(headers: KafkaMessage['headers']): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const [k, v] of headers ?? []) if (k !== null && v !== null) out[k.toString('utf8')] = v;
+  return out;
+}
+
+export function decodeOptions(p: CdcPipelineConfig): DecodeOptions {
+  return {
+    settings: { decimalHandlingMode: p.options.decimalHandlingMode, timePrecisionMode: p.options.timePrecisionMode },
+    ...(p.options.columnTypes ? { columns: p.options.columnTypes } : {}),
+    ...(p.options.unavailableValue ? { unavailableValue: p.options.unavailableValue } : {}),
+  };
+}
+
+/** The staged CSV line of one collapsed change: the row's columns, then _op, _lsn, _source_ts, _missing. */
+export function changeLine(c: Collapsed, columns: readonly ColumnSpec[], moved = false): string {
+  // A plain delete needs only its key. A moved row carries what the batch knows of it; what it
+  // does not know is read from the warehouse row of its own key (or the one named in missing).
+  const values = c.kind === 'delete' && !moved ? c.key : { ...c.row, ...c.key };
+  const holders = new Map(c.kind === 'delete' && !moved ? [] : c.missing);
+  if (c.kind === 'delete' && moved) for (const col of columns) if (!Object.hasOwn(values, col.name) && !holders.has(col.name)) holders.set(col.name, c.key);
+  const missing = holders.size > 0 ? JSON.stringify(Object.fromEntries(holders)) : null;
+  const ts = c.sourceTsMs > 0 ? new Date(c.sourceTsMs).toISOString() : null;
+  // Snapshot rows are version 0: they never overwrite a streamed change (see collapse.ts).
+  const version = c.snapshot ? '0' : c.lsn.toString();
+  return csvLine([...columns.map((col) => values[col.name] ?? null), c.kind === 'delete' ? (moved ? 'm' : 'd') : 'u', version, ts, missing]);
+}
+
+export async function extractCdcUnit(deps: ActivityDeps, unit: CdcUnit, progress: (messages: number) => void = () => undefined, signal?: AbortSignal): Promise<StagedBatch> {
+  const p = findPipeline(deps.config, unit.pipeline);
+  if (p.kind !== 'cdc') throw badInput(`pipeline ${unit.pipeline} is a ${p.kind} pipeline now, but this unit was planned as a CDC batch`);
+  const endpoint = kafkaEndpoints(deps.config, p.source, unit.region).find((e) => e.id === unit.source);
+  if (!endpoint) throw badInput(`pipeline ${unit.pipeline}: source ${unit.source} is no longer in the config`);
+  const label = `pipeline ${p.name}, source ${endpoint.id}`;
+  const extractedAt = new Date().toISOString();
+  const options = decodeOptions(p);
+
+  // Decoded as they arrive: a batch holds at most maxMessagesPerPartition events per partition.
+  const decoded: DecodedRecord[] = [];
+  /** partition:offset of the deletes that move a row to a new key. */
+  const moved = new Set<string>();
+  let consumed = 0;
+  const take = (batch: KafkaMessage[]) => {
+    for (const m of batch) {
+      const headers = headerRecord(m.headers);
+      let d: DecodedRecord;
+      try {
+        d = decodeRecord({ topic: unit.topic, partition: m.partition, offset: BigInt(m.offset), key: m.key, value: m.value, headers }, options);
+      } catch (err) {
+        if (err instanceof DebeziumDecodeError) throw badInput(`${label}: ${err.message}`);
+        throw err;
+      }
+      decoded.push(d);
+      if (d.kind === 'change' && d.op === 'd' && headers[NEW_KEY_HEADER] !== undefined) moved.add(`${d.partition}:${d.offset}`);
+    }
+    consumed += batch.length;
+    progress(consumed);
+  };
+  const todo = unit.ranges.filter((r) => r.to > r.from);
+  if (todo.length > 0) {
+    const kafka = await openKafka(endpoint, deps.secrets);
+    try {
+      for (const r of todo) {
+        try {
+          await kafka.readRange(unit.topic, r.partition, r.from, r.to, take, signal);
+        } catch (err) {
+          if ((err as { type?: string }).type === 'BadInput') throw err;
+          throw new Error(`${label}: reading ${unit.topic}/${r.partition} offsets ${r.from} to ${r.to - 1} failed: ${(err as Error).message}`, { cause: err });
+        }
+      }
+    } finally {
+      await kafka.close().catch(() => undefined);
+    }
+  }
+
+  const collapsed = collapse(decoded);
+  const keptChanges = decoded.filter((d): d is ChangeEvent => d.kind === 'change');
+  const schemas = keptChanges.map((e) => e.fields).filter((f): f is FieldType[] => f !== null);
+  let columns: ColumnSpec[];
+  if (schemas.length > 0) columns = batchColumns(schemas);
+  else if (p.options.columnTypes) columns = Object.entries(p.options.columnTypes).map(([name, type]) => ({ name, type }));
+  else if (collapsed.length === 0) columns = [];
+  else throw badInput(`${label}: the messages of topic ${unit.topic} carry no JSON schema (value.converter.schemas.enable=false) and the pipeline has no options.columnTypes`);
+  const reserved = columns.find((c) => CDC_RESERVED.has(c.name));
+  if (reserved) throw badInput(`${label}: source column "${reserved.name}" collides with a column Tributary keeps on CDC targets; rename it or capture another table`);
+  const want = [...p.key].sort().join(',');
+  const odd = collapsed.find((c) => Object.keys(c.key).sort().join(',') !== want);
+  if (odd) throw badInput(`${label}: a message key of topic ${unit.topic} has columns (${Object.keys(odd.key).join(', ')}), but the pipeline's key is (${p.key.join(', ')})`);
+
+  const file = await openCsv(deps.stage, `${unit.stagePrefix}/changes.csv.gz`);
+  const hash = createHash('sha256');
+  try {
+    const CHUNK = 5_000;
+    for (let i = 0; i < collapsed.length; i += CHUNK) {
+      const part = collapsed.slice(i, i + CHUNK);
+      const text = part.map((c) => changeLine(c, columns, c.kind === 'delete' && moved.has(`${c.partition}:${c.offset}`))).join('');
+      hash.update(text);
+      await file.write(text, part.length);
+    }
+  } catch (err) {
+    await file.abort();
+    throw err;
+  }
+  const staged = await file.commit();
+  const deletes = collapsed.filter((c) => c.kind === 'delete').length;
+  const newest = keptChanges.reduce((m, e) => Math.max(m, e.sourceTsMs), 0);
+  return {
+    unit,
+    columns,
+    stagedColumns: [...columns, ...CDC_STAGED_META],
+    files: [staged],
+    rows: collapsed.length,
+    extractedAt,
+    checksum: `sha256:${hash.digest('hex')}`,
+    cdc: { ranges: unit.ranges, events: keptChanges.length, upserts: collapsed.length - deletes, deletes, newestSourceTsMs: newest > 0 ? newest : null },
+  };
+}

@@ -1,0 +1,192 @@
+// The CDC merge on the PostgreSQL warehouse, in ONE transaction: check the batch and offsets
+// ledgers under lock, stage the collapsed changes, fill unchanged TOASTed values from the
+// warehouse rows that hold them (before anything is deleted; rows moved away by a primary-key
+// change in an earlier batch are kept in tributary_cdc_moved for that), keep the rows this
+// batch moves away, delete (or mark deleted) the deleted keys, including the old keys of
+// primary-key changes, upsert the rest behind the LSN
+// version guard, add new columns per policy, and move every partition's ledger offset and
+// write the batch ledger row. A retried batch finds itself in the ledger and does nothing.
+import { createGunzip } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { log } from '@temporalio/activity';
+import { decideMerge } from '../../kafka/offset-plan.js';
+import type { ColumnSpec } from '../../postgres/columns.js';
+import type { Stage } from '../../stage/stage.js';
+import type { CdcUnit, MergeResult, StagedBatch } from '../../types.js';
+import { badInput } from '../../errors.js';
+import type { NewColumnPolicy } from '../dialect.js';
+import { LOCK_SQL, createSchemaSql, findBatchSql, insertBatchSql, targetColumnsSql } from './merge-sql.js';
+import { lockOffsetSql, upsertOffsetSql, insertGapSql } from './topic-merge-sql.js';
+import { ensureTopicState } from './topic-merge.js';
+import * as sql from './cdc-merge-sql.js';
+
+export interface CdcTarget {
+  schema: string;
+  table: string;
+  key: string[];
+  deletes: 'hard' | 'soft';
+  onNewColumn: NewColumnPolicy;
+}
+
+type Decision = { action: 'load' } | { action: 'skip' };
+
+const stateReady = new Map<string, Promise<void>>();
+
+/** Creates the moved-rows table once per process and schema (serialised across workers). */
+function ensureCdcState(client: pg.Client, schema: string): Promise<void> {
+  let p = stateReady.get(schema);
+  if (!p) {
+    p = (async () => {
+      await client.query('BEGIN');
+      try {
+        await client.query(LOCK_SQL, ['tributary:state']);
+        for (const stmt of sql.cdcStateTablesSql(schema)) await client.query(stmt);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        stateReady.delete(schema);
+        throw err;
+      }
+    })();
+    stateReady.set(schema, p);
+  }
+  return p;
+}
+
+/** All partitions of the batch follow the ledger (load), or all were applied already (skip); anything else is a conflicting run. */
+function decide(unit: CdcUnit, current: Map<number, number | null>, label: string): Decision {
+  const actions = new Set<string>();
+  for (const r of unit.ranges) {
+    if (r.to === r.from && current.get(r.partition) === r.committed) continue;
+    try {
+      const d = decideMerge(current.get(r.partition) ?? null, r);
+      actions.add(d.action === 'load' && d.from !== r.from ? 'partial' : d.action);
+    } catch (err) {
+      throw badInput(`${label}, partition ${r.partition}: ${(err as Error).message}`);
+    }
+  }
+  if (actions.size === 0 || (actions.size === 1 && actions.has('load'))) return { action: 'load' };
+  if (actions.size === 1 && actions.has('skip')) return { action: 'skip' };
+  throw badInput(`${label}: another run applied part of this batch (ledger ${JSON.stringify(Object.fromEntries(current))}); nothing was merged, the next run plans again from the ledger`);
+}
+
+/** Creates the target or applies the new-column policy; returns the columns the target gets. */
+async function evolve(client: pg.Client, spec: sql.CdcMergeSpec, policy: NewColumnPolicy, label: string): Promise<ColumnSpec[]> {
+  await client.query(createSchemaSql(spec.schema));
+  const before = await client.query<{ name: string }>(targetColumnsSql(), [spec.schema, spec.table]);
+  if (before.rows.length === 0) {
+    await client.query(sql.createCdcTargetSql(spec));
+    return spec.columns;
+  }
+  const existing = new Set(before.rows.map((r) => r.name));
+  const meta = sql.cdcMetaColumns(spec).filter((c) => !existing.has(c.name));
+  for (const stmt of sql.addCdcColumnsSql(spec, meta)) await client.query(stmt);
+  const fresh = spec.columns.filter((c) => !existing.has(c.name));
+  if (fresh.length === 0) return spec.columns;
+  if (policy === 'fail') {
+    throw badInput(`${label}: the source has new column(s) ${fresh.map((c) => c.name).join(', ')} that ${spec.schema}.${spec.table} lacks, and the pipeline's onNewColumn policy is "fail"`);
+  }
+  if (policy === 'ignore') return spec.columns.filter((c) => existing.has(c.name));
+  for (const stmt of sql.addCdcColumnsSql(spec, fresh)) await client.query(stmt);
+  return spec.columns;
+}
+
+export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema: string, batch: StagedBatch, t: CdcTarget): Promise<MergeResult> {
+  const unit = batch.unit as CdcUnit;
+  const info = batch.cdc;
+  if (unit.kind !== 'cdc' || !info) throw new Error(`batch ${unit.batchId} is not a CDC batch`);
+  const label = `pipeline ${unit.pipeline}, source ${unit.source}`;
+  const cdc = { newestSourceTsMs: info.newestSourceTsMs, events: info.events };
+  const nothing = { batchId: unit.batchId, rowsStaged: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, alreadyCommitted: true, cdc };
+
+  await ensureTopicState(client, stateSchema);
+  await ensureCdcState(client, stateSchema);
+  await client.query('BEGIN');
+  try {
+    await client.query(LOCK_SQL, [`tributary:${t.schema}.${t.table}`]);
+    const done = await client.query<Record<string, string>>(findBatchSql(stateSchema), [unit.batchId]);
+    if (done.rows[0]) {
+      await client.query('COMMIT');
+      const r = done.rows[0];
+      return { ...nothing, rowsStaged: Number(r.rows_staged), inserted: Number(r.inserted), updated: Number(r.updated), unchanged: Number(r.unchanged), deleted: Number(r.deleted) };
+    }
+    const current = new Map<number, number | null>();
+    for (const r of unit.ranges) {
+      const row = await client.query<{ next_offset: string }>(lockOffsetSql(stateSchema), [unit.pipeline, unit.region, unit.cell, unit.topic, r.partition]);
+      current.set(r.partition, row.rows[0] ? Number(row.rows[0].next_offset) : null);
+    }
+    if (decide(unit, current, label).action === 'skip') {
+      await client.query('COMMIT');
+      return nothing;
+    }
+
+    let inserted = 0;
+    let updated = 0;
+    let deleted = 0;
+    if (batch.rows > 0) {
+      const spec: sql.CdcMergeSpec = { schema: t.schema, table: t.table, columns: batch.columns, written: batch.columns, key: t.key, deletes: t.deletes };
+      spec.written = await evolve(client, spec, t.onNewColumn, label);
+      await client.query(sql.createCdcStageSql(spec));
+      let staged = 0;
+      for (const file of batch.files) {
+        const copy = client.query(copyFrom(sql.copyCdcStageSql(spec)));
+        await pipeline(stage.reader(file.key), createGunzip(), copy);
+        staged += Number(copy.rowCount ?? 0);
+      }
+      if (staged !== batch.rows) throw new Error(`${label}: staged ${batch.rows} changes but the stage files hold ${staged}; nothing was merged`);
+      // Unchanged TOASTed values first: a primary-key change deletes the row that holds them.
+      const targetName = `${t.schema}.${t.table}`;
+      const missing = await client.query<{ name: string }>(sql.missingColumnsSql());
+      for (const { name } of missing.rows) {
+        if (!spec.columns.some((c) => c.name === name)) continue;
+        const fromMoved = (await client.query(sql.resolveFromMovedSql(spec, name, stateSchema), [unit.source, targetName])).rowCount ?? 0;
+        const fromTarget = (await client.query(sql.resolveMissingSql(spec, name), [unit.source])).rowCount ?? 0;
+        const wanted = (await client.query<{ n: number }>(sql.countMissingSql(name))).rows[0]!.n;
+        if (fromMoved + fromTarget < wanted) {
+          log.warn('unchanged TOASTed values not found in the warehouse (their rows predate what was loaded); left null', { pipeline: unit.pipeline, source: unit.source, column: name, count: wanted - fromMoved - fromTarget });
+        }
+      }
+      await client.query(sql.keepMovedSql(spec, stateSchema), [unit.source, targetName, unit.batchId]);
+      await client.query(sql.expireMovedSql(stateSchema), [targetName]);
+      deleted = (await client.query(sql.deleteCdcSql(spec), spec.deletes === 'soft' ? [unit.source, unit.batchId] : [unit.source])).rowCount ?? 0;
+      const w = await client.query<{ inserted: number; updated: number }>(sql.upsertCdcSql(spec), [unit.source, unit.region, unit.batchId, batch.extractedAt]);
+      inserted = w.rows[0]!.inserted;
+      updated = w.rows[0]!.updated;
+    }
+    const unchanged = batch.rows - inserted - updated - deleted;
+    const where = [unit.pipeline, unit.region, unit.source, unit.cell, unit.topic];
+    for (const r of unit.ranges) {
+      const c = current.get(r.partition) ?? null;
+      if (c !== null && c < r.from) {
+        await client.query(insertGapSql(stateSchema), [...where, r.partition, c, `offsets ${c} to ${r.from - 1} were deleted by the cluster's retention before they were applied`, unit.batchId]);
+      }
+    }
+    const ranges = (f: (r: { partition: number; from: number; to: number }) => number) => info.ranges.map((r) => `${r.partition}:${f(r)}`).join(',');
+    await client.query(insertBatchSql(stateSchema), [
+      unit.batchId,
+      unit.pipeline,
+      unit.region,
+      unit.source,
+      unit.topic,
+      `${t.schema}.${t.table}`,
+      ranges((r) => r.from),
+      ranges((r) => r.to),
+      batch.rows,
+      inserted,
+      updated,
+      Math.max(0, unchanged),
+      deleted,
+      batch.checksum,
+    ]);
+    for (const r of info.ranges) {
+      await client.query(upsertOffsetSql(stateSchema), [unit.pipeline, unit.region, unit.cell, unit.topic, r.partition, unit.source, r.to, unit.batchId]);
+    }
+    await client.query('COMMIT');
+    return { batchId: unit.batchId, rowsStaged: batch.rows, inserted, updated, unchanged: Math.max(0, unchanged), deleted, alreadyCommitted: false, cdc };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,34 @@
+// The cdc pipeline section of the config: defaults, and what it refuses before anything runs.
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../config/load.js';
+
+function config(options: Record<string, unknown> = {}) {
+  return {
+    sources: { events: { type: 'kafka', clusters: [{ region: 'us', cell: 'cell-1', brokers: ['127.0.0.1:19092'] }] } },
+    warehouse: { type: 'postgres', secret: 'warehouse' },
+    stage: { type: 'file', path: 'stage' },
+    secrets: { provider: 'env' },
+    pipelines: [{ name: 'orders-cdc', kind: 'cdc', source: 'events', topic: 'app.public.orders', target: 'orders', key: ['id'], options }],
+  };
+}
+
+describe('cdc pipeline config', () => {
+  it('defaults to Debezium defaults, hard deletes and adding new columns', () => {
+    const p = validateConfig('t', config()).pipelines[0]!;
+    expect(p.kind === 'cdc' && p.options).toEqual({
+      deletes: 'hard',
+      onNewColumn: 'add',
+      decimalHandlingMode: 'precise',
+      timePrecisionMode: 'adaptive',
+      maxMessagesPerPartition: 100_000,
+      intervalSeconds: 5,
+    });
+  });
+
+  it('refuses an unknown connector setting and a column type that is not a type', () => {
+    expect(() => validateConfig('t', config({ decimalHandlingMode: 'float' }))).toThrow(/decimalHandlingMode[\s\S]*"precise", "string" or "double"/);
+    expect(() => validateConfig('t', config({ columnTypes: { id: 'bigint); drop table x; --' } }))).toThrow(/columnTypes[\s\S]*PostgreSQL type/);
+    const ok = validateConfig('t', config({ columnTypes: { id: 'bigint', amount: 'numeric(12,2)', at: 'timestamp(3) with time zone' } })).pipelines[0]!;
+    expect(ok.kind === 'cdc' && ok.options.columnTypes).toEqual({ id: 'bigint', amount: 'numeric(12,2)', at: 'timestamp(3) with time zone' });
+  });
+});

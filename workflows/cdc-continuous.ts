@@ -1,0 +1,91 @@
+// cdcContinuous(pipeline, region): a long-running workflow that applies a CDC pipeline's batches
+// as they come: one right after another while a batch comes back full, else one every
+// intervalSeconds. Its history is bounded with continue-as-new (the small state travels along).
+// Freshness = now minus the source commit time of the newest applied change: a query answers
+// it, and the merge activity reports it as a metric. Deterministic: only references and counts.
+import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo, log } from '@temporalio/workflow';
+import type { Activities, CdcUnit, MergeResult } from '../activities/index.js';
+
+export interface CdcContinuousState {
+  /** Source commit time (ms since the epoch) of the newest change applied so far; null before the first. */
+  newestAppliedMs: number | null;
+  /** Workflow time of the last poll (ms since the epoch); null before the first. */
+  polledAt: number | null;
+  batches: number;
+  events: number;
+  /** Runs of this workflow so far (continue-as-new starts the next). */
+  runs: number;
+}
+
+export interface CdcContinuousInput {
+  pipeline: string;
+  region: string;
+  /** Poll this often while no batch is waiting (the pipeline's options.intervalSeconds). */
+  intervalSeconds: number;
+  /** A batch that read this many offsets of a partition is full: the next one starts at once. */
+  fullBatchMessages?: number;
+  heartbeatTimeoutSeconds?: number;
+  /** Polls per run before continuing as new (Temporal may suggest it sooner). */
+  pollsPerRun?: number;
+  state?: CdcContinuousState;
+}
+
+export interface CdcFreshness extends CdcContinuousState {
+  /** Seconds from the newest applied change's commit to the last poll that found nothing newer waiting (or the last apply). */
+  freshnessSeconds: number | null;
+  lastError: string | null;
+}
+
+export const cdcFreshnessQuery = defineQuery<CdcFreshness>('freshness');
+export const cdcStopSignal = defineSignal('stop');
+
+export async function cdcContinuous(input: CdcContinuousInput): Promise<CdcContinuousState> {
+  const heartbeatTimeout = `${input.heartbeatTimeoutSeconds ?? 30}s`;
+  const { planRange } = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumInterval: '30s' } });
+  const { extractToStage, mergeStaged } = proxyActivities<Activities>({
+    startToCloseTimeout: '1 hour',
+    heartbeatTimeout,
+    retry: { initialInterval: '1s', maximumInterval: '30s' },
+  });
+
+  const state: CdcContinuousState = { ...(input.state ?? { newestAppliedMs: null, polledAt: null, batches: 0, events: 0, runs: 0 }) };
+  state.runs++;
+  let lastError: string | null = null;
+  let stop = false;
+  setHandler(cdcFreshnessQuery, () => ({
+    ...state,
+    lastError,
+    freshnessSeconds: state.newestAppliedMs === null || state.polledAt === null ? null : Math.max(0, (state.polledAt - state.newestAppliedMs) / 1000),
+  }));
+  setHandler(cdcStopSignal, () => void (stop = true));
+
+  const polls = input.pollsPerRun ?? 500;
+  for (let poll = 0; poll < polls && !stop; poll++) {
+    let full = false;
+    try {
+      const plan = await planRange({ pipeline: input.pipeline, region: input.region, runId: `${workflowInfo().runId}.${poll}` });
+      if (plan.failures?.length) lastError = plan.failures.map((f) => f.message).join('; ');
+      // One batch per cell cluster; the clusters apply side by side.
+      const merged = await Promise.all(plan.units.map(async (u): Promise<MergeResult> => mergeStaged(await extractToStage(u))));
+      for (const m of merged) {
+        if (m.alreadyCommitted) continue;
+        state.batches++;
+        state.events += m.cdc?.events ?? 0;
+        const newest = m.cdc?.newestSourceTsMs ?? null;
+        if (newest !== null && (state.newestAppliedMs === null || newest > state.newestAppliedMs)) state.newestAppliedMs = newest;
+      }
+      const limit = input.fullBatchMessages;
+      full = limit !== undefined && plan.units.some((u) => (u as CdcUnit).ranges?.some((r) => r.to - r.from >= limit));
+      if (!plan.failures?.length) lastError = null;
+    } catch (err) {
+      // A failed batch is retried by the next poll, planned again from the ledger.
+      lastError = err instanceof Error ? err.message : String(err);
+      log.warn('CDC poll failed', { pipeline: input.pipeline, region: input.region, error: lastError });
+    }
+    state.polledAt = Date.now();
+    if (workflowInfo().continueAsNewSuggested) break;
+    if (!full) await condition(() => stop, `${input.intervalSeconds}s`);
+  }
+  if (stop) return state;
+  return continueAsNew<typeof cdcContinuous>({ ...input, state });
+}
