@@ -37,12 +37,14 @@ export async function withUrl<T>(url: string, fn: (c: pg.Client) => Promise<T>):
   }
 }
 
-/** Drops a pipeline's target table and its checkpoints, so the demo starts from nothing. */
+/** Drops a pipeline's target table and its state (checkpoints, ledger, offsets, dead letters), so the demo starts from nothing. */
 export async function resetPipeline(client: pg.Client, stateSchema: string, target: [string, string], pipeline: string): Promise<void> {
   const { escapeIdentifier: ident } = pg;
   await client.query(`DROP TABLE IF EXISTS ${ident(target[0])}.${ident(target[1])}`);
-  const state = await client.query<{ t: string | null }>(`SELECT to_regclass($1) AS t`, [`${ident(stateSchema)}.tributary_checkpoints`]);
-  if (state.rows[0]?.t) await client.query(`DELETE FROM ${ident(stateSchema)}.tributary_checkpoints WHERE pipeline = $1`, [pipeline]);
+  for (const table of ['tributary_checkpoints', 'tributary_batches', 'tributary_offsets', 'tributary_dead_letters']) {
+    const state = await client.query<{ t: string | null }>(`SELECT to_regclass($1) AS t`, [`${ident(stateSchema)}.${table}`]);
+    if (state.rows[0]?.t) await client.query(`DELETE FROM ${ident(stateSchema)}.${ident(table)} WHERE pipeline = $1`, [pipeline]);
+  }
 }
 
 /** Recreates public.orders with `rows` rows whose updated_at spreads over the past day. */
