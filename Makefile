@@ -34,6 +34,7 @@ test: stack
 # Benchmarks (not part of make test): each writes bench/results/<name>.json.
 bench: stack bench-kafka-peers
 	node --import tsx bench/p1-fact-initial-load.ts
+	node --import tsx bench/p2-incremental-poll.ts
 	node --import tsx bench/kafka-clients.ts
 
 # The librdkafka-based peer of bench/kafka-clients.ts, in its own folder: built from the npm
