@@ -1,4 +1,4 @@
-// The S3 stage against the local S3 server (MinIO in infra/local): split files, manifests,
+// The S3 stage against the local S3 server (versitygw in infra/local): split files, manifests,
 // retention, and fact and dimension pipelines through Temporal with the S3 stage into the
 // PostgreSQL warehouse. Fails loudly when the S3 server is not there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
