@@ -177,8 +177,8 @@ export interface SyncResult {
   updated: number;
   unchanged: number;
   deleted: number;
-  /** Per unit: the range loaded. */
-  ranges: { source: string; from: string | null; to: string | null }[];
+  /** Per unit: the range loaded (offsets of one partition for topics). */
+  ranges: { source: string; partition?: number; from: string | null; to: string | null }[];
   durationMs: number;
 }
 

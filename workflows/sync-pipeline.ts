@@ -75,7 +75,7 @@ export async function syncPipeline(input: SyncInput, options: SyncOptions = {}):
     unchanged: sum((m) => m.unchanged),
     deleted: sum((m) => m.deleted),
     ranges: plan.units.map((u) => {
-      if (u.kind === 'topic') return { source: `${u.source} p${u.partition}`, from: String(u.from), to: String(u.to) };
+      if (u.kind === 'topic') return { source: u.source, partition: u.partition, from: String(u.from), to: String(u.to) };
       const range = u.kind === 'fact' ? u : u.kind === 'dimension' && u.window ? u.window : { from: null, to: null };
       return { source: u.source, from: range.from, to: range.to };
     }),
