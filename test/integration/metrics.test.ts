@@ -93,7 +93,16 @@ it('sends DogStatsD counters and serves Prometheus metrics that match the runs',
   const total = (k: 'inserted' | 'updated' | 'deleted' | 'rowsStaged' | 'units') => runs.reduce((a, r) => a + r[k], 0);
 
   // DogStatsD: the counters add up to what the runs report, and every packet is tagged.
-  await until('every batch', () => sum('tributary.batches') === total('units') && sum('tributary.rows.updated') === changed);
+  // Packets are buffered and flushed on a timer: wait for every metric of every batch, not the first ones.
+  const count = (name: string) => stats().filter((s) => s.name === name).length;
+  await until(
+    'every batch',
+    () =>
+      sum('tributary.batches') === total('units') &&
+      sum('tributary.rows.updated') === changed &&
+      count('tributary.batch.duration_ms') === total('units') &&
+      count('tributary.freshness_seconds') === total('units'),
+  );
   expect(sum('tributary.rows.inserted')).toBe(2_500);
   expect(sum('tributary.rows.updated')).toBe(changed);
   expect(sum('tributary.rows.deleted')).toBe(0);
