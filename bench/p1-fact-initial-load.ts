@@ -4,18 +4,16 @@
 //              merge by key with ledger and checkpoint in one transaction per chunk
 // Reports rows/s and peak RSS of each and writes bench/results/p1-fact-initial-load.json.
 // Needs the local stack (make stack). Usage: node --import tsx bench/p1-fact-initial-load.ts [rows]
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { validateConfig } from '../config/load.js';
 import { connectClient, startPipeline } from '../client/run-pipeline.js';
 import { targetTable } from '../config/resolve.js';
 import { tableChecksum } from '../activities/postgres/table-checksum.js';
+import { ROOT, benchConfig, peakRssMb, sql, startWorker } from './support.js';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const ROWS = Number(process.argv[2] ?? 5_000_000);
 const SOURCE = 'postgres://postgres:postgres@127.0.0.1:55432/app';
 const WAREHOUSE = 'postgres://postgres:postgres@127.0.0.1:55434/warehouse';
@@ -23,16 +21,6 @@ const TABLE = 'bench_p1_orders';
 const SCHEMA = 'bench_p1';
 const COLUMNS = ['id', 'customer_id', 'amount', 'status', 'note', 'payload', 'created_at', 'updated_at'];
 const { escapeIdentifier: ident } = pg;
-
-async function sql(url: string, text: string): Promise<pg.QueryResult> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
 
 /** Deterministic data: the same rows on every run. */
 async function seed(): Promise<void> {
@@ -81,30 +69,13 @@ async function runPipe(): Promise<{ seconds: number; peakRssMb: number }> {
   return { seconds, peakRssMb: rss[0]! + rss[1]! };
 }
 
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
-}
-
 /** Tributary: a worker process for region us, one run through Temporal, timed from start to result. */
 async function runTributary(): Promise<{ seconds: number; peakRssMb: number; units: number }> {
   await sql(WAREHOUSE, `DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-  const config = validateConfig('bench', {
-    sources: { app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us' }] } },
-    warehouse: { type: 'postgres', secret: 'warehouse', schema: SCHEMA },
-    stage: { type: 'file', path: mkdtempSync(join(tmpdir(), 'bench-p1-stage-')) },
-    secrets: { provider: 'file', path: join(ROOT, 'infra/local/secrets.json') },
-    temporal: { taskQueuePrefix: 'bench-p1' },
-    pipelines: [{ name: 'bench_p1', kind: 'fact', source: 'app', table: `public.${TABLE}`, key: ['id'], watermark: 'updated_at', options: { lagSeconds: 0 } }],
-  });
-  const file = join(mkdtempSync(join(tmpdir(), 'bench-p1-config-')), 'config.json');
-  writeFileSync(file, JSON.stringify(config));
-  const worker = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts', '--config', file, '--region', 'us'], {
-    cwd: ROOT,
-    env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'WARN' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve) => worker.stdout.on('data', (d: Buffer) => d.toString().includes('worker started') && resolve()));
+  const config = benchConfig('bench-p1', SCHEMA, [
+    { name: 'bench_p1', kind: 'fact', source: 'app', table: `public.${TABLE}`, key: ['id'], watermark: 'updated_at', options: { lagSeconds: 0 } },
+  ]);
+  const worker = await startWorker(config);
   const client = await connectClient(config);
   try {
     const started = process.hrtime.bigint();

@@ -5,16 +5,13 @@
 //              process: each plans (checkpoint, safe upper bound, chunk count) and finds nothing
 // Reports seconds for all 100 and per run, and writes bench/results/p2-incremental-poll.json.
 // Needs the local stack (make stack). Usage: node --import tsx bench/p2-incremental-poll.ts [pipelines]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { validateConfig } from '../config/load.js';
 import { connectClient, startPipeline } from '../client/run-pipeline.js';
+import { ROOT, benchConfig, peakRssMb, sql, startWorker } from './support.js';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const PIPELINES = Number(process.argv[2] ?? 100);
 const ROWS_EACH = 10_000;
 const SOURCE = 'postgres://postgres:postgres@127.0.0.1:55432/app';
@@ -22,16 +19,6 @@ const READER = 'postgres://tributary_reader:reader-local@127.0.0.1:55432/app';
 const WAREHOUSE = 'postgres://postgres:postgres@127.0.0.1:55434/warehouse';
 const SCHEMA = 'bench_p2';
 const table = (i: number) => `bench_p2_t${i}`;
-
-async function sql(url: string, text: string): Promise<pg.QueryResult> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
 
 async function seed(): Promise<void> {
   const c = new pg.Client({ connectionString: SOURCE });
@@ -56,19 +43,12 @@ async function runFloor(): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-function peakRssMb(pid: number): number {
-  return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-}
-
 await seed();
 await sql(WAREHOUSE, `DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-const config = validateConfig('bench', {
-  sources: { app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us' }] } },
-  warehouse: { type: 'postgres', secret: 'warehouse', schema: SCHEMA },
-  stage: { type: 'file', path: mkdtempSync(join(tmpdir(), 'bench-p2-stage-')) },
-  secrets: { provider: 'file', path: join(ROOT, 'infra/local/secrets.json') },
-  temporal: { taskQueuePrefix: 'bench-p2' },
-  pipelines: Array.from({ length: PIPELINES }, (_, i) => ({
+const config = benchConfig(
+  'bench-p2',
+  SCHEMA,
+  Array.from({ length: PIPELINES }, (_, i) => ({
     name: `p2-${i}`,
     kind: 'fact',
     source: 'app',
@@ -77,15 +57,8 @@ const config = validateConfig('bench', {
     watermark: 'updated_at',
     options: { lagSeconds: 0 },
   })),
-});
-const file = join(mkdtempSync(join(tmpdir(), 'bench-p2-config-')), 'config.json');
-writeFileSync(file, JSON.stringify(config));
-const worker = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts', '--config', file, '--region', 'us'], {
-  cwd: ROOT,
-  env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'WARN' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-await new Promise<void>((resolve) => worker.stdout.on('data', (d: Buffer) => d.toString().includes('worker started') && resolve()));
+);
+const worker = await startWorker(config);
 const client = await connectClient(config);
 
 async function pollAll(): Promise<{ seconds: number; rowsStaged: number }> {
