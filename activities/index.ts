@@ -12,7 +12,7 @@ import { mergeTopic } from './kafka/merge-topic.js';
 import { planTopic } from './kafka/topic-plan.js';
 import { planCdc } from './cdc/cdc-plan.js';
 import { extractCdcUnit } from './cdc/cdc-extract.js';
-import { applyCdc } from './cdc/apply-cdc.js';
+import { applyCdc, movedLsnsFor } from './cdc/apply-cdc.js';
 import type { MergeResult, Plan, SourceFailure, StagedBatch, SyncInput, WorkUnit } from './types.js';
 import { createWarehouse } from './warehouse/index.js';
 import { mergeSpec, newColumnPolicy } from './merge-spec.js';
@@ -68,7 +68,7 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
         unit.kind === 'topic'
           ? await extractTopicUnit(deps, unit, progress, ctx.cancellationSignal)
           : unit.kind === 'cdc'
-            ? await extractCdcUnit(deps, unit, progress, ctx.cancellationSignal)
+            ? await extractCdcUnit(deps, unit, movedLsnsFor(deps, warehouse, unit), progress, ctx.cancellationSignal)
             : await extractUnit(deps, unit, progress, ctx.cancellationSignal);
       log.info('staged', { pipeline: unit.pipeline, region: unit.region, source: unit.source, batchId: unit.batchId, rows: batch.rows });
       return batch;

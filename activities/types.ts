@@ -93,7 +93,7 @@ export type WorkUnit = FactUnit | DimensionUnit | TopicUnit | CdcUnit;
 
 /** What a staged CDC batch holds besides its rows (one collapsed change per key). */
 export interface CdcBatchInfo {
-  /** The ranges read (the unit's). */
+  /** The ranges applied: the unit's, unless a partition was cut before a key change that must wait (key-change-cut.ts). */
   ranges: CdcRange[];
   events: number;
   upserts: number;

@@ -4,8 +4,17 @@ import { findPipeline, targetTable } from '../../config/resolve.js';
 import type { ActivityDeps } from '../deps.js';
 import { badInput } from '../errors.js';
 import { unitTags } from '../metrics/report.js';
-import type { MergeResult, StagedBatch } from '../types.js';
+import type { CdcUnit, MergeResult, StagedBatch } from '../types.js';
 import type { WarehouseDialect } from '../warehouse/dialect.js';
+import type { MovedLsns } from './cdc-extract.js';
+
+/** What the extract of a CDC unit asks the warehouse: which old keys were moved by applied key changes. */
+export function movedLsnsFor(deps: ActivityDeps, warehouse: WarehouseDialect, unit: CdcUnit): MovedLsns {
+  const p = findPipeline(deps.config, unit.pipeline);
+  if (!warehouse.movedLsns) throw badInput(`pipeline ${p.name}: the ${deps.config.warehouse.type} warehouse cannot apply CDC pipelines yet`);
+  const [schema, table] = targetTable(deps.config, p);
+  return (oldKeys) => warehouse.movedLsns!({ schema, table }, unit.source, oldKeys);
+}
 
 export async function applyCdc(deps: ActivityDeps, warehouse: WarehouseDialect, batch: StagedBatch, now: () => number = Date.now): Promise<MergeResult> {
   const { unit } = batch;

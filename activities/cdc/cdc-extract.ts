@@ -4,6 +4,7 @@
 // for the create of the new key, which may come in another partition and a later batch.
 // Returns references and counts only.
 import { createHash } from 'node:crypto';
+import { log } from '@temporalio/activity';
 import { findPipeline, kafkaEndpoints } from '../../config/resolve.js';
 import type { CdcPipelineConfig } from '../../config/schema.js';
 import type { ActivityDeps } from '../deps.js';
@@ -15,7 +16,11 @@ import type { ColumnSpec } from '../postgres/columns.js';
 import type { CdcUnit, StagedBatch } from '../types.js';
 import { batchColumns, CDC_RESERVED, CDC_STAGED_META } from './cdc-columns.js';
 import { collapse, type Collapsed } from './collapse.js';
-import { DebeziumDecodeError, decodeRecord, type ChangeEvent, type DecodedRecord, type DecodeOptions, type FieldType } from './decode.js';
+import { DebeziumDecodeError, decodeRecord, type ChangeEvent, type DecodedRecord, type DecodeOptions, type FieldType, type Row } from './decode.js';
+import { cutForKeyChanges } from './key-change-cut.js';
+
+/** The LSN each old key was last moved away at by an applied primary-key change (absent: never). */
+export type MovedLsns = (oldKeys: Row[]) => Promise<Map<string, bigint>>;
 
 const NEW_KEY_HEADER = '__debezium.newkey';
 
@@ -47,7 +52,13 @@ export function changeLine(c: Collapsed, columns: readonly ColumnSpec[], moved =
   return csvLine([...columns.map((col) => values[col.name] ?? null), c.kind === 'delete' ? (moved ? 'm' : 'd') : 'u', version, ts, missing]);
 }
 
-export async function extractCdcUnit(deps: ActivityDeps, unit: CdcUnit, progress: (messages: number) => void = () => undefined, signal?: AbortSignal): Promise<StagedBatch> {
+export async function extractCdcUnit(
+  deps: ActivityDeps,
+  unit: CdcUnit,
+  movedLsns: MovedLsns,
+  progress: (messages: number) => void = () => undefined,
+  signal?: AbortSignal,
+): Promise<StagedBatch> {
   const p = findPipeline(deps.config, unit.pipeline);
   if (p.kind !== 'cdc') throw badInput(`pipeline ${unit.pipeline} is a ${p.kind} pipeline now, but this unit was planned as a CDC batch`);
   const endpoint = kafkaEndpoints(deps.config, p.source, unit.region).find((e) => e.id === unit.source);
@@ -94,8 +105,17 @@ export async function extractCdcUnit(deps: ActivityDeps, unit: CdcUnit, progress
     }
   }
 
-  const collapsed = collapse(decoded);
-  const keptChanges = decoded.filter((d): d is ChangeEvent => d.kind === 'change');
+  // A key change whose delete this batch does not reach waits, with the rest of its partition.
+  const { records, cuts } = await cutForKeyChanges(decoded, movedLsns);
+  const ranges = unit.ranges.map((r) => {
+    const cut = cuts.get(r.partition);
+    return cut === undefined ? r : { ...r, to: Math.max(r.from, Math.min(r.to, Number(cut))) };
+  });
+  for (const [partition, offset] of cuts) {
+    log.info('partition cut before a primary-key change whose old row has not arrived yet', { pipeline: p.name, source: endpoint.id, topic: unit.topic, partition, offset: offset.toString() });
+  }
+  const collapsed = collapse(records);
+  const keptChanges = records.filter((d): d is ChangeEvent => d.kind === 'change');
   const schemas = keptChanges.map((e) => e.fields).filter((f): f is FieldType[] => f !== null);
   let columns: ColumnSpec[];
   if (schemas.length > 0) columns = batchColumns(schemas);
@@ -133,6 +153,6 @@ export async function extractCdcUnit(deps: ActivityDeps, unit: CdcUnit, progress
     rows: collapsed.length,
     extractedAt,
     checksum: `sha256:${hash.digest('hex')}`,
-    cdc: { ranges: unit.ranges, events: keptChanges.length, upserts: collapsed.length - deletes, deletes, newestSourceTsMs: newest > 0 ? newest : null },
+    cdc: { ranges, events: keptChanges.length, upserts: collapsed.length - deletes, deletes, newestSourceTsMs: newest > 0 ? newest : null },
   };
 }

@@ -4,6 +4,7 @@ import type { MergeResult, StagedBatch } from '../types.js';
 import type { MergeSpec } from './postgres/merge-sql.js';
 import type { TopicMergeSpec } from './postgres/topic-merge-sql.js';
 import type { CdcTarget } from './postgres/cdc-merge.js';
+import type { Row } from '../cdc/decode.js';
 
 export interface CheckpointKey {
   pipeline: string;
@@ -32,6 +33,8 @@ export interface WarehouseDialect {
   merge(batch: StagedBatch, spec: MergeSpec, onNewColumn: NewColumnPolicy, activity?: MergeActivity): Promise<MergeResult>;
   /** CDC pipelines: applies collapsed changes, the partitions' next offsets and the batch ledger row in one transaction. */
   mergeCdc?(batch: StagedBatch, target: CdcTarget): Promise<MergeResult>;
+  /** CDC pipelines: the LSN at which each old key was last moved away by an applied primary-key change, by oldKeyId. */
+  movedLsns?(target: { schema: string; table: string }, source: string, oldKeys: Row[]): Promise<Map<string, bigint>>;
 }
 
 /**

@@ -132,6 +132,19 @@ async function checksums(t: number) {
   return { source, warehouse };
 }
 
+/** On a mismatch, which keys differ and how (the checksums alone do not say). */
+async function differences(t: number): Promise<string[]> {
+  const cols = columnsOf(t).map(ident).join(', ');
+  const read = async (c: pg.Client, table: string) =>
+    new Map((await c.query<{ id: string; r: string }>(`SELECT id::text AS id, row(${cols})::text AS r FROM ${table}`)).rows.map((x) => [x.id, x.r]));
+  const source = await read(src, `public.${ident(TABLES[t]!)}`);
+  const warehouse = await withClient(STACK.warehouse, (w) => read(w, `${ident(config.warehouse.schema)}.${ident(liveView(t))}`));
+  const out: string[] = [];
+  for (const [id, r] of source) if (warehouse.get(id) !== r) out.push(`id ${id}: source ${r.slice(0, 120)} warehouse ${warehouse.get(id)?.slice(0, 120) ?? 'missing'}`);
+  for (const id of warehouse.keys()) if (!source.has(id)) out.push(`id ${id}: not in the source`);
+  return out;
+}
+
 async function allEqual(): Promise<boolean> {
   for (let t = 0; t < TABLES.length; t++) {
     const { source, warehouse } = await checksums(t);
@@ -259,6 +272,7 @@ it('applies snapshot and a few thousand random transactions exactly, through wor
   }
   for (let t = 0; t < TABLES.length; t++) {
     const { source, warehouse } = await checksums(t);
+    if (JSON.stringify(warehouse) !== JSON.stringify(source)) console.error(`table ${t} differs:\n${(await differences(t)).slice(0, 20).join('\n')}`);
     expect(warehouse, `table ${t}`).toEqual(source);
     expect(source.rows).toBeGreaterThan(1000);
   }

@@ -54,6 +54,7 @@ export interface Produced {
   partition: number;
   key?: string;
   value: string | Buffer | null;
+  headers?: Record<string, string>;
 }
 
 /** Sends the messages in order, in batches (acks from all replicas); returns how many were sent. */
@@ -62,7 +63,7 @@ export async function produce(cell: string, topic: string, messages: Produced[])
   await producer.connect();
   try {
     for (let i = 0; i < messages.length; i += 5_000) {
-      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 5_000).map((m) => ({ partition: m.partition, key: m.key ?? null, value: m.value })) });
+      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 5_000).map((m) => ({ partition: m.partition, key: m.key ?? null, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })) });
     }
   } finally {
     await producer.disconnect();

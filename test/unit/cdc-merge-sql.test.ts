@@ -49,14 +49,21 @@ describe('CDC merge SQL', () => {
     const read = sql.resolveFromMovedSql(spec('hard'), 'big', 'state');
     expect(read).toContain(`SET "big" = (m.row_values ->> 'big')::text`);
     expect(read).toContain(`m.old_key = s._missing -> 'big'`);
+    // Only for values that come from another key (a key change), never for a row's own key.
+    expect(read).toContain(`s._missing -> 'big' <> jsonb_build_object('id', s."id"::text)`);
   });
 
   it('reads a missing value from the holder row named in _missing, with the key typed', () => {
-    const r = sql.resolveMissingSql(spec('hard'), 'big');
+    const r = sql.resolveMissingSql(spec('hard'), 'big', 'state');
     expect(r).toContain(`SET "big" = t."big"`);
     expect(r).toContain(`s._missing ? 'big'`);
     expect(r).toContain(`t."id" = (s._missing -> 'big' ->> 'id')::bigint`);
-    expect(sql.resolveMissingSql(spec('hard'), "it's")).toContain(`s._missing ? 'it''s'`);
+    expect(r).not.toContain('_deleted');
+    // The old key's moved row wins over a live row of that key (a later reuse of the key).
+    expect(r).toContain(`NOT (s._missing -> 'big' <> jsonb_build_object('id', s."id"::text) AND EXISTS (SELECT 1 FROM "state"."tributary_cdc_moved" m`);
+    expect(sql.resolveMissingSql(spec('hard'), "it's", 'state')).toContain(`s._missing ? 'it''s'`);
+    // A soft-deleted row holds values from before its delete: never a donor.
+    expect(sql.resolveMissingSql(spec('soft'), 'big', 'state')).toContain('AND NOT t._deleted');
   });
 });
 

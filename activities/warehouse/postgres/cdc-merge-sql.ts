@@ -66,15 +66,24 @@ export function missingColumnsSql(): string {
 }
 
 /**
- * Fills one missing column of the staged changes from the warehouse row named in _missing (the
- * key itself, or the old key of a primary-key change). Runs before anything is deleted. $1 source.
+ * Fills one missing column of the staged changes from the live warehouse row named in _missing
+ * (the key itself, or the old key of a primary-key change), unless that old key's moved row is
+ * kept (resolveFromMovedSql: it holds the values at the change, the live row may be a later
+ * reuse of the key). A soft-deleted row holds values from before its delete, never newer ones.
+ * Runs before anything is deleted. $1 source, $2 target name.
  */
-export function resolveMissingSql(spec: CdcMergeSpec, column: string): string {
+export function resolveMissingSql(spec: CdcMergeSpec, column: string, stateSchema: string): string {
   const types = new Map(spec.columns.map((c) => [c.name, c.type]));
   const holder = spec.key.map((k) => `t.${ident(k)} = (s._missing -> ${literal(column)} ->> ${literal(k)})::${types.get(k) ?? 'text'}`);
+  const live = spec.deletes === 'soft' ? ' AND NOT t._deleted' : '';
+  const moved = `${ident(stateSchema)}.${ident(MOVED_TABLE)}`;
   return `UPDATE ${stage} s SET ${ident(column)} = t.${ident(column)} FROM ${target(spec)} t
-    WHERE s._missing ? ${literal(column)} AND t._source = $1 AND ${holder.join(' AND ')}`;
+    WHERE s._missing ? ${literal(column)} AND t._source = $1 AND ${holder.join(' AND ')}${live}
+      AND NOT (${movedFrom(spec, column)} AND EXISTS (SELECT 1 FROM ${moved} m WHERE m.target = $2 AND m.source = $1 AND m.old_key = s._missing -> ${literal(column)}))`;
 }
+
+/** The staged change's value for `column` comes from another key: the old key of a primary-key change. */
+const movedFrom = (spec: CdcMergeSpec, column: string) => `s._missing -> ${literal(column)} <> ${keyJson(spec, 's')}`;
 
 export const MOVED_TABLE = 'tributary_cdc_moved';
 
@@ -106,12 +115,17 @@ export function keepMovedSql(spec: CdcMergeSpec, stateSchema: string): string {
       WHERE m.lsn < EXCLUDED.lsn`;
 }
 
-/** Fills a missing value from a moved row (the target's own row, if there is one, is read after). $1 source, $2 target name. */
+/** Fills a missing value of a primary-key change's new key from the old key's moved row. $1 source, $2 target name. */
 export function resolveFromMovedSql(spec: CdcMergeSpec, column: string, stateSchema: string): string {
   const type = spec.columns.find((c) => c.name === column)?.type ?? 'text';
   const moved = `${ident(stateSchema)}.${ident(MOVED_TABLE)}`;
   return `UPDATE ${stage} s SET ${ident(column)} = (m.row_values ->> ${literal(column)})::${type} FROM ${moved} m
-    WHERE s._missing ? ${literal(column)} AND m.target = $2 AND m.source = $1 AND m.old_key = s._missing -> ${literal(column)}`;
+    WHERE s._missing ? ${literal(column)} AND ${movedFrom(spec, column)} AND m.target = $2 AND m.source = $1 AND m.old_key = s._missing -> ${literal(column)}`;
+}
+
+/** The LSN each of some old keys was last moved at. $1 target name, $2 source, $3 old keys (jsonb[]). */
+export function movedLsnsSql(stateSchema: string): string {
+  return `SELECT old_key, lsn::text AS lsn FROM ${ident(stateSchema)}.${ident(MOVED_TABLE)} WHERE target = $1 AND source = $2 AND old_key = ANY($3::jsonb[])`;
 }
 
 /** Moved rows whose new key never needed them are dropped after a week. */

@@ -21,6 +21,8 @@ import { LOCK_SQL, createSchemaSql, findBatchSql, insertBatchSql, targetColumnsS
 import { lockOffsetSql, upsertOffsetSql, insertGapSql } from './topic-merge-sql.js';
 import { ensureTopicState } from './topic-merge.js';
 import * as sql from './cdc-merge-sql.js';
+import type { Row } from '../../cdc/decode.js';
+import { oldKeyId } from '../../cdc/key-change-cut.js';
 
 export interface CdcTarget {
   schema: string;
@@ -93,6 +95,13 @@ async function evolve(client: pg.Client, spec: sql.CdcMergeSpec, policy: NewColu
   return spec.columns;
 }
 
+/** Which old keys applied primary-key changes moved away, and at which LSN (by oldKeyId). */
+export async function readMovedLsns(client: pg.Client, stateSchema: string, target: { schema: string; table: string }, source: string, oldKeys: Row[]): Promise<Map<string, bigint>> {
+  await ensureCdcState(client, stateSchema);
+  const res = await client.query<{ old_key: Row; lsn: string }>(sql.movedLsnsSql(stateSchema), [`${target.schema}.${target.table}`, source, oldKeys.map((k) => JSON.stringify(k))]);
+  return new Map(res.rows.map((r) => [oldKeyId(r.old_key), BigInt(r.lsn)]));
+}
+
 export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema: string, batch: StagedBatch, t: CdcTarget): Promise<MergeResult> {
   const unit = batch.unit as CdcUnit;
   const info = batch.cdc;
@@ -142,7 +151,7 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
       for (const { name } of missing.rows) {
         if (!spec.columns.some((c) => c.name === name)) continue;
         const fromMoved = (await client.query(sql.resolveFromMovedSql(spec, name, stateSchema), [unit.source, targetName])).rowCount ?? 0;
-        const fromTarget = (await client.query(sql.resolveMissingSql(spec, name), [unit.source])).rowCount ?? 0;
+        const fromTarget = (await client.query(sql.resolveMissingSql(spec, name, stateSchema), [unit.source, targetName])).rowCount ?? 0;
         const wanted = (await client.query<{ n: number }>(sql.countMissingSql(name))).rows[0]!.n;
         if (fromMoved + fromTarget < wanted) {
           log.warn('unchanged TOASTed values not found in the warehouse (their rows predate what was loaded); left null', { pipeline: unit.pipeline, source: unit.source, column: name, count: wanted - fromMoved - fromTarget });

@@ -10,7 +10,8 @@ import type { MergeResult, StagedBatch } from '../../types.js';
 import type { CheckpointKey, NewColumnPolicy, OffsetsKey, WarehouseDialect } from '../dialect.js';
 import * as sql from './merge-sql.js';
 import { mergeTopicBatch, readTopicOffsets } from './topic-merge.js';
-import { mergeCdcBatch, type CdcTarget } from './cdc-merge.js';
+import { mergeCdcBatch, readMovedLsns, type CdcTarget } from './cdc-merge.js';
+import type { Row } from '../../cdc/decode.js';
 import type { TopicMergeSpec } from './topic-merge-sql.js';
 import { badInput } from '../../errors.js';
 import { appendCsvFields } from './append-csv-fields.js';
@@ -68,6 +69,10 @@ export class PostgresWarehouse implements WarehouseDialect {
       await this.ensureState(client);
       return mergeCdcBatch(client, this.deps.stage, this.stateSchema, batch, target);
     });
+  }
+
+  movedLsns(target: { schema: string; table: string }, source: string, oldKeys: Row[]): Promise<Map<string, bigint>> {
+    return withPg(this.target, this.deps.secrets, (client) => readMovedLsns(client, this.stateSchema, target, source, oldKeys));
   }
 
   async merge(batch: StagedBatch, spec: sql.MergeSpec, onNewColumn: NewColumnPolicy): Promise<MergeResult> {

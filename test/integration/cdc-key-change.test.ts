@@ -1,0 +1,115 @@
+// Primary-key changes whose unchanged TOASTed values must come from the old row as it was at the
+// change, with batch boundaries placed where they hurt. The messages are Debezium's envelope as
+// the PostgreSQL connector writes it without JSON schemas (see test/fixtures/debezium), produced
+// to the real local Kafka with the partitions and headers chosen here, so the order of batches is
+// exact; the runs go through Temporal into the local warehouse.
+//  - hard deletes, two partitions, one message per partition per batch: the create of key 2
+//    (moved from key 1, its big value unchanged) sits in partition 1 ahead of key 1's update and
+//    delete in partition 0. It must wait for them, then take the updated value.
+//  - soft deletes, one partition, two messages per batch: key 1 is updated and moved in one batch
+//    (its soft-deleted row keeps the old value), the create of key 2 comes in the next batch and
+//    must take the moved row's value, not the deleted row's.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { TributaryConfig } from '../../config/schema.js';
+import { startHarness, type Harness } from './harness.js';
+import { createTopic, deleteTopic, dropSchema, produce, query, topicStackConfig, type Produced } from './topic-fixture.js';
+
+const { escapeIdentifier: ident } = pg;
+const id = randomBytes(4).toString('hex');
+const CELL = 'us/cell-1';
+const HARD = `keychange_hard_${id}`;
+const SOFT = `keychange_soft_${id}`;
+const UNAVAILABLE = '__debezium_unavailable_value';
+
+let config: TributaryConfig;
+let harness: Harness;
+
+/** One Debezium change event (schemaless JSON converter) and its key, as the connector writes them. */
+function event(op: 'c' | 'u' | 'd', key: number, lsn: number, after: { n: number; big: string } | null, headers?: Record<string, string>): Produced & { partition: number } {
+  const source = { version: '3.6.1.Final', connector: 'postgresql', name: 'kc', ts_ms: 1_800_000_000_000 + lsn, snapshot: 'false', db: 'app', schema: 'public', table: 't', txId: lsn, lsn };
+  const value = {
+    before: op === 'd' ? { id: key, n: null, big: null } : null,
+    after: after ? { id: key, ...after } : null,
+    source,
+    transaction: null,
+    op,
+    ts_ms: 1_800_000_000_000 + lsn,
+  };
+  return { partition: 0, key: JSON.stringify({ id: key }), value: JSON.stringify(value), ...(headers ? { headers } : {}) };
+}
+const tombstone = (key: number, headers?: Record<string, string>): Produced => ({ partition: 0, key: JSON.stringify({ id: key }), value: null, ...(headers ? { headers } : {}) });
+const on = (partition: number, m: Produced): Produced => ({ ...m, partition });
+
+async function runUntilApplied(pipeline: string, runs: number): Promise<void> {
+  for (let i = 0; i < runs; i++) await harness.run(pipeline, 'us');
+}
+
+async function rows(table: string, extra = ''): Promise<Record<string, unknown>[]> {
+  return query(`SELECT id::int AS id, n, big${extra} FROM ${ident(config.warehouse.schema)}.${ident(table)} ORDER BY id`);
+}
+
+beforeAll(async () => {
+  const pipeline = (name: string, topic: string, maxMessagesPerPartition: number, deletes: 'hard' | 'soft') => ({
+    name,
+    kind: 'cdc',
+    source: 'events',
+    regions: ['us'],
+    topic,
+    target: topic,
+    key: ['id'],
+    options: { deletes, maxMessagesPerPartition, decimalHandlingMode: 'string', columnTypes: { id: 'bigint', n: 'integer', big: 'text' } },
+  });
+  config = topicStackConfig([pipeline('hard', HARD, 1, 'hard'), pipeline('soft', SOFT, 2, 'soft')]);
+  await createTopic(CELL, HARD, 2);
+  await createTopic(CELL, SOFT, 1);
+  harness = await startHarness(config, ['us']);
+}, 120_000);
+
+afterAll(async () => {
+  await harness?.close();
+  await deleteTopic(CELL, HARD);
+  await deleteTopic(CELL, SOFT);
+  if (config) await dropSchema(config.warehouse.schema);
+}, 60_000);
+
+it('holds back a create moved from a key whose earlier changes and delete are still behind in another partition', async () => {
+  const moved = { '__debezium.newkey': JSON.stringify({ id: 2 }) };
+  await produce(CELL, HARD, [
+    event('c', 1, 10, { n: 1, big: 'first' }),
+    event('u', 1, 20, { n: 1, big: 'second' }),
+    event('d', 1, 30, null, moved),
+    tombstone(1, moved),
+    on(1, event('c', 2, 30, { n: 1, big: UNAVAILABLE }, { '__debezium.oldkey': JSON.stringify({ id: 1 }) })),
+    on(1, event('u', 2, 40, { n: 2, big: UNAVAILABLE })),
+  ]);
+  // One message per partition and run: partition 0 needs four runs, partition 1 waits for the delete.
+  await runUntilApplied('hard', 6);
+  expect(await rows(HARD)).toEqual([{ id: 2, n: 2, big: 'second' }]);
+  const offsets = await query<{ kafka_partition: number; next_offset: string }>(
+    `SELECT kafka_partition, next_offset FROM ${ident(config.warehouse.schema)}.tributary_offsets WHERE pipeline = 'hard' ORDER BY kafka_partition`,
+  );
+  expect(offsets.map((o) => [o.kafka_partition, Number(o.next_offset)])).toEqual([
+    [0, 4],
+    [1, 2],
+  ]);
+}, 300_000);
+
+it('fills a moved create from the moved row, not from the soft-deleted row that kept older values', async () => {
+  const moved = { '__debezium.newkey': JSON.stringify({ id: 2 }) };
+  await produce(CELL, SOFT, [
+    event('c', 1, 10, { n: 1, big: 'first' }),
+    event('c', 5, 15, { n: 5, big: 'other' }),
+    event('u', 1, 20, { n: 1, big: 'second' }),
+    event('d', 1, 30, null, moved),
+    tombstone(1, moved),
+    event('c', 2, 30, { n: 1, big: UNAVAILABLE }, { '__debezium.oldkey': JSON.stringify({ id: 1 }) }),
+  ]);
+  await runUntilApplied('soft', 4);
+  expect(await rows(SOFT, ', _deleted AS deleted')).toEqual([
+    { id: 1, n: 1, big: 'first', deleted: true },
+    { id: 2, n: 1, big: 'second', deleted: false },
+    { id: 5, n: 5, big: 'other', deleted: false },
+  ]);
+}, 300_000);
