@@ -41,7 +41,10 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
     else if (p.kind === 'topic') units = await planTopic(deps, warehouse, p, input.region, input.runId, onSourceError);
     else units = await planCdc(deps, warehouse, p, input.region, input.runId, onSourceError);
     const maxParallel = p.kind === 'fact' || p.kind === 'topic' ? p.options.maxParallel : 4;
-    return { pipeline: p.name, region: input.region, maxParallel, units, ...(failures.length ? { failures } : {}) };
+    // Fact chunks hold disjoint keys and the PostgreSQL warehouse checkpoints their merged prefix,
+    // so two merge at once (a COPY keeps one warehouse core busy); everything else merges in order.
+    const mergeParallel = p.kind === 'fact' && deps.config.warehouse.type === 'postgres' ? 2 : 1;
+    return { pipeline: p.name, region: input.region, maxParallel, mergeParallel, units, ...(failures.length ? { failures } : {}) };
   }
 
   return {

@@ -122,6 +122,8 @@ export interface Plan {
   pipeline: string;
   region: string;
   maxParallel: number;
+  /** Merges of one source in flight at once (1: one at a time, in plan order). */
+  mergeParallel?: number;
   units: WorkUnit[];
   /** Sources that could not be planned: they fail on their own while the others run. */
   failures?: SourceFailure[];

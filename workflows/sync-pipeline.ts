@@ -36,9 +36,9 @@ export async function syncPipeline(input: SyncInput, options: SyncOptions = {}):
   const plan = await planRange({ ...input, runId: workflowInfo().runId });
   const extract = createLimiter(plan.maxParallel);
 
-  // Within a source, extracts run in parallel (bounded across all sources) and merges go one at
-  // a time in plan order, so its checkpoint only moves forward and a stopped run resumes after
-  // the last merged chunk.
+  // Within a source, extracts run in parallel (bounded across all sources) and merges go in plan
+  // order, one at a time unless the plan allows more (fact chunks: the warehouse then moves the
+  // checkpoint only over the merged prefix), so a stopped run resumes after the last merged chunk.
   async function chain(source: string, units: WorkUnit[]): Promise<SourceOutcome> {
     let failed = false;
     const staged = units.map((unit) =>
@@ -46,14 +46,23 @@ export async function syncPipeline(input: SyncInput, options: SyncOptions = {}):
     );
     // A later extract may fail while an earlier merge is awaited: it is handled when its turn comes.
     for (const p of staged) p.catch(() => undefined);
+    const merge = createLimiter(plan.mergeParallel ?? 1);
     const merged: MergeResult[] = [];
-    try {
-      for (const batch of staged) merged.push(await mergeStaged(await batch));
-      return { source, merged };
-    } catch (err) {
-      failed = true;
-      return { source, merged, error: err };
-    }
+    let error: unknown;
+    await Promise.all(
+      staged.map((batch) =>
+        merge(async () => {
+          if (failed) return;
+          try {
+            merged.push(await mergeStaged(await batch));
+          } catch (err) {
+            if (!failed) error = err;
+            failed = true;
+          }
+        }),
+      ),
+    );
+    return failed ? { source, merged, error } : { source, merged };
   }
 
   const bySource = new Map<string, WorkUnit[]>();

@@ -66,8 +66,14 @@ export function stateTablesSql(schema: string): string[] {
        rows_staged bigint NOT NULL, inserted bigint NOT NULL, updated bigint NOT NULL,
        unchanged bigint NOT NULL, deleted bigint NOT NULL, checksum text NOT NULL,
        loaded_at timestamptz NOT NULL DEFAULT now())`,
+    // The checkpoint a chunk reaches once every earlier chunk of its run is merged too (added later: kept nullable).
+    `ALTER TABLE ${q(schema, 'tributary_batches')} ADD COLUMN IF NOT EXISTS chunk_checkpoint text`,
   ];
 }
+
+/** Serialises merges into one target table across workers, until explicitly unlocked (session-scoped). */
+export const SESSION_LOCK_SQL = `SELECT pg_advisory_lock(hashtextextended($1, 0))`;
+export const UNLOCK_SQL = `SELECT pg_advisory_unlock(hashtextextended($1, 0))`;
 
 /** Serialises merges into one target table across workers (transaction-scoped). */
 export const LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`;
@@ -194,6 +200,25 @@ export function insertBatchSql(schema: string): string {
   return `INSERT INTO ${q(schema, 'tributary_batches')}
     (batch_id, pipeline, region, source, source_table, target, range_from, range_to, rows_staged, inserted, updated, unchanged, deleted, checksum)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
+}
+
+/** $1 batch id, $2 the checkpoint its chunk reaches. */
+export function setChunkCheckpointSql(schema: string): string {
+  return `UPDATE ${q(schema, 'tributary_batches')} SET chunk_checkpoint = $2 WHERE batch_id = $1`;
+}
+
+/**
+ * Chunks of one run may merge side by side and commit out of order: the checkpoint is the one
+ * of the last chunk of the contiguous merged prefix (chunks 0..k all in the ledger), so a run
+ * that stops for good never leaves an unmerged chunk behind it. Batch ids are "<run>:<n>".
+ * $1 the run's prefix "<run>:". Returns no row while chunk 0 is missing.
+ */
+export function chunkPrefixCheckpointSql(schema: string): string {
+  return `WITH done AS (
+      SELECT substr(batch_id, length($1) + 1)::int AS n, chunk_checkpoint FROM ${q(schema, 'tributary_batches')}
+       WHERE left(batch_id, length($1)) = $1 AND substr(batch_id, length($1) + 1) ~ '^[0-9]+$'),
+    gap AS (SELECT min(g) AS g FROM generate_series(0, (SELECT coalesce(max(n), 0) + 1 FROM done)) g WHERE g NOT IN (SELECT n FROM done))
+    SELECT d.chunk_checkpoint AS position FROM done d, gap WHERE d.n = gap.g - 1 AND d.chunk_checkpoint IS NOT NULL`;
 }
 
 /**

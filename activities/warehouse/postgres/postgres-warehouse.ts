@@ -78,19 +78,31 @@ export class PostgresWarehouse implements WarehouseDialect {
   async merge(batch: StagedBatch, spec: sql.MergeSpec, onNewColumn: NewColumnPolicy): Promise<MergeResult> {
     const { unit } = batch;
     const label = `pipeline ${unit.pipeline}, source ${unit.source}`;
+    const targetLock = `tributary:${spec.schema}.${spec.table}`;
     const client = await connectPg(this.target, this.deps.secrets);
+    let locked = false;
+    const unlock = async () => {
+      if (!locked) return;
+      locked = false;
+      await client.query(sql.UNLOCK_SQL, [targetLock]);
+    };
     try {
       await this.ensureState(client);
+      // Session-scoped, so a first-load chunk can let the next one in before it commits.
+      await client.query(sql.SESSION_LOCK_SQL, [targetLock]);
+      locked = true;
       await client.query('BEGIN');
-      await client.query(sql.LOCK_SQL, [`tributary:${spec.schema}.${spec.table}`]);
       const done = await client.query<BatchRow>(sql.findBatchSql(this.stateSchema), [unit.batchId]);
       if (done.rows[0]) {
         await client.query('COMMIT');
         return fromLedger(unit.batchId, done.rows[0]);
       }
 
-      const merged = await this.evolveTarget(client, spec, onNewColumn, label);
+      const { spec: merged, altered } = await this.evolveTarget(client, spec, onNewColumn, label);
       const firstLoad = await this.isFirstLoad(client, batch, merged);
+      // First-load chunks hold disjoint keys of one source: once the target's shape is settled
+      // (and committed), they COPY side by side. Anything else merges alone until it commits.
+      if (firstLoad && !altered) await unlock();
       const { inserted, updated, deleted } = firstLoad ? await this.copyFirstLoad(client, batch, merged, label) : await this.mergeByKey(client, batch, merged, label);
       const unchanged = batch.rows - inserted - updated;
       const range = unit.kind === 'fact' ? [unit.from, unit.to] : unit.kind === 'dimension' && unit.window ? [unit.window.from, unit.window.to] : [null, null];
@@ -109,17 +121,36 @@ export class PostgresWarehouse implements WarehouseDialect {
         deleted,
         batch.checksum,
       ]);
-      const positions = [...(unit.checkpoint === null ? [] : [{ stream: unit.stream, position: unit.checkpoint }]), ...(unit.markers ?? [])];
-      for (const { stream, position } of positions) {
-        await client.query(sql.upsertCheckpointSql(this.stateSchema), [unit.pipeline, unit.region, unit.source, stream, position, unit.batchId]);
-      }
+      await this.moveCheckpoints(client, unit);
       await client.query('COMMIT');
       return { batchId: unit.batchId, rowsStaged: batch.rows, inserted, updated, unchanged, deleted, alreadyCommitted: false };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
+      await unlock().catch(() => undefined);
       await client.end().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Fact chunks may commit out of order (they merge side by side): the checkpoint moves to the
+   * end of the contiguous merged prefix of the run, decided under a per-source lock so two
+   * chunks committing at once both see each other. Other units move their positions directly.
+   */
+  private async moveCheckpoints(client: pg.Client, unit: StagedBatch['unit']): Promise<void> {
+    const key = [unit.pipeline, unit.region, unit.source] as const;
+    const chunk = /^(.*:)\d+$/.exec(unit.batchId);
+    if (unit.kind === 'fact' && unit.checkpoint !== null && chunk) {
+      await client.query(sql.setChunkCheckpointSql(this.stateSchema), [unit.batchId, unit.checkpoint]);
+      await client.query(sql.LOCK_SQL, [`tributary:checkpoint:${key.join('/')}/${unit.stream}`]);
+      const reached = await client.query<{ position: string }>(sql.chunkPrefixCheckpointSql(this.stateSchema), [chunk[1]]);
+      if (reached.rows[0]) await client.query(sql.upsertCheckpointSql(this.stateSchema), [...key, unit.stream, reached.rows[0].position, unit.batchId]);
+      return;
+    }
+    const positions = [...(unit.checkpoint === null ? [] : [{ stream: unit.stream, position: unit.checkpoint }]), ...(unit.markers ?? [])];
+    for (const { stream, position } of positions) {
+      await client.query(sql.upsertCheckpointSql(this.stateSchema), [...key, stream, position, unit.batchId]);
     }
   }
 
@@ -176,24 +207,24 @@ export class PostgresWarehouse implements WarehouseDialect {
     return { inserted: (written.rowCount ?? 0) - updated, updated, deleted: removed?.rowCount ?? 0 };
   }
 
-  /** Creates the target, or applies the new-column policy; returns the spec to merge with. */
-  private async evolveTarget(client: pg.Client, spec: sql.MergeSpec, onNewColumn: NewColumnPolicy, label: string): Promise<sql.MergeSpec> {
+  /** Creates the target, or applies the new-column policy; returns the spec to merge with, and whether it changed the target. */
+  private async evolveTarget(client: pg.Client, spec: sql.MergeSpec, onNewColumn: NewColumnPolicy, label: string): Promise<{ spec: sql.MergeSpec; altered: boolean }> {
     await client.query(sql.createSchemaSql(spec.schema));
     const before = await client.query<{ name: string }>(sql.targetColumnsSql(), [spec.schema, spec.table]);
     if (before.rows.length === 0) {
       await client.query(sql.createTargetSql(spec));
-      return spec;
+      return { spec, altered: true };
     }
     const existing = new Set(before.rows.map((r) => r.name));
     const fresh = spec.columns.filter((c) => !existing.has(c.name));
-    if (fresh.length === 0) return spec;
+    if (fresh.length === 0) return { spec, altered: false };
     const names = fresh.map((c) => c.name).join(', ');
     if (onNewColumn === 'fail') {
       throw badInput(`${label}: the source has new column(s) ${names} that ${spec.schema}.${spec.table} lacks, and the pipeline's onNewColumn policy is "fail"`);
     }
-    if (onNewColumn === 'ignore') return { ...spec, columns: spec.columns.filter((c) => existing.has(c.name)) };
+    if (onNewColumn === 'ignore') return { spec: { ...spec, columns: spec.columns.filter((c) => existing.has(c.name)) }, altered: false };
     for (const stmt of sql.addColumnsSql(spec, fresh)) await client.query(stmt);
-    return spec;
+    return { spec, altered: true };
   }
 }
 
