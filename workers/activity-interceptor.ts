@@ -3,23 +3,9 @@
 // before Temporal writes it into workflow history.
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { secretRedactor, type SecretRedactor } from '../activities/secrets/redact.js';
+import { logAttributes } from '../workflows/log-attributes.js';
 
-const FIELDS = ['pipeline', 'region', 'source', 'cell'] as const;
-
-/** pipeline/region/source/cell from an activity's first argument or its `unit` (a staged batch). */
-export function logAttributes(arg: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!arg || typeof arg !== 'object') return out;
-  const unit = (arg as { unit?: unknown }).unit;
-  for (const from of [unit, arg]) {
-    if (!from || typeof from !== 'object') continue;
-    for (const f of FIELDS) {
-      const v = (from as Record<string, unknown>)[f];
-      if (typeof v === 'string' && !(f in out)) out[f] = v;
-    }
-  }
-  return out;
-}
+export { logAttributes };
 
 export function activityInterceptors(redactor: SecretRedactor = secretRedactor): ActivityInterceptorsFactory {
   return () => {

@@ -5,7 +5,7 @@ import { createActivities } from '../activities/index.js';
 import type { ActivityDeps } from '../activities/deps.js';
 import { taskQueue } from '../config/resolve.js';
 import type { TributaryConfig } from '../config/schema.js';
-import { workflowsPath } from './workflows-path.js';
+import { workflowInterceptorModules, workflowsPath } from './workflows-path.js';
 import { activityInterceptors } from './activity-interceptor.js';
 
 export interface RegionWorker {
@@ -28,7 +28,8 @@ export async function createRegionWorker(
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities(opts.deps ?? config),
     // Log lines carry pipeline/region/source; errors are scrubbed of secrets before history.
-    interceptors: { activity: [activityInterceptors()] },
+    // Workflow interceptor modules are given only when the worker bundles: a prebuilt bundle has them.
+    interceptors: { activity: [activityInterceptors()], ...(opts.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }) },
     maxConcurrentActivityTaskExecutions: 16,
   });
   return { worker, connection, taskQueue: queue };

@@ -5,6 +5,7 @@
 import { Admin, Consumer, FetchIsolationLevels, ListOffsetTimestamps, type SASLOptions } from '@platformatic/kafka';
 import type { KafkaEndpoint } from '../../config/resolve.js';
 import type { SecretProvider } from '../secrets/provider.js';
+import { openWithSecretRefresh } from './auth-failure.js';
 
 /** The offsets a partition holds now: [start, end). `end` is the last stable offset (committed transactions only). */
 export interface PartitionBounds {
@@ -64,10 +65,26 @@ async function connectionOptions(e: KafkaEndpoint, secrets: SecretProvider): Pro
   return out;
 }
 
+/**
+ * Connects (a metadata request, so a refused SASL login shows here) and returns the source. On an
+ * authentication failure the secret is fetched again once: a rotated password needs no restart.
+ */
 export async function openKafka(e: KafkaEndpoint, secrets: SecretProvider, clientId = 'tributary'): Promise<KafkaSource> {
-  const base = { clientId, bootstrapBrokers: e.brokers, retries: 5, retryDelay: 500, ...(await connectionOptions(e, secrets)) };
-  // groupId is required by the class but no group is ever joined: only fetch and metadata are used.
-  const consumer = new Consumer({ ...base, groupId: `${clientId}-reader`, isolationLevel: FetchIsolationLevels.READ_COMMITTED });
+  return openWithSecretRefresh(e.id, e.secret, secrets, async () => {
+    const base = { clientId, bootstrapBrokers: e.brokers, retries: 5, retryDelay: 500, ...(await connectionOptions(e, secrets)) };
+    // groupId is required by the class but no group is ever joined: only fetch and metadata are used.
+    const consumer = new Consumer({ ...base, groupId: `${clientId}-reader`, isolationLevel: FetchIsolationLevels.READ_COMMITTED });
+    try {
+      await consumer.metadata({ topics: [], forceUpdate: true });
+    } catch (err) {
+      await consumer.close().catch(() => undefined);
+      throw err;
+    }
+    return kafkaSource(e, base, consumer);
+  });
+}
+
+function kafkaSource(e: KafkaEndpoint, base: ConstructorParameters<typeof Admin>[0], consumer: Consumer): KafkaSource {
   let admin: Admin | undefined;
   const adminClient = () => (admin ??= new Admin(base));
 

@@ -8,7 +8,7 @@ import { findPipeline, kafkaEndpoints, pipelineRegions, targetTable } from '../.
 import type { TributaryConfig } from '../../config/schema.js';
 import { tableChecksum } from '../../activities/postgres/table-checksum.js';
 import { createRegionWorker } from '../../workers/create-worker.js';
-import { workflowsPath } from '../../workers/workflows-path.js';
+import { workflowBundleOptions } from '../../workers/workflows-path.js';
 import { printResults, table } from '../output.js';
 import { adminUrl, changeOrders, resetPipeline, seedOrders, warehouseAdminUrl, withUrl } from './sample-data.js';
 import { ensureTopic, produceClicks, topicMessages } from './sample-clicks.js';
@@ -30,7 +30,7 @@ export async function demo(config: TributaryConfig): Promise<number> {
   console.log('2. Starting one worker per region (task queues ' + regions.map((r) => `${config.temporal.taskQueuePrefix}-${r}`).join(', ') + ')...');
   // The demo prints its own summary; the SDK and activities log warnings only.
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  const workflowBundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: new DefaultLogger('WARN') });
   const workers = await Promise.all(regions.map((r) => createRegionWorker(config, r, { workflowBundle })));
   const client = await connectClient(config);
   const runAll = () => Promise.all(regions.map((r) => runPipeline(client, config, PIPELINE, r)));

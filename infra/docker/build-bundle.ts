@@ -5,9 +5,9 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowsPath } from '../../workers/workflows-path.js';
+import { workflowBundleOptions } from '../../workers/workflows-path.js';
 
 const out = resolve(process.argv[2] ?? 'workflow-bundle.js');
-const { code } = await bundleWorkflowCode({ workflowsPath });
+const { code } = await bundleWorkflowCode(workflowBundleOptions);
 await writeFile(out, code);
 console.log(JSON.stringify({ msg: 'workflow bundle written', path: out, bytes: Buffer.byteLength(code) }));

@@ -8,6 +8,8 @@ export TRIBUTARY_PG_WAREHOUSE=postgres://postgres:postgres@127.0.0.1:55434/wareh
 export TRIBUTARY_KAFKA_US_CELL_1=127.0.0.1:19092
 export TRIBUTARY_KAFKA_US_CELL_2=127.0.0.1:19093
 export TRIBUTARY_KAFKA_EU_CELL_1=127.0.0.1:19094
+# us-cell-1's SASL_PLAINTEXT listener (SCRAM-SHA-256; users are made by the tests).
+export TRIBUTARY_KAFKA_US_CELL_1_SASL=127.0.0.1:19095
 # S3-compatible store for the S3 stage (versitygw; dev-only root account, also in secrets.json).
 export TRIBUTARY_S3_ENDPOINT=http://127.0.0.1:59000
 export TRIBUTARY_S3_REGION=us-east-1

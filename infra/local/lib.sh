@@ -27,6 +27,10 @@ KAFKA_CLUSTERS=(
   us-cell-2:19093:19193:G5SF4At8TWCAhz6RanZCbQ
   eu-cell-1:19094:19194:2VzUAq39SV-JoGZF6wPOnQ
 )
+# One extra listener, SASL_PLAINTEXT with SCRAM-SHA-256, on one cluster only (its PLAINTEXT
+# listener is unchanged): the Kafka secret-rotation test creates and rotates its own user there.
+KAFKA_SASL_CLUSTER=us-cell-1
+KAFKA_SASL_PORT=19095
 TEMPORAL_PORT=7233
 TEMPORAL_UI_PORT=8233
 TEMPORAL_DIR="$STACK_DIR/temporal"

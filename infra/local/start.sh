@@ -218,19 +218,23 @@ start_postgres() {
 KAFKA_LAUNCHED=()
 
 kafka_write_config() {
-  local name="$1" port="$2" cport="$3" dir
+  local name="$1" port="$2" cport="$3" dir sasl="" sasl_map=""
   dir="$(kafka_dir "$name")"
+  if [ "$name" = "$KAFKA_SASL_CLUSTER" ]; then
+    sasl=",SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT"
+    sasl_map=",SASL_PLAINTEXT:SASL_PLAINTEXT"
+  fi
   cat >"$dir/server.properties" <<EOF
 # Written by infra/local/start.sh on every start; edits here are overwritten.
 # Single-node KRaft cluster "$name": one process is both broker and controller.
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport$sasl
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport$sasl
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT$sasl_map
 log.dirs=$dir/data
 num.partitions=4
 auto.create.topics.enable=true
@@ -242,6 +246,11 @@ transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 EOF
+  # SCRAM users live in the cluster metadata; with no authorizer, PLAINTEXT clients may add them.
+  [ -z "$sasl" ] || cat >>"$dir/server.properties" <<'EOF'
+listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-256
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+EOF
 }
 
 start_kafka_cluster() {
@@ -250,6 +259,7 @@ start_kafka_cluster() {
   [ -n "$(kafka_pid "$name")" ] && return 0
   require_free_port "$port" "kafka $name"
   require_free_port "$cport" "kafka $name (controller)"
+  [ "$name" != "$KAFKA_SASL_CLUSTER" ] || require_free_port "$KAFKA_SASL_PORT" "kafka $name (SASL)"
   mkdir -p "$dir/data" "$dir/logs"
   kafka_write_config "$name" "$port" "$cport"
   if [ ! -f "$dir/data/meta.properties" ]; then
@@ -482,6 +492,7 @@ preflight() {
   for entry in "${KAFKA_CLUSTERS[@]}"; do
     IFS=: read -r name port cport _ <<<"$entry"
     [ -n "$(kafka_pid "$name")" ] || conflicts+=("$port:kafka $name" "$cport:kafka $name (controller)")
+    [ -n "$(kafka_pid "$name")" ] || [ "$name" != "$KAFKA_SASL_CLUSTER" ] || conflicts+=("$KAFKA_SASL_PORT:kafka $name (SASL)")
   done
   [ -n "$(temporal_pid)" ] || conflicts+=("$TEMPORAL_PORT:temporal" "$TEMPORAL_UI_PORT:temporal UI")
   [ -n "$(s3_pid)" ] || conflicts+=("$S3_PORT:s3")

@@ -16,7 +16,7 @@ import { backfillProgress, backfillWorkflowId, runBackfill, startBackfill } from
 import { connectClient, startPipeline } from '../../client/run-pipeline.js';
 import { targetTable } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
-import { workflowsPath } from '../../workers/workflows-path.js';
+import { workflowBundleOptions } from '../../workers/workflows-path.js';
 import { CHUNKS_DONE_KEY, CHUNKS_TOTAL_KEY } from '../../workflows/backfill.js';
 import type { BackfillProgress } from '../../activities/types.js';
 import { createFactTable, dropFactTable, dropSchema, expectWarehouseEqualsSource, insertRows } from './fact-fixture.js';
@@ -126,7 +126,7 @@ describe('fact backfill', () => {
     expect(await expectWarehouseEqualsSource('us', table, target)).toBe(1_001_000);
 
     // The workflow replays from its own (last run's) history without a non-determinism error.
-    const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+    const bundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: new DefaultLogger('WARN') });
     await Worker.runReplayHistory({ workflowBundle: bundle, replayName: 'backfill-replay' }, await handle.fetchHistory());
     await kill(worker);
   }, 900_000);

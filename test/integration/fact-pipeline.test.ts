@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import pg from 'pg';
 import { connectClient, runPipeline } from '../../client/run-pipeline.js';
 import { createRegionWorker, type RegionWorker } from '../../workers/create-worker.js';
-import { workflowsPath } from '../../workers/workflows-path.js';
+import { workflowBundleOptions } from '../../workers/workflows-path.js';
 import { createDeps } from '../../activities/deps.js';
 import { planFact } from '../../activities/postgres/fact-plan.js';
 import { extractUnit } from '../../activities/postgres/extract.js';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   target = targetTable(config, config.pipelines[0]!);
   await createFactTable('us', table, 30_000);
   await createFactTable('eu', table, 12_000);
-  bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  bundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: new DefaultLogger('WARN') });
   workers = await Promise.all(REGIONS.map((r) => createRegionWorker(config, r, { workflowBundle: bundle })));
   running = Promise.all(workers.map((w) => w.worker.run()));
   client = await connectClient(config);

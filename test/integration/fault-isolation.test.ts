@@ -12,7 +12,7 @@ import { connectClient, runPipeline } from '../../client/run-pipeline.js';
 import { targetTable } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
 import { createRegionWorker, type RegionWorker } from '../../workers/create-worker.js';
-import { workflowsPath } from '../../workers/workflows-path.js';
+import { workflowBundleOptions } from '../../workers/workflows-path.js';
 import { createFactTable, dropFactTable, dropSchema, expectWarehouseEqualsSource, insertRows } from './fact-fixture.js';
 import { STACK, stackConfig, uniqueName, withClient } from './stack.js';
 
@@ -38,7 +38,7 @@ beforeAll(async () => {
   await createFactTable('eu', onlyEu, 1_000);
   await createFactTable('us', noWatermark, 100);
   const metrics: PipelineMetrics = { ...noopMetrics, batch: (tags, counts) => batches.push({ tags, counts }) };
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  const bundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: new DefaultLogger('WARN') });
   workers = await Promise.all(['us', 'eu'].map((r) => createRegionWorker(config, r, { workflowBundle: bundle, deps: createDeps(config, metrics) })));
   running = Promise.all(workers.map((w) => w.worker.run()));
   client = await connectClient(config);

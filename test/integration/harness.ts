@@ -5,7 +5,7 @@ import { connectClient, runPipeline } from '../../client/run-pipeline.js';
 import type { TributaryConfig } from '../../config/schema.js';
 import type { SyncResult } from '../../activities/types.js';
 import { createRegionWorker, type RegionWorker } from '../../workers/create-worker.js';
-import { workflowsPath } from '../../workers/workflows-path.js';
+import { workflowBundleOptions } from '../../workers/workflows-path.js';
 
 let bundle: Promise<WorkflowBundle> | undefined;
 
@@ -16,7 +16,7 @@ export interface Harness {
 }
 
 export async function startHarness(config: TributaryConfig, regions: string[]): Promise<Harness> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  bundle ??= bundleWorkflowCode({ ...workflowBundleOptions, logger: new DefaultLogger('WARN') });
   const workflowBundle = await bundle;
   const workers: RegionWorker[] = await Promise.all(regions.map((r) => createRegionWorker(config, r, { workflowBundle })));
   const running = Promise.all(workers.map((w) => w.worker.run()));

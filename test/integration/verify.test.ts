@@ -23,7 +23,7 @@ import { validateConfig } from '../../config/load.js';
 import { applySchedules } from '../../schedules/index.js';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { VerifyResult } from '../../activities/types.js';
-import { workflowsPath } from '../../workers/workflows-path.js';
+import { workflowBundleOptions } from '../../workers/workflows-path.js';
 import { createFactTable, dropFactTable, dropSchema, expectWarehouseEqualsSource, FACT_COLUMNS, updateEvery } from './fact-fixture.js';
 import { ROOT, STACK, stackConfig, uniqueName, withClient } from './stack.js';
 
@@ -55,7 +55,7 @@ beforeAll(async () => {
     await c.query(`INSERT INTO public.${ident(dimTable)} SELECT 'z' || g, 'zone ' || g, g * 1000 FROM generate_series(1, 500) g`);
   });
   const metrics: PipelineMetrics = { ...noopMetrics, drift: (tags, buckets) => drift.push({ tags, buckets }) };
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  const bundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: new DefaultLogger('WARN') });
   workers = await Promise.all(['us', 'eu'].map((r) => createRegionWorker(config, r, { workflowBundle: bundle, deps: createDeps(config, metrics) })));
   running = Promise.all(workers.map((w) => w.worker.run()));
   client = await connectClient(config);
