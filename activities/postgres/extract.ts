@@ -9,6 +9,7 @@ import { copyToStage } from './copy-to-stage.js';
 import { snapshotCopySql } from './snapshot-sql.js';
 import { keyColumns, rangeCopySql, rangeWhere, watermarkType } from './watermark-sql.js';
 import { badInput } from '../errors.js';
+import { stagedColumnsOptions } from './staged-columns.js';
 
 /** `progress` is called with bytes read so far (the activity heartbeats with it); `signal` aborts. */
 export async function extractUnit(
@@ -30,13 +31,15 @@ export async function extractUnit(
     const key = keyColumns(columns, p.key, label);
     let copySql: string;
     let stagedColumns = columns;
+    // Arrays as JSON for Redshift's SUPER (staged-columns.ts).
+    const staged = stagedColumnsOptions(deps.config.warehouse.type);
     if (unit.kind === 'fact' && p.kind === 'fact') {
       const type = watermarkType(columns, p.watermark, label);
-      copySql = rangeCopySql({ schema, table, watermark: p.watermark, type, key, from: unit.from, to: unit.to }, columns, unit.after, unit.until);
+      copySql = rangeCopySql({ schema, table, watermark: p.watermark, type, key, from: unit.from, to: unit.to }, columns, unit.after, unit.until, staged);
     } else {
       const w = unit.kind === 'dimension' ? unit.window : null;
       const where = w ? rangeWhere({ watermark: w.column, type: watermarkType(columns, w.column, label), from: w.from, to: w.to }) : undefined;
-      copySql = snapshotCopySql(schema, table, columns, where);
+      copySql = snapshotCopySql(schema, table, columns, where, staged);
       stagedColumns = [...columns, { name: '_row_hash', type: 'text' }];
     }
     try {

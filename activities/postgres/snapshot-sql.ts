@@ -2,6 +2,7 @@
 // the source, so the warehouse can tell which rows changed without comparing every column.
 import pg from 'pg';
 import type { ColumnSpec } from './columns.js';
+import { stagedSelectList, type StagedColumnsOptions } from './staged-columns.js';
 
 const { escapeIdentifier: ident } = pg;
 
@@ -10,8 +11,8 @@ export function rowHashExpr(columns: ColumnSpec[]): string {
 }
 
 /** `where` narrows the read to a window of changed rows (incremental mode); it is built from quoted parts. */
-export function snapshotCopySql(schema: string, table: string, columns: ColumnSpec[], where?: string): string {
-  const cols = columns.map((c) => ident(c.name)).join(', ');
+export function snapshotCopySql(schema: string, table: string, columns: ColumnSpec[], where?: string, staged: StagedColumnsOptions = { arraysAsJson: false }): string {
+  const cols = stagedSelectList(columns, staged);
   const filter = where ? ` WHERE ${where}` : '';
   return `COPY (SELECT ${cols}, ${rowHashExpr(columns)} AS _row_hash FROM ${ident(schema)}.${ident(table)}${filter}) TO STDOUT WITH (FORMAT csv)`;
 }

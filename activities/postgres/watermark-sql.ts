@@ -6,6 +6,7 @@ import type { ColumnSpec } from './columns.js';
 import { APPLICATION_NAME } from './connect.js';
 import type { KeysetBound } from '../types.js';
 import { badInput } from '../errors.js';
+import { stagedSelectList, type StagedColumnsOptions } from './staged-columns.js';
 
 const { escapeIdentifier: ident, escapeLiteral: literal } = pg;
 
@@ -100,11 +101,11 @@ export function chunkBoundariesSql(r: RangeSpec): string {
 }
 
 /** COPY of one chunk: from <= watermark < to, and after < (watermark, key) <= until, as CSV. */
-export function rangeCopySql(r: RangeSpec, columns: ColumnSpec[], after: KeysetBound | null, until: KeysetBound | null): string {
+export function rangeCopySql(r: RangeSpec, columns: ColumnSpec[], after: KeysetBound | null, until: KeysetBound | null, staged: StagedColumnsOptions = { arraysAsJson: false }): string {
   const conds = [rangeWhere(r)];
   if (after) conds.push(`${keyset(r)} > ${boundRow(r, after)}`);
   if (until) conds.push(`${keyset(r)} <= ${boundRow(r, until)}`);
-  const cols = columns.map((c) => ident(c.name)).join(', ');
+  const cols = stagedSelectList(columns, staged);
   return `COPY (SELECT ${cols} FROM ${ident(r.schema)}.${ident(r.table)} WHERE ${conds.join(' AND ')}) TO STDOUT WITH (FORMAT csv)`;
 }
 

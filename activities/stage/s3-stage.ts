@@ -1,11 +1,11 @@
 // The S3 stage: the same gzip CSV the file stage keeps, split for Redshift into a multiple of
-// the slice count of files, each cut at whole records, plus a COPY manifest listing exactly those
-// files as mandatory. The manifest is written last: a staged file exists once its manifest does,
+// the slice count of files, each cut at whole records, with NULL as an explicit marker for COPY's
+// NULL AS (null-marker.ts), plus a COPY manifest listing exactly those files as mandatory. The manifest is written last: a staged file exists once its manifest does,
 // so a worker killed mid-upload never leaves a file that looks whole.
 //
 // Layout under <prefix>: "<key>.parts/00000.csv.gz" ... and "<key>.manifest".
 import { createGunzip, createGzip, type Gzip } from 'node:zlib';
-import { PassThrough, Writable, type Readable } from 'node:stream';
+import { PassThrough, Writable, pipeline as streamPipeline, type Readable } from 'node:stream';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -21,6 +21,7 @@ import type { SecretProvider } from '../secrets/provider.js';
 import { buildManifest, combineManifests, parseManifest, s3Url, type Manifest } from './manifest.js';
 import { S3ObjectUpload } from './s3-upload.js';
 import { CsvRecordScanner, partKey, SlicePlan } from './slices.js';
+import { fromStageNulls, recordTransform, toStageNulls } from './null-marker.js';
 import type { Stage, StageWriter } from './stage.js';
 
 export type S3StageConfig = Extract<StageConfig, { type: 's3' }>;
@@ -107,7 +108,7 @@ export class S3Stage implements Stage {
         if (cut > 0) {
           records += ends.length;
           const file = open(plan.place(files.map((f) => f.upload.bytes)));
-          if (!file.gzip.write(data.subarray(0, cut))) drained = once(file.gzip, 'drain');
+          if (!file.gzip.write(toStageNulls(data.subarray(0, cut)))) drained = once(file.gzip, 'drain');
         }
         carry = Buffer.from(data.subarray(cut));
         // Backpressure: compression and the part upload in flight keep memory bounded.
@@ -149,20 +150,22 @@ export class S3Stage implements Stage {
   }
 
   /**
-   * The parts of a staged file, concatenated: gzip members in a row are one gzip stream. The
-   * records come back grouped by part, not in the order they were written.
+   * The parts of a staged file, concatenated and compressed again, with NULL back in PostgreSQL's
+   * form (null-marker.ts). The records come back grouped by part, not in the order they were written.
    */
   reader(key: string): Readable {
-    const out = new PassThrough();
+    const plain = new PassThrough();
     (async () => {
       const manifest = await this.manifest(key);
       for (const entry of manifest.entries) {
         const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: this.cfg.bucket, Key: entry.url.slice(`s3://${this.cfg.bucket}/`.length) }));
-        for await (const chunk of Body as Readable) if (!out.write(chunk)) await once(out, 'drain');
+        await pipeline(Body as Readable, createGunzip(), async (src: AsyncIterable<Buffer>) => {
+          for await (const chunk of src) if (!plain.write(chunk)) await once(plain, 'drain');
+        });
       }
-      out.end();
-    })().catch((err: unknown) => out.destroy(err as Error));
-    return out;
+      plain.end();
+    })().catch((err: unknown) => plain.destroy(err as Error));
+    return streamPipeline(plain, recordTransform(fromStageNulls), createGzip({ level: 1 }), () => undefined);
   }
 
   async manifest(key: string): Promise<Manifest> {

@@ -9,16 +9,27 @@
 //   means right after the COPY;
 // - the SUPER type and JSON_SERIALIZE(): a domain over jsonb and a one-line function in this
 //   test's schema, found through search_path;
-// - Data API named parameters (:name) become $n bind parameters.
+// - Data API named parameters (:name) become $n bind parameters;
+// - JSON_EXTRACT_PATH_TEXT on a VARCHAR (Redshift's): a one-line function over PostgreSQL's json one.
+// The COPY input is what the S3 stage writes (NULL as the marker, null-marker.ts), loaded with
+// NULL '<marker>' as Redshift's COPY loads it with NULL AS '<marker>'.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { stagedColumnsOptions, stagedSelectList } from '../../activities/postgres/staged-columns.js';
 import * as rs from '../../activities/warehouse/redshift/merge-sql.js';
 import { modeColumns, type MergeSpec } from '../../activities/warehouse/postgres/merge-sql.js';
 import { declaredVarcharBytes } from '../../activities/warehouse/redshift/types.js';
 import { byteLength, MAX_STATEMENT_BYTES } from '../../activities/warehouse/redshift/statement-size.js';
+import { offsetsStateTablesSql } from '../../activities/warehouse/redshift/offsets-sql.js';
+import { createTopicTargetSql, topicMergeBatch, TOPIC_DEAD, TOPIC_STAGE } from '../../activities/warehouse/redshift/topic-merge-sql.js';
+import { cdcDecision, cdcMoves, topicDecision } from '../../activities/warehouse/redshift/ledger-decision.js';
+import { CDC_STAGE, cdcMergeBatch, createCdcTargetSql, createMovedTableSql, movedLsnsSql, movedTableName, type RedshiftCdcSpec } from '../../activities/warehouse/redshift/cdc-merge-sql.js';
+import type { TopicMergeSpec } from '../../activities/warehouse/postgres/topic-merge-sql.js';
+import type { CdcRange, CdcUnit, TopicUnit } from '../../activities/types.js';
+import { STAGE_NULL, toStageNulls } from '../../activities/stage/null-marker.js';
 import { STACK, connect, uniqueName } from './stack.js';
 
 const schema = uniqueName('rs_sql');
@@ -91,6 +102,51 @@ async function ensureTarget(spec: MergeSpec): Promise<void> {
 const csvField = (v: string | number | null) => (v === null ? '' : `"${String(v).replace(/"/g, '""')}"`);
 const csv = (rows: (string | number | null)[][]) => rows.map((r) => r.map(csvField).join(',') + '\n').join('');
 
+/** Loads rows as Redshift's COPY would from the S3 stage: the stage's CSV, NULL AS the marker. */
+async function copyLikeRedshift(c: pg.Client, table: string, rows: (string | number | null)[][]): Promise<void> {
+  const text = toStageNulls(Buffer.from(csv(rows)));
+  await pipeline(Readable.from([text]), c.query(copyFrom(`COPY ${table} FROM STDIN WITH (FORMAT csv, NULL '${STAGE_NULL}')`)));
+}
+
+/**
+ * Runs a generated batch in one transaction, as BatchExecuteStatement would: `copies` maps the
+ * index of each COPY statement to the stage table and rows it loads. Returns each statement's rows.
+ */
+async function runOnPostgres(
+  c: pg.Client,
+  sqls: string[],
+  params: rs.Param[],
+  copies: Map<number, { table: string; rows: (string | number | null)[][] }>,
+): Promise<Record<string, unknown>[][]> {
+  const out: Record<string, unknown>[][] = [];
+  let lastCopy = '';
+  await c.query('BEGIN');
+  try {
+    for (const [i, sql] of sqls.entries()) {
+      const copy = copies.get(i);
+      if (copy) {
+        expect(sql).toMatch(new RegExp(`^COPY ${copy.table} FROM 's3://.*NULL AS '${STAGE_NULL}'`));
+        await copyLikeRedshift(c, copy.table, copy.rows);
+        lastCopy = copy.table;
+        out.push([]);
+        continue;
+      }
+      const local = sql.replaceAll('pg_last_copy_count()', `(SELECT COUNT(*) FROM ${lastCopy})`);
+      const q = positional(local, params);
+      try {
+        out.push((await c.query(q.text, q.values)).rows as Record<string, unknown>[]);
+      } catch (err) {
+        throw Object.assign(new Error(`statement ${i} failed: ${(err as Error).message}`), { index: i });
+      }
+    }
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK');
+    throw err;
+  }
+  return out;
+}
+
 interface Outcome {
   done: number;
   rows_staged: number;
@@ -134,30 +190,11 @@ async function merge(
       },
     });
     for (const s of batch.sqls) expect(byteLength(s)).toBeLessThan(MAX_STATEMENT_BYTES);
-    await c.query('BEGIN');
-    let result: Outcome | undefined;
-    try {
-      for (const [i, sql] of batch.sqls.entries()) {
-        if (i === batch.at.copy) {
-          await pipeline(Readable.from([csv(rows)]), c.query(copyFrom(`COPY ${rs.STAGE_TABLE} FROM STDIN WITH (FORMAT csv)`)));
-          continue;
-        }
-        const local = i === batch.at.countCheck ? sql.replaceAll('pg_last_copy_count()', `(SELECT COUNT(*) FROM ${rs.STAGE_TABLE})`) : sql;
-        const q = positional(local, batch.parameters);
-        try {
-          const res = await c.query(q.text, q.values);
-          if (i === batch.at.result) result = res.rows[0] as Outcome;
-        } catch (err) {
-          throw Object.assign(new Error(`statement ${i} failed: ${(err as Error).message}`), { index: i, at: batch.at });
-        }
-      }
-      await c.query('COMMIT');
-    } catch (err) {
-      await c.query('ROLLBACK');
-      throw err;
-    }
+    const results = await runOnPostgres(c, batch.sqls, batch.parameters, new Map([[batch.at.copy, { table: rs.STAGE_TABLE, rows }]])).catch((err: unknown) => {
+      throw Object.assign(err as Error, { at: batch.at });
+    });
     const n = (v: unknown) => Number(v);
-    const o = result!;
+    const o = results[batch.at.result]![0] as unknown as Outcome;
     return {
       batchId,
       sqls: batch.sqls,
@@ -175,7 +212,11 @@ beforeAll(async () => {
     await c.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}`);
     await c.query(`CREATE DOMAIN ${pg.escapeIdentifier(schema)}.super AS jsonb`);
     await c.query(`CREATE FUNCTION ${pg.escapeIdentifier(schema)}.json_serialize(jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT $1::text'`);
+    await c.query(
+      `CREATE FUNCTION ${pg.escapeIdentifier(schema)}.json_extract_path_text(character varying, VARIADIC text[]) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT json_extract_path_text($1::json, VARIADIC $2)'`,
+    );
     for (const s of rs.stateTablesSql(schema)) await c.query(s);
+    for (const s of offsetsStateTablesSql(schema)) await c.query(s);
   });
 });
 
@@ -371,3 +412,431 @@ describe('Redshift merge SQL stays under 100 KB per statement, whatever the colu
     expect(Math.max(...second.sqls.map(byteLength))).toBeLessThan(MAX_STATEMENT_BYTES);
   });
 });
+
+describe('the S3 stage NULL marker through the Redshift COPY (NULL AS)', () => {
+  it('keeps an empty string empty and NULL null, and a value equal to the marker stays that text', async () => {
+    const table = uniqueName('nulls');
+    const spec = factSpec(table);
+    await merge(spec, [
+      [1, '', '', null, null, T(1)],
+      [2, null, null, null, null, T(1)],
+      [3, STAGE_NULL, 'x', null, null, T(1)],
+    ]);
+    expect(await rowsOf(table, 'id, note, code')).toEqual([
+      { id: '1', note: '', code: '' },
+      { id: '2', note: null, code: null },
+      { id: '3', note: STAGE_NULL, code: 'x' },
+    ]);
+  });
+});
+
+// --- Topic batches: offsets ledger guard, dedup by offset, dead letters, partial and stale batches.
+
+const q = (t: string) => `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(t)}`;
+
+async function ledgerOf(pipelineName: string, partition: number): Promise<number | null> {
+  const r = await withSession((c) => c.query<{ next_offset: string }>(`SELECT next_offset FROM ${q('tributary_offsets')} WHERE pipeline = $1 AND kafka_partition = $2`, [pipelineName, partition]));
+  return r.rows[0] ? Number(r.rows[0].next_offset) : null;
+}
+
+const topicUnit = (pipelineName: string, partition: number, from: number, to: number, committed: number | null, batchId: string): TopicUnit => ({
+  kind: 'topic',
+  pipeline: pipelineName,
+  region: 'us',
+  source: 'events/us/cell-1',
+  stream: 'clicks',
+  batchId,
+  stagePrefix: `t/${batchId}`,
+  checkpoint: null,
+  cell: 'cell-1',
+  topic: 'clicks',
+  partition,
+  from,
+  to,
+  committed,
+  endOffset: to,
+});
+
+type Cells = (string | number | null)[][];
+
+/** Decides from the ledger as the warehouse does, then runs the topic batch; `expected` overrides the ledger read (a stale decision). */
+async function topicMerge(spec: TopicMergeSpec, unit: TopicUnit, rows: Cells, dead: Cells, opts: { expected?: number | null } = {}) {
+  await withSession(async (c) => {
+    const existing = await targetColumns(c, { ...factSpec(spec.table), schema: spec.schema });
+    if (existing.length === 0) await c.query(createTopicTargetSql(spec));
+  });
+  const current = opts.expected !== undefined ? opts.expected : await ledgerOf(unit.pipeline, unit.partition);
+  const decision = topicDecision(current, unit);
+  if (decision.action === 'skip') return { skipped: true as const };
+  const plan = topicMergeBatch({
+    spec,
+    stateSchema: schema,
+    rowsManifestUrl: MANIFEST,
+    deadManifestUrl: 's3://tributary-stage/test/dead.manifest.json',
+    copyRoleArn: ROLE,
+    values: {
+      batchId: unit.batchId,
+      pipeline: unit.pipeline,
+      region: unit.region,
+      source: unit.source,
+      cell: unit.cell,
+      topic: unit.topic,
+      rows: rows.length,
+      deadLetters: dead.length,
+      loadFrom: decision.from,
+      from: unit.from,
+      to: unit.to,
+      checksum: 'sha256:t',
+      extractedAt: '2026-01-01T00:00:00Z',
+      loadedAt: '2026-01-01T00:00:01Z',
+    },
+    move: decision.move,
+  });
+  const out = await withSession((c) =>
+    runOnPostgres(
+      c,
+      plan.sqls,
+      plan.parameters,
+      new Map([
+        [plan.at.copyRows, { table: TOPIC_STAGE, rows }],
+        [plan.at.copyDead, { table: TOPIC_DEAD, rows: dead }],
+      ]),
+    ),
+  );
+  const r = out[plan.at.result]![0]!;
+  return { skipped: false as const, plan, counts: { rows: Number(r.rows_in), dead: Number(r.dead), inserted: Number(r.inserted), updated: Number(r.updated) } };
+}
+
+const ts = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, '0')}Z`;
+
+describe('Redshift topic merge SQL, executed on PostgreSQL', () => {
+  const table = uniqueName('clicks');
+  const spec: TopicMergeSpec = {
+    schema,
+    table,
+    columns: [
+      { name: 'id', type: 'bigint' },
+      { name: 'name', type: 'text' },
+      { name: 'raw', type: 'jsonb' },
+    ],
+    key: ['id'],
+  };
+  const rowsOfTopic = () => withSession(async (c) => (await c.query<Record<string, unknown>>(`SELECT id, name, raw, kafka_partition, kafka_offset, _cell FROM ${q(table)} ORDER BY id`)).rows);
+
+  it('upserts the newest message per key, keeps "" apart from NULL, writes dead letters, the batch ledger and the next offset', async () => {
+    const r = await topicMerge(
+      spec,
+      topicUnit('clicks', 0, 0, 5, null, 'topic-1'),
+      [
+        [1, 'first', '{"id":1}', 0, 0, ts(0)],
+        [2, '', '{"id":2}', 0, 1, ts(1)],
+        [1, 'newest', '{"id":1,"v":2}', 0, 3, ts(3)],
+        [3, null, '{"id":3}', 0, 4, ts(4)],
+      ],
+      [[0, 2, ts(2), null, '\\x7b', 'not-json', null, 'Unexpected end of JSON input']],
+    );
+    expect(r.skipped).toBe(false);
+    if (r.skipped) return;
+    expect(r.counts).toEqual({ rows: 4, dead: 1, inserted: 3, updated: 0 });
+    expect(await rowsOfTopic()).toEqual([
+      { id: '1', name: 'newest', raw: { id: 1, v: 2 }, kafka_partition: 0, kafka_offset: '3', _cell: 'cell-1' },
+      { id: '2', name: '', raw: { id: 2 }, kafka_partition: 0, kafka_offset: '1', _cell: 'cell-1' },
+      { id: '3', name: null, raw: { id: 3 }, kafka_partition: 0, kafka_offset: '4', _cell: 'cell-1' },
+    ]);
+    expect(await ledgerOf('clicks', 0)).toBe(5);
+    const dead = await withSession((c) => c.query(`SELECT kafka_offset, message_value, reason FROM ${q('tributary_dead_letters')} WHERE batch_id = 'topic-1'`));
+    expect(dead.rows).toEqual([{ kafka_offset: '2', message_value: '\\x7b', reason: 'not-json' }]);
+    const ledger = await withSession((c) => c.query(`SELECT rows_staged, inserted, updated, unchanged, range_from, range_to FROM ${q('tributary_batches')} WHERE batch_id = 'topic-1'`));
+    expect(ledger.rows).toEqual([{ rows_staged: '4', inserted: '3', updated: '0', unchanged: '1', range_from: '0', range_to: '5' }]);
+  });
+
+  it('a retried batch: the ledger says skip; submitted anyway, the guard fails it and nothing changes', async () => {
+    const unit = topicUnit('clicks', 0, 0, 5, null, 'topic-1');
+    expect(await topicMerge(spec, unit, [], [])).toEqual({ skipped: true });
+    const before = await rowsOfTopic();
+    const err = (await topicMerge(spec, unit, [[1, 'again', '{}', 0, 0, ts(0)]], [], { expected: null }).catch((e: unknown) => e)) as { message: string };
+    expect(err.message).toContain('tributary: batch already committed');
+    expect(await rowsOfTopic()).toEqual(before);
+    expect(await ledgerOf('clicks', 0)).toBe(5);
+  });
+
+  it('a stale decision (the ledger moved after it was read) fails the guard and writes nothing', async () => {
+    const before = await rowsOfTopic();
+    const err = (await topicMerge(spec, topicUnit('clicks', 0, 4, 7, 4, 'topic-stale'), [[9, 'x', '{}', 0, 5, ts(5)]], [], { expected: 4 }).catch((e: unknown) => e)) as {
+      message: string;
+    };
+    expect(err.message).toContain('tributary: the offsets ledger moved since the batch was planned (partition 0)');
+    expect(await rowsOfTopic()).toEqual(before);
+  });
+
+  it('an overlapping batch loads only the offsets the ledger lacks; a replaced key counts as an update', async () => {
+    // Planned from 3 after 3, but another run committed up to 5: offsets 3 and 4 are dropped.
+    const r = await topicMerge(spec, topicUnit('clicks', 0, 3, 7, 3, 'topic-2'), [
+      [1, 'dropped', '{}', 0, 3, ts(3)],
+      [3, 'dropped', '{}', 0, 4, ts(4)],
+      [3, 'three', '{"id":3,"v":2}', 0, 5, ts(5)],
+      [4, 'four', '{"id":4}', 0, 6, ts(6)],
+    ], []);
+    if (r.skipped) throw new Error('expected a load');
+    expect(r.counts).toEqual({ rows: 2, dead: 0, inserted: 1, updated: 1 });
+    expect((await rowsOfTopic()).map((x) => [x.id, x.name])).toEqual([
+      ['1', 'newest'],
+      ['2', ''],
+      ['3', 'three'],
+      ['4', 'four'],
+    ]);
+    expect(await ledgerOf('clicks', 0)).toBe(7);
+  });
+
+  it('a key from another partition replaces only a row with an older (or no) timestamp', async () => {
+    const r = await topicMerge(spec, topicUnit('clicks', 1, 0, 2, null, 'topic-3'), [
+      [4, 'older elsewhere', '{}', 1, 0, ts(1)],
+      [2, 'newer elsewhere', '{}', 1, 1, ts(9)],
+    ], []);
+    if (r.skipped) throw new Error('expected a load');
+    expect(r.counts).toMatchObject({ inserted: 0, updated: 1 });
+    expect((await rowsOfTopic()).map((x) => [x.id, x.name, x.kafka_partition])).toEqual([
+      ['1', 'newest', 0],
+      ['2', 'newer elsewhere', 1],
+      ['3', 'three', 0],
+      ['4', 'four', 0],
+    ]);
+  });
+
+  it('append-only: every message is a row, and offsets lost to retention are recorded', async () => {
+    const appendSpec: TopicMergeSpec = { ...spec, table: uniqueName('clicks_append'), key: null };
+    const first = await topicMerge(appendSpec, topicUnit('clicks-append', 0, 0, 2, null, 'append-1'), [
+      [1, 'a', '{}', 0, 0, ts(0)],
+      [1, 'a', '{}', 0, 1, ts(1)],
+    ], []);
+    if (first.skipped) throw new Error('expected a load');
+    expect(first.counts).toEqual({ rows: 2, dead: 0, inserted: 2, updated: 0 });
+    // The ledger is at 2 but the cluster now starts at 10: offsets 2 to 9 were lost.
+    const second = await topicMerge(appendSpec, topicUnit('clicks-append', 0, 10, 11, 2, 'append-2'), [[2, 'b', '{}', 0, 10, ts(2)]], []);
+    if (second.skipped) throw new Error('expected a load');
+    const gap = await withSession((c) => c.query(`SELECT kafka_offset, reason, detail FROM ${q('tributary_dead_letters')} WHERE batch_id = 'append-2'`));
+    expect(gap.rows).toEqual([{ kafka_offset: '2', reason: 'retention-gap', detail: "offsets 2 to 9 were deleted by the cluster's retention before they were loaded" }]);
+    expect(await withSession(async (c) => (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${q(appendSpec.table)}`)).rows[0]!.n)).toBe(3);
+    expect(await ledgerOf('clicks-append', 0)).toBe(11);
+  });
+});
+
+// --- CDC batches: LSN version guard, hard and soft deletes, unchanged TOASTed values, key moves.
+
+const cdcUnit = (pipelineName: string, ranges: CdcRange[], batchId: string): CdcUnit => ({
+  kind: 'cdc',
+  pipeline: pipelineName,
+  region: 'us',
+  source: 'events/us/cell-1',
+  stream: 'app.public.orders',
+  batchId,
+  stagePrefix: `c/${batchId}`,
+  checkpoint: null,
+  cell: 'cell-1',
+  topic: 'app.public.orders',
+  ranges,
+});
+
+async function ledgerMap(pipelineName: string): Promise<Map<number, number | null>> {
+  const r = await withSession((c) => c.query<{ kafka_partition: number; next_offset: string }>(`SELECT kafka_partition, next_offset FROM ${q('tributary_offsets')} WHERE pipeline = $1`, [pipelineName]));
+  return new Map(r.rows.map((x) => [x.kafka_partition, Number(x.next_offset)]));
+}
+
+let cdcSeq = 0;
+/** One partition's next range after the ledger, and the batch applied as the warehouse does it. */
+async function cdcMerge(spec: RedshiftCdcSpec, pipelineName: string, rows: Cells, opts: { batchId?: string; expected?: Map<number, number | null> } = {}) {
+  await withSession(async (c) => {
+    if ((await targetColumns(c, { ...factSpec(spec.table), schema: spec.schema })).length === 0) await c.query(createCdcTargetSql(spec));
+    if ((await targetColumns(c, { ...factSpec(movedTableName(spec.schema, spec.table)), schema })).length === 0) await c.query(createMovedTableSql(spec, schema));
+  });
+  // Planned after the ledger as read now, or as `expected` says (a decision made on a stale read).
+  const current = opts.expected ?? new Map([[0, (await ledgerMap(pipelineName)).get(0) ?? null]]);
+  const from = current.get(0) ?? 0;
+  const unit = cdcUnit(pipelineName, [{ partition: 0, from, to: from + rows.length, committed: current.get(0) ?? null, endOffset: from + rows.length }], opts.batchId ?? `cdc-${++cdcSeq}`);
+  if (cdcDecision(unit, current) === 'skip') return { skipped: true as const };
+  const plan = cdcMergeBatch({
+    spec,
+    stateSchema: schema,
+    manifestUrl: rows.length ? MANIFEST : null,
+    copyRoleArn: ROLE,
+    values: {
+      batchId: unit.batchId,
+      pipeline: unit.pipeline,
+      region: unit.region,
+      source: unit.source,
+      cell: unit.cell,
+      topic: unit.topic,
+      rows: rows.length,
+      rangeFrom: `0:${from}`,
+      rangeTo: `0:${from + rows.length}`,
+      checksum: 'sha256:c',
+      extractedAt: '2026-01-01T00:00:00Z',
+      loadedAt: '2026-01-01T00:00:01Z',
+      expireBefore: '2025-12-25T00:00:01Z',
+    },
+    moves: cdcMoves(unit.ranges, current),
+  });
+  const out = await withSession((c) => runOnPostgres(c, plan.sqls, plan.parameters, new Map([[plan.at.copy, { table: CDC_STAGE, rows }]])));
+  const r = out[plan.at.result]![0]!;
+  return { skipped: false as const, plan, counts: { rows: Number(r.rows_in), inserted: Number(r.inserted), updated: Number(r.updated), deleted: Number(r.deleted) } };
+}
+
+describe('Redshift CDC merge SQL, executed on PostgreSQL', () => {
+  const cdcColumns = [
+    { name: 'id', type: 'bigint' },
+    { name: 'note', type: 'text' },
+    { name: 'big', type: 'text' },
+    { name: 'qty', type: 'integer' },
+  ];
+  const cdcSpec = (table: string, deletes: 'hard' | 'soft'): RedshiftCdcSpec => ({ schema, table, columns: cdcColumns, written: cdcColumns, key: ['id'], deletes });
+  const table = uniqueName('orders_cdc');
+  const spec = cdcSpec(table, 'hard');
+  const rowsOfCdc = (t = table) => withSession(async (c) => (await c.query<Record<string, unknown>>(`SELECT id, note, big, qty, _lsn FROM ${q(t)} ORDER BY id`)).rows);
+  const TS = '2026-01-01T00:00:00Z';
+
+  it('upserts, then applies the newest change behind the LSN guard: an older event changes nothing', async () => {
+    const first = await cdcMerge(spec, 'orders-cdc', [
+      [1, 'one', 'B1', 1, 'u', 100, TS, null],
+      [2, 'two', 'B2', 2, 'u', 100, TS, null],
+      [3, '', 'B3', null, 'u', 100, TS, null],
+    ]);
+    if (first.skipped) throw new Error('expected a load');
+    expect(first.counts).toEqual({ rows: 3, inserted: 3, updated: 0, deleted: 0 });
+    const second = await cdcMerge(spec, 'orders-cdc', [
+      [1, 'stale', 'old', 0, 'u', 50, TS, null], // older than the warehouse row: ignored
+      [2, 'two v2', 'B2', 22, 'u', 200, TS, null],
+      [3, null, null, null, 'd', 90, TS, null], // a replayed old delete: ignored
+    ]);
+    if (second.skipped) throw new Error('expected a load');
+    expect(second.counts).toEqual({ rows: 3, inserted: 0, updated: 1, deleted: 0 });
+    expect(await rowsOfCdc()).toEqual([
+      { id: '1', note: 'one', big: 'B1', qty: 1, _lsn: '100' },
+      { id: '2', note: 'two v2', big: 'B2', qty: 22, _lsn: '200' },
+      { id: '3', note: '', big: 'B3', qty: null, _lsn: '100' },
+    ]);
+    expect(await ledgerMap('orders-cdc')).toEqual(new Map([[0, 6]]));
+  });
+
+  it('fills an unchanged TOASTed value from the warehouse row, and a newer delete deletes', async () => {
+    const r = await cdcMerge(spec, 'orders-cdc', [
+      [2, 'two v3', null, 23, 'u', 250, TS, '{"big":{"id":"2"}}'],
+      [3, null, null, null, 'd', 300, TS, null],
+    ]);
+    if (r.skipped) throw new Error('expected a load');
+    expect(r.counts).toEqual({ rows: 2, inserted: 0, updated: 1, deleted: 1 });
+    expect(await rowsOfCdc()).toEqual([
+      { id: '1', note: 'one', big: 'B1', qty: 1, _lsn: '100' },
+      { id: '2', note: 'two v3', big: 'B2', qty: 23, _lsn: '250' },
+    ]);
+  });
+
+  it('a primary-key change: the old row goes, is kept, and fills the new key in a later batch', async () => {
+    const moved = await cdcMerge(spec, 'orders-cdc', [[1, 'one', null, 1, 'm', 400, TS, '{"big":{"id":"1"}}']]);
+    if (moved.skipped) throw new Error('expected a load');
+    expect(moved.counts).toMatchObject({ deleted: 1 });
+    expect((await rowsOfCdc()).map((x) => x.id)).toEqual(['2']);
+    // What the extract asks before cutting partitions: the LSN old key 1 was moved at.
+    const lsns = await withSession((c) => {
+      const sql = positional(movedLsnsSql(schema, { schema, table }, ['id'], 2), [
+        { name: 'source', value: 'events/us/cell-1' },
+        { name: 'oldkey_0_0', value: '1' },
+        { name: 'oldkey_1_0', value: '77' },
+      ]);
+      return c.query(sql.text, sql.values);
+    });
+    expect(lsns.rows).toEqual([{ k_0: '1', lsn: '400' }]);
+    const created = await cdcMerge(spec, 'orders-cdc', [[10, 'ten', null, 10, 'u', 400, TS, '{"big":{"id":"1"}}']]);
+    if (created.skipped) throw new Error('expected a load');
+    expect(await rowsOfCdc()).toEqual([
+      { id: '2', note: 'two v3', big: 'B2', qty: 23, _lsn: '250' },
+      { id: '10', note: 'ten', big: 'B1', qty: 10, _lsn: '400' },
+    ]);
+  });
+
+  it('a retried batch is skipped by the ledger; submitted anyway, the guard refuses it', async () => {
+    const before = await rowsOfCdc();
+    const ledger = await ledgerMap('orders-cdc');
+    const stale = new Map([[0, ledger.get(0)! - 1]]);
+    const err = (await cdcMerge(spec, 'orders-cdc', [[2, 'again', 'x', 0, 'u', 999, TS, null]], { expected: stale }).catch((e: unknown) => e)) as { message: string };
+    expect(err.message).toContain('tributary: the offsets ledger moved since the batch was planned');
+    expect(await rowsOfCdc()).toEqual(before);
+    expect(await ledgerMap('orders-cdc')).toEqual(ledger);
+  });
+
+  it('soft deletes mark the row (and its LSN); a newer upsert makes it live again, an older one does not', async () => {
+    const softTable = uniqueName('orders_soft');
+    const soft = cdcSpec(softTable, 'soft');
+    const live = () => withSession(async (c) => (await c.query<Record<string, unknown>>(`SELECT id, note, _deleted, _lsn FROM ${q(softTable)} ORDER BY id`)).rows);
+    await cdcMerge(soft, 'orders-soft', [[1, 'a', 'x', 1, 'u', 10, TS, null]]);
+    const del = await cdcMerge(soft, 'orders-soft', [[1, null, null, null, 'd', 20, TS, null]]);
+    if (del.skipped) throw new Error('expected a load');
+    expect(del.counts).toMatchObject({ deleted: 1 });
+    expect(await live()).toEqual([{ id: '1', note: 'a', _deleted: true, _lsn: '20' }]);
+    await cdcMerge(soft, 'orders-soft', [[1, 'older', 'x', 1, 'u', 15, TS, null]]);
+    expect(await live()).toEqual([{ id: '1', note: 'a', _deleted: true, _lsn: '20' }]);
+    await cdcMerge(soft, 'orders-soft', [[1, 'back', 'x', 1, 'u', 30, TS, null]]);
+    expect(await live()).toEqual([{ id: '1', note: 'back', _deleted: false, _lsn: '30' }]);
+  });
+});
+
+describe('PostgreSQL arrays staged for Redshift', () => {
+  it('are read as JSON (array_to_json) and load into SUPER with their element types and nesting', async () => {
+    const src = uniqueName('arr_src');
+    const columns = [
+      { name: 'id', type: 'bigint' },
+      { name: 'tags', type: 'text[]' },
+      { name: 'grid', type: 'integer[]' },
+      { name: 'updated_at', type: 'timestamp with time zone' },
+    ];
+    // The source read, as the extract does it with stagedSelectList for a Redshift warehouse.
+    const staged = await withSession(async (c) => {
+      await c.query(`CREATE TABLE ${q(src)} (id bigint, tags text[], grid integer[], updated_at timestamptz)`);
+      await c.query(`INSERT INTO ${q(src)} VALUES (1, ARRAY['a b', 'c,"d"', NULL], ARRAY[[1,2],[3,4]], '2026-01-01T00:00:00Z'), (2, NULL, '{}', '2026-01-01T00:00:00Z')`);
+      const chunks: Buffer[] = [];
+      const copy = c.query(copyTo(`COPY (SELECT ${stagedSelectList(columns, stagedColumnsOptions('redshift'))} FROM ${q(src)} ORDER BY id) TO STDOUT WITH (FORMAT csv)`));
+      for await (const chunk of copy) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString();
+    });
+    const rows = parseCsv(staged);
+    const table = uniqueName('arr');
+    const spec: MergeSpec = { schema, table, columns, stagedColumns: columns, key: ['id'], mode: { kind: 'upsert', version: 'updated_at' } };
+    await merge(spec, rows);
+    expect(await rowsOf(table, 'id, tags, grid')).toEqual([
+      { id: '1', tags: ['a b', 'c,"d"', null], grid: [[1, 2], [3, 4]] },
+      { id: '2', tags: null, grid: [] },
+    ]);
+  });
+});
+
+/** PostgreSQL CSV (as COPY TO writes it) back into cells: NULL is an empty unquoted field. */
+function parseCsv(text: string): (string | null)[][] {
+  const out: (string | null)[][] = [];
+  let row: (string | null)[] = [];
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] === '"') {
+      let v = '';
+      i++;
+      for (;;) {
+        if (text[i] === '"' && text[i + 1] === '"') {
+          v += '"';
+          i += 2;
+        } else if (text[i] === '"') break;
+        else v += text[i++];
+      }
+      row.push(v);
+      i++;
+    } else {
+      const end = text.slice(i).search(/[,\n]/);
+      const v = text.slice(i, i + end);
+      row.push(v === '' ? null : v);
+      i += end;
+    }
+    if (text[i] === '\n') {
+      out.push(row);
+      row = [];
+    }
+    i++;
+  }
+  return out;
+}

@@ -169,7 +169,7 @@ describe('Redshift merge through the Data API (aws-sdk-client-mock)', () => {
     const heads = b!.Sqls.map((s) => s.trim().split(/\s+/).slice(0, 2).join(' '));
     expect(heads.slice(0, 5)).toEqual(['LOCK "analytics"."orders"', 'CREATE TEMP', 'CREATE TEMP', 'COPY tributary_stage', 'SELECT CAST(CASE']);
     expect(b!.Sqls[3]).toBe(
-      `COPY tributary_stage FROM 's3://tributary-stage/tributary/orders/us/run-1/0-0/part-00000.csv.gz.manifest' IAM_ROLE 'arn:aws:iam::123456789012:role/tributary-load' MANIFEST FORMAT AS CSV GZIP EMPTYASNULL TIMEFORMAT 'auto' DATEFORMAT 'auto' TRUNCATECOLUMNS COMPUPDATE OFF STATUPDATE OFF`,
+      `COPY tributary_stage FROM 's3://tributary-stage/tributary/orders/us/run-1/0-0/part-00000.csv.gz.manifest' IAM_ROLE 'arn:aws:iam::123456789012:role/tributary-load' MANIFEST FORMAT AS CSV GZIP NULL AS '~NULL~' TIMEFORMAT 'auto' DATEFORMAT 'auto' TRUNCATECOLUMNS COMPUPDATE OFF STATUPDATE OFF`,
     );
     expect(b!.Sqls[4]).toContain('pg_last_copy_count()');
     expect(b!.Sqls.some((s) => /TRUNCATE\s/i.test(s.replace('TRUNCATECOLUMNS', '')))).toBe(false);

@@ -14,6 +14,7 @@ import { LINEAGE_COLUMNS, ROW_HASH, SOFT_DELETE_COLUMNS, type MergeMode, type Me
 import { foldName, ident, qualified } from './identifiers.js';
 import { MAX_VARCHAR_BYTES, redshiftType } from './types.js';
 import { assertStatementSize, groupBySize, MAX_BATCH_STATEMENTS } from './statement-size.js';
+import { STAGE_NULL } from '../../stage/null-marker.js';
 
 export const STATE_TABLE = 'tributary_state';
 export const STAGE_TABLE = 'tributary_stage';
@@ -66,7 +67,7 @@ export interface MergeBatch {
 }
 
 /** Collects the parameters a batch uses; the Data API refuses one no statement references. */
-class Params {
+export class Params {
   private readonly values = new Map<string, string>();
 
   constructor(private readonly given: Record<string, string | number | null>) {}
@@ -88,16 +89,16 @@ class Params {
 const COPY_URL = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9!_.*()/:=+,@-]+$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]+$/;
 
-/** The COPY of the stage from the batch manifest. Gzip CSV as the stage writes it. */
-export function copySql(manifestUrl: string, roleArn: string): string {
+/** The COPY of a stage table (`table`, a plain name) from a batch manifest. Gzip CSV as the S3 stage writes it. */
+export function copySql(manifestUrl: string, roleArn: string, table: string = STAGE_TABLE): string {
   if (!COPY_URL.test(manifestUrl)) throw new Error(`manifest URL "${manifestUrl}" is not a plain s3:// URL`);
   if (!ROLE_ARN.test(roleArn)) throw new Error(`"${roleArn}" is not an IAM role ARN`);
+  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`stage table "${table}" is not a plain name`);
   // TRUNCATECOLUMNS: the stage's VARCHARs are already 65535 bytes; a longer value is cut there and
   // quarantined (it cannot fit any Redshift VARCHAR), rather than failing the whole load.
-  // EMPTYASNULL: PostgreSQL's CSV writes NULL as an empty unquoted field, which Redshift would load
-  // into a VARCHAR as '' (an empty string staged as "" becomes NULL too, until the extract writes
-  // an explicit NULL marker).
-  return `COPY ${STAGE_TABLE} FROM '${manifestUrl}' IAM_ROLE '${roleArn}' MANIFEST FORMAT AS CSV GZIP EMPTYASNULL TIMEFORMAT 'auto' DATEFORMAT 'auto' TRUNCATECOLUMNS COMPUPDATE OFF STATUPDATE OFF`;
+  // NULL AS: the S3 stage writes NULL as this marker and an empty string as "" (null-marker.ts), so
+  // both survive; EMPTYASNULL would turn '' into NULL.
+  return `COPY ${table} FROM '${manifestUrl}' IAM_ROLE '${roleArn}' MANIFEST FORMAT AS CSV GZIP NULL AS '${STAGE_NULL}' TIMEFORMAT 'auto' DATEFORMAT 'auto' TRUNCATECOLUMNS COMPUPDATE OFF STATUPDATE OFF`;
 }
 
 /** A batch's SQL, for one merge mode. Modes differ in dedup order, pruning and deletes. */

@@ -9,7 +9,12 @@ import type { ActivityDeps } from '../../deps.js';
 import { badInput } from '../../errors.js';
 import { S3Stage } from '../../stage/s3-stage.js';
 import type { MergeResult, StagedBatch } from '../../types.js';
-import type { CheckpointKey, MergeActivity, NewColumnPolicy, WarehouseDialect } from '../dialect.js';
+import type { CheckpointKey, MergeActivity, NewColumnPolicy, OffsetsKey, WarehouseDialect } from '../dialect.js';
+import type { TopicMergeSpec } from '../postgres/topic-merge-sql.js';
+import type { CdcTarget } from '../postgres/cdc-merge.js';
+import type { Row } from '../../cdc/decode.js';
+import { mergeRedshiftTopic, readRedshiftOffsets } from './redshift-topic.js';
+import { mergeRedshiftCdc, readRedshiftMovedLsns } from './redshift-cdc.js';
 import { modeColumns, type MergeSpec } from '../postgres/merge-sql.js';
 import { DataApi, StatementFailed, targetId, type StatementRef } from './data-api.js';
 import { columnNameProblems, foldName } from './identifiers.js';
@@ -24,18 +29,19 @@ export const MERGE_STATEMENT_PREFIX = 'tributary-merge/';
 
 export class RedshiftWarehouse implements WarehouseDialect {
   private stateReady: Promise<void> | undefined;
+  private readonly kindState = new Map<string, Promise<void>>();
   readonly api: DataApi;
 
   constructor(
     private readonly deps: ActivityDeps,
-    private readonly cfg: RedshiftConfig,
+    readonly cfg: RedshiftConfig,
     api?: DataApi,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {
     this.api = api ?? new DataApi(new RedshiftDataClient({ region: cfg.awsRegion }), cfg);
   }
 
-  private ensureState(): Promise<void> {
+  ensureState(): Promise<void> {
     // Once per process; CREATE ... IF NOT EXISTS makes a race between workers harmless.
     this.stateReady ??= (async () => {
       for (const stmt of sql.stateTablesSql(this.cfg.schema)) await this.api.query(stmt, {}, 'create the state tables');
@@ -96,10 +102,25 @@ export class RedshiftWarehouse implements WarehouseDialect {
       },
     });
 
+    try {
+      const row = await this.runBatch(plan.sqls, plan.parameters, unit.batchId, plan.at.result, activity);
+      if (!row) throw new Error(`${label}: the merge finished but batch ${unit.batchId} is not in the ledger`);
+      return fromLedger(unit.batchId, row, Number(row.done) > 0);
+    } catch (err) {
+      if (err instanceof StatementFailed) throw await this.explain(err, plan.at, label, spec);
+      throw err;
+    }
+  }
+
+  /**
+   * Runs a merge batch (one transaction) under the merge limit, resuming the statement of an
+   * earlier attempt, and returns the row of its statement `resultIndex` (0-based).
+   */
+  async runBatch(sqls: string[], parameters: sql.Param[], batchId: string, resultIndex: number, activity: MergeActivity): Promise<Record<string, unknown> | undefined> {
     const resume = resumeRef(activity.details);
     let release: (() => void) | undefined;
     try {
-      const d = await this.api.batch(plan.sqls, plan.parameters, `${MERGE_STATEMENT_PREFIX}${unit.batchId}`, {
+      const d = await this.api.batch(sqls, parameters, `${MERGE_STATEMENT_PREFIX}${batchId}`, {
         resume,
         heartbeat: (ref) => activity.heartbeat({ redshift: ref }),
         // A resumed statement already holds its place; a new one waits for a slot.
@@ -113,30 +134,70 @@ export class RedshiftWarehouse implements WarehouseDialect {
           });
         },
       });
-      const [row] = await this.api.rows(`${d.Id}:${plan.at.result + 1}`);
-      if (!row) throw new Error(`${label}: the merge finished but batch ${unit.batchId} is not in the ledger`);
-      return fromLedger(unit.batchId, row, Number(row.done) > 0);
-    } catch (err) {
-      if (err instanceof StatementFailed) throw await this.explain(err, plan.at, label, spec);
-      throw err;
+      const [row] = await this.api.rows(`${d.Id}:${resultIndex + 1}`);
+      return row;
     } finally {
       release?.();
     }
+  }
+
+  /** A failed COPY explained from SYS_LOAD_ERROR_DETAIL: file, line and column; null when none are recorded. */
+  async loadErrorMessage(err: StatementFailed, copyIndex: number, label: string, target: string): Promise<string | null> {
+    const queryId = err.statement.SubStatements?.[copyIndex]?.RedshiftQueryId;
+    const details = queryId === undefined ? [] : await this.api.query(sql.LOAD_ERRORS_SQL, { query_id: String(queryId) }, 'read load errors').catch(() => []);
+    const first = details[0];
+    if (!first) return null;
+    return (
+      `${label}: loading ${target} failed at ${String(first.file_name)} line ${String(first.line_number)}, column ${String(first.column_name)} (${String(first.column_type)}): ${String(first.error_message)}` +
+      (details.length > 1 ? ` (and ${details.length - 1} more load errors)` : '')
+    );
+  }
+
+  readOffsets(key: OffsetsKey): Promise<Map<number, number>> {
+    return readRedshiftOffsets(this, key);
+  }
+
+  mergeTopic(batch: StagedBatch, spec: TopicMergeSpec, activity: MergeActivity = currentActivity()): Promise<MergeResult> {
+    return mergeRedshiftTopic(this, batch, spec, activity);
+  }
+
+  mergeCdc(batch: StagedBatch, target: CdcTarget, activity: MergeActivity = currentActivity()): Promise<MergeResult> {
+    return mergeRedshiftCdc(this, batch, target, activity);
+  }
+
+  movedLsns(target: { schema: string; table: string }, source: string, oldKeys: Row[]): Promise<Map<string, bigint>> {
+    return readRedshiftMovedLsns(this, target, source, oldKeys);
+  }
+
+  /** The S3 stage the merges load from, or a message naming the pipeline and source. */
+  s3Stage(label: string): S3Stage {
+    const stage = this.deps.stage;
+    if (!(stage instanceof S3Stage)) throw badInput(`${label}: the Redshift warehouse loads from S3; set stage.type to "s3"`);
+    return stage;
+  }
+
+  /** Creates the state tables a kind needs besides the fact ones, once per process. */
+  ensureKindState(kind: string, sqls: string[]): Promise<void> {
+    let p = this.kindState.get(kind);
+    if (!p) {
+      p = (async () => {
+        await this.ensureState();
+        for (const stmt of sqls) await this.api.query(stmt, {}, `create the ${kind} state tables`);
+      })().catch((err: unknown) => {
+        this.kindState.delete(kind);
+        throw err;
+      });
+      this.kindState.set(kind, p);
+    }
+    return p;
   }
 
   /** Turns a failed batch into a message naming the pipeline, source and, for a load error, file, line and column. */
   private async explain(err: StatementFailed, at: sql.MergeBatch['at'], label: string, spec: MergeSpec): Promise<unknown> {
     const target = `${spec.schema}.${spec.table}`;
     if (err.failedIndex === at.copy) {
-      const queryId = err.statement.SubStatements?.[at.copy]?.RedshiftQueryId;
-      const details = queryId === undefined ? [] : await this.api.query(sql.LOAD_ERRORS_SQL, { query_id: String(queryId) }, 'read load errors').catch(() => []);
-      const first = details[0];
-      if (first) {
-        return badInput(
-          `${label}: loading ${target} failed at ${String(first.file_name)} line ${String(first.line_number)}, column ${String(first.column_name)} (${String(first.column_type)}): ${String(first.error_message)}` +
-            (details.length > 1 ? ` (and ${details.length - 1} more load errors)` : ''),
-        );
-      }
+      const message = await this.loadErrorMessage(err, at.copy, label, target);
+      if (message) return badInput(message);
       return new Error(`${label}: COPY into the stage for ${target} failed: ${err.statement.Error ?? 'no error text'}`);
     }
     if (err.failedIndex === at.countCheck) {
@@ -175,7 +236,7 @@ export class RedshiftWarehouse implements WarehouseDialect {
     return columns;
   }
 
-  private async targetColumns(spec: MergeSpec): Promise<sql.TargetColumn[]> {
+  async targetColumns(spec: { schema: string; table: string }): Promise<sql.TargetColumn[]> {
     const rows = await this.api.query(sql.TARGET_COLUMNS_SQL, { schema: foldName(spec.schema), table: foldName(spec.table) }, 'read the target columns');
     return rows.map((r) => ({
       name: String(r.column_name),
@@ -184,7 +245,7 @@ export class RedshiftWarehouse implements WarehouseDialect {
   }
 
   /** DDL another worker may have run first: "already exists" is success. */
-  private async ddl(stmt: string): Promise<void> {
+  async ddl(stmt: string): Promise<void> {
     try {
       await this.api.query(stmt, {}, 'change the target table');
     } catch (err) {
@@ -194,13 +255,13 @@ export class RedshiftWarehouse implements WarehouseDialect {
   }
 }
 
-function resumeRef(details: unknown): StatementRef | undefined {
+export function resumeRef(details: unknown): StatementRef | undefined {
   const ref = (details as { redshift?: StatementRef } | undefined)?.redshift;
   return ref && typeof ref.statementId === 'string' ? ref : undefined;
 }
 
 /** The Temporal activity this merge runs in, if any (tests call merge outside one). */
-function currentActivity(): MergeActivity {
+export function currentActivity(): MergeActivity {
   try {
     const ctx = Context.current();
     return { details: ctx.info.heartbeatDetails, heartbeat: (d) => ctx.heartbeat(d) };
@@ -209,7 +270,7 @@ function currentActivity(): MergeActivity {
   }
 }
 
-function fromLedger(batchId: string, r: Record<string, unknown>, alreadyCommitted: boolean): MergeResult {
+export function fromLedger(batchId: string, r: Record<string, unknown>, alreadyCommitted: boolean): MergeResult {
   return {
     batchId,
     rowsStaged: Number(r.rows_staged),

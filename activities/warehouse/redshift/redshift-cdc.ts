@@ -1,0 +1,156 @@
+// CDC batches on Redshift. Outside the transaction: the state tables, the batch ledger and the
+// partitions' offsets (a batch the ledger is past is skipped; one another run applied in part is
+// refused), the target's and the moved-rows table's DDL with the new-column policy. Then ONE
+// BatchExecuteStatement (cdc-merge-sql.ts) whose guard re-checks the ledger under the target's lock.
+import { badInput } from '../../errors.js';
+import type { ColumnSpec } from '../../postgres/columns.js';
+import type { Row } from '../../cdc/decode.js';
+import { oldKeyId } from '../../cdc/key-change-cut.js';
+import type { CdcUnit, MergeResult, StagedBatch } from '../../types.js';
+import type { MergeActivity, NewColumnPolicy } from '../dialect.js';
+import type { CdcTarget } from '../postgres/cdc-merge.js';
+import { addCdcColumnSql, cdcMergeBatch, cdcMetaDefs, createCdcTargetSql, createMovedTableSql, movedLsnsSql, movedTableName, type RedshiftCdcSpec } from './cdc-merge-sql.js';
+import { StatementFailed } from './data-api.js';
+import { columnNameProblems, foldName, qualified } from './identifiers.js';
+import { cdcDecision, cdcMoves } from './ledger-decision.js';
+import { findBatchSql } from './merge-sql.js';
+import { offsetsStateTablesSql } from './offsets-sql.js';
+import { explainBatch, readRedshiftOffsets } from './redshift-topic.js';
+import type { RedshiftWarehouse } from './redshift-warehouse.js';
+import { redshiftType } from './types.js';
+
+const WEEK_MS = 7 * 86_400_000;
+/** Old keys asked about per statement (two parameters each for a two-column key). */
+const KEYS_PER_QUERY = 50;
+
+/** Creates the target (and its moved-rows table) or applies the new-column policy; returns the columns the target gets. */
+async function evolve(w: RedshiftWarehouse, spec: RedshiftCdcSpec, policy: NewColumnPolicy, label: string): Promise<ColumnSpec[]> {
+  const movedTable = { schema: w.cfg.schema, table: movedTableName(spec.schema, spec.table) };
+  const existing = new Set((await w.targetColumns(spec)).map((c) => c.name));
+  let written = spec.columns;
+  if (existing.size === 0) {
+    await w.ddl(createCdcTargetSql(spec));
+  } else {
+    for (const m of cdcMetaDefs(spec, true)) if (!existing.has(m.name)) await w.ddl(addCdcColumnSql(spec, m.name, m.sql));
+    const fresh = spec.columns.filter((c) => !existing.has(foldName(c.name)));
+    if (fresh.length > 0) {
+      if (policy === 'fail') {
+        throw badInput(`${label}: the source has new column(s) ${fresh.map((c) => c.name).join(', ')} that ${spec.schema}.${spec.table} lacks, and the pipeline's onNewColumn policy is "fail"`);
+      }
+      if (policy === 'ignore') written = spec.columns.filter((c) => existing.has(foldName(c.name)));
+      else for (const c of fresh) await w.ddl(addCdcColumnSql(spec, c.name, redshiftType(c.type).sql));
+    }
+  }
+  const kept = new Set((await w.targetColumns(movedTable)).map((c) => c.name));
+  if (kept.size === 0) await w.ddl(createMovedTableSql({ ...spec, columns: written }, w.cfg.schema));
+  else for (const c of written) if (!kept.has(foldName(c.name))) await w.ddl(addCdcColumnSql(spec, c.name, redshiftType(c.type).sql, qualified(movedTable.schema, movedTable.table)));
+  return written;
+}
+
+export async function mergeRedshiftCdc(w: RedshiftWarehouse, batch: StagedBatch, t: CdcTarget, activity: MergeActivity): Promise<MergeResult> {
+  const unit = batch.unit as CdcUnit;
+  const info = batch.cdc;
+  if (unit.kind !== 'cdc' || !info) throw new Error(`batch ${unit.batchId} is not a CDC batch`);
+  const label = `pipeline ${unit.pipeline}, source ${unit.source}`;
+  const target = `${t.schema}.${t.table}`;
+  const stage = w.s3Stage(label);
+  const cdc = { newestSourceTsMs: info.newestSourceTsMs, events: info.events };
+  const nothing = { batchId: unit.batchId, rowsStaged: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, alreadyCommitted: true, cdc };
+  const problems = columnNameProblems(batch.columns.map((c) => c.name));
+  if (problems.length) throw badInput(`${label}: topic ${unit.topic} cannot apply to Redshift: ${problems.join('; ')}`);
+
+  await w.ensureKindState('offsets', offsetsStateTablesSql(w.cfg.schema));
+  const [done] = await w.api.query(findBatchSql(w.cfg.schema), { batch_id: unit.batchId }, 'look up the batch');
+  if (done) {
+    return { ...nothing, rowsStaged: Number(done.rows_staged), inserted: Number(done.inserted), updated: Number(done.updated), unchanged: Number(done.unchanged), deleted: Number(done.deleted) };
+  }
+  const ledger = await readRedshiftOffsets(w, unit, unit.ranges.map((r) => r.partition));
+  const current = new Map(unit.ranges.map((r) => [r.partition, ledger.get(r.partition) ?? null]));
+  let decision: 'load' | 'skip';
+  try {
+    decision = cdcDecision(unit, current);
+  } catch (err) {
+    throw badInput(`${label}: ${(err as Error).message}`);
+  }
+  if (decision === 'skip') return nothing;
+
+  const spec: RedshiftCdcSpec = { schema: t.schema, table: t.table, columns: batch.columns, written: batch.columns, key: t.key, deletes: t.deletes };
+  let manifestUrl: string | null = null;
+  if (batch.rows > 0) {
+    spec.written = await evolve(w, spec, t.onNewColumn, label);
+    manifestUrl = await stage.batchManifestUrl(
+      batch.files.map((f) => f.key),
+      `${unit.stagePrefix}/changes.manifest.json`,
+    );
+  }
+  const ranges = (f: (r: { partition: number; from: number; to: number }) => number) => info.ranges.map((r) => `${r.partition}:${f(r)}`).join(',');
+  const now = Date.now();
+  let plan: ReturnType<typeof cdcMergeBatch>;
+  try {
+    plan = cdcMergeBatch({
+      spec,
+      stateSchema: w.cfg.schema,
+      manifestUrl,
+      copyRoleArn: w.cfg.copyRoleArn,
+      values: {
+        batchId: unit.batchId,
+        pipeline: unit.pipeline,
+        region: unit.region,
+        source: unit.source,
+        cell: unit.cell,
+        topic: unit.topic,
+        rows: batch.rows,
+        rangeFrom: ranges((r) => r.from),
+        rangeTo: ranges((r) => r.to),
+        checksum: batch.checksum,
+        extractedAt: batch.extractedAt,
+        loadedAt: new Date(now).toISOString(),
+        expireBefore: new Date(now - WEEK_MS).toISOString(),
+      },
+      moves: cdcMoves(info.ranges, current),
+    });
+  } catch (err) {
+    throw badInput(`${label}: ${(err as Error).message}`);
+  }
+  let row: Record<string, unknown> | undefined;
+  try {
+    row = await w.runBatch(plan.sqls, plan.parameters, unit.batchId, plan.at.result, activity);
+  } catch (err) {
+    if (err instanceof StatementFailed) throw await explainBatch(w, err, { guard: plan.at.guard, copies: [plan.at.copy], counts: [plan.at.countCheck] }, label, target);
+    throw err;
+  }
+  if (!row) throw new Error(`${label}: the merge into ${target} finished without its counts`);
+  const rows = Number(row.rows_in);
+  const inserted = Number(row.inserted);
+  const updated = Number(row.updated);
+  const deleted = Number(row.deleted);
+  return { batchId: unit.batchId, rowsStaged: rows, inserted, updated, unchanged: Math.max(0, rows - inserted - updated - deleted), deleted, alreadyCommitted: false, cdc };
+}
+
+/** The LSN at which applied primary-key changes last moved each of `oldKeys` away (by oldKeyId). */
+export async function readRedshiftMovedLsns(w: RedshiftWarehouse, target: { schema: string; table: string }, source: string, oldKeys: Row[]): Promise<Map<string, bigint>> {
+  const out = new Map<string, bigint>();
+  if (oldKeys.length === 0) return out;
+  const moved = { schema: w.cfg.schema, table: movedTableName(target.schema, target.table) };
+  // No table yet: no key change was ever applied to this target.
+  if ((await w.targetColumns(moved)).length === 0) return out;
+  const keyColumns = Object.keys(oldKeys[0]!);
+  for (let i = 0; i < oldKeys.length; i += KEYS_PER_QUERY) {
+    const chunk = oldKeys.slice(i, i + KEYS_PER_QUERY);
+    const params: Record<string, string> = { source };
+    const byText = new Map<string, string>();
+    chunk.forEach((key, n) => {
+      const texts = keyColumns.map((k) => key[k] ?? '');
+      texts.forEach((v, j) => (params[`oldkey_${n}_${j}`] = v));
+      byText.set(JSON.stringify(texts), oldKeyId(key));
+    });
+    const rows = await w.api.query(movedLsnsSql(w.cfg.schema, target, keyColumns, chunk.length), params, 'read moved keys');
+    for (const r of rows) {
+      const id = byText.get(JSON.stringify(keyColumns.map((_, j) => String(r[`k_${j}`]))));
+      if (id === undefined) continue;
+      const lsn = BigInt(String(r.lsn));
+      if ((out.get(id) ?? -1n) < lsn) out.set(id, lsn);
+    }
+  }
+  return out;
+}

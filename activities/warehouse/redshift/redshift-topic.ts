@@ -1,0 +1,131 @@
+// Topic batches on Redshift: the offsets ledger read, and the merge of one partition's batch.
+// Outside the transaction: the state tables, the batch ledger and offsets look-up (a batch the
+// ledger is past is skipped without loading), the target's DDL. Then ONE BatchExecuteStatement
+// (topic-merge-sql.ts) whose guard re-checks the ledger under the target's lock.
+import { badInput } from '../../errors.js';
+import type { MergeResult, StagedBatch, TopicUnit } from '../../types.js';
+import type { MergeActivity, OffsetsKey } from '../dialect.js';
+import type { TopicMergeSpec } from '../postgres/topic-merge-sql.js';
+import { StatementFailed } from './data-api.js';
+import { columnNameProblems } from './identifiers.js';
+import { topicDecision } from './ledger-decision.js';
+import { findBatchSql } from './merge-sql.js';
+import { offsetsStateTablesSql, readOffsetsSql } from './offsets-sql.js';
+import type { RedshiftWarehouse } from './redshift-warehouse.js';
+import { addTopicColumnSqls, createTopicTargetSql, topicMergeBatch, topicTargetColumns, type TopicBatch } from './topic-merge-sql.js';
+
+export async function readRedshiftOffsets(w: RedshiftWarehouse, key: OffsetsKey, partitions?: number[]): Promise<Map<number, number>> {
+  await w.ensureKindState('offsets', offsetsStateTablesSql(w.cfg.schema));
+  if (partitions?.length === 0) return new Map();
+  const params: Record<string, string> = { pipeline: key.pipeline, region: key.region, cell: key.cell, topic: key.topic };
+  partitions?.forEach((p, i) => (params[`partition_${i}`] = String(p)));
+  const rows = await w.api.query(readOffsetsSql(w.cfg.schema, partitions?.length), params, 'read the offsets ledger');
+  return new Map(rows.map((r) => [Number(r.kafka_partition), Number(r.next_offset)]));
+}
+
+/** A failed topic or CDC batch as an error naming the pipeline and source (and, for a load error, file, line and column). */
+export async function explainBatch(
+  w: RedshiftWarehouse,
+  err: StatementFailed,
+  at: { guard: number; copies: number[]; counts: number[] },
+  label: string,
+  target: string,
+): Promise<unknown> {
+  const text = err.statement.Error ?? err.statement.Status ?? 'no error text';
+  if (err.failedIndex === at.guard) {
+    // Retryable: the next attempt reads the ledger again and skips or loads what is left.
+    return new Error(`${label}: the ledger changed while the batch for ${target} was submitted (${text}); nothing was merged`);
+  }
+  if (at.copies.includes(err.failedIndex)) {
+    const message = await w.loadErrorMessage(err, err.failedIndex, label, target);
+    return message ? badInput(message) : new Error(`${label}: COPY into the stage for ${target} failed: ${text}`);
+  }
+  if (at.counts.includes(err.failedIndex)) return new Error(`${label}: COPY loaded a different number of rows than were staged for ${target}; nothing was merged (${text})`);
+  return new Error(`${label}: the merge into ${target} failed at statement ${err.failedIndex + 1}: ${text}`);
+}
+
+export async function mergeRedshiftTopic(w: RedshiftWarehouse, batch: StagedBatch, spec: TopicMergeSpec, activity: MergeActivity): Promise<MergeResult> {
+  const unit = batch.unit as TopicUnit;
+  const info = batch.topic;
+  if (unit.kind !== 'topic' || !info) throw new Error(`batch ${unit.batchId} is not a topic batch`);
+  const label = `pipeline ${unit.pipeline}, source ${unit.source}, partition ${unit.partition}`;
+  const target = `${spec.schema}.${spec.table}`;
+  const stage = w.s3Stage(label);
+  const problems = columnNameProblems(topicTargetColumns(spec).map((c) => c.name));
+  if (problems.length) throw badInput(`${label}: topic ${unit.topic} cannot load into Redshift: ${problems.join('; ')}`);
+  const counts = (loaded: number, deadLettered: number, nextOffset: number) => ({
+    source: unit.source,
+    cell: unit.cell,
+    topic: unit.topic,
+    partition: unit.partition,
+    consumed: info.consumed,
+    loaded,
+    deadLettered,
+    newestTimestamp: info.newestTimestamp,
+    nextOffset,
+    offsetLag: Math.max(0, unit.endOffset - nextOffset),
+  });
+
+  await w.ensureKindState('offsets', offsetsStateTablesSql(w.cfg.schema));
+  const [done] = await w.api.query(findBatchSql(w.cfg.schema), { batch_id: unit.batchId }, 'look up the batch');
+  if (done) {
+    const r = { inserted: Number(done.inserted), updated: Number(done.updated), unchanged: Number(done.unchanged) };
+    return { batchId: unit.batchId, rowsStaged: Number(done.rows_staged), ...r, deleted: 0, alreadyCommitted: true, topic: counts(Number(done.rows_staged), info.deadLettered, unit.to) };
+  }
+  const ledger = await readRedshiftOffsets(w, unit, [unit.partition]);
+  const current = ledger.get(unit.partition) ?? null;
+  let decision: ReturnType<typeof topicDecision>;
+  try {
+    decision = topicDecision(current, unit);
+  } catch (err) {
+    throw badInput(`${label}: ${(err as Error).message}`);
+  }
+  if (decision.action === 'skip') {
+    return { batchId: unit.batchId, rowsStaged: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, alreadyCommitted: true, topic: counts(0, 0, current!) };
+  }
+
+  // The target follows the config: created, or the columns it now maps added (outside the transaction).
+  const existing = await w.targetColumns(spec);
+  if (existing.length === 0) await w.ddl(createTopicTargetSql(spec));
+  else for (const stmt of addTopicColumnSqls(spec, new Set(existing.map((c) => c.name)))) await w.ddl(stmt);
+
+  const deadFiles = info.deadLetterFiles.map((f) => f.key);
+  const plan: TopicBatch = topicMergeBatch({
+    spec,
+    stateSchema: w.cfg.schema,
+    rowsManifestUrl: await stage.batchManifestUrl(batch.files.map((f) => f.key), `${unit.stagePrefix}/rows.manifest.json`),
+    deadManifestUrl: await stage.batchManifestUrl(deadFiles, `${unit.stagePrefix}/dead-letters.manifest.json`),
+    copyRoleArn: w.cfg.copyRoleArn,
+    values: {
+      batchId: unit.batchId,
+      pipeline: unit.pipeline,
+      region: unit.region,
+      source: unit.source,
+      cell: unit.cell,
+      topic: unit.topic,
+      rows: batch.rows,
+      deadLetters: info.deadLettered,
+      loadFrom: decision.from,
+      from: unit.from,
+      to: unit.to,
+      checksum: batch.checksum,
+      extractedAt: batch.extractedAt,
+      loadedAt: new Date().toISOString(),
+    },
+    move: decision.move,
+  });
+  let row: Record<string, unknown> | undefined;
+  try {
+    row = await w.runBatch(plan.sqls, plan.parameters, unit.batchId, plan.at.result, activity);
+  } catch (err) {
+    if (err instanceof StatementFailed) {
+      throw await explainBatch(w, err, { guard: plan.at.guard, copies: [plan.at.copyRows, plan.at.copyDead], counts: [plan.at.countRows, plan.at.countDead] }, label, target);
+    }
+    throw err;
+  }
+  if (!row) throw new Error(`${label}: the merge into ${target} finished without its counts`);
+  const rows = Number(row.rows_in);
+  const inserted = Number(row.inserted);
+  const updated = Number(row.updated);
+  return { batchId: unit.batchId, rowsStaged: rows, inserted, updated, unchanged: rows - inserted - updated, deleted: 0, alreadyCommitted: false, topic: counts(rows, Number(row.dead), unit.to) };
+}

@@ -1,0 +1,24 @@
+// Arrays staged for Redshift: read as JSON at the source so SUPER can load them; PostgreSQL
+// warehouses keep PostgreSQL's array text. The select list is pure; the JSON form is checked on
+// the local PostgreSQL in test/integration/redshift-sql-on-postgres.test.ts.
+import { describe, expect, it } from 'vitest';
+import { stagedColumnsOptions, stagedSelectList } from '../../activities/postgres/staged-columns.js';
+import { redshiftType } from '../../activities/warehouse/redshift/types.js';
+
+const columns = [
+  { name: 'id', type: 'bigint' },
+  { name: 'Tags', type: 'text[]' },
+  { name: 'grid', type: 'integer[]' },
+];
+
+describe('arrays in the stage', () => {
+  it('are read as JSON for a Redshift warehouse, as PostgreSQL text for a PostgreSQL warehouse', () => {
+    expect(stagedSelectList(columns, stagedColumnsOptions('redshift'))).toBe('"id", array_to_json("Tags") AS "Tags", array_to_json("grid") AS "grid"');
+    expect(stagedSelectList(columns, stagedColumnsOptions('postgres'))).toBe('"id", "Tags", "grid"');
+  });
+
+  it('land in SUPER columns on Redshift', () => {
+    expect(redshiftType('text[]').sql).toBe('SUPER');
+    expect(redshiftType('integer[]').isSuper).toBe(true);
+  });
+});

@@ -1,0 +1,352 @@
+// Topic and CDC merges on the Redshift warehouse at the Data API boundary. Redshift cannot run
+// here: the Data API client is replaced by aws-sdk-client-mock (scripted answers per SQL), and the
+// S3 client is never called (one staged file per manifest needs no combined manifest). What is
+// checked: what is sent, in which order, with which parameters, and how answers and failures are
+// turned into results and errors. The same SQL runs for real on PostgreSQL in
+// test/integration/redshift-sql-on-postgres.test.ts.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  BatchExecuteStatementCommand,
+  DescribeStatementCommand,
+  ExecuteStatementCommand,
+  GetStatementResultCommand,
+  ListStatementsCommand,
+  RedshiftDataClient,
+  type DescribeStatementResponse,
+  type Field,
+  type SubStatementData,
+} from '@aws-sdk/client-redshift-data';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ApplicationFailure } from '@temporalio/common';
+import { DataApi, DEFAULT_POLL } from '../../activities/warehouse/redshift/data-api.js';
+import { RedshiftWarehouse, type RedshiftConfig } from '../../activities/warehouse/redshift/redshift-warehouse.js';
+import { S3Stage, type S3StageConfig } from '../../activities/stage/s3-stage.js';
+import { oldKeyId } from '../../activities/cdc/key-change-cut.js';
+import type { ActivityDeps } from '../../activities/deps.js';
+import type { CdcUnit, StagedBatch, TopicUnit } from '../../activities/types.js';
+import type { TopicMergeSpec } from '../../activities/warehouse/postgres/topic-merge-sql.js';
+
+const redshift = mockClient(RedshiftDataClient);
+
+const cfg: RedshiftConfig = {
+  type: 'redshift',
+  awsRegion: 'us-east-1',
+  database: 'dev',
+  schema: 'analytics',
+  workgroup: 'bi',
+  copyRoleArn: 'arn:aws:iam::123456789012:role/tributary-load',
+  maxConcurrentMerges: 2,
+  varcharOverflow: 'widen',
+};
+const stageCfg: S3StageConfig = {
+  type: 's3',
+  bucket: 'tributary-stage',
+  prefix: 'tributary/',
+  awsRegion: 'us-east-1',
+  forcePathStyle: false,
+  retentionDays: 7,
+  retentionBy: 'lifecycle',
+  sliceCount: 4,
+  maxFileMB: 256,
+};
+const noSleep = () => Promise.resolve();
+const str = (v: string | null): Field => (v === null ? { isNull: true } : { stringValue: v });
+const num = (v: number): Field => ({ longValue: v });
+const result = (names: string[], rows: Field[][]) => ({ ColumnMetadata: names.map((name) => ({ name })), Records: rows });
+
+interface Script {
+  /** Columns information_schema has for a table name (absent: the table does not exist). */
+  tables?: Record<string, string[]>;
+  ledgerHit?: boolean;
+  offsets?: [number, number][];
+  moved?: [string, string][];
+  /** How the merge batch ends. */
+  batch?: Partial<DescribeStatementResponse>;
+  counts?: Record<string, number>;
+}
+
+function scripted(s: Script) {
+  const executed: { Sql: string; Parameters?: { name?: string; value?: string }[] }[] = [];
+  const batches: { Sqls: string[]; StatementName?: string; Parameters?: { name?: string; value?: string }[] }[] = [];
+  const sqlOf = new Map<string, { Sql: string; Parameters?: { name?: string; value?: string }[] }>();
+  let n = 0;
+  redshift.on(ExecuteStatementCommand).callsFake((input: { Sql: string; Parameters?: { name?: string; value?: string }[] }) => {
+    const Id = `q-${++n}`;
+    executed.push(input);
+    sqlOf.set(Id, input);
+    return { Id };
+  });
+  redshift.on(BatchExecuteStatementCommand).callsFake((input: (typeof batches)[number]) => {
+    batches.push(input);
+    return { Id: `b-${batches.length}` };
+  });
+  redshift.on(DescribeStatementCommand).callsFake(({ Id }: { Id: string }) => {
+    if (Id.startsWith('q-')) return { Id, Status: 'FINISHED', HasResultSet: /^\s*SELECT/i.test(sqlOf.get(Id)?.Sql ?? '') };
+    return { Id, Status: 'FINISHED', ...s.batch };
+  });
+  redshift.on(GetStatementResultCommand).callsFake(({ Id }: { Id: string }) => {
+    const q = sqlOf.get(Id);
+    const sql = q?.Sql ?? '';
+    const param = (name: string) => q?.Parameters?.find((p) => p.name === name)?.value ?? '';
+    if (sql.includes('information_schema.columns')) {
+      const cols = s.tables?.[param('table')] ?? [];
+      return result(['column_name', 'data_type', 'character_maximum_length'], cols.map((c) => [str(c), str('character varying'), num(256)]));
+    }
+    if (sql.includes('"tributary_batches" WHERE batch_id')) {
+      return result(['rows_staged', 'inserted', 'updated', 'unchanged', 'deleted', 'quarantined'], s.ledgerHit ? [[4, 2, 1, 1, 0, 0].map(num)] : []);
+    }
+    if (sql.includes('"tributary_offsets"')) return result(['kafka_partition', 'next_offset'], (s.offsets ?? []).map(([p, o]) => [num(p), num(o)]));
+    if (sql.includes('tributary_cdc_moved__')) return result(['k_0', 'lsn'], (s.moved ?? []).map(([k, l]) => [str(k), str(l)]));
+    if (sql.includes('sys_load_error_detail')) {
+      return result(['file_name', 'line_number', 'column_name', 'column_type', 'error_message'], [[str('s3://tributary-stage/x.parts/00001.csv.gz'), num(3), str('at'), str('timestamptz'), str('Invalid timestamp')]]);
+    }
+    const counts = s.counts ?? {};
+    return result(Object.keys(counts), [Object.values(counts).map(num)]);
+  });
+  redshift.on(ListStatementsCommand).resolves({ Statements: [] });
+  return { executed, batches };
+}
+
+function warehouse() {
+  const stage = new S3Stage(stageCfg, new S3Client({ region: 'us-east-1' }));
+  return new RedshiftWarehouse({ stage } as unknown as ActivityDeps, cfg, new DataApi(new RedshiftDataClient({ region: 'us-east-1' }), cfg, DEFAULT_POLL, noSleep), noSleep);
+}
+
+const activity = { heartbeat: () => undefined };
+const topicSpec: TopicMergeSpec = {
+  schema: 'analytics',
+  table: 'clicks',
+  columns: [
+    { name: 'click_id', type: 'bigint' },
+    { name: 'raw', type: 'jsonb' },
+  ],
+  key: ['click_id'],
+};
+const topicUnit = (over: Partial<TopicUnit> = {}): TopicUnit => ({
+  kind: 'topic',
+  pipeline: 'clicks',
+  region: 'us',
+  source: 'events/us/cell-1',
+  stream: 'clicks',
+  batchId: 'run-1:t0',
+  stagePrefix: 'clicks/us/run-1/t0',
+  checkpoint: null,
+  cell: 'cell-1',
+  topic: 'clicks',
+  partition: 2,
+  from: 10,
+  to: 20,
+  committed: 10,
+  endOffset: 25,
+  ...over,
+});
+const topicBatch = (unit = topicUnit()): StagedBatch => ({
+  unit,
+  columns: topicSpec.columns,
+  stagedColumns: topicSpec.columns,
+  files: [{ key: `${unit.stagePrefix}/rows.csv.gz`, rows: 9, bytes: 100 }],
+  rows: 9,
+  extractedAt: '2026-01-01T00:00:01Z',
+  checksum: 'sha256:abc',
+  topic: { deadLetterFiles: [{ key: `${unit.stagePrefix}/dead-letters.csv.gz`, rows: 1, bytes: 50 }], consumed: 10, deadLettered: 1, newestTimestamp: '2026-01-01T00:00:00.000Z' },
+});
+/** Sub-statements of a failed batch: `n` finished, then the failed one. */
+const subs = (n: number, failed: SubStatementData): SubStatementData[] => [...Array.from({ length: n }, (_, i) => ({ Id: `b-1:${i + 1}`, Status: 'FINISHED' as const })), failed];
+const heads = (sqls: string[]) => sqls.map((s) => s.trim().split(/\s+/).slice(0, 2).join(' '));
+
+beforeEach(() => redshift.reset());
+
+describe('Redshift topic merge through the Data API (aws-sdk-client-mock)', () => {
+  it('creates the ledger tables and the target, then sends ONE batch: lock, guard, two COPYs with count checks, upsert, ledgers', async () => {
+    const api = scripted({ offsets: [[2, 10]], counts: { rows_in: 9, dead: 1, inserted: 6, updated: 2 } });
+    const r = await warehouse().mergeTopic(topicBatch(), topicSpec, activity);
+    expect(r).toEqual({
+      batchId: 'run-1:t0',
+      rowsStaged: 9,
+      inserted: 6,
+      updated: 2,
+      unchanged: 1,
+      deleted: 0,
+      alreadyCommitted: false,
+      topic: { source: 'events/us/cell-1', cell: 'cell-1', topic: 'clicks', partition: 2, consumed: 10, loaded: 9, deadLettered: 1, newestTimestamp: '2026-01-01T00:00:00.000Z', nextOffset: 20, offsetLag: 5 },
+    });
+    const sqls = api.executed.map((e) => e.Sql);
+    expect(sqls.some((s) => s.includes('CREATE TABLE IF NOT EXISTS "analytics"."tributary_offsets"'))).toBe(true);
+    expect(sqls.some((s) => s.includes('CREATE TABLE IF NOT EXISTS "analytics"."tributary_dead_letters"'))).toBe(true);
+    expect(sqls.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS "analytics"."clicks"'))).toContain('"raw" SUPER');
+    const offsetsRead = api.executed.find((e) => e.Sql.startsWith('SELECT kafka_partition, next_offset'));
+    expect(offsetsRead?.Parameters).toContainEqual({ name: 'partition_0', value: '2' });
+    expect(api.batches).toHaveLength(1);
+    const b = api.batches[0]!;
+    expect(b.StatementName).toBe('tributary-merge/run-1:t0');
+    expect(heads(b.Sqls).slice(0, 11)).toEqual([
+      'LOCK "analytics"."clicks"',
+      'CREATE TEMP',
+      'INSERT INTO',
+      'SELECT CAST(CASE',
+      'CREATE TEMP',
+      'COPY tributary_topic_stage',
+      'SELECT CAST(CASE',
+      'CREATE TEMP',
+      'COPY tributary_topic_dead',
+      'SELECT CAST(CASE',
+      'CREATE TEMP',
+    ]);
+    expect(b.Sqls[5]).toContain(`FROM 's3://tributary-stage/tributary/clicks/us/run-1/t0/rows.csv.gz.manifest' IAM_ROLE 'arn:aws:iam::123456789012:role/tributary-load' MANIFEST FORMAT AS CSV GZIP NULL AS '~NULL~'`);
+    expect(b.Sqls[8]).toContain(`FROM 's3://tributary-stage/tributary/clicks/us/run-1/t0/dead-letters.csv.gz.manifest'`);
+    // Planned at the ledger's position: nothing trimmed; the guard expects 10 and the ledger moves to 20.
+    expect(b.Sqls.some((s) => s.startsWith('DELETE FROM tributary_topic_stage'))).toBe(false);
+    expect(b.Parameters).toEqual(expect.arrayContaining([{ name: 'r0_expected', value: '10' }, { name: 'r0_next', value: '20' }, { name: 'rows', value: '9' }, { name: 'dead_rows', value: '1' }]));
+    expect(b.Sqls.join('\n')).not.toMatch(/ON CONFLICT|RETURNING|xmax|TRUNCATE\s/);
+    expect(b.Sqls.join('\n')).not.toContain('run-1:t0');
+    expect(redshift.commandCalls(GetStatementResultCommand).map((c) => c.args[0].input.Id)).toContain(`b-1:${b.Sqls.length}`);
+  });
+
+  it('a batch the ledger is past is skipped without loading; one in the batch ledger returns its counts', async () => {
+    const skip = scripted({ offsets: [[2, 20]] });
+    const r = await warehouse().mergeTopic(topicBatch(), topicSpec, activity);
+    expect(r).toMatchObject({ alreadyCommitted: true, rowsStaged: 0, topic: { nextOffset: 20 } });
+    expect(skip.batches).toHaveLength(0);
+    redshift.reset();
+    const hit = scripted({ ledgerHit: true });
+    const again = await warehouse().mergeTopic(topicBatch(), topicSpec, activity);
+    expect(again).toMatchObject({ alreadyCommitted: true, rowsStaged: 4, inserted: 2, updated: 1 });
+    expect(hit.batches).toHaveLength(0);
+  });
+
+  it('another run committed part of the range: only the rest loads (the stage is trimmed below the ledger)', async () => {
+    const api = scripted({ offsets: [[2, 15]], counts: { rows_in: 5, dead: 0, inserted: 5, updated: 0 } });
+    await warehouse().mergeTopic(topicBatch(), topicSpec, activity);
+    const b = api.batches[0]!;
+    expect(b.Sqls.filter((s) => s.includes('WHERE kafka_offset < CAST(:load_from AS BIGINT)'))).toHaveLength(2);
+    expect(b.Parameters).toEqual(expect.arrayContaining([{ name: 'load_from', value: '15' }, { name: 'r0_expected', value: '15' }]));
+  });
+
+  it('a ledger that does not fit the plan is bad input naming the pipeline, source and partition; nothing is sent', async () => {
+    const api = scripted({ offsets: [[2, 5]] });
+    const err = await warehouse().mergeTopic(topicBatch(), topicSpec, activity).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as ApplicationFailure).nonRetryable).toBe(true);
+    expect((err as Error).message).toMatch(/^pipeline clicks, source events\/us\/cell-1, partition 2: the ledger's next offset is 5/);
+    expect(api.batches).toHaveLength(0);
+  });
+
+  it('the guard failing (the ledger moved meanwhile) is a retryable error; a failed COPY names file, line and column', async () => {
+    scripted({ offsets: [[2, 10]], batch: { Status: 'FAILED', Error: 'invalid input syntax for integer: "tributary: the offsets ledger moved"', SubStatements: subs(3, { Id: 'b-1:4', Status: 'FAILED' }) } });
+    const moved = await warehouse().mergeTopic(topicBatch(), topicSpec, activity).catch((e: unknown) => e);
+    expect(moved).not.toBeInstanceOf(ApplicationFailure);
+    expect((moved as Error).message).toContain('pipeline clicks, source events/us/cell-1, partition 2: the ledger changed while the batch for analytics.clicks was submitted');
+    redshift.reset();
+    scripted({ offsets: [[2, 10]], batch: { Status: 'FAILED', Error: 'Load into table failed', SubStatements: subs(5, { Id: 'b-1:6', Status: 'FAILED', RedshiftQueryId: 7 }) } });
+    const load = await warehouse().mergeTopic(topicBatch(), topicSpec, activity).catch((e: unknown) => e);
+    expect(load).toBeInstanceOf(ApplicationFailure);
+    expect((load as Error).message).toBe('pipeline clicks, source events/us/cell-1, partition 2: loading analytics.clicks failed at s3://tributary-stage/x.parts/00001.csv.gz line 3, column at (timestamptz): Invalid timestamp');
+  });
+
+  it('readOffsets reads the ledger of one topic and cell', async () => {
+    const api = scripted({ offsets: [[0, 7], [3, 12]] });
+    expect(await warehouse().readOffsets({ pipeline: 'clicks', region: 'us', cell: 'cell-1', topic: 'clicks' })).toEqual(new Map([[0, 7], [3, 12]]));
+    expect(api.executed.at(-1)?.Parameters).toEqual(expect.arrayContaining([{ name: 'cell', value: 'cell-1' }]));
+  });
+});
+
+const cdcColumns = [
+  { name: 'id', type: 'bigint' },
+  { name: 'note', type: 'text' },
+  { name: 'qty', type: 'integer' },
+  { name: 'doc', type: 'jsonb' },
+];
+const cdcUnit: CdcUnit = {
+  kind: 'cdc',
+  pipeline: 'orders-cdc',
+  region: 'us',
+  source: 'events/us/cell-1',
+  stream: 'app_us.public.orders',
+  batchId: 'run-2:c0',
+  stagePrefix: 'orders-cdc/us/run-2/c0',
+  checkpoint: null,
+  cell: 'cell-1',
+  topic: 'app_us.public.orders',
+  ranges: [
+    { partition: 0, from: 0, to: 5, committed: null, endOffset: 5 },
+    { partition: 1, from: 3, to: 3, committed: 3, endOffset: 3 },
+  ],
+};
+const cdcBatch = (columns = cdcColumns): StagedBatch => ({
+  unit: cdcUnit,
+  columns,
+  stagedColumns: columns,
+  files: [{ key: 'orders-cdc/us/run-2/c0/changes.csv.gz', rows: 4, bytes: 80 }],
+  rows: 4,
+  extractedAt: '2026-01-01T00:00:01Z',
+  checksum: 'sha256:def',
+  cdc: { ranges: cdcUnit.ranges, events: 5, upserts: 3, deletes: 1, newestSourceTsMs: 1_767_225_600_000 },
+});
+const target = { schema: 'analytics', table: 'orders', key: ['id'], deletes: 'hard' as const, onNewColumn: 'add' as const };
+
+describe('Redshift CDC merge through the Data API (aws-sdk-client-mock)', () => {
+  it('creates the target and its moved-rows table, then ONE batch: guard, COPY, TOAST fills for text/jsonb columns only, deletes, replace, ledgers', async () => {
+    const api = scripted({ offsets: [[1, 3]], counts: { rows_in: 4, inserted: 2, updated: 1, deleted: 1 } });
+    const r = await warehouse().mergeCdc(cdcBatch(), target, activity);
+    expect(r).toEqual({ batchId: 'run-2:c0', rowsStaged: 4, inserted: 2, updated: 1, unchanged: 0, deleted: 1, alreadyCommitted: false, cdc: { newestSourceTsMs: 1_767_225_600_000, events: 5 } });
+    const sqls = api.executed.map((e) => e.Sql);
+    expect(sqls.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS "analytics"."orders"'))).toMatch(/"_lsn" DECIMAL\(20,0\) NOT NULL.*PRIMARY KEY \("id", "_source"\)/);
+    expect(sqls.some((s) => s.startsWith('CREATE TABLE IF NOT EXISTS "analytics"."tributary_cdc_moved__analytics__orders"'))).toBe(true);
+    const b = api.batches[0]!;
+    const all = b.Sqls.join('\n');
+    // One pair of fills (warehouse row, then moved row) per column PostgreSQL may TOAST: note and doc, not id or qty.
+    expect(b.Sqls.filter((s) => s.startsWith('UPDATE tributary_cdc_stage SET'))).toHaveLength(4);
+    expect(b.Parameters).toEqual(expect.arrayContaining([{ name: 'mc_0', value: 'note' }, { name: 'mc_1', value: 'doc' }]));
+    expect(b.Parameters?.some((p) => p.value === 'qty')).toBe(false);
+    expect(all).toContain(`DELETE FROM "analytics"."orders" USING tributary_cdc_stage WHERE tributary_cdc_stage."_op" IN ('d', 'm')`);
+    expect(all).not.toMatch(/ON CONFLICT|RETURNING|xmax|TRUNCATE\s/);
+    // Both partitions' ledger rows are guarded: partition 0 absent, partition 1 at 3.
+    expect(b.Parameters).toEqual(
+      expect.arrayContaining([
+        { name: 'r0_partition', value: '0' },
+        { name: 'r1_partition', value: '1' },
+        { name: 'r1_expected', value: '3' },
+        { name: 'r0_next', value: '5' },
+      ]),
+    );
+    expect(b.Parameters?.some((p) => p.name === 'r0_expected')).toBe(false);
+  });
+
+  it('a batch every partition of which the ledger is past is skipped; a partly applied one is refused', async () => {
+    const skip = scripted({ offsets: [[0, 5], [1, 3]] });
+    expect(await warehouse().mergeCdc(cdcBatch(), target, activity)).toMatchObject({ alreadyCommitted: true, rowsStaged: 0 });
+    expect(skip.batches).toHaveLength(0);
+    redshift.reset();
+    const partial = scripted({ offsets: [[0, 2], [1, 3]] });
+    const err = await warehouse().mergeCdc(cdcBatch(), target, activity).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as Error).message).toMatch(/^pipeline orders-cdc, source events\/us\/cell-1: another run applied part of this batch/);
+    expect(partial.batches).toHaveLength(0);
+  });
+
+  it('too many columns to fill in one batch is bad input naming the pipeline', async () => {
+    const wide = [{ name: 'id', type: 'bigint' }, ...Array.from({ length: 20 }, (_, i) => ({ name: `t${i}`, type: 'text' }))];
+    scripted({ offsets: [[1, 3]] });
+    const err = await warehouse().mergeCdc(cdcBatch(wide), target, activity).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as Error).message).toMatch(/^pipeline orders-cdc, source events\/us\/cell-1: the CDC merge into analytics\.orders needs \d+ statements \(two per column PostgreSQL may TOAST/);
+  });
+
+  it('movedLsns: nothing without a moved-rows table; else the LSN per old key, asked with parameters', async () => {
+    const none = scripted({});
+    expect(await warehouse().movedLsns({ schema: 'analytics', table: 'orders' }, 'events/us/cell-1', [{ id: '1' }])).toEqual(new Map());
+    expect(none.executed.some((e) => e.Sql.includes('"_lsn"'))).toBe(false);
+    redshift.reset();
+    const api = scripted({ tables: { tributary_cdc_moved__analytics__orders: ['id', '_lsn'] }, moved: [['1', '400']] });
+    const lsns = await warehouse().movedLsns({ schema: 'analytics', table: 'orders' }, 'events/us/cell-1', [{ id: '1' }, { id: '2' }]);
+    expect(lsns).toEqual(new Map([[oldKeyId({ id: '1' }), 400n]]));
+    expect(api.executed.at(-1)?.Parameters).toEqual(
+      expect.arrayContaining([
+        { name: 'source', value: 'events/us/cell-1' },
+        { name: 'oldkey_0_0', value: '1' },
+        { name: 'oldkey_1_0', value: '2' },
+      ]),
+    );
+  });
+});
