@@ -113,3 +113,27 @@ if [ "$(cat "$CONNECT_MARKER" 2>/dev/null || true)" != "$connect_stamp" ]; then
   mv "$tmp_home" "$CONNECT_HOME"
   echo "$connect_stamp" >"$CONNECT_MARKER"
 fi
+
+# --- Debezium JDBC sink plugin (the peer in bench/p4-cdc-apply.ts) ---------------------------
+# Debezium's plugin archive unpacked into plugin.path beside the PostgreSQL connector, with a
+# marker of its own: a refetch of the Connect home above removes it and this puts it back.
+# Running workers see it only after a restart.
+jdbc_plugin="$CONNECT_PLUGINS/debezium-connector-jdbc"
+if [ "$(cat "$jdbc_plugin/.tributary-complete" 2>/dev/null || true)" != "$DEBEZIUM_JDBC_VERSION" ]; then
+  log "fetching the Debezium JDBC sink $DEBEZIUM_JDBC_VERSION from Maven Central into $CONNECT_PLUGINS"
+  tmp_jdbc="$CONNECT_HOME/jdbc-sink.tmp"
+  rm -rf "$tmp_jdbc"
+  mkdir -p "$tmp_jdbc"
+  # Run inside the temp folder: with no project, Maven keeps its unpack markers under ./target.
+  (cd "$tmp_jdbc" && mvn -B -Dstyle.color=never -Dmaven.repo.local="$CACHE_DIR/m2" \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:unpack \
+    -Dartifact="io.debezium:debezium-connector-jdbc:$DEBEZIUM_JDBC_VERSION:tar.gz:plugin" \
+    -DoutputDirectory="$tmp_jdbc/out" >"$tmp_jdbc/mvn.log" 2>&1) ||
+    { tail -n 30 "$tmp_jdbc/mvn.log" >&2; die "Maven could not fetch the Debezium JDBC sink; see $tmp_jdbc/mvn.log"; }
+  [ -f "$tmp_jdbc/out/debezium-connector-jdbc/debezium-connector-jdbc-$DEBEZIUM_JDBC_VERSION.jar" ] ||
+    die "Maven finished but the Debezium JDBC sink plugin is not in $tmp_jdbc/out"
+  echo "$DEBEZIUM_JDBC_VERSION" >"$tmp_jdbc/out/debezium-connector-jdbc/.tributary-complete"
+  rm -rf "$jdbc_plugin"
+  mv "$tmp_jdbc/out/debezium-connector-jdbc" "$jdbc_plugin"
+  rm -rf "$tmp_jdbc"
+fi
