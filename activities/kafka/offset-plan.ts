@@ -74,3 +74,26 @@ export function decideMerge(current: number | null, unit: { from: number; to: nu
       'loading it would skip or repeat messages, so nothing was merged (the next run plans again from the ledger)',
   );
 }
+
+/**
+ * A CDC batch covers every partition of its cluster: all of them follow the ledger (load), or
+ * all were applied already (skip); an empty range where the ledger stands does not count.
+ * Anything else means another run applied part of it: an Error whose message says so.
+ */
+export function decideCdcBatch(ranges: readonly { partition: number; from: number; to: number; committed: number | null }[], current: ReadonlyMap<number, number | null>): 'load' | 'skip' {
+  const actions = new Set<string>();
+  for (const r of ranges) {
+    const c = current.get(r.partition) ?? null;
+    if (r.to === r.from && c === r.committed) continue;
+    let d: MergeDecision;
+    try {
+      d = decideMerge(c, r);
+    } catch (err) {
+      throw new Error(`partition ${r.partition}: ${(err as Error).message}`, { cause: err });
+    }
+    actions.add(d.action === 'load' && d.from !== r.from ? 'partial' : d.action);
+  }
+  if (actions.size === 0 || (actions.size === 1 && actions.has('load'))) return 'load';
+  if (actions.size === 1 && actions.has('skip')) return 'skip';
+  throw new Error(`another run applied part of this batch (ledger ${JSON.stringify(Object.fromEntries(current))}); nothing was merged, the next run plans again from the ledger`);
+}

@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { log } from '@temporalio/activity';
-import { decideMerge } from '../../kafka/offset-plan.js';
+import { decideCdcBatch } from '../../kafka/offset-plan.js';
 import type { ColumnSpec } from '../../postgres/columns.js';
 import type { Stage } from '../../stage/stage.js';
 import type { CdcUnit, MergeResult, StagedBatch } from '../../types.js';
@@ -31,8 +31,6 @@ export interface CdcTarget {
   deletes: 'hard' | 'soft';
   onNewColumn: NewColumnPolicy;
 }
-
-type Decision = { action: 'load' } | { action: 'skip' };
 
 const stateReady = new Map<string, Promise<void>>();
 
@@ -58,20 +56,12 @@ function ensureCdcState(client: pg.Client, schema: string): Promise<void> {
 }
 
 /** All partitions of the batch follow the ledger (load), or all were applied already (skip); anything else is a conflicting run. */
-function decide(unit: CdcUnit, current: Map<number, number | null>, label: string): Decision {
-  const actions = new Set<string>();
-  for (const r of unit.ranges) {
-    if (r.to === r.from && current.get(r.partition) === r.committed) continue;
-    try {
-      const d = decideMerge(current.get(r.partition) ?? null, r);
-      actions.add(d.action === 'load' && d.from !== r.from ? 'partial' : d.action);
-    } catch (err) {
-      throw badInput(`${label}, partition ${r.partition}: ${(err as Error).message}`);
-    }
+function decide(unit: CdcUnit, current: Map<number, number | null>, label: string): 'load' | 'skip' {
+  try {
+    return decideCdcBatch(unit.ranges, current);
+  } catch (err) {
+    throw badInput(`${label}: ${(err as Error).message}`);
   }
-  if (actions.size === 0 || (actions.size === 1 && actions.has('load'))) return { action: 'load' };
-  if (actions.size === 1 && actions.has('skip')) return { action: 'skip' };
-  throw badInput(`${label}: another run applied part of this batch (ledger ${JSON.stringify(Object.fromEntries(current))}); nothing was merged, the next run plans again from the ledger`);
 }
 
 /** Creates the target or applies the new-column policy; returns the columns the target gets. */
@@ -126,7 +116,7 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
       const row = await client.query<{ next_offset: string }>(lockOffsetSql(stateSchema), [unit.pipeline, unit.region, unit.cell, unit.topic, r.partition]);
       current.set(r.partition, row.rows[0] ? Number(row.rows[0].next_offset) : null);
     }
-    if (decide(unit, current, label).action === 'skip') {
+    if (decide(unit, current, label) === 'skip') {
       await client.query('COMMIT');
       return nothing;
     }

@@ -75,6 +75,9 @@ export function stateTablesSql(schema: string): string[] {
 export const SESSION_LOCK_SQL = `SELECT pg_advisory_lock(hashtextextended($1, 0))`;
 export const UNLOCK_SQL = `SELECT pg_advisory_unlock(hashtextextended($1, 0))`;
 
+/** Lets merges that only append their own rows into a settled target run side by side (transaction-scoped). */
+export const SHARED_LOCK_SQL = `SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))`;
+
 /** Serialises merges into one target table across workers (transaction-scoped). */
 export const LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`;
 

@@ -11,7 +11,7 @@ import type { Stage } from '../../stage/stage.js';
 import type { MergeResult, StagedBatch, TopicUnit } from '../../types.js';
 import type { OffsetsKey } from '../dialect.js';
 import { badInput } from '../../errors.js';
-import { LOCK_SQL, createSchemaSql, findBatchSql, insertBatchSql, targetColumnsSql } from './merge-sql.js';
+import { LOCK_SQL, SHARED_LOCK_SQL, createSchemaSql, findBatchSql, insertBatchSql, targetColumnsSql } from './merge-sql.js';
 import * as sql from './topic-merge-sql.js';
 
 const ready = new Map<string, Promise<void>>();
@@ -66,6 +66,23 @@ async function evolveTopicTarget(client: pg.Client, spec: sql.TopicMergeSpec): P
   for (const stmt of sql.addTopicColumnsSql(spec, fresh)) await client.query(stmt);
 }
 
+/**
+ * Append-only batches write only their own offsets (their partition's ledger row is locked
+ * below), so once the target has every column they share it: partitions and cells merge side
+ * by side. Creating or widening the target, and upserts by key, take it alone.
+ */
+async function lockTarget(client: pg.Client, spec: sql.TopicMergeSpec): Promise<void> {
+  const key = `tributary:${spec.schema}.${spec.table}`;
+  if (spec.key === null) {
+    const existing = new Set((await client.query<{ name: string }>(targetColumnsSql(), [spec.schema, spec.table])).rows.map((r) => r.name));
+    if (existing.size > 0 && sql.topicTargetColumns(spec).every((c) => existing.has(c.name))) {
+      await client.query(SHARED_LOCK_SQL, [key]);
+      return;
+    }
+  }
+  await client.query(LOCK_SQL, [key]);
+}
+
 export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: string, batch: StagedBatch, spec: sql.TopicMergeSpec): Promise<MergeResult> {
   const unit = batch.unit as TopicUnit;
   const info = batch.topic;
@@ -87,7 +104,7 @@ export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: s
   await ensureTopicState(client, schema);
   await client.query('BEGIN');
   try {
-    await client.query(LOCK_SQL, [`tributary:${spec.schema}.${spec.table}`]);
+    await lockTarget(client, spec);
     const done = await client.query<Record<string, string>>(findBatchSql(schema), [unit.batchId]);
     if (done.rows[0]) {
       await client.query('COMMIT');

@@ -1,7 +1,7 @@
 // What a topic or CDC batch does to the offsets ledger, decided from the ledger as read before
 // the batch (the batch's guard statement checks, under the target's lock, that it still stands
 // there). Pure: the same rules as the PostgreSQL merges (decideMerge in kafka/offset-plan.ts).
-import { decideMerge } from '../../kafka/offset-plan.js';
+import { decideCdcBatch, decideMerge } from '../../kafka/offset-plan.js';
 import type { CdcRange, CdcUnit, TopicUnit } from '../../types.js';
 import type { LedgerMove } from './offsets-sql.js';
 
@@ -18,22 +18,9 @@ export function topicDecision(current: number | null, unit: TopicUnit): { action
   };
 }
 
-/**
- * A CDC batch covers every partition: all of them follow the ledger (load), or all were applied
- * already (skip); a range that is empty and where the ledger stands does not count. Anything
- * else means another run applied part of it: an Error whose message says so.
- */
+/** A CDC batch: load or skip (the rule shared with PostgreSQL); throws on a conflicting ledger. */
 export function cdcDecision(unit: CdcUnit, current: ReadonlyMap<number, number | null>): 'load' | 'skip' {
-  const actions = new Set<string>();
-  for (const r of unit.ranges) {
-    const c = current.get(r.partition) ?? null;
-    if (r.to === r.from && c === r.committed) continue;
-    const d = decideMerge(c, r);
-    actions.add(d.action === 'load' && d.from !== r.from ? 'partial' : d.action);
-  }
-  if (actions.size === 0 || (actions.size === 1 && actions.has('load'))) return 'load';
-  if (actions.size === 1 && actions.has('skip')) return 'skip';
-  throw new Error(`another run applied part of this batch (ledger ${JSON.stringify(Object.fromEntries(current))}); nothing was merged, the next run plans again from the ledger`);
+  return decideCdcBatch(unit.ranges, current);
 }
 
 /** The ledger moves of a CDC batch that loads: each applied range's end, and offsets lost to retention. */
