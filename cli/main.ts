@@ -10,6 +10,7 @@ import { backfill } from './commands/backfill.js';
 import { verify } from './commands/verify.js';
 import { status } from './commands/status.js';
 import { replay } from './commands/replay.js';
+import { cdc, CDC_ACTIONS, type CdcAction } from './commands/cdc.js';
 import { UsageError } from './output.js';
 import { demo } from './demo/demo.js';
 
@@ -31,6 +32,10 @@ commands:
   replay PIPELINE --region R [--since T] [--until T] [--dry-run]
                                merge again what runs since T staged (still in the stage), without
                                reading the source; --dry-run lists the batches
+  cdc start|stop|status PIPELINE [--region R]
+                               a cdc pipeline's continuous workflow: start it (pauses its schedule
+                               while it runs), stop it (after the batch in progress), or show its
+                               state and freshness
   demo                         seed the local sources, sync them through Temporal, show the warehouse
 
 options:
@@ -82,6 +87,11 @@ async function main(argv: string[]): Promise<number> {
       return verify(loadConfig(configPath), arg, { region: values.region, source: values.source, buckets: count(values.buckets, '--buckets'), repair: values.repair ?? false, json: values.json ?? false });
     case 'status':
       return status(loadConfig(configPath), arg, values.json ?? false);
+    case 'cdc': {
+      const pipeline = positionals[2];
+      if (!CDC_ACTIONS.includes(arg as CdcAction) || !pipeline) throw new UsageError('cdc needs an action and a pipeline: tributary cdc start|stop|status PIPELINE [--region R]');
+      return cdc(loadConfig(configPath), arg as CdcAction, pipeline, values.region, values.json ?? false);
+    }
     case 'demo':
       return demo(loadConfig(configPath));
     default:

@@ -5,6 +5,7 @@ import { syncWorkflowId, taskQueue } from '../config/resolve.js';
 import type { TributaryConfig } from '../config/schema.js';
 import type { SyncResult } from '../activities/types.js';
 import type { syncPipeline } from '../workflows/sync-pipeline.js';
+import { refuseWhileContinuous } from './cdc-workflow-id.js';
 
 export const PIPELINE_KEY = defineSearchAttributeKey('Pipeline', SearchAttributeType.KEYWORD);
 export const REGION_KEY = defineSearchAttributeKey('Region', SearchAttributeType.KEYWORD);
@@ -14,8 +15,12 @@ export async function connectClient(config: TributaryConfig): Promise<Client> {
   return new Client({ connection, namespace: config.temporal.namespace });
 }
 
-/** Starts syncPipeline(pipeline, region) now; a run already in flight for the pair is an error, not a second run. */
+/**
+ * Starts syncPipeline(pipeline, region) now; a run already in flight for the pair is an error, not a
+ * second run, and so is a CDC pipeline whose continuous workflow runs in the region (ContinuousRunningError).
+ */
 export async function startPipeline(client: Client, config: TributaryConfig, pipeline: string, region: string, opts: { fullPass?: boolean } = {}) {
+  await refuseWhileContinuous(client, config, pipeline, region);
   return client.workflow.start<typeof syncPipeline>('syncPipeline', {
     taskQueue: taskQueue(config, region),
     workflowId: syncWorkflowId(config, pipeline, region),
