@@ -2,7 +2,8 @@
 // change, with batch boundaries placed where they hurt. The messages are Debezium's envelope as
 // the PostgreSQL connector writes it without JSON schemas (see test/fixtures/debezium), produced
 // to the real local Kafka with the partitions and headers chosen here, so the order of batches is
-// exact; the runs go through Temporal into the local warehouse.
+// exact; the runs go through Temporal and the S3 stage (the local S3 server) into the local
+// warehouse (the file stage carries CDC in cdc-pipeline.test.ts).
 //  - hard deletes, two partitions, one message per partition per batch: the create of key 2
 //    (moved from key 1, its big value unchanged) sits in partition 1 ahead of key 1's update and
 //    delete in partition 0. It must wait for them, then take the updated value.
@@ -13,6 +14,10 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TributaryConfig } from '../../config/schema.js';
+import { validateConfig } from '../../config/load.js';
+import { createSecretProvider } from '../../activities/secrets/provider.js';
+import { createStage } from '../../activities/stage/index.js';
+import type { S3Stage } from '../../activities/stage/s3-stage.js';
 import { startHarness, type Harness } from './harness.js';
 import { createTopic, deleteTopic, dropSchema, produce, query, topicStackConfig, type Produced } from './topic-fixture.js';
 
@@ -61,7 +66,20 @@ beforeAll(async () => {
     key: ['id'],
     options: { deletes, maxMessagesPerPartition, decimalHandlingMode: 'string', columnTypes: { id: 'bigint', n: 'integer', big: 'text' } },
   });
-  config = topicStackConfig([pipeline('hard', HARD, 1, 'hard'), pipeline('soft', SOFT, 2, 'soft')]);
+  const base = topicStackConfig([pipeline('hard', HARD, 1, 'hard'), pipeline('soft', SOFT, 2, 'soft')]);
+  const stage = {
+    type: 's3',
+    bucket: process.env.TRIBUTARY_S3_BUCKET ?? 'tributary-stage',
+    prefix: `test-${id}/`,
+    awsRegion: 'us-east-1',
+    endpoint: process.env.TRIBUTARY_S3_ENDPOINT ?? 'http://127.0.0.1:59000',
+    forcePathStyle: true,
+    secret: 'stage-s3',
+    retentionDays: 1,
+    retentionBy: 'sweep',
+    sliceCount: 2,
+  };
+  config = validateConfig('cdc-key-change-test', { ...base, stage });
   await createTopic(CELL, HARD, 2);
   await createTopic(CELL, SOFT, 1);
   harness = await startHarness(config, ['us']);
@@ -87,6 +105,11 @@ it('holds back a create moved from a key whose earlier changes and delete are st
   // One message per partition and run: partition 0 needs four runs, partition 1 waits for the delete.
   await runUntilApplied('hard', 6);
   expect(await rows(HARD)).toEqual([{ id: 2, n: 2, big: 'second' }]);
+  // Every batch went through the S3 stage: split parts behind a mandatory manifest.
+  const s3 = createStage(config.stage, createSecretProvider(config.secrets)) as S3Stage;
+  const staged = await s3.list('hard/us/');
+  expect(staged.length).toBeGreaterThanOrEqual(4);
+  for (const key of staged) expect((await s3.manifest(key)).entries.length % 2).toBe(0);
   const offsets = await query<{ kafka_partition: number; next_offset: string }>(
     `SELECT kafka_partition, next_offset FROM ${ident(config.warehouse.schema)}.tributary_offsets WHERE pipeline = 'hard' ORDER BY kafka_partition`,
   );
