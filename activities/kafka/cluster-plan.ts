@@ -1,7 +1,7 @@
 // Planning shared by the Kafka-fed kinds (topic and CDC): per cell cluster of the region, the
 // warehouse ledger's next offsets and the topic's partitions become exact offset ranges. A
 // cluster that cannot be planned is reported to `onSourceError` (the others run) when given;
-// else the plan fails.
+// else the plan fails. A warehouse that cannot be read fails the plan, which Temporal retries.
 import { kafkaEndpoints, type KafkaEndpoint } from '../../config/resolve.js';
 import type { ActivityDeps } from '../deps.js';
 import { badInput } from '../errors.js';
@@ -25,10 +25,13 @@ export async function planClusters<U>(
   toUnits: (e: KafkaEndpoint, ranges: PlannedRange[]) => U[],
   onSourceError?: (source: string, err: unknown) => void,
 ): Promise<U[]> {
+  const endpoints = kafkaEndpoints(deps.config, p.source, region);
+  // The warehouse is not a source: if it cannot be read, planning fails as a whole and is retried.
+  const committed = await Promise.all(endpoints.map((e) => readOffsets({ pipeline: p.name, region, cell: e.cell, topic: p.topic })));
   const perCluster = await Promise.all(
-    kafkaEndpoints(deps.config, p.source, region).map(async (e) => {
+    endpoints.map(async (e, i) => {
       try {
-        return toUnits(e, await planCluster(e));
+        return toUnits(e, await planCluster(e, committed[i]!));
       } catch (err) {
         if (!onSourceError) throw err;
         onSourceError(e.id, err);
@@ -38,9 +41,8 @@ export async function planClusters<U>(
   );
   return perCluster.flat();
 
-  async function planCluster(e: KafkaEndpoint): Promise<PlannedRange[]> {
+  async function planCluster(e: KafkaEndpoint, committed: Map<number, number>): Promise<PlannedRange[]> {
     const label = `pipeline ${p.name}, source ${e.id}`;
-    const committed = await readOffsets({ pipeline: p.name, region, cell: e.cell, topic: p.topic });
     const kafka = await openKafka(e, deps.secrets);
     let bounds;
     try {

@@ -42,6 +42,9 @@ function clientConfig(target: PgTarget, cred: Awaited<ReturnType<SecretProvider[
 export async function connectPg(target: PgTarget, secrets: SecretProvider): Promise<pg.Client> {
   for (let attempt = 0; ; attempt++) {
     const client = new pg.Client(clientConfig(target, await secrets.get(target.secret)));
+    // A server that goes away between queries makes the client emit 'error'; unheard, that
+    // would crash the worker. The failure reaches the caller through its next (or pending) query.
+    client.on('error', () => undefined);
     try {
       await client.connect();
       return client;
