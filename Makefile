@@ -3,7 +3,7 @@
 # cached outside the repo) and start the local stack, which keeps running afterwards
 # (make stack-stop stops it).
 
-.PHONY: demo test stack stack-stop stack-status install bench bench-kafka-peers env-up
+.PHONY: demo test stack stack-stop stack-status install bench bench-kafka-peers env-up chaos
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -31,11 +31,26 @@ demo: stack
 test: stack
 	npm test
 
+# Opt-in check against a real Redshift (not part of make test): needs the REDSHIFT_* settings
+# listed in test/live/redshift.ts and fails, naming them, without them.
+.PHONY: redshift-live
+redshift-live: node_modules/.package-lock.json
+	node --import tsx test/live/redshift.ts
+
 # Benchmarks (not part of make test): each writes bench/results/<name>.json.
 bench: stack bench-kafka-peers
 	node --import tsx bench/p1-fact-initial-load.ts
 	node --import tsx bench/p2-incremental-poll.ts
 	node --import tsx bench/kafka-clients.ts
+	node --import tsx bench/p3-kafka-load.ts
+	node --import tsx bench/p4-cdc-apply.ts
+	node --import tsx bench/p5-cdc-freshness.ts
+
+# The fault suite (not part of make test): worker kills and service restarts under load, every
+# pipeline compared with its source afterwards; writes chaos/results/latest.json and latest.md.
+# CHAOS_SCALE=0.1 for a quick run, CHAOS_SEED to replay one.
+chaos: stack
+	node --import tsx chaos/run.ts
 
 # The librdkafka-based peer of bench/kafka-clients.ts, in its own folder: built from the npm
 # package's bundled librdkafka source against the system's OpenSSL and zlib (no prebuilt binary
