@@ -19,36 +19,17 @@ import {
 import { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import { DataApi, backoff, DEFAULT_POLL, targetParams } from '../../activities/warehouse/redshift/data-api.js';
-import { RedshiftWarehouse, MERGE_STATEMENT_PREFIX, type RedshiftConfig } from '../../activities/warehouse/redshift/redshift-warehouse.js';
+import { RedshiftWarehouse, MERGE_STATEMENT_PREFIX } from '../../activities/warehouse/redshift/redshift-warehouse.js';
 import { acquireMergeSlot } from '../../activities/warehouse/redshift/merge-limit.js';
-import { S3Stage, type S3StageConfig } from '../../activities/stage/s3-stage.js';
+import { S3Stage } from '../../activities/stage/s3-stage.js';
 import type { ActivityDeps } from '../../activities/deps.js';
 import type { StagedBatch } from '../../activities/types.js';
 import type { MergeSpec } from '../../activities/warehouse/postgres/merge-sql.js';
 
+import { cfg, stageCfg } from './redshift-fixtures.js';
+
 const redshift = mockClient(RedshiftDataClient);
 
-const cfg: RedshiftConfig = {
-  type: 'redshift',
-  awsRegion: 'us-east-1',
-  database: 'dev',
-  schema: 'analytics',
-  workgroup: 'bi',
-  copyRoleArn: 'arn:aws:iam::123456789012:role/tributary-load',
-  maxConcurrentMerges: 2,
-  varcharOverflow: 'widen',
-};
-const stageCfg: S3StageConfig = {
-  type: 's3',
-  bucket: 'tributary-stage',
-  prefix: 'tributary/',
-  awsRegion: 'us-east-1',
-  forcePathStyle: false,
-  retentionDays: 7,
-  retentionBy: 'lifecycle',
-  sliceCount: 4,
-  maxFileMB: 256,
-};
 const columns = [
   { name: 'id', type: 'bigint' },
   { name: 'note', type: 'text' },

@@ -20,36 +20,17 @@ import {
 import { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import { DataApi, DEFAULT_POLL } from '../../activities/warehouse/redshift/data-api.js';
-import { RedshiftWarehouse, type RedshiftConfig } from '../../activities/warehouse/redshift/redshift-warehouse.js';
-import { S3Stage, type S3StageConfig } from '../../activities/stage/s3-stage.js';
+import { RedshiftWarehouse } from '../../activities/warehouse/redshift/redshift-warehouse.js';
+import { S3Stage } from '../../activities/stage/s3-stage.js';
 import { oldKeyId } from '../../activities/cdc/key-change-cut.js';
 import type { ActivityDeps } from '../../activities/deps.js';
 import type { CdcUnit, StagedBatch, TopicUnit } from '../../activities/types.js';
 import type { TopicMergeSpec } from '../../activities/warehouse/postgres/topic-merge-sql.js';
 
+import { cfg, stageCfg } from './redshift-fixtures.js';
+
 const redshift = mockClient(RedshiftDataClient);
 
-const cfg: RedshiftConfig = {
-  type: 'redshift',
-  awsRegion: 'us-east-1',
-  database: 'dev',
-  schema: 'analytics',
-  workgroup: 'bi',
-  copyRoleArn: 'arn:aws:iam::123456789012:role/tributary-load',
-  maxConcurrentMerges: 2,
-  varcharOverflow: 'widen',
-};
-const stageCfg: S3StageConfig = {
-  type: 's3',
-  bucket: 'tributary-stage',
-  prefix: 'tributary/',
-  awsRegion: 'us-east-1',
-  forcePathStyle: false,
-  retentionDays: 7,
-  retentionBy: 'lifecycle',
-  sliceCount: 4,
-  maxFileMB: 256,
-};
 const noSleep = () => Promise.resolve();
 const str = (v: string | null): Field => (v === null ? { isNull: true } : { stringValue: v });
 const num = (v: number): Field => ({ longValue: v });
