@@ -18,14 +18,12 @@ import { pipelineRegions, taskQueue } from '../config/resolve.js';
 import type { CdcPipelineConfig, TributaryConfig } from '../config/schema.js';
 import { scheduleId } from '../schedules/ids.js';
 import { cdcFreshnessQuery, cdcStopSignal, type CdcContinuousState, type CdcFreshness, type cdcContinuous } from '../workflows/cdc-continuous.js';
-import { cdcWorkflowId } from './cdc-workflow-id.js';
+import { cdcWorkflowId, CONTINUOUS_PAUSE_NOTE } from './cdc-workflow-id.js';
 import { PIPELINE_KEY, REGION_KEY } from './run-pipeline.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 
-export { cdcWorkflowId, ContinuousRunningError } from './cdc-workflow-id.js';
+export { cdcWorkflowId, CONTINUOUS_PAUSE_NOTE, ContinuousRunningError } from './cdc-workflow-id.js';
 
-/** The note `start` pauses a schedule with; `stop` resumes only a schedule paused with it. */
-export const CONTINUOUS_PAUSE_NOTE = 'paused by tributary cdc start: applied continuously by';
 
 export interface CdcStartResult {
   pipeline: string;

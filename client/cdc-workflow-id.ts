@@ -9,6 +9,9 @@ export function cdcWorkflowId(config: TributaryConfig, pipeline: string, region:
   return `${config.temporal.taskQueuePrefix}/cdc/${pipeline}/${region}`;
 }
 
+/** The note `cdc start` pauses a schedule with; `cdc stop` resumes only a schedule paused with it. */
+export const CONTINUOUS_PAUSE_NOTE = 'paused by tributary cdc start: applied continuously by';
+
 /** A one-off run refused because the continuous workflow of the same pipeline and region is running. */
 export class ContinuousRunningError extends Error {
   constructor(

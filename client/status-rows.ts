@@ -1,13 +1,16 @@
 // Pure: one status row per pipeline, region and source server, from what the warehouse ledger
 // and Temporal say. `now` is an input, so the numbers are exact in tests.
 
-export type PipelineState = 'running' | 'paused' | 'failed' | 'ok' | 'never run';
+/** continuous: a CDC pipeline's continuous workflow applies it (its schedule is paused meanwhile). */
+export type PipelineState = 'continuous' | 'running' | 'paused' | 'failed' | 'ok' | 'never run';
 
 /** What Temporal knows of one pipeline x region. */
 export interface TemporalFacts {
   /** Undefined: no schedule (run `tributary apply`). */
   schedulePaused?: boolean;
   running?: { workflowId: string; startTime: string };
+  /** The continuous CDC workflow of this pipeline and region, while it runs. */
+  continuous?: { workflowId: string; startTime: string };
   lastSuccess?: { runId: string; closeTime: string };
   /** The latest closed run, when it did not complete. */
   lastFailure?: { closeTime: string; status: string; message: string };
@@ -52,6 +55,7 @@ const seconds = (later: number, earlier: number) => Math.max(0, Math.round((late
 
 /** `lastSuccess`: the last completed run, or else the last committed batch (Temporal may have dropped old runs). */
 export function stateOf(t: TemporalFacts, lastSuccess: string | null = t.lastSuccess?.closeTime ?? null): PipelineState {
+  if (t.continuous) return 'continuous';
   if (t.running) return 'running';
   if (t.schedulePaused) return 'paused';
   if (t.lastFailure && (lastSuccess === null || t.lastFailure.closeTime > lastSuccess)) return 'failed';
@@ -60,7 +64,8 @@ export function stateOf(t: TemporalFacts, lastSuccess: string | null = t.lastSuc
 }
 
 export function statusRow(pipeline: string, region: string, kind: string, hasCheckpoint: boolean, t: TemporalFacts, s: SourceFacts, now: Date): StatusRow {
-  const lastSuccess = t.lastSuccess?.closeTime ?? s.lastBatch ?? null;
+  // A continuous workflow never completes: its last committed batch is its last success.
+  const lastSuccess = (t.continuous ? s.lastBatch : undefined) ?? t.lastSuccess?.closeTime ?? s.lastBatch ?? null;
   const newest = hasCheckpoint ? s.checkpoint : (lastSuccess ?? undefined);
   const state = stateOf(t, lastSuccess);
   let lag: number | null = null;

@@ -1,7 +1,7 @@
 // `tributary status` from code: per pipeline, region and source server, the last success, rows,
 // freshness, lag and state, read from the warehouse ledger, the sources and Temporal (schedules and
 // recent runs). A part that cannot be read shows as unknown in its own row; the rest still shows.
-import { ScheduleNotFoundError, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type pg from 'pg';
 import { postgresEndpoints, pipelineRegions, sourceTable, syncWorkflowId } from '../config/resolve.js';
 import type { PipelineConfig, TributaryConfig } from '../config/schema.js';
@@ -11,6 +11,7 @@ import { createSecretProvider, type SecretProvider } from '../activities/secrets
 import { warehousePg } from '../activities/reconcile/tables.js';
 import { boundedMap } from '../workflows/bounded.js';
 import { scheduleId } from '../schedules/ids.js';
+import { cdcWorkflowId } from './cdc-workflow-id.js';
 import { checkpointsSql, lastBatchesSql, runRowsSql, sourceHighSql } from './status-sql.js';
 import { statusRow, type SourceFacts, type StatusRow, type TemporalFacts } from './status-rows.js';
 
@@ -107,6 +108,10 @@ async function temporalFacts(client: Client, config: TributaryConfig, pipeline: 
   } catch (err) {
     if (!(err instanceof ScheduleNotFoundError)) throw err;
   }
+  if (config.pipelines.find((p) => p.name === pipeline)?.kind === 'cdc') {
+    const d = await continuousRun(client, cdcWorkflowId(config, pipeline, region));
+    if (d) facts.continuous = d;
+  }
   // Manual runs have exactly this id; scheduled ones add "-<time>". Names are validated by the config schema.
   const id = syncWorkflowId(config, pipeline, region);
   const query = `WorkflowType = 'syncPipeline' AND Pipeline = '${pipeline}' AND Region = '${region}' AND WorkflowId STARTS_WITH '${id}'`;
@@ -125,6 +130,16 @@ async function temporalFacts(client: Client, config: TributaryConfig, pipeline: 
     facts.lastFailure = { closeTime: latest.closeTime!.toISOString(), status: latest.status.name.toLowerCase(), message: await failureMessage(client, latest.workflowId, latest.runId) };
   }
   return facts;
+}
+
+async function continuousRun(client: Client, workflowId: string): Promise<TemporalFacts['continuous']> {
+  try {
+    const d = await client.workflow.getHandle(workflowId).describe();
+    return d.status.name === 'RUNNING' ? { workflowId, startTime: d.startTime.toISOString() } : undefined;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
 }
 
 /** The innermost cause of a closed run's failure (workflow -> activity -> application failure). */

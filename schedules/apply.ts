@@ -4,7 +4,8 @@ import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import type { TributaryConfig } from '../config/schema.js';
 import { boundedMap } from '../workflows/bounded.js';
-import { PAUSED_IN_CONFIG, desiredSchedules } from './desired.js';
+import { CONTINUOUS_PAUSE_NOTE, cdcWorkflowId, continuousRunning } from '../client/cdc-workflow-id.js';
+import { PAUSED_IN_CONFIG, desiredSchedules, type DesiredSchedule } from './desired.js';
 import { readExisting, type ExistingSchedule } from './existing.js';
 import { SCHEDULE_ID_PREFIX } from './ids.js';
 import { planReconcile, type ReconcilePlan, type ScheduleUpdate } from './plan.js';
@@ -24,7 +25,7 @@ export async function applySchedules(client: Client, config: TributaryConfig, op
   const plan = planReconcile(desired, existing, config.temporal.taskQueuePrefix);
   const rows = planRows(plan);
   if (!opts.dryRun) {
-    const errors = await execute(client, plan);
+    const errors = await execute(client, config, plan);
     for (const row of rows) row.error = errors.get(row.id);
   }
   return { dryRun: opts.dryRun ?? false, rows };
@@ -46,10 +47,10 @@ export async function readSchedules(client: Client, alsoIds: readonly string[] =
 }
 
 /** Runs the plan; one failing schedule does not stop the others. Returns the error per schedule id. */
-async function execute(client: Client, plan: ReconcilePlan): Promise<Map<string, string>> {
+async function execute(client: Client, config: TributaryConfig, plan: ReconcilePlan): Promise<Map<string, string>> {
   const steps: { id: string; run: () => Promise<unknown> }[] = [
     // Sync and verify schedules start different workflows: create takes either.
-    ...plan.create.map((d) => ({ id: d.id, run: () => client.schedule.create<Workflow>(d.options) })),
+    ...plan.create.map((d) => ({ id: d.id, run: async () => client.schedule.create<Workflow>(await createOptions(client, config, d)) })),
     ...plan.update.map((u) => ({ id: u.desired.id, run: () => update(client, u) })),
     ...plan.delete.map((e) => ({ id: e.id, run: () => remove(client, e.id) })),
   ];
@@ -62,6 +63,17 @@ async function execute(client: Client, plan: ReconcilePlan): Promise<Map<string,
     }
   });
   return errors;
+}
+
+/**
+ * A CDC pipeline's sync schedule made while its continuous workflow runs is created paused, as
+ * `cdc start` would have paused it, so `cdc stop` resumes it and no run applies the same offsets.
+ */
+async function createOptions(client: Client, config: TributaryConfig, d: DesiredSchedule): Promise<DesiredSchedule['options']> {
+  const p = config.pipelines.find((x) => x.name === d.pipeline);
+  if (d.paused || p?.kind !== 'cdc' || d.options.action.workflowType !== 'syncPipeline') return d.options;
+  if (!(await continuousRunning(client, config, d.pipeline, d.region))) return d.options;
+  return { ...d.options, state: { paused: true, note: `${CONTINUOUS_PAUSE_NOTE} ${cdcWorkflowId(config, d.pipeline, d.region)}` } };
 }
 
 function update(client: Client, u: ScheduleUpdate): Promise<void> {

@@ -1,7 +1,8 @@
 // `tributary cdc start|stop|status` against the real stack: a Debezium connector on Kafka Connect
 // captures a table of the us source, a worker process serves region us, and the CLI (a process of
 // its own, as a user runs it) starts the continuous workflow, shows its freshness and stops it.
-// While it runs, the pipeline's schedule stays paused (also through `apply`) and `tributary run`
+// While it runs, the pipeline's schedule stays paused (also through `apply`, even one that creates
+// it), `tributary status` shows the pipeline as continuous, and `tributary run`
 // refuses with a message naming the workflow; after `stop` both work again.
 import { execFile, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
@@ -105,6 +106,15 @@ it('starts, reports and stops the continuous workflow; a one-off run and the sch
   expect(await cliJson<CdcStartResult[]>('cdc', 'start', PIPELINE)).toMatchObject([{ workflowId, started: false, schedulePaused: null }]);
   await applySchedules(client, t.config);
   expect((await schedule.describe()).state.paused).toBe(true);
+  // A schedule apply creates meanwhile (deleted, or a pipeline added after start) starts paused too.
+  await schedule.delete();
+  await applySchedules(client, t.config);
+  sched = await schedule.describe();
+  expect(sched.state.paused).toBe(true);
+  expect(sched.state.note).toBe(`${CONTINUOUS_PAUSE_NOTE} ${workflowId}`);
+  // status tells it apart from a pipeline paused by hand.
+  const rows = await cliJson<{ pipeline: string; region: string; state: string; schedule: string }[]>('status', PIPELINE);
+  expect(rows.filter((r) => r.region === 'us').map((r) => [r.state, r.schedule])).toEqual([['continuous', 'paused']]);
 
   // A one-off run would apply the same offsets: refused, naming the workflow and the way out.
   const refused = await cli('run', PIPELINE, '--region', 'us');

@@ -40,6 +40,15 @@ describe('status rows', () => {
   });
 });
 
+describe('a continuously applied CDC pipeline', () => {
+  it('shows as continuous, not paused, with its last committed batch as the last success', () => {
+    const t = { ...ok, schedulePaused: true, continuous: { workflowId: 'tributary/cdc/orders/us', startTime: '2026-11-27T10:00:00.000Z' } };
+    expect(stateOf(t)).toBe('continuous');
+    const row = statusRow('orders_cdc', 'us', 'cdc', false, t, { source: 'us/cell-1', lastBatch: '2026-11-27T11:59:30.000Z' }, now);
+    expect(row).toMatchObject({ state: 'continuous', schedule: 'paused', lastSuccess: '2026-11-27T11:59:30.000Z', freshnessSeconds: 30 });
+  });
+});
+
 describe('status without Temporal history', () => {
   it('a committed batch counts as a success when Temporal no longer lists the run', () => {
     const row = statusRow('orders', 'us', 'fact', true, { schedulePaused: false }, { source: 'app/us', lastBatch: '2026-11-27T11:00:00.000Z' }, now);
