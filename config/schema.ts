@@ -345,10 +345,15 @@ const cdcPipeline = z.strictObject({
         .optional(),
       /** One batch reads at most this many offsets of one partition. */
       maxMessagesPerPartition: z.number().int().min(1).default(100_000),
+      /**
+       * Batches per cell cluster in one run (or continuous poll): they apply in order, the next
+       * one extracted while the one before merges.
+       */
+      maxBatchesPerRun: z.number().int().min(1).max(100).default(4),
       /** Continuous mode: poll this often when no batch is waiting. */
       intervalSeconds: seconds('the poll interval').min(1).default(5),
     })
-    .default({ deletes: 'hard', onNewColumn: 'add', decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive', maxMessagesPerPartition: 100_000, intervalSeconds: 5 }),
+    .default({ deletes: 'hard', onNewColumn: 'add', decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive', maxMessagesPerPartition: 100_000, maxBatchesPerRun: 4, intervalSeconds: 5 }),
 });
 
 const pipeline = z.discriminatedUnion('kind', [factPipeline, dimensionPipeline, topicPipeline, cdcPipeline], {

@@ -4,7 +4,9 @@
 // Freshness = now minus the source commit time of the newest applied change: a query answers
 // it, and the merge activity reports it as a metric. Deterministic: only references and counts.
 import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo, log } from '@temporalio/workflow';
-import type { Activities, CdcUnit, MergeResult } from '../activities/index.js';
+import type { Activities, CdcUnit, MergeResult, StagedBatch } from '../activities/index.js';
+import { bySource } from './by-source.js';
+import { cutShort } from './cut-short.js';
 
 export interface CdcContinuousState {
   /** Source commit time (ms since the epoch) of the newest change applied so far; null before the first. */
@@ -59,14 +61,29 @@ export async function cdcContinuous(input: CdcContinuousInput): Promise<CdcConti
   }));
   setHandler(cdcStopSignal, () => void (stop = true));
 
+  /** Extracts the next batch while the one before merges; stops after a batch cut short. */
+  async function applyInOrder(units: CdcUnit[]): Promise<MergeResult[]> {
+    const out: MergeResult[] = [];
+    let next: Promise<StagedBatch> | undefined = extractToStage(units[0]!);
+    for (let i = 0; next; i++) {
+      const batch: StagedBatch = await next;
+      const more = i + 1 < units.length && !cutShort(units[i]!, batch);
+      next = more ? extractToStage(units[i + 1]!) : undefined;
+      // Handled when awaited; a failing merge must not leave it unobserved.
+      next?.catch(() => undefined);
+      out.push(await mergeStaged(batch));
+    }
+    return out;
+  }
+
   const polls = input.pollsPerRun ?? 500;
   for (let poll = 0; poll < polls && !stop; poll++) {
     let full = false;
     try {
       const plan = await planRange({ pipeline: input.pipeline, region: input.region, runId: `${workflowInfo().runId}.${poll}` });
       if (plan.failures?.length) lastError = plan.failures.map((f) => f.message).join('; ');
-      // One batch per cell cluster; the clusters apply side by side.
-      const merged = await Promise.all(plan.units.map(async (u): Promise<MergeResult> => mergeStaged(await extractToStage(u))));
+      // The clusters apply side by side; each cluster's batches in order (cut-short.ts).
+      const merged = (await Promise.all([...bySource(plan.units as CdcUnit[]).values()].map((units) => applyInOrder(units)))).flat();
       for (const m of merged) {
         if (m.alreadyCommitted) continue;
         state.batches++;

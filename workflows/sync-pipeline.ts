@@ -5,6 +5,8 @@
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities, MergeResult, SyncInput, SyncResult, WorkUnit } from '../activities/index.js';
 import { createLimiter } from './bounded.js';
+import { bySource } from './by-source.js';
+import { cutShort } from './cut-short.js';
 
 export interface SyncOptions {
   /** How long an extract or merge may go without a heartbeat before it is retried elsewhere. */
@@ -41,8 +43,10 @@ export async function syncPipeline(input: SyncInput, options: SyncOptions = {}):
   // checkpoint only over the merged prefix), so a stopped run resumes after the last merged chunk.
   async function chain(source: string, units: WorkUnit[]): Promise<SourceOutcome> {
     let failed = false;
+    // A CDC batch cut short ends the source's run after its merge (cut-short.ts); not a failure.
+    let ended = false;
     const staged = units.map((unit) =>
-      extract(() => (failed ? Promise.reject(new Error('source already failed')) : extractToStage(unit))),
+      extract(() => (failed ? Promise.reject(new Error('source already failed')) : ended ? Promise.resolve(undefined) : extractToStage(unit))),
     );
     // A later extract may fail while an earlier merge is awaited: it is handled when its turn comes.
     for (const p of staged) p.catch(() => undefined);
@@ -50,11 +54,14 @@ export async function syncPipeline(input: SyncInput, options: SyncOptions = {}):
     const merged: MergeResult[] = [];
     let error: unknown;
     await Promise.all(
-      staged.map((batch) =>
+      staged.map((pending, i) =>
         merge(async () => {
-          if (failed) return;
+          if (failed || ended) return;
           try {
-            merged.push(await mergeStaged(await batch));
+            const batch = await pending;
+            if (!batch) return;
+            merged.push(await mergeStaged(batch));
+            if (cutShort(units[i]!, batch)) ended = true;
           } catch (err) {
             if (!failed) error = err;
             failed = true;
@@ -65,9 +72,7 @@ export async function syncPipeline(input: SyncInput, options: SyncOptions = {}):
     return failed ? { source, merged, error } : { source, merged };
   }
 
-  const bySource = new Map<string, WorkUnit[]>();
-  for (const unit of plan.units) bySource.set(unit.source, [...(bySource.get(unit.source) ?? []), unit]);
-  const outcomes = await Promise.all([...bySource].map(([source, units]) => chain(source, units)));
+  const outcomes = await Promise.all([...bySource(plan.units)].map(([source, units]) => chain(source, units)));
   for (const f of plan.failures ?? []) {
     outcomes.push({ source: f.source, merged: [], error: ApplicationFailure.create({ message: f.message, type: f.badInput ? 'BadInput' : 'SourceFailed', nonRetryable: true }) });
   }

@@ -1,14 +1,17 @@
-// Plans one run of a CDC pipeline in one region: per cell cluster of the region, one batch with
-// an exact offset range for every partition of the Debezium topic, from the warehouse offsets
-// ledger's next offset (the topic pipeline's ledger and planning) to the partition's end.
-// One batch per cluster and run, so the partitions of a primary-key change are never split
-// across batches merged out of order.
+// Plans one run of a CDC pipeline in one region: per cell cluster of the region, up to
+// maxBatchesPerRun batches of exact offset ranges over the partitions of the Debezium topic, from
+// the warehouse offsets ledger's next offset (the topic pipeline's ledger and planning) on.
+// A cluster's batches each cover every partition (its k-th range) and apply in order, so the
+// partitions of a primary-key change are never merged out of order; a batch whose extract was
+// cut before a key change ends the cluster's run there (workflows/cut-short.ts).
 import type { CdcPipelineConfig } from '../../config/schema.js';
 import type { ActivityDeps } from '../deps.js';
 import { badInput } from '../errors.js';
 import { planClusters } from '../kafka/cluster-plan.js';
+import type { PlannedRange } from '../kafka/offset-plan.js';
 import type { CdcUnit } from '../types.js';
 import type { WarehouseDialect } from '../warehouse/dialect.js';
+import { bySource } from '../../workflows/by-source.js';
 
 export async function planCdc(
   deps: ActivityDeps,
@@ -20,31 +23,43 @@ export async function planCdc(
 ): Promise<CdcUnit[]> {
   if (!warehouse.readOffsets || !warehouse.mergeCdc) throw badInput(`pipeline ${p.name}: the ${deps.config.warehouse.type} warehouse cannot apply CDC pipelines yet`);
   // Debezium creates its topic with the first event: no topic yet is nothing to apply yet.
-  const options = { maxMessagesPerPartition: p.options.maxMessagesPerPartition, maxBatchesPerPartition: 1, missingTopic: 'empty' as const };
-  return planClusters(
+  const options = { maxMessagesPerPartition: p.options.maxMessagesPerPartition, maxBatchesPerPartition: p.options.maxBatchesPerRun, missingTopic: 'empty' as const };
+  const perCluster = await planClusters(
     deps,
     warehouse.readOffsets.bind(warehouse),
     p,
     region,
     options,
-    (e, ranges): CdcUnit[] =>
-      ranges.length === 0
-        ? []
-        : [
-            {
-              kind: 'cdc',
-              pipeline: p.name,
-              region,
-              source: e.id,
-              stream: p.topic,
-              cell: e.cell,
-              topic: p.topic,
-              ranges: ranges.map((r) => ({ partition: r.partition, from: r.from, to: r.to, committed: r.committed, endOffset: r.endOffset })),
-              checkpoint: null,
-              batchId: `${runId}:${e.cell}`,
-              stagePrefix: `${p.name}/${region}/${runId}/${e.cell}`,
-            },
-          ],
+    (e, ranges) => cdcBatches(p.name, p.topic, region, runId, e, ranges),
     onSourceError,
   );
+  return interleave(perCluster);
+}
+
+/** Batch k of a cluster holds the k-th range of every partition that has one: batches apply in order. */
+export function cdcBatches(pipeline: string, topic: string, region: string, runId: string, e: { id: string; cell: string }, ranges: readonly PlannedRange[]): CdcUnit[] {
+  const batches = Math.max(0, ...ranges.map((r) => r.chunk + 1));
+  return [...Array(batches).keys()].map((k) => ({
+    kind: 'cdc',
+    pipeline,
+    region,
+    source: e.id,
+    stream: topic,
+    cell: e.cell,
+    topic,
+    ranges: ranges.filter((r) => r.chunk === k).map((r) => ({ partition: r.partition, from: r.from, to: r.to, committed: r.committed, endOffset: r.endOffset })),
+    checkpoint: null,
+    batchId: k === 0 ? `${runId}:${e.cell}` : `${runId}:${e.cell}:${k}`,
+    stagePrefix: k === 0 ? `${pipeline}/${region}/${runId}/${e.cell}` : `${pipeline}/${region}/${runId}/${e.cell}/${k}`,
+  }));
+}
+
+/** Clusters' batches taken in turn (first batch of each, then second…), so bounded extracts serve every cluster. */
+export function interleave(units: CdcUnit[]): CdcUnit[] {
+  const lists = [...bySource(units).values()];
+  const out: CdcUnit[] = [];
+  for (let k = 0; out.length < units.length; k++) {
+    for (const list of lists) if (k < list.length) out.push(list[k]!);
+  }
+  return out;
 }

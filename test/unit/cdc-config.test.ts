@@ -21,6 +21,7 @@ describe('cdc pipeline config', () => {
       decimalHandlingMode: 'precise',
       timePrecisionMode: 'adaptive',
       maxMessagesPerPartition: 100_000,
+      maxBatchesPerRun: 4,
       intervalSeconds: 5,
     });
   });
