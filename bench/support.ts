@@ -1,7 +1,8 @@
 // What the benchmarks share: one-shot SQL, a config on the local stack written to a file, a
-// worker process for one region, a process's peak RSS and CPU time, a run's time per activity.
+// worker process for one region, a process's peak RSS and CPU time, a peer's command timed with
+// the peak RSS of its process tree, a run's time per activity.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -55,6 +56,53 @@ export async function startWorker(config: TributaryConfig, nodeArgs: string[] = 
 /** Peak resident memory of a live process, in MB (Linux). */
 export function peakRssMb(pid: number): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+}
+
+/** Resident memory of a process and all its descendants right now, in MB (Linux); 0 once gone. */
+export function treeRssMb(root: number): number {
+  const children = new Map<number, number[]>();
+  const rssKb = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const status = readFileSync(`/proc/${name}/status`, 'utf8');
+      const ppid = Number(/PPid:\s+(\d+)/.exec(status)?.[1]);
+      rssKb.set(Number(name), Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0));
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // the process ended between readdir and read
+    }
+  }
+  let kb = 0;
+  const todo = [root];
+  for (let pid = todo.pop(); pid !== undefined; pid = todo.pop()) {
+    kb += rssKb.get(pid) ?? 0;
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return kb / 1024;
+}
+
+/**
+ * Runs a peer's command to its end, timed, under /usr/bin/time. Peak RSS is the larger of the
+ * biggest single process (time's %M) and the process tree's total sampled every 200 ms, so a
+ * peer that forks workers is counted whole. Throws with the tail of its output if it fails.
+ */
+export async function runTimed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ seconds: number; peakRssMb: number; stdout: string }> {
+  const rssFile = join(mkdtempSync(join(tmpdir(), 'bench-time-')), 'rss');
+  const started = process.hrtime.bigint();
+  const child = spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, command, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
+  let treePeak = 0;
+  const sampler = setInterval(() => (treePeak = Math.max(treePeak, treeRssMb(child.pid!))), 200);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearInterval(sampler);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (code !== 0) throw new Error(`${command} exited with ${code}:\n${stderr}\n${stdout.slice(-4000)}`);
+  const largest = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024;
+  return { seconds, peakRssMb: Math.max(largest, treePeak), stdout };
 }
 
 /** CPU seconds (user + system) a live process has used so far (Linux; clock ticks of 1/100 s). */
