@@ -18,7 +18,7 @@ import pg from 'pg';
 import { connectClient, startPipeline } from '../client/run-pipeline.js';
 import { targetTable } from '../config/resolve.js';
 import { tableChecksum } from '../activities/postgres/table-checksum.js';
-import { ROOT, benchConfig, peakRssMb, runTimed, sql, startWorker } from './support.js';
+import { ROOT, activityTimes, benchConfig, cpuSeconds, peakRssMb, runTimed, sql, startWorker } from './support.js';
 
 const FULL_ROWS = 5_000_000;
 const ROWS = Number(process.argv[2] ?? process.env.BENCH_ROWS ?? FULL_ROWS);
@@ -168,7 +168,7 @@ async function runSling(venv: string, source: { rows: number; checksum: string }
 }
 
 /** Tributary: a worker process for region us, one run through Temporal, timed from start to result. */
-async function runTributary(): Promise<Side & { units: number }> {
+async function runTributary(): Promise<Side & { units: number; workerCpuSeconds: number; activities: Awaited<ReturnType<typeof activityTimes>> }> {
   await sql(WAREHOUSE, `DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
   const config = benchConfig('bench-p1', SCHEMA, [
     { name: 'bench_p1', kind: 'fact', source: 'app', table: `public.${TABLE}`, key: ['id'], watermark: 'updated_at', options: { lagSeconds: 0 } },
@@ -176,10 +176,14 @@ async function runTributary(): Promise<Side & { units: number }> {
   const worker = await startWorker(config);
   const client = await connectClient(config);
   try {
+    const cpuBefore = cpuSeconds(worker.pid!);
     const started = process.hrtime.bigint();
-    const result = await (await startPipeline(client, config, 'bench_p1', 'us')).result();
+    const handle = await startPipeline(client, config, 'bench_p1', 'us');
+    const result = await handle.result();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const rss = peakRssMb(worker.pid!);
+    const workerCpuSeconds = Number((cpuSeconds(worker.pid!) - cpuBefore).toFixed(1));
+    const activities = await activityTimes(handle);
     const [schema, table] = targetTable(config, config.pipelines[0]!);
     const c = new pg.Client({ connectionString: WAREHOUSE });
     await c.connect();
@@ -190,7 +194,7 @@ async function runTributary(): Promise<Side & { units: number }> {
     const src = await tableChecksum(s, ['public', TABLE], ['id'], COLUMNS);
     await s.end();
     if (dst.rows !== ROWS || dst.checksum !== src.checksum) throw new Error(`tributary loaded ${dst.rows} rows, checksum ${dst.checksum === src.checksum ? 'equal' : 'different'}`);
-    return { seconds, peakRssMb: rss, units: result.units };
+    return { seconds, peakRssMb: rss, units: result.units, workerCpuSeconds, activities };
   } finally {
     worker.kill('SIGTERM');
     await client.connection.close();

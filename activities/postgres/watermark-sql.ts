@@ -89,15 +89,25 @@ const boundRow = (r: RangeSpec, b: KeysetBound) =>
 /**
  * The last row of every `$1` rows of the range in (watermark, key) order: chunk boundaries, so
  * ties on the watermark (a bulk load stamped with one now()) still split evenly. The range's
- * last row is no boundary: the chunk after it would be empty.
+ * last row is no boundary: the chunk after it would be empty. Each boundary is found from the
+ * one before by skipping `$1` entries of the (watermark, key) index, never by numbering the
+ * whole range (a window over millions of rows took seconds).
  */
 export function chunkBoundariesSql(r: RangeSpec): string {
-  const cols = [ident(r.watermark), ...r.key.map((k) => ident(k.name))].join(', ');
+  const names = [r.watermark, ...r.key.map((k) => k.name)].map(ident);
+  const cols = names.join(', ');
+  const desc = names.map((c) => `${c} DESC`).join(', ');
+  const from = `${ident(r.schema)}.${ident(r.table)}`;
+  const step = (after: string) => `SELECT ${cols} FROM ${from} WHERE ${rangeWhere(r)}${after} ORDER BY ${cols} OFFSET $1 - 1 LIMIT 1`;
   const keys = r.key.map((k, i) => `${ident(k.name)}::text AS k${i}`).join(', ');
-  return `SELECT to_char(${ident(r.watermark)}, '${WATERMARK_FORMAT}') AS wm, ${keys} FROM (
-            SELECT ${cols}, row_number() OVER (ORDER BY ${cols}) AS rn, count(*) OVER () AS total
-              FROM ${ident(r.schema)}.${ident(r.table)} WHERE ${rangeWhere(r)}) x
-           WHERE rn % $1 = 0 AND rn < total ORDER BY rn`;
+  return `WITH RECURSIVE b AS (
+            (${step('')})
+            UNION ALL
+            SELECT n.* FROM b, LATERAL (${step(` AND ROW(${cols}) > ROW(${names.map((c) => `b.${c}`).join(', ')})`)}) n
+          )
+          SELECT to_char(${ident(r.watermark)}, '${WATERMARK_FORMAT}') AS wm, ${keys} FROM b
+           WHERE ROW(${cols}) < (SELECT ${cols} FROM ${from} WHERE ${rangeWhere(r)} ORDER BY ${desc} LIMIT 1)
+           ORDER BY ${cols}`;
 }
 
 /** COPY of one chunk: from <= watermark < to, and after < (watermark, key) <= until, as CSV. */

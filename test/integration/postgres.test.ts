@@ -6,7 +6,7 @@ import { createDeps } from '../../activities/deps.js';
 import { connectPg, withPg } from '../../activities/postgres/connect.js';
 import { SecretProvider } from '../../activities/secrets/provider.js';
 import { envSecrets } from '../../activities/secrets/env.js';
-import { safeUpperBoundSql } from '../../activities/postgres/watermark-sql.js';
+import { chunkBoundariesSql, safeUpperBoundSql } from '../../activities/postgres/watermark-sql.js';
 import { STACK, connect, stackConfig, uniqueName, withClient } from './stack.js';
 
 const { escapeIdentifier: ident } = pg;
@@ -70,5 +70,34 @@ describe('postgres sources and warehouse', () => {
     } finally {
       await open.end();
     }
+  });
+
+  it('finds fact chunk boundaries every n rows in (watermark, key) order, ties on the watermark included', async () => {
+    const t = uniqueName('chunks');
+    await withClient(STACK.source.us!, async (c) => {
+      // 1,000 rows, ten per watermark value; key order differs from insertion order.
+      await c.query(`CREATE TABLE public.${ident(t)} AS SELECT (1000 - g) AS id, timestamptz '2026-01-01' + (g / 10) * interval '1 second' AS at FROM generate_series(0, 999) g`);
+      await c.query(`CREATE INDEX ON public.${ident(t)} (at, id)`);
+      const range = { schema: 'public', table: t, watermark: 'at', type: 'timestamp with time zone' as const, key: [{ name: 'id', type: 'integer' }], from: '2026-01-01T00:00:03.000000Z', to: '2026-01-01T00:01:30.000000Z' };
+      try {
+        for (const n of [1, 7, 100, 870, 871, 5000]) {
+          const got = (await c.query<{ wm: string; k0: string }>(chunkBoundariesSql(range), [n])).rows.map((r) => `${r.wm}/${r.k0}`);
+          // Reference: number the rows of the range, every n-th but the last.
+          const want = (
+            await c.query<{ b: string }>(
+              `SELECT to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '/' || id AS b FROM (
+                 SELECT at, id, row_number() OVER (ORDER BY at, id) AS rn, count(*) OVER () AS total FROM public.${ident(t)}
+                  WHERE at >= '2026-01-01T00:00:03Z' AND at < '2026-01-01T00:01:30Z') x
+                WHERE rn % $1 = 0 AND rn < total ORDER BY rn`,
+              [n],
+            )
+          ).rows.map((r) => r.b);
+          expect(got, `every ${n} rows`).toEqual(want);
+        }
+        expect((await c.query(chunkBoundariesSql(range), [100])).rows).toHaveLength(8); // 870 rows in range
+      } finally {
+        await c.query(`DROP TABLE public.${ident(t)}`);
+      }
+    });
   });
 });
