@@ -8,8 +8,9 @@
 // Each side ends with warehouse == source (count + per-row checksum). Reports events/s, peak RSS
 // and CPU seconds of each, and writes bench/results/p4-cdc-apply.json.
 // Needs the local stack (make stack). Usage: node --import tsx bench/p4-cdc-apply.ts
-// (BENCH_EVENTS=100000 for a small run that writes no result; keys are a tenth of the events).
-import { execFileSync } from 'node:child_process';
+// (BENCH_EVENTS=100000 for a small run that writes no result; keys are a tenth of the events;
+// BENCH_CPU_PROF=<dir> writes a CPU profile of the worker there).
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
@@ -342,7 +343,15 @@ async function runTributary(expected: TableChecksum): Promise<SideResult & { run
   const p = config.pipelines[0]!;
   const file = join(mkdtempSync(join(tmpdir(), 'bench-config-')), 'config.json');
   writeFileSync(file, JSON.stringify(config));
-  const worker = startWorkerProcess(file, 'eu');
+  // BENCH_CPU_PROF=<dir> writes a CPU profile of the worker (node --cpu-prof) there.
+  const profDir = process.env.BENCH_CPU_PROF;
+  const worker = profDir
+    ? spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, '--import', 'tsx', 'workers/main.ts', '--config', file, '--region', 'eu'], {
+        cwd: ROOT,
+        env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'WARN' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+    : startWorkerProcess(file, 'eu');
   await workerStarted(worker);
   const client = await connectClient(config);
   try {

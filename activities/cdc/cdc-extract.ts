@@ -16,7 +16,7 @@ import type { ColumnSpec } from '../postgres/columns.js';
 import type { CdcUnit, StagedBatch } from '../types.js';
 import { batchColumns, CDC_RESERVED, CDC_STAGED_META } from './cdc-columns.js';
 import { collapse, type Collapsed } from './collapse.js';
-import { DebeziumDecodeError, decodeRecord, type ChangeEvent, type DecodedRecord, type DecodeOptions, type FieldType, type Row } from './decode.js';
+import { DebeziumDecodeError, recordDecoder, type ChangeEvent, type DecodedRecord, type DecodeOptions, type FieldType, type Row } from './decode.js';
 import { cutForKeyChanges } from './key-change-cut.js';
 
 /** The LSN each old key was last moved away at by an applied primary-key change (absent: never). */
@@ -24,9 +24,20 @@ export type MovedLsns = (oldKeys: Row[]) => Promise<Map<string, bigint>>;
 
 const NEW_KEY_HEADER = '__debezium.newkey';
 
-function headerRecord(headers: KafkaMessage['headers']): Record<string, Buffer> {
-  const out: Record<string, Buffer> = {};
-  for (const [k, v] of headers ?? []) if (k !== null && v !== null) out[k.toString('utf8')] = v;
+const KEY_HEADERS = new Set([NEW_KEY_HEADER, '__debezium.oldkey']);
+const KEY_HEADER_LENGTH = NEW_KEY_HEADER.length;
+const NO_HEADERS: Record<string, Buffer> = Object.freeze({});
+
+/** Debezium's key-move headers of a message; its other headers (context, on every message) are never read. */
+function keyHeaders(headers: KafkaMessage['headers']): Record<string, Buffer> {
+  let out = NO_HEADERS;
+  for (const [k, v] of headers ?? []) {
+    if (k === null || v === null || k.length !== KEY_HEADER_LENGTH) continue;
+    const name = k.toString('latin1');
+    if (!KEY_HEADERS.has(name)) continue;
+    if (out === NO_HEADERS) out = {};
+    out[name] = v;
+  }
   return out;
 }
 
@@ -65,7 +76,7 @@ export async function extractCdcUnit(
   if (!endpoint) throw badInput(`pipeline ${unit.pipeline}: source ${unit.source} is no longer in the config`);
   const label = `pipeline ${p.name}, source ${endpoint.id}`;
   const extractedAt = new Date().toISOString();
-  const options = decodeOptions(p);
+  const decode = recordDecoder(decodeOptions(p));
 
   // Decoded as they arrive: a batch holds at most maxMessagesPerPartition events per partition.
   const decoded: DecodedRecord[] = [];
@@ -74,10 +85,10 @@ export async function extractCdcUnit(
   let consumed = 0;
   const take = (batch: KafkaMessage[]) => {
     for (const m of batch) {
-      const headers = headerRecord(m.headers);
+      const headers = keyHeaders(m.headers);
       let d: DecodedRecord;
       try {
-        d = decodeRecord({ topic: unit.topic, partition: m.partition, offset: BigInt(m.offset), key: m.key, value: m.value, headers }, options);
+        d = decode({ topic: unit.topic, partition: m.partition, offset: BigInt(m.offset), key: m.key, value: m.value, headers });
       } catch (err) {
         if (err instanceof DebeziumDecodeError) throw badInput(`${label}: ${err.message}`);
         throw err;

@@ -45,8 +45,13 @@ export type Collapsed = Upsert | Delete;
 
 /** Identity of a key within a batch (column order does not matter). */
 export function keyId(topic: string, key: Row): string {
-  return JSON.stringify([topic, Object.entries(key).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+  // Most keys have one column: the same text without sorting.
+  const columns = Object.keys(key);
+  if (columns.length === 1) return JSON.stringify([topic, [[columns[0], key[columns[0]!]]]]);
+  return JSON.stringify([topic, Object.entries(key).sort(byColumn)]);
 }
+
+const byColumn = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
 
 // A snapshot row carries the snapshot's LSN, yet a transaction in flight when the snapshot was
 // taken commits later with changes at lower LSNs: per key, snapshot reads come first.

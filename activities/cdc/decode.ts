@@ -4,7 +4,9 @@
 // one, else from the source column types the caller knows plus the connector's documented
 // settings (decimal.handling.mode, time.precision.mode): a schemaless message alone cannot tell
 // a date from an integer.
+import { SchemaCache, splitEnvelope, type EnvelopeParts } from './envelope.js';
 import { isMarkedInteger, jsonInteger, parseJson, stringifyJson } from './json.js';
+import { scanPayload, standardLayout, type PayloadLayout } from './payload-scan.js';
 import {
   byteaText,
   dateText,
@@ -282,7 +284,8 @@ function isUnavailable(v: Json, ctx: Ctx): boolean {
 function readRow(raw: Json, reader: RowReader, ctx: Ctx, unavailable?: Set<string>): Row {
   if (!isObject(raw)) throw new DebeziumDecodeError(ctx.pos, null, 'a row is not a JSON object');
   const row: Row = {};
-  for (const [column, v] of Object.entries(raw)) {
+  for (const column in raw) {
+    const v = raw[column];
     if (v === null) {
       row[column] = null;
       continue;
@@ -304,15 +307,11 @@ function readRow(raw: Json, reader: RowReader, ctx: Ctx, unavailable?: Set<strin
   return row;
 }
 
-function text(b: Buffer | string): string {
-  return typeof b === 'string' ? b : b.toString('utf8');
-}
-
-function headerText(h: KafkaRecord['headers'], name: string): string | null {
+function header(h: KafkaRecord['headers'], name: string): Buffer | string | null {
   const v = h?.[name];
   if (v === undefined || v === null) return null;
   const one = Array.isArray(v) ? v[0] : v;
-  return one === undefined ? null : text(one);
+  return one === undefined ? null : one;
 }
 
 /** Splits `{schema, payload}` (schemas.enable=true) from a bare payload. */
@@ -331,36 +330,57 @@ function parse(json: string, ctx: Ctx, what: string): Json {
   }
 }
 
-// Every message of a topic repeats the same schema (most of its bytes): it is parsed once and
-// its readers built once. The JSON converter writes {"schema":…,"payload":…} in that order; the
-// first ',"payload":' ends the schema unless it lies inside a schema string, and then the cut
-// schema text does not parse and the whole message is parsed instead.
-const SCHEMA_HEAD = '{"schema":';
-const PAYLOAD_SEP = ',"payload":';
-const schemas = new Map<string, ConnectSchema>();
+// Every message of a topic repeats the same schema (most of its bytes): it is recognised by its
+// bytes (see envelope.ts), parsed once per decoder (a batch) and what follows from it worked out
+// once; only the payload becomes text, and of a change event's payload only its rows (see
+// payload-scan.ts).
+interface SchemaInfo {
+  schema: ConnectSchema;
+  /** Set when the payload can be scanned instead of parsed whole. */
+  layout: PayloadLayout | null;
+  /** The row's struct (after, or before), for a change event's schema. */
+  row: ConnectSchema | undefined;
+}
+const isRowField = (f: ConnectSchema) => f.field === 'after' || f.field === 'before';
 const readers = new WeakMap<ConnectSchema[], RowReader>();
 
-function envelope(bytes: Buffer | string, ctx: Ctx, what: string): { schema: ConnectSchema | null; payload: Json } {
-  const json = text(bytes);
-  const cut = json.startsWith(SCHEMA_HEAD) && json.endsWith('}') ? json.indexOf(PAYLOAD_SEP) : -1;
-  if (cut > 0) {
-    const schemaText = json.slice(SCHEMA_HEAD.length, cut);
-    let schema = schemas.get(schemaText);
-    if (!schema) {
-      try {
-        const parsed = JSON.parse(schemaText) as Json;
-        if (isObject(parsed) && typeof parsed.type === 'string') {
-          schema = parsed as unknown as ConnectSchema;
-          if (schemas.size >= 256) schemas.clear();
-          schemas.set(schemaText, schema);
-        }
-      } catch {
-        // not a clean cut: parse the whole message below
+interface Located {
+  bytes: Buffer;
+  info: SchemaInfo | null;
+  parts: EnvelopeParts | null;
+}
+
+/** The message's schema, when it has one and the bytes were split cleanly. */
+function locate(raw: Buffer | string, cache: SchemaCache<SchemaInfo>): Located {
+  const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+  const hit = cache.lookup(bytes);
+  if (hit) return { bytes, info: hit.value, parts: hit.parts };
+  const parts = splitEnvelope(bytes);
+  if (parts) {
+    try {
+      const parsed = JSON.parse(bytes.toString('utf8', parts.schemaStart, parts.schemaEnd)) as Json;
+      if (isObject(parsed) && typeof parsed.type === 'string') {
+        const schema = parsed as unknown as ConnectSchema;
+        const info: SchemaInfo = { schema, layout: standardLayout(schema.fields), row: schema.fields?.find(isRowField) };
+        cache.add(bytes, parts, info);
+        return { bytes, info, parts };
       }
+    } catch {
+      // not a schema: parse the whole message
     }
-    if (schema) return { schema, payload: parse(json.slice(cut + PAYLOAD_SEP.length, -1), ctx, what) };
   }
-  return unwrap(parse(json, ctx, what));
+  return { bytes, info: null, parts: null };
+}
+
+function envelope(loc: Located, ctx: Ctx, what: string): { schema: ConnectSchema | null; payload: Json } {
+  if (loc.info && loc.parts) {
+    try {
+      return { schema: loc.info.schema, payload: parseJson(loc.bytes.toString('utf8', loc.parts.payloadStart, loc.parts.payloadEnd)) };
+    } catch {
+      // not a clean payload: the whole message below says what is wrong with it
+    }
+  }
+  return unwrap(parse(loc.bytes.toString('utf8'), ctx, what));
 }
 
 function cachedSchemaReader(fields: ConnectSchema[]): RowReader {
@@ -370,16 +390,88 @@ function cachedSchemaReader(fields: ConnectSchema[]): RowReader {
 }
 
 export function decodeRecord(record: KafkaRecord, options: DecodeOptions = {}): DecodedRecord {
-  const pos: Position = { topic: record.topic, partition: record.partition, offset: BigInt(record.offset) };
-  const placeholder = options.unavailableValue ?? DEFAULT_UNAVAILABLE;
-  const ctx: Ctx = { pos, unavailable: placeholder, unavailableB64: Buffer.from(placeholder, 'utf8').toString('base64') };
-  const settings = options.settings ?? DEFAULT_SETTINGS;
-  const hints = columnsReader(options.columns, settings);
+  return recordDecoder(options)(record);
+}
 
+/** decodeRecord for many records with the same options: what depends on the options only is done once. */
+export function recordDecoder(options: DecodeOptions = {}): (record: KafkaRecord) => DecodedRecord {
+  const placeholder = options.unavailableValue ?? DEFAULT_UNAVAILABLE;
+  const unavailableB64 = Buffer.from(placeholder, 'utf8').toString('base64');
+  const hints = columnsReader(options.columns, options.settings ?? DEFAULT_SETTINGS);
+  const caches: Caches = { keys: new SchemaCache<SchemaInfo>(), values: new SchemaCache<SchemaInfo>() };
+  return (record) => {
+    const pos: Position = { topic: record.topic, partition: record.partition, offset: BigInt(record.offset) };
+    return decodeOne(record, pos, { pos, unavailable: placeholder, unavailableB64 }, hints, caches);
+  };
+}
+
+interface Caches {
+  keys: SchemaCache<SchemaInfo>;
+  values: SchemaCache<SchemaInfo>;
+}
+
+/** What decoding takes from a change event's payload, whether scanned or parsed whole. */
+interface Payload {
+  op: string;
+  before: Json;
+  after: Json;
+  lsn: bigint | undefined;
+  txId: bigint | null;
+  tsMs: number;
+  snapshot: boolean;
+  sourceSchema: string;
+  table: string;
+}
+
+/** The payload from its bytes (see payload-scan.ts), or null to parse it whole. */
+function scanned(loc: Located): Payload | null {
+  if (!loc.info?.layout || !loc.parts) return null;
+  const p = scanPayload(loc.bytes, loc.parts.payloadStart, loc.parts.payloadEnd, loc.info.layout);
+  if (!p) return null;
+  try {
+    return {
+      op: p.op,
+      before: p.before === null ? null : parseJson(p.before),
+      after: p.after === null ? null : parseJson(p.after),
+      lsn: p.lsn,
+      txId: p.txId,
+      tsMs: p.tsMs,
+      snapshot: p.snapshot,
+      sourceSchema: p.schema,
+      table: p.table,
+    };
+  } catch {
+    return null;
+  }
+}
+
+function parsed(loc: Located, ctx: Ctx): Payload & { schema: ConnectSchema | null } {
+  const { schema, payload } = envelope(loc, ctx, 'value');
+  if (!isObject(payload) || typeof payload.op !== 'string' || !isObject(payload.source)) {
+    throw new DebeziumDecodeError(ctx.pos, null, 'not a Debezium change event (no op or source; a heartbeat or other topic?)');
+  }
+  const src = payload.source;
+  const ts = jsonInteger(src.ts_ms);
+  return {
+    op: payload.op,
+    before: payload.before,
+    after: payload.after,
+    lsn: jsonInteger(src.lsn),
+    txId: src.txId == null ? null : (jsonInteger(src.txId) ?? null),
+    tsMs: ts === undefined ? 0 : Number(ts),
+    // "true", "first", "last", "incremental", …; "false" or absent while streaming.
+    snapshot: src.snapshot !== undefined && src.snapshot !== null && src.snapshot !== 'false' && src.snapshot !== false,
+    sourceSchema: typeof src.schema === 'string' ? src.schema : '',
+    table: typeof src.table === 'string' ? src.table : '',
+    schema,
+  };
+}
+
+function decodeOne(record: KafkaRecord, pos: Position, ctx: Ctx, hints: RowReader, caches: Caches): DecodedRecord {
   let key: Row = {};
   let keyReader = hints;
   if (record.key !== null) {
-    const k = envelope(record.key, ctx, 'key');
+    const k = envelope(locate(record.key, caches.keys), ctx, 'key');
     if (k.schema?.fields) keyReader = cachedSchemaReader(k.schema.fields);
     key = readRow(k.payload, keyReader, ctx);
   }
@@ -388,15 +480,18 @@ export function decodeRecord(record: KafkaRecord, options: DecodeOptions = {}): 
     return { kind: 'tombstone', ...pos, key };
   }
 
-  const { schema, payload } = envelope(record.value, ctx, 'value');
-  if (!isObject(payload) || typeof payload.op !== 'string' || !isObject(payload.source)) {
-    throw new DebeziumDecodeError(pos, null, 'not a Debezium change event (no op or source; a heartbeat or other topic?)');
+  const loc = locate(record.value, caches.values);
+  let payload: Payload | null = scanned(loc);
+  let rowSchema = loc.info?.row;
+  if (!payload) {
+    const whole = parsed(loc, ctx);
+    payload = whole;
+    rowSchema = whole.schema?.fields?.find(isRowField);
   }
   const op = payload.op;
   if (op !== 'c' && op !== 'r' && op !== 'u' && op !== 'd') return { kind: 'other', ...pos, op };
   if (record.key === null) throw new DebeziumDecodeError(pos, null, 'a change event without a key (the table needs a primary key)');
 
-  const rowSchema = schema?.fields?.find((f) => f.field === 'after' || f.field === 'before');
   const reader = rowSchema?.fields ? cachedSchemaReader(rowSchema.fields) : hints;
   const unavailable = new Set<string>();
   // Placeholders are left out of `before` too (it is only complete under REPLICA IDENTITY FULL).
@@ -405,14 +500,10 @@ export function decodeRecord(record: KafkaRecord, options: DecodeOptions = {}): 
   if ((op === 'd') !== (after === null)) {
     throw new DebeziumDecodeError(pos, null, op === 'd' ? 'a delete with an after row' : `op "${op}" without an after row`);
   }
-  const oldKeyText = headerText(record.headers, '__debezium.oldkey');
-  const oldKey = oldKeyText === null ? null : readRow(envelope(oldKeyText, ctx, '__debezium.oldkey header').payload, keyReader, ctx);
+  const oldKeyBytes = header(record.headers, '__debezium.oldkey');
+  const oldKey = oldKeyBytes === null ? null : readRow(envelope(locate(oldKeyBytes, caches.keys), ctx, '__debezium.oldkey header').payload, keyReader, ctx);
 
-  const src = payload.source;
-  const lsn = jsonInteger(src.lsn);
-  if (lsn === undefined) throw new DebeziumDecodeError(pos, null, 'source.lsn is missing (not a PostgreSQL connector event?)');
-  const txId = src.txId == null ? null : (jsonInteger(src.txId) ?? null);
-  const ts = jsonInteger(src.ts_ms);
+  if (payload.lsn === undefined) throw new DebeziumDecodeError(pos, null, 'source.lsn is missing (not a PostgreSQL connector event?)');
   return {
     kind: 'change',
     ...pos,
@@ -422,12 +513,11 @@ export function decodeRecord(record: KafkaRecord, options: DecodeOptions = {}): 
     before,
     after,
     unavailable,
-    lsn,
-    txId,
-    sourceTsMs: ts === undefined ? 0 : Number(ts),
-    // "true", "first", "last", "incremental", …; "false" or absent while streaming.
-    snapshot: src.snapshot !== undefined && src.snapshot !== null && src.snapshot !== 'false' && src.snapshot !== false,
-    source: { schema: typeof src.schema === 'string' ? src.schema : '', table: typeof src.table === 'string' ? src.table : '' },
+    lsn: payload.lsn,
+    txId: payload.txId,
+    sourceTsMs: payload.tsMs,
+    snapshot: payload.snapshot,
+    source: { schema: payload.sourceSchema, table: payload.table },
     fields: rowSchema?.fields ? reader.fields : null,
   };
 }
