@@ -9,13 +9,22 @@ export type Converted = { ok: true; text: string } | { ok: false; why: string };
 
 const INT32 = [-2147483648n, 2147483647n] as const;
 const INT64 = [-9223372036854775808n, 9223372036854775807n] as const;
+/** The ranges as numbers, for safe integers (every one of which is within INT64). */
+const INT32_NUMBERS = [-2147483648, 2147483647] as const;
+const INT64_NUMBERS = [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] as const;
 const INTEGER_TEXT = /^-?\d+$/;
 const NUMERIC_TEXT = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 
-const fail = (why: string): Converted => ({ ok: false, why });
-const ok = (text: string): Converted => ({ ok: true, text });
+/** Why a value does not fit its column (a class, so a result is told apart from the text by instanceof). */
+export class Unfit {
+  constructor(readonly why: string) {}
+}
+
+// Per value only the text is returned, and an object only when the value does not fit.
+const fail = (why: string): Unfit => new Unfit(why);
+const ok = (text: string): string => text;
 
 /** PostgreSQL text cannot hold NUL, and jsonb refuses \u0000 and lone surrogates. */
 function textProblem(s: string): string | null {
@@ -44,9 +53,11 @@ export function jsonbProblem(v: unknown): string | null {
   return null;
 }
 
-function integer(v: unknown, range: readonly [bigint, bigint], type: string): Converted {
+function integer(v: unknown, range: readonly [bigint, bigint], safeRange: readonly [number, number], type: string): string | Unfit {
   let n: bigint;
   if (typeof v === 'number') {
+    // Safe integers need no bigint: their text is the same, and so is the range check.
+    if (Number.isSafeInteger(v)) return v < safeRange[0] || v > safeRange[1] ? fail(`expected ${type}, got ${v}, out of range`) : ok(String(v));
     if (!Number.isInteger(v)) return fail(`expected ${type}, got ${v}`);
     if (!Number.isSafeInteger(v)) return fail(`expected ${type}, got ${v}, beyond the exact range of a JSON number (send it as a string)`);
     n = BigInt(v);
@@ -59,17 +70,85 @@ function integer(v: unknown, range: readonly [bigint, bigint], type: string): Co
   return ok(n.toString());
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days in a month of the proleptic Gregorian calendar, as PostgreSQL counts them. */
 function daysIn(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : MONTH_DAYS[month - 1]!;
+}
+
+function validDay(year: number, month: number, day: number): boolean {
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month);
 }
 
 function validDate(y: string, m: string, d: string): boolean {
-  const month = Number(m);
-  const year = Number(y);
-  return year >= 1 && month >= 1 && month <= 12 && Number(d) >= 1 && Number(d) <= daysIn(year, month);
+  return validDay(Number(y), Number(m), Number(d));
 }
 
-function timestamp(v: unknown): Converted {
+/** The value of the two ASCII digits at s[i], s[i + 1]; -1 if either is not a digit. */
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** The fast path's verdict; 'unknown': not the common form, the full pattern decides. */
+type IsoFast = 'unknown' | 'invalid' | 'zoned';
+
+/**
+ * The common form of an ISO timestamp, without a regex: "YYYY-MM-DDTHH:MM:SS", optional fraction
+ * of 1 to 6 digits, then "Z" or "+HH:MM"/"-HH:MM". Its verdict is the one the TIMESTAMP pattern
+ * and the range checks give (unit-tested against them); any other form is left to them.
+ */
+function isoFast(v: string): IsoFast {
+  const n = v.length;
+  if (n < 20 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return 'unknown';
+  const y1 = twoDigits(v, 0);
+  const y2 = twoDigits(v, 2);
+  const mo = twoDigits(v, 5);
+  const d = twoDigits(v, 8);
+  const h = twoDigits(v, 11);
+  const mi = twoDigits(v, 14);
+  const sec = twoDigits(v, 17);
+  if (y1 < 0 || y2 < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return 'unknown';
+  let i = 19;
+  if (v.charCodeAt(i) === 46) {
+    const start = ++i;
+    while (i < n && i - start < 7 && v.charCodeAt(i) >= 48 && v.charCodeAt(i) <= 57) i++;
+    if (i === start || i - start > 6) return 'unknown';
+  }
+  const zone = v.charCodeAt(i);
+  if (zone === 90 /* Z */) {
+    if (i + 1 !== n) return 'unknown';
+  } else if (zone === 43 || zone === 45 /* + - */) {
+    if (i + 6 !== n || twoDigits(v, i + 1) < 0 || v.charCodeAt(i + 3) !== 58 || twoDigits(v, i + 4) < 0) return 'unknown';
+  } else {
+    return 'unknown';
+  }
+  return validDay(y1 * 100 + y2, mo, d) && h <= 23 && mi <= 59 && sec <= 59 ? 'zoned' : 'invalid';
+}
+
+/** The common form of a plain decimal ("-12.5", "3", ".5", "7."), without a regex; false when not (then the pattern decides). */
+function plainDecimal(v: string): boolean {
+  const n = v.length;
+  let i = v.charCodeAt(0) === 45 ? 1 : 0;
+  let digits = 0;
+  let c = v.charCodeAt(i);
+  while (c >= 48 && c <= 57) {
+    digits++;
+    c = v.charCodeAt(++i);
+  }
+  if (c === 46) {
+    c = v.charCodeAt(++i);
+    while (c >= 48 && c <= 57) {
+      digits++;
+      c = v.charCodeAt(++i);
+    }
+  }
+  return i === n && digits > 0;
+}
+
+function timestamp(v: unknown): string | Unfit {
   if (typeof v === 'number') {
     // Epoch milliseconds, as most producers send them.
     const d = new Date(v);
@@ -77,6 +156,9 @@ function timestamp(v: unknown): Converted {
     return ok(d.toISOString());
   }
   if (typeof v !== 'string') return fail(`expected a timestamp, got ${describe(v)}`);
+  const fast = isoFast(v);
+  if (fast === 'zoned') return ok(v);
+  if (fast === 'invalid') return fail(`expected a valid timestamp, got ${JSON.stringify(v)}`);
   const m = TIMESTAMP.exec(v);
   if (!m) return fail(`expected an ISO-8601 timestamp, got ${JSON.stringify(v.slice(0, 40))}`);
   const [, y, mo, d, h, mi, s] = m;
@@ -96,6 +178,12 @@ function describe(v: unknown): string {
 
 /** Converts a present, non-null JSON value to the text of a column of `type`. */
 export function convert(v: unknown, type: TopicColumnType): Converted {
+  const r = columnText(v, type);
+  return r instanceof Unfit ? { ok: false, why: r.why } : { ok: true, text: r };
+}
+
+/** As convert, without an object per value: the text, or why the value does not fit. */
+export function columnText(v: unknown, type: TopicColumnType): string | Unfit {
   switch (type) {
     case 'text': {
       if (typeof v === 'string') {
@@ -106,12 +194,14 @@ export function convert(v: unknown, type: TopicColumnType): Converted {
       return fail(`expected text, got ${describe(v)}`);
     }
     case 'integer':
-      return integer(v, INT32, 'an integer');
+      return integer(v, INT32, INT32_NUMBERS, 'an integer');
     case 'bigint':
-      return integer(v, INT64, 'a bigint');
+      return integer(v, INT64, INT64_NUMBERS, 'a bigint');
     case 'numeric':
     case 'double': {
       if (typeof v === 'number') return Number.isFinite(v) ? ok(String(v)) : fail(`expected a number, got ${v}, beyond the range of a double`);
+      // Without an exponent nothing is out of numeric's range, nor, up to 300 characters, out of a double's.
+      if (typeof v === 'string' && v.length <= 300 && plainDecimal(v)) return ok(v);
       if (typeof v !== 'string' || !NUMERIC_TEXT.test(v)) return fail(`expected a number, got ${describe(v)}`);
       // Text the warehouse would refuse: an exponent beyond numeric's range, or a double that over- or underflows.
       if (Math.abs(Number(/e([-+]?\d+)$/i.exec(v)?.[1] ?? 0)) > 1000) return fail(`expected a number, got ${JSON.stringify(v)}, out of range`);

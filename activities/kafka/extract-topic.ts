@@ -11,7 +11,7 @@ import { badInput } from '../errors.js';
 import type { Stage, StagedFile } from '../stage/stage.js';
 import type { StagedBatch, TopicUnit } from '../types.js';
 import { openKafka, type KafkaMessage } from './client.js';
-import { byteaHex, csvLine } from './csv.js';
+import { byteaHex, CsvBytes, csvFields, csvLine } from './csv.js';
 import { deadLetterRatioError } from './dead-letter-ratio.js';
 import { compileMapping, mapMessage } from './map-message.js';
 import { mappedColumns, stagedTopicColumns } from './topic-columns.js';
@@ -24,7 +24,7 @@ export async function openCsv(stage: Stage, key: string) {
   done.catch(() => undefined);
   let rows = 0;
   return {
-    async write(text: string, n: number): Promise<void> {
+    async write(text: string | Buffer, n: number): Promise<void> {
       rows += n;
       if (!gzip.write(text)) await Promise.race([once(gzip, 'drain'), done]);
     },
@@ -41,6 +41,19 @@ export async function openCsv(stage: Stage, key: string) {
 }
 
 const isoOrNull = (ms: number) => (ms >= 0 && ms <= 8.64e15 ? new Date(ms).toISOString() : null);
+
+/** isoOrNull, remembering the last answer: messages produced together share their timestamp. */
+function lastIso() {
+  let ms = Number.NaN;
+  let iso: string | null = null;
+  return (t: number) => {
+    if (t !== ms) {
+      ms = t;
+      iso = isoOrNull(t);
+    }
+    return iso;
+  };
+}
 
 /** `progress` is called with messages consumed so far (the activity heartbeats with it); `signal` aborts. */
 export async function extractTopicUnit(deps: ActivityDeps, unit: TopicUnit, progress: (messages: number) => void = () => undefined, signal?: AbortSignal): Promise<StagedBatch> {
@@ -61,20 +74,22 @@ export async function extractTopicUnit(deps: ActivityDeps, unit: TopicUnit, prog
   let newest = -1;
   let firstDead: { offset: number; field: string | null; detail: string } | null = null;
 
+  const iso = lastIso();
   const take = async (batch: KafkaMessage[]) => {
-    let rows = '';
+    const rows = new CsvBytes(batch.length * 192);
     let dead = '';
     let nRows = 0;
     let nDead = 0;
     for (const m of batch) {
-      const meta = [String(m.partition), String(m.offset), isoOrNull(m.timestamp)];
       const mapped = mapMessage(m.value, mapping);
+      const at = iso(m.timestamp);
       if (mapped.ok) {
-        rows += csvLine([...mapped.values, ...meta]);
+        // The metadata fields (digits, an ISO time or NULL) never need quotes.
+        rows.add(`${csvFields(mapped.values)},${m.partition},${m.offset},${at ?? ''}\n`);
         nRows++;
         if (m.timestamp > newest) newest = m.timestamp;
       } else {
-        dead += csvLine([...meta, byteaHex(m.key), byteaHex(m.value), mapped.reason, mapped.field, mapped.detail]);
+        dead += csvLine([String(m.partition), String(m.offset), at, byteaHex(m.key), byteaHex(m.value), mapped.reason, mapped.field, mapped.detail]);
         nDead++;
         firstDead ??= { offset: m.offset, field: mapped.field, detail: mapped.detail };
       }
@@ -83,8 +98,9 @@ export async function extractTopicUnit(deps: ActivityDeps, unit: TopicUnit, prog
     loaded += nRows;
     deadLettered += nDead;
     if (nRows > 0) {
-      hash.update(rows);
-      await rowsFile.write(rows, nRows);
+      const bytes = rows.bytes();
+      hash.update(bytes);
+      await rowsFile.write(bytes, nRows);
     }
     if (nDead > 0) await deadFile.write(dead, nDead);
     progress(consumed);

@@ -1,8 +1,7 @@
 // One Kafka message -> one row of the target, by the pipeline's column mapping; or the reason it
 // cannot be one (it is then dead-lettered). Pure: no I/O, unit-tested.
-import { isUtf8 } from 'node:buffer';
 import type { TopicPipelineConfig } from '../../config/schema.js';
-import { convert, jsonbProblem, type TopicColumnType } from './column-values.js';
+import { columnText, jsonbProblem, Unfit, type TopicColumnType } from './column-values.js';
 import { parsePath, valueAt, type PathStep } from './json-path.js';
 
 export interface CompiledColumn {
@@ -36,14 +35,22 @@ export function compileMapping(p: TopicPipelineConfig): TopicMapping {
   };
 }
 
+// Fatal: a value that is not UTF-8 is refused in the same pass that decodes it. A BOM is kept, as
+// Buffer#toString keeps it (JSON.parse then refuses it, as it always did).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 const dead = (reason: DeadLetterReason, detail: string, field: string | null = null): MappedMessage => ({ ok: false, reason, field, detail });
 
 /** Values in mapping order, then the raw message when it is kept. */
 export function mapMessage(value: Buffer | null, m: TopicMapping): MappedMessage {
   if (value === null || value.length === 0) return dead('empty', 'the message has no value (a tombstone or an empty message)');
   if (value.length > m.maxMessageBytes) return dead('oversized', `the value is ${value.length} bytes, more than maxMessageBytes (${m.maxMessageBytes})`);
-  if (!isUtf8(value)) return dead('not-utf8', 'the value is not valid UTF-8');
-  const text = value.toString('utf8');
+  let text: string;
+  try {
+    text = utf8.decode(value);
+  } catch {
+    return dead('not-utf8', 'the value is not valid UTF-8');
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -59,9 +66,9 @@ export function mapMessage(value: Buffer | null, m: TopicMapping): MappedMessage
       values.push(null);
       continue;
     }
-    const conv = convert(v, c.type);
-    if (!conv.ok) return dead('wrong-type', `field "${c.path}": ${conv.why}`, c.name);
-    values.push(conv.text);
+    const cell = columnText(v, c.type);
+    if (cell instanceof Unfit) return dead('wrong-type', `field "${c.path}": ${cell.why}`, c.name);
+    values.push(cell);
   }
   if (m.keepRaw) {
     const problem = jsonbProblem(doc);
