@@ -11,7 +11,7 @@ import { planClusters } from '../kafka/cluster-plan.js';
 import type { PlannedRange } from '../kafka/offset-plan.js';
 import type { CdcUnit } from '../types.js';
 import type { WarehouseDialect } from '../warehouse/dialect.js';
-import { bySource } from '../../workflows/by-source.js';
+import { roundRobin } from '../../workflows/by-source.js';
 
 export async function planCdc(
   deps: ActivityDeps,
@@ -33,7 +33,7 @@ export async function planCdc(
     (e, ranges) => cdcBatches(p.name, p.topic, region, runId, e, ranges),
     onSourceError,
   );
-  return interleave(perCluster);
+  return roundRobin(perCluster);
 }
 
 /** Batch k of a cluster holds the k-th range of every partition that has one: batches apply in order. */
@@ -52,14 +52,4 @@ export function cdcBatches(pipeline: string, topic: string, region: string, runI
     batchId: k === 0 ? `${runId}:${e.cell}` : `${runId}:${e.cell}:${k}`,
     stagePrefix: k === 0 ? `${pipeline}/${region}/${runId}/${e.cell}` : `${pipeline}/${region}/${runId}/${e.cell}/${k}`,
   }));
-}
-
-/** Clusters' batches taken in turn (first batch of each, then second…), so bounded extracts serve every cluster. */
-export function interleave(units: CdcUnit[]): CdcUnit[] {
-  const lists = [...bySource(units).values()];
-  const out: CdcUnit[] = [];
-  for (let k = 0; out.length < units.length; k++) {
-    for (const list of lists) if (k < list.length) out.push(list[k]!);
-  }
-  return out;
 }

@@ -98,6 +98,11 @@ function kafkaSource(e: KafkaEndpoint, base: ConstructorParameters<typeof Admin>
 
   return {
     async partitions(topic) {
+      // Asked first: a metadata request for a missing topic is retried by the client for seconds
+      // (retries x retryDelay), and Debezium's topics are missing until their first event.
+      if (!(await adminClient().listTopics({ includeInternals: true })).includes(topic)) {
+        throw new UnknownTopicError(`topic "${topic}" does not exist on cluster ${e.id}`);
+      }
       let md;
       try {
         md = await topicMetadata(topic, true);

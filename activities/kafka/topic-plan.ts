@@ -6,6 +6,7 @@ import type { ActivityDeps } from '../deps.js';
 import { badInput } from '../errors.js';
 import type { TopicUnit } from '../types.js';
 import type { WarehouseDialect } from '../warehouse/dialect.js';
+import { roundRobin } from '../../workflows/by-source.js';
 import { planClusters } from './cluster-plan.js';
 
 /** A cluster that cannot be planned is reported to `onSourceError` (the others run) when given; else the plan fails. */
@@ -47,7 +48,8 @@ export async function planTopic(
       ),
     onSourceError,
   );
-  // First batches of every partition first: merges (one at a time, in plan order) start while later ones extract.
+  // First batches of every partition first, clusters in turn: merges (in plan order per cluster)
+  // start on every cluster while later batches extract.
   const chunkOf = (u: TopicUnit) => Number(u.batchId.slice(u.batchId.lastIndexOf(':') + 1));
-  return units.sort((a, b) => chunkOf(a) - chunkOf(b));
+  return roundRobin(units.sort((a, b) => chunkOf(a) - chunkOf(b)));
 }

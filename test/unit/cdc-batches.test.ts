@@ -1,7 +1,8 @@
 // A CDC run's batches per cluster (each the k-th range of every partition), their order across
 // clusters, and when a batch cut short before a key change ends its cluster's run.
 import { describe, expect, it } from 'vitest';
-import { cdcBatches, interleave } from '../../activities/cdc/cdc-plan.js';
+import { cdcBatches } from '../../activities/cdc/cdc-plan.js';
+import { roundRobin } from '../../workflows/by-source.js';
 import { planRanges } from '../../activities/kafka/offset-plan.js';
 import type { StagedBatch } from '../../activities/types.js';
 import { cutShort } from '../../workflows/cut-short.js';
@@ -33,7 +34,7 @@ describe('CDC batches of one run', () => {
   it('takes the clusters in turn, so bounded extracts serve every cluster first', () => {
     const a = cdcBatches('orders', 't', 'us', 'r', cell(1), ranges);
     const b = cdcBatches('orders', 't', 'us', 'r', cell(2), ranges.filter((r) => r.chunk === 0));
-    expect(interleave([...a, ...b]).map((u) => u.batchId)).toEqual(['r:cell-1', 'r:cell-2', 'r:cell-1:1', 'r:cell-1:2']);
+    expect(roundRobin([...a, ...b]).map((u) => u.batchId)).toEqual(['r:cell-1', 'r:cell-2', 'r:cell-1:1', 'r:cell-1:2']);
   });
 });
 
