@@ -40,8 +40,9 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
     else if (p.kind === 'dimension') units = await planDimension(deps, warehouse, p, input.region, input.runId, input.fullPass, onSourceError);
     else if (p.kind === 'topic') units = await planTopic(deps, warehouse, p, input.region, input.runId, onSourceError);
     else units = await planCdc(deps, warehouse, p, input.region, input.runId, onSourceError);
-    // CDC: one extract per cluster, plus one ahead while a batch merges (a decoded batch is held in memory).
-    const maxParallel = p.kind === 'fact' || p.kind === 'topic' ? p.options.maxParallel : p.kind === 'cdc' ? new Set(units.map((u) => u.source)).size + 1 : 4;
+    // CDC: one extract per cluster at a time (an extract holds its decoded batch in memory); the
+    // next starts as soon as one ends, so it runs while that batch merges.
+    const maxParallel = p.kind === 'fact' || p.kind === 'topic' ? p.options.maxParallel : p.kind === 'cdc' ? Math.max(1, new Set(units.map((u) => u.source)).size) : 4;
     // Fact chunks hold disjoint keys and the PostgreSQL warehouse checkpoints their merged prefix,
     // so two merge at once (a COPY keeps one warehouse core busy); everything else merges in order.
     const mergeParallel = p.kind === 'fact' && deps.config.warehouse.type === 'postgres' ? 2 : 1;
