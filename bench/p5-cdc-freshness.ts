@@ -10,7 +10,7 @@
 // (count + per-row checksum). Writes bench/results/p5-cdc-freshness.json.
 // Needs the local stack (make stack). Usage: node --import tsx bench/p5-cdc-freshness.ts
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
@@ -269,7 +269,7 @@ try {
       workflowFreshnessAtPoll: percentiles(workflowFreshness),
     },
     check: { warehouseEqualsSource: equal, rows },
-    notes: '2 cores shared with other jobs during the run; all clocks are this machine\'s.',
+    notes: `${cpus().length} cores, which also run the stack's servers (load average ${loadavg()[0]!.toFixed(1)} at the end); all clocks are this machine's.`,
   };
   writeFileSync(join(ROOT, 'bench/results/p5-cdc-freshness.json'), `${JSON.stringify(out, null, 2)}\n`);
   console.log(JSON.stringify(out, null, 2));
