@@ -12,6 +12,18 @@ import type { Random } from './random.js';
 const { escapeIdentifier: ident } = pg;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Runs fn in one transaction; a failed write rolls back (the server may be gone already). */
+async function inTransaction(c: pg.Client, fn: () => Promise<void>): Promise<void> {
+  await c.query('BEGIN');
+  try {
+    await fn();
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
 export interface WriteStats {
   /** Transactions (or produce calls) that committed / failed. */
   committed: number;
@@ -64,8 +76,7 @@ export function startWriters(lab: Lab, random: Random, first: { fact: number; di
     const t = `public.${ident(lab.table.fact)}`;
     const from = nextFact;
     nextFact += batch;
-    await c.query('BEGIN');
-    try {
+    await inTransaction(c, async () => {
       // updated_at = now() is the transaction's start: committing seconds later is a late commit.
       await c.query(
         `INSERT INTO ${t} (id, customer_id, amount, status, note, updated_at)
@@ -77,11 +88,7 @@ export function startWriters(lab: Lab, random: Random, first: { fact: number; di
         await c.query(`UPDATE ${t} SET status = 'refunded', amount = coalesce(amount, 0) + 1, updated_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
       }
       await sleep(r.int(0, 2_500));
-      await c.query('COMMIT');
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
+    });
   };
 
   let nextDim = first.dimension + 1;
@@ -90,23 +97,17 @@ export function startWriters(lab: Lab, random: Random, first: { fact: number; di
     const from = nextDim;
     nextDim += batch;
     const pick = () => Array.from({ length: Math.ceil(batch / 2) }, () => r.int(1, from - 1));
-    await c.query('BEGIN');
-    try {
+    await inTransaction(c, async () => {
       await c.query(`INSERT INTO ${t} SELECT g, 'new ' || g, 'bronze', g % 1000, NULL FROM generate_series($1::int, $1::int + $2 - 1) g`, [from, batch]);
       await c.query(`UPDATE ${t} SET tier = 'platinum', score = score + 1, attrs = jsonb_build_object('changed', $2::int) WHERE id = ANY($1::int[])`, [pick(), from]);
       await c.query(`DELETE FROM ${t} WHERE id = ANY($1::int[])`, [pick().slice(0, Math.ceil(batch / 5))]);
-      await c.query('COMMIT');
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
+    });
   };
 
   let nextCdc = first.cdc + 1;
   const cdc = (r: Random) => async (c: pg.Client) => {
     const t = `public.${ident(lab.table.cdc)}`;
-    await c.query('BEGIN');
-    try {
+    await inTransaction(c, async () => {
       for (let s = r.int(1, 4); s > 0; s--) {
         const x = r.next();
         const existing = r.int(1, nextCdc - 1);
@@ -119,11 +120,7 @@ export function startWriters(lab: Lab, random: Random, first: { fact: number; di
           await c.query(`DELETE FROM ${t} WHERE id = $1`, [existing]);
         }
       }
-      await c.query('COMMIT');
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
+    });
   };
 
   /** Produces batches of messages to one cell cluster; what reached Kafka is read back at the end. */
