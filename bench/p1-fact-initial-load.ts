@@ -9,6 +9,7 @@
 // Reports rows/s and peak RSS of each; a full-size run of all sides writes
 // bench/results/p1-fact-initial-load.json. Needs the local stack (make stack).
 // Usage: node --import tsx bench/p1-fact-initial-load.ts [rows]   (or BENCH_ROWS; default 5 M)
+//        BENCH_CPU_PROF=<dir> writes a CPU profile of the worker (node --cpu-prof) there.
 //        BENCH_SIDES=pipe,dlt,sling,tributary (the default) runs a subset, for development.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -173,7 +174,10 @@ async function runTributary(): Promise<Side & { units: number; workerCpuSeconds:
   const config = benchConfig('bench-p1', SCHEMA, [
     { name: 'bench_p1', kind: 'fact', source: 'app', table: `public.${TABLE}`, key: ['id'], watermark: 'updated_at', options: { lagSeconds: 0 } },
   ]);
-  const worker = await startWorker(config);
+  const profDir = process.env.BENCH_CPU_PROF;
+  const worker = await startWorker(config, profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
+  worker.stdout.resume();
+  const exited = new Promise((r) => worker.once('exit', r));
   const client = await connectClient(config);
   try {
     const cpuBefore = cpuSeconds(worker.pid!);
@@ -198,6 +202,7 @@ async function runTributary(): Promise<Side & { units: number; workerCpuSeconds:
   } finally {
     worker.kill('SIGTERM');
     await client.connection.close();
+    await exited; // a CPU profile is written on exit
   }
 }
 

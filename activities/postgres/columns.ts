@@ -20,3 +20,17 @@ export async function tableColumns(client: pg.Client, schema: string, table: str
   if (res.rows.length === 0) throw badInput(`${label}: table ${schema}.${table} does not exist or has no columns the reader can see`);
   return res.rows;
 }
+
+/**
+ * Every column's type is built into PostgreSQL (its oid is below the first one a database
+ * assigns), so its binary form reads back into the same type on another server.
+ */
+export async function builtinTypesOnly(client: pg.Client, schema: string, table: string): Promise<boolean> {
+  const res = await client.query<{ builtin: boolean | null }>(
+    `SELECT bool_and(a.atttypid < 16384) AS builtin
+       FROM pg_attribute a
+      WHERE a.attrelid = to_regclass(quote_ident($1) || '.' || quote_ident($2)) AND a.attnum > 0 AND NOT a.attisdropped`,
+    [schema, table],
+  );
+  return res.rows[0]?.builtin === true;
+}

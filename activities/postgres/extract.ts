@@ -3,13 +3,14 @@
 import { findPipeline, postgresEndpoints, sourceTable } from '../../config/resolve.js';
 import { sourceTarget, type ActivityDeps } from '../deps.js';
 import type { DimensionUnit, FactUnit, StagedBatch } from '../types.js';
-import { tableColumns } from './columns.js';
+import { builtinTypesOnly, tableColumns } from './columns.js';
 import { withPg } from './connect.js';
 import { copyToStage } from './copy-to-stage.js';
 import { snapshotCopySql } from './snapshot-sql.js';
 import { keyColumns, rangeCopySql, rangeWhere, watermarkType } from './watermark-sql.js';
 import { badInput } from '../errors.js';
 import { stagedColumnsOptions } from './staged-columns.js';
+import { stagedFileName } from '../stage/staged-format.js';
 
 /** `progress` is called with bytes read so far (the activity heartbeats with it); `signal` aborts. */
 export async function extractUnit(
@@ -31,8 +32,9 @@ export async function extractUnit(
     const key = keyColumns(columns, p.key, label);
     let copySql: string;
     let stagedColumns = columns;
-    // Arrays as JSON for Redshift's SUPER (staged-columns.ts).
-    const staged = stagedColumnsOptions(deps.config.warehouse.type);
+    // Arrays as JSON for Redshift's SUPER; binary for PostgreSQL when it reads back (staged-columns.ts).
+    const warehouse = deps.config.warehouse.type;
+    const staged = stagedColumnsOptions(warehouse, warehouse === 'postgres' && (await builtinTypesOnly(client, schema, table)));
     if (unit.kind === 'fact' && p.kind === 'fact') {
       const type = watermarkType(columns, p.watermark, label);
       copySql = rangeCopySql({ schema, table, watermark: p.watermark, type, key, from: unit.from, to: unit.to }, columns, unit.after, unit.until, staged);
@@ -43,7 +45,7 @@ export async function extractUnit(
       stagedColumns = [...columns, { name: '_row_hash', type: 'text' }];
     }
     try {
-      const file = await copyToStage(client, copySql, deps.stage, `${unit.stagePrefix}/part-00000.csv.gz`, progress, signal);
+      const file = await copyToStage(client, copySql, deps.stage, `${unit.stagePrefix}/${stagedFileName('part-00000', staged.format ?? 'csv')}`, progress, signal);
       return { unit, columns, stagedColumns, files: [file], rows: file.rows, extractedAt, checksum: `sha256:${file.sha256}` };
     } catch (err) {
       throw new Error(`${label}: extract of ${unit.stream} failed: ${(err as Error).message}`, { cause: err });

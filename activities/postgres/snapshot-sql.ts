@@ -2,7 +2,7 @@
 // the source, so the warehouse can tell which rows changed without comparing every column.
 import pg from 'pg';
 import type { ColumnSpec } from './columns.js';
-import { stagedSelectList, type StagedColumnsOptions } from './staged-columns.js';
+import { copyToOptions, stagedSelectList, type StagedColumnsOptions } from './staged-columns.js';
 
 const { escapeIdentifier: ident } = pg;
 
@@ -14,5 +14,5 @@ export function rowHashExpr(columns: ColumnSpec[]): string {
 export function snapshotCopySql(schema: string, table: string, columns: ColumnSpec[], where?: string, staged: StagedColumnsOptions = { arraysAsJson: false }): string {
   const cols = stagedSelectList(columns, staged);
   const filter = where ? ` WHERE ${where}` : '';
-  return `COPY (SELECT ${cols}, ${rowHashExpr(columns)} AS _row_hash FROM ${ident(schema)}.${ident(table)}${filter}) TO STDOUT WITH (FORMAT csv)`;
+  return `COPY (SELECT ${cols}, ${rowHashExpr(columns)} AS _row_hash FROM ${ident(schema)}.${ident(table)}${filter}) TO STDOUT ${copyToOptions(staged)}`;
 }

@@ -1,14 +1,18 @@
 // How a source column is read into the stage. PostgreSQL writes arrays in its own text form
 // ({1,2,"a b"}); Redshift keeps arrays in SUPER, which loads JSON only, so for a Redshift
-// warehouse arrays are read as JSON (array_to_json keeps element types and nesting). Pure.
+// warehouse arrays are read as JSON (array_to_json keeps element types and nesting). A
+// PostgreSQL warehouse reads binary COPY when every column type is built in (staged-format.ts). Pure.
 import pg from 'pg';
 import type { ColumnSpec } from './columns.js';
+import { copyFormatOption, type StagedFormat } from '../stage/staged-format.js';
 
 const { escapeIdentifier: ident } = pg;
 
 export interface StagedColumnsOptions {
   /** Read array columns as JSON (the Redshift warehouse). */
   arraysAsJson: boolean;
+  /** CSV when absent. */
+  format?: StagedFormat;
 }
 
 export const isArrayType = (type: string) => type.trim().endsWith('[]');
@@ -24,7 +28,17 @@ export function stagedSelectList(columns: ColumnSpec[], o: StagedColumnsOptions)
   return columns.map((c) => stagedColumnExpr(c, o)).join(', ');
 }
 
-/** The options a deployment stages with: arrays as JSON when the warehouse is Redshift. */
-export function stagedColumnsOptions(warehouseType: 'postgres' | 'redshift'): StagedColumnsOptions {
-  return { arraysAsJson: warehouseType === 'redshift' };
+/**
+ * The options a deployment stages with: arrays as JSON when the warehouse is Redshift; binary
+ * when the warehouse is PostgreSQL and the table's types are all built in (binary input of a
+ * type defined on the source would not match the warehouse's type of that name).
+ */
+export function stagedColumnsOptions(warehouseType: 'postgres' | 'redshift', builtinTypesOnly = false): StagedColumnsOptions {
+  const redshift = warehouseType === 'redshift';
+  return { arraysAsJson: redshift, format: !redshift && builtinTypesOnly ? 'binary' : 'csv' };
+}
+
+/** The WITH clause of the COPY ... TO STDOUT that reads the source into the stage. */
+export function copyToOptions(o: StagedColumnsOptions): string {
+  return `WITH (${copyFormatOption(o.format ?? 'csv')})`;
 }

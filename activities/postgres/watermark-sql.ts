@@ -6,7 +6,7 @@ import type { ColumnSpec } from './columns.js';
 import { APPLICATION_NAME } from './connect.js';
 import type { KeysetBound } from '../types.js';
 import { badInput } from '../errors.js';
-import { stagedSelectList, type StagedColumnsOptions } from './staged-columns.js';
+import { copyToOptions, stagedSelectList, type StagedColumnsOptions } from './staged-columns.js';
 
 const { escapeIdentifier: ident, escapeLiteral: literal } = pg;
 
@@ -116,7 +116,7 @@ export function rangeCopySql(r: RangeSpec, columns: ColumnSpec[], after: KeysetB
   if (after) conds.push(`${keyset(r)} > ${boundRow(r, after)}`);
   if (until) conds.push(`${keyset(r)} <= ${boundRow(r, until)}`);
   const cols = stagedSelectList(columns, staged);
-  return `COPY (SELECT ${cols} FROM ${ident(r.schema)}.${ident(r.table)} WHERE ${conds.join(' AND ')}) TO STDOUT WITH (FORMAT csv)`;
+  return `COPY (SELECT ${cols} FROM ${ident(r.schema)}.${ident(r.table)} WHERE ${conds.join(' AND ')}) TO STDOUT ${copyToOptions(staged)}`;
 }
 
 /** Moves a UTC watermark back by some seconds, in the same text format (for the look-back window). */

@@ -1,7 +1,8 @@
 // The S3 stage: the same gzip CSV the file stage keeps, split for Redshift into a multiple of
 // the slice count of files, each cut at whole records, with NULL as an explicit marker for COPY's
 // NULL AS (null-marker.ts), plus a COPY manifest listing exactly those files as mandatory. The manifest is written last: a staged file exists once its manifest does,
-// so a worker killed mid-upload never leaves a file that looks whole.
+// so a worker killed mid-upload never leaves a file that looks whole. A binary COPY file (for a
+// PostgreSQL warehouse: staged-format.ts) is kept whole, as written, in one part.
 //
 // Layout under <prefix>: "<key>.parts/00000.csv.gz" ... and "<key>.manifest".
 import { createGunzip, createGzip, type Gzip } from 'node:zlib';
@@ -23,6 +24,7 @@ import { S3ObjectUpload } from './s3-upload.js';
 import { CsvRecordScanner, partKey, SlicePlan } from './slices.js';
 import { fromStageNulls, recordTransform, toStageNulls } from './null-marker.js';
 import type { Stage, StageWriter } from './stage.js';
+import { stagedFormat } from './staged-format.js';
 
 export type S3StageConfig = Extract<StageConfig, { type: 's3' }>;
 
@@ -79,6 +81,7 @@ export class S3Stage implements Stage {
   }
 
   writer(key: string): Promise<StageWriter> {
+    if (stagedFormat(key) === 'binary') return Promise.resolve(this.wholeWriter(key));
     const plan = new SlicePlan(this.cfg.sliceCount, this.cfg.maxFileMB * 1024 * 1024);
     const scanner = new CsvRecordScanner();
     const files: { gzip: Gzip; upload: S3ObjectUpload; done: Promise<void> }[] = [];
@@ -150,10 +153,39 @@ export class S3Stage implements Stage {
   }
 
   /**
+   * A binary COPY file (PostgreSQL warehouses only) is kept as written, in one part: slices and
+   * the NULL marker are for Redshift's CSV COPY, and a binary stream cannot be cut by scanning.
+   */
+  private wholeWriter(key: string): StageWriter {
+    const upload = new S3ObjectUpload(this.s3, this.cfg.bucket, this.objectKey(partKey(key, 0)));
+    const stream = new Writable({
+      write: (chunk: Buffer, _enc, cb) => {
+        upload.append(chunk);
+        upload.settled().then(() => cb(), cb);
+      },
+    });
+    return {
+      stream,
+      commit: async (rows) => {
+        if (!stream.writableFinished) await once(stream, 'finish');
+        const bytes = await upload.finish();
+        await this.putJson(this.objectKey(key + MANIFEST), buildManifest(this.cfg.bucket, [{ key: upload.key, bytes }]));
+        this.sweepIfDue();
+        return { key, rows, bytes };
+      },
+      abort: async () => {
+        stream.destroy();
+        await upload.abort();
+      },
+    };
+  }
+
+  /**
    * The parts of a staged file, concatenated and compressed again, with NULL back in PostgreSQL's
    * form (null-marker.ts). The records come back grouped by part, not in the order they were written.
    */
   reader(key: string): Readable {
+    if (stagedFormat(key) === 'binary') return this.wholeReader(key);
     const plain = new PassThrough();
     (async () => {
       const manifest = await this.manifest(key);
@@ -166,6 +198,18 @@ export class S3Stage implements Stage {
       plain.end();
     })().catch((err: unknown) => plain.destroy(err as Error));
     return streamPipeline(plain, recordTransform(fromStageNulls), createGzip({ level: 1 }), () => undefined);
+  }
+
+  /** A file written by wholeWriter: its one part, as stored (gzip). */
+  private wholeReader(key: string): Readable {
+    const out = new PassThrough();
+    (async () => {
+      const [entry, ...rest] = (await this.manifest(key)).entries;
+      if (!entry || rest.length > 0) throw new Error(`staged file ${key} should have exactly one part`);
+      const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: this.cfg.bucket, Key: entry.url.slice(`s3://${this.cfg.bucket}/`.length) }));
+      await pipeline(Body as Readable, out);
+    })().catch((err: unknown) => out.destroy(err as Error));
+    return out;
   }
 
   async manifest(key: string): Promise<Manifest> {

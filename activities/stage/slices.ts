@@ -1,5 +1,6 @@
 // Splitting one staged CSV stream into files for Redshift: a multiple of the slice count, each
 // cut at whole records and at about a size bound. Pure: the S3 stage feeds it bytes.
+import { stagedFileName, stagedFormat } from './staged-format.js';
 
 /**
  * Finds where CSV records end in a stream of chunks. A newline ends a record only outside
@@ -67,5 +68,5 @@ export class SlicePlan {
 
 /** Name of part `index` of a staged file: beside it, sorted, e.g. "x.csv.gz" -> "x.csv.gz.parts/00003.csv.gz". */
 export function partKey(key: string, index: number): string {
-  return `${key}.parts/${String(index).padStart(5, '0')}.csv.gz`;
+  return `${key}.parts/${String(index).padStart(5, '0')}${stagedFileName('', stagedFormat(key))}`;
 }

@@ -1,5 +1,5 @@
-// A stage holds batches between extract and merge as gzip-compressed CSV files. Only the
-// references travel through workflow history; the rows stay here.
+// A stage holds batches between extract and merge as gzip-compressed CSV or binary COPY files
+// (staged-format.ts). Only the references travel through workflow history; the rows stay here.
 import type { Readable, Writable } from 'node:stream';
 
 export interface StagedFile {

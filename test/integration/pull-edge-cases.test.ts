@@ -7,10 +7,12 @@ import { tableChecksum } from '../../activities/postgres/table-checksum.js';
 import { STACK, stackConfig, uniqueName, withClient } from './stack.js';
 import { dropSchema } from './fact-fixture.js';
 import { failureOf, startHarness, type Harness } from './harness.js';
+import { createStage } from '../../activities/stage/index.js';
 
 const { escapeIdentifier: ident } = pg;
 const t = {
   awkward: uniqueName('awkward'),
+  awkwardCsv: uniqueName('awkward_csv'),
   evolve: uniqueName('evolve'),
   strict: uniqueName('strict'),
   nokey: uniqueName('nokey'),
@@ -26,8 +28,11 @@ const fact = (name: string, table: string, extra: Record<string, unknown> = {}) 
   ...extra,
   options: { lagSeconds: 0, ...((extra.options as object) ?? {}) },
 });
+/** A type the user defined (on the source and, by hand, in the warehouse): its table is staged as CSV, not binary. */
+const MOOD = uniqueName('mood');
 const config = stackConfig([
   fact('awkward', t.awkward),
+  fact('awkward_csv', t.awkwardCsv),
   fact('evolve', t.evolve),
   fact('strict', t.strict, { options: { onNewColumn: 'fail' } }),
   fact('nokey', t.nokey),
@@ -52,6 +57,9 @@ beforeAll(async () => {
         (2, -0.0000000001, 'NaN', 'infinity', '00:00', '-infinity', 'infinity', 'null', '{}', '{}', NULL, '', false, ''),
         (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
         (4, 0, 0, '2026-11-27', '12:34:56', '2026-11-27 00:00', '2026-11-27 00:00+00', '"just a string"', '{{1,2},{3,4}}', '{"\\\\N"}', NULL, '\\x5c4e', NULL, '\\N')`);
+      await c.query(`CREATE TYPE public.${ident(MOOD)} AS ENUM ('ok', 'meh')`);
+      await c.query(`CREATE TABLE public.${ident(t.awkwardCsv)} (LIKE public.${ident(t.awkward)} INCLUDING ALL, mood public.${ident(MOOD)})`);
+      await c.query(`INSERT INTO public.${ident(t.awkwardCsv)} SELECT *, CASE WHEN id % 2 = 0 THEN 'meh'::public.${ident(MOOD)} END FROM public.${ident(t.awkward)}`);
       await c.query(`CREATE TABLE public.${ident(t.evolve)} (id int PRIMARY KEY, a text, updated_at timestamptz NOT NULL DEFAULT now())`);
       await c.query(`INSERT INTO public.${ident(t.evolve)} VALUES (1, 'one'), (2, 'two')`);
       await c.query(`CREATE TABLE public.${ident(t.strict)} (LIKE public.${ident(t.evolve)} INCLUDING ALL)`);
@@ -62,6 +70,7 @@ beforeAll(async () => {
       await c.query(`INSERT INTO public.${ident(t.nulls)} VALUES (1, now()), (2, NULL)`);
     });
   }
+  await withClient(STACK.warehouse, (c) => c.query(`CREATE TYPE public.${ident(MOOD)} AS ENUM ('ok', 'meh')`));
   h = await startHarness(config, ['us', 'eu']);
 });
 
@@ -73,6 +82,7 @@ afterAll(async () => {
     });
   }
   await dropSchema(config.warehouse.schema);
+  for (const url of [...Object.values(STACK.source), STACK.warehouse]) await withClient(url, (c) => c.query(`DROP TYPE IF EXISTS public.${ident(MOOD)}`));
 });
 
 const target = (name: string) => targetTable(config, config.pipelines.find((p) => p.name === name)!);
@@ -102,6 +112,20 @@ describe('postgres pulls', () => {
       ),
     );
     expect(row.rows[0]).toEqual({ t: `tab\there\nnewline \\ backslash "quote" 'single' , comma ✓ 漢字 😀`, e: '', nul: true });
+  });
+
+  it('round-trips the same values through CSV when a column has a user-defined type (binary COPY needs built-in types)', async () => {
+    const result = await h.run('awkward_csv', 'us');
+    expect(result).toMatchObject({ rowsStaged: 4, inserted: 4 });
+    const columns = [...AWKWARD_COLUMNS, 'mood'];
+    const src = await withClient(STACK.source.us!, (c) => tableChecksum(c, ['public', t.awkwardCsv], ['id'], columns));
+    const dst = await withClient(STACK.warehouse, (c) => tableChecksum(c, target('awkward_csv'), ['id'], columns, 'us'));
+    expect(dst).toEqual(src);
+    const stage = createStage(config.stage);
+    const staged = await stage.list('awkward_csv/us/');
+    expect(staged.length).toBeGreaterThan(0);
+    expect(staged.every((k) => k.endsWith('.csv.gz'))).toBe(true);
+    expect((await stage.list('awkward/us/')).every((k) => k.endsWith('.bin.gz'))).toBe(true);
   });
 
   it('lands one table from both regions in one target, with lineage and a checkpoint per source', async () => {

@@ -3,6 +3,7 @@
 // dimensions) and the ledger. Identifiers are quoted; values are always bind parameters.
 import pg from 'pg';
 import type { ColumnSpec } from '../../postgres/columns.js';
+import { copyFormatOption, type StagedFormat } from '../../stage/staged-format.js';
 
 const { escapeIdentifier: ident } = pg;
 
@@ -111,8 +112,8 @@ export function createStageSql(spec: MergeSpec): string {
   return `CREATE TEMP TABLE ${ident(STAGE_TABLE)} (${cols}) ON COMMIT DROP`;
 }
 
-export function copyIntoStageSql(spec: MergeSpec): string {
-  return `COPY ${ident(STAGE_TABLE)} (${spec.stagedColumns.map((c) => ident(c.name)).join(', ')}) FROM STDIN WITH (FORMAT csv)`;
+export function copyIntoStageSql(spec: MergeSpec, format: StagedFormat = 'csv'): string {
+  return `COPY ${ident(STAGE_TABLE)} (${spec.stagedColumns.map((c) => ident(c.name)).join(', ')}) FROM STDIN WITH (${copyFormatOption(format)})`;
 }
 
 const keyMatch = (spec: MergeSpec) => [...spec.key.map((k) => `t.${ident(k)} = s.${ident(k)}`), `t._source = $1`].join(' AND ');
@@ -182,11 +183,14 @@ export function firstLoadSql(schema: string): string {
                              WHERE target = $1 AND source = $2 AND left(batch_id, length($3)) <> $3) AS first`;
 }
 
-/** A first load's staged CSV, with the lineage fields appended to each record, goes straight into the target. */
-export function copyIntoTargetSql(spec: MergeSpec): string {
+/** A first load's staged file, with the lineage fields appended to each record, goes straight into the target. */
+export function copyIntoTargetSql(spec: MergeSpec, format: StagedFormat = 'csv'): string {
   const cols = [...spec.stagedColumns, ...LINEAGE_COLUMNS].map((c) => ident(c.name));
-  return `COPY ${target(spec)} (${cols.join(', ')}) FROM STDIN WITH (FORMAT csv)`;
+  return `COPY ${target(spec)} (${cols.join(', ')}) FROM STDIN WITH (${copyFormatOption(format)})`;
 }
+
+/** The transaction's time (every row's _loaded_at), as text and as microseconds since the Unix epoch. */
+export const NOW_SQL = `SELECT now()::text AS text, (extract(epoch FROM now()) * 1000000)::bigint::text AS micros`;
 
 /** The staged CSV holds exactly the target's columns of this merge (no column ignored by policy). */
 export function stagedMatchesTarget(spec: MergeSpec): boolean {

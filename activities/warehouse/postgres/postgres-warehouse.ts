@@ -15,6 +15,8 @@ import type { Row } from '../../cdc/decode.js';
 import type { TopicMergeSpec } from './topic-merge-sql.js';
 import { badInput } from '../../errors.js';
 import { appendCsvFields } from './append-csv-fields.js';
+import { appendBinaryFields, binaryText, binaryTimestamptz } from './append-binary-fields.js';
+import { stagedFormat } from '../../stage/staged-format.js';
 
 type BatchRow = Record<'rows_staged' | 'inserted' | 'updated' | 'unchanged' | 'deleted', string>;
 type Counts = Pick<MergeResult, 'inserted' | 'updated' | 'deleted'>;
@@ -167,11 +169,19 @@ export class PostgresWarehouse implements WarehouseDialect {
   /** First load: the staged files go straight into the target with their lineage; the primary key still refuses a duplicate. */
   private async copyFirstLoad(client: pg.Client, batch: StagedBatch, spec: sql.MergeSpec, label: string): Promise<Counts> {
     const { unit } = batch;
-    const loadedAt = (await client.query<{ now: string }>('SELECT now()::text AS now')).rows[0]!.now;
+    const now = (await client.query<{ text: string; micros: string }>(sql.NOW_SQL)).rows[0]!;
     let loaded = 0;
     for (const file of batch.files) {
-      const copy = client.query(copyFrom(sql.copyIntoTargetSql(spec)));
-      const lineage = appendCsvFields([unit.source, unit.region, unit.batchId, batch.extractedAt, loadedAt]);
+      const format = stagedFormat(file.key);
+      const copy = client.query(copyFrom(sql.copyIntoTargetSql(spec, format)));
+      const lineage =
+        format === 'binary'
+          ? appendBinaryFields([
+              ...[unit.source, unit.region, unit.batchId].map(binaryText),
+              binaryTimestamptz(BigInt(Date.parse(batch.extractedAt)) * 1000n),
+              binaryTimestamptz(BigInt(now.micros)),
+            ])
+          : appendCsvFields([unit.source, unit.region, unit.batchId, batch.extractedAt, now.text]);
       await pipeline(this.deps.stage.reader(file.key), createGunzip(), lineage, copy).catch((err: unknown) => {
         throw notUniqueError(err, label, spec.key, unit.stream, unit.source);
       });
@@ -187,7 +197,7 @@ export class PostgresWarehouse implements WarehouseDialect {
     await client.query(sql.createStageSql(merged));
     let loaded = 0;
     for (const file of batch.files) {
-      const copy = client.query(copyFrom(sql.copyIntoStageSql(merged)));
+      const copy = client.query(copyFrom(sql.copyIntoStageSql(merged, stagedFormat(file.key))));
       await pipeline(this.deps.stage.reader(file.key), createGunzip(), copy);
       loaded += Number(copy.rowCount ?? 0);
     }

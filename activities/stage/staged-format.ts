@@ -1,0 +1,23 @@
+// What a staged file holds, told by its name so that any reader (merge, replay) knows it
+// without more state: PostgreSQL's binary COPY format ("….bin.gz") or CSV (every other name).
+// Binary is for a PostgreSQL warehouse reading a PostgreSQL source whose column types are all
+// built in: no value is printed at the source or parsed again at the warehouse. Everything
+// else, and every Redshift load, is CSV. Pure.
+
+export type StagedFormat = 'csv' | 'binary';
+
+const BINARY_SUFFIX = '.bin.gz';
+
+export function stagedFormat(key: string): StagedFormat {
+  return key.endsWith(BINARY_SUFFIX) ? 'binary' : 'csv';
+}
+
+/** The name of a staged file of this format, e.g. stagedFileName('part-00000', 'binary') = "part-00000.bin.gz". */
+export function stagedFileName(base: string, format: StagedFormat): string {
+  return `${base}${format === 'binary' ? BINARY_SUFFIX : '.csv.gz'}`;
+}
+
+/** The FORMAT option of a COPY reading or writing this format. */
+export function copyFormatOption(format: StagedFormat): string {
+  return `FORMAT ${format}`;
+}
