@@ -2,7 +2,8 @@
 // without more state: PostgreSQL's binary COPY format ("….bin.gz") or CSV (every other name).
 // Binary is for a PostgreSQL warehouse reading a PostgreSQL source whose column types are all
 // built in: no value is printed at the source or parsed again at the warehouse. Everything
-// else, and every Redshift load, is CSV. Pure.
+// else, and every Redshift load, is CSV. Both are gzip-compressed.
+import { createGunzip, type Gunzip } from 'node:zlib';
 
 export type StagedFormat = 'csv' | 'binary';
 
@@ -20,4 +21,12 @@ export function stagedFileName(base: string, format: StagedFormat): string {
 /** The FORMAT option of a COPY reading or writing this format. */
 export function copyFormatOption(format: StagedFormat): string {
   return `FORMAT ${format}`;
+}
+
+/**
+ * Decompresses a staged file for a COPY into the warehouse. Big output chunks: every chunk is
+ * a callback, a CopyData message and a socket write, and a file is hundreds of megabytes.
+ */
+export function gunzipStaged(): Gunzip {
+  return createGunzip({ chunkSize: 256 * 1024 });
 }

@@ -6,8 +6,8 @@
 // primary-key changes, upsert the rest behind the LSN
 // version guard, add new columns per policy, and move every partition's ledger offset and
 // write the batch ledger row. A retried batch finds itself in the ledger and does nothing.
-import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
+import { gunzipStaged } from '../../stage/staged-format.js';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { log } from '@temporalio/activity';
@@ -131,7 +131,7 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
       let staged = 0;
       for (const file of batch.files) {
         const copy = client.query(copyFrom(sql.copyCdcStageSql(spec)));
-        await pipeline(stage.reader(file.key), createGunzip(), copy);
+        await pipeline(stage.reader(file.key), gunzipStaged(), copy);
         staged += Number(copy.rowCount ?? 0);
       }
       if (staged !== batch.rows) throw new Error(`${label}: staged ${batch.rows} changes but the stage files hold ${staged}; nothing was merged`);

@@ -1,6 +1,5 @@
 // The PostgreSQL warehouse: stage files are streamed with COPY FROM STDIN into a temp table,
 // then checked, merged by key and recorded in the ledger inside one transaction.
-import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -16,7 +15,7 @@ import type { TopicMergeSpec } from './topic-merge-sql.js';
 import { badInput } from '../../errors.js';
 import { appendCsvFields } from './append-csv-fields.js';
 import { appendBinaryFields, binaryText, binaryTimestamptz } from './append-binary-fields.js';
-import { stagedFormat } from '../../stage/staged-format.js';
+import { gunzipStaged, stagedFormat } from '../../stage/staged-format.js';
 
 type BatchRow = Record<'rows_staged' | 'inserted' | 'updated' | 'unchanged' | 'deleted', string>;
 type Counts = Pick<MergeResult, 'inserted' | 'updated' | 'deleted'>;
@@ -182,7 +181,7 @@ export class PostgresWarehouse implements WarehouseDialect {
               binaryTimestamptz(BigInt(now.micros)),
             ])
           : appendCsvFields([unit.source, unit.region, unit.batchId, batch.extractedAt, now.text]);
-      await pipeline(this.deps.stage.reader(file.key), createGunzip(), lineage, copy).catch((err: unknown) => {
+      await pipeline(this.deps.stage.reader(file.key), gunzipStaged(), lineage, copy).catch((err: unknown) => {
         throw notUniqueError(err, label, spec.key, unit.stream, unit.source);
       });
       loaded += Number(copy.rowCount ?? 0);
@@ -198,7 +197,7 @@ export class PostgresWarehouse implements WarehouseDialect {
     let loaded = 0;
     for (const file of batch.files) {
       const copy = client.query(copyFrom(sql.copyIntoStageSql(merged, stagedFormat(file.key))));
-      await pipeline(this.deps.stage.reader(file.key), createGunzip(), copy);
+      await pipeline(this.deps.stage.reader(file.key), gunzipStaged(), copy);
       loaded += Number(copy.rowCount ?? 0);
     }
     if (loaded !== batch.rows) throw new Error(`${label}: staged ${batch.rows} rows but the stage files hold ${loaded}; nothing was merged`);
