@@ -9,7 +9,8 @@
 // and CPU seconds of each, and writes bench/results/p4-cdc-apply.json.
 // Needs the local stack (make stack). Usage: node --import tsx bench/p4-cdc-apply.ts
 // (BENCH_EVENTS=100000 for a small run that writes no result; keys are a tenth of the events;
-// BENCH_CPU_PROF=<dir> writes a CPU profile of the worker there).
+// BENCH_CPU_PROF=<dir> writes a CPU profile of the worker there; BENCH_MAX_MESSAGES=<n> sets the
+// pipeline's maxMessagesPerPartition).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,6 +30,8 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 /** For development: BENCH_SIDES=tributary (or jdbc) runs one side only. */
 const SIDES = new Set((process.env.BENCH_SIDES ?? 'jdbc,tributary').split(','));
 const KEYS = Math.max(1, Math.round(EVENTS / 10));
+/** For development: BENCH_MAX_MESSAGES=<n> sets the pipeline's maxMessagesPerPartition (default: the option's). */
+const MAX_MESSAGES = process.env.BENCH_MAX_MESSAGES ? Number(process.env.BENCH_MAX_MESSAGES) : undefined;
 const SOURCE = process.env.TRIBUTARY_PG_SOURCE_EU ?? 'postgres://postgres:postgres@127.0.0.1:55433/app';
 const WAREHOUSE = process.env.TRIBUTARY_PG_WAREHOUSE ?? 'postgres://postgres:postgres@127.0.0.1:55434/warehouse';
 const BROKER = process.env.TRIBUTARY_KAFKA_EU_CELL_1 ?? '127.0.0.1:19094';
@@ -338,7 +341,7 @@ async function runTributary(expected: TableChecksum): Promise<SideResult & { run
     stage: { type: 'file', path: mkdtempSync(join(tmpdir(), 'bench-p4-stage-')) },
     secrets: { provider: 'file', path: join(ROOT, 'infra/local/secrets.json') },
     temporal: { taskQueuePrefix: `bench-p4-${id}` },
-    pipelines: [{ name: 'bench_p4', kind: 'cdc', source: 'events', regions: ['eu'], topic: TOPIC, target: NAME, key: ['id'] }],
+    pipelines: [{ name: 'bench_p4', kind: 'cdc', source: 'events', regions: ['eu'], topic: TOPIC, target: NAME, key: ['id'], ...(MAX_MESSAGES ? { options: { maxMessagesPerPartition: MAX_MESSAGES } } : {}) }],
   });
   const p = config.pipelines[0]!;
   const file = join(mkdtempSync(join(tmpdir(), 'bench-config-')), 'config.json');

@@ -16,7 +16,7 @@ import type { ColumnSpec } from '../postgres/columns.js';
 import type { CdcUnit, StagedBatch } from '../types.js';
 import { batchColumns, CDC_RESERVED, CDC_STAGED_META } from './cdc-columns.js';
 import { collapse, type Collapsed } from './collapse.js';
-import { DebeziumDecodeError, recordDecoder, type ChangeEvent, type DecodedRecord, type DecodeOptions, type FieldType, type Row } from './decode.js';
+import { changeReader, DebeziumDecodeError, type ChangeEvent, type DecodedRecord, type DecodeOptions, type FieldType, type Row, type ScannedChange } from './decode.js';
 import { cutForKeyChanges } from './key-change-cut.js';
 
 /** The LSN each old key was last moved away at by an applied primary-key change (absent: never). */
@@ -76,25 +76,28 @@ export async function extractCdcUnit(
   if (!endpoint) throw badInput(`pipeline ${unit.pipeline}: source ${unit.source} is no longer in the config`);
   const label = `pipeline ${p.name}, source ${endpoint.id}`;
   const extractedAt = new Date().toISOString();
-  const decode = recordDecoder(decodeOptions(p));
+  const reader = changeReader(decodeOptions(p));
 
-  // Decoded as they arrive: a batch holds at most maxMessagesPerPartition events per partition.
-  const decoded: DecodedRecord[] = [];
+  // Read as they arrive, change events only as far as ordering and collapsing need (their rows
+  // stay bytes until collapse asks for a winner's): a batch holds at most maxMessagesPerPartition
+  // events per partition.
+  const decoded: (DecodedRecord | ScannedChange)[] = [];
   /** partition:offset of the deletes that move a row to a new key. */
   const moved = new Set<string>();
   let consumed = 0;
   const take = (batch: KafkaMessage[]) => {
     for (const m of batch) {
       const headers = keyHeaders(m.headers);
-      let d: DecodedRecord;
+      let d: DecodedRecord | ScannedChange;
       try {
-        d = decode({ topic: unit.topic, partition: m.partition, offset: BigInt(m.offset), key: m.key, value: m.value, headers });
+        const record = { topic: unit.topic, partition: m.partition, offset: BigInt(m.offset), key: m.key, value: m.value, headers };
+        d = reader.scan(record) ?? reader.decode(record);
       } catch (err) {
         if (err instanceof DebeziumDecodeError) throw badInput(`${label}: ${err.message}`);
         throw err;
       }
       decoded.push(d);
-      if (d.kind === 'change' && d.op === 'd' && headers[NEW_KEY_HEADER] !== undefined) moved.add(`${d.partition}:${d.offset}`);
+      if ((d.kind === 'change' || d.kind === 'scanned') && d.op === 'd' && headers[NEW_KEY_HEADER] !== undefined) moved.add(`${d.partition}:${d.offset}`);
     }
     consumed += batch.length;
     progress(consumed);
@@ -125,8 +128,14 @@ export async function extractCdcUnit(
   for (const [partition, offset] of cuts) {
     log.info('partition cut before a primary-key change whose old row has not arrived yet', { pipeline: p.name, source: endpoint.id, topic: unit.topic, partition, offset: offset.toString() });
   }
-  const collapsed = collapse(records);
-  const keptChanges = records.filter((d): d is ChangeEvent => d.kind === 'change');
+  let collapsed: Collapsed[];
+  try {
+    collapsed = collapse(records, reader.rows);
+  } catch (err) {
+    if (err instanceof DebeziumDecodeError) throw badInput(`${label}: ${err.message}`);
+    throw err;
+  }
+  const keptChanges = records.filter((d): d is ChangeEvent | ScannedChange => d.kind === 'change' || d.kind === 'scanned');
   const schemas = keptChanges.map((e) => e.fields).filter((f): f is FieldType[] => f !== null);
   let columns: ColumnSpec[];
   if (schemas.length > 0) columns = batchColumns(schemas);

@@ -5,7 +5,10 @@
 // and a create of the new one, so it becomes exactly that. Unchanged TOASTed values are filled
 // from earlier events of the batch; what the batch cannot fill is named, with the key whose
 // warehouse row still holds it. Tombstones and other events carry nothing to apply.
-import type { ChangeEvent, DecodedRecord, Row } from './decode.js';
+// Rows are read last and only where they matter: for each key's winner and, when the winner
+// lacks unchanged TOASTed values, the earlier events that supply them. So events scanned without
+// their rows (ScannedChange) are parsed only when one of them is needed.
+import type { ChangeEvent, ChangeRows, DecodedRecord, OtherEvent, Row, Tombstone } from './decode.js';
 
 interface Winner {
   topic: string;
@@ -51,51 +54,110 @@ export function keyId(topic: string, key: Row): string {
   return JSON.stringify([topic, Object.entries(key).sort(byColumn)]);
 }
 
+/** keyId of keys that cannot change (scanned events share one frozen key object per key). */
+const frozenIds = new WeakMap<Row, { topic: string; id: string }>();
+function cachedKeyId(topic: string, key: Row): string {
+  if (!Object.isFrozen(key)) return keyId(topic, key);
+  const known = frozenIds.get(key);
+  if (known?.topic === topic) return known.id;
+  const id = keyId(topic, key);
+  frozenIds.set(key, { topic, id });
+  return id;
+}
+
 const byColumn = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** What ordering and collapsing read of an event, whether decoded whole or scanned. */
+export type ChangeHead = Pick<ChangeEvent, 'topic' | 'partition' | 'offset' | 'op' | 'key' | 'oldKey' | 'lsn' | 'txId' | 'sourceTsMs' | 'snapshot'>;
 
 // A snapshot row carries the snapshot's LSN, yet a transaction in flight when the snapshot was
 // taken commits later with changes at lower LSNs: per key, snapshot reads come first.
-function compare(a: ChangeEvent, b: ChangeEvent): number {
+function compare(a: ChangeHead, b: ChangeHead): number {
   if (a.snapshot !== b.snapshot) return a.snapshot ? -1 : 1;
   if (a.lsn !== b.lsn) return a.lsn < b.lsn ? -1 : 1;
   if (a.partition !== b.partition) return a.partition - b.partition;
   return a.offset === b.offset ? 0 : a.offset < b.offset ? -1 : 1;
 }
 
-interface KeyState {
-  last: ChangeEvent;
+interface Values {
   /** The newest known value of every column, kept across a delete for a following key change. */
   row: Row;
   missing: Map<string, Row>;
 }
 
-export function collapse(records: readonly DecodedRecord[]): Collapsed[] {
-  const changes = records.filter((r): r is ChangeEvent => r.kind === 'change').sort(compare);
-  const states = new Map<string, KeyState>();
+interface KeyState<E> {
+  last: E;
+  /**
+   * What the values depend on: for a delete, the key's state before it (its values are kept);
+   * for an upsert, where its unavailable values come from (the old key's state for a create
+   * after a key change, else the key's own unless it was deleted).
+   */
+  from: KeyState<E> | undefined;
+  /** The row of `last`, once read. */
+  rows: ChangeRows | null;
+  values: Values | null;
+}
 
-  for (const e of changes) {
-    const id = keyId(e.topic, e.key);
-    const prev = states.get(id);
-    if (e.op === 'd') {
-      // Keep the values: a create of a new key may refer to them (primary-key change).
-      states.set(id, { last: e, row: prev?.row ?? {}, missing: prev?.missing ?? new Map<string, Row>() });
+const isChange = <E extends ChangeHead & { kind: string }>(r: E | Tombstone | OtherEvent): r is E => r.kind !== 'tombstone' && r.kind !== 'other';
+const decoded = (e: ChangeEvent): ChangeRows => e;
+
+/**
+ * The values of a state, reading only the rows it depends on. Iterative: a key may change many
+ * times in a batch, each update lacking the same TOASTed value.
+ */
+function resolve<E extends ChangeHead>(top: KeyState<E>, rowsOf: (e: E) => ChangeRows): Values {
+  const chain: KeyState<E>[] = [];
+  for (let s: KeyState<E> | undefined = top; s && !s.values; ) {
+    chain.push(s);
+    if (s.last.op === 'd') {
+      s = s.from;
       continue;
     }
-    const row: Row = { ...e.after };
+    s.rows ??= rowsOf(s.last);
+    s = s.rows.unavailable.size > 0 ? s.from : undefined;
+  }
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const s = chain[i]!;
+    if (s.last.op === 'd') {
+      s.values = s.from?.values ?? { row: {}, missing: new Map<string, Row>() };
+      continue;
+    }
+    const { after, unavailable } = s.rows!;
+    const row: Row = { ...after };
     const missing = new Map<string, Row>();
-    // Where unavailable values come from: the old key for a create after a key change, else this key.
-    const donorKey = e.oldKey ?? e.key;
-    const donor = e.oldKey ? states.get(keyId(e.topic, e.oldKey)) : prev?.last.op === 'd' ? undefined : prev;
-    for (const column of e.unavailable) {
+    const donorKey = s.last.oldKey ?? s.last.key;
+    const donor = unavailable.size > 0 ? s.from?.values : undefined;
+    for (const column of unavailable) {
       const known = donor && Object.hasOwn(donor.row, column) && !donor.missing.has(column);
       if (known) row[column] = donor.row[column]!;
       else missing.set(column, donor?.missing.get(column) ?? donorKey);
     }
-    states.set(id, { last: e, row, missing });
+    s.values = { row, missing };
+  }
+  return top.values!;
+}
+
+export function collapse(records: readonly DecodedRecord[]): Collapsed[];
+/** Events scanned without their rows: rowsOf reads the row of one when it is needed. */
+export function collapse<E extends ChangeHead & { kind: string }>(records: readonly (E | Tombstone | OtherEvent)[], rowsOf: (e: E) => ChangeRows): Collapsed[];
+export function collapse<E extends ChangeHead & { kind: string }>(
+  records: readonly (E | Tombstone | OtherEvent)[],
+  rowsOf: (e: E) => ChangeRows = decoded as unknown as (e: E) => ChangeRows,
+): Collapsed[] {
+  const changes = records.filter(isChange).sort(compare);
+  const states = new Map<string, KeyState<E>>();
+
+  for (const e of changes) {
+    const id = cachedKeyId(e.topic, e.key);
+    const prev = states.get(id);
+    const from = e.op === 'd' ? prev : e.oldKey ? states.get(keyId(e.topic, e.oldKey)) : prev?.last.op === 'd' ? undefined : prev;
+    states.set(id, { last: e, from, rows: null, values: null });
   }
 
   const out: Collapsed[] = [];
-  for (const { last, row, missing } of states.values()) {
+  for (const state of states.values()) {
+    const { last } = state;
+    const { row, missing } = resolve(state, rowsOf);
     const w: Winner = {
       topic: last.topic,
       key: last.key,

@@ -4,9 +4,10 @@
 // one, else from the source column types the caller knows plus the connector's documented
 // settings (decimal.handling.mode, time.precision.mode): a schemaless message alone cannot tell
 // a date from an integer.
+import { ByteArena } from './byte-arena.js';
 import { SchemaCache, splitEnvelope, type EnvelopeParts } from './envelope.js';
 import { isMarkedInteger, jsonInteger, parseJson, stringifyJson } from './json.js';
-import { scanPayload, standardLayout, type PayloadLayout } from './payload-scan.js';
+import { scanPayload, scanPayloadSpans, standardLayout, type PayloadLayout } from './payload-scan.js';
 import {
   byteaText,
   dateText,
@@ -94,14 +95,56 @@ export interface OtherEvent extends Position {
 
 export type DecodedRecord = ChangeEvent | Tombstone | OtherEvent;
 
+/**
+ * A change event read only as far as ordering and collapsing need: everything of a ChangeEvent
+ * but its rows, the after row kept as bytes (most events of a batch are superseded by a later
+ * one of their key and their rows are never read). `rows` of the ChangeReader parses it.
+ */
+export interface ScannedChange extends Omit<ChangeEvent, 'kind' | 'oldKey' | 'before' | 'after' | 'unavailable'> {
+  kind: 'scanned';
+  /** Creates after a primary-key change are decoded whole: cutting partitions reads their rows. */
+  oldKey: null;
+  /** The after row's JSON text is afterBytes[afterStart, afterEnd) (a copy); null for deletes. */
+  afterBytes: Buffer | null;
+  afterStart: number;
+  afterEnd: number;
+  /** How the row's columns are read (from the message schema). */
+  reader: RowReader;
+}
+
+/** What collapsing reads of a change event's row. */
+export interface ChangeRows {
+  /** null for deletes; never holds the unavailable-value placeholder. */
+  after: Row | null;
+  unavailable: ReadonlySet<string>;
+}
+
+/** Decoding for many records with the same options (one batch): what depends on the options only is done once. */
+export interface ChangeReader {
+  /** The record decoded whole. */
+  decode: (record: KafkaRecord) => DecodedRecord;
+  /**
+   * A change event as ScannedChange, or null when the record must be decoded whole: no embedded
+   * schema, an unexpected payload shape, a key change's create, anything decode would turn into
+   * an error or a tombstone or other event. What scan does not read (the before row, values of
+   * the after row never parsed) is not checked.
+   */
+  scan: (record: KafkaRecord) => ScannedChange | null;
+  /** The after row of a change, parsed now for a scanned one. */
+  rows: (e: ChangeEvent | ScannedChange) => ChangeRows;
+}
+
 export class DebeziumDecodeError extends Error {
+  /** A copy: a reader reuses its position object from record to record. */
+  readonly position: Position;
   constructor(
-    readonly position: Position,
+    position: Position,
     readonly column: string | null,
     reason: string,
   ) {
     super(`${position.topic}[${position.partition}]@${position.offset}${column === null ? '' : ` column "${column}"`}: ${reason}`);
     this.name = 'DebeziumDecodeError';
+    this.position = { topic: position.topic, partition: position.partition, offset: position.offset };
   }
 }
 
@@ -236,7 +279,7 @@ function decoderForColumn(pgType: string, s: DebeziumSettings): ValueDecoder {
 }
 
 /** How to read the columns of one row struct: by embedded schema, or by the caller's column types. */
-interface RowReader {
+export interface RowReader {
   decoderFor(column: string): ValueDecoder | undefined;
   fields: FieldType[] | null;
 }
@@ -340,6 +383,8 @@ interface SchemaInfo {
   layout: PayloadLayout | null;
   /** The row's struct (after, or before), for a change event's schema. */
   row: ConnectSchema | undefined;
+  /** For a key schema: the keys read so far by their payload bytes (latin1), frozen (see scanKey). */
+  keys?: Map<string, Row>;
 }
 const isRowField = (f: ConnectSchema) => f.field === 'after' || f.field === 'before';
 const readers = new WeakMap<ConnectSchema[], RowReader>();
@@ -395,19 +440,51 @@ export function decodeRecord(record: KafkaRecord, options: DecodeOptions = {}): 
 
 /** decodeRecord for many records with the same options: what depends on the options only is done once. */
 export function recordDecoder(options: DecodeOptions = {}): (record: KafkaRecord) => DecodedRecord {
+  return changeReader(options).decode;
+}
+
+const NO_COLUMNS: ReadonlySet<string> = new Set();
+
+export function changeReader(options: DecodeOptions = {}): ChangeReader {
   const placeholder = options.unavailableValue ?? DEFAULT_UNAVAILABLE;
   const unavailableB64 = Buffer.from(placeholder, 'utf8').toString('base64');
   const hints = columnsReader(options.columns, options.settings ?? DEFAULT_SETTINGS);
   const caches: Caches = { keys: new SchemaCache<SchemaInfo>(), values: new SchemaCache<SchemaInfo>() };
-  return (record) => {
+  const arena = new ByteArena();
+  const ctxOf = (record: { topic: string; partition: number; offset: string | bigint }): Ctx => {
     const pos: Position = { topic: record.topic, partition: record.partition, offset: BigInt(record.offset) };
-    return decodeOne(record, pos, { pos, unavailable: placeholder, unavailableB64 }, hints, caches);
+    return { pos, unavailable: placeholder, unavailableB64 };
+  };
+  // scan and rows run for every event: one context, moved from record to record (errors copy it).
+  const shared: Ctx = { pos: { topic: '', partition: 0, offset: 0n }, unavailable: placeholder, unavailableB64 };
+  const at = (record: { topic: string; partition: number; offset: string | bigint }): Ctx => {
+    shared.pos.topic = record.topic;
+    shared.pos.partition = record.partition;
+    shared.pos.offset = BigInt(record.offset);
+    return shared;
+  };
+  return {
+    decode: (record) => {
+      const ctx = ctxOf(record);
+      return decodeOne(record, ctx.pos, ctx, hints, caches);
+    },
+    scan: (record) => scanOne(record, at(record), hints, caches, arena),
+    rows: (e) => {
+      if (e.kind === 'change') return e;
+      if (e.afterBytes === null) return { after: null, unavailable: NO_COLUMNS };
+      const ctx = at(e);
+      const raw = parse(e.afterBytes.toString('utf8', e.afterStart, e.afterEnd), ctx, 'value');
+      const unavailable = new Set<string>();
+      return { after: readRow(raw, e.reader, ctx, unavailable), unavailable };
+    },
   };
 }
 
 interface Caches {
   keys: SchemaCache<SchemaInfo>;
   values: SchemaCache<SchemaInfo>;
+  /** The last source of a scanned event: a batch keeps thousands of events of one table. */
+  source?: { schema: string; table: string };
 }
 
 /** What decoding takes from a change event's payload, whether scanned or parsed whole. */
@@ -467,14 +544,76 @@ function parsed(loc: Located, ctx: Ctx): Payload & { schema: ConnectSchema | nul
   };
 }
 
-function decodeOne(record: KafkaRecord, pos: Position, ctx: Ctx, hints: RowReader, caches: Caches): DecodedRecord {
-  let key: Row = {};
-  let keyReader = hints;
-  if (record.key !== null) {
-    const k = envelope(locate(record.key, caches.keys), ctx, 'key');
-    if (k.schema?.fields) keyReader = cachedSchemaReader(k.schema.fields);
-    key = readRow(k.payload, keyReader, ctx);
+function readKey(record: KafkaRecord, ctx: Ctx, hints: RowReader, caches: Caches): { key: Row; keyReader: RowReader } {
+  if (record.key === null) return { key: {}, keyReader: hints };
+  const k = envelope(locate(record.key, caches.keys), ctx, 'key');
+  const keyReader = k.schema?.fields ? cachedSchemaReader(k.schema.fields) : hints;
+  return { key: readRow(k.payload, keyReader, ctx), keyReader };
+}
+
+/**
+ * readKey for scanned events: a batch repeats its keys, so each distinct key (by its payload
+ * bytes under one key schema) is read once and shared, frozen; collapse.ts keeps its keyId.
+ */
+function scanKey(raw: Buffer | string, record: KafkaRecord, ctx: Ctx, hints: RowReader, caches: Caches): Row {
+  const loc = locate(raw, caches.keys);
+  if (!loc.info || !loc.parts) return readKey(record, ctx, hints, caches).key;
+  const text = loc.bytes.toString('latin1', loc.parts.payloadStart, loc.parts.payloadEnd);
+  const known = loc.info.keys?.get(text);
+  if (known) return known;
+  const key = Object.freeze(readKey(record, ctx, hints, caches).key);
+  (loc.info.keys ??= new Map<string, Row>()).set(text, key);
+  return key;
+}
+
+function sameSource(caches: Caches, schema: string, table: string): { schema: string; table: string } {
+  const last = caches.source;
+  if (last?.schema === schema && last.table === table) return last;
+  return (caches.source = { schema, table });
+}
+
+/** See ChangeReader.scan: every check decodeOne makes of what it reads, or null to let it decide. */
+function scanOne(record: KafkaRecord, ctx: Ctx, hints: RowReader, caches: Caches, arena: ByteArena): ScannedChange | null {
+  if (record.key === null || record.value === null || header(record.headers, '__debezium.oldkey') !== null) return null;
+  const loc = locate(record.value, caches.values);
+  const layout = loc.info?.layout;
+  const rowFields = loc.info?.row?.fields;
+  if (!layout || !loc.parts || !rowFields) return null;
+  const p = scanPayloadSpans(loc.bytes, loc.parts.payloadStart, loc.parts.payloadEnd, layout);
+  if (!p || p.lsn === undefined) return null;
+  const op = p.op;
+  if (op !== 'c' && op !== 'r' && op !== 'u' && op !== 'd') return null;
+  if ((op === 'd') !== (p.afterStart < 0)) return null;
+  // As decodeOne: the key is read first, so a bad key is reported as such.
+  const key = scanKey(record.key, record, ctx, hints, caches);
+  const reader = cachedSchemaReader(rowFields);
+  let afterBytes: Buffer | null = null;
+  let afterStart = 0;
+  if (p.afterStart >= 0) {
+    afterStart = arena.copy(loc.bytes, p.afterStart, p.afterEnd);
+    afterBytes = arena.current;
   }
+  return {
+    kind: 'scanned',
+    ...ctx.pos,
+    op,
+    key,
+    oldKey: null,
+    lsn: p.lsn,
+    txId: p.txId,
+    sourceTsMs: p.tsMs,
+    snapshot: p.snapshot,
+    source: sameSource(caches, p.schema, p.table),
+    fields: reader.fields,
+    afterBytes,
+    afterStart,
+    afterEnd: afterStart + (p.afterEnd - p.afterStart),
+    reader,
+  };
+}
+
+function decodeOne(record: KafkaRecord, pos: Position, ctx: Ctx, hints: RowReader, caches: Caches): DecodedRecord {
+  const { key, keyReader } = readKey(record, ctx, hints, caches);
   if (record.value === null) {
     if (record.key === null) throw new DebeziumDecodeError(pos, null, 'a tombstone without a key');
     return { kind: 'tombstone', ...pos, key };

@@ -6,7 +6,10 @@
 // be applied yet: its partition is cut just before it and goes on in a later batch, once the
 // delete has been applied (the warehouse then keeps the moved row, see cdc-merge-sql.ts).
 import { keyId } from './collapse.js';
-import type { ChangeEvent, DecodedRecord, Row } from './decode.js';
+import type { ChangeEvent, DecodedRecord, Row, ScannedChange } from './decode.js';
+
+/** Records decoded whole or scanned (scanned ones are never creates after a key change). */
+type BatchRecord = DecodedRecord | ScannedChange;
 
 /** A create whose unchanged values wait for the move of `oldKey` at `lsn`. */
 export interface AwaitedMove {
@@ -19,8 +22,8 @@ export interface AwaitedMove {
 export const oldKeyId = (key: Row) => keyId('', key);
 
 /** Creates after a key change that need values from an old key this batch does not delete itself. */
-export function awaitedMoves(records: readonly DecodedRecord[]): AwaitedMove[] {
-  const changes = records.filter((r): r is ChangeEvent => r.kind === 'change');
+export function awaitedMoves(records: readonly BatchRecord[]): AwaitedMove[] {
+  const changes = records.filter((r): r is ChangeEvent | ScannedChange => r.kind === 'change' || r.kind === 'scanned');
   const deleted = new Map<string, bigint>();
   for (const e of changes) {
     if (e.op !== 'd') continue;
@@ -29,7 +32,7 @@ export function awaitedMoves(records: readonly DecodedRecord[]): AwaitedMove[] {
   }
   const out: AwaitedMove[] = [];
   for (const e of changes) {
-    if (e.op === 'd' || !e.oldKey || e.unavailable.size === 0) continue;
+    if (e.op === 'd' || e.kind !== 'change' || !e.oldKey || e.unavailable.size === 0) continue;
     if ((deleted.get(keyId(e.topic, e.oldKey)) ?? -1n) >= e.lsn) continue;
     out.push({ oldKey: e.oldKey, lsn: e.lsn, partition: e.partition, offset: e.offset });
   }
@@ -42,10 +45,10 @@ export function awaitedMoves(records: readonly DecodedRecord[]): AwaitedMove[] {
  * the first offset cut away per partition. Cutting can remove a delete another create relied
  * on, so it repeats until nothing changes; offsets only shrink, so it ends.
  */
-export async function cutForKeyChanges(
-  records: readonly DecodedRecord[],
+export async function cutForKeyChanges<R extends BatchRecord>(
+  records: readonly R[],
   movedLsns: (oldKeys: Row[]) => Promise<Map<string, bigint>>,
-): Promise<{ records: DecodedRecord[]; cuts: Map<number, bigint> }> {
+): Promise<{ records: R[]; cuts: Map<number, bigint> }> {
   const cuts = new Map<number, bigint>();
   const known = new Map<string, bigint | null>();
   let kept = [...records];

@@ -50,6 +50,14 @@ export interface PayloadParts {
   table: string;
 }
 
+/** PayloadParts with the rows left as bytes: where each lies in the message, start -1 for null. */
+export interface PayloadSpans extends Omit<PayloadParts, 'before' | 'after'> {
+  beforeStart: number;
+  beforeEnd: number;
+  afterStart: number;
+  afterEnd: number;
+}
+
 const BEFORE = lit('{"before":');
 const AFTER = lit(',"after":');
 const SOURCE = lit(',"source":');
@@ -156,12 +164,24 @@ function rowEnd(b: Uint8Array, i: number, limit: number): number {
   return b[i] === OPEN_OBJECT ? valueEnd(b, i, limit) : -1;
 }
 
-function rowText(b: Buffer, s: number, e: number): string | null {
-  return e === s + NULL.length && at(b, s, NULL) ? null : b.toString('utf8', s, e);
+function isNull(b: Uint8Array, s: number, e: number): boolean {
+  return e === s + NULL.length && at(b, s, NULL);
 }
 
 /** The parts of the payload in b[start, end), or null when it does not have the expected shape. */
 export function scanPayload(b: Buffer, start: number, end: number, layout: PayloadLayout): PayloadParts | null {
+  const p = scanPayloadSpans(b, start, end, layout);
+  if (!p) return null;
+  const { beforeStart, beforeEnd, afterStart, afterEnd, ...rest } = p;
+  return {
+    ...rest,
+    before: beforeStart < 0 ? null : b.toString('utf8', beforeStart, beforeEnd),
+    after: afterStart < 0 ? null : b.toString('utf8', afterStart, afterEnd),
+  };
+}
+
+/** scanPayload without turning the rows into text: what collapsing before parsing reads. */
+export function scanPayloadSpans(b: Buffer, start: number, end: number, layout: PayloadLayout): PayloadSpans | null {
   if (!at(b, start, BEFORE)) return null;
   const beforeStart = start + BEFORE.length;
   const beforeEnd = rowEnd(b, beforeStart, end);
@@ -182,10 +202,14 @@ export function scanPayload(b: Buffer, start: number, end: number, layout: Paylo
   const op = opEnd < 0 ? FAIL : text(b, i + OP.length, opEnd);
   if (typeof op !== 'string') return null;
 
+  const beforeNull = isNull(b, beforeStart, beforeEnd);
+  const afterNull = isNull(b, afterStart, afterEnd);
   return {
     op,
-    before: rowText(b, beforeStart, beforeEnd),
-    after: rowText(b, afterStart, afterEnd),
+    beforeStart: beforeNull ? -1 : beforeStart,
+    beforeEnd: beforeNull ? -1 : beforeEnd,
+    afterStart: afterNull ? -1 : afterStart,
+    afterEnd: afterNull ? -1 : afterEnd,
     lsn: src.lsn,
     txId: src.txId,
     tsMs: src.tsMs,
