@@ -148,6 +148,14 @@ export async function extractCdcUnit(
   const odd = collapsed.find((c) => Object.keys(c.key).sort().join(',') !== want);
   if (odd) throw badInput(`${label}: a message key of topic ${unit.topic} has columns (${Object.keys(odd.key).join(', ')}), but the pipeline's key is (${p.key.join(', ')})`);
 
+  const events = keptChanges.length;
+  const newest = keptChanges.reduce((m, e) => Math.max(m, e.sourceTsMs), 0);
+  // The batch's events (and the byte arenas their rows sit in) are not needed past the collapse:
+  // let them go before the staged file is written, which is when this activity's memory peaks.
+  decoded.length = 0;
+  records.length = 0;
+  keptChanges.length = 0;
+
   const file = await openCsv(deps.stage, `${unit.stagePrefix}/changes.csv.gz`);
   const hash = createHash('sha256');
   try {
@@ -164,7 +172,6 @@ export async function extractCdcUnit(
   }
   const staged = await file.commit();
   const deletes = collapsed.filter((c) => c.kind === 'delete').length;
-  const newest = keptChanges.reduce((m, e) => Math.max(m, e.sourceTsMs), 0);
   return {
     unit,
     columns,
@@ -173,6 +180,6 @@ export async function extractCdcUnit(
     rows: collapsed.length,
     extractedAt,
     checksum: `sha256:${hash.digest('hex')}`,
-    cdc: { ranges, events: keptChanges.length, upserts: collapsed.length - deletes, deletes, newestSourceTsMs: newest > 0 ? newest : null },
+    cdc: { ranges, events, upserts: collapsed.length - deletes, deletes, newestSourceTsMs: newest > 0 ? newest : null },
   };
 }
