@@ -53,6 +53,19 @@ async function copyFiles(client: pg.Client, stage: Stage, copySql: string, keys:
   return n;
 }
 
+/**
+ * The ledger said these offsets were not loaded, so a message already in the target means
+ * either a second attempt of this batch committed meanwhile (a retry then finds it done) or
+ * the target and the ledger disagree (a ledger reset by hand): the primary key refuses it, and
+ * the error says where.
+ */
+function alreadyLoadedError(err: unknown, label: string, table: string, current: number | null): unknown {
+  const e = err as { code?: string; detail?: string };
+  if (e.code !== '23505') return err;
+  const at = /^Key \(.*\)=\((.*)\) already exists/.exec(e.detail ?? '')?.[1] ?? '?';
+  return new Error(`${label}: message (source, partition, offset) = (${at}) is already in ${table}, but the offsets ledger is at ${current ?? 'unset'}; nothing was merged`);
+}
+
 /** Creates the target, or adds the columns the config now maps (a topic's columns come from its config alone). */
 async function evolveTopicTarget(client: pg.Client, spec: sql.TopicMergeSpec): Promise<void> {
   await client.query(createSchemaSql(spec.schema));
@@ -149,7 +162,10 @@ export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: s
       updated = (await client.query(sql.deleteReplacedByKeySql(spec), [unit.source])).rowCount ?? 0;
       inserted = ((await client.query(sql.insertByKeySql(spec), lineage)).rowCount ?? 0) - updated;
     } else {
-      inserted = (await client.query(sql.appendSql(spec), lineage)).rowCount ?? 0;
+      const appended = await client.query(sql.appendSql(spec), lineage).catch((err: unknown) => {
+        throw alreadyLoadedError(err, label, `${spec.schema}.${spec.table}`, current);
+      });
+      inserted = appended.rowCount ?? 0;
     }
     const where = [unit.pipeline, unit.region, unit.source, unit.cell, unit.topic];
     if (dead > 0) await client.query(sql.insertDeadLettersSql(schema), [...where, unit.batchId]);
