@@ -46,9 +46,9 @@ export function appendBinaryFields(fields: Buffer[]): Transform {
       if (!headerDone) {
         const seen = Math.min(data.length, SIGNATURE.length);
         if (!data.subarray(0, seen).equals(SIGNATURE.subarray(0, seen))) return cb(new Error('the staged file is not a PostgreSQL binary COPY stream'));
-        if (data.length < HEADER) return keep(data, 0, cb);
+        if (data.length < HEADER) return waitForHeader(data, cb);
         const end = HEADER + data.readUInt32BE(HEADER - 4);
-        if (data.length < end) return keep(data, 0, cb);
+        if (data.length < end) return waitForHeader(data, cb);
         head.push(data.subarray(0, end));
         headerDone = true;
         p = end;
@@ -106,8 +106,9 @@ export function appendBinaryFields(fields: Buffer[]): Transform {
     },
   });
 
-  function keep(data: Buffer, from: number, cb: (err?: Error | null, out?: Buffer) => void): void {
-    carry = Buffer.from(data.subarray(from));
+  /** The header is not whole yet: keep what came and ask for more. */
+  function waitForHeader(data: Buffer, cb: (err?: Error | null, out?: Buffer) => void): void {
+    carry = Buffer.from(data);
     cb();
   }
 }
