@@ -99,13 +99,15 @@ it('loads 300 k messages exactly once through 20 SIGKILLs of the workers, with m
   for (const r of REGIONS) running[r] = worker(r);
   await Promise.all(REGIONS.map((r) => workerStarted(running[r]!)));
 
-  // The first kills land in a merge and in an extract for sure; the rest at seeded random moments.
-  await waitForActivity(handles[0]!, 'mergeStaged');
-  await killProcess(running.us!);
-  running.us = worker('us');
-  await waitForActivity(handles[1]!, 'extractToStage');
-  await killProcess(running.eu!);
-  running.eu = worker('eu');
+  // The first kills land in a merge (us) and in an extract (eu) for sure, watched side by side so
+  // neither region's run can finish while the other is awaited; the rest at seeded random moments.
+  const killDuring = async (index: number, type: string): Promise<void> => {
+    const region = REGIONS[index]!;
+    await waitForActivity(handles[index]!, type);
+    await killProcess(running[region]!);
+    running[region] = worker(region);
+  };
+  await Promise.all([killDuring(0, 'mergeStaged'), killDuring(1, 'extractToStage')]);
   let kills = 2;
   let runs = 1;
   let seed = 20261127;
