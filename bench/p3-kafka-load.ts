@@ -273,7 +273,7 @@ try {
       'The machine (2 cores) also runs the local stack (3 Kafka brokers, 3 PostgreSQL servers, Temporal) and was shared with other jobs during the run (see the load averages); the peer and Tributary ran one after the other.',
       'All three local clusters (us/cell-1, us/cell-2, eu/cell-1) are configured in region "us" for the bench, so one worker process loads all 12 partitions.',
       'kcat loads the raw value into jsonb plus cell, partition, offset and timestamp (ms as bigint); mappingSeconds is the SQL that then yields the same typed columns as the pipeline.',
-      'Tributary also keeps an offsets ledger, lineage columns and a consumer group, stages gzip CSV files and merges one batch at a time per target table.',
+      'Tributary also keeps an offsets ledger, lineage columns and a consumer group, stages gzip files of typed rows in the PostgreSQL binary COPY format (CSV for Redshift) and merges one batch at a time per target table.',
     ],
     messages: MESSAGES,
     clusters: CLUSTERS.map((c) => c.stack),

@@ -1,5 +1,6 @@
 // Consumes exactly one planned offset range of one partition into the stage: mapped rows in one
-// gzip CSV, dead letters (raw bytes and reason) in another. Too many dead letters fail the run
+// gzip file (PostgreSQL's binary COPY format for a PostgreSQL warehouse, typed by the worker so
+// the warehouse parses nothing; CSV for Redshift), dead letters (raw bytes and reason) in a CSV. Too many dead letters fail the run
 // before anything is written. Returns references and counts only.
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
@@ -10,13 +11,16 @@ import type { ActivityDeps } from '../deps.js';
 import { badInput } from '../errors.js';
 import type { Stage, StagedFile } from '../stage/stage.js';
 import type { StagedBatch, TopicUnit } from '../types.js';
+import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, BinaryTuples } from '../stage/binary-tuples.js';
+import { stagedFileName, type StagedFormat } from '../stage/staged-format.js';
+import { writeBinaryValue, writeEpochMillis } from './binary-values.js';
 import { openKafka, type KafkaMessage } from './client.js';
 import { byteaHex, CsvBytes, csvFields, csvLine } from './csv.js';
 import { deadLetterRatioError } from './dead-letter-ratio.js';
-import { compileMapping, mapMessage } from './map-message.js';
+import { compileMapping, mapMessage, type TopicMapping } from './map-message.js';
 import { mappedColumns, stagedTopicColumns } from './topic-columns.js';
 
-/** A gzip CSV file being written to the stage, with backpressure. */
+/** A gzip file (CSV or binary COPY) being written to the stage, with backpressure. */
 export async function openCsv(stage: Stage, key: string) {
   const writer = await stage.writer(key);
   const gzip: Gzip = createGzip({ level: 1 });
@@ -55,6 +59,38 @@ function lastIso() {
   };
 }
 
+/** Mapped rows of one fetched batch, in the staged format; `bytes()` is what the file gets. */
+interface RowsBuffer {
+  add(values: (string | null)[], m: KafkaMessage, iso: string | null): void;
+  bytes(): Buffer;
+}
+
+function csvRows(size: number): RowsBuffer {
+  const rows = new CsvBytes(size * 192);
+  return {
+    // The metadata fields (digits, an ISO time or NULL) never need quotes.
+    add: (values, m, at) => rows.add(`${csvFields(values)},${m.partition},${m.offset},${at ?? ''}\n`),
+    bytes: () => rows.bytes(),
+  };
+}
+
+function binaryRows(size: number, mapping: TopicMapping): RowsBuffer {
+  const rows = new BinaryTuples(size * 160);
+  const types = [...mapping.columns.map((c) => c.type), ...(mapping.keepRaw ? (['raw'] as const) : [])];
+  const fields = types.length + 3;
+  return {
+    add(values, m, at) {
+      rows.tuple(fields);
+      for (let i = 0; i < types.length; i++) writeBinaryValue(rows, values[i]!, types[i]!);
+      rows.int32(m.partition);
+      rows.int64(m.offset);
+      if (at === null) rows.null();
+      else writeEpochMillis(rows, m.timestamp);
+    },
+    bytes: () => rows.bytes(),
+  };
+}
+
 /** `progress` is called with messages consumed so far (the activity heartbeats with it); `signal` aborts. */
 export async function extractTopicUnit(deps: ActivityDeps, unit: TopicUnit, progress: (messages: number) => void = () => undefined, signal?: AbortSignal): Promise<StagedBatch> {
   const p = findPipeline(deps.config, unit.pipeline);
@@ -65,7 +101,9 @@ export async function extractTopicUnit(deps: ActivityDeps, unit: TopicUnit, prog
   const mapping = compileMapping(p);
   const extractedAt = new Date().toISOString();
 
-  const rowsFile = await openCsv(deps.stage, `${unit.stagePrefix}/rows.csv.gz`);
+  const format: StagedFormat = deps.config.warehouse.type === 'postgres' ? 'binary' : 'csv';
+  const rowsFile = await openCsv(deps.stage, `${unit.stagePrefix}/${stagedFileName('rows', format)}`);
+  if (format === 'binary') await rowsFile.write(BINARY_COPY_HEADER, 0);
   const deadFile = await openCsv(deps.stage, `${unit.stagePrefix}/dead-letters.csv.gz`);
   const hash = createHash('sha256');
   let consumed = 0;
@@ -76,7 +114,7 @@ export async function extractTopicUnit(deps: ActivityDeps, unit: TopicUnit, prog
 
   const iso = lastIso();
   const take = async (batch: KafkaMessage[]) => {
-    const rows = new CsvBytes(batch.length * 192);
+    const rows = format === 'binary' ? binaryRows(batch.length, mapping) : csvRows(batch.length);
     let dead = '';
     let nRows = 0;
     let nDead = 0;
@@ -84,8 +122,7 @@ export async function extractTopicUnit(deps: ActivityDeps, unit: TopicUnit, prog
       const mapped = mapMessage(m.value, mapping);
       const at = iso(m.timestamp);
       if (mapped.ok) {
-        // The metadata fields (digits, an ISO time or NULL) never need quotes.
-        rows.add(`${csvFields(mapped.values)},${m.partition},${m.offset},${at ?? ''}\n`);
+        rows.add(mapped.values, m, at);
         nRows++;
         if (m.timestamp > newest) newest = m.timestamp;
       } else {
@@ -117,6 +154,7 @@ export async function extractTopicUnit(deps: ActivityDeps, unit: TopicUnit, prog
         await kafka.close().catch(() => undefined);
       }
     }
+    if (format === 'binary') await rowsFile.write(BINARY_COPY_TRAILER, 0);
     const tooMany = deadLetterRatioError({ consumed, deadLettered, maxRatio: p.options.maxDeadLetterRatio, first: firstDead, partition: unit.partition, cell: unit.cell, label });
     if (tooMany) throw badInput(tooMany);
   } catch (err) {

@@ -4,8 +4,9 @@
 // and ends with a count of -1. Tuples are found by their lengths, never by scanning bytes,
 // so appending costs a few reads per field and one copy of the data.
 import { Transform } from 'node:stream';
+import { BINARY_COPY_HEADER } from '../../stage/binary-tuples.js';
 
-const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const SIGNATURE = BINARY_COPY_HEADER.subarray(0, 11);
 /** Signature, flags, and the length of the header extension that follows. */
 const HEADER = SIGNATURE.length + 8;
 /** Microseconds from the Unix epoch to PostgreSQL's (2000-01-01). */

@@ -5,6 +5,7 @@
 import pg from 'pg';
 import type { ColumnSpec } from '../../postgres/columns.js';
 import { CELL_COLUMN, DEAD_LETTER_COLUMNS, KAFKA_COLUMNS } from '../../kafka/topic-columns.js';
+import { copyFormatOption, type StagedFormat } from '../../stage/staged-format.js';
 import { LINEAGE_COLUMNS } from './merge-sql.js';
 
 const { escapeIdentifier: ident } = pg;
@@ -67,8 +68,13 @@ export function createTopicStageSql(spec: TopicMergeSpec): string[] {
   return [`CREATE TEMP TABLE ${ident(STAGE)} (${staged.join(', ')}) ON COMMIT DROP`, `CREATE TEMP TABLE ${ident(DEAD)} (${dead.join(', ')}) ON COMMIT DROP`];
 }
 
-export function copyTopicRowsSql(spec: TopicMergeSpec): string {
-  return `COPY ${ident(STAGE)} (${names([...spec.columns, ...KAFKA_COLUMNS]).join(', ')}) FROM STDIN WITH (FORMAT csv)`;
+export function copyTopicRowsSql(spec: TopicMergeSpec, format: StagedFormat): string {
+  return `COPY ${ident(STAGE)} (${names([...spec.columns, ...KAFKA_COLUMNS]).join(', ')}) FROM STDIN WITH (${copyFormatOption(format)})`;
+}
+
+/** Append-only, binary: the staged rows straight into the target, each with its cell and lineage appended (in this order). */
+export function copyTopicRowsIntoTargetSql(spec: TopicMergeSpec): string {
+  return `COPY ${target(spec)} (${insertColumns(spec)}) FROM STDIN WITH (FORMAT binary)`;
 }
 
 export function copyDeadLettersSql(): string {

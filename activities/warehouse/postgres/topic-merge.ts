@@ -2,16 +2,18 @@
 // target (appended, or upserted by key), the dead letters into the dead-letter table, and the
 // partition's next offset into the offsets ledger. The ledger row is read under lock first, so a
 // retried or overlapping batch loads exactly the offsets the ledger does not have yet.
-import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
+import type { Transform } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { decideMerge } from '../../kafka/offset-plan.js';
 import type { Stage } from '../../stage/stage.js';
+import { gunzipStaged, stagedFormat } from '../../stage/staged-format.js';
 import type { MergeResult, StagedBatch, TopicUnit } from '../../types.js';
 import type { OffsetsKey } from '../dialect.js';
 import { badInput } from '../../errors.js';
-import { LOCK_SQL, SHARED_LOCK_SQL, createSchemaSql, findBatchSql, insertBatchSql, targetColumnsSql } from './merge-sql.js';
+import { appendBinaryFields, binaryText, binaryTimestamptz } from './append-binary-fields.js';
+import { LOCK_SQL, NOW_SQL, SHARED_LOCK_SQL, createSchemaSql, findBatchSql, insertBatchSql, targetColumnsSql } from './merge-sql.js';
 import * as sql from './topic-merge-sql.js';
 
 const ready = new Map<string, Promise<void>>();
@@ -43,15 +45,23 @@ export async function readTopicOffsets(client: pg.Client, schema: string, key: O
   return new Map(res.rows.map((r) => [r.kafka_partition, Number(r.next_offset)]));
 }
 
-async function copyFiles(client: pg.Client, stage: Stage, copySql: string, keys: string[]): Promise<number> {
+/** COPYs each staged file (its format told by its name) with the statement made for that format; `through` transforms the rows on the way. */
+async function copyFiles(client: pg.Client, stage: Stage, copySql: (key: string) => string, keys: string[], through?: () => Transform): Promise<number> {
   let n = 0;
   for (const key of keys) {
-    const copy = client.query(copyFrom(copySql));
-    await pipeline(stage.reader(key), createGunzip(), copy);
+    const copy = client.query(copyFrom(copySql(key)));
+    await (through ? pipeline(stage.reader(key), gunzipStaged(), through(), copy) : pipeline(stage.reader(key), gunzipStaged(), copy));
     n += Number(copy.rowCount ?? 0);
   }
   return n;
 }
+
+/**
+ * Append-only batches in binary, with nothing of their range loaded yet, skip the temp table: the
+ * rows go straight into the target with their cell and lineage appended to each tuple.
+ */
+const straightIntoTarget = (batch: StagedBatch, spec: sql.TopicMergeSpec, from: number) =>
+  spec.key === null && from === (batch.unit as TopicUnit).from && batch.files.every((f) => stagedFormat(f.key) === 'binary');
 
 /**
  * The ledger said these offsets were not loaded, so a message already in the target means
@@ -141,8 +151,25 @@ export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: s
 
     await evolveTopicTarget(client, spec);
     for (const stmt of sql.createTopicStageSql(spec)) await client.query(stmt);
-    const staged = await copyFiles(client, stage, sql.copyTopicRowsSql(spec), batch.files.map((f) => f.key));
-    const stagedDead = await copyFiles(client, stage, sql.copyDeadLettersSql(), info.deadLetterFiles.map((f) => f.key));
+    const lineage = [unit.source, unit.region, unit.batchId, batch.extractedAt, unit.cell];
+    const straight = straightIntoTarget(batch, spec, decision.from);
+    const rowFiles = batch.files.map((f) => f.key);
+    let staged: number;
+    if (straight) {
+      const now = (await client.query<{ micros: string }>(NOW_SQL)).rows[0]!;
+      const appended = () =>
+        appendBinaryFields([
+          ...[unit.cell, unit.source, unit.region, unit.batchId].map(binaryText),
+          binaryTimestamptz(BigInt(Date.parse(batch.extractedAt)) * 1000n),
+          binaryTimestamptz(BigInt(now.micros)),
+        ]);
+      staged = await copyFiles(client, stage, () => sql.copyTopicRowsIntoTargetSql(spec), rowFiles, appended).catch((err: unknown) => {
+        throw alreadyLoadedError(err, label, `${spec.schema}.${spec.table}`, current);
+      });
+    } else {
+      staged = await copyFiles(client, stage, (key) => sql.copyTopicRowsSql(spec, stagedFormat(key)), rowFiles);
+    }
+    const stagedDead = await copyFiles(client, stage, () => sql.copyDeadLettersSql(), info.deadLetterFiles.map((f) => f.key));
     if (staged !== batch.rows || stagedDead !== info.deadLettered) {
       throw new Error(`${label}: staged ${batch.rows} rows and ${info.deadLettered} dead letters, but the stage files hold ${staged} and ${stagedDead}; nothing was merged`);
     }
@@ -154,10 +181,11 @@ export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: s
       dead -= (await client.query(trimDead!, [decision.from])).rowCount ?? 0;
     }
 
-    const lineage = [unit.source, unit.region, unit.batchId, batch.extractedAt, unit.cell];
     let inserted: number;
     let updated = 0;
-    if (spec.key) {
+    if (straight) {
+      inserted = staged;
+    } else if (spec.key) {
       await client.query(sql.incomingByKeySql(spec));
       updated = (await client.query(sql.deleteReplacedByKeySql(spec), [unit.source])).rowCount ?? 0;
       inserted = ((await client.query(sql.insertByKeySql(spec), lineage)).rowCount ?? 0) - updated;
