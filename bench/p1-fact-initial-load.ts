@@ -13,13 +13,13 @@
 //        BENCH_SIDES=pipe,dlt,sling,tributary (the default) runs a subset, for development.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { connectClient, startPipeline } from '../client/run-pipeline.js';
 import { targetTable } from '../config/resolve.js';
 import { tableChecksum } from '../activities/postgres/table-checksum.js';
-import { ROOT, activityTimes, benchConfig, cpuSeconds, peakRssMb, runTimed, sql, startWorker } from './support.js';
+import { ROOT, activityTimes, benchConfig, cpuSeconds, peakRssMb, runTimed, sql, startClock, startWorker } from './support.js';
 
 const FULL_ROWS = 5_000_000;
 const ROWS = Number(process.argv[2] ?? process.env.BENCH_ROWS ?? FULL_ROWS);
@@ -40,6 +40,8 @@ const ROW_CHECKSUM = `count(*) AS rows, md5(string_agg(md5(ROW(id::bigint, custo
 
 interface Side {
   seconds: number;
+  /** CPU seconds of the whole machine while the side ran (support.ts startClock). */
+  machineCpuSeconds: number;
   peakRssMb: number;
 }
 
@@ -83,11 +85,11 @@ async function runPipe(): Promise<Side> {
     `/usr/bin/time -f %M -o ${dir}/out.rss psql ${psqlArgs(SOURCE).join(' ')} -c "COPY (SELECT ${COLUMNS.join(', ')} FROM public.${TABLE}) TO STDOUT"`,
     `/usr/bin/time -f %M -o ${dir}/in.rss psql ${psqlArgs(WAREHOUSE).join(' ')} -c "COPY ${SCHEMA}_pipe.orders FROM STDIN"`,
   ].join(' | ');
-  const started = process.hrtime.bigint();
+  const stop = startClock();
   execFileSync('bash', ['-o', 'pipefail', '-c', script], { env: { ...process.env, PGPASSWORD: 'postgres' }, stdio: 'inherit' });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const clock = stop();
   const rss = ['out', 'in'].map((s) => Number(readFileSync(`${dir}/${s}.rss`, 'utf8').trim()) / 1024);
-  return { seconds, peakRssMb: rss[0]! + rss[1]! };
+  return { ...clock, peakRssMb: rss[0]! + rss[1]! };
 }
 
 /** The source's count and checksum in the shape of ROW_CHECKSUM, once per run. */
@@ -137,7 +139,7 @@ async function runDlt(venv: string, source: { rows: number; checksum: string }):
   if (reported.rows !== ROWS) throw new Error(`dlt reports ${reported.rows} rows extracted, expected ${ROWS}`);
   await checkPeer('dlt', `${dataset}.${TABLE}`, source);
   await sql(WAREHOUSE, `DROP SCHEMA IF EXISTS ${dataset} CASCADE; DROP SCHEMA IF EXISTS ${dataset}_staging CASCADE`);
-  return { seconds: run.seconds, peakRssMb: run.peakRssMb, version: pythonPackageVersion(venv, 'dlt'), settings };
+  return { seconds: run.seconds, machineCpuSeconds: run.machineCpuSeconds, peakRssMb: run.peakRssMb, version: pythonPackageVersion(venv, 'dlt'), settings };
 }
 
 /**
@@ -165,7 +167,7 @@ async function runSling(venv: string, source: { rows: number; checksum: string }
   await checkPeer('sling', `${schema}.orders`, source);
   await sql(WAREHOUSE, `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   const version = /Version:\s*(\S+)/.exec(execFileSync(sling, ['--version'], { encoding: 'utf8', env }))?.[1] ?? 'unknown';
-  return { seconds: run.seconds, peakRssMb: run.peakRssMb, version, settings };
+  return { seconds: run.seconds, machineCpuSeconds: run.machineCpuSeconds, peakRssMb: run.peakRssMb, version, settings };
 }
 
 /** Tributary: a worker process for region us, one run through Temporal, timed from start to result. */
@@ -181,10 +183,10 @@ async function runTributary(): Promise<Side & { units: number; workerCpuSeconds:
   const client = await connectClient(config);
   try {
     const cpuBefore = cpuSeconds(worker.pid!);
-    const started = process.hrtime.bigint();
+    const stop = startClock();
     const handle = await startPipeline(client, config, 'bench_p1', 'us');
     const result = await handle.result();
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const clock = stop();
     const rss = peakRssMb(worker.pid!);
     const workerCpuSeconds = Number((cpuSeconds(worker.pid!) - cpuBefore).toFixed(1));
     const activities = await activityTimes(handle);
@@ -198,7 +200,7 @@ async function runTributary(): Promise<Side & { units: number; workerCpuSeconds:
     const src = await tableChecksum(s, ['public', TABLE], ['id'], COLUMNS);
     await s.end();
     if (dst.rows !== ROWS || dst.checksum !== src.checksum) throw new Error(`tributary loaded ${dst.rows} rows, checksum ${dst.checksum === src.checksum ? 'equal' : 'different'}`);
-    return { seconds, peakRssMb: rss, units: result.units, workerCpuSeconds, activities };
+    return { ...clock, peakRssMb: rss, units: result.units, workerCpuSeconds, activities };
   } finally {
     worker.kill('SIGTERM');
     await client.connection.close();
@@ -216,6 +218,7 @@ function ratio(peer: Side | undefined, tributary: Side | undefined): number | un
 }
 
 await seed();
+const loadAverageBefore = loadavg().map((l) => Number(l.toFixed(2)));
 const source = await sourceChecksum();
 const venv = SIDES.has('dlt') || SIDES.has('sling') ? peersVenv() : '';
 const pipe = SIDES.has('pipe') ? await runPipe() : undefined;
@@ -226,7 +229,7 @@ const ratios = { pipe: ratio(pipe, tributary), dlt: ratio(dlt, tributary), sling
 const out = {
   benchmark: 'P1 fact initial load',
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30) },
+  machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), loadAverageBefore, loadAverageAfter: loadavg().map((l) => Number(l.toFixed(2))) },
   rows: ROWS,
   pipe: rate(pipe),
   dlt: rate(dlt),
@@ -243,7 +246,7 @@ console.log(JSON.stringify(out, null, 2));
 const x = (r: number | undefined) => (r === undefined ? '-' : `${r}x`);
 console.log(`\nTributary: ${x(ratios.pipe)} the pipe (goal 0.8x), ${x(ratios.dlt)} dlt (goal 2x), ${x(ratios.sling)} Sling; ${ROWS} rows`);
 for (const [name, side] of Object.entries({ pipe: out.pipe, dlt: out.dlt, sling: out.sling, tributary: out.tributary })) {
-  if (side) console.log(`  ${name.padEnd(10)} ${side.seconds.toFixed(1).padStart(7)} s ${String(side.rowsPerSecond).padStart(9)} rows/s ${side.peakRssMb.toFixed(0).padStart(6)} MB peak RSS`);
+  if (side) console.log(`  ${name.padEnd(10)} ${side.seconds.toFixed(1).padStart(7)} s ${String(side.rowsPerSecond).padStart(9)} rows/s ${side.peakRssMb.toFixed(0).padStart(6)} MB peak RSS ${side.machineCpuSeconds.toFixed(1).padStart(6)} machine CPU s`);
 }
 await sql(WAREHOUSE, `DROP SCHEMA IF EXISTS ${SCHEMA}_pipe CASCADE`);
 await sql(WAREHOUSE, `DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);

@@ -87,9 +87,9 @@ export function treeRssMb(root: number): number {
  * biggest single process (time's %M) and the process tree's total sampled every 200 ms, so a
  * peer that forks workers is counted whole. Throws with the tail of its output if it fails.
  */
-export async function runTimed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ seconds: number; peakRssMb: number; stdout: string }> {
+export async function runTimed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ seconds: number; machineCpuSeconds: number; peakRssMb: number; stdout: string }> {
   const rssFile = join(mkdtempSync(join(tmpdir(), 'bench-time-')), 'rss');
-  const started = process.hrtime.bigint();
+  const stop = startClock();
   const child = spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, command, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -99,16 +99,36 @@ export async function runTimed(command: string, args: string[], env: NodeJS.Proc
   const sampler = setInterval(() => (treePeak = Math.max(treePeak, treeRssMb(child.pid!))), 200);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearInterval(sampler);
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const clock = stop();
   if (code !== 0) throw new Error(`${command} exited with ${code}:\n${stderr}\n${stdout.slice(-4000)}`);
   const largest = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024;
-  return { seconds, peakRssMb: Math.max(largest, treePeak), stdout };
+  return { ...clock, peakRssMb: Math.max(largest, treePeak), stdout };
 }
 
 /** CPU seconds (user + system) a live process has used so far (Linux; clock ticks of 1/100 s). */
 export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * CPU seconds the whole machine has spent busy so far, over all cores (Linux /proc/stat, ticks
+ * of 1/100 s): user, nice, system, irq, softirq and steal.
+ */
+function machineCpuSeconds(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) / 100;
+}
+
+/**
+ * Starts timing one side of a benchmark; the function returned stops it: wall seconds, and the
+ * CPU seconds the whole machine spent meanwhile (every process: the side's, the servers it
+ * drives, and the idle local stack), which says whether a side was bound by the machine's cores.
+ */
+export function startClock(): () => { seconds: number; machineCpuSeconds: number } {
+  const started = process.hrtime.bigint();
+  const cpu = machineCpuSeconds();
+  return () => ({ seconds: Number(process.hrtime.bigint() - started) / 1e9, machineCpuSeconds: Number((machineCpuSeconds() - cpu).toFixed(1)) });
 }
 
 /**

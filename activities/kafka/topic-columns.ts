@@ -6,7 +6,8 @@ import type { TopicMergeSpec } from '../warehouse/postgres/topic-merge-sql.js';
 import type { ColumnSpec } from '../postgres/columns.js';
 import type { TopicColumnType } from './column-values.js';
 
-const WAREHOUSE_TYPE: Record<TopicColumnType, string> = {
+/** The warehouse column type of each topic column type. */
+export const WAREHOUSE_TYPE: Record<TopicColumnType, string> = {
   text: 'text',
   integer: 'integer',
   bigint: 'bigint',

@@ -11,28 +11,17 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { columnText, Unfit, type TopicColumnType } from '../../activities/kafka/column-values.js';
 import { writeBinaryValue, writeEpochMillis } from '../../activities/kafka/binary-values.js';
 import { csvField } from '../../activities/kafka/csv.js';
+import { WAREHOUSE_TYPE } from '../../activities/kafka/topic-columns.js';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, BinaryTuples } from '../../activities/stage/binary-tuples.js';
 import { connect, STACK } from './stack.js';
 
 let client: pg.Client;
 let seed = 20261128;
-const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
 const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
 const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
 const digitsOf = (n: number) => Array.from({ length: n }, () => String(int(0, 9))).join('');
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
-
-const WAREHOUSE_TYPE: Record<TopicColumnType, string> = {
-  text: 'text',
-  integer: 'integer',
-  bigint: 'bigint',
-  numeric: 'numeric',
-  double: 'double precision',
-  boolean: 'boolean',
-  timestamptz: 'timestamptz',
-  date: 'date',
-  jsonb: 'jsonb',
-};
 
 function randomNumericText(): string {
   const intPart = digitsOf(int(0, 24));
