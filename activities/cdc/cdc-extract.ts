@@ -15,7 +15,7 @@ import { openCsv } from '../kafka/extract-topic.js';
 import type { ColumnSpec } from '../postgres/columns.js';
 import type { CdcUnit, StagedBatch } from '../types.js';
 import { batchColumns, CDC_RESERVED, CDC_STAGED_META } from './cdc-columns.js';
-import { collapse, type Collapsed } from './collapse.js';
+import { collapseKeys, type Collapsed } from './collapse.js';
 import { changeReader, DebeziumDecodeError, type ChangeEvent, type DecodedRecord, type DecodeOptions, type FieldType, type Row, type ScannedChange } from './decode.js';
 import { cutForKeyChanges } from './key-change-cut.js';
 
@@ -128,41 +128,44 @@ export async function extractCdcUnit(
   for (const [partition, offset] of cuts) {
     log.info('partition cut before a primary-key change whose old row has not arrived yet', { pipeline: p.name, source: endpoint.id, topic: unit.topic, partition, offset: offset.toString() });
   }
-  let collapsed: Collapsed[];
-  try {
-    collapsed = collapse(records, reader.rows);
-  } catch (err) {
-    if (err instanceof DebeziumDecodeError) throw badInput(`${label}: ${err.message}`);
-    throw err;
-  }
+  // Keys first (no row is read yet); each winner's row is read as its slice of the staged file is
+  // written, so the rows of the whole batch are never held at once.
+  const { pending, complete } = collapseKeys(records, reader.rows);
   const keptChanges = records.filter((d): d is ChangeEvent | ScannedChange => d.kind === 'change' || d.kind === 'scanned');
   const schemas = keptChanges.map((e) => e.fields).filter((f): f is FieldType[] => f !== null);
   let columns: ColumnSpec[];
   if (schemas.length > 0) columns = batchColumns(schemas);
   else if (p.options.columnTypes) columns = Object.entries(p.options.columnTypes).map(([name, type]) => ({ name, type }));
-  else if (collapsed.length === 0) columns = [];
+  else if (pending.length === 0) columns = [];
   else throw badInput(`${label}: the messages of topic ${unit.topic} carry no JSON schema (value.converter.schemas.enable=false) and the pipeline has no options.columnTypes`);
   const reserved = columns.find((c) => CDC_RESERVED.has(c.name));
   if (reserved) throw badInput(`${label}: source column "${reserved.name}" collides with a column Tributary keeps on CDC targets; rename it or capture another table`);
   const want = [...p.key].sort().join(',');
-  const odd = collapsed.find((c) => Object.keys(c.key).sort().join(',') !== want);
+  const odd = pending.find((c) => Object.keys(c.key).sort().join(',') !== want);
   if (odd) throw badInput(`${label}: a message key of topic ${unit.topic} has columns (${Object.keys(odd.key).join(', ')}), but the pipeline's key is (${p.key.join(', ')})`);
 
   const events = keptChanges.length;
   const newest = keptChanges.reduce((m, e) => Math.max(m, e.sourceTsMs), 0);
-  // The batch's events (and the byte arenas their rows sit in) are not needed past the collapse:
-  // let them go before the staged file is written, which is when this activity's memory peaks.
+  // Past this point only the winners are needed (and what their rows depend on): the other events
+  // of the batch can go.
   decoded.length = 0;
   records.length = 0;
   keptChanges.length = 0;
+  schemas.length = 0;
 
   const file = await openCsv(deps.stage, `${unit.stagePrefix}/changes.csv.gz`);
   const hash = createHash('sha256');
   try {
     const CHUNK = 5_000;
-    for (let i = 0; i < collapsed.length; i += CHUNK) {
-      const part = collapsed.slice(i, i + CHUNK);
-      const text = part.map((c) => changeLine(c, columns, c.kind === 'delete' && moved.has(`${c.partition}:${c.offset}`))).join('');
+    for (let i = 0; i < pending.length; i += CHUNK) {
+      const part = pending.slice(i, i + CHUNK);
+      let text: string;
+      try {
+        text = part.map((c) => changeLine(complete(c), columns, c.kind === 'delete' && moved.has(`${c.partition}:${c.offset}`))).join('');
+      } catch (err) {
+        if (err instanceof DebeziumDecodeError) throw badInput(`${label}: ${err.message}`);
+        throw err;
+      }
       hash.update(text);
       await file.write(text, part.length);
     }
@@ -171,15 +174,15 @@ export async function extractCdcUnit(
     throw err;
   }
   const staged = await file.commit();
-  const deletes = collapsed.filter((c) => c.kind === 'delete').length;
+  const deletes = pending.filter((c) => c.kind === 'delete').length;
   return {
     unit,
     columns,
     stagedColumns: [...columns, ...CDC_STAGED_META],
     files: [staged],
-    rows: collapsed.length,
+    rows: pending.length,
     extractedAt,
     checksum: `sha256:${hash.digest('hex')}`,
-    cdc: { ranges, events, upserts: collapsed.length - deletes, deletes, newestSourceTsMs: newest > 0 ? newest : null },
+    cdc: { ranges, events, upserts: pending.length - deletes, deletes, newestSourceTsMs: newest > 0 ? newest : null },
   };
 }

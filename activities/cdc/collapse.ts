@@ -98,6 +98,8 @@ interface KeyState<E> {
   values: Values | null;
 }
 
+const NO_MISSING = new Map<string, Row>();
+
 const isChange = <E extends ChangeHead & { kind: string }>(r: E | Tombstone | OtherEvent): r is E => r.kind !== 'tombstone' && r.kind !== 'other';
 const decoded = (e: ChangeEvent): ChangeRows => e;
 
@@ -123,6 +125,11 @@ function resolve<E extends ChangeHead>(top: KeyState<E>, rowsOf: (e: E) => Chang
       continue;
     }
     const { after, unavailable } = s.rows!;
+    // Most rows lack nothing: they are used as read, without a copy or a map of their own.
+    if (unavailable.size === 0) {
+      s.values = { row: after!, missing: NO_MISSING };
+      continue;
+    }
     const row: Row = { ...after };
     const missing = new Map<string, Row>();
     const donorKey = s.last.oldKey ?? s.last.key;
@@ -137,6 +144,30 @@ function resolve<E extends ChangeHead>(top: KeyState<E>, rowsOf: (e: E) => Chang
   return top.values!;
 }
 
+/** A key's outcome whose row is not read yet: `complete` of its Collapsing reads it. */
+export interface Pending extends Winner {
+  kind: 'upsert' | 'delete';
+}
+
+/**
+ * A batch collapsed as far as the keys go, in staging order; rows are read when one is completed,
+ * so a caller that writes them out in slices never holds the rows of the whole batch.
+ */
+export interface Collapsing {
+  pending: Pending[];
+  /** The key's action with its row; reads the rows it depends on (a DebeziumDecodeError when one is bad). */
+  complete: (p: Pending) => Collapsed;
+}
+
+interface PendingState<E> extends Pending {
+  state: KeyState<E>;
+}
+
+/** Set on scanned events whose after row surely holds no unavailable value: nothing earlier fills it. */
+export interface MaybeComplete {
+  noUnavailable?: boolean;
+}
+
 export function collapse(records: readonly DecodedRecord[]): Collapsed[];
 /** Events scanned without their rows: rowsOf reads the row of one when it is needed. */
 export function collapse<E extends ChangeHead & { kind: string }>(records: readonly (E | Tombstone | OtherEvent)[], rowsOf: (e: E) => ChangeRows): Collapsed[];
@@ -144,21 +175,31 @@ export function collapse<E extends ChangeHead & { kind: string }>(
   records: readonly (E | Tombstone | OtherEvent)[],
   rowsOf: (e: E) => ChangeRows = decoded as unknown as (e: E) => ChangeRows,
 ): Collapsed[] {
+  const { pending, complete } = collapseKeys(records, rowsOf);
+  return pending.map(complete);
+}
+
+/** collapse, with each key's row read only when `complete` asks for it. */
+export function collapseKeys<E extends ChangeHead & { kind: string } & MaybeComplete>(
+  records: readonly (E | Tombstone | OtherEvent)[],
+  rowsOf: (e: E) => ChangeRows,
+): Collapsing {
   const changes = records.filter(isChange).sort(compare);
   const states = new Map<string, KeyState<E>>();
 
   for (const e of changes) {
     const id = cachedKeyId(e.topic, e.key);
     const prev = states.get(id);
-    const from = e.op === 'd' ? prev : e.oldKey ? states.get(keyId(e.topic, e.oldKey)) : prev?.last.op === 'd' ? undefined : prev;
+    // A row known to lack nothing never reads the states before it: they are not kept for it.
+    const from = e.op === 'd' ? prev : e.noUnavailable === true ? undefined : e.oldKey ? states.get(keyId(e.topic, e.oldKey)) : prev?.last.op === 'd' ? undefined : prev;
     states.set(id, { last: e, from, rows: null, values: null });
   }
 
-  const out: Collapsed[] = [];
+  const pending: PendingState<E>[] = [];
   for (const state of states.values()) {
     const { last } = state;
-    const { row, missing } = resolve(state, rowsOf);
-    const w: Winner = {
+    pending.push({
+      kind: last.op === 'd' ? 'delete' : 'upsert',
       topic: last.topic,
       key: last.key,
       lsn: last.lsn,
@@ -167,12 +208,27 @@ export function collapse<E extends ChangeHead & { kind: string }>(
       txId: last.txId,
       sourceTsMs: last.sourceTsMs,
       snapshot: last.snapshot,
-    };
-    if (last.op === 'd') {
-      out.push({ kind: 'delete', ...w, row, missing });
-    } else {
-      out.push({ kind: 'upsert', ...w, row, missing });
-    }
+      state,
+    });
   }
-  return out.sort((a, b) => (a.lsn !== b.lsn ? (a.lsn < b.lsn ? -1 : 1) : a.partition - b.partition || (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0)));
+  pending.sort((a, b) => (a.lsn !== b.lsn ? (a.lsn < b.lsn ? -1 : 1) : a.partition - b.partition || (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0)));
+  const complete = (p: Pending): Collapsed => {
+    const { state } = p as PendingState<E>;
+    const { row, missing } = resolve(state, rowsOf);
+    // Written once: another key's chain that reaches this state reads its row again.
+    state.values = null;
+    state.rows = null;
+    const w: Winner = {
+      topic: p.topic,
+      key: p.key,
+      lsn: p.lsn,
+      partition: p.partition,
+      offset: p.offset,
+      txId: p.txId,
+      sourceTsMs: p.sourceTsMs,
+      snapshot: p.snapshot,
+    };
+    return p.kind === 'delete' ? { kind: 'delete', ...w, row, missing } : { kind: 'upsert', ...w, row, missing };
+  };
+  return { pending, complete };
 }

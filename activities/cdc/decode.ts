@@ -110,6 +110,11 @@ export interface ScannedChange extends Omit<ChangeEvent, 'kind' | 'oldKey' | 'be
   afterEnd: number;
   /** How the row's columns are read (from the message schema). */
   reader: RowReader;
+  /**
+   * True when the after row's bytes cannot hold the unavailable-value placeholder (neither it nor
+   * its base64 form nor any JSON escape occurs in them): collapsing then needs no earlier event.
+   */
+  noUnavailable: boolean;
 }
 
 /** What collapsing reads of a change event's row. */
@@ -451,6 +456,9 @@ export function changeReader(options: DecodeOptions = {}): ChangeReader {
   const hints = columnsReader(options.columns, options.settings ?? DEFAULT_SETTINGS);
   const caches: Caches = { keys: new SchemaCache<SchemaInfo>(), values: new SchemaCache<SchemaInfo>() };
   const arena = new ByteArena();
+  // A value equal to the placeholder shows as its bytes, or written with escapes (a NUL in it
+  // could also come from parseJson's marked integers: then nothing is ruled out).
+  const needles: Needles | null = placeholder.includes('\u0000') ? null : { placeholder: Buffer.from(placeholder, 'utf8'), base64: Buffer.from(unavailableB64, 'latin1') };
   const ctxOf = (record: { topic: string; partition: number; offset: string | bigint }): Ctx => {
     const pos: Position = { topic: record.topic, partition: record.partition, offset: BigInt(record.offset) };
     return { pos, unavailable: placeholder, unavailableB64 };
@@ -468,14 +476,16 @@ export function changeReader(options: DecodeOptions = {}): ChangeReader {
       const ctx = ctxOf(record);
       return decodeOne(record, ctx.pos, ctx, hints, caches);
     },
-    scan: (record) => scanOne(record, at(record), hints, caches, arena),
+    scan: (record) => scanOne(record, at(record), hints, caches, arena, needles),
     rows: (e) => {
       if (e.kind === 'change') return e;
       if (e.afterBytes === null) return { after: null, unavailable: NO_COLUMNS };
       const ctx = at(e);
       const raw = parse(e.afterBytes.toString('utf8', e.afterStart, e.afterEnd), ctx, 'value');
       const unavailable = new Set<string>();
-      return { after: readRow(raw, e.reader, ctx, unavailable), unavailable };
+      const after = readRow(raw, e.reader, ctx, unavailable);
+      // Kept with the winner until it is written: most rows lack nothing and share one empty set.
+      return { after, unavailable: unavailable.size > 0 ? unavailable : NO_COLUMNS };
     },
   };
 }
@@ -572,8 +582,22 @@ function sameSource(caches: Caches, schema: string, table: string): { schema: st
   return (caches.source = { schema, table });
 }
 
+interface Needles {
+  placeholder: Buffer;
+  base64: Buffer;
+}
+
+const BACKSLASH = 0x5c;
+
+/** Whether the JSON text bytes[start, end) hold no value that could read as the unavailable-value placeholder. */
+function lacksPlaceholder(bytes: Buffer, start: number, end: number, n: Needles | null): boolean {
+  // A search may run past `end` (to the end of the message); only a hit inside counts.
+  const outside = (at: number) => at < 0 || at >= end;
+  return n !== null && outside(bytes.indexOf(BACKSLASH, start)) && outside(bytes.indexOf(n.placeholder, start)) && outside(bytes.indexOf(n.base64, start));
+}
+
 /** See ChangeReader.scan: every check decodeOne makes of what it reads, or null to let it decide. */
-function scanOne(record: KafkaRecord, ctx: Ctx, hints: RowReader, caches: Caches, arena: ByteArena): ScannedChange | null {
+function scanOne(record: KafkaRecord, ctx: Ctx, hints: RowReader, caches: Caches, arena: ByteArena, needles: Needles | null): ScannedChange | null {
   if (record.key === null || record.value === null || header(record.headers, '__debezium.oldkey') !== null) return null;
   const loc = locate(record.value, caches.values);
   const layout = loc.info?.layout;
@@ -589,27 +613,46 @@ function scanOne(record: KafkaRecord, ctx: Ctx, hints: RowReader, caches: Caches
   const reader = cachedSchemaReader(rowFields);
   let afterBytes: Buffer | null = null;
   let afterStart = 0;
+  let noUnavailable = false;
   if (p.afterStart >= 0) {
+    noUnavailable = lacksPlaceholder(loc.bytes, p.afterStart, p.afterEnd, needles);
     afterStart = arena.copy(loc.bytes, p.afterStart, p.afterEnd);
     afterBytes = arena.current;
   }
-  return {
-    kind: 'scanned',
-    ...ctx.pos,
-    op,
-    key,
-    oldKey: null,
-    lsn: p.lsn,
-    txId: p.txId,
-    sourceTsMs: p.tsMs,
-    snapshot: p.snapshot,
-    source: sameSource(caches, p.schema, p.table),
-    fields: reader.fields,
-    afterBytes,
-    afterStart,
-    afterEnd: afterStart + (p.afterEnd - p.afterStart),
-    reader,
-  };
+  return new Scanned(ctx.pos, op, key, p.lsn, p.txId, p.tsMs, p.snapshot, sameSource(caches, p.schema, p.table), reader, afterBytes, afterStart, afterStart + (p.afterEnd - p.afterStart), noUnavailable);
+}
+
+/**
+ * A batch keeps every scanned event until it is collapsed: one class, its fields set in one
+ * place, so each is a single object without a separate property store.
+ */
+class Scanned implements ScannedChange {
+  readonly kind = 'scanned';
+  readonly oldKey = null;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly fields: FieldType[] | null;
+  constructor(
+    pos: Position,
+    readonly op: 'c' | 'r' | 'u' | 'd',
+    readonly key: Row,
+    readonly lsn: bigint,
+    readonly txId: bigint | null,
+    readonly sourceTsMs: number,
+    readonly snapshot: boolean,
+    readonly source: { schema: string; table: string },
+    readonly reader: RowReader,
+    readonly afterBytes: Buffer | null,
+    readonly afterStart: number,
+    readonly afterEnd: number,
+    readonly noUnavailable: boolean,
+  ) {
+    this.topic = pos.topic;
+    this.partition = pos.partition;
+    this.offset = pos.offset;
+    this.fields = reader.fields;
+  }
 }
 
 function decodeOne(record: KafkaRecord, pos: Position, ctx: Ctx, hints: RowReader, caches: Caches): DecodedRecord {
