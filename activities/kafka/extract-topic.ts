@@ -1,7 +1,8 @@
 // Consumes exactly one planned offset range of one partition into the stage: mapped rows in one
 // gzip file (PostgreSQL's binary COPY format for a PostgreSQL warehouse, typed by the worker so
-// the warehouse parses nothing; CSV for Redshift), dead letters (raw bytes and reason) in a CSV. Too many dead letters fail the run
-// before anything is written. Returns references and counts only.
+// the warehouse parses nothing; CSV for Redshift), dead letters (raw bytes and reason) in a CSV.
+// Too many dead letters fail the run before anything is written. Returns references and counts
+// only.
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
