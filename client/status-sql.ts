@@ -1,24 +1,43 @@
 // Pure SQL `tributary status` reads the warehouse ledger and the sources with. Names are quoted;
-// values are bind parameters.
+// values are bind parameters. The ledger SQL runs on both warehouses: PostgreSQL binds $n,
+// Redshift's Data API binds :name.
 import pg from 'pg';
 import { WATERMARK_FORMAT } from '../activities/postgres/watermark-sql.js';
 
 const { escapeIdentifier: ident } = pg;
+
+export type Placeholders = 'postgres' | 'redshift';
+
+/** Whether the ledger exists in the schema (nothing ran against it yet if not): a count, 0 or 1. */
+export function ledgerExistsSql(schema: string, style: Placeholders): { sql: string; params: Record<string, string> } {
+  const at = style === 'postgres' ? '$1' : ':schema';
+  // The catalog, not information_schema: a role without rights on the ledger then fails to read
+  // it, saying so, instead of finding nothing. Redshift keeps pg_class and pg_namespace too.
+  return {
+    sql: `SELECT count(*) AS n FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace
+           WHERE s.nspname = ${at} AND c.relname = 'tributary_batches'`,
+    params: { schema },
+  };
+}
 
 /** Every checkpoint: pipeline, region, source, stream, position. */
 export function checkpointsSql(schema: string): string {
   return `SELECT pipeline, region, source, stream, position FROM ${ident(schema)}.tributary_checkpoints`;
 }
 
-/** The last batch per pipeline, region and source: when it committed. */
+/** The last batch per pipeline, region and source: when it committed, in seconds since 1970. */
 export function lastBatchesSql(schema: string): string {
-  return `SELECT pipeline, region, source, max(loaded_at) AS loaded_at FROM ${ident(schema)}.tributary_batches GROUP BY pipeline, region, source`;
+  return `SELECT pipeline, region, source, extract(epoch FROM max(loaded_at)) AS loaded_at FROM ${ident(schema)}.tributary_batches GROUP BY pipeline, region, source`;
 }
 
-/** Rows one run read per source: its batches' ids start with the run id. $1 pipeline, $2 region, $3 run id. */
-export function runRowsSql(schema: string): string {
-  return `SELECT source, sum(rows_staged)::bigint AS rows FROM ${ident(schema)}.tributary_batches
-           WHERE pipeline = $1 AND region = $2 AND left(batch_id, length($3) + 1) = $3 || ':' GROUP BY source`;
+/** Rows one run read per source: its batches' ids start with the run id (pipeline, region, run_id). */
+export function runRowsSql(schema: string, style: Placeholders): { sql: string; params: (pipeline: string, region: string, runId: string) => Record<string, string> } {
+  const [pipeline, region, runId] = style === 'postgres' ? ['$1', '$2', '$3'] : [':pipeline', ':region', ':run_id'];
+  return {
+    sql: `SELECT source, sum(rows_staged)::bigint AS rows FROM ${ident(schema)}.tributary_batches
+           WHERE pipeline = ${pipeline} AND region = ${region} AND left(batch_id, length(${runId}) + 1) = ${runId} || ':' GROUP BY source`,
+    params: (p, r, id) => ({ pipeline: p, region: r, run_id: id }),
+  };
 }
 
 /** The newest watermark at a source, in the ledger's text format. */

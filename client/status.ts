@@ -1,6 +1,7 @@
 // `tributary status` from code: per pipeline, region and source server, the last success, rows,
-// freshness, lag and state, read from the warehouse ledger, the sources and Temporal (schedules and
-// recent runs). A part that cannot be read shows as unknown in its own row; the rest still shows.
+// freshness, lag and state, read from the warehouse ledger (PostgreSQL or Redshift), the sources
+// and Temporal (schedules and recent runs). A part that cannot be read shows as unknown in its own
+// row; the rest still shows.
 import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type pg from 'pg';
 import { postgresEndpoints, pipelineRegions, sourceTable, syncWorkflowId } from '../config/resolve.js';
@@ -8,11 +9,11 @@ import type { PipelineConfig, TributaryConfig } from '../config/schema.js';
 import { sourceTarget } from '../activities/deps.js';
 import { withPg } from '../activities/postgres/connect.js';
 import { createSecretProvider, type SecretProvider } from '../activities/secrets/provider.js';
-import { warehousePg } from '../activities/reconcile/tables.js';
 import { boundedMap } from '../workflows/bounded.js';
 import { scheduleId } from '../schedules/ids.js';
 import { cdcWorkflowId } from './cdc-workflow-id.js';
-import { checkpointsSql, lastBatchesSql, runRowsSql, sourceHighSql } from './status-sql.js';
+import { ledgerKey as k, ledgerReader, type Ledger, type LedgerReader } from './ledger.js';
+import { sourceHighSql } from './status-sql.js';
 import { statusRow, type SourceFacts, type StatusRow, type TemporalFacts } from './status-rows.js';
 
 export type { StatusRow, PipelineState } from './status-rows.js';
@@ -21,22 +22,16 @@ const PARALLEL = 8;
 /** Recent runs read per pipeline and region to find the last success and the last failure. */
 const RECENT_RUNS = 30;
 
-interface Ledger {
-  checkpoints: Map<string, string>;
-  lastBatch: Map<string, string>;
-}
-
-const k = (...parts: string[]) => parts.join('\u0000');
-
 export async function pipelineStatus(client: Client, config: TributaryConfig, opts: { now?: Date; pipeline?: string } = {}): Promise<StatusRow[]> {
   const secrets = createSecretProvider(config.secrets);
-  const ledger = await readLedger(config, secrets);
+  const reader = ledgerReader(config, secrets);
+  const ledger = await reader.read();
   const pairs = config.pipelines
     .filter((p) => opts.pipeline === undefined || p.name === opts.pipeline)
     .flatMap((p) => pipelineRegions(config, p).map((region) => ({ p, region })));
   const rows = await boundedMap(pairs, PARALLEL, async ({ p, region }) => {
     const temporal = await temporalFacts(client, config, p.name, region);
-    const sources = await sourceFacts(config, secrets, ledger, p, region, temporal.lastSuccess?.runId);
+    const sources = await sourceFacts(config, secrets, reader, ledger, p, region, temporal.lastSuccess?.runId);
     const now = opts.now ?? new Date();
     return sources.map((s) => statusRow(p.name, region, p.kind, hasCheckpoint(p), temporal, s, now));
   });
@@ -47,22 +42,16 @@ function hasCheckpoint(p: PipelineConfig): boolean {
   return p.kind === 'fact' || (p.kind === 'dimension' && p.options.incremental !== undefined);
 }
 
-async function readLedger(config: TributaryConfig, secrets: SecretProvider): Promise<Ledger> {
-  const schema = config.warehouse.schema;
-  return withPg(warehousePg(config), secrets, async (c) => {
-    const ledger: Ledger = { checkpoints: new Map(), lastBatch: new Map() };
-    const exists = await c.query<{ t: string | null }>(`SELECT to_regclass($1) AS t`, [`${schema}.tributary_batches`]);
-    if (!exists.rows[0]?.t) return ledger; // nothing ever ran against this warehouse schema
-    for (const r of (await c.query<Record<string, string>>(checkpointsSql(schema))).rows) ledger.checkpoints.set(k(r.pipeline!, r.region!, r.source!, r.stream!), r.position!);
-    for (const r of (await c.query<{ pipeline: string; region: string; source: string; loaded_at: Date }>(lastBatchesSql(schema))).rows) {
-      ledger.lastBatch.set(k(r.pipeline, r.region, r.source), r.loaded_at.toISOString());
-    }
-    return ledger;
-  });
-}
-
-async function sourceFacts(config: TributaryConfig, secrets: SecretProvider, ledger: Ledger, p: PipelineConfig, region: string, lastRunId: string | undefined): Promise<SourceFacts[]> {
-  const runRows = lastRunId ? await readRunRows(config, secrets, p.name, region, lastRunId) : new Map<string, number>();
+async function sourceFacts(
+  config: TributaryConfig,
+  secrets: SecretProvider,
+  reader: LedgerReader,
+  ledger: Ledger,
+  p: PipelineConfig,
+  region: string,
+  lastRunId: string | undefined,
+): Promise<SourceFacts[]> {
+  const runRows = lastRunId ? await reader.runRows(p.name, region, lastRunId) : new Map<string, number>();
   if (p.kind !== 'fact' && p.kind !== 'dimension') {
     // Kafka pipelines: one row per source the ledger knows, or one row for the pair.
     const known = [...ledger.lastBatch.keys()].map((key) => key.split('\u0000')).filter(([pl, r]) => pl === p.name && r === region).map(([, , s]) => s!);
@@ -90,15 +79,6 @@ async function sourceFacts(config: TributaryConfig, secrets: SecretProvider, led
       return facts;
     }),
   );
-}
-
-async function readRunRows(config: TributaryConfig, secrets: SecretProvider, pipeline: string, region: string, runId: string): Promise<Map<string, number>> {
-  return withPg(warehousePg(config), secrets, async (c) => {
-    const exists = await c.query<{ t: string | null }>(`SELECT to_regclass($1) AS t`, [`${config.warehouse.schema}.tributary_batches`]);
-    if (!exists.rows[0]?.t) return new Map<string, number>();
-    const res = await c.query<{ source: string; rows: string }>(runRowsSql(config.warehouse.schema), [pipeline, region, runId]);
-    return new Map(res.rows.map((r) => [r.source, Number(r.rows)]));
-  });
 }
 
 async function temporalFacts(client: Client, config: TributaryConfig, pipeline: string, region: string): Promise<TemporalFacts> {

@@ -31,7 +31,7 @@ export function endpointsOf(deps: ActivityDeps, p: ReconcilablePipeline, region:
 
 export function warehousePg(config: TributaryConfig): PgTarget {
   const w = config.warehouse;
-  if (w.type !== 'postgres') throw badInput('status, verify and repair read the warehouse with SQL built for PostgreSQL; their Redshift version is not built yet');
+  if (w.type !== 'postgres') throw badInput('verify and repair read the warehouse with SQL built for PostgreSQL; their Redshift version is not built yet');
   return { label: 'warehouse', host: w.host, port: w.port, database: w.database, secret: w.secret };
 }
 

@@ -31,43 +31,11 @@ import type { TopicMergeSpec } from '../../activities/warehouse/postgres/topic-m
 import type { CdcRange, CdcUnit, TopicUnit } from '../../activities/types.js';
 import { STAGE_NULL, toStageNulls } from '../../activities/stage/null-marker.js';
 import { STACK, connect, uniqueName } from './stack.js';
+import { positional } from '../fixtures/positional.js';
 
 const schema = uniqueName('rs_sql');
 const MANIFEST = 's3://tributary-stage/test/batch.manifest.json';
 const ROLE = 'arn:aws:iam::123456789012:role/tributary-load';
-
-/** :name -> $n outside quoted text and identifiers; returns the SQL and the values in order. */
-function positional(sql: string, params: rs.Param[]): { text: string; values: string[] } {
-  const byName = new Map(params.map((p) => [p.name, p.value]));
-  const order: string[] = [];
-  let out = '';
-  let quote: string | null = null;
-  for (let i = 0; i < sql.length; i++) {
-    const ch = sql[i]!;
-    if (quote) {
-      out += ch;
-      if (ch === quote) quote = null;
-      continue;
-    }
-    if (ch === "'" || ch === '"') {
-      quote = ch;
-      out += ch;
-      continue;
-    }
-    const m = ch === ':' && sql[i - 1] !== ':' ? /^:([a-z_][a-z0-9_]*)/.exec(sql.slice(i)) : null;
-    if (m) {
-      const name = m[1]!;
-      if (!byName.has(name)) throw new Error(`statement uses :${name}, which the batch does not pass`);
-      let n = order.indexOf(name);
-      if (n < 0) n = order.push(name) - 1;
-      out += `$${n + 1}`;
-      i += name.length;
-      continue;
-    }
-    out += ch;
-  }
-  return { text: out, values: order.map((n) => byName.get(n)!) };
-}
 
 async function session(): Promise<pg.Client> {
   const c = await connect(STACK.warehouse);

@@ -1,0 +1,62 @@
+// What `tributary status` reads of the warehouse ledger (checkpoints, last batch per source, rows
+// of one run), from either warehouse: PostgreSQL over a connection, Redshift through the Data API.
+import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import type { TributaryConfig } from '../config/schema.js';
+import { withPg } from '../activities/postgres/connect.js';
+import { warehousePg } from '../activities/reconcile/tables.js';
+import type { SecretProvider } from '../activities/secrets/provider.js';
+import { DataApi } from '../activities/warehouse/redshift/data-api.js';
+import { checkpointsSql, lastBatchesSql, ledgerExistsSql, runRowsSql, type Placeholders } from './status-sql.js';
+
+export interface Ledger {
+  /** By pipeline, region, source, stream (joined by ledgerKey). */
+  checkpoints: Map<string, string>;
+  /** ISO time of the last committed batch, by pipeline, region, source. */
+  lastBatch: Map<string, string>;
+}
+
+export const ledgerKey = (...parts: string[]) => parts.join('\u0000');
+
+export interface LedgerReader {
+  /** Empty when nothing ever ran against the warehouse schema. */
+  read(): Promise<Ledger>;
+  /** Rows staged per source by one run. */
+  runRows(pipeline: string, region: string, runId: string): Promise<Map<string, number>>;
+}
+
+/** One statement: rows as column name -> value; `params` bind in insertion order ($1, $2, …) or by name. */
+type Query = (sql: string, params?: Record<string, string>) => Promise<Record<string, unknown>[]>;
+
+export function ledgerReader(config: TributaryConfig, secrets: SecretProvider): LedgerReader {
+  const w = config.warehouse;
+  if (w.type === 'redshift') {
+    const api = new DataApi(new RedshiftDataClient({ region: w.awsRegion }), w);
+    return readerOver(w.schema, 'redshift', (sql, params = {}) => api.query(sql, params, 'read the ledger'));
+  }
+  return readerOver(w.schema, 'postgres', (sql, params = {}) => withPg(warehousePg(config), secrets, async (c) => (await c.query(sql, Object.values(params))).rows as Record<string, unknown>[]));
+}
+
+function readerOver(schema: string, style: Placeholders, query: Query): LedgerReader {
+  const exists = async () => {
+    const { sql, params } = ledgerExistsSql(schema, style);
+    return Number((await query(sql, params))[0]?.n ?? 0) > 0;
+  };
+  return {
+    async read() {
+      const ledger: Ledger = { checkpoints: new Map(), lastBatch: new Map() };
+      if (!(await exists())) return ledger;
+      for (const r of await query(checkpointsSql(schema))) {
+        ledger.checkpoints.set(ledgerKey(String(r.pipeline), String(r.region), String(r.source), String(r.stream)), String(r.position));
+      }
+      for (const r of await query(lastBatchesSql(schema))) {
+        ledger.lastBatch.set(ledgerKey(String(r.pipeline), String(r.region), String(r.source)), new Date(Number(r.loaded_at) * 1000).toISOString());
+      }
+      return ledger;
+    },
+    async runRows(pipeline, region, runId) {
+      if (!(await exists())) return new Map();
+      const { sql, params } = runRowsSql(schema, style);
+      return new Map((await query(sql, params(pipeline, region, runId))).map((r) => [String(r.source), Number(r.rows)]));
+    },
+  };
+}

@@ -1,0 +1,155 @@
+// `tributary status` against a Redshift warehouse. Redshift cannot run here, so its Data API
+// client is replaced by aws-sdk-client-mock, and the mock runs each statement it is sent on the
+// local PostgreSQL warehouse (named parameters become $n) over the ledger tables as Redshift's DDL
+// makes them: what is checked is the statements, their parameters, the Data API's field values
+// turned into status, and that the same ledger reads the same through either warehouse.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  DescribeStatementCommand,
+  ExecuteStatementCommand,
+  GetStatementResultCommand,
+  RedshiftDataClient,
+  type Field,
+  type SqlParameter,
+} from '@aws-sdk/client-redshift-data';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { ledgerReader } from '../../client/ledger.js';
+import { pipelineStatus } from '../../client/status.js';
+import { validateConfig } from '../../config/load.js';
+import type { TributaryConfig } from '../../config/schema.js';
+import { connectPg } from '../../activities/postgres/connect.js';
+import { warehousePg } from '../../activities/reconcile/tables.js';
+import { createSecretProvider } from '../../activities/secrets/provider.js';
+import { stateTablesSql } from '../../activities/warehouse/redshift/merge-sql.js';
+import { positional } from '../fixtures/positional.js';
+import { STACK, stackConfig, uniqueName } from './stack.js';
+
+const { escapeIdentifier: ident } = pg;
+const schema = uniqueName('st_redshift');
+const redshift = mockClient(RedshiftDataClient);
+const NOW = new Date('2026-11-28T12:00:00Z');
+const [INT4, INT8, FLOAT8] = [23, 20, 701];
+
+let warehouse: pg.Client;
+let pgConfig: TributaryConfig;
+let rsConfig: TributaryConfig;
+let connection: Connection;
+let client: Client;
+/** Statements the Data API was sent, with their parameters. */
+let sent: { sql: string; params: SqlParameter[] }[];
+
+/** The mock Data API: ExecuteStatement runs on PostgreSQL; results come back as Data API fields. */
+function dataApiOnPostgres(): void {
+  const results = new Map<string, pg.QueryResult>();
+  sent = [];
+  redshift.reset();
+  redshift.on(ExecuteStatementCommand).callsFake(async (input: { Sql: string; Parameters?: SqlParameter[] }) => {
+    const params = input.Parameters ?? [];
+    sent.push({ sql: input.Sql, params });
+    const q = positional(input.Sql, params.map((p) => ({ name: p.name!, value: p.value! })));
+    const id = randomUUID();
+    results.set(id, await warehouse.query({ text: q.text, values: q.values, rowMode: 'array' }));
+    return { Id: id };
+  });
+  redshift.on(DescribeStatementCommand).callsFake(({ Id }: { Id: string }) => ({ Id, Status: 'FINISHED', HasResultSet: (results.get(Id)?.fields.length ?? 0) > 0 }));
+  redshift.on(GetStatementResultCommand).callsFake(({ Id }: { Id: string }) => {
+    const r = results.get(Id)!;
+    // As the Data API gives them: integers as longValue, floats as doubleValue, the rest as text.
+    const field = (v: unknown, type: number): Field =>
+      v === null ? { isNull: true } : type === INT8 || type === INT4 ? { longValue: Number(v) } : type === FLOAT8 ? { doubleValue: Number(v) } : { stringValue: typeof v === 'string' ? v : JSON.stringify(v) };
+    const records = (r.rows as unknown[][]).map((row) => row.map((v, i) => field(v, r.fields[i]!.dataTypeID)));
+    return { ColumnMetadata: r.fields.map((f) => ({ name: f.name })), Records: records, TotalNumRows: r.rowCount ?? 0 };
+  });
+}
+
+beforeAll(async () => {
+  const pipelines = [
+    { name: 'orders', kind: 'fact', source: 'app', table: 'public.st_redshift_orders', key: ['id'], watermark: 'updated_at', regions: ['us'] },
+    { name: 'clicks', kind: 'topic', source: 'events', topic: 'clicks', target: 'st_redshift_clicks', regions: ['us'], columns: [{ name: 'id', path: 'id', type: 'bigint' }] },
+  ];
+  const events = { events: { type: 'kafka', clusters: [{ region: 'us', cell: 'cell-1', brokers: ['127.0.0.1:1'] }] } };
+  pgConfig = stackConfig(pipelines, { schema, sources: events });
+  rsConfig = validateConfig('redshift-status-test', {
+    ...pgConfig,
+    warehouse: { type: 'redshift', awsRegion: 'us-east-1', database: 'dev', schema, workgroup: 'bi', copyRoleArn: 'arn:aws:iam::123456789012:role/tributary-load' },
+    stage: { type: 's3', bucket: 'tributary-stage', awsRegion: 'us-east-1' },
+  });
+  // As the workers' warehouse role, which makes the ledger.
+  warehouse = await connectPg(warehousePg(pgConfig), createSecretProvider(pgConfig.secrets));
+  // Redshift's session time zone is UTC; the ledger's timestamps are read as epoch seconds anyway.
+  await warehouse.query(`SET TimeZone = 'America/Los_Angeles'`);
+  connection = await Connection.connect({ address: STACK.temporal });
+  client = new Client({ connection });
+});
+
+afterAll(async () => {
+  await warehouse?.query(`DROP SCHEMA IF EXISTS ${ident(schema)} CASCADE`);
+  await warehouse?.end();
+  await connection?.close();
+  redshift.restore();
+});
+
+beforeEach(dataApiOnPostgres);
+
+it('reads an empty ledger before anything ran, asking Redshift by name for the schema', async () => {
+  const ledger = await ledgerReader(rsConfig, createSecretProvider(rsConfig.secrets)).read();
+  expect(ledger.checkpoints.size).toBe(0);
+  expect(ledger.lastBatch.size).toBe(0);
+  expect(sent).toHaveLength(1);
+  expect(sent[0]!.sql).toContain('pg_catalog.pg_class');
+  expect(sent[0]!.params).toEqual([{ name: 'schema', value: schema }]);
+
+  const rows = await pipelineStatus(client, rsConfig, { now: NOW });
+  expect(rows.map((r) => [r.pipeline, r.state, r.lastSuccess])).toEqual([
+    ['orders', 'never run', null],
+    ['clicks', 'never run', null],
+  ]);
+});
+
+it('reads checkpoints, last batches and a run’s rows from the Redshift ledger as from the PostgreSQL one', async () => {
+  await warehouse.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
+  for (const s of stateTablesSql(schema)) await warehouse.query(s);
+  const batch = (id: string, pipeline: string, source: string, rows: number, at: string) =>
+    warehouse.query(
+      `INSERT INTO ${ident(schema)}.tributary_batches (batch_id, pipeline, region, source, source_table, target, rows_staged, inserted, updated, unchanged, deleted, quarantined, checksum, loaded_at)
+       VALUES ($1, $2, 'us', $3, 't', 't', $4, $4, 0, 0, 0, 0, 'sha256:x', $5)`,
+      [id, pipeline, source, rows, at],
+    );
+  await batch('r1:app/us:0', 'orders', 'app/us', 10, '2026-11-28T11:00:00.250Z');
+  await batch('r1:app/us:1', 'orders', 'app/us', 5, '2026-11-28T11:30:00Z');
+  await batch('r10:app/us:0', 'orders', 'app/us', 7, '2026-11-28T09:00:00Z'); // another run whose id starts with r1
+  await batch('r2:cell-1', 'clicks', 'events/us/cell-1', 100, '2026-11-28T11:59:00Z');
+  await warehouse.query(
+    `INSERT INTO ${ident(schema)}.tributary_checkpoints (pipeline, region, source, stream, position, batch_id, updated_at)
+     VALUES ('orders', 'us', 'app/us', 'public.st_redshift_orders', '2026-11-28T11:20:00.000000Z', 'r1:app/us:1', now())`,
+  );
+
+  const viaRedshift = ledgerReader(rsConfig, createSecretProvider(rsConfig.secrets));
+  const viaPostgres = ledgerReader(pgConfig, createSecretProvider(pgConfig.secrets));
+  const ledger = await viaRedshift.read();
+  expect(ledger).toEqual(await viaPostgres.read());
+  expect([...ledger.lastBatch.values()].sort()).toEqual(['2026-11-28T11:30:00.000Z', '2026-11-28T11:59:00.000Z']);
+  expect([...ledger.checkpoints.values()]).toEqual(['2026-11-28T11:20:00.000000Z']);
+
+  const runRows = await viaRedshift.runRows('orders', 'us', 'r1');
+  expect(runRows).toEqual(await viaPostgres.runRows('orders', 'us', 'r1'));
+  expect(runRows).toEqual(new Map([['app/us', 15]]));
+  const named = sent.at(-1)!;
+  expect(named.params).toEqual([
+    { name: 'pipeline', value: 'orders' },
+    { name: 'region', value: 'us' },
+    { name: 'run_id', value: 'r1' },
+  ]);
+  // No statement of the status path may carry a value in its text: everything is bound.
+  for (const s of sent) expect(s.sql).not.toMatch(/'orders'|'r1'/);
+
+  const rows = await pipelineStatus(client, rsConfig, { now: NOW });
+  const orders = rows.find((r) => r.pipeline === 'orders')!;
+  expect(orders).toMatchObject({ source: 'app/us', lastSuccess: '2026-11-28T11:30:00.000Z', freshnessSeconds: 40 * 60 });
+  const clicks = rows.find((r) => r.pipeline === 'clicks')!;
+  expect(clicks).toMatchObject({ source: 'events/us/cell-1', lastSuccess: '2026-11-28T11:59:00.000Z' });
+  expect(rows).toEqual(await pipelineStatus(client, pgConfig, { now: NOW }));
+});
