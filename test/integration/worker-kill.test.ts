@@ -1,16 +1,17 @@
 // A worker process is SIGKILLed in the middle of a run, twice (during the extract, then during
 // the merge); a new worker picks the run up and it completes with warehouse == source.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { connectClient, startPipeline } from '../../client/run-pipeline.js';
 import { targetTable } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
-import { ROOT, STACK, stackConfig, uniqueName, withClient } from './stack.js';
+import { STACK, stackConfig, uniqueName, withClient } from './stack.js';
 import { createFactTable, dropFactTable, dropSchema, expectWarehouseEqualsSource, insertRows } from './fact-fixture.js';
+import { killProcess, startWorkerProcess, waitForActivity, workerStarted } from './topic-fixture.js';
 
 const table = uniqueName('killed');
 const bigTable = uniqueName('killed_1m');
@@ -19,43 +20,10 @@ let configFile: string;
 let client: Client;
 const children: ChildProcess[] = [];
 
-/** Resolves once the worker process has created its worker (it prints "worker started"). */
-function started(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('worker started')) resolve();
-    });
-    child.once('exit', (code, signal) => reject(new Error(`worker exited (${code ?? signal}) before it started`)));
-  });
-}
-
 function startWorker(file = configFile): ChildProcess {
-  // node itself (not the tsx wrapper, which would outlive a SIGKILL in a child of its own).
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts', '--config', file, '--region', 'us'], {
-    cwd: ROOT,
-    env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'WARN' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  child.stdout.resume();
+  const child = startWorkerProcess(file, 'us');
   children.push(child);
   return child;
-}
-
-async function waitForActivity(handle: WorkflowHandle, type: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const d = await handle.describe();
-    const started = d.raw.pendingActivities?.some((a) => a.activityType?.name === type && String(a.state) === '2' /* STARTED */);
-    if (started) return;
-    if (d.status.name !== 'RUNNING') throw new Error(`workflow ended (${d.status.name}) before ${type} started`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${type} never started`);
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
 }
 
 beforeAll(async () => {
@@ -70,7 +38,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) await kill(c);
+  for (const c of children) await killProcess(c);
   await client?.connection.close();
   await dropFactTable(table);
   await dropFactTable(bigTable);
@@ -83,11 +51,11 @@ it('completes a run whose worker is SIGKILLed during extract and during merge, w
   await waitForActivity(handle, 'extractToStage');
   // Rows keep arriving while the worker is down.
   await withClient(STACK.source.us!, (c) => insertRows(c, table, 400_001, 1_000));
-  await kill(first);
+  await killProcess(first);
 
   const second = startWorker();
   await waitForActivity(handle, 'mergeStaged');
-  await kill(second);
+  await killProcess(second);
 
   startWorker();
   const result = await handle.result();
@@ -119,11 +87,11 @@ it('survives 20 SIGKILLs at random moments of a 1 M-row first load, ending with 
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   while (kills < 20 && !done) {
     const worker = startWorker(bigFile);
-    await started(worker);
+    await workerStarted(worker);
     // Short lives: the load must still be running at the 20th kill (binary staging made it fast).
     await new Promise((r) => setTimeout(r, 200 + random() * 1_500));
     if (done) break;
-    await kill(worker);
+    await killProcess(worker);
     kills++;
   }
   startWorker(bigFile);
