@@ -1,6 +1,9 @@
 // Opens PostgreSQL connections (sources and the PostgreSQL warehouse) from config + secret.
 // On an authentication failure the secret is fetched again once, so a rotated password is
-// picked up without restarting the worker.
+// picked up without restarting the worker. Short uses (withPg) share a pool per server and
+// credentials, so a schedule of many small polls does not open a session (and authenticate)
+// per question on a production source.
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { SecretProvider } from '../secrets/provider.js';
 
@@ -60,12 +63,70 @@ export async function connectPg(target: PgTarget, secrets: SecretProvider): Prom
   }
 }
 
-/** Runs `fn` with a fresh connection and always closes it. */
-export async function withPg<T>(target: PgTarget, secrets: SecretProvider, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = await connectPg(target, secrets);
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => undefined);
+/** Idle sessions kept per server and credentials, and how long (they never keep a process alive). */
+const POOL_IDLE_MS = 30_000;
+/** Far above what a worker's bounded activities open at once: the pool reuses, it does not throttle. */
+const POOL_MAX = 64;
+
+const pools = new Map<string, pg.Pool>();
+
+/** One pool per server and credentials: a rotated secret gets a new pool, the old one drains. */
+function poolFor(config: pg.ClientConfig): pg.Pool {
+  const key = createHash('sha256').update(JSON.stringify([config.host, config.port, config.database, config.user, config.password])).digest('hex');
+  let pool = pools.get(key);
+  if (!pool) {
+    pool = new pg.Pool({ ...config, max: POOL_MAX, idleTimeoutMillis: POOL_IDLE_MS, allowExitOnIdle: true });
+    // An idle session the server ends (restart, failover) is dropped from the pool; nothing to throw.
+    pool.on('error', () => undefined);
+    pools.set(key, pool);
   }
+  return pool;
+}
+
+async function pooledPg(target: PgTarget, secrets: SecretProvider): Promise<pg.PoolClient> {
+  for (let attempt = 0; ; attempt++) {
+    const config = clientConfig(target, await secrets.get(target.secret));
+    try {
+      const client = await poolFor(config).connect();
+      // The pool listens only while a session is idle. In use, a server that goes away must not
+      // crash the worker: the failure reaches the caller through its query. One listener per use.
+      client.removeAllListeners('error');
+      client.on('error', () => undefined);
+      return client;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code && AUTH_FAILED.has(code) && attempt === 0) {
+        secrets.refresh(target.secret);
+        continue;
+      }
+      throw new Error(`${target.label}: cannot connect: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+/**
+ * Runs `fn` with a pooled session. The session goes back to the pool only when `fn` succeeded
+ * and DISCARD ALL reset it (settings, temp tables, an open transaction fails it); otherwise it
+ * is closed, so a broken COPY or an aborted statement never reaches the next user.
+ */
+export async function withPg<T>(target: PgTarget, secrets: SecretProvider, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = await pooledPg(target, secrets);
+  let reusable = false;
+  try {
+    const result = await fn(client);
+    reusable = await client.query('DISCARD ALL').then(
+      () => true,
+      () => false,
+    );
+    return result;
+  } finally {
+    client.release(!reusable);
+  }
+}
+
+/** Closes every pooled session (a CLI or test that wants its process to end at once). */
+export async function closePools(): Promise<void> {
+  const all = [...pools.values()];
+  pools.clear();
+  await Promise.all(all.map((p) => p.end().catch(() => undefined)));
 }

@@ -13,7 +13,7 @@ import type { TributaryConfig } from '../../config/schema.js';
 import { STACK, stackConfig, uniqueName, withClient } from './stack.js';
 import { createFactTable, dropFactTable, dropSchema, expectWarehouseEqualsSource, insertRows } from './fact-fixture.js';
 import { startHarness, type Harness } from './harness.js';
-import { canLogin, createReaderRole, dropRole, localSecrets, setRolePassword } from './source-role.js';
+import { canLogin, createReaderRole, dropRole, endSessions, localSecrets, setRolePassword } from './source-role.js';
 
 const table = uniqueName('rotated');
 const role = uniqueName('tributary_rot');
@@ -61,10 +61,14 @@ it('runs again after the source password and its secret rotate, on the same work
   writeSecrets(after);
   expect(await canLogin('us', role, before)).toBe(false);
   expect(await canLogin('us', role, after)).toBe(true);
+  // Sessions already open outlive a rotation: the worker's pooled ones would go on with the old
+  // password until they idle out. Ending them makes the next connection log in now.
+  await endSessions('us', role);
   await withClient(STACK.source.us!, (c) => insertRows(c, table, 3_001, 400));
 
-  // The worker still caches the old password (TTL 1 h): the first connection fails with
-  // 28P01, the secret is fetched again, and the run goes on.
+  // The worker still caches the old password (TTL 1 h): the first new connection fails with
+  // 28P01, the secret is fetched again, and the run goes on (a pooled session that was ended
+  // but not yet noticed fails its activity, which is retried).
   const second = await harness.run('orders', 'us');
   expect(second.inserted).toBe(400);
   expect(await expectWarehouseEqualsSource('us', table, targetTable(config, config.pipelines[0]!))).toBe(3_400);

@@ -22,11 +22,16 @@ export async function setRolePassword(region: string, role: string, password: st
   await withClient(STACK.source[region]!, (c) => c.query(`ALTER ROLE ${ident(role)} PASSWORD ${literal(password)}`));
 }
 
+/** Ends every session of the role (a worker's pooled ones included). */
+export async function endSessions(region: string, role: string): Promise<void> {
+  await withClient(STACK.source[region]!, (c) => c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]));
+}
+
 export async function dropRole(region: string, role: string): Promise<void> {
+  await endSessions(region, role);
   await withClient(STACK.source[region]!, async (c) => {
     const exists = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
     if (exists.rowCount === 0) return;
-    await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
     await c.query(`DROP OWNED BY ${ident(role)}`);
     await c.query(`DROP ROLE ${ident(role)}`);
   });
