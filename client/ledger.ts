@@ -6,7 +6,7 @@ import { withPg } from '../activities/postgres/connect.js';
 import { warehousePg } from '../activities/reconcile/tables.js';
 import type { SecretProvider } from '../activities/secrets/provider.js';
 import { DataApi } from '../activities/warehouse/redshift/data-api.js';
-import { checkpointsSql, lastBatchesSql, ledgerExistsSql, runRowsSql, type Placeholders } from './status-sql.js';
+import { checkpointsSql, lastBatchesSql, ledgerExistsSql, offsetsSql, runRowsSql, type Placeholders } from './status-sql.js';
 
 export interface Ledger {
   /** By pipeline, region, source, stream (joined by ledgerKey). */
@@ -22,6 +22,8 @@ export interface LedgerReader {
   read(): Promise<Ledger>;
   /** Rows staged per source by one run. */
   runRows(pipeline: string, region: string, runId: string): Promise<Map<string, number>>;
+  /** Kafka-fed pipelines: the ledger's next offset per partition, by cell and topic (ledgerKey). */
+  offsets(pipeline: string, region: string): Promise<Map<string, Map<number, number>>>;
 }
 
 /** One statement: rows as column name -> value; `params` bind in insertion order ($1, $2, …) or by name. */
@@ -37,8 +39,8 @@ export function ledgerReader(config: TributaryConfig, secrets: SecretProvider): 
 }
 
 function readerOver(schema: string, style: Placeholders, query: Query): LedgerReader {
-  const exists = async () => {
-    const { sql, params } = ledgerExistsSql(schema, style);
+  const exists = async (table?: string) => {
+    const { sql, params } = ledgerExistsSql(schema, style, table);
     return Number((await query(sql, params))[0]?.n ?? 0) > 0;
   };
   return {
@@ -57,6 +59,17 @@ function readerOver(schema: string, style: Placeholders, query: Query): LedgerRe
       if (!(await exists())) return new Map();
       const { sql, params } = runRowsSql(schema, style);
       return new Map((await query(sql, params(pipeline, region, runId))).map((r) => [String(r.source), Number(r.rows)]));
+    },
+    async offsets(pipeline, region) {
+      const out = new Map<string, Map<number, number>>();
+      if (!(await exists('tributary_offsets'))) return out;
+      const { sql, params } = offsetsSql(schema, style);
+      for (const r of await query(sql, params(pipeline, region))) {
+        const key = ledgerKey(String(r.cell), String(r.topic));
+        if (!out.has(key)) out.set(key, new Map());
+        out.get(key)!.set(Number(r.kafka_partition), Number(r.next_offset));
+      }
+      return out;
     },
   };
 }

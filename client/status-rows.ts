@@ -28,6 +28,8 @@ export interface SourceFacts {
   lastRunRows?: number;
   /** The newest watermark at the source (facts). */
   sourceHigh?: string | null;
+  /** Kafka-fed pipelines: messages on the cluster not yet in the warehouse (see offsetLag). */
+  lagMessages?: number;
   /** The source could not be read; the rest of the row still shows. */
   sourceError?: string;
 }
@@ -45,6 +47,8 @@ export interface StatusRow {
   freshnessSeconds: number | null;
   /** Seconds of source data not yet in the warehouse (newest at the source minus the checkpoint). */
   lagSeconds: number | null;
+  /** Topic and CDC pipelines: messages of the cluster's topic not yet in the warehouse. */
+  lagMessages: number | null;
   state: PipelineState;
   schedule: 'active' | 'paused' | 'missing';
   /** Why the state is failed, or what could not be read. */
@@ -61,6 +65,17 @@ export function stateOf(t: TemporalFacts, lastSuccess: string | null = t.lastSuc
   if (t.lastFailure && (lastSuccess === null || t.lastFailure.closeTime > lastSuccess)) return 'failed';
   if (lastSuccess !== null) return 'ok';
   return 'never run';
+}
+
+/**
+ * Messages of a topic not yet in the warehouse: per partition, its end offset minus where the
+ * next run starts (the ledger's next offset, or the oldest offset kept when the ledger has none
+ * or retention passed it), as the plan counts them (activities/kafka/offset-plan.ts).
+ */
+export function offsetLag(partitions: readonly { partition: number; start: number; end: number }[], committed: ReadonlyMap<number, number> | undefined): number {
+  let lag = 0;
+  for (const p of partitions) lag += Math.max(0, p.end - Math.max(p.start, committed?.get(p.partition) ?? p.start));
+  return lag;
 }
 
 export function statusRow(pipeline: string, region: string, kind: string, hasCheckpoint: boolean, t: TemporalFacts, s: SourceFacts, now: Date): StatusRow {
@@ -83,6 +98,7 @@ export function statusRow(pipeline: string, region: string, kind: string, hasChe
     rows: s.lastRunRows ?? null,
     freshnessSeconds: newest === undefined ? null : seconds(now.getTime(), Date.parse(newest)),
     lagSeconds: lag,
+    lagMessages: s.lagMessages ?? null,
     state,
     schedule: t.schedulePaused === undefined ? 'missing' : t.schedulePaused ? 'paused' : 'active',
     ...(details.length ? { detail: details.join('; ') } : {}),

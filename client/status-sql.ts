@@ -9,14 +9,14 @@ const { escapeIdentifier: ident } = pg;
 export type Placeholders = 'postgres' | 'redshift';
 
 /** Whether the ledger exists in the schema (nothing ran against it yet if not): a count, 0 or 1. */
-export function ledgerExistsSql(schema: string, style: Placeholders): { sql: string; params: Record<string, string> } {
-  const at = style === 'postgres' ? '$1' : ':schema';
+export function ledgerExistsSql(schema: string, style: Placeholders, table = 'tributary_batches'): { sql: string; params: Record<string, string> } {
+  const [at, named] = style === 'postgres' ? ['$1', '$2'] : [':schema', ':table'];
   // The catalog, not information_schema: a role without rights on the ledger then fails to read
   // it, saying so, instead of finding nothing. Redshift keeps pg_class and pg_namespace too.
   return {
     sql: `SELECT count(*) AS n FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace
-           WHERE s.nspname = ${at} AND c.relname = 'tributary_batches'`,
-    params: { schema },
+           WHERE s.nspname = ${at} AND c.relname = ${named}`,
+    params: { schema, table },
   };
 }
 
@@ -37,6 +37,15 @@ export function runRowsSql(schema: string, style: Placeholders): { sql: string; 
     sql: `SELECT source, sum(rows_staged)::bigint AS rows FROM ${ident(schema)}.tributary_batches
            WHERE pipeline = ${pipeline} AND region = ${region} AND left(batch_id, length(${runId}) + 1) = ${runId} || ':' GROUP BY source`,
     params: (p, r, id) => ({ pipeline: p, region: r, run_id: id }),
+  };
+}
+
+/** The Kafka ledger of one pipeline and region: the next offset per cell, topic and partition. */
+export function offsetsSql(schema: string, style: Placeholders): { sql: string; params: (pipeline: string, region: string) => Record<string, string> } {
+  const [pipeline, region] = style === 'postgres' ? ['$1', '$2'] : [':pipeline', ':region'];
+  return {
+    sql: `SELECT cell, topic, kafka_partition, next_offset FROM ${ident(schema)}.tributary_offsets WHERE pipeline = ${pipeline} AND region = ${region}`,
+    params: (p, r) => ({ pipeline: p, region: r }),
   };
 }
 

@@ -4,7 +4,7 @@
 // row; the rest still shows.
 import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type pg from 'pg';
-import { postgresEndpoints, pipelineRegions, sourceTable, syncWorkflowId } from '../config/resolve.js';
+import { kafkaEndpoints, postgresEndpoints, pipelineRegions, sourceTable, syncWorkflowId, type KafkaEndpoint } from '../config/resolve.js';
 import type { PipelineConfig, TributaryConfig } from '../config/schema.js';
 import { sourceTarget } from '../activities/deps.js';
 import { withPg } from '../activities/postgres/connect.js';
@@ -14,7 +14,8 @@ import { scheduleId } from '../schedules/ids.js';
 import { cdcWorkflowId } from './cdc-workflow-id.js';
 import { ledgerKey as k, ledgerReader, type Ledger, type LedgerReader } from './ledger.js';
 import { sourceHighSql } from './status-sql.js';
-import { statusRow, type SourceFacts, type StatusRow, type TemporalFacts } from './status-rows.js';
+import { offsetLag, statusRow, type SourceFacts, type StatusRow, type TemporalFacts } from './status-rows.js';
+import { openKafka, UnknownTopicError, type PartitionBounds } from '../activities/kafka/client.js';
 
 export type { StatusRow, PipelineState } from './status-rows.js';
 
@@ -52,11 +53,20 @@ async function sourceFacts(
   lastRunId: string | undefined,
 ): Promise<SourceFacts[]> {
   const runRows = lastRunId ? await reader.runRows(p.name, region, lastRunId) : new Map<string, number>();
-  if (p.kind !== 'fact' && p.kind !== 'dimension') {
-    // Kafka pipelines: one row per source the ledger knows, or one row for the pair.
-    const known = [...ledger.lastBatch.keys()].map((key) => key.split('\u0000')).filter(([pl, r]) => pl === p.name && r === region).map(([, , s]) => s!);
-    const sources = known.length ? known : ['-'];
-    return sources.map((source) => ({ source, lastBatch: ledger.lastBatch.get(k(p.name, region, source)), lastRunRows: runRows.get(source) }));
+  if (p.kind === 'topic' || p.kind === 'cdc') {
+    // One row per cell cluster of the region, with how far the ledger is behind its topic.
+    const offsets = await reader.offsets(p.name, region);
+    return Promise.all(
+      kafkaEndpoints(config, p.source, region).map(async (e) => {
+        const facts: SourceFacts = { source: e.id, cell: e.cell, lastBatch: ledger.lastBatch.get(k(p.name, region, e.id)), lastRunRows: lastRunId ? (runRows.get(e.id) ?? 0) : undefined };
+        try {
+          facts.lagMessages = offsetLag(await topicPartitions(e, secrets, p.topic, p.kind === 'cdc'), offsets.get(k(e.cell, p.topic)));
+        } catch (err) {
+          facts.sourceError = `lag unknown: source ${e.id}: ${(err as Error).message}`;
+        }
+        return facts;
+      }),
+    );
   }
   const [schema, table] = sourceTable(p.table);
   const stream = `${schema}.${table}`;
@@ -79,6 +89,22 @@ async function sourceFacts(
       return facts;
     }),
   );
+}
+
+/** The topic's partitions on one cluster; Debezium's topic is missing until its first event (none yet). */
+async function topicPartitions(e: KafkaEndpoint, secrets: SecretProvider, topic: string, missingIsEmpty: boolean): Promise<PartitionBounds[]> {
+  const kafka = await openKafka(e, secrets);
+  try {
+    return await kafka.partitions(topic);
+  } catch (err) {
+    if (err instanceof UnknownTopicError) {
+      if (missingIsEmpty) return [];
+      throw new Error(`topic "${topic}" does not exist on the cluster`, { cause: err });
+    }
+    throw err;
+  } finally {
+    await kafka.close().catch(() => undefined);
+  }
 }
 
 async function temporalFacts(client: Client, config: TributaryConfig, pipeline: string, region: string): Promise<TemporalFacts> {

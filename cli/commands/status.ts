@@ -6,7 +6,7 @@ import { table, UsageError } from '../output.js';
 
 /**
  * `tributary status [PIPELINE] [--json]`: per pipeline, region and source server: last success,
- * rows of the last run, freshness and lag in seconds, state. Exit 0 when every pipeline is ok,
+ * rows of the last run, freshness and lag in seconds (messages behind for Kafka-fed pipelines), state. Exit 0 when every pipeline is ok,
  * running or paused; 1 when one has failed or its state could not be read.
  */
 export async function status(config: TributaryConfig, pipeline: string | undefined, json: boolean): Promise<number> {
@@ -25,8 +25,8 @@ export async function status(config: TributaryConfig, pipeline: string | undefin
       const dash = (v: string | number | null) => (v === null ? '-' : v);
       console.log(
         table(
-          ['pipeline', 'region', 'source', 'cell', 'last success', 'rows', 'freshness s', 'lag s', 'state', 'detail'],
-          rows.map((r) => [r.pipeline, r.region, r.source, dash(r.cell), dash(r.lastSuccess), dash(r.rows), dash(r.freshnessSeconds), dash(r.lagSeconds), r.state, r.detail ?? (r.schedule === 'missing' ? 'no schedule: run tributary apply' : '')]),
+          ['pipeline', 'region', 'source', 'cell', 'last success', 'rows', 'freshness s', 'lag s', 'lag msgs', 'state', 'detail'],
+          rows.map((r) => [r.pipeline, r.region, r.source, dash(r.cell), dash(r.lastSuccess), dash(r.rows), dash(r.freshnessSeconds), dash(r.lagSeconds), dash(r.lagMessages), r.state, r.detail ?? (r.schedule === 'missing' ? 'no schedule: run tributary apply' : '')]),
         ),
       );
     }

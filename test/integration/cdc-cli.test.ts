@@ -113,8 +113,15 @@ it('starts, reports and stops the continuous workflow; a one-off run and the sch
   expect(sched.state.paused).toBe(true);
   expect(sched.state.note).toBe(`${CONTINUOUS_PAUSE_NOTE} ${workflowId}`);
   // status tells it apart from a pipeline paused by hand.
-  const rows = await cliJson<{ pipeline: string; region: string; state: string; schedule: string }[]>('status', PIPELINE);
-  expect(rows.filter((r) => r.region === 'us').map((r) => [r.state, r.schedule])).toEqual([['continuous', 'paused']]);
+  // One row per cell cluster of the region; Debezium's topic lives on cell-1 only (none on cell-2: no lag there).
+  const rows = await cliJson<{ pipeline: string; region: string; source: string; state: string; schedule: string; lagMessages: number | null }[]>('status', PIPELINE);
+  const us = rows.filter((r) => r.region === 'us').sort((a, b) => a.source.localeCompare(b.source));
+  expect(us.map((r) => [r.source, r.state, r.schedule])).toEqual([
+    ['events/us/cell-1', 'continuous', 'paused'],
+    ['events/us/cell-2', 'continuous', 'paused'],
+  ]);
+  expect(us[0]!.lagMessages).toBeGreaterThanOrEqual(0);
+  expect(us[1]!.lagMessages).toBe(0);
 
   // A one-off run would apply the same offsets: refused, naming the workflow and the way out.
   const refused = await cli('run', PIPELINE, '--region', 'us');

@@ -70,7 +70,7 @@ beforeAll(async () => {
     { name: 'orders', kind: 'fact', source: 'app', table: 'public.st_redshift_orders', key: ['id'], watermark: 'updated_at', regions: ['us'] },
     { name: 'clicks', kind: 'topic', source: 'events', topic: 'clicks', target: 'st_redshift_clicks', regions: ['us'], columns: [{ name: 'id', path: 'id', type: 'bigint' }] },
   ];
-  const events = { events: { type: 'kafka', clusters: [{ region: 'us', cell: 'cell-1', brokers: ['127.0.0.1:1'] }] } };
+  const events = { events: { type: 'kafka', clusters: [{ region: 'us', cell: 'cell-1', brokers: [STACK.kafka['us/cell-1']!] }] } };
   pgConfig = stackConfig(pipelines, { schema, sources: events });
   rsConfig = validateConfig('redshift-status-test', {
     ...pgConfig,
@@ -100,7 +100,10 @@ it('reads an empty ledger before anything ran, asking Redshift by name for the s
   expect(ledger.lastBatch.size).toBe(0);
   expect(sent).toHaveLength(1);
   expect(sent[0]!.sql).toContain('pg_catalog.pg_class');
-  expect(sent[0]!.params).toEqual([{ name: 'schema', value: schema }]);
+  expect(sent[0]!.params).toEqual([
+    { name: 'schema', value: schema },
+    { name: 'table', value: 'tributary_batches' },
+  ]);
 
   const rows = await pipelineStatus(client, rsConfig, { now: NOW });
   expect(rows.map((r) => [r.pipeline, r.state, r.lastSuccess])).toEqual([

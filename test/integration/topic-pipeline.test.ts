@@ -9,6 +9,7 @@ import { extractTopicUnit } from '../../activities/kafka/extract-topic.js';
 import { topicMergeSpec } from '../../activities/kafka/topic-columns.js';
 import { planTopic } from '../../activities/kafka/topic-plan.js';
 import { createWarehouse } from '../../activities/warehouse/index.js';
+import { pipelineStatus } from '../../client/status.js';
 import { failureOf, startHarness, type Harness } from './harness.js';
 import { uniqueName } from './stack.js';
 import {
@@ -97,12 +98,18 @@ describe('topic pipeline', () => {
     expect(eu.inserted).toBe(1_500);
     expect(await loadedPerCell(target('clicks'))).toEqual({ perCell: produced, duplicates: 0 });
 
+    // `tributary status` counts what each cluster's topic holds beyond the ledger.
+    const lag = async () => Object.fromEntries((await pipelineStatus(harness.client, config, { pipeline: 'clicks' })).map((r) => [r.source, r.lagMessages]));
+    expect(await lag()).toEqual({ 'events/us/cell-1': 0, 'events/us/cell-2': 0, 'events/eu/cell-1': 0 });
+
     // New messages; the us region runs twice before eu runs once: eu's rows stay eu's.
     for (const cell of CELLS) produced[cell] = produced[cell]! + await produce(cell, clicksTopic, clicks(cell, sizes[cell]!, 321));
+    expect(await lag()).toEqual({ 'events/us/cell-1': 321, 'events/us/cell-2': 321, 'events/eu/cell-1': 321 });
     await harness.run('clicks', 'us');
     const again = await harness.run('clicks', 'us');
     expect(again.units).toBe(0);
     expect((await loadedPerCell(target('clicks'))).perCell['eu/cell-1']).toBe(1_500);
+    expect(await lag()).toEqual({ 'events/us/cell-1': 0, 'events/us/cell-2': 0, 'events/eu/cell-1': 321 });
     await harness.run('clicks', 'eu');
     expect(await loadedPerCell(target('clicks'))).toEqual({ perCell: produced, duplicates: 0 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stateOf, statusRow } from '../../client/status-rows.js';
+import { offsetLag, stateOf, statusRow } from '../../client/status-rows.js';
 
 const now = new Date('2026-11-27T12:00:00.000Z');
 const ok = { schedulePaused: false, lastSuccess: { runId: 'r1', closeTime: '2026-11-27T11:58:00.000Z' } };
@@ -17,10 +17,27 @@ describe('status rows', () => {
       rows: 42,
       freshnessSeconds: 150,
       lagSeconds: 90,
+      lagMessages: null,
       state: 'ok',
       schedule: 'active',
     });
     expect(statusRow('orders', 'us', 'fact', true, ok, { source: 'app/us', checkpoint: '2026-11-27T11:57:30.000000Z', sourceHigh: '2026-11-27T11:50:00.000000Z' }, now).lagSeconds).toBe(0);
+  });
+
+  it('Kafka-fed pipelines: lag is the messages past where the next run starts, per partition', () => {
+    const parts = [
+      { partition: 0, start: 0, end: 100 },
+      { partition: 1, start: 50, end: 80 },
+      { partition: 2, start: 10, end: 10 },
+    ];
+    // Nothing loaded yet: everything kept on the cluster.
+    expect(offsetLag(parts, undefined)).toBe(100 + 30);
+    // Partition 0 at 60, partition 1 behind retention (its oldest kept offset counts), 2 empty.
+    expect(offsetLag(parts, new Map([[0, 60], [1, 20]]))).toBe(40 + 30);
+    // A ledger at the end is no lag; a partition the ledger has never seen counts from its start.
+    expect(offsetLag([...parts, { partition: 3, start: 0, end: 5 }], new Map([[0, 100], [1, 80], [2, 10]]))).toBe(5);
+    const row = statusRow('clicks', 'us', 'topic', false, ok, { source: 'events/us/c1', cell: 'c1', lagMessages: 70 }, now);
+    expect(row).toMatchObject({ lagMessages: 70, lagSeconds: null, cell: 'c1' });
   });
 
   it('full dimensions: freshness is the age of the last success; no lag', () => {
