@@ -1,8 +1,17 @@
 import { connectClient } from '../../client/run-pipeline.js';
-import { pipelineStatus } from '../../client/status.js';
+import { pipelineStatus, type StatusRow } from '../../client/status.js';
 import type { TributaryConfig } from '../../config/schema.js';
 import { knownPipeline } from '../../client/backfill.js';
 import { table, UsageError } from '../output.js';
+
+/** The status rows as the CLI prints them. */
+export function statusTable(rows: StatusRow[]): string {
+  const dash = (v: string | number | null) => (v === null ? '-' : v);
+  return table(
+    ['pipeline', 'region', 'source', 'cell', 'last success', 'rows', 'freshness s', 'lag s', 'lag msgs', 'state', 'detail'],
+    rows.map((r) => [r.pipeline, r.region, r.source, dash(r.cell), dash(r.lastSuccess), dash(r.rows), dash(r.freshnessSeconds), dash(r.lagSeconds), dash(r.lagMessages), r.state, r.detail ?? (r.schedule === 'missing' ? 'no schedule: run tributary apply' : '')]),
+  );
+}
 
 /**
  * `tributary status [PIPELINE] [--json]`: per pipeline, region and source server: last success,
@@ -20,16 +29,7 @@ export async function status(config: TributaryConfig, pipeline: string | undefin
   const client = await connectClient(config);
   try {
     const rows = await pipelineStatus(client, config, { pipeline });
-    if (json) console.log(JSON.stringify(rows, null, 2));
-    else {
-      const dash = (v: string | number | null) => (v === null ? '-' : v);
-      console.log(
-        table(
-          ['pipeline', 'region', 'source', 'cell', 'last success', 'rows', 'freshness s', 'lag s', 'lag msgs', 'state', 'detail'],
-          rows.map((r) => [r.pipeline, r.region, r.source, dash(r.cell), dash(r.lastSuccess), dash(r.rows), dash(r.freshnessSeconds), dash(r.lagSeconds), dash(r.lagMessages), r.state, r.detail ?? (r.schedule === 'missing' ? 'no schedule: run tributary apply' : '')]),
-        ),
-      );
-    }
+    console.log(json ? JSON.stringify(rows, null, 2) : statusTable(rows));
     return rows.some((r) => r.state === 'failed') ? 1 : 0;
   } finally {
     await client.connection.close();

@@ -1,7 +1,8 @@
 // `tributary demo`: seeds both regional sources, runs the orders pipeline through Temporal for
 // each region (workers in this process), changes the sources, runs again, and prints what the
 // warehouse holds next to the source. Then the clicks topic pipeline: JSON messages (a few of
-// them poison) from every cell cluster, loaded by exact offset ranges, checked message by message.
+// them poison) from every cell cluster, loaded by exact offset ranges, checked message by message,
+// and the status table of both pipelines.
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient, runPipeline } from '../../client/run-pipeline.js';
 import { findPipeline, kafkaEndpoints, pipelineRegions, targetTable } from '../../config/resolve.js';
@@ -10,6 +11,8 @@ import { tableChecksum } from '../../activities/postgres/table-checksum.js';
 import { createRegionWorker } from '../../workers/create-worker.js';
 import { workflowBundleOptions } from '../../workers/workflows-path.js';
 import { printResults, table } from '../output.js';
+import { statusTable } from '../commands/status.js';
+import { pipelineStatus, type StatusRow } from '../../client/status.js';
 import { adminUrl, changeOrders, resetPipeline, seedOrders, warehouseAdminUrl, withUrl } from './sample-data.js';
 import { ensureTopic, produceClicks, topicMessages } from './sample-clicks.js';
 import pg from 'pg';
@@ -35,6 +38,7 @@ export async function demo(config: TributaryConfig): Promise<number> {
   const client = await connectClient(config);
   const runAll = () => Promise.all(regions.map((r) => runPipeline(client, config, PIPELINE, r)));
   let clicks: (string | number)[][];
+  let status: StatusRow[];
   let finish = () => {};
   const done = new Promise<void>((resolve) => (finish = resolve));
   const running = Promise.all(workers.map((w) => w.worker.runUntil(done)));
@@ -47,6 +51,7 @@ export async function demo(config: TributaryConfig): Promise<number> {
     printResults(await runAll(), false);
 
     clicks = await clicksDemo(config, client);
+    status = (await pipelineStatus(client, config)).filter((r) => r.pipeline === PIPELINE || (r.pipeline === CLICKS && clicks.length > 0));
   } finally {
     finish();
     await running;
@@ -66,6 +71,8 @@ export async function demo(config: TributaryConfig): Promise<number> {
     console.log('\n8. Kafka: every message of the clicks topics is a warehouse row or a dead letter, once:');
     console.log(table(['region', 'messages in topics', 'warehouse rows', 'dead letters', 'duplicate offsets', 'rows + dead letters'], clicks));
   }
+  console.log('\n9. `tributary status` (the runs were started by hand: no schedules yet):');
+  console.log(statusTable(status));
   console.log(`\nWarehouse table: ${target.join('.')} (psql ${warehouseAdminUrl().replace(/:[^:@/]*@/, ':***@')})`);
   console.log(`See the runs in the Temporal UI: http://127.0.0.1:8233/namespaces/${config.temporal.namespace}/workflows`);
   const ordersOk = rows.every((r) => r[4] === 'equal' && r[3] === 0);
