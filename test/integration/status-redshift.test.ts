@@ -24,6 +24,7 @@ import { connectPg } from '../../activities/postgres/connect.js';
 import { warehousePg } from '../../activities/reconcile/tables.js';
 import { createSecretProvider } from '../../activities/secrets/provider.js';
 import { stateTablesSql } from '../../activities/warehouse/redshift/merge-sql.js';
+import { offsetsStateTablesSql } from '../../activities/warehouse/redshift/offsets-sql.js';
 import { positional } from '../fixtures/positional.js';
 import { STACK, stackConfig, uniqueName } from './stack.js';
 
@@ -137,6 +138,27 @@ it('reads checkpoints, last batches and a run’s rows from the Redshift ledger 
   expect([...ledger.lastBatch.values()].sort()).toEqual(['2026-11-28T11:30:00.000Z', '2026-11-28T11:59:00.000Z']);
   expect([...ledger.checkpoints.values()]).toEqual(['2026-11-28T11:20:00.000000Z']);
 
+  // The Kafka offsets ledger, as Redshift's DDL makes it.
+  for (const s of offsetsStateTablesSql(schema)) await warehouse.query(s);
+  const offset = (cell: string, partition: number, next: number) =>
+    warehouse.query(
+      `INSERT INTO ${ident(schema)}.tributary_offsets (pipeline, region, cell, topic, kafka_partition, source, next_offset, batch_id, updated_at)
+       VALUES ('clicks', 'us', $1::varchar, 'clicks', $2, 'events/us/' || $1::varchar, $3, 'r2', now())`,
+      [cell, partition, next],
+    );
+  await offset('cell-1', 0, 120);
+  await offset('cell-1', 1, 7);
+  await offset('cell-2', 0, 40);
+  const offsets = await viaRedshift.offsets('clicks', 'us');
+  expect(offsets).toEqual(await viaPostgres.offsets('clicks', 'us'));
+  expect(offsets).toEqual(
+    new Map([
+      ['cell-1\u0000clicks', new Map([[0, 120], [1, 7]])],
+      ['cell-2\u0000clicks', new Map([[0, 40]])],
+    ]),
+  );
+  expect(await viaRedshift.offsets('clicks', 'eu')).toEqual(new Map());
+
   const runRows = await viaRedshift.runRows('orders', 'us', 'r1');
   expect(runRows).toEqual(await viaPostgres.runRows('orders', 'us', 'r1'));
   expect(runRows).toEqual(new Map([['app/us', 15]]));
@@ -147,7 +169,7 @@ it('reads checkpoints, last batches and a run’s rows from the Redshift ledger 
     { name: 'run_id', value: 'r1' },
   ]);
   // No statement of the status path may carry a value in its text: everything is bound.
-  for (const s of sent) expect(s.sql).not.toMatch(/'orders'|'r1'/);
+  for (const s of sent) expect(s.sql).not.toMatch(/'orders'|'clicks'|'r1'|'us'/);
 
   const rows = await pipelineStatus(client, rsConfig, { now: NOW });
   const orders = rows.find((r) => r.pipeline === 'orders')!;
