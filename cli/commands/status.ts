@@ -15,8 +15,9 @@ export function statusTable(rows: StatusRow[]): string {
 
 /**
  * `tributary status [PIPELINE] [--json]`: per pipeline, region and source server: last success,
- * rows of the last run, freshness and lag in seconds (messages behind for Kafka-fed pipelines), state. Exit 0 when every pipeline is ok,
- * running or paused; 1 when one has failed or its state could not be read.
+ * rows of the last run, freshness and lag in seconds (messages behind for Kafka-fed pipelines),
+ * state. Exit 0 when every pipeline is ok, running or paused; 1 when one has failed or its state
+ * could not be read.
  */
 export async function status(config: TributaryConfig, pipeline: string | undefined, json: boolean): Promise<number> {
   if (pipeline !== undefined) {
