@@ -36,8 +36,9 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
       failures.push(sourceFailure(p.name, source, err));
       log.warn('source not planned', { pipeline: p.name, region: input.region, source, error: failures.at(-1)!.message });
     };
-    if (p.kind === 'fact') units = await planFact(deps, warehouse, p, input.region, input.runId, onSourceError);
-    else if (p.kind === 'dimension') units = await planDimension(deps, warehouse, p, input.region, input.runId, input.fullPass, onSourceError);
+    const warnings: string[] = [];
+    if (p.kind === 'fact') units = await planFact(deps, warehouse, p, input.region, input.runId, onSourceError, warnings);
+    else if (p.kind === 'dimension') units = await planDimension(deps, warehouse, p, input.region, input.runId, input.fullPass, onSourceError, warnings);
     else if (p.kind === 'topic') units = await planTopic(deps, warehouse, p, input.region, input.runId, onSourceError);
     else units = await planCdc(deps, warehouse, p, input.region, input.runId, onSourceError);
     // CDC: one extract per cluster at a time (an extract holds its decoded batch in memory); the
@@ -46,7 +47,8 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
     // Fact chunks hold disjoint keys and the PostgreSQL warehouse checkpoints their merged prefix,
     // so two merge at once (a COPY keeps one warehouse core busy); everything else merges in order.
     const mergeParallel = p.kind === 'fact' && deps.config.warehouse.type === 'postgres' ? 2 : 1;
-    return { pipeline: p.name, region: input.region, maxParallel, mergeParallel, units, ...(failures.length ? { failures } : {}) };
+    for (const w of warnings) log.warn('plan warning', { pipeline: p.name, region: input.region, warning: w });
+    return { pipeline: p.name, region: input.region, maxParallel, mergeParallel, units, ...(failures.length ? { failures } : {}), ...(warnings.length ? { warnings } : {}) };
   }
 
   return {

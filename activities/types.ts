@@ -28,6 +28,8 @@ interface UnitBase {
   stagePrefix: string;
   /** The checkpoint written with this unit's merge; null when the kind keeps none. */
   checkpoint: string | null;
+  /** The ledger stream of that checkpoint when it is not `stream` (a naive watermark read in a zone other than UTC). */
+  checkpointStream?: string;
   /** More forward-only positions written with the merge, under streams of their own. */
   markers?: { stream: string; position: string }[];
 }
@@ -127,6 +129,8 @@ export interface Plan {
   units: WorkUnit[];
   /** Sources that could not be planned: they fail on their own while the others run. */
   failures?: SourceFailure[];
+  /** Things a person should look at that do not stop the run (rows stamped in the future). */
+  warnings?: string[];
 }
 
 export interface SourceFailure {
@@ -182,6 +186,8 @@ export interface SyncResult {
   /** Per unit: the range loaded (offsets of one partition for topics). */
   ranges: { source: string; partition?: number; from: string | null; to: string | null }[];
   durationMs: number;
+  /** The plan's warnings (see Plan.warnings). */
+  warnings?: string[];
 }
 
 // --- Backfills: a past watermark range (facts) or a full re-sync (dimensions), in chunks. ---

@@ -39,6 +39,8 @@ export interface PostgresEndpoint {
   port?: number;
   database?: string;
   secret: string;
+  /** The primary of a hot standby: where the safe upper bound is taken. */
+  primary?: { host: string; port?: number };
 }
 
 export function postgresEndpoints(cfg: TributaryConfig, sourceName: string, region: string): PostgresEndpoint[] {
@@ -55,6 +57,7 @@ export function postgresEndpoints(cfg: TributaryConfig, sourceName: string, regi
     port: s.port,
     database: s.database,
     secret: s.secret,
+    ...(s.primary ? { primary: s.primary } : {}),
   }));
 }
 

@@ -42,6 +42,16 @@ export const cron = z
     'expected a cron expression with five fields like "*/15 * * * *", or "@every 10m"',
   );
 
+/** An IANA time zone name as PostgreSQL and the JS runtime both know it, e.g. "America/New_York". */
+export const timeZone = z.string({ error: 'expected a time zone name like "America/New_York" (text)' }).refine((z) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: z });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected an IANA time zone name like "America/New_York", "Asia/Tokyo" or "UTC"');
+
 const seconds = (what: string) =>
   z.number({ error: `expected ${what} in seconds (a number)` }).int(`expected whole seconds for ${what}`).min(0, `expected ${what} >= 0 seconds`);
 
@@ -52,6 +62,12 @@ const postgresServer = z.strictObject({
   port: port.optional(),
   database: z.string().min(1).optional(),
   secret: name.describe('the secret holding username and password (and optionally host, port, dbname)'),
+  /**
+   * When this server is a hot standby: the primary it replays. A standby's snapshot cannot see
+   * the primary's open transactions, so the safe upper bound is taken there (same database and
+   * secret); rows are still read from the standby, once it has replayed up to that point.
+   */
+  primary: z.strictObject({ host: z.string().min(1), port: port.optional() }).optional(),
 });
 
 const broker = z
@@ -216,6 +232,11 @@ const factPipeline = z.strictObject({
   table: tableName,
   key: keyColumns,
   watermark: identifier,
+  /**
+   * The zone a `timestamp without time zone` watermark's values are written in; by default the
+   * source database's own TimeZone setting (as an application session gets it). Ignored for timestamptz.
+   */
+  watermarkTimeZone: timeZone.optional(),
   schedule: cron.default('*/15 * * * *'),
   verify,
   options: z
@@ -255,6 +276,8 @@ const dimensionPipeline = z.strictObject({
           fullPassEveryHours: z.number({ error: 'expected a number of hours' }).int().min(1, 'expected at least 1 hour').default(24),
           lagSeconds: seconds('lag').default(5),
           lookbackSeconds: seconds('look-back').default(0),
+          /** As a fact's watermarkTimeZone, for a `timestamp without time zone` change column. */
+          timeZone: timeZone.optional(),
         })
         .optional(),
     })

@@ -94,6 +94,7 @@ export async function syncPipeline(input: SyncInput, options: SyncOptions = {}):
       return { source: u.source, from: range.from, to: range.to };
     }),
     durationMs: Date.now() - started,
+    ...(plan.warnings?.length ? { warnings: plan.warnings } : {}),
   };
   const failures = outcomes.filter((o) => o.error !== undefined);
   // One source only: its own failure is the run's, type and all.

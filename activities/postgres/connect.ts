@@ -21,7 +21,7 @@ export const APPLICATION_NAME = 'tributary';
 
 const AUTH_FAILED = new Set(['28P01', '28000']);
 
-function clientConfig(target: PgTarget, cred: Awaited<ReturnType<SecretProvider['get']>>): pg.ClientConfig {
+function clientConfig(target: PgTarget, cred: Awaited<ReturnType<SecretProvider['get']>>, serverZone = false): pg.ClientConfig {
   const host = target.host ?? cred.host;
   const port = target.port ?? (cred.port === undefined ? undefined : Number(cred.port));
   const database = target.database ?? cred.dbname;
@@ -36,15 +36,19 @@ function clientConfig(target: PgTarget, cred: Awaited<ReturnType<SecretProvider[
     password: cred.password,
     application_name: APPLICATION_NAME,
     connectionTimeoutMillis: 10_000,
-    // Server-side timestamps are rendered in UTC so watermarks compare as text.
-    options: '-c TimeZone=UTC -c DateStyle=ISO',
+    // Server-side timestamps are rendered in UTC so watermarks compare as text (the zone probe
+    // alone keeps the server's, to see what an application session gets).
+    options: serverZone ? '-c DateStyle=ISO' : '-c TimeZone=UTC -c DateStyle=ISO',
   };
 }
 
-/** A connected client; the caller ends it. */
-export async function connectPg(target: PgTarget, secrets: SecretProvider): Promise<pg.Client> {
+/**
+ * A connected client; the caller ends it. `serverZone`: the session keeps the TimeZone the
+ * server, database and role give it, instead of UTC.
+ */
+export async function connectPg(target: PgTarget, secrets: SecretProvider, serverZone = false): Promise<pg.Client> {
   for (let attempt = 0; ; attempt++) {
-    const client = new pg.Client(clientConfig(target, await secrets.get(target.secret)));
+    const client = new pg.Client(clientConfig(target, await secrets.get(target.secret), serverZone));
     // A server that goes away between queries makes the client emit 'error'; unheard, that
     // would crash the worker. The failure reaches the caller through its next (or pending) query.
     client.on('error', () => undefined);

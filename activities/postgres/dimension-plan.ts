@@ -10,7 +10,8 @@ import { sourceTarget, type ActivityDeps } from '../deps.js';
 import type { WarehouseDialect } from '../warehouse/dialect.js';
 import { tableColumns } from './columns.js';
 import { withPg } from './connect.js';
-import { minusSeconds, safeUpperBoundSql, watermarkType } from './watermark-sql.js';
+import { watermarkType } from './watermark-sql.js';
+import { planWatermarkRange, type PlannedRange } from './safe-bound.js';
 
 /** The stream under which the time of the last full pass is kept, next to the change-column checkpoint. */
 export const fullPassStream = (stream: string) => `${stream}#full-pass`;
@@ -29,6 +30,8 @@ export async function planDimension(
   forceFullPass = false,
   /** When given, a source that cannot be planned is reported here and the others are still planned. */
   onSourceError?: (source: string, err: unknown) => void,
+  /** Receives the plan's warnings (rows stamped in the future). */
+  warnings: string[] = [],
 ): Promise<DimensionUnit[]> {
   const [schema, table] = sourceTable(p.table);
   const stream = `${schema}.${table}`;
@@ -50,26 +53,27 @@ export async function planDimension(
     }
     const label = `pipeline ${p.name}, source ${endpoint.id}`;
     const key = { pipeline: p.name, region, source: endpoint.id };
-    const checkpoint = await warehouse.readCheckpoint({ ...key, stream });
     const lastFull = await warehouse.readCheckpoint({ ...key, stream: fullPassStream(stream) });
-    let hi: string;
+    let range: PlannedRange | null;
     try {
-      hi = await withPg(sourceTarget(endpoint), deps.secrets, async (client) => {
+      range = await withPg(sourceTarget(endpoint), deps.secrets, async (client) => {
         const type = watermarkType(await tableColumns(client, schema, table, label), incremental.column, label);
-        return (await client.query<{ hi: string }>(safeUpperBoundSql(type), [incremental.lagSeconds])).rows[0]!.hi;
+        const spec = { pipeline: p.name, region, endpoint, schema, table, column: incremental.column, type, lagSeconds: incremental.lagSeconds, lookbackSeconds: incremental.lookbackSeconds };
+        return planWatermarkRange(deps, warehouse, incremental.timeZone ? { ...spec, declaredZone: incremental.timeZone } : spec, client);
       });
     } catch (err) {
       if (!onSourceError) throw err;
       onSourceError(endpoint.id, err);
       continue;
     }
+    warnings.push(...(range?.warnings ?? []));
+    const positions = range ? { checkpoint: range.to, ...(range.checkpointStream ? { checkpointStream: range.checkpointStream } : {}) } : { checkpoint: null };
     const now = new Date();
     if (forceFullPass || fullPassDue(lastFull, now, incremental.fullPassEveryHours)) {
-      // Rows changed at or after hi are read now and again by the next window: the hashes make that a no-op.
-      units.push({ ...base, window: null, checkpoint: hi, markers: [{ stream: fullPassStream(stream), position: now.toISOString() }] });
-    } else if (checkpoint === null || hi > checkpoint) {
-      const from = checkpoint === null ? null : minusSeconds(checkpoint, incremental.lookbackSeconds);
-      units.push({ ...base, window: { column: incremental.column, from, to: hi }, checkpoint: hi });
+      // Rows changed at or after the bound are read now and again by the next window: the hashes make that a no-op.
+      units.push({ ...base, window: null, ...positions, markers: [...(range ? [range.marker] : []), { stream: fullPassStream(stream), position: now.toISOString() }] });
+    } else if (range) {
+      units.push({ ...base, window: { column: incremental.column, from: range.from, to: range.to }, ...positions, markers: [range.marker] });
     }
   }
   return units;

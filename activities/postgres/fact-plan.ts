@@ -10,7 +10,8 @@ import type { FactUnit, KeysetBound } from '../types.js';
 import type { WarehouseDialect } from '../warehouse/dialect.js';
 import { tableColumns } from './columns.js';
 import { withPg } from './connect.js';
-import { chunkBoundariesSql, keyColumns, minusSeconds, nullWatermarkSql, safeUpperBoundSql, watermarkType, type RangeSpec } from './watermark-sql.js';
+import { chunkBoundariesSql, keyColumns, nullWatermarkSql, watermarkType, type RangeSpec } from './watermark-sql.js';
+import { planWatermarkRange, type PlannedRange } from './safe-bound.js';
 import { badInput } from '../errors.js';
 
 export async function planFact(
@@ -21,23 +22,24 @@ export async function planFact(
   runId: string,
   /** When given, a source that cannot be planned is reported here and the others are still planned. */
   onSourceError?: (source: string, err: unknown) => void,
+  /** Receives the plan's warnings (rows stamped in the future). */
+  warnings: string[] = [],
 ): Promise<FactUnit[]> {
   const [schema, table] = sourceTable(p.table);
   const stream = `${schema}.${table}`;
   const units: FactUnit[] = [];
   for (const [i, endpoint] of postgresEndpoints(deps.config, p.source, region).entries()) {
-    const checkpoint = await warehouse.readCheckpoint({ pipeline: p.name, region, source: endpoint.id, stream });
-    const from = checkpoint === null ? null : minusSeconds(checkpoint, p.options.lookbackSeconds);
-    let planned: Awaited<ReturnType<typeof planRange>>;
+    let planned: Awaited<ReturnType<typeof planChunks>>;
     try {
-      planned = await withPg(sourceTarget(endpoint), deps.secrets, (client) => planRange(client, p, endpoint, schema, table, from, checkpoint));
+      planned = await withPg(sourceTarget(endpoint), deps.secrets, (client) => planChunks(deps, warehouse, client, p, region, endpoint, schema, table));
     } catch (err) {
       if (!onSourceError) throw err;
       onSourceError(endpoint.id, err);
       continue;
     }
     if (!planned) continue;
-    const { to, bounds } = planned;
+    const { range, bounds } = planned;
+    warnings.push(...range.warnings);
     // n bounds make n + 1 chunks: (-inf, b1], (b1, b2], ..., (bn, +inf), all inside [from, to).
     const chunks = bounds.length + 1;
     for (let c = 0; c < chunks; c++) {
@@ -48,12 +50,14 @@ export async function planFact(
         region,
         source: endpoint.id,
         stream,
-        from,
-        to,
+        from: range.from,
+        to: range.to,
         after: c === 0 ? null : bounds[c - 1]!,
         until: last ? null : bounds[c]!,
         // Everything below the chunk's last watermark is loaded once it merges (the lower bound is inclusive).
-        checkpoint: last ? to : bounds[c]!.watermark,
+        checkpoint: last ? range.to : bounds[c]!.watermark,
+        ...(range.checkpointStream ? { checkpointStream: range.checkpointStream } : {}),
+        markers: [range.marker],
         batchId: `${runId}:${i}:${c}`,
         stagePrefix: `${p.name}/${region}/${runId}/${i}-${c}`,
       });
@@ -62,15 +66,16 @@ export async function planFact(
   return units;
 }
 
-async function planRange(
+async function planChunks(
+  deps: ActivityDeps,
+  warehouse: WarehouseDialect,
   client: pg.Client,
   p: FactPipelineConfig,
+  region: string,
   endpoint: PostgresEndpoint,
   schema: string,
   table: string,
-  from: string | null,
-  checkpoint: string | null,
-): Promise<{ to: string; bounds: KeysetBound[] } | null> {
+): Promise<{ range: PlannedRange; bounds: KeysetBound[] } | null> {
   const label = `pipeline ${p.name}, source ${endpoint.id}`;
   const columns = await tableColumns(client, schema, table, label);
   const type = watermarkType(columns, p.watermark, label);
@@ -79,11 +84,28 @@ async function planRange(
   if (nulls.rows[0]?.has_nulls) {
     throw badInput(`${label}: watermark column "${p.watermark}" of ${schema}.${table} has NULLs; those rows would never be synced (make it NOT NULL or fill it)`);
   }
-  const hi = (await client.query<{ hi: string }>(safeUpperBoundSql(type), [p.options.lagSeconds])).rows[0]!.hi;
-  // Nothing new can be safe yet: the bound has not passed the checkpoint.
-  if (checkpoint !== null && hi <= checkpoint) return null;
-  const range: RangeSpec = { schema, table, watermark: p.watermark, type, key, from, to: hi };
-  const res = await client.query<Record<string, string>>(chunkBoundariesSql(range), [p.options.chunkRows]);
-  const bounds = res.rows.map((r) => ({ watermark: r.wm!, key: key.map((_, i) => r[`k${i}`]!) }));
-  return { to: hi, bounds };
+  const range = await planWatermarkRange(
+    deps,
+    warehouse,
+    {
+      pipeline: p.name,
+      region,
+      endpoint,
+      schema,
+      table,
+      column: p.watermark,
+      type,
+      lagSeconds: p.options.lagSeconds,
+      lookbackSeconds: p.options.lookbackSeconds,
+      ...(p.watermarkTimeZone ? { declaredZone: p.watermarkTimeZone } : {}),
+    },
+    client,
+  );
+  if (!range) return null;
+  const spec: RangeSpec = { schema, table, watermark: p.watermark, type, key, from: range.from, to: range.to };
+  const res = await client.query<Record<string, string>>(chunkBoundariesSql(spec), [p.options.chunkRows]);
+  // Chunk bounds come back in the UTC text form; a zone's checkpoints carry no "Z".
+  const text = (wm: string) => (range.checkpointStream ? wm.replace(/Z$/, '') : wm);
+  const bounds = res.rows.map((r) => ({ watermark: text(r.wm!), key: key.map((_, i) => r[`k${i}`]!) }));
+  return { range, bounds };
 }

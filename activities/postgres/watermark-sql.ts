@@ -3,7 +3,6 @@
 // (a JS Date would drop them). Values are quoted literals: COPY takes no bind parameters.
 import pg from 'pg';
 import type { ColumnSpec } from './columns.js';
-import { APPLICATION_NAME } from './connect.js';
 import type { KeysetBound } from '../types.js';
 import { badInput } from '../errors.js';
 import { copyToOptions, stagedSelectList, type StagedColumnsOptions } from './staged-columns.js';
@@ -29,26 +28,6 @@ export function keyColumns(columns: ColumnSpec[], key: string[], label: string):
     if (!col) throw badInput(`${label}: key column "${k}" is not in the table (columns: ${columns.map((c) => c.name).join(', ')})`);
     return col;
   });
-}
-
-/**
- * The highest watermark a run may read up to (exclusive): never past now() minus the lag, nor
- * past the start of the oldest transaction still open on this database. A transaction that
- * began earlier may still commit rows stamped with its start time (now() is the transaction
- * start); stopping below it means those rows are read by the next run, not skipped.
- * Tributary's own sessions only read, so they are left out.
- * $1 = lag in seconds. Runs in a session with TimeZone=UTC.
- */
-export function safeUpperBoundSql(type: WatermarkType): string {
-  const cast = type === 'timestamp without time zone' ? '::timestamp' : '';
-  return `SELECT to_char(least(
-             now() - make_interval(secs => $1),
-             (SELECT min(xact_start) FROM pg_stat_activity
-               WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()
-                 AND datname = current_database() AND backend_type = 'client backend'
-                 AND application_name IS DISTINCT FROM '${APPLICATION_NAME}'
-                 AND state <> 'idle')
-           )${cast}, '${WATERMARK_FORMAT}') AS hi`;
 }
 
 /**

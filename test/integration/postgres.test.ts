@@ -6,7 +6,8 @@ import { createDeps } from '../../activities/deps.js';
 import { connectPg, withPg } from '../../activities/postgres/connect.js';
 import { SecretProvider } from '../../activities/secrets/provider.js';
 import { envSecrets } from '../../activities/secrets/env.js';
-import { chunkBoundariesSql, safeUpperBoundSql } from '../../activities/postgres/watermark-sql.js';
+import { chunkBoundariesSql } from '../../activities/postgres/watermark-sql.js';
+import { boundSql, type BoundRow } from '../../activities/postgres/bound-sql.js';
 import { STACK, connect, stackConfig, uniqueName, withClient } from './stack.js';
 
 const { escapeIdentifier: ident } = pg;
@@ -62,10 +63,10 @@ describe('postgres sources and warehouse', () => {
       await open.query(`INSERT INTO public.${ident(table)} VALUES (1, 'in flight')`);
       const started = (await open.query<{ t: string }>(`SELECT to_char(now(), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t`)).rows[0]!.t;
       await new Promise((r) => setTimeout(r, 300));
-      const hi = await withPg(reader, deps.secrets, async (c) => (await c.query<{ hi: string }>(safeUpperBoundSql('timestamp with time zone'), [0])).rows[0]!.hi);
+      const hi = await withPg(reader, deps.secrets, async (c) => (await c.query<BoundRow>(boundSql(), [0, 'UTC'])).rows[0]!.instant);
       expect(hi).toBe(started);
       await open.query('ROLLBACK');
-      const after = await withPg(reader, deps.secrets, async (c) => (await c.query<{ hi: string }>(safeUpperBoundSql('timestamp with time zone'), [0])).rows[0]!.hi);
+      const after = await withPg(reader, deps.secrets, async (c) => (await c.query<BoundRow>(boundSql(), [0, 'UTC'])).rows[0]!.instant);
       expect(after > started).toBe(true);
     } finally {
       await open.end();

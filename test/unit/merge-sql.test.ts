@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as sql from '../../activities/warehouse/postgres/merge-sql.js';
-import { chunkBoundariesSql, minusSeconds, rangeCopySql, safeUpperBoundSql, watermarkType, keyColumns, type RangeSpec } from '../../activities/postgres/watermark-sql.js';
+import { chunkBoundariesSql, minusSeconds, rangeCopySql, watermarkType, keyColumns, type RangeSpec } from '../../activities/postgres/watermark-sql.js';
+import { boundSql } from '../../activities/postgres/bound-sql.js';
 import { snapshotCopySql } from '../../activities/postgres/snapshot-sql.js';
 
 const columns = [
@@ -83,9 +84,10 @@ describe('source SQL (postgres)', () => {
   });
 
   it('bounds the range by now() minus lag and the oldest open transaction of others', () => {
-    const q = safeUpperBoundSql('timestamp with time zone');
+    const q = boundSql();
     expect(q).toContain('now() - make_interval(secs => $1)');
-    expect(q).toContain('min(xact_start) FROM pg_stat_activity');
+    expect(q).toContain('FROM pg_stat_activity');
+    expect(q).toContain('(SELECT min(xact_start) FROM vis)');
     expect(q).toContain(`application_name IS DISTINCT FROM 'tributary'`);
   });
 

@@ -144,12 +144,15 @@ export class PostgresWarehouse implements WarehouseDialect {
     const chunk = /^(.*:)\d+$/.exec(unit.batchId);
     if (unit.kind === 'fact' && unit.checkpoint !== null && chunk) {
       await client.query(sql.setChunkCheckpointSql(this.stateSchema), [unit.batchId, unit.checkpoint]);
-      await client.query(sql.LOCK_SQL, [`tributary:checkpoint:${key.join('/')}/${unit.stream}`]);
+      const stream = unit.checkpointStream ?? unit.stream;
+      await client.query(sql.LOCK_SQL, [`tributary:checkpoint:${key.join('/')}/${stream}`]);
       const reached = await client.query<{ position: string }>(sql.chunkPrefixCheckpointSql(this.stateSchema), [chunk[1]]);
-      if (reached.rows[0]) await client.query(sql.upsertCheckpointSql(this.stateSchema), [...key, unit.stream, reached.rows[0].position, unit.batchId]);
+      if (reached.rows[0]) await client.query(sql.upsertCheckpointSql(this.stateSchema), [...key, stream, reached.rows[0].position, unit.batchId]);
+      // Markers (the plan's bound state) are the same on every chunk of a run: any of them moves them.
+      for (const m of unit.markers ?? []) await client.query(sql.upsertCheckpointSql(this.stateSchema), [...key, m.stream, m.position, unit.batchId]);
       return;
     }
-    const positions = [...(unit.checkpoint === null ? [] : [{ stream: unit.stream, position: unit.checkpoint }]), ...(unit.markers ?? [])];
+    const positions = [...(unit.checkpoint === null ? [] : [{ stream: unit.checkpointStream ?? unit.stream, position: unit.checkpoint }]), ...(unit.markers ?? [])];
     for (const { stream, position } of positions) {
       await client.query(sql.upsertCheckpointSql(this.stateSchema), [...key, stream, position, unit.batchId]);
     }

@@ -78,7 +78,7 @@ export class RedshiftWarehouse implements WarehouseDialect {
       batch.files.map((f) => f.key),
       `${unit.stagePrefix}/batch.manifest.json`,
     );
-    const positions = [...(unit.checkpoint === null ? [] : [{ stream: unit.stream, position: unit.checkpoint }]), ...(unit.markers ?? [])];
+    const positions = [...(unit.checkpoint === null ? [] : [{ stream: unit.checkpointStream ?? unit.stream, position: unit.checkpoint }]), ...(unit.markers ?? [])];
     const range = unit.kind === 'fact' ? [unit.from, unit.to] : unit.kind === 'dimension' && unit.window ? [unit.window.from, unit.window.to] : [null, null];
     const plan = sql.mergeBatch({
       spec: merged,
