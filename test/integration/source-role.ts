@@ -1,6 +1,7 @@
 // A login role of a test's own on a regional source, with the grants of tributary_reader
-// (read-only: CONNECT, USAGE and SELECT, and pg_read_all_stats for the safe upper bound), so a
-// test can change its password without touching the role other tests use.
+// (read-only: CONNECT, USAGE and SELECT, and pg_read_all_stats unless asked for the least the
+// product needs, docs/security.md), so a test can change its password without touching the
+// role other tests use.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -8,10 +9,10 @@ import { ROOT, STACK, withClient } from './stack.js';
 
 const { escapeIdentifier: ident, escapeLiteral: literal } = pg;
 
-export async function createReaderRole(region: string, role: string, password: string, tables: string[]): Promise<void> {
+export async function createReaderRole(region: string, role: string, password: string, tables: string[], opts: { readAllStats?: boolean } = {}): Promise<void> {
   await withClient(STACK.source[region]!, async (c) => {
     await c.query(`CREATE ROLE ${ident(role)} LOGIN PASSWORD ${literal(password)}`);
-    await c.query(`GRANT pg_read_all_stats TO ${ident(role)}`);
+    if (opts.readAllStats ?? true) await c.query(`GRANT pg_read_all_stats TO ${ident(role)}`);
     await c.query(`GRANT CONNECT ON DATABASE app TO ${ident(role)}`);
     await c.query(`GRANT USAGE ON SCHEMA public TO ${ident(role)}`);
     for (const t of tables) await c.query(`GRANT SELECT ON public.${ident(t)} TO ${ident(role)}`);
