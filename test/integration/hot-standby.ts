@@ -13,7 +13,7 @@ const PG_BIN = `/usr/lib/postgresql/${PG_MAJOR}/bin`;
 export interface Standby {
   port: number;
   url: string;
-  stop(): Promise<void>;
+  stop(): void;
 }
 
 /** PostgreSQL refuses to run as root: its tools then run as the postgres user. */
@@ -47,7 +47,7 @@ export async function startStandby(primaryUrl: string, port: number): Promise<St
   return {
     port,
     url,
-    async stop() {
+    stop() {
       try {
         asPg(`${PG_BIN}/pg_ctl`, ['-D', data, '-m', 'immediate', '-w', 'stop']);
       } finally {

@@ -60,7 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.close();
-  await standby?.stop();
+  standby?.stop();
   await dropRole('us', role);
   for (const t of Object.values(tables)) await src(`DROP TABLE IF EXISTS public.${ident(t)}`);
   await dropSchema(config.warehouse.schema);
