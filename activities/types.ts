@@ -203,6 +203,8 @@ export interface BackfillInput {
   /** Rows per chunk and chunks in flight; the pipeline's options when absent. */
   chunkRows?: number;
   maxParallel?: number;
+  /** A naive watermark now read in another zone: re-read the range and start the new zone's checkpoint at --from. */
+  adoptZone?: boolean;
 }
 
 /** One source's chunks: n keyset bounds cut [from, to) into n + 1 chunks. */
@@ -210,6 +212,8 @@ export interface BackfillSourcePlan {
   source: string;
   stream: string;
   bounds: KeysetBound[];
+  /** Positions every chunk writes with its merge (--adopt-zone: the new zone's checkpoint and bound state). */
+  markers?: { stream: string; position: string }[];
 }
 
 /** Small on purpose: it travels through continue-as-new; units are rebuilt from it chunk by chunk. */

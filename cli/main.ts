@@ -18,14 +18,18 @@ const USAGE = `usage: tributary <command> [options]
 
 commands:
   validate [FILE]              check a config file (default: $TRIBUTARY_CONFIG or config/examples/local.yaml)
-  run PIPELINE [--region R]    start a run now and follow it to the end (needs a worker per region)
+  run PIPELINE [--region R] [--full-pass]
+                               start a run now and follow it to the end (needs a worker per region);
+                               --full-pass: an incremental dimension reads the whole table now
   apply [--dry-run]            create, update and delete Temporal schedules to match the config
   pause PIPELINE [--region R]  pause its schedules (--note TEXT says why); runs in flight go on
   resume PIPELINE [--region R] resume its schedules
   trigger PIPELINE [--region R]  fire its schedules now (skipped while a run is in flight)
-  backfill PIPELINE --region R [--from T --to T] [--source S] [--chunk-rows N] [--max-parallel N]
+  backfill PIPELINE --region R [--from T --to T] [--source S] [--chunk-rows N] [--max-parallel N] [--adopt-zone]
                                re-sync a past watermark range [from, to) in chunks (a dimension: the
-                               whole table); shows progress; the same command attaches to a running one
+                               whole table); shows progress; the same command attaches to a running one;
+                               --adopt-zone: a naive watermark now read in another zone starts its
+                               checkpoint of that zone at --from (docs/watermarks.md)
   verify PIPELINE [--region R] [--source S] [--buckets N] [--repair]
                                compare source and warehouse per bucket; --repair re-syncs the drifted ones
   status [PIPELINE]            per pipeline, region and source: last success, rows, freshness, lag, state
@@ -49,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: 'string' }, region: { type: 'string' }, json: { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false }, note: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, source: { type: 'string' }, buckets: { type: 'string' }, repair: { type: 'boolean', default: false }, 'chunk-rows': { type: 'string' }, 'max-parallel': { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { config: { type: 'string' }, region: { type: 'string' }, json: { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false }, note: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, source: { type: 'string' }, buckets: { type: 'string' }, repair: { type: 'boolean', default: false }, 'adopt-zone': { type: 'boolean', default: false }, 'full-pass': { type: 'boolean', default: false }, 'chunk-rows': { type: 'string' }, 'max-parallel': { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   const [command, arg] = positionals;
   if (values.help || !command) {
@@ -62,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
       return validate(arg ?? configPath);
     case 'run':
       if (!arg) throw new UsageError('run needs a pipeline name: tributary run PIPELINE [--region R]');
-      return run(loadConfig(configPath), arg, values.region, values.json ?? false);
+      return run(loadConfig(configPath), arg, values.region, values.json ?? false, values['full-pass'] ?? false);
     case 'apply':
       return apply(loadConfig(configPath), values['dry-run'] ?? false, values.json ?? false);
     case 'pause':
@@ -79,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
       if (!arg || !values.region) throw new UsageError('backfill needs a pipeline and a region: tributary backfill PIPELINE --region R [--from T --to T]');
       return backfill(
         loadConfig(configPath),
-        { pipeline: arg, region: values.region, source: values.source, from: values.from, to: values.to, chunkRows: count(values['chunk-rows'], '--chunk-rows'), maxParallel: count(values['max-parallel'], '--max-parallel') },
+        { pipeline: arg, region: values.region, source: values.source, from: values.from, to: values.to, chunkRows: count(values['chunk-rows'], '--chunk-rows'), maxParallel: count(values['max-parallel'], '--max-parallel'), adoptZone: values['adopt-zone'] ?? false },
         values.json ?? false,
       );
     case 'verify':

@@ -20,6 +20,8 @@ export interface BackfillRequest {
   to?: string | Date;
   chunkRows?: number;
   maxParallel?: number;
+  /** A naive watermark now read in another zone (docs/watermarks.md): re-read [from, to) and start the new zone's checkpoint at from. */
+  adoptZone?: boolean;
 }
 
 const WATERMARK_TEXT = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
@@ -54,7 +56,7 @@ export function backfillInput(config: TributaryConfig, req: BackfillRequest): Ba
     if (from === null || to === null) throw new RangeError(`pipeline ${p.name} is a fact pipeline: give the past range to re-sync with --from and --to (values of ${p.watermark})`);
     if (!(from < to)) throw new RangeError(`the range is empty: --from ${from} is not before --to ${to}`);
   }
-  return { pipeline: p.name, region: req.region, source: req.source, from, to, chunkRows: req.chunkRows, maxParallel: req.maxParallel };
+  return { pipeline: p.name, region: req.region, source: req.source, from, to, chunkRows: req.chunkRows, maxParallel: req.maxParallel, ...(req.adoptZone ? { adoptZone: true } : {}) };
 }
 
 /** The pipeline, or a RangeError (bad usage) naming the declared ones. */
@@ -69,7 +71,7 @@ export function knownPipeline(config: TributaryConfig, name: string): PipelineCo
 /** One id per pipeline, region, source and range: starting the same backfill again attaches to it. */
 export function backfillWorkflowId(config: TributaryConfig, input: BackfillInput): string {
   const where = [input.pipeline, input.region, ...(input.source ? [input.source.replaceAll('/', ':')] : [])].join('/');
-  const range = input.from === null ? 'full' : `${input.from}-${input.to}`;
+  const range = (input.from === null ? 'full' : `${input.from}-${input.to}`) + (input.adoptZone ? '-adopt-zone' : '');
   return `${config.temporal.taskQueuePrefix}/backfill/${where}/${range}`;
 }
 

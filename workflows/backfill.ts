@@ -46,6 +46,7 @@ export function backfillUnit(plan: BackfillPlan, index: number, backfillId: stri
       batchId: `${backfillId}:${s}:${i}`,
       stagePrefix: `${plan.pipeline}/${plan.region}/${backfillId}/${s}-${i}`,
       checkpoint: null,
+      ...(src.markers ? { markers: src.markers } : {}),
     };
     if (plan.kind === 'dimension') return { ...base, kind: 'dimension', window: null };
     return { ...base, kind: 'fact', from: plan.from, to: plan.to!, after: i === 0 ? null : src.bounds[i - 1]!, until: i === chunks - 1 ? null : src.bounds[i]! };

@@ -9,11 +9,13 @@ import { withPg } from '../postgres/connect.js';
 import { chunkBoundariesSql, keyColumns, watermarkType } from '../postgres/watermark-sql.js';
 import { endpointsOf, reconcilablePipeline } from '../reconcile/tables.js';
 import type { BackfillInput, BackfillPlan, BackfillSourcePlan } from '../types.js';
+import type { WarehouseDialect } from '../warehouse/dialect.js';
+import { adoptZoneMarkers } from '../postgres/adopt-zone.js';
 
 /** Chunks a plan may hold: it travels through history with every continue-as-new. */
 export const MAX_CHUNKS = 20_000;
 
-export async function planBackfill(deps: ActivityDeps, input: BackfillInput): Promise<BackfillPlan> {
+export async function planBackfill(deps: ActivityDeps, warehouse: WarehouseDialect, input: BackfillInput): Promise<BackfillPlan> {
   const p = reconcilablePipeline(deps, input.pipeline);
   const [schema, table] = sourceTable(p.table);
   const stream = `${schema}.${table}`;
@@ -21,6 +23,7 @@ export async function planBackfill(deps: ActivityDeps, input: BackfillInput): Pr
   const base = { pipeline: p.name, region: input.region, from: input.from, to: input.to };
 
   if (p.kind === 'dimension') {
+    if (input.adoptZone) throw badInput(`pipeline ${p.name} is a dimension: a full pass adopts a new zone of its change column by itself (tributary run ${p.name} --region ${input.region} --full-pass)`);
     if (input.from !== null || input.to !== null) {
       throw badInput(`pipeline ${p.name} is a dimension: its backfill re-syncs the whole table, so it takes no --from/--to`);
     }
@@ -35,13 +38,15 @@ export async function planBackfill(deps: ActivityDeps, input: BackfillInput): Pr
   const sources: BackfillSourcePlan[] = [];
   for (const endpoint of endpoints) {
     const label = `pipeline ${p.name}, source ${endpoint.id}`;
-    const bounds = await withPg(sourceTarget(endpoint), deps.secrets, async (client) => {
+    const { bounds, naive } = await withPg(sourceTarget(endpoint), deps.secrets, async (client) => {
       const columns = await tableColumns(client, schema, table, label);
       const range = { schema, table, watermark: p.watermark, type: watermarkType(columns, p.watermark, label), key: keyColumns(columns, p.key, label), from, to };
       const res = await client.query<Record<string, string>>(chunkBoundariesSql(range), [chunkRows]);
-      return res.rows.map((r) => ({ watermark: r.wm!, key: range.key.map((_, i) => r[`k${i}`]!) }));
+      return { bounds: res.rows.map((r) => ({ watermark: r.wm!, key: range.key.map((_, i) => r[`k${i}`]!) })), naive: range.type === 'timestamp without time zone' };
     });
-    sources.push({ source: endpoint.id, stream, bounds });
+    if (input.adoptZone && !naive) throw badInput(`${label}: --adopt-zone is for a timestamp without time zone watermark; ${p.watermark} has a zone of its own`);
+    const markers = input.adoptZone ? await adoptZoneMarkers(deps, warehouse, p, input.region, endpoint, stream, from) : undefined;
+    sources.push({ source: endpoint.id, stream, bounds, ...(markers ? { markers } : {}) });
   }
   const chunksTotal = sources.reduce((n, s) => n + s.bounds.length + 1, 0);
   if (chunksTotal > MAX_CHUNKS) throw badInput(`pipeline ${p.name}: the backfill would be ${chunksTotal} chunks (at most ${MAX_CHUNKS}); raise --chunk-rows or cut the range`);

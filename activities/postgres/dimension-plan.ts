@@ -54,11 +54,13 @@ export async function planDimension(
     const label = `pipeline ${p.name}, source ${endpoint.id}`;
     const key = { pipeline: p.name, region, source: endpoint.id };
     const lastFull = await warehouse.readCheckpoint({ ...key, stream: fullPassStream(stream) });
+    const now = new Date();
+    const full = forceFullPass || fullPassDue(lastFull, now, incremental.fullPassEveryHours);
     let range: PlannedRange | null;
     try {
       range = await withPg(sourceTarget(endpoint), deps.secrets, async (client) => {
         const type = watermarkType(await tableColumns(client, schema, table, label), incremental.column, label);
-        const spec = { pipeline: p.name, region, endpoint, schema, table, column: incremental.column, type, lagSeconds: incremental.lagSeconds, lookbackSeconds: incremental.lookbackSeconds };
+        const spec = { pipeline: p.name, region, endpoint, schema, table, column: incremental.column, type, lagSeconds: incremental.lagSeconds, lookbackSeconds: incremental.lookbackSeconds, fullPass: full };
         return planWatermarkRange(deps, warehouse, incremental.timeZone ? { ...spec, declaredZone: incremental.timeZone } : spec, client);
       });
     } catch (err) {
@@ -68,8 +70,7 @@ export async function planDimension(
     }
     warnings.push(...(range?.warnings ?? []));
     const positions = range ? { checkpoint: range.to, ...(range.checkpointStream ? { checkpointStream: range.checkpointStream } : {}) } : { checkpoint: null };
-    const now = new Date();
-    if (forceFullPass || fullPassDue(lastFull, now, incremental.fullPassEveryHours)) {
+    if (full) {
       // Rows changed at or after the bound are read now and again by the next window: the hashes make that a no-op.
       units.push({ ...base, window: null, ...positions, markers: [...(range ? [range.marker] : []), { stream: fullPassStream(stream), position: now.toISOString() }] });
     } else if (range) {

@@ -30,6 +30,8 @@ export interface BoundSpec {
   lookbackSeconds: number;
   /** The zone declared in the config for a naive watermark. */
   declaredZone?: string;
+  /** A dimension's full pass reads the whole table: it may adopt a new zone by itself. */
+  fullPass?: boolean;
 }
 
 export interface PlannedRange {
@@ -59,8 +61,11 @@ export async function planWatermarkRange(deps: ActivityDeps, warehouse: Warehous
   const key = { pipeline: spec.pipeline, region: spec.region, source: endpoint.id };
   const cpStream = checkpointStream(stream, naive, zone);
   const checkpoint = await warehouse.readCheckpoint({ ...key, stream: cpStream });
-  const prev = parseState(await warehouse.readCheckpoint({ ...key, stream: boundStateStream(stream) }));
-  if (naive) await refuseZoneChange(warehouse, key, stream, cpStream, prev, zone, label);
+  let prev = parseState(await warehouse.readCheckpoint({ ...key, stream: boundStateStream(stream) }));
+  if (naive && prev && prev.zone !== zone && spec.fullPass) {
+    // Adopted by this full pass: nothing recorded in the old zone's readings applies.
+    prev = { ...prev, zone, pending: prev.pending.map(([x]) => [x, null]), newest: null };
+  } else if (naive && !spec.fullPass) await refuseZoneChange(warehouse, key, stream, cpStream, prev, zone, label, spec.fullPass !== undefined);
 
   const row = await withPg(boundTarget(endpoint), deps.secrets, async (c) => (await c.query<BoundRow>(boundSql(), [spec.lagSeconds, zone])).rows[0]!);
   if (row.standby) {
@@ -111,14 +116,17 @@ async function refuseZoneChange(
   prev: BoundState | null,
   zone: string,
   label: string,
+  dimension: boolean,
 ): Promise<void> {
   let recorded = prev?.zone ?? null;
   if (recorded === null && cpStream !== stream && (await warehouse.readCheckpoint({ ...key, stream })) !== null) recorded = 'UTC';
   if (recorded === null || recorded === zone) return;
   const old = await warehouse.readCheckpoint({ ...key, stream: checkpointStream(stream, true, recorded) });
+  const remedy = dimension
+    ? `A full pass re-reads the table and adopts the zone: tributary run ${key.pipeline} --region ${key.region} --full-pass`
+    : `Re-read them with a backfill that adopts the zone: tributary backfill ${key.pipeline} --region ${key.region} --from <a time before both readings> --to <now> --adopt-zone`;
   throw badInput(
-    `${label}: the checkpoint${old ? ` ${old}` : ''} was read in zone ${recorded}, and the watermark is now read in zone ${zone}; rows stamped between the two readings of it may have been skipped. ` +
-      `Re-read them with a backfill that adopts the zone: tributary backfill ${key.pipeline} --region ${key.region} --from <a time before both readings> --to <now> --adopt-zone`,
+    `${label}: the checkpoint${old ? ` ${old}` : ''} was read in zone ${recorded}, and the watermark is now read in zone ${zone}; rows stamped between the two readings of it may have been skipped. ${remedy}`,
   );
 }
 

@@ -12,7 +12,7 @@ export function createReconcileActivities(deps: ActivityDeps, warehouse: Warehou
   return {
     /** Keyset bounds of a past range per source server (or whole-table chunks for a dimension). */
     async planBackfill(input: BackfillInput): Promise<BackfillPlan> {
-      return planBackfill(deps, input);
+      return planBackfill(deps, warehouse, input);
     },
 
     /** Per-bucket counts and checksums on both sides, then key by key where they differ. */

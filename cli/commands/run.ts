@@ -34,12 +34,12 @@ async function showProgress(client: Client, handles: WorkflowHandle[], done: Pro
 }
 
 /** `tributary run PIPELINE [--region R]`: starts the run(s) now and follows them to the end. Needs a worker per region. */
-export async function run(config: TributaryConfig, pipeline: string, region: string | undefined, json: boolean): Promise<number> {
+export async function run(config: TributaryConfig, pipeline: string, region: string | undefined, json: boolean, fullPass = false): Promise<number> {
   const p = findPipeline(config, pipeline);
   const regions = region ? [region] : pipelineRegions(config, p);
   const client = await connectClient(config);
   try {
-    const handles = await Promise.all(regions.map((r) => startPipeline(client, config, pipeline, r)));
+    const handles = await Promise.all(regions.map((r) => startPipeline(client, config, pipeline, r, fullPass ? { fullPass } : {})));
     if (!json) for (const h of handles) console.error(`started ${h.workflowId} (run ${h.firstExecutionRunId}); waiting for a worker on its task queue...`);
     const all = Promise.all(handles.map((h) => h.result()));
     if (!json) await showProgress(client, handles, all);

@@ -10,6 +10,7 @@ import { STACK, stackConfig, uniqueName, withClient } from './stack.js';
 import { dropSchema } from './fact-fixture.js';
 import { failureOf, startHarness, type Harness } from './harness.js';
 import type { TributaryConfig } from '../../config/schema.js';
+import { runBackfill } from '../../client/backfill.js';
 
 const { escapeIdentifier: ident, escapeLiteral: literal } = pg;
 const COLS = ['id', 'v', 'updated_at'];
@@ -50,8 +51,10 @@ async function app<T>(db: string, zone: string | undefined, fn: (c: pg.Client) =
 }
 
 function zoneConfig(db: string, table: string, extra: Record<string, unknown> = {}): TributaryConfig {
+  const pipeline: Record<string, unknown> = { name: 'events', kind: 'fact', source: 'tz', table: `public.${table}`, key: ['id'], watermark: 'updated_at', regions: ['us'], options: { lagSeconds: 0 }, ...extra };
+  if (pipeline.kind === 'dimension') delete pipeline.watermark;
   const config = stackConfig(
-    [{ name: 'events', kind: 'fact', source: 'tz', table: `public.${table}`, key: ['id'], watermark: 'updated_at', regions: ['us'], options: { lagSeconds: 0 }, ...extra }],
+    [pipeline],
     { sources: { tz: { type: 'postgres', servers: [{ region: 'us', database: db, secret: 'app-us' }] } } },
   );
   schemas.push(config.warehouse.schema);
@@ -162,21 +165,67 @@ describe('a timestamp without time zone watermark', () => {
     }
   });
 
-  it('refuses a change of the declared zone, since rows between the two readings may have been skipped', async () => {
-    const { db, table } = await zoneDatabase('UTC', 50);
-    const h1 = await startHarness(zoneConfig(db, table), ['us']);
+  it('refuses a change of zone until a backfill with --adopt-zone re-reads from below both readings', async () => {
+    // Read as UTC while the application writes New York time: the updates of the last hours are skipped.
+    const { db, table } = await zoneDatabase('UTC', 50, 'America/New_York');
+    const first = zoneConfig(db, table);
+    const h1 = await startHarness(first, ['us']);
     try {
       await h1.run('events', 'us');
     } finally {
       await h1.close();
     }
+    await app(db, 'America/New_York', (c) => c.query(`UPDATE public.${table} SET v = 'skipped', updated_at = now() WHERE id <= 10`));
     const moved = zoneConfig(db, table, { watermarkTimeZone: 'America/New_York' });
-    moved.warehouse = { ...moved.warehouse, schema: schemas.at(-2)! };
+    moved.warehouse = { ...moved.warehouse, schema: first.warehouse.schema };
     const h2 = await startHarness(moved, ['us']);
     try {
       const msg = await failureOf(h2.run('events', 'us'));
       expect(msg).toContain('was read in zone UTC, and the watermark is now read in zone America/New_York');
       expect(msg).toContain('--adopt-zone');
+      // A backfill that starts too late is refused, naming where it must start.
+      const late = new Date(Date.now() - 60_000);
+      const tooLate = await failureOf(runBackfill(h2.client, moved, { pipeline: 'events', region: 'us', from: late, to: new Date(), adoptZone: true }));
+      expect(tooLate).toMatch(/to adopt zone America\/New_York, the backfill must start at or before \d{4}-\d{2}-\d{2}T/);
+      const from = new Date(Date.now() - 24 * 3_600_000);
+      await runBackfill(h2.client, moved, { pipeline: 'events', region: 'us', from, to: new Date(Date.now() + 3_600_000), adoptZone: true });
+      await app(db, 'America/New_York', (c) => c.query(`UPDATE public.${table} SET v = 'after', updated_at = now() WHERE id BETWEEN 11 AND 15`));
+      await h2.run('events', 'us');
+      await expectEqual(moved, db, table);
+    } finally {
+      await h2.close();
+    }
+  });
+
+  it('an incremental dimension reads its change column in the zone too, and adopts a new one on a full pass', async () => {
+    const { db, table } = await zoneDatabase('America/New_York', 300);
+    const dim = (extra: Record<string, unknown> = {}) =>
+      zoneConfig(db, table, { kind: 'dimension', options: { incremental: { column: 'updated_at', lagSeconds: 0, fullPassEveryHours: 24, ...extra } } });
+    const config = dim();
+    const h = await startHarness(config, ['us']);
+    try {
+      await h.run('events', 'us'); // the first run is a full pass
+      const held = new pg.Client({ connectionString: dbUrl(db) });
+      await held.connect();
+      await held.query('BEGIN');
+      await held.query(`UPDATE public.${table} SET v = 'late', updated_at = now() WHERE id <= 20`);
+      await app(db, undefined, (c) => c.query(`UPDATE public.${table} SET v = 'quick', updated_at = now() WHERE id BETWEEN 21 AND 25`));
+      // The bound waits for the held transaction (its start is visible): nothing above it yet.
+      expect(await h.run('events', 'us')).toMatchObject({ updated: 0 });
+      await held.query('COMMIT');
+      await held.end();
+      expect(await h.run('events', 'us')).toMatchObject({ updated: 25 });
+      await expectEqual(config, db, table);
+    } finally {
+      await h.close();
+    }
+    const moved = dim({ timeZone: 'Asia/Tokyo' });
+    moved.warehouse = { ...moved.warehouse, schema: config.warehouse.schema };
+    const h2 = await startHarness(moved, ['us']);
+    try {
+      expect(await failureOf(h2.run('events', 'us'))).toContain('--full-pass');
+      await h2.run('events', 'us', { fullPass: true });
+      await expectEqual(moved, db, table);
     } finally {
       await h2.close();
     }
