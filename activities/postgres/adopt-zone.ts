@@ -32,14 +32,13 @@ export async function adoptZoneMarkers(
   const recorded = prev?.zone ?? (legacy ? 'UTC' : null);
   if (recorded === null || recorded === zone) throw badInput(`${label}: nothing to adopt: the checkpoint is already read in zone ${zone}`);
   const old = await warehouse.readCheckpoint({ ...key, stream: checkpointStream(stream, true, recorded) });
-  let need = from;
   if (old !== null) {
     // The old checkpoint's instant, read on the new zone's clock; the lower of the two readings.
     const converted = await withPg(boundTarget(endpoint), deps.secrets, async (c) =>
       (await c.query<{ v: string }>(`SELECT to_char(($1::timestamp AT TIME ZONE $2) AT TIME ZONE $3, '${NAIVE_FORMAT}') AS v`, [old.replace(/Z$/, ''), recorded, zone])).rows[0]!.v,
     );
     const lower = converted < old.replace(/Z$/, '') ? converted : old.replace(/Z$/, '');
-    need = minusSeconds(`${lower}Z`, 3_600 + p.options.lookbackSeconds);
+    const need = minusSeconds(`${lower}Z`, 3_600 + p.options.lookbackSeconds);
     if (from.replace(/Z$/, '') > need.replace(/Z$/, '')) {
       throw badInput(`${label}: to adopt zone ${zone}, the backfill must start at or before ${need.replace(/Z$/, '')} (the checkpoint ${old} of zone ${recorded} read on both clocks, less an hour and the look-back); got --from ${from}`);
     }
