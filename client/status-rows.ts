@@ -32,6 +32,8 @@ export interface SourceFacts {
   lagMessages?: number;
   /** The source could not be read; the rest of the row still shows. */
   sourceError?: string;
+  /** The last plan's warning (rows stamped in the future). */
+  warning?: string;
 }
 
 export interface StatusRow {
@@ -87,7 +89,7 @@ export function statusRow(pipeline: string, region: string, kind: string, hasChe
   if (hasCheckpoint && s.sourceHigh !== undefined) {
     lag = s.sourceHigh === null ? 0 : s.checkpoint === undefined ? null : seconds(Date.parse(s.sourceHigh), Date.parse(s.checkpoint));
   }
-  const details = [state === 'failed' ? `${t.lastFailure!.status}: ${t.lastFailure!.message}` : undefined, s.sourceError].filter((x): x is string => !!x);
+  const details = [state === 'failed' ? `${t.lastFailure!.status}: ${t.lastFailure!.message}` : undefined, s.sourceError, s.warning].filter((x): x is string => !!x);
   return {
     pipeline,
     region,

@@ -14,6 +14,8 @@ import { scheduleId } from '../schedules/ids.js';
 import { cdcWorkflowId } from './cdc-workflow-id.js';
 import { ledgerKey as k, ledgerReader, type Ledger, type LedgerReader } from './ledger.js';
 import { sourceHighSql } from './status-sql.js';
+import { boundStateStream, parseState } from '../activities/postgres/in-flight.js';
+import { checkpointStream, wallClockToInstant } from '../activities/postgres/watermark-zone.js';
 import { offsetLag, statusRow, type SourceFacts, type StatusRow, type TemporalFacts } from './status-rows.js';
 import { openKafka, UnknownTopicError, type PartitionBounds } from '../activities/kafka/client.js';
 
@@ -72,17 +74,23 @@ async function sourceFacts(
   const stream = `${schema}.${table}`;
   return Promise.all(
     postgresEndpoints(config, p.source, region).map(async (e) => {
+      // A naive watermark read in a zone keeps its checkpoint, a reading of that zone's clock, under a stream of the zone.
+      const bound = parseState(ledger.checkpoints.get(k(p.name, region, e.id, boundStateStream(stream))) ?? null);
+      const zone = bound?.zone ?? 'UTC';
+      const checkpoint = ledger.checkpoints.get(k(p.name, region, e.id, checkpointStream(stream, true, zone)));
       const facts: SourceFacts = {
         source: e.id,
         cell: e.cell,
-        checkpoint: ledger.checkpoints.get(k(p.name, region, e.id, stream)),
+        checkpoint: checkpoint === undefined ? undefined : wallClockToInstant(checkpoint, zone),
         lastBatch: ledger.lastBatch.get(k(p.name, region, e.id)),
         lastRunRows: lastRunId ? (runRows.get(e.id) ?? 0) : undefined,
+        ...(bound?.warning ? { warning: bound.warning } : {}),
       };
       if (p.kind !== 'fact') return facts;
       try {
         const res = await withPg(sourceTarget(e), secrets, (c: pg.Client) => c.query<{ hi: string | null }>(sourceHighSql(schema, table, p.watermark)));
-        facts.sourceHigh = res.rows[0]?.hi ?? null;
+        const hi = res.rows[0]?.hi ?? null;
+        facts.sourceHigh = hi === null ? null : wallClockToInstant(hi, zone);
       } catch (err) {
         facts.sourceError = `lag unknown: source ${e.id}: ${(err as Error).message}`;
       }

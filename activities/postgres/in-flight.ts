@@ -23,6 +23,8 @@ export interface BoundState {
   pending: [xid: string, floor: string | null][];
   /** Newest watermark value in the table at this plan (plausibility). */
   newest: string | null;
+  /** The plan's warning (rows stamped in the future), for status. */
+  warning?: string;
 }
 
 export interface Snapshot {

@@ -93,7 +93,8 @@ export async function planWatermarkRange(deps: ActivityDeps, warehouse: Warehous
 
   if (checkpoint !== null && hi <= checkpoint && reread === undefined) return null;
   const to = checkpoint !== null && hi < checkpoint ? checkpoint : hi;
-  const state: BoundState = { ...next.state, bound: to, newest: newest.newest };
+  // Redshift keeps 4 KB per ledger position: a warning is cut short there, never the state.
+  const state: BoundState = { ...next.state, bound: to, newest: newest.newest, ...(verdict.warning ? { warning: verdict.warning.slice(0, 400) } : {}) };
   return {
     from,
     to,

@@ -66,3 +66,22 @@ async function refuseAmbiguousRoleZones(client: pg.Client, zone: string, label: 
     );
   }
 }
+
+/** The zone's offset from UTC at an instant, in ms (Intl knows the same tz database rules). */
+function offsetAt(ms: number, zone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(ms);
+  const n = (t: string) => Number(parts.find((p) => p.type === t)!.value);
+  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second')) - Math.floor(ms / 1000) * 1000;
+}
+
+/**
+ * A wall-clock reading of a zone as an ISO instant (for freshness and lag). A reading the clock
+ * shows twice (DST ends) is taken at its earlier instant, so freshness is never overstated.
+ */
+export function wallClockToInstant(reading: string, zone: string): string {
+  const local = Date.parse(`${reading.replace(/Z$/, '').slice(0, 23)}Z`);
+  if (zone === 'UTC') return new Date(local).toISOString();
+  const first = local - offsetAt(local, zone);
+  const candidates = [first, local - offsetAt(first, zone)].filter((t) => t + offsetAt(t, zone) === local);
+  return new Date(candidates.length ? Math.min(...candidates) : first).toISOString();
+}

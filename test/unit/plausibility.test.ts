@@ -55,3 +55,13 @@ describe('offsets beyond any two zones', () => {
     expect(judge({ newest: '2026-11-01T01:50:00.000000', future: 0 }, '2026-12-06T15:51:00.000000', '2026-11-01T01:40:00.000000', true, what, 'UTC').ok).toBe(true);
   });
 });
+
+describe('wall-clock readings as instants', () => {
+  it('reads a zone\'s clock, and the repeated hour at its earlier instant', async () => {
+    const { wallClockToInstant } = await import('../../activities/postgres/watermark-zone.js');
+    expect(wallClockToInstant('2026-12-06T15:02:38.000000', 'America/New_York')).toBe('2026-12-06T20:02:38.000Z');
+    expect(wallClockToInstant('2026-07-01T09:00:00.000000', 'Asia/Tokyo')).toBe('2026-07-01T00:00:00.000Z');
+    expect(wallClockToInstant('2026-11-01T01:30:00.000000', 'America/New_York')).toBe('2026-11-01T05:30:00.000Z');
+    expect(wallClockToInstant('2026-11-01T01:30:00.000000Z', 'UTC')).toBe('2026-11-01T01:30:00.000Z');
+  });
+});
