@@ -140,11 +140,14 @@ describe('postgres pulls', () => {
       { _source: 'app/us', _region: 'us', n: 4, batches: 1, ordered: true },
     ]);
     const checkpoints = await withClient(STACK.warehouse, (c) =>
-      c.query(`SELECT source, region, stream FROM ${ident(schema)}.tributary_checkpoints WHERE pipeline = 'awkward' ORDER BY source`),
+      c.query(`SELECT source, region, stream FROM ${ident(schema)}.tributary_checkpoints WHERE pipeline = 'awkward' ORDER BY source, stream`),
     );
+    // Per source: the checkpoint, and the record of the plan that set it (docs/watermarks.md).
     expect(checkpoints.rows).toEqual([
       { source: 'app/eu', region: 'eu', stream: `public.${t.awkward}` },
+      { source: 'app/eu', region: 'eu', stream: `public.${t.awkward}#bound` },
       { source: 'app/us', region: 'us', stream: `public.${t.awkward}` },
+      { source: 'app/us', region: 'us', stream: `public.${t.awkward}#bound` },
     ]);
     const ledger = await withClient(STACK.warehouse, (c) =>
       c.query(`SELECT source, rows_staged::int, inserted::int, checksum <> '' AS has_checksum FROM ${ident(schema)}.tributary_batches WHERE pipeline = 'awkward' ORDER BY source`),

@@ -39,7 +39,7 @@ async function loaded(name: string) {
   const [schema, t] = targetTable(config, config.pipelines.find((p) => p.name === name)!);
   return withClient(STACK.warehouse, async (c) => {
     const rows = await c.query<{ _source: string; n: string }>(`SELECT _source, count(*) AS n FROM ${ident(schema)}.${ident(t)} GROUP BY 1 ORDER BY 1`);
-    const checkpoints = await c.query<{ source: string }>(`SELECT source FROM ${ident(config.warehouse.schema)}.tributary_checkpoints WHERE pipeline = $1 ORDER BY 1`, [name]);
+    const checkpoints = await c.query<{ source: string }>(`SELECT DISTINCT source FROM ${ident(config.warehouse.schema)}.tributary_checkpoints WHERE pipeline = $1 ORDER BY 1`, [name]);
     return { rows: rows.rows, checkpoints: checkpoints.rows.map((r) => r.source) };
   });
 }
