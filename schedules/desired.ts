@@ -1,34 +1,24 @@
 // What Temporal should hold for a config: one schedule per pipeline x region that starts
 // syncPipeline exactly as `tributary run` does, skips a fire while a run is in flight, and
 // carries a hash of itself so reconcile compares hashes, not server-normalised descriptions.
-import { ScheduleOverlapPolicy, type ScheduleOptions, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { PIPELINE_KEY, REGION_KEY } from '../client/run-pipeline.js';
 import { pipelineRegions, syncWorkflowId, taskQueue } from '../config/resolve.js';
 import type { TributaryConfig } from '../config/schema.js';
-import type { syncPipeline } from '../workflows/sync-pipeline.js';
 import { contentHash } from './hash.js';
 import { ACTION_MEMO, MANAGED_BY, SCHEDULE_MEMO, scheduleId } from './ids.js';
 import { scheduleSpec } from './spec.js';
-import { verifySchedules, type VerifyScheduleOptions } from './verify.js';
+import type { DesiredSchedule } from './desired-schedule.js';
+import type { syncPipeline } from '../workflows/sync-pipeline.js';
+import { verifySchedules } from './verify.js';
+
+export type { DesiredSchedule, SyncScheduleOptions } from './desired-schedule.js';
 
 /** Fires missed while the server was down are taken only if at most this late (the server default is a year). */
 export const CATCHUP_WINDOW = '10m';
 
 export const PAUSED_IN_CONFIG = 'paused in the config (paused: true)';
 
-export type SyncScheduleOptions = ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof syncPipeline>>;
-
-export interface DesiredSchedule {
-  id: string;
-  pipeline: string;
-  region: string;
-  /** The pipeline's `schedule` as written in the config. */
-  schedule: string;
-  paused: boolean;
-  hash: string;
-  /** Ready for client.schedule.create, memos included (a verify schedule starts verifyPipeline). */
-  options: SyncScheduleOptions | VerifyScheduleOptions;
-}
 
 export function desiredSchedules(config: TributaryConfig): DesiredSchedule[] {
   return [

@@ -1,18 +1,15 @@
 // Verify schedules: a pipeline whose config has `verify: { schedule }` gets, per region, a second
 // schedule that starts verifyPipeline (with repair when `verify.repair` is set). Same overlap
 // policy, catch-up window and hashing as the sync schedules, so apply treats both alike.
-import { ScheduleOverlapPolicy, type ScheduleOptions, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { PIPELINE_KEY, REGION_KEY } from '../client/run-pipeline.js';
 import { verifyArgs, verifyWorkflowId } from '../client/verify.js';
 import { pipelineRegions, taskQueue } from '../config/resolve.js';
 import type { TributaryConfig } from '../config/schema.js';
-import type { DesiredSchedule } from './desired.js';
+import type { DesiredSchedule } from './desired-schedule.js';
 import { contentHash } from './hash.js';
 import { ACTION_MEMO, MANAGED_BY, SCHEDULE_MEMO, scheduleId } from './ids.js';
 import { scheduleSpec } from './spec.js';
-import type { verifyPipeline } from '../workflows/verify-pipeline.js';
-
-export type VerifyScheduleOptions = ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof verifyPipeline>>;
 
 export const VERIFY_CATCHUP_WINDOW = '10m';
 

@@ -15,16 +15,9 @@ export interface PartitionBounds {
   end: number;
 }
 
-export interface KafkaMessage {
-  partition: number;
-  offset: number;
-  /** Milliseconds since the epoch (create or log-append time, as the topic keeps it). */
-  timestamp: number;
-  key: Buffer | null;
-  value: Buffer | null;
-  /** Record headers as on the wire (CDC reads Debezium's __debezium.oldkey / newkey). */
-  headers?: [Buffer | null, Buffer | null][];
-}
+import type { KafkaMessage } from './message.js';
+
+export type { KafkaMessage } from './message.js';
 
 export interface KafkaSource {
   /** Every partition of the topic with its bounds; partitions added since the last call are included. */

@@ -1,7 +1,7 @@
 // The messages of one fetch response that lie in a planned range. Pure: record batches as the
 // Kafka protocol has them come in (the client's types fit this shape), messages come out. Offsets
 // and timestamps are numbers from here on; Kafka's int64 ones stay exact below 2^53.
-import type { KafkaMessage } from './client.js';
+import type { KafkaMessage } from './message.js';
 
 /** Bit 3 of a record batch's attributes: the timestamps are log-append times, kept as the batch's max timestamp. */
 const LOG_APPEND_TIME = 0x08;

@@ -3,7 +3,7 @@
 // ({ username, password, mechanism }) for Kafka. Always reads the AWSCURRENT version, so a
 // rotated secret is seen after the cache TTL or the next authentication failure.
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretNotFoundError, type Credentials, type SecretSource } from './provider.js';
+import { SecretNotFoundError, type Credentials, type SecretSource } from './source.js';
 
 export interface AwsSecretsOptions {
   awsRegion: string;

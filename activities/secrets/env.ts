@@ -1,5 +1,5 @@
 // Env provider: secret "app-us" is the JSON in $TRIBUTARY_SECRET_APP_US (prefix configurable).
-import { SecretNotFoundError, type Credentials, type SecretSource } from './provider.js';
+import { SecretNotFoundError, type Credentials, type SecretSource } from './source.js';
 
 export function envVarName(prefix: string, name: string): string {
   return prefix + name.toUpperCase().replace(/[^A-Z0-9]/g, '_');

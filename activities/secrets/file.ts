@@ -1,7 +1,7 @@
 // File provider: one JSON object keyed by secret name, read on every fetch so an edited
 // (rotated) file is seen after the cache TTL or an auth failure.
 import { readFile } from 'node:fs/promises';
-import { SecretNotFoundError, type Credentials, type SecretSource } from './provider.js';
+import { SecretNotFoundError, type Credentials, type SecretSource } from './source.js';
 
 export function fileSecrets(path: string): SecretSource {
   return {

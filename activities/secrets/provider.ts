@@ -5,30 +5,9 @@ import { fileSecrets } from './file.js';
 import { envSecrets } from './env.js';
 import { awsSecrets } from './aws.js';
 import { secretRedactor } from './redact.js';
+import type { Credentials, SecretSource } from './source.js';
 
-/** RDS-style secret: host, port, username, password, dbname; for Kafka SASL: username, password, mechanism. */
-export interface Credentials {
-  host?: string;
-  port?: number;
-  username?: string;
-  password?: string;
-  dbname?: string;
-  /** Kafka SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. */
-  mechanism?: string;
-  [field: string]: unknown;
-}
-
-export interface SecretSource {
-  /** Fetches the current value, bypassing any cache. */
-  fetch(name: string): Promise<Credentials>;
-}
-
-export class SecretNotFoundError extends Error {
-  constructor(name: string, where: string) {
-    super(`secret "${name}" was not found in ${where}`);
-    this.name = 'SecretNotFoundError';
-  }
-}
+export { SecretNotFoundError, type Credentials, type SecretSource } from './source.js';
 
 /** A TTL cache in front of a source; `refresh` forces the next read to fetch (after an auth failure). */
 export class SecretProvider {
