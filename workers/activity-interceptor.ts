@@ -1,9 +1,11 @@
 // Every activity of a worker: its log lines carry the pipeline, region, source and cell it works
-// on (taken from its input, whatever its shape), and an error it throws is scrubbed of secrets
-// before Temporal writes it into workflow history.
+// on (taken from its input, whatever its shape); an error it throws that no retry can fix (a
+// deterministic PostgreSQL error) fails at once, and every error is scrubbed of secrets before
+// Temporal writes it into workflow history.
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { secretRedactor, type SecretRedactor } from '../activities/secrets/redact.js';
 import { logAttributes } from '../workflows/log-attributes.js';
+import { classifyError } from '../activities/error-class.js';
 
 export { logAttributes };
 
@@ -17,7 +19,7 @@ export function activityInterceptors(redactor: SecretRedactor = secretRedactor):
           try {
             return await next(input);
           } catch (err) {
-            throw redactor.scrubError(err);
+            throw redactor.scrubError(classifyError(err, { ...attributes, ...streamOf(input.args[0]) }));
           }
         },
       },
@@ -26,4 +28,12 @@ export function activityInterceptors(redactor: SecretRedactor = secretRedactor):
       },
     };
   };
+}
+
+/** The source table an activity works on (a unit's, or a staged batch's unit's), to name it in errors. */
+function streamOf(arg: unknown): Record<string, string> {
+  if (!arg || typeof arg !== 'object') return {};
+  const unit = (arg as { unit?: { stream?: unknown } }).unit ?? arg;
+  const stream = (unit as { stream?: unknown }).stream;
+  return typeof stream === 'string' ? { stream } : {};
 }

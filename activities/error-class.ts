@@ -1,0 +1,66 @@
+// Which errors a retry cannot fix. A PostgreSQL error carries its SQLSTATE: a data exception, a
+// constraint, an unknown type, column or table, a missing privilege or an unsupported feature
+// fails the same way every time, so the activity fails at once with a message that names what it
+// worked on; lost connections, serialization failures, locks, shutdowns and resource limits are
+// retried. Pure.
+import { ApplicationFailure } from '@temporalio/common';
+
+/** SQLSTATE classes of deterministic errors (PostgreSQL, Appendix A). */
+const DETERMINISTIC_CLASSES = new Set(['0A', '21', '22', '23', '3F', '42', '44', '54']);
+
+/**
+ * Inside those classes, the races of two writers that a retry settles: a unique key taken by a
+ * concurrent attempt of the same merge (its retry finds the ledger row), an object or a column
+ * created by a concurrent CREATE ... IF NOT EXISTS or ADD COLUMN.
+ */
+const RACES = new Set(['23505', '42P07', '42710', '42P06', '42723', '42701']);
+
+export function deterministicSqlState(code: string | undefined): boolean {
+  if (!code || code.length !== 5) return false;
+  return DETERMINISTIC_CLASSES.has(code.slice(0, 2)) && !RACES.has(code);
+}
+
+interface PgErrorFields {
+  code?: string;
+  table?: string;
+  column?: string;
+  dataType?: string;
+  constraint?: string;
+}
+
+/** The PostgreSQL error at the root of a chain of causes, if any. */
+function pgError(err: unknown): (Error & PgErrorFields) | undefined {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    const code = (e as PgErrorFields).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return e as Error & PgErrorFields;
+  }
+  return undefined;
+}
+
+/**
+ * The error an activity should throw: a deterministic PostgreSQL error becomes a non-retryable
+ * BadInput naming the pipeline, region, source and table it worked on (`what`) and the field the
+ * server names; anything else is returned as it was.
+ */
+export function classifyError(err: unknown, what: Record<string, string>): unknown {
+  if (err instanceof ApplicationFailure) return err;
+  const pg = pgError(err);
+  if (!pg || !deterministicSqlState(pg.code)) return err;
+  const outer = (err as Error).message;
+  const named = outer.startsWith('pipeline ') ? outer : `${describe(what)}: ${outer}`;
+  const fields = [pg.table && `table ${pg.table}`, pg.column && `column ${pg.column}`, pg.dataType && `type ${pg.dataType}`, pg.constraint && `constraint ${pg.constraint}`].filter(Boolean);
+  const detail = fields.length ? ` (${fields.join(', ')})` : '';
+  return ApplicationFailure.create({
+    message: `${named}${detail} [SQLSTATE ${pg.code}: the same input fails the same way; not retried]`,
+    type: 'BadInput',
+    nonRetryable: true,
+    cause: err as Error,
+  });
+}
+
+function describe(what: Record<string, string>): string {
+  return (['pipeline', 'region', 'source', 'cell', 'stream'] as const)
+    .filter((k) => what[k])
+    .map((k) => `${k === 'stream' ? 'table' : k} ${what[k]}`)
+    .join(', ');
+}
