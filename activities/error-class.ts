@@ -32,7 +32,7 @@ interface PgErrorFields {
 function pgError(err: unknown): (Error & PgErrorFields) | undefined {
   for (let e = err; e instanceof Error; e = e.cause) {
     const code = (e as PgErrorFields).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return e as Error & PgErrorFields;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return e;
   }
   return undefined;
 }
