@@ -7,6 +7,7 @@
 // the payload whole, so a surprise costs time, never a wrong value. Byte loops in JavaScript,
 // not Buffer methods: for spans this short a call into the runtime costs more than the loop. Pure.
 import { at, BACKSLASH, CLOSE_OBJECT, COLON, COMMA, OPEN_OBJECT, QUOTE, stringEnd, valueEnd } from './json-bytes.js';
+import { snapshotMark, type SnapshotMark } from './snapshot-mark.js';
 
 interface FieldSchema {
   type: string;
@@ -46,6 +47,7 @@ export interface PayloadParts {
   txId: bigint | null;
   tsMs: number;
   snapshot: boolean;
+  snapshotMark: SnapshotMark;
   schema: string;
   table: string;
 }
@@ -112,7 +114,7 @@ interface Source extends Omit<PayloadParts, 'op' | 'before' | 'after'> {
 /** The fields of a flat source block starting at i (a key given twice counts last, as JSON.parse has it). */
 function source(b: Buffer, i: number, limit: number): Source | null {
   if (b[i] !== OPEN_OBJECT) return null;
-  const out: Source = { lsn: undefined, txId: null, tsMs: 0, snapshot: false, schema: '', table: '', end: -1 };
+  const out: Source = { lsn: undefined, txId: null, tsMs: 0, snapshot: false, snapshotMark: null, schema: '', table: '', end: -1 };
   let j = i + 1;
   if (b[j] === CLOSE_OBJECT) {
     out.end = j + 1;
@@ -140,9 +142,18 @@ function source(b: Buffer, i: number, limit: number): Source | null {
       out.tsMs = v === undefined ? 0 : Number(v);
     } else if (same(b, k0, keyEnd, KEY_SNAPSHOT)) {
       // "true", "first", "last", "incremental", …; "false", false or null while streaming.
-      if (same(b, vs, ve, NULL) || same(b, vs, ve, FALSE) || same(b, vs, ve, FALSE_TEXT)) out.snapshot = false;
-      else if (b[vs] === QUOTE || same(b, vs, ve, TRUE)) out.snapshot = true;
-      else return null;
+      if (same(b, vs, ve, NULL) || same(b, vs, ve, FALSE) || same(b, vs, ve, FALSE_TEXT)) {
+        out.snapshot = false;
+        out.snapshotMark = null;
+      } else if (same(b, vs, ve, TRUE)) {
+        out.snapshot = true;
+        out.snapshotMark = null;
+      } else if (b[vs] === QUOTE) {
+        const v = text(b, vs, ve);
+        if (v === FAIL) return null;
+        out.snapshot = true;
+        out.snapshotMark = snapshotMark(v);
+      } else return null;
     } else if (same(b, k0, keyEnd, KEY_SCHEMA) || same(b, k0, keyEnd, KEY_TABLE)) {
       const v = text(b, vs, ve);
       if (v === FAIL) return null;
@@ -214,6 +225,7 @@ export function scanPayloadSpans(b: Buffer, start: number, end: number, layout: 
     txId: src.txId,
     tsMs: src.tsMs,
     snapshot: src.snapshot,
+    snapshotMark: src.snapshotMark,
     schema: src.schema,
     table: src.table,
   };
