@@ -288,7 +288,7 @@ export interface SourceVerify {
 export interface VerifyReport {
   pipeline: string;
   region: string;
-  kind: 'fact' | 'dimension';
+  kind: 'fact' | 'dimension' | 'cdc';
   buckets: number;
   sources: SourceVerify[];
   /** Drifted buckets over all sources. */

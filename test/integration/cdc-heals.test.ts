@@ -10,6 +10,8 @@
 //    the transaction is open and its change streams afterwards, at an LSN no higher than it).
 //  - A TRUNCATE, then new inserts: the targets end with exactly the new rows; the "fail"
 //    pipeline fails naming pipeline, region, source and table.
+//  - verify compares each target with the captured table (options.capturedFrom) and finds a row
+//    changed by hand in the warehouse.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -17,6 +19,7 @@ import type { TributaryConfig } from '../../config/schema.js';
 import { tableChecksum } from '../../activities/postgres/table-checksum.js';
 import { connectRest, connectorConfig, createPublication, readTopic, registerConnector, removeConnector } from '../fixtures/debezium/connect.js';
 import { failureOf, startHarness, type Harness } from './harness.js';
+import { runVerify, verifyArgs } from '../../client/verify.js';
 import { STACK, connect, withClient } from './stack.js';
 import { dropSchema, endOffsets, topicStackConfig } from './topic-fixture.js';
 
@@ -114,7 +117,10 @@ async function eventsFrom(from: Map<number, number>, done: (e: Event) => boolean
 
 beforeAll(async () => {
   const pipeline = (p: string, options: Record<string, unknown>) => ({ name: p, kind: 'cdc', source: 'events', regions: ['us'], topic, target: p, key: ['id'], options: { intervalSeconds: 1, ...options } });
-  config = topicStackConfig([pipeline(name, { deletes: 'hard' }), pipeline(SOFT, { deletes: 'soft' }), pipeline(STRICT, { onTruncate: 'fail' })], { heartbeatTimeoutSeconds: 5 });
+  const capturedFrom = { source: 'app', table: `public.${name}` };
+  config = topicStackConfig([pipeline(name, { deletes: 'hard', capturedFrom }), pipeline(SOFT, { deletes: 'soft', capturedFrom }), pipeline(STRICT, { onTruncate: 'fail' })], {
+    heartbeatTimeoutSeconds: 5,
+  });
   src = await connect(STACK.source.us!);
   await src.query(`CREATE TABLE ${q} (id bigint PRIMARY KEY, name text NOT NULL, amount numeric(12,3), at timestamptz)`);
   await src.query(`INSERT INTO ${q} SELECT g, 'seed' || g, g * 1.5, timestamptz '2026-01-01' + g * interval '1 minute' FROM generate_series(1, 300) g`);
@@ -194,3 +200,17 @@ it('a TRUNCATE then new inserts leave exactly the new rows; the "fail" policy fa
   expect(soft.rows[0]!.deleted).toBeGreaterThan(250);
   expect(await failureOf(harness.run(STRICT, 'us'))).toMatch(new RegExp(`^pipeline ${STRICT}, region us, source [^:]+: table public\\.${name} was truncated at the source .*onTruncate policy is "fail"`));
 }, 600_000);
+
+it('verify compares a CDC target with the captured table and finds a row changed by hand in the warehouse', async () => {
+  for (const target of [name, SOFT]) {
+    const clean = await runVerify(harness.client, config, { pipeline: target, region: 'us', buckets: 8 });
+    expect(clean.before).toMatchObject({ kind: 'cdc', driftedBuckets: 0 });
+    expect(clean.before.sources[0]).toMatchObject({ sourceRows: 7, warehouseRows: 7 });
+    await withClient(STACK.warehouse, (w) => w.query(`UPDATE ${ident(config.warehouse.schema)}.${ident(target)} SET name = 'changed by hand' WHERE id = 5003`));
+    const drifted = await runVerify(harness.client, config, { pipeline: target, region: 'us', buckets: 8 });
+    expect(drifted.before.driftedBuckets).toBe(1);
+    expect(drifted.before.sources[0]!.drifted).toEqual([expect.objectContaining({ missing: 0, extra: 0, changed: 1 })]);
+  }
+  expect(() => verifyArgs(config, { pipeline: name, region: 'us', repair: true })).toThrow(/--repair .* not built/);
+  expect(() => verifyArgs(config, { pipeline: STRICT, region: 'us' })).toThrow(/capturedFrom/);
+}, 300_000);

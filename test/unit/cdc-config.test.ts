@@ -33,6 +33,10 @@ describe('cdc pipeline config', () => {
     expect(p.kind === 'cdc' && p.options.onTruncate).toBe('fail');
   });
 
+  it('capturedFrom names a declared postgres source', () => {
+    expect(() => validateConfig('t', config({ capturedFrom: { source: 'events', table: 'public.orders' } }))).toThrow(/capturedFrom\.source[\s\S]*expected a declared postgres source, got "events"/);
+  });
+
   it('refuses an unknown connector setting and a column type that is not a type', () => {
     expect(() => validateConfig('t', config({ decimalHandlingMode: 'float' }))).toThrow(/decimalHandlingMode[\s\S]*"precise", "string" or "double"/);
     expect(() => validateConfig('t', config({ columnTypes: { id: 'bigint); drop table x; --' } }))).toThrow(/columnTypes[\s\S]*PostgreSQL type/);
