@@ -8,6 +8,7 @@ import { ByteArena } from './byte-arena.js';
 import { SchemaCache, splitEnvelope, type EnvelopeParts } from './envelope.js';
 import { isMarkedInteger, jsonInteger, parseJson, stringifyJson } from './json.js';
 import { scanPayload, scanPayloadSpans, standardLayout, type PayloadLayout } from './payload-scan.js';
+import { sequenceLsn } from './sequence-lsn.js';
 import { isSnapshot, snapshotMark, type SnapshotMark } from './snapshot-mark.js';
 import {
   byteaText,
@@ -552,7 +553,8 @@ function parsed(loc: Located, ctx: Ctx): Payload & { schema: ConnectSchema | nul
     op: payload.op,
     before: payload.before,
     after: payload.after,
-    lsn: jsonInteger(src.lsn),
+    // An incremental snapshot read has no source.lsn: its sequence says where it was emitted.
+    lsn: jsonInteger(src.lsn) ?? sequenceLsn(src.sequence),
     txId: src.txId == null ? null : (jsonInteger(src.txId) ?? null),
     tsMs: ts === undefined ? 0 : Number(ts),
     snapshot: isSnapshot(src.snapshot),

@@ -7,6 +7,7 @@
 // the payload whole, so a surprise costs time, never a wrong value. Byte loops in JavaScript,
 // not Buffer methods: for spans this short a call into the runtime costs more than the loop. Pure.
 import { at, BACKSLASH, CLOSE_OBJECT, COLON, COMMA, OPEN_OBJECT, QUOTE, stringEnd, valueEnd } from './json-bytes.js';
+import { sequenceLsn } from './sequence-lsn.js';
 import { snapshotMark, type SnapshotMark } from './snapshot-mark.js';
 
 interface FieldSchema {
@@ -74,6 +75,7 @@ const KEY_TS_MS = lit('ts_ms');
 const KEY_SNAPSHOT = lit('snapshot');
 const KEY_SCHEMA = lit('schema');
 const KEY_TABLE = lit('table');
+const KEY_SEQUENCE = lit('sequence');
 
 function same(b: Uint8Array, start: number, end: number, what: Uint8Array): boolean {
   return end - start === what.length && at(b, start, what);
@@ -120,6 +122,17 @@ function source(b: Buffer, i: number, limit: number): Source | null {
     out.end = j + 1;
     return out;
   }
+  // Read only when source.lsn is null (incremental snapshot reads).
+  let sequence: [number, number] | null = null;
+  const done = (end: number) => {
+    out.end = end;
+    if (out.lsn === undefined && sequence) {
+      const v = text(b, sequence[0], sequence[1]);
+      if (v === FAIL) return null;
+      out.lsn = sequenceLsn(v);
+    }
+    return out;
+  };
   for (;;) {
     if (b[j] !== QUOTE) return null;
     const keyEnd = stringEnd(b, j, limit);
@@ -154,16 +167,15 @@ function source(b: Buffer, i: number, limit: number): Source | null {
         out.snapshot = true;
         out.snapshotMark = snapshotMark(v);
       } else return null;
+    } else if (same(b, k0, keyEnd, KEY_SEQUENCE)) {
+      sequence = [vs, ve];
     } else if (same(b, k0, keyEnd, KEY_SCHEMA) || same(b, k0, keyEnd, KEY_TABLE)) {
       const v = text(b, vs, ve);
       if (v === FAIL) return null;
       if (b[k0] === 0x73) out.schema = v ?? '';
       else out.table = v ?? '';
     }
-    if (b[ve] === CLOSE_OBJECT) {
-      out.end = ve + 1;
-      return out;
-    }
+    if (b[ve] === CLOSE_OBJECT) return done(ve + 1);
     if (b[ve] !== COMMA) return null;
     j = ve + 1;
   }
