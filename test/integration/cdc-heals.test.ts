@@ -17,7 +17,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TributaryConfig } from '../../config/schema.js';
 import { tableChecksum } from '../../activities/postgres/table-checksum.js';
-import { connectRest, connectorConfig, createPublication, readTopic, registerConnector, removeConnector } from '../fixtures/debezium/connect.js';
+import { createPublication, readTopic, registerConnector, removeConnector } from '../fixtures/debezium/connect.js';
+import { healingConnector, removeKeepingTopic as removeGap } from './cdc-gap-fixture.js';
 import { failureOf, startHarness, type Harness } from './harness.js';
 import { runVerify, verifyArgs } from '../../client/verify.js';
 import { STACK, connect, withClient } from './stack.js';
@@ -37,38 +38,8 @@ let config: TributaryConfig;
 let harness: Harness;
 let src: pg.Client;
 
-const connector = () => ({
-  ...connectorConfig('us', name, [`public.${name}`], { schemas: true, decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive_time_microseconds' }),
-  // Debezium skips truncates unless told otherwise.
-  'skipped.operations': 'none',
-});
-
-async function waitState(state: string): Promise<void> {
-  for (let i = 0; i < 240; i++) {
-    const st = (await connectRest.get(CONNECT, `/connectors/${name}/status`)) as { connector: { state: string } };
-    if (st.connector.state === state) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`connector ${name} did not reach state ${state}`);
-}
-
-/** Removes the connector and its Connect offsets (it snapshots again when registered); the slot too unless kept. Its topic stays. */
-async function removeKeepingTopic(opts: { keepSlot: boolean }): Promise<void> {
-  await connectRest.put(CONNECT, `/connectors/${name}/stop`, {});
-  await waitState('STOPPED');
-  await connectRest.delete(CONNECT, `/connectors/${name}/offsets`);
-  await connectRest.delete(CONNECT, `/connectors/${name}`);
-  for (let i = 0; i < 240; i++) {
-    const r = await src.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name]);
-    if (r.rows.length === 0) throw new Error(`replication slot ${name} is gone`);
-    if (!r.rows[0]!.active) {
-      if (!opts.keepSlot) await src.query('SELECT pg_drop_replication_slot($1)', [name]);
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`replication slot ${name} still active after its connector was deleted`);
-}
+const connector = () => healingConnector(name);
+const removeKeepingTopic = (opts: { keepSlot: boolean }) => removeGap(src, name, opts);
 
 /** The warehouse table as the source has it: soft-deleted rows left out. */
 async function liveView(target: string): Promise<string> {

@@ -56,7 +56,7 @@ async function evolve(w: RedshiftWarehouse, spec: RedshiftCdcSpec, policy: NewCo
 /** What the batch does besides its changes, from the epochs and open snapshot in the ledger (read before the batch). */
 async function healFor(w: RedshiftWarehouse, unit: CdcUnit, info: CdcBatchInfo, stagedColumns: StagedBatch['stagedColumns'], targetExists: boolean): Promise<CdcHeal | undefined> {
   if (!info.snapshots) return undefined;
-  await w.ensureKindState('cdc', cdcHealTablesSql(w.cfg.schema));
+  await w.ensureKindState('cdc-heal', cdcHealTablesSql(w.cfg.schema));
   const key = { pipeline: unit.pipeline, region: unit.region, cell: unit.cell, topic: unit.topic };
   let truncateVersion: string | null = null;
   if (info.truncate && targetExists) {
