@@ -102,6 +102,18 @@ export interface CdcBatchInfo {
   deletes: number;
   /** Source commit time (ms) of the newest change in the batch; null when none. */
   newestSourceTsMs: number | null;
+  /** Snapshots read in the batch (snapshot-epochs.ts); absent in batches staged before epochs. */
+  snapshots?: CdcSnapshotInfo;
+  /** The batch's last truncate, applied before its changes (truncate-cut.ts); null when none. */
+  truncate?: { partition: number; version: string } | null;
+}
+
+/** LSNs are 64-bit: decimal text here, so they travel through workflow history unchanged. */
+export interface CdcSnapshotInfo {
+  /** Per partition, the newest snapshot point read: its epoch from then on. */
+  epochs: { partition: number; lsn: string }[];
+  /** Table snapshots' first and last rows, oldest snapshot first. */
+  marks: { mark: 'first' | 'last'; lsn: string; partition: number }[];
 }
 
 /** What one topic batch consumed, loaded and dead-lettered (for metrics per cluster and partition). */
@@ -286,7 +298,7 @@ export interface SourceVerify {
 export interface VerifyReport {
   pipeline: string;
   region: string;
-  kind: 'fact' | 'dimension';
+  kind: 'fact' | 'dimension' | 'cdc';
   buckets: number;
   sources: SourceVerify[];
   /** Drifted buckets over all sources. */

@@ -354,6 +354,10 @@ const cdcPipeline = z.strictObject({
     .strictObject({
       deletes: z.enum(['hard', 'soft'], { error: 'expected "hard" or "soft"' }).default('hard'),
       onNewColumn,
+      /** A truncate at the source: empty the target's rows of that source (per `deletes`), skip it, or fail the batch. */
+      onTruncate: z.enum(['apply', 'ignore', 'fail'], { error: 'expected "apply", "ignore" or "fail"' }).default('apply'),
+      /** The PostgreSQL source and table the connector captures: what `tributary verify` compares the target with. */
+      capturedFrom: z.strictObject({ source: name, table: tableName }).optional(),
       /** The connector's settings (read for messages without JSON schemas; see README: CDC). */
       decimalHandlingMode: z.enum(['precise', 'string', 'double'], { error: 'expected "precise", "string" or "double"' }).default('precise'),
       timePrecisionMode: z.enum(['adaptive', 'adaptive_time_microseconds', 'connect'], { error: 'expected "adaptive", "adaptive_time_microseconds" or "connect"' }).default('adaptive'),
@@ -376,7 +380,7 @@ const cdcPipeline = z.strictObject({
       /** Continuous mode: poll this often when no batch is waiting. */
       intervalSeconds: seconds('the poll interval').min(1).default(5),
     })
-    .default({ deletes: 'hard', onNewColumn: 'add', decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive', maxMessagesPerPartition: 100_000, maxBatchesPerRun: 4, intervalSeconds: 5 }),
+    .default({ deletes: 'hard', onNewColumn: 'add', onTruncate: 'apply', decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive', maxMessagesPerPartition: 100_000, maxBatchesPerRun: 4, intervalSeconds: 5 }),
 });
 
 const pipeline = z.discriminatedUnion('kind', [factPipeline, dimensionPipeline, topicPipeline, cdcPipeline], {
@@ -433,6 +437,10 @@ export const configSchema = z
           message: `expected a ${SOURCE_KIND[p.kind]} source for a ${p.kind} pipeline, but "${p.source}" is ${src.type}`,
         });
         return;
+      }
+      const captured = p.kind === 'cdc' ? p.options.capturedFrom?.source : undefined;
+      if (captured !== undefined && cfg.sources[captured]?.type !== 'postgres') {
+        ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'options', 'capturedFrom', 'source'], message: `expected a declared postgres source, got "${captured}"` });
       }
       const sourceRegions = new Set((src.type === 'postgres' ? src.servers : src.clusters).map((s) => s.region));
       (p.regions ?? []).forEach((r, j) => {

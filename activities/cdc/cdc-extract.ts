@@ -16,8 +16,10 @@ import type { ColumnSpec } from '../postgres/columns.js';
 import type { CdcUnit, StagedBatch } from '../types.js';
 import { batchColumns, CDC_RESERVED, CDC_STAGED_META } from './cdc-columns.js';
 import { collapseKeys, type Collapsed } from './collapse.js';
-import { changeReader, DebeziumDecodeError, type ChangeEvent, type DecodedRecord, type DecodeOptions, type FieldType, type Row, type ScannedChange } from './decode.js';
+import { changeReader, DebeziumDecodeError, type ChangeEvent, type DecodedRecord, type DecodeOptions, type FieldType, type OtherEvent, type Row, type ScannedChange } from './decode.js';
 import { cutForKeyChanges } from './key-change-cut.js';
+import { snapshotEpochs } from './snapshot-epochs.js';
+import { cutAtTruncate, truncatesOf, type TruncateAt } from './truncate-cut.js';
 
 /** The LSN each old key was last moved away at by an applied primary-key change (absent: never). */
 export type MovedLsns = (oldKeys: Row[]) => Promise<Map<string, bigint>>;
@@ -49,7 +51,7 @@ export function decodeOptions(p: CdcPipelineConfig): DecodeOptions {
   };
 }
 
-/** The staged CSV line of one collapsed change: the row's columns, then _op, _lsn, _source_ts, _missing. */
+/** The staged CSV line of one collapsed change: the row's columns, then _op, _lsn (the version), _source_ts, _missing, _partition. */
 export function changeLine(c: Collapsed, columns: readonly ColumnSpec[], moved = false): string {
   // A plain delete needs only its key. A moved row carries what the batch knows of it; what it
   // does not know is read from the warehouse row of its own key (or the one named in missing).
@@ -58,9 +60,9 @@ export function changeLine(c: Collapsed, columns: readonly ColumnSpec[], moved =
   if (c.kind === 'delete' && moved) for (const col of columns) if (!Object.hasOwn(values, col.name) && !holders.has(col.name)) holders.set(col.name, c.key);
   const missing = holders.size > 0 ? JSON.stringify(Object.fromEntries(holders)) : null;
   const ts = c.sourceTsMs > 0 ? new Date(c.sourceTsMs).toISOString() : null;
-  // Snapshot rows are version 0: they never overwrite a streamed change (see collapse.ts).
-  const version = c.snapshot ? '0' : c.lsn.toString();
-  return csvLine([...columns.map((col) => values[col.name] ?? null), c.kind === 'delete' ? (moved ? 'm' : 'd') : 'u', version, ts, missing]);
+  // A streamed change's version may still rise to its partition's epoch in the ledger (snapshot-epochs.ts).
+  const partition = c.snapshot ? null : String(c.partition);
+  return csvLine([...columns.map((col) => values[col.name] ?? null), c.kind === 'delete' ? (moved ? 'm' : 'd') : 'u', c.version.toString(), ts, missing, partition]);
 }
 
 export async function extractCdcUnit(
@@ -128,9 +130,24 @@ export async function extractCdcUnit(
   for (const [partition, offset] of cuts) {
     log.info('partition cut before a primary-key change whose old row has not arrived yet', { pipeline: p.name, source: endpoint.id, topic: unit.topic, partition, offset: offset.toString() });
   }
+  // Versions order snapshot reads against streamed changes; the last truncate ends what came before it.
+  const epochs = snapshotEpochs(records);
+  let truncate: TruncateAt | null = null;
+  const truncates = truncatesOf(records);
+  if (truncates.length > 0 && p.options.onTruncate === 'fail') {
+    const t = truncates[0] as OtherEvent & { lsn: bigint };
+    const table = t.source ? `${t.source.schema}.${t.source.table}` : unit.topic;
+    throw badInput(`pipeline ${p.name}, region ${unit.region}, source ${endpoint.id}: table ${table} was truncated at the source (${unit.topic}[${t.partition}]@${t.offset}), and the pipeline's onTruncate policy is "fail"`);
+  }
+  if (truncates.length > 0 && p.options.onTruncate === 'apply') {
+    const cut = cutAtTruncate(records, epochs.versionOf);
+    records.length = 0;
+    records.push(...cut.records);
+    truncate = cut.truncate;
+  }
   // Keys first (no row is read yet); each winner's row is read as its slice of the staged file is
   // written, so the rows of the whole batch are never held at once.
-  const { pending, complete } = collapseKeys(records, reader.rows);
+  const { pending, complete } = collapseKeys(records, reader.rows, epochs.versionOf);
   const keptChanges = records.filter((d): d is ChangeEvent | ScannedChange => d.kind === 'change' || d.kind === 'scanned');
   const schemas = keptChanges.map((e) => e.fields).filter((f): f is FieldType[] => f !== null);
   let columns: ColumnSpec[];
@@ -183,6 +200,17 @@ export async function extractCdcUnit(
     rows: pending.length,
     extractedAt,
     checksum: `sha256:${hash.digest('hex')}`,
-    cdc: { ranges, events, upserts: pending.length - deletes, deletes, newestSourceTsMs: newest > 0 ? newest : null },
+    cdc: {
+      ranges,
+      events,
+      upserts: pending.length - deletes,
+      deletes,
+      newestSourceTsMs: newest > 0 ? newest : null,
+      snapshots: {
+        epochs: [...epochs.raised].map(([partition, lsn]) => ({ partition, lsn: lsn.toString() })),
+        marks: epochs.marks.map((m) => ({ mark: m.mark, lsn: m.lsn.toString(), partition: m.partition })),
+      },
+      truncate: truncate && { partition: truncate.partition, version: truncate.version.toString() },
+    },
   };
 }

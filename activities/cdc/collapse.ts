@@ -1,6 +1,7 @@
 // A batch of decoded Debezium events reduced to one action per (topic, key): the newest event
-// wins, ordered by source LSN, then partition and Kafka offset (a row's later change always has
-// a higher LSN; equal LSNs are the same event read twice). A delete wins as a delete; anything
+// wins, ordered by version (the LSN, raised for changes sent after a snapshot: snapshot-epochs.ts),
+// a snapshot read before a streamed change of the same version, then LSN, partition and Kafka
+// offset (a row's later change always has a higher LSN; equal LSNs are the same event read twice). A delete wins as a delete; anything
 // else as an upsert of its after row. A primary-key change arrives as a delete of the old key
 // and a create of the new one, so it becomes exactly that. Unchanged TOASTed values are filled
 // from earlier events of the batch; what the batch cannot fill is named, with the key whose
@@ -9,16 +10,19 @@
 // lacks unchanged TOASTed values, the earlier events that supply them. So events scanned without
 // their rows (ScannedChange) are parsed only when one of them is needed.
 import type { ChangeEvent, ChangeRows, DecodedRecord, OtherEvent, Row, Tombstone } from './decode.js';
+import { legacyVersion } from './snapshot-epochs.js';
 
 interface Winner {
   topic: string;
   key: Row;
   lsn: bigint;
+  /** What the warehouse's version guard compares (see snapshot-epochs.ts). */
+  version: bigint;
   partition: number;
   offset: bigint;
   txId: bigint | null;
   sourceTsMs: number;
-  /** A snapshot read (op r): older than any streamed change of its key, whatever the LSNs say. */
+  /** A snapshot read (op r). */
   snapshot: boolean;
 }
 
@@ -70,13 +74,21 @@ const byColumn = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1
 /** What ordering and collapsing read of an event, whether decoded whole or scanned. */
 export type ChangeHead = Pick<ChangeEvent, 'topic' | 'partition' | 'offset' | 'op' | 'key' | 'oldKey' | 'lsn' | 'txId' | 'sourceTsMs' | 'snapshot'>;
 
-// A snapshot row carries the snapshot's LSN, yet a transaction in flight when the snapshot was
-// taken commits later with changes at lower LSNs: per key, snapshot reads come first.
-function compare(a: ChangeHead, b: ChangeHead): number {
-  if (a.snapshot !== b.snapshot) return a.snapshot ? -1 : 1;
-  if (a.lsn !== b.lsn) return a.lsn < b.lsn ? -1 : 1;
-  if (a.partition !== b.partition) return a.partition - b.partition;
-  return a.offset === b.offset ? 0 : a.offset < b.offset ? -1 : 1;
+/** The version of an event; the default orders every snapshot read before every streamed change. */
+export type VersionOf = (e: ChangeHead) => bigint;
+
+// A streamed change sent right after a snapshot has the snapshot's version when its own LSN is
+// lower (a transaction open at the snapshot): at equal versions the snapshot read comes first.
+function comparer(versionOf: VersionOf) {
+  return (a: ChangeHead, b: ChangeHead): number => {
+    const va = versionOf(a);
+    const vb = versionOf(b);
+    if (va !== vb) return va < vb ? -1 : 1;
+    if (a.snapshot !== b.snapshot) return a.snapshot ? -1 : 1;
+    if (a.lsn !== b.lsn) return a.lsn < b.lsn ? -1 : 1;
+    if (a.partition !== b.partition) return a.partition - b.partition;
+    return a.offset === b.offset ? 0 : a.offset < b.offset ? -1 : 1;
+  };
 }
 
 interface Values {
@@ -168,14 +180,15 @@ export interface MaybeComplete {
   noUnavailable?: boolean;
 }
 
-export function collapse(records: readonly DecodedRecord[]): Collapsed[];
+export function collapse(records: readonly DecodedRecord[], rowsOf?: undefined, versionOf?: VersionOf): Collapsed[];
 /** Events scanned without their rows: rowsOf reads the row of one when it is needed. */
-export function collapse<E extends ChangeHead & { kind: string }>(records: readonly (E | Tombstone | OtherEvent)[], rowsOf: (e: E) => ChangeRows): Collapsed[];
+export function collapse<E extends ChangeHead & { kind: string }>(records: readonly (E | Tombstone | OtherEvent)[], rowsOf: (e: E) => ChangeRows, versionOf?: VersionOf): Collapsed[];
 export function collapse<E extends ChangeHead & { kind: string }>(
   records: readonly (E | Tombstone | OtherEvent)[],
   rowsOf: (e: E) => ChangeRows = decoded as unknown as (e: E) => ChangeRows,
+  versionOf: VersionOf = legacyVersion,
 ): Collapsed[] {
-  const { pending, complete } = collapseKeys(records, rowsOf);
+  const { pending, complete } = collapseKeys(records, rowsOf, versionOf);
   return pending.map(complete);
 }
 
@@ -183,8 +196,9 @@ export function collapse<E extends ChangeHead & { kind: string }>(
 export function collapseKeys<E extends ChangeHead & { kind: string } & MaybeComplete>(
   records: readonly (E | Tombstone | OtherEvent)[],
   rowsOf: (e: E) => ChangeRows,
+  versionOf: VersionOf = legacyVersion,
 ): Collapsing {
-  const changes = records.filter(isChange).sort(compare);
+  const changes = records.filter(isChange).sort(comparer(versionOf));
   const states = new Map<string, KeyState<E>>();
 
   for (const e of changes) {
@@ -203,6 +217,7 @@ export function collapseKeys<E extends ChangeHead & { kind: string } & MaybeComp
       topic: last.topic,
       key: last.key,
       lsn: last.lsn,
+      version: versionOf(last),
       partition: last.partition,
       offset: last.offset,
       txId: last.txId,
@@ -222,6 +237,7 @@ export function collapseKeys<E extends ChangeHead & { kind: string } & MaybeComp
       topic: p.topic,
       key: p.key,
       lsn: p.lsn,
+      version: p.version,
       partition: p.partition,
       offset: p.offset,
       txId: p.txId,

@@ -8,6 +8,8 @@ import { ByteArena } from './byte-arena.js';
 import { SchemaCache, splitEnvelope, type EnvelopeParts } from './envelope.js';
 import { isMarkedInteger, jsonInteger, parseJson, stringifyJson } from './json.js';
 import { scanPayload, scanPayloadSpans, standardLayout, type PayloadLayout } from './payload-scan.js';
+import { sequenceLsn } from './sequence-lsn.js';
+import { isSnapshot, snapshotMark, type SnapshotMark } from './snapshot-mark.js';
 import {
   byteaText,
   dateText,
@@ -77,6 +79,8 @@ export interface ChangeEvent extends Position {
   txId: bigint | null;
   sourceTsMs: number;
   snapshot: boolean;
+  /** The first or last row of a table's blocking snapshot (see snapshot-mark.ts); absent: neither. */
+  snapshotMark?: SnapshotMark;
   source: { schema: string; table: string };
   /** The row's columns from the embedded schema; null for schemaless messages. */
   fields: FieldType[] | null;
@@ -91,6 +95,10 @@ export interface Tombstone extends Position {
 export interface OtherEvent extends Position {
   kind: 'other';
   op: string;
+  /** source.lsn, source.ts_ms and the table, when the event has them (a truncate does). */
+  lsn: bigint | null;
+  sourceTsMs: number;
+  source?: { schema: string; table: string };
 }
 
 export type DecodedRecord = ChangeEvent | Tombstone | OtherEvent;
@@ -506,6 +514,7 @@ interface Payload {
   txId: bigint | null;
   tsMs: number;
   snapshot: boolean;
+  snapshotMark: SnapshotMark;
   sourceSchema: string;
   table: string;
 }
@@ -524,6 +533,7 @@ function scanned(loc: Located): Payload | null {
       txId: p.txId,
       tsMs: p.tsMs,
       snapshot: p.snapshot,
+      snapshotMark: p.snapshotMark,
       sourceSchema: p.schema,
       table: p.table,
     };
@@ -543,11 +553,12 @@ function parsed(loc: Located, ctx: Ctx): Payload & { schema: ConnectSchema | nul
     op: payload.op,
     before: payload.before,
     after: payload.after,
-    lsn: jsonInteger(src.lsn),
+    // An incremental snapshot read has no source.lsn: its sequence says where it was emitted.
+    lsn: jsonInteger(src.lsn) ?? sequenceLsn(src.sequence),
     txId: src.txId == null ? null : (jsonInteger(src.txId) ?? null),
     tsMs: ts === undefined ? 0 : Number(ts),
-    // "true", "first", "last", "incremental", …; "false" or absent while streaming.
-    snapshot: src.snapshot !== undefined && src.snapshot !== null && src.snapshot !== 'false' && src.snapshot !== false,
+    snapshot: isSnapshot(src.snapshot),
+    snapshotMark: snapshotMark(src.snapshot),
     sourceSchema: typeof src.schema === 'string' ? src.schema : '',
     table: typeof src.table === 'string' ? src.table : '',
     schema,
@@ -619,7 +630,7 @@ function scanOne(record: KafkaRecord, ctx: Ctx, hints: RowReader, caches: Caches
     afterStart = arena.copy(loc.bytes, p.afterStart, p.afterEnd);
     afterBytes = arena.current;
   }
-  return new Scanned(ctx.pos, op, key, p.lsn, p.txId, p.tsMs, p.snapshot, sameSource(caches, p.schema, p.table), reader, afterBytes, afterStart, afterStart + (p.afterEnd - p.afterStart), noUnavailable);
+  return new Scanned(ctx.pos, op, key, p.lsn, p.txId, p.tsMs, p.snapshot, p.snapshotMark, sameSource(caches, p.schema, p.table), reader, afterBytes, afterStart, afterStart + (p.afterEnd - p.afterStart), noUnavailable);
 }
 
 /**
@@ -641,6 +652,7 @@ class Scanned implements ScannedChange {
     readonly txId: bigint | null,
     readonly sourceTsMs: number,
     readonly snapshot: boolean,
+    readonly snapshotMark: SnapshotMark,
     readonly source: { schema: string; table: string },
     readonly reader: RowReader,
     readonly afterBytes: Buffer | null,
@@ -671,7 +683,7 @@ function decodeOne(record: KafkaRecord, pos: Position, ctx: Ctx, hints: RowReade
     rowSchema = whole.schema?.fields?.find(isRowField);
   }
   const op = payload.op;
-  if (op !== 'c' && op !== 'r' && op !== 'u' && op !== 'd') return { kind: 'other', ...pos, op };
+  if (op !== 'c' && op !== 'r' && op !== 'u' && op !== 'd') return { kind: 'other', ...pos, op, lsn: payload.lsn ?? null, sourceTsMs: payload.tsMs, source: { schema: payload.sourceSchema, table: payload.table } };
   if (record.key === null) throw new DebeziumDecodeError(pos, null, 'a change event without a key (the table needs a primary key)');
 
   const reader = rowSchema?.fields ? cachedSchemaReader(rowSchema.fields) : hints;
@@ -699,6 +711,7 @@ function decodeOne(record: KafkaRecord, pos: Position, ctx: Ctx, hints: RowReade
     txId: payload.txId,
     sourceTsMs: payload.tsMs,
     snapshot: payload.snapshot,
+    snapshotMark: payload.snapshotMark,
     source: { schema: payload.sourceSchema, table: payload.table },
     fields: rowSchema?.fields ? reader.fields : null,
   };

@@ -7,6 +7,8 @@
 // the payload whole, so a surprise costs time, never a wrong value. Byte loops in JavaScript,
 // not Buffer methods: for spans this short a call into the runtime costs more than the loop. Pure.
 import { at, BACKSLASH, CLOSE_OBJECT, COLON, COMMA, OPEN_OBJECT, QUOTE, stringEnd, valueEnd } from './json-bytes.js';
+import { sequenceLsn } from './sequence-lsn.js';
+import { snapshotMark, type SnapshotMark } from './snapshot-mark.js';
 
 interface FieldSchema {
   type: string;
@@ -46,6 +48,7 @@ export interface PayloadParts {
   txId: bigint | null;
   tsMs: number;
   snapshot: boolean;
+  snapshotMark: SnapshotMark;
   schema: string;
   table: string;
 }
@@ -72,6 +75,7 @@ const KEY_TS_MS = lit('ts_ms');
 const KEY_SNAPSHOT = lit('snapshot');
 const KEY_SCHEMA = lit('schema');
 const KEY_TABLE = lit('table');
+const KEY_SEQUENCE = lit('sequence');
 
 function same(b: Uint8Array, start: number, end: number, what: Uint8Array): boolean {
   return end - start === what.length && at(b, start, what);
@@ -112,12 +116,23 @@ interface Source extends Omit<PayloadParts, 'op' | 'before' | 'after'> {
 /** The fields of a flat source block starting at i (a key given twice counts last, as JSON.parse has it). */
 function source(b: Buffer, i: number, limit: number): Source | null {
   if (b[i] !== OPEN_OBJECT) return null;
-  const out: Source = { lsn: undefined, txId: null, tsMs: 0, snapshot: false, schema: '', table: '', end: -1 };
+  const out: Source = { lsn: undefined, txId: null, tsMs: 0, snapshot: false, snapshotMark: null, schema: '', table: '', end: -1 };
   let j = i + 1;
   if (b[j] === CLOSE_OBJECT) {
     out.end = j + 1;
     return out;
   }
+  // Read only when source.lsn is null (incremental snapshot reads).
+  let sequence: [number, number] | null = null;
+  const done = (end: number) => {
+    out.end = end;
+    if (out.lsn === undefined && sequence) {
+      const v = text(b, sequence[0], sequence[1]);
+      if (v === FAIL) return null;
+      out.lsn = sequenceLsn(v);
+    }
+    return out;
+  };
   for (;;) {
     if (b[j] !== QUOTE) return null;
     const keyEnd = stringEnd(b, j, limit);
@@ -140,19 +155,27 @@ function source(b: Buffer, i: number, limit: number): Source | null {
       out.tsMs = v === undefined ? 0 : Number(v);
     } else if (same(b, k0, keyEnd, KEY_SNAPSHOT)) {
       // "true", "first", "last", "incremental", …; "false", false or null while streaming.
-      if (same(b, vs, ve, NULL) || same(b, vs, ve, FALSE) || same(b, vs, ve, FALSE_TEXT)) out.snapshot = false;
-      else if (b[vs] === QUOTE || same(b, vs, ve, TRUE)) out.snapshot = true;
-      else return null;
+      if (same(b, vs, ve, NULL) || same(b, vs, ve, FALSE) || same(b, vs, ve, FALSE_TEXT)) {
+        out.snapshot = false;
+        out.snapshotMark = null;
+      } else if (same(b, vs, ve, TRUE)) {
+        out.snapshot = true;
+        out.snapshotMark = null;
+      } else if (b[vs] === QUOTE) {
+        const v = text(b, vs, ve);
+        if (v === FAIL) return null;
+        out.snapshot = true;
+        out.snapshotMark = snapshotMark(v);
+      } else return null;
+    } else if (same(b, k0, keyEnd, KEY_SEQUENCE)) {
+      sequence = [vs, ve];
     } else if (same(b, k0, keyEnd, KEY_SCHEMA) || same(b, k0, keyEnd, KEY_TABLE)) {
       const v = text(b, vs, ve);
       if (v === FAIL) return null;
       if (b[k0] === 0x73) out.schema = v ?? '';
       else out.table = v ?? '';
     }
-    if (b[ve] === CLOSE_OBJECT) {
-      out.end = ve + 1;
-      return out;
-    }
+    if (b[ve] === CLOSE_OBJECT) return done(ve + 1);
     if (b[ve] !== COMMA) return null;
     j = ve + 1;
   }
@@ -214,6 +237,7 @@ export function scanPayloadSpans(b: Buffer, start: number, end: number, layout: 
     txId: src.txId,
     tsMs: src.tsMs,
     snapshot: src.snapshot,
+    snapshotMark: src.snapshotMark,
     schema: src.schema,
     table: src.table,
   };

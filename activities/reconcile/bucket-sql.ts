@@ -28,9 +28,15 @@ export interface BucketTable {
   columns: ColumnSpec[];
   /** Facts: the watermark column and its type, for the checkpoint cutoff. */
   watermark?: { column: string; type: WatermarkType };
-  /** Warehouse side: rows of one source server only (its _source), soft-deleted rows left out. */
-  warehouse?: { source: string; softDeletes: boolean };
+  /**
+   * Warehouse side: rows of one source server only (its _source), soft-deleted rows left out. A
+   * CDC target names its rows by the Kafka clusters the changes came through: any of them.
+   */
+  warehouse?: { source: string | string[]; softDeletes: boolean };
 }
+
+/** The _source condition of a warehouse read, on parameter n. */
+const sourceIs = (source: string | string[], n: number) => (Array.isArray(source) ? `_source = ANY($${n}::text[])` : `_source = $${n}`);
 
 const from = (t: BucketTable) => `${ident(t.schema)}.${ident(t.table)}`;
 const wmCast = (type: WatermarkType) => (type === 'timestamp with time zone' ? 'timestamptz' : 'timestamp');
@@ -49,7 +55,7 @@ function conditions(t: BucketTable, cutoff: string | null, first: number): { whe
   const params: unknown[] = [];
   if (t.warehouse) {
     params.push(t.warehouse.source);
-    where.push(`_source = $${first + params.length - 1}`);
+    where.push(sourceIs(t.warehouse.source, first + params.length - 1));
     if (t.warehouse.softDeletes) where.push('NOT _deleted');
   }
   if (t.watermark && cutoff !== null) {
@@ -90,7 +96,7 @@ export function bucketRowsSql(t: BucketTable, buckets: number, cutoff: string | 
   const where = [`${bucketExpr(t.key, buckets)} = ANY($1::int[])`];
   if (t.warehouse) {
     params.push(t.warehouse.source);
-    where.push('_source = $2');
+    where.push(sourceIs(t.warehouse.source, 2));
     if (t.warehouse.softDeletes) where.push('NOT _deleted');
   }
   let pending = 'false';

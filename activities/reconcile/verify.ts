@@ -6,13 +6,16 @@ import { sourceTarget, type ActivityDeps } from '../deps.js';
 import { withPg } from '../postgres/connect.js';
 import type { SourceVerify, VerifyInput, VerifyReport } from '../types.js';
 import type { WarehouseDialect } from '../warehouse/dialect.js';
+import { findPipeline } from '../../config/resolve.js';
 import { checkBuckets } from './bucket-sql.js';
-import { candidateBuckets, compareRows, type BucketAggregate } from './compare.js';
-import { readAggregates, readBucketRows } from './read.js';
+import { verifyCdc } from './cdc-verify.js';
+import { compareSides } from './compare-sides.js';
 import { endpointsOf, reconcilablePipeline, reconcileTables, warehousePg, type ReconcilablePipeline } from './tables.js';
 
 export async function verifyPipeline(deps: ActivityDeps, warehouse: WarehouseDialect, input: VerifyInput): Promise<VerifyReport> {
   const buckets = checkBuckets(input.buckets);
+  const cdc = findPipeline(deps.config, input.pipeline);
+  if (cdc.kind === 'cdc') return verifyCdc(deps, warehouse, cdc, input, buckets);
   const p = reconcilablePipeline(deps, input.pipeline);
   const sources: SourceVerify[] = [];
   for (const endpoint of endpointsOf(deps, p, input.region, input.source)) {
@@ -41,20 +44,8 @@ async function verifySource(
   return withPg(sourceTarget(endpoint), deps.secrets, (src) =>
     withPg(warehousePg(deps.config), deps.secrets, async (dst) => {
       const t = await reconcileTables(deps, warehouse, p, endpoint, src, dst);
-      const empty = { source: endpoint.id, cutoff: t.cutoff, sourceRows: 0, warehouseRows: 0, bucketsCompared: 0, drifted: [], pending: 0 };
-      if (t.neverSynced) return { ...empty, note: 'never synced: nothing is due in the warehouse yet' };
-      const srcAgg = await readAggregates(src, t.source, buckets, t.cutoff, only);
-      const dstAgg = t.warehouse ? await readAggregates(dst, t.warehouse, buckets, t.cutoff, only) : [];
-      const compared = new Set([...srcAgg, ...dstAgg].map((a) => a.bucket)).size;
-      const base = { ...empty, sourceRows: sum(srcAgg), warehouseRows: sum(dstAgg), bucketsCompared: compared };
-      const candidates = candidateBuckets(srcAgg, dstAgg);
-      if (candidates.length === 0) return base;
-      const srcRows = await readBucketRows(src, t.source, buckets, t.cutoff, candidates);
-      const dstRows = t.warehouse ? await readBucketRows(dst, t.warehouse, buckets, t.cutoff, candidates) : [];
-      const { drifted, pending } = compareRows(srcRows, dstRows);
-      return { ...base, drifted, pending, ...(t.warehouse ? {} : { note: 'the warehouse has no target table yet' }) };
+      if (t.neverSynced) return { source: endpoint.id, cutoff: t.cutoff, sourceRows: 0, warehouseRows: 0, bucketsCompared: 0, drifted: [], pending: 0, note: 'never synced: nothing is due in the warehouse yet' };
+      return compareSides(src, dst, endpoint.id, t, buckets, only);
     }),
   );
 }
-
-const sum = (a: BucketAggregate[]) => a.reduce((n, x) => n + x.rows, 0);

@@ -26,6 +26,7 @@ import { byteLength, MAX_STATEMENT_BYTES } from '../../activities/warehouse/reds
 import { offsetsStateTablesSql } from '../../activities/warehouse/redshift/offsets-sql.js';
 import { createTopicTargetSql, topicMergeBatch, TOPIC_DEAD, TOPIC_STAGE } from '../../activities/warehouse/redshift/topic-merge-sql.js';
 import { cdcDecision, cdcMoves, topicDecision } from '../../activities/warehouse/redshift/ledger-decision.js';
+import { cdcHealTablesSql, type CdcHeal } from '../../activities/warehouse/redshift/cdc-heal-sql.js';
 import { CDC_STAGE, cdcMergeBatch, createCdcTargetSql, createMovedTableSql, movedLsnsSql, movedTableName, type RedshiftCdcSpec } from '../../activities/warehouse/redshift/cdc-merge-sql.js';
 import type { TopicMergeSpec } from '../../activities/warehouse/postgres/topic-merge-sql.js';
 import type { CdcRange, CdcUnit, TopicUnit } from '../../activities/types.js';
@@ -612,7 +613,7 @@ async function ledgerMap(pipelineName: string): Promise<Map<number, number | nul
 
 let cdcSeq = 0;
 /** One partition's next range after the ledger, and the batch applied as the warehouse does it. */
-async function cdcMerge(spec: RedshiftCdcSpec, pipelineName: string, rows: Cells, opts: { batchId?: string; expected?: Map<number, number | null> } = {}) {
+async function cdcMerge(spec: RedshiftCdcSpec, pipelineName: string, rows: Cells, opts: { batchId?: string; expected?: Map<number, number | null>; heal?: CdcHeal } = {}) {
   await withSession(async (c) => {
     if ((await targetColumns(c, { ...factSpec(spec.table), schema: spec.schema })).length === 0) await c.query(createCdcTargetSql(spec));
     if ((await targetColumns(c, { ...factSpec(movedTableName(spec.schema, spec.table)), schema })).length === 0) await c.query(createMovedTableSql(spec, schema));
@@ -643,6 +644,7 @@ async function cdcMerge(spec: RedshiftCdcSpec, pipelineName: string, rows: Cells
       expireBefore: '2025-12-25T00:00:01Z',
     },
     moves: cdcMoves(unit.ranges, current),
+    ...(opts.heal ? { heal: opts.heal } : {}),
   });
   const out = await withSession((c) => runOnPostgres(c, plan.sqls, plan.parameters, new Map([[plan.at.copy, { table: CDC_STAGE, rows }]])));
   const r = out[plan.at.result]![0]!;
@@ -774,6 +776,66 @@ describe('PostgreSQL arrays staged for Redshift', () => {
       { id: '2', tags: null, grid: [] },
     ]);
   });
+});
+
+// --- CDC heals: snapshot epochs in the ledger, a snapshot's gap deletes, a truncate.
+
+describe('Redshift CDC heal SQL, executed on PostgreSQL', () => {
+  const columns = [
+    { name: 'id', type: 'bigint' },
+    { name: 'note', type: 'text' },
+  ];
+  const TS = '2026-01-01T00:00:00Z';
+  const heal = (h: Partial<CdcHeal> = {}): CdcHeal => ({ raise: true, truncateVersion: null, closeBelow: null, epochs: [], ...h });
+  for (const deletes of ['hard', 'soft'] as const) {
+    it(`${deletes} deletes: a closing snapshot repairs and deletes, the ledger epoch raises later changes, a truncate empties`, async () => {
+      await withSession(async (c) => {
+        for (const stmt of cdcHealTablesSql(schema)) await c.query(stmt);
+      });
+      const table = uniqueName(`heal_${deletes}`);
+      const spec: RedshiftCdcSpec = { schema, table, columns, written: columns, key: ['id'], deletes };
+      const pipelineName = `heal-${deletes}-${table}`;
+      const live = deletes === 'soft' ? ' WHERE NOT _deleted' : '';
+      const liveRows = async () => (await withSession((c) => c.query<Record<string, unknown>>(`SELECT id, note, _lsn FROM ${q(table)}${live} ORDER BY id`))).rows;
+      const liveIds = async () => (await withSession((c) => c.query<{ id: string }>(`SELECT id FROM ${q(table)}${live} ORDER BY id`))).rows.map((r) => r.id);
+      // Streamed before the gap: id 1 to 4 at LSN 100 (partition 0).
+      await cdcMerge(spec, pipelineName, [1, 2, 3, 4].map((i) => [i, `streamed ${i}`, 'u', 100, TS, null, 0]), { heal: heal() });
+      // The re-snapshot at 500 emits 1 and 2 (not 3, 4: deleted in the gap); a change of 5 sent after it is raised to 500 by the extract.
+      const snap = await cdcMerge(
+        spec,
+        pipelineName,
+        [
+          [1, 'snapshot 1', 'u', 500, TS, null, null],
+          [2, 'snapshot 2', 'u', 500, TS, null, null],
+          [5, 'after the snapshot', 'u', 500, TS, null, 0],
+        ],
+        { heal: heal({ closeBelow: '500', epochs: [{ partition: 0, lsn: '500' }], snapshot: null }) },
+      );
+      if (snap.skipped) throw new Error('expected a load');
+      expect(snap.counts.deleted).toBe(2);
+      expect(await liveIds()).toEqual(['1', '2', '5']);
+      const epochs = await withSession((c) => c.query(`SELECT kafka_partition, epoch_lsn::text AS lsn FROM ${q('tributary_cdc_epochs')} WHERE pipeline = $1`, [pipelineName]));
+      expect(epochs.rows).toEqual([{ kafka_partition: 0, lsn: '500' }]);
+      // A transaction open at the snapshot commits later: LSN 490, raised to the ledger's epoch, it wins over the snapshot row.
+      await cdcMerge(spec, pipelineName, [[1, 'open across the snapshot', 'u', 490, TS, null, 0]], { heal: heal() });
+      expect((await liveRows()).find((r) => r.id === '1')).toMatchObject({ note: 'open across the snapshot', _lsn: '500' });
+      // A truncate at 600, then an insert at 700 in the same batch: exactly the new row remains.
+      const truncated = await cdcMerge(spec, pipelineName, [[7, 'after the truncate', 'u', 700, TS, null, 0]], { heal: heal({ truncateVersion: '600' }) });
+      if (truncated.skipped) throw new Error('expected a load');
+      expect(truncated.counts).toMatchObject({ inserted: 1, deleted: 3 });
+      expect(await liveIds()).toEqual(['7']);
+      if (deletes === 'soft') {
+        const marked = await withSession((c) => c.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${q(table)} WHERE _deleted AND _deleted_at IS NOT NULL`));
+        expect(marked.rows[0]!.n).toBe(5);
+      }
+      // The open snapshot kept, then cleared.
+      await cdcMerge(spec, pipelineName, [], { heal: heal({ snapshot: { lsn: '900', closing: true, markPartition: 0 } }) });
+      const open = await withSession((c) => c.query(`SELECT snapshot_lsn::text AS lsn, closing, mark_partition FROM ${q('tributary_cdc_snapshots')} WHERE pipeline = $1`, [pipelineName]));
+      expect(open.rows).toEqual([{ lsn: '900', closing: true, mark_partition: 0 }]);
+      await cdcMerge(spec, pipelineName, [], { heal: heal({ snapshot: null }) });
+      expect((await withSession((c) => c.query(`SELECT 1 FROM ${q('tributary_cdc_snapshots')} WHERE pipeline = $1`, [pipelineName]))).rows).toEqual([]);
+    });
+  }
 });
 
 /** PostgreSQL CSV (as COPY TO writes it) back into cells: NULL is an empty unquoted field. */

@@ -47,6 +47,7 @@ function eagerCollapse(records: readonly DecodedRecord[]): Collapsed[] {
     topic: last.topic,
     key: last.key,
     lsn: last.lsn,
+    version: last.snapshot ? 0n : last.lsn,
     partition: last.partition,
     offset: last.offset,
     txId: last.txId,

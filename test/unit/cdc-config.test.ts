@@ -13,17 +13,28 @@ function config(options: Record<string, unknown> = {}) {
 }
 
 describe('cdc pipeline config', () => {
-  it('defaults to Debezium defaults, hard deletes and adding new columns', () => {
+  it('defaults to Debezium defaults, hard deletes, adding new columns and applying truncates', () => {
     const p = validateConfig('t', config()).pipelines[0]!;
     expect(p.kind === 'cdc' && p.options).toEqual({
       deletes: 'hard',
       onNewColumn: 'add',
+      onTruncate: 'apply',
       decimalHandlingMode: 'precise',
       timePrecisionMode: 'adaptive',
       maxMessagesPerPartition: 100_000,
       maxBatchesPerRun: 4,
       intervalSeconds: 5,
     });
+  });
+
+  it('refuses an unknown truncate policy', () => {
+    expect(() => validateConfig('t', config({ onTruncate: 'skip' }))).toThrow(/onTruncate[\s\S]*"apply", "ignore" or "fail"/);
+    const p = validateConfig('t', config({ onTruncate: 'fail' })).pipelines[0]!;
+    expect(p.kind === 'cdc' && p.options.onTruncate).toBe('fail');
+  });
+
+  it('capturedFrom names a declared postgres source', () => {
+    expect(() => validateConfig('t', config({ capturedFrom: { source: 'events', table: 'public.orders' } }))).toThrow(/capturedFrom\.source[\s\S]*expected a declared postgres source, got "events"/);
   });
 
   it('refuses an unknown connector setting and a column type that is not a type', () => {

@@ -84,17 +84,19 @@ describe('CDC columns', () => {
   });
 
   it('stages a change as its columns, op, LSN, commit time and the holders of missing values', () => {
-    const base = { topic: 't', key: { id: '1' }, lsn: 123n, partition: 0, offset: 5n, txId: null, sourceTsMs: 1_700_000_000_000, snapshot: false };
+    const base = { topic: 't', key: { id: '1' }, lsn: 123n, version: 123n, partition: 0, offset: 5n, txId: null, sourceTsMs: 1_700_000_000_000, snapshot: false };
     const up: Collapsed = { ...base, kind: 'upsert', row: { id: '1', 'Name"x': 'a,b' }, missing: new Map([['big', { id: '0' }]]) };
-    expect(changeLine(up, columns)).toBe(`1,"a,b",,u,123,2023-11-14T22:13:20.000Z,"{""big"":{""id"":""0""}}"\n`);
+    expect(changeLine(up, columns)).toBe(`1,"a,b",,u,123,2023-11-14T22:13:20.000Z,"{""big"":{""id"":""0""}}",0\n`);
     const del: Collapsed = { ...base, kind: 'delete', row: { id: '1', 'Name"x': 'n' }, missing: new Map([['big', { id: '0' }]]) };
-    expect(changeLine(del, columns)).toBe('1,,,d,123,2023-11-14T22:13:20.000Z,\n');
+    expect(changeLine(del, columns)).toBe('1,,,d,123,2023-11-14T22:13:20.000Z,,0\n');
     // A delete that moves the row to a new key (primary-key change) is kept for the new key's create.
-    expect(changeLine(del, columns, true)).toBe(`1,n,,m,123,2023-11-14T22:13:20.000Z,"{""big"":{""id"":""0""}}"\n`);
+    expect(changeLine(del, columns, true)).toBe(`1,n,,m,123,2023-11-14T22:13:20.000Z,"{""big"":{""id"":""0""}}",0\n`);
     // What the batch does not know of a moved row is read from the warehouse row of its own key.
     const unknown: Collapsed = { ...base, kind: 'delete', row: {}, missing: new Map() };
-    expect(changeLine(unknown, columns, true)).toBe(`1,,,m,123,2023-11-14T22:13:20.000Z,"{""Name\\""x"":{""id"":""1""},""big"":{""id"":""1""}}"\n`);
-    // A snapshot row is version 0: it never overwrites a streamed change.
-    expect(changeLine({ ...up, snapshot: true, missing: new Map() }, columns)).toBe(`1,"a,b",,u,0,2023-11-14T22:13:20.000Z,\n`);
+    expect(changeLine(unknown, columns, true)).toBe(`1,,,m,123,2023-11-14T22:13:20.000Z,"{""Name\\""x"":{""id"":""1""},""big"":{""id"":""1""}}",0\n`);
+    // A streamed change is staged at its version with its partition (the merge raises it to the partition's epoch).
+    expect(changeLine({ ...up, version: 900n, partition: 2, missing: new Map() }, columns)).toBe(`1,"a,b",,u,900,2023-11-14T22:13:20.000Z,,2\n`);
+    // A snapshot row is staged at the snapshot's point, without a partition: no epoch raises it.
+    expect(changeLine({ ...up, snapshot: true, version: 800n, missing: new Map() }, columns)).toBe(`1,"a,b",,u,800,2023-11-14T22:13:20.000Z,,\n`);
   });
 });

@@ -129,6 +129,7 @@ describe('scanPayload', () => {
       txId: s.txId == null ? null : (jsonInteger(s.txId) ?? null),
       tsMs: jsonInteger(s.ts_ms) === undefined ? 0 : Number(jsonInteger(s.ts_ms)),
       snapshot: s.snapshot !== undefined && s.snapshot !== null && s.snapshot !== 'false' && s.snapshot !== false,
+      snapshotMark: s.snapshot === 'first' || s.snapshot === 'first_in_data_collection' ? 'first' : s.snapshot === 'last' || s.snapshot === 'last_in_data_collection' ? 'last' : null,
       schema: typeof s.schema === 'string' ? s.schema : '',
       table: typeof s.table === 'string' ? s.table : '',
     };

@@ -42,6 +42,9 @@ interface Script {
   ledgerHit?: boolean;
   offsets?: [number, number][];
   moved?: [string, string][];
+  /** The open snapshot (lsn, closing, mark partition) and the snapshot epochs (partition, lsn) in the ledger. */
+  snapshot?: [string, boolean, number | null];
+  epochs?: [number, string][];
   /** How the merge batch ends. */
   batch?: Partial<DescribeStatementResponse>;
   counts?: Record<string, number>;
@@ -78,6 +81,10 @@ function scripted(s: Script) {
       return result(['rows_staged', 'inserted', 'updated', 'unchanged', 'deleted', 'quarantined'], s.ledgerHit ? [[4, 2, 1, 1, 0, 0].map(num)] : []);
     }
     if (sql.includes('"tributary_offsets"')) return result(['kafka_partition', 'next_offset'], (s.offsets ?? []).map(([p, o]) => [num(p), num(o)]));
+    if (sql.includes('"tributary_cdc_snapshots"')) {
+      return result(['lsn', 'closing', 'mark_partition'], s.snapshot ? [[str(s.snapshot[0]), num(s.snapshot[1] ? 1 : 0), s.snapshot[2] === null ? { isNull: true } : num(s.snapshot[2])]] : []);
+    }
+    if (sql.includes('"tributary_cdc_epochs"')) return result(['kafka_partition', 'lsn'], (s.epochs ?? []).map(([p, l]) => [num(p), str(l)]));
     if (sql.includes('tributary_cdc_moved__')) return result(['k_0', 'lsn'], (s.moved ?? []).map(([k, l]) => [str(k), str(l)]));
     if (sql.includes('sys_load_error_detail')) {
       return result(['file_name', 'line_number', 'column_name', 'column_type', 'error_message'], [[str('s3://tributary-stage/x.parts/00001.csv.gz'), num(3), str('at'), str('timestamptz'), str('Invalid timestamp')]]);
@@ -292,6 +299,35 @@ describe('Redshift CDC merge through the Data API (aws-sdk-client-mock)', () => 
       ]),
     );
     expect(b.Parameters?.some((p) => p.name === 'r0_expected')).toBe(false);
+  });
+
+  it('heals in the same batch: raises to the ledger epochs, truncates at the raised version, closes the open snapshot with its gap deletes, moves the epochs', async () => {
+    const api = scripted({ offsets: [[1, 3]], snapshot: ['900', false, null], epochs: [[0, '850']], counts: { rows_in: 4, inserted: 2, updated: 1, deleted: 7 } });
+    const batch = cdcBatch();
+    const staged: StagedBatch = {
+      ...batch,
+      stagedColumns: [...cdcColumns, { name: '_op', type: 'text' }, { name: '_lsn', type: 'numeric(20)' }, { name: '_source_ts', type: 'timestamptz' }, { name: '_missing', type: 'jsonb' }, { name: '_partition', type: 'integer' }],
+      cdc: { ...batch.cdc!, snapshots: { epochs: [{ partition: 0, lsn: '900' }], marks: [{ mark: 'last', lsn: '900', partition: 0 }] }, truncate: { partition: 0, version: '800' } },
+    };
+    const r = await warehouse().mergeCdc(staged, target, activity);
+    expect(r).toMatchObject({ deleted: 7, alreadyCommitted: false });
+    expect(api.executed.some((e) => e.Sql.startsWith('CREATE TABLE IF NOT EXISTS "analytics"."tributary_cdc_epochs"'))).toBe(true);
+    const b = api.batches[0]!;
+    const at = (re: RegExp) => b.Sqls.findIndex((x) => re.test(x));
+    // The stage carries _partition last; streamed changes rise to the ledger's epoch right after the COPY's count check.
+    expect(b.Sqls.find((x) => x.startsWith('CREATE TEMP TABLE tributary_cdc_stage'))).toMatch(/"_missing" VARCHAR\(65535\), "_partition" INTEGER\)$/);
+    const raise = at(/^UPDATE tributary_cdc_stage SET "_lsn" = e.epoch_lsn/);
+    expect(raise).toBe(at(/pg_last_copy_count/) + 1);
+    // The truncate (at 850: its 800 raised to the epoch read before the batch) goes before the changes, the gap deletes after them.
+    const truncate = at(/^DELETE FROM "analytics"."orders" WHERE "_source" = :source AND "_lsn" <= CAST\(:truncate_version/);
+    const changes = at(/^DELETE FROM "analytics"."orders" USING tributary_cdc_stage WHERE tributary_cdc_stage."_op" IN \('d', 'm'\)/);
+    const gap = at(/^DELETE FROM "analytics"."orders" WHERE "_source" = :source AND "_lsn" < CAST\(:close_below/);
+    expect(raise < truncate && truncate < changes && changes < gap).toBe(true);
+    expect(b.Parameters).toEqual(expect.arrayContaining([{ name: 'truncate_version', value: '850' }, { name: 'close_below', value: '900' }, { name: 'ep_0', value: '0' }, { name: 'el_0', value: '900' }]));
+    // The snapshot closed: its ledger row goes and none is kept; the ledger row counts what the truncate and the gap removed.
+    expect(b.Sqls.some((x) => x.startsWith('DELETE FROM "analytics"."tributary_cdc_snapshots"'))).toBe(true);
+    expect(b.Sqls.some((x) => x.startsWith('INSERT INTO "analytics"."tributary_cdc_snapshots"'))).toBe(false);
+    expect(b.Sqls.find((x) => x.startsWith(`INSERT INTO "analytics"."tributary_batches"`))).toContain('c.deleted + (SELECT n FROM tributary_cdc_truncated) + (SELECT n FROM tributary_cdc_gap_deleted)');
   });
 
   it('a batch every partition of which the ledger is past is skipped; a partly applied one is refused', async () => {

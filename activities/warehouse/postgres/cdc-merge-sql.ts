@@ -55,8 +55,9 @@ export function createCdcStageSql(spec: CdcMergeSpec): string {
   return `CREATE TEMP TABLE ${stage} (${cols.join(', ')}) ON COMMIT DROP`;
 }
 
-export function copyCdcStageSql(spec: CdcMergeSpec): string {
-  const cols = [...spec.columns, ...CDC_STAGED_META].map((c) => ident(c.name));
+/** `meta`: the meta columns the staged files hold (older batches lack _partition: it stays null). */
+export function copyCdcStageSql(spec: CdcMergeSpec, meta: ColumnSpec[] = CDC_STAGED_META): string {
+  const cols = [...spec.columns, ...meta].map((c) => ident(c.name));
   return `COPY ${stage} (${cols.join(', ')}) FROM STDIN WITH (FORMAT csv)`;
 }
 

@@ -6,6 +6,10 @@
 // primary-key changes, upsert the rest behind the LSN
 // version guard, add new columns per policy, and move every partition's ledger offset and
 // write the batch ledger row. A retried batch finds itself in the ledger and does nothing.
+// Around the changes (cdc-heal-sql.ts): streamed versions are raised to their partition's snapshot
+// epoch first, a truncate empties the source's rows before the changes after it apply, and a
+// snapshot that closes deletes the rows it did not write; epochs and the open snapshot are kept in
+// the ledger in the same transaction.
 import { pipeline } from 'node:stream/promises';
 import { gunzipStaged } from '../../stage/staged-format.js';
 import type pg from 'pg';
@@ -21,8 +25,11 @@ import { LOCK_SQL, createSchemaSql, findBatchSql, insertBatchSql, targetColumnsS
 import { lockOffsetSql, upsertOffsetSql, insertGapSql } from './topic-merge-sql.js';
 import { ensureTopicState } from './topic-merge.js';
 import * as sql from './cdc-merge-sql.js';
+import * as heal from './cdc-heal-sql.js';
 import type { Row } from '../../cdc/decode.js';
 import { oldKeyId } from '../../cdc/key-change-cut.js';
+import { stagedMeta } from '../../cdc/cdc-columns.js';
+import { stepSnapshot, type OpenSnapshot } from '../../cdc/snapshot-ledger.js';
 
 export interface CdcTarget {
   schema: string;
@@ -42,7 +49,7 @@ function ensureCdcState(client: pg.Client, schema: string): Promise<void> {
       await client.query('BEGIN');
       try {
         await client.query(LOCK_SQL, ['tributary:state']);
-        for (const stmt of sql.cdcStateTablesSql(schema)) await client.query(stmt);
+        for (const stmt of [...sql.cdcStateTablesSql(schema), ...heal.cdcHealTablesSql(schema)]) await client.query(stmt);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
@@ -124,17 +131,24 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
     let inserted = 0;
     let updated = 0;
     let deleted = 0;
+    const topic = [unit.pipeline, unit.region, unit.cell, unit.topic];
+    const spec: sql.CdcMergeSpec = { schema: t.schema, table: t.table, columns: batch.columns, written: batch.columns, key: t.key, deletes: t.deletes };
+    const byVersion = async (cmp: '<' | '<=', bound: string) =>
+      (await client.query(heal.deleteByVersionSql(spec, cmp), spec.deletes === 'soft' ? [unit.source, bound, unit.batchId] : [unit.source, bound])).rowCount ?? 0;
+    let exists = batch.rows > 0;
     if (batch.rows > 0) {
-      const spec: sql.CdcMergeSpec = { schema: t.schema, table: t.table, columns: batch.columns, written: batch.columns, key: t.key, deletes: t.deletes };
       spec.written = await evolve(client, spec, t.onNewColumn, label);
       await client.query(sql.createCdcStageSql(spec));
+      const meta = stagedMeta(batch.stagedColumns);
       let staged = 0;
       for (const file of batch.files) {
-        const copy = client.query(copyFrom(sql.copyCdcStageSql(spec)));
+        const copy = client.query(copyFrom(sql.copyCdcStageSql(spec, meta)));
         await pipeline(stage.reader(file.key), gunzipStaged(), copy);
         staged += Number(copy.rowCount ?? 0);
       }
       if (staged !== batch.rows) throw new Error(`${label}: staged ${batch.rows} changes but the stage files hold ${staged}; nothing was merged`);
+      // Streamed changes sent after a snapshot an earlier batch read are newer than its rows.
+      await client.query(heal.raiseToEpochsSql(stateSchema), topic);
       // Unchanged TOASTed values first: a primary-key change deletes the row that holds them.
       const targetName = `${t.schema}.${t.table}`;
       const missing = await client.query<{ name: string }>(sql.missingColumnsSql());
@@ -149,10 +163,33 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
       }
       await client.query(sql.keepMovedSql(spec, stateSchema), [unit.source, targetName, unit.batchId]);
       await client.query(sql.expireMovedSql(stateSchema), [targetName]);
-      deleted = (await client.query(sql.deleteCdcSql(spec), spec.deletes === 'soft' ? [unit.source, unit.batchId] : [unit.source])).rowCount ?? 0;
+    } else {
+      exists = (await client.query(targetColumnsSql(), [t.schema, t.table])).rows.length > 0;
+    }
+    // The changes staged are those after the truncate: it goes first.
+    if (info.truncate && exists) {
+      const v = await client.query<{ version: string }>(heal.truncateVersionSql(stateSchema), [...topic, info.truncate.partition, info.truncate.version]);
+      deleted += await byVersion('<=', v.rows[0]!.version);
+    }
+    if (batch.rows > 0) {
+      deleted += (await client.query(sql.deleteCdcSql(spec), spec.deletes === 'soft' ? [unit.source, unit.batchId] : [unit.source])).rowCount ?? 0;
       const w = await client.query<{ inserted: number; updated: number }>(sql.upsertCdcSql(spec), [unit.source, unit.region, unit.batchId, batch.extractedAt]);
       inserted = w.rows[0]!.inserted;
       updated = w.rows[0]!.updated;
+    }
+    if (info.snapshots) {
+      const open = (await client.query<{ lsn: string; closing: boolean; mark_partition: number | null }>(heal.readSnapshotSql(stateSchema), topic)).rows[0];
+      const before: OpenSnapshot | null = open ? { lsn: BigInt(open.lsn), closing: open.closing, markPartition: open.mark_partition } : null;
+      const marks = info.snapshots.marks.map((m) => ({ ...m, lsn: BigInt(m.lsn) }));
+      const step = stepSnapshot(before, marks, info.ranges);
+      // Keys the snapshot did not write and no later change touched are gone at the source.
+      if (step.closeBelow !== null && exists) deleted += await byVersion('<', step.closeBelow.toString());
+      if (marks.length > 0 || step.closeBelow !== null) {
+        await client.query(heal.clearSnapshotSql(stateSchema), topic);
+        const s = step.open;
+        if (s) await client.query(heal.keepSnapshotSql(stateSchema), [...topic, s.lsn.toString(), s.closing, s.markPartition, unit.batchId]);
+      }
+      for (const e of info.snapshots.epochs) await client.query(heal.upsertEpochSql(stateSchema), [...topic, e.partition, e.lsn, unit.batchId]);
     }
     const unchanged = batch.rows - inserted - updated - deleted;
     const where = [unit.pipeline, unit.region, unit.source, unit.cell, unit.topic];

@@ -16,6 +16,7 @@ import { foldName, ident, identifierProblem, qualified } from './identifiers.js'
 import { copySql, Params, type Param } from './merge-sql.js';
 import { gapsSql, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, V, type LedgerMove } from './offsets-sql.js';
 import { assertStatementSize, MAX_BATCH_STATEMENTS } from './statement-size.js';
+import { deleteByVersionSqls, GAP_DELETED, healValues, keepSnapshotSqls, raiseToEpochsSql, TRUNCATED, upsertEpochsSqls, type CdcHeal } from './cdc-heal-sql.js';
 import { MAX_VARCHAR_BYTES, redshiftType } from './types.js';
 
 export const CDC_STAGE = 'tributary_cdc_stage';
@@ -118,6 +119,8 @@ export interface CdcBatchInput {
     expireBefore: string;
   };
   moves: LedgerMove[];
+  /** Snapshot epochs, a truncate, gap deletes (cdc-heal-sql.ts); absent: none of them (a batch staged before them). */
+  heal?: CdcHeal;
 }
 
 export interface CdcBatch {
@@ -148,7 +151,9 @@ export function cdcMergeBatch(input: CdcBatchInput): CdcBatch {
     ...Object.fromEntries(resolvable.map((c, i) => [`mc_${i}`, c.name])),
     ...Object.fromEntries(spec.key.map((k, j) => [`mk_${j}`, k])),
     ...ledgerValues(input.moves),
+    ...(input.heal ? healValues(input.heal) : {}),
   });
+  const heal = input.heal;
   const target = qualified(spec.schema, spec.table);
   const moved = qualified(stateSchema, movedTableName(spec.schema, spec.table));
   const stage = CDC_STAGE;
@@ -170,12 +175,16 @@ export function cdcMergeBatch(input: CdcBatchInput): CdcBatch {
       const t = redshiftType(c.type);
       return `${ident(c.name, 'column')} ${t.varcharBytes === null ? t.sql : `VARCHAR(${MAX_VARCHAR_BYTES})`}`;
     });
-    push(`CREATE TEMP TABLE ${stage} (${[...stageCols, `"_op" VARCHAR(8)`, `"_lsn" DECIMAL(20,0)`, `"_source_ts" TIMESTAMPTZ`, `"_missing" VARCHAR(${MAX_VARCHAR_BYTES})`].join(', ')})`);
+    // Files staged with _partition carry it last (COPY is by position).
+    const meta = [`"_op" VARCHAR(8)`, `"_lsn" DECIMAL(20,0)`, `"_source_ts" TIMESTAMPTZ`, `"_missing" VARCHAR(${MAX_VARCHAR_BYTES})`, ...(heal?.raise ? [`"_partition" INTEGER`] : [])];
+    push(`CREATE TEMP TABLE ${stage} (${[...stageCols, ...meta].join(', ')})`);
     push(copySql(input.manifestUrl, input.copyRoleArn, stage), 'copy');
     push(
       `SELECT CAST(CASE WHEN pg_last_copy_count() <> ${p.ref('rows', 'BIGINT')} THEN 'tributary: COPY loaded ' || CAST(pg_last_copy_count() AS VARCHAR(20)) || ' changes, the stage holds ' || ${p.ref('rows', 'VARCHAR(20)')} END AS INT)`,
       'countCheck',
     );
+    // Streamed changes sent after a snapshot an earlier batch read are newer than its rows.
+    if (heal?.raise) push(raiseToEpochsSql(p, stateSchema, stage));
     // Unchanged TOASTed values, before anything is deleted: the live row of the key named in
     // _missing, then (for a primary-key change's old key) the row kept when it moved, which wins.
     resolvable.forEach((c, i) => {
@@ -195,6 +204,8 @@ export function cdcMergeBatch(input: CdcBatchInput): CdcBatch {
            FROM ${stage} s WHERE s."_op" = 'm' AND NOT EXISTS (SELECT 1 FROM ${moved} m WHERE ${match('m', 's')})`,
     );
     push(`DELETE FROM ${moved} WHERE "_moved_at" < ${p.ref('expire_before', 'TIMESTAMPTZ')}`);
+    // The changes staged are those after the truncate: it goes first.
+    if (heal?.truncateVersion) for (const s of deleteByVersionSqls(p, { target, deletes: spec.deletes, cmp: '<=', param: 'truncate_version', countTable: TRUNCATED })) push(s);
     const joined = (ops: string, cond: string) => `(SELECT COUNT(*) FROM ${stage} s JOIN ${target} t ON ${match('t', 's')} WHERE s."_op" IN (${ops}) AND ${cond})`;
     push(
       `CREATE TEMP TABLE ${CDC_COUNTS} AS SELECT (SELECT COUNT(*) FROM ${stage}) AS rows_in, (SELECT COUNT(*) FROM ${stage} WHERE "_op" = 'u') AS upserts,
@@ -229,17 +240,23 @@ export function cdcMergeBatch(input: CdcBatchInput): CdcBatch {
     ];
     push(`INSERT INTO ${target} (${cols.join(', ')}) SELECT ${values.join(', ')} FROM ${stage} s WHERE s."_op" = 'u' AND NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${match('t', 's')})`);
   } else {
+    if (heal?.truncateVersion) for (const s of deleteByVersionSqls(p, { target, deletes: spec.deletes, cmp: '<=', param: 'truncate_version', countTable: TRUNCATED })) push(s);
     push(`CREATE TEMP TABLE ${CDC_COUNTS} AS SELECT 0 AS rows_in, 0 AS upserts, 0 AS deleted, 0 AS updated, 0 AS blocked`);
   }
+  // Keys the closed snapshot did not write and no later change touched are gone at the source.
+  if (heal?.closeBelow) for (const s of deleteByVersionSqls(p, { target, deletes: spec.deletes, cmp: '<', param: 'close_below', countTable: GAP_DELETED })) push(s);
+  for (const s of upsertEpochsSqls(p, stateSchema, heal?.epochs.length ?? 0)) push(s);
+  for (const s of keepSnapshotSqls(p, stateSchema, heal?.snapshot)) push(s);
+  const deleted = ['c.deleted', ...(heal?.truncateVersion ? [`(SELECT n FROM ${TRUNCATED})`] : []), ...(heal?.closeBelow ? [`(SELECT n FROM ${GAP_DELETED})`] : [])].join(' + ');
   if (input.moves.some((m) => m.gap)) push(gapsSql(p, stateSchema));
   push(
     `INSERT INTO ${qualified(stateSchema, 'tributary_batches')} (batch_id, pipeline, region, source, source_table, target, range_from, range_to, rows_staged, inserted, updated, unchanged, deleted, quarantined, checksum, loaded_at)
        SELECT ${[p.ref('batch_id', V), p.ref('pipeline', V), p.ref('region', V), p.ref('source', V), p.ref('topic', V), p.ref('target', V), p.ref('range_from', V), p.ref('range_to', V)].join(', ')},
-              c.rows_in, c.upserts - c.updated - c.blocked, c.updated, c.rows_in - (c.upserts - c.blocked) - c.deleted, c.deleted, 0, ${p.ref('checksum', V)}, ${p.ref('loaded_at', 'TIMESTAMPTZ')}
+              c.rows_in, c.upserts - c.updated - c.blocked, c.updated, c.rows_in - (c.upserts - c.blocked) - c.deleted, ${deleted}, 0, ${p.ref('checksum', V)}, ${p.ref('loaded_at', 'TIMESTAMPTZ')}
          FROM ${CDC_COUNTS} c`,
   );
   for (const s of moveLedgerSqls(p, stateSchema)) push(s);
-  push(`SELECT c.rows_in, c.upserts - c.updated - c.blocked AS inserted, c.updated, c.deleted FROM ${CDC_COUNTS} c`, 'result');
+  push(`SELECT c.rows_in, c.upserts - c.updated - c.blocked AS inserted, c.updated, ${deleted} AS deleted FROM ${CDC_COUNTS} c`, 'result');
 
   if (sqls.length > MAX_BATCH_STATEMENTS) {
     throw new Error(

@@ -2,6 +2,8 @@
 // partitions' offsets (a batch the ledger is past is skipped; one another run applied in part is
 // refused), the target's and the moved-rows table's DDL with the new-column policy. Then ONE
 // BatchExecuteStatement (cdc-merge-sql.ts) whose guard re-checks the ledger under the target's lock.
+// The snapshot epochs and the open snapshot are read beforehand too, and what the batch does with
+// them (a truncate's version, a snapshot that closes) decided here (cdc-heal-sql.ts).
 import { badInput } from '../../errors.js';
 import type { ColumnSpec } from '../../postgres/columns.js';
 import type { Row } from '../../cdc/decode.js';
@@ -18,6 +20,10 @@ import { offsetsStateTablesSql } from './offsets-sql.js';
 import { explainBatch, readRedshiftOffsets } from './redshift-topic.js';
 import type { RedshiftWarehouse } from './redshift-warehouse.js';
 import { redshiftType } from './types.js';
+import { cdcHealTablesSql, readEpochsSql, readSnapshotSql, type CdcHeal } from './cdc-heal-sql.js';
+import { stagedMeta } from '../../cdc/cdc-columns.js';
+import { stepSnapshot } from '../../cdc/snapshot-ledger.js';
+import type { CdcBatchInfo } from '../../types.js';
 
 const WEEK_MS = 7 * 86_400_000;
 /** Old keys asked about per statement (two parameters each for a two-column key). */
@@ -45,6 +51,32 @@ async function evolve(w: RedshiftWarehouse, spec: RedshiftCdcSpec, policy: NewCo
   if (kept.size === 0) await w.ddl(createMovedTableSql({ ...spec, columns: written }, w.cfg.schema));
   else for (const c of written) if (!kept.has(foldName(c.name))) await w.ddl(addCdcColumnSql(spec, c.name, redshiftType(c.type).sql, qualified(movedTable.schema, movedTable.table)));
   return written;
+}
+
+/** What the batch does besides its changes, from the epochs and open snapshot in the ledger (read before the batch). */
+async function healFor(w: RedshiftWarehouse, unit: CdcUnit, info: CdcBatchInfo, stagedColumns: StagedBatch['stagedColumns'], targetExists: boolean): Promise<CdcHeal | undefined> {
+  if (!info.snapshots) return undefined;
+  await w.ensureKindState('cdc-heal', cdcHealTablesSql(w.cfg.schema));
+  const key = { pipeline: unit.pipeline, region: unit.region, cell: unit.cell, topic: unit.topic };
+  let truncateVersion: string | null = null;
+  if (info.truncate && targetExists) {
+    const epochs = await w.api.query(readEpochsSql(w.cfg.schema), key, 'read the snapshot epochs');
+    const epoch = epochs.find((r) => Number(r.kafka_partition) === info.truncate!.partition);
+    const v = BigInt(info.truncate.version);
+    truncateVersion = (epoch && BigInt(String(epoch.lsn)) > v ? BigInt(String(epoch.lsn)) : v).toString();
+  }
+  const [open] = await w.api.query(readSnapshotSql(w.cfg.schema), key, 'read the open snapshot');
+  const before = open ? { lsn: BigInt(String(open.lsn)), closing: Number(open.closing) === 1, markPartition: open.mark_partition == null ? null : Number(open.mark_partition) } : null;
+  const marks = info.snapshots.marks.map((m) => ({ ...m, lsn: BigInt(m.lsn) }));
+  const step = stepSnapshot(before, marks, info.ranges);
+  const changed = marks.length > 0 || step.closeBelow !== null;
+  return {
+    raise: stagedMeta(stagedColumns).some((c) => c.name === '_partition'),
+    truncateVersion,
+    closeBelow: step.closeBelow !== null && targetExists ? step.closeBelow.toString() : null,
+    epochs: info.snapshots.epochs,
+    ...(changed ? { snapshot: step.open && { lsn: step.open.lsn.toString(), closing: step.open.closing, markPartition: step.open.markPartition } } : {}),
+  };
 }
 
 export async function mergeRedshiftCdc(w: RedshiftWarehouse, batch: StagedBatch, t: CdcTarget, activity: MergeActivity): Promise<MergeResult> {
@@ -76,6 +108,7 @@ export async function mergeRedshiftCdc(w: RedshiftWarehouse, batch: StagedBatch,
 
   const spec: RedshiftCdcSpec = { schema: t.schema, table: t.table, columns: batch.columns, written: batch.columns, key: t.key, deletes: t.deletes };
   let manifestUrl: string | null = null;
+  const targetExists = batch.rows > 0 || (await w.targetColumns(spec)).length > 0;
   if (batch.rows > 0) {
     spec.written = await evolve(w, spec, t.onNewColumn, label);
     manifestUrl = await stage.batchManifestUrl(
@@ -84,6 +117,8 @@ export async function mergeRedshiftCdc(w: RedshiftWarehouse, batch: StagedBatch,
     );
   }
   const ranges = (f: (r: { partition: number; from: number; to: number }) => number) => info.ranges.map((r) => `${r.partition}:${f(r)}`).join(',');
+  // Read before the batch: a Data API failure here is retried, not taken for bad input.
+  const heal = await healFor(w, unit, info, batch.stagedColumns, targetExists);
   const now = Date.now();
   let plan: ReturnType<typeof cdcMergeBatch>;
   try {
@@ -108,6 +143,7 @@ export async function mergeRedshiftCdc(w: RedshiftWarehouse, batch: StagedBatch,
         expireBefore: new Date(now - WEEK_MS).toISOString(),
       },
       moves: cdcMoves(info.ranges, current),
+      heal,
     });
   } catch (err) {
     throw badInput(`${label}: ${(err as Error).message}`);
