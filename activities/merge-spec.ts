@@ -5,7 +5,7 @@ import { targetTable } from '../config/resolve.js';
 import type { PipelineConfig, TributaryConfig } from '../config/schema.js';
 import type { StagedBatch } from './types.js';
 import type { NewColumnPolicy } from './warehouse/dialect.js';
-import type { MergeSpec } from './warehouse/postgres/merge-sql.js';
+import type { MergeSpec } from './warehouse/specs.js';
 import { badInput } from './errors.js';
 
 export function mergeSpec(config: TributaryConfig, p: PipelineConfig, batch: StagedBatch): MergeSpec {

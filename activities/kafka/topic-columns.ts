@@ -2,7 +2,7 @@
 // metadata names are legal on Redshift too (no leading "__", nothing reserved).
 import { targetTable } from '../../config/resolve.js';
 import type { TopicPipelineConfig, TributaryConfig } from '../../config/schema.js';
-import type { TopicMergeSpec } from '../warehouse/postgres/topic-merge-sql.js';
+import type { TopicMergeSpec } from '../warehouse/specs.js';
 import type { ColumnSpec } from '../postgres/columns.js';
 import type { TopicColumnType } from './column-values.js';
 

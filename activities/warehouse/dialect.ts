@@ -1,28 +1,10 @@
 // A warehouse dialect reads checkpoints and applies one staged batch together with its ledger
 // row and checkpoint in ONE transaction; a batch already in the ledger is not applied again.
 import type { MergeResult, StagedBatch } from '../types.js';
-import type { MergeSpec } from './postgres/merge-sql.js';
-import type { TopicMergeSpec } from './postgres/topic-merge-sql.js';
-import type { CdcTarget } from './postgres/cdc-merge.js';
+import type { CdcTarget, CheckpointKey, MergeSpec, NewColumnPolicy, OffsetsKey, TopicMergeSpec } from './specs.js';
+
+export type { CheckpointKey, NewColumnPolicy, OffsetsKey } from './specs.js';
 import type { Row } from '../cdc/decode.js';
-
-export interface CheckpointKey {
-  pipeline: string;
-  region: string;
-  source: string;
-  stream: string;
-}
-
-/** What a merge does when the batch has a column the target lacks. */
-export type NewColumnPolicy = 'add' | 'ignore' | 'fail';
-
-/** One topic of one cell cluster in the offsets ledger. */
-export interface OffsetsKey {
-  pipeline: string;
-  region: string;
-  cell: string;
-  topic: string;
-}
 
 export interface WarehouseDialect {
   readCheckpoint(key: CheckpointKey): Promise<string | null>;

@@ -20,7 +20,9 @@ import type { ColumnSpec } from '../../postgres/columns.js';
 import type { Stage } from '../../stage/stage.js';
 import type { CdcUnit, MergeResult, StagedBatch } from '../../types.js';
 import { badInput } from '../../errors.js';
-import type { NewColumnPolicy } from '../dialect.js';
+import type { CdcTarget, NewColumnPolicy } from '../specs.js';
+
+export type { CdcTarget } from '../specs.js';
 import { LOCK_SQL, createSchemaSql, findBatchSql, insertBatchSql, targetColumnsSql } from './merge-sql.js';
 import { lockOffsetSql, upsertOffsetSql, insertGapSql } from './topic-merge-sql.js';
 import { ensureTopicState } from './topic-merge.js';
@@ -30,14 +32,6 @@ import type { Row } from '../../cdc/decode.js';
 import { oldKeyId } from '../../cdc/key-change-cut.js';
 import { stagedMeta } from '../../cdc/cdc-columns.js';
 import { stepSnapshot, type OpenSnapshot } from '../../cdc/snapshot-ledger.js';
-
-export interface CdcTarget {
-  schema: string;
-  table: string;
-  key: string[];
-  deletes: 'hard' | 'soft';
-  onNewColumn: NewColumnPolicy;
-}
 
 const stateReady = new Map<string, Promise<void>>();
 

@@ -4,44 +4,11 @@
 import pg from 'pg';
 import type { ColumnSpec } from '../../postgres/columns.js';
 import { copyFormatOption, type StagedFormat } from '../../stage/staged-format.js';
+import { LINEAGE_COLUMNS, ROW_HASH, modeColumns, type MergeSpec } from '../specs.js';
+
+export { LINEAGE_COLUMNS, ROW_HASH, SOFT_DELETE_COLUMNS, modeColumns, type MergeMode, type MergeSpec } from '../specs.js';
 
 const { escapeIdentifier: ident } = pg;
-
-/** Lineage columns on every target table: which server, region and batch a row came from, and when. */
-export const LINEAGE_COLUMNS: ColumnSpec[] = [
-  { name: '_source', type: 'text' },
-  { name: '_region', type: 'text' },
-  { name: '_batch_id', type: 'text' },
-  { name: '_extracted_at', type: 'timestamp with time zone' },
-  { name: '_loaded_at', type: 'timestamp with time zone' },
-];
-
-/** The source-side row hash a dimension compares with, and the soft-delete marks. */
-export const ROW_HASH: ColumnSpec = { name: '_row_hash', type: 'text' };
-export const SOFT_DELETE_COLUMNS: ColumnSpec[] = [
-  { name: '_deleted', type: 'boolean NOT NULL DEFAULT false' },
-  { name: '_deleted_at', type: 'timestamp with time zone' },
-];
-
-export type MergeMode =
-  /** Facts: an incoming row replaces the warehouse row of its key unless that one is newer. */
-  | { kind: 'upsert'; version: string }
-  /**
-   * Dimensions: unchanged hashes are left alone. A whole-table batch also deletes the keys it
-   * lacks; a partial one (incremental window) cannot tell a deleted row from an unchanged one.
-   */
-  | { kind: 'snapshot'; deletes: 'hard' | 'soft'; partial?: boolean };
-
-export interface MergeSpec {
-  schema: string;
-  table: string;
-  /** Source columns that go into the target (the staged CSV may hold more: see stagedColumns). */
-  columns: ColumnSpec[];
-  /** Every column of the staged CSV, in file order. */
-  stagedColumns: ColumnSpec[];
-  key: string[];
-  mode: MergeMode;
-}
 
 /** Bind parameters shared by the merge statements: $1 source, $2 region, $3 batch id, $4 extracted at. */
 export const LINEAGE_PARAMS = 4;
@@ -83,10 +50,6 @@ export const SHARED_LOCK_SQL = `SELECT pg_advisory_xact_lock_shared(hashtextexte
 export const LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`;
 
 /** Extra columns the target carries for this merge mode. */
-export function modeColumns(mode: MergeMode): ColumnSpec[] {
-  if (mode.kind === 'upsert') return [];
-  return mode.deletes === 'soft' ? [ROW_HASH, ...SOFT_DELETE_COLUMNS] : [ROW_HASH];
-}
 
 export function createTargetSql(spec: MergeSpec): string {
   const cols = [...spec.columns, ...modeColumns(spec.mode), ...LINEAGE_COLUMNS].map((c) => `${ident(c.name)} ${c.type}`);

@@ -6,18 +6,11 @@ import pg from 'pg';
 import type { ColumnSpec } from '../../postgres/columns.js';
 import { CELL_COLUMN, DEAD_LETTER_COLUMNS, KAFKA_COLUMNS } from '../../kafka/topic-columns.js';
 import { copyFormatOption, type StagedFormat } from '../../stage/staged-format.js';
-import { LINEAGE_COLUMNS } from './merge-sql.js';
+import { LINEAGE_COLUMNS, type TopicMergeSpec } from '../specs.js';
+
+export type { TopicMergeSpec } from '../specs.js';
 
 const { escapeIdentifier: ident } = pg;
-
-export interface TopicMergeSpec {
-  schema: string;
-  table: string;
-  /** Mapped columns and the raw message column, in staged order (the Kafka columns follow them). */
-  columns: ColumnSpec[];
-  /** Upsert by these columns (newest message wins); null appends, keyed by cluster, partition and offset. */
-  key: string[] | null;
-}
 
 export const OFFSETS_TABLE = 'tributary_offsets';
 export const DEAD_LETTERS_TABLE = 'tributary_dead_letters';

@@ -10,7 +10,7 @@ import type { Row } from '../../cdc/decode.js';
 import { oldKeyId } from '../../cdc/key-change-cut.js';
 import type { CdcUnit, MergeResult, StagedBatch } from '../../types.js';
 import type { MergeActivity, NewColumnPolicy } from '../dialect.js';
-import type { CdcTarget } from '../postgres/cdc-merge.js';
+import type { CdcTarget } from '../specs.js';
 import { addCdcColumnSql, cdcMergeBatch, cdcMetaDefs, createCdcTargetSql, createMovedTableSql, movedLsnsSql, movedTableName, type RedshiftCdcSpec } from './cdc-merge-sql.js';
 import { StatementFailed } from './data-api.js';
 import { columnNameProblems, foldName, qualified } from './identifiers.js';
@@ -18,7 +18,7 @@ import { cdcDecision, cdcMoves } from './ledger-decision.js';
 import { findBatchSql } from './merge-sql.js';
 import { offsetsStateTablesSql } from './offsets-sql.js';
 import { explainBatch, readRedshiftOffsets } from './redshift-topic.js';
-import type { RedshiftWarehouse } from './redshift-warehouse.js';
+import type { RedshiftSession } from './session.js';
 import { redshiftType } from './types.js';
 import { cdcHealTablesSql, readEpochsSql, readSnapshotSql, type CdcHeal } from './cdc-heal-sql.js';
 import { stagedMeta } from '../../cdc/cdc-columns.js';
@@ -30,7 +30,7 @@ const WEEK_MS = 7 * 86_400_000;
 const KEYS_PER_QUERY = 50;
 
 /** Creates the target (and its moved-rows table) or applies the new-column policy; returns the columns the target gets. */
-async function evolve(w: RedshiftWarehouse, spec: RedshiftCdcSpec, policy: NewColumnPolicy, label: string): Promise<ColumnSpec[]> {
+async function evolve(w: RedshiftSession, spec: RedshiftCdcSpec, policy: NewColumnPolicy, label: string): Promise<ColumnSpec[]> {
   const movedTable = { schema: w.cfg.schema, table: movedTableName(spec.schema, spec.table) };
   const existing = new Set((await w.targetColumns(spec)).map((c) => c.name));
   let written = spec.columns;
@@ -54,7 +54,7 @@ async function evolve(w: RedshiftWarehouse, spec: RedshiftCdcSpec, policy: NewCo
 }
 
 /** What the batch does besides its changes, from the epochs and open snapshot in the ledger (read before the batch). */
-async function healFor(w: RedshiftWarehouse, unit: CdcUnit, info: CdcBatchInfo, stagedColumns: StagedBatch['stagedColumns'], targetExists: boolean): Promise<CdcHeal | undefined> {
+async function healFor(w: RedshiftSession, unit: CdcUnit, info: CdcBatchInfo, stagedColumns: StagedBatch['stagedColumns'], targetExists: boolean): Promise<CdcHeal | undefined> {
   if (!info.snapshots) return undefined;
   await w.ensureKindState('cdc-heal', cdcHealTablesSql(w.cfg.schema));
   const key = { pipeline: unit.pipeline, region: unit.region, cell: unit.cell, topic: unit.topic };
@@ -79,7 +79,7 @@ async function healFor(w: RedshiftWarehouse, unit: CdcUnit, info: CdcBatchInfo, 
   };
 }
 
-export async function mergeRedshiftCdc(w: RedshiftWarehouse, batch: StagedBatch, t: CdcTarget, activity: MergeActivity): Promise<MergeResult> {
+export async function mergeRedshiftCdc(w: RedshiftSession, batch: StagedBatch, t: CdcTarget, activity: MergeActivity): Promise<MergeResult> {
   const unit = batch.unit as CdcUnit;
   const info = batch.cdc;
   if (unit.kind !== 'cdc' || !info) throw new Error(`batch ${unit.batchId} is not a CDC batch`);
@@ -164,7 +164,7 @@ export async function mergeRedshiftCdc(w: RedshiftWarehouse, batch: StagedBatch,
 }
 
 /** The LSN at which applied primary-key changes last moved each of `oldKeys` away (by oldKeyId). */
-export async function readRedshiftMovedLsns(w: RedshiftWarehouse, target: { schema: string; table: string }, source: string, oldKeys: Row[]): Promise<Map<string, bigint>> {
+export async function readRedshiftMovedLsns(w: RedshiftSession, target: { schema: string; table: string }, source: string, oldKeys: Row[]): Promise<Map<string, bigint>> {
   const out = new Map<string, bigint>();
   if (oldKeys.length === 0) return out;
   const moved = { schema: w.cfg.schema, table: movedTableName(target.schema, target.table) };

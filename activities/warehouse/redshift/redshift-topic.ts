@@ -5,16 +5,16 @@
 import { badInput } from '../../errors.js';
 import type { MergeResult, StagedBatch, TopicUnit } from '../../types.js';
 import type { MergeActivity, OffsetsKey } from '../dialect.js';
-import type { TopicMergeSpec } from '../postgres/topic-merge-sql.js';
+import type { TopicMergeSpec } from '../specs.js';
 import { StatementFailed } from './data-api.js';
 import { columnNameProblems } from './identifiers.js';
 import { topicDecision } from './ledger-decision.js';
 import { findBatchSql } from './merge-sql.js';
 import { offsetsStateTablesSql, readOffsetsSql } from './offsets-sql.js';
-import type { RedshiftWarehouse } from './redshift-warehouse.js';
+import type { RedshiftSession } from './session.js';
 import { addTopicColumnSqls, createTopicTargetSql, topicMergeBatch, topicTargetColumns, type TopicBatch } from './topic-merge-sql.js';
 
-export async function readRedshiftOffsets(w: RedshiftWarehouse, key: OffsetsKey, partitions?: number[]): Promise<Map<number, number>> {
+export async function readRedshiftOffsets(w: RedshiftSession, key: OffsetsKey, partitions?: number[]): Promise<Map<number, number>> {
   await w.ensureKindState('offsets', offsetsStateTablesSql(w.cfg.schema));
   if (partitions?.length === 0) return new Map();
   const params: Record<string, string> = { pipeline: key.pipeline, region: key.region, cell: key.cell, topic: key.topic };
@@ -25,7 +25,7 @@ export async function readRedshiftOffsets(w: RedshiftWarehouse, key: OffsetsKey,
 
 /** A failed topic or CDC batch as an error naming the pipeline and source (and, for a load error, file, line and column). */
 export async function explainBatch(
-  w: RedshiftWarehouse,
+  w: RedshiftSession,
   err: StatementFailed,
   at: { guard: number; copies: number[]; counts: number[] },
   label: string,
@@ -44,7 +44,7 @@ export async function explainBatch(
   return new Error(`${label}: the merge into ${target} failed at statement ${err.failedIndex + 1}: ${text}`);
 }
 
-export async function mergeRedshiftTopic(w: RedshiftWarehouse, batch: StagedBatch, spec: TopicMergeSpec, activity: MergeActivity): Promise<MergeResult> {
+export async function mergeRedshiftTopic(w: RedshiftSession, batch: StagedBatch, spec: TopicMergeSpec, activity: MergeActivity): Promise<MergeResult> {
   const unit = batch.unit as TopicUnit;
   const info = batch.topic;
   if (unit.kind !== 'topic' || !info) throw new Error(`batch ${unit.batchId} is not a topic batch`);

@@ -4,30 +4,28 @@
 // (merge-limit.ts), its statement id kept in the heartbeat so a retry resumes polling.
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { Context } from '@temporalio/activity';
-import type { WarehouseConfig } from '../../../config/schema.js';
 import type { ActivityDeps } from '../../deps.js';
 import { badInput } from '../../errors.js';
 import { S3Stage } from '../../stage/s3-stage.js';
 import type { MergeResult, StagedBatch } from '../../types.js';
 import type { CheckpointKey, MergeActivity, NewColumnPolicy, OffsetsKey, WarehouseDialect } from '../dialect.js';
-import type { TopicMergeSpec } from '../postgres/topic-merge-sql.js';
-import type { CdcTarget } from '../postgres/cdc-merge.js';
 import type { Row } from '../../cdc/decode.js';
 import { mergeRedshiftTopic, readRedshiftOffsets } from './redshift-topic.js';
 import { mergeRedshiftCdc, readRedshiftMovedLsns } from './redshift-cdc.js';
-import { modeColumns, type MergeSpec } from '../postgres/merge-sql.js';
+import { modeColumns, type CdcTarget, type MergeSpec, type TopicMergeSpec } from '../specs.js';
+import type { RedshiftConfig, RedshiftSession } from './session.js';
 import { DataApi, StatementFailed, targetId, type StatementRef } from './data-api.js';
 import { columnNameProblems, foldName } from './identifiers.js';
 import { acquireMergeSlot } from './merge-limit.js';
 import * as sql from './merge-sql.js';
 import { declaredVarcharBytes, redshiftType } from './types.js';
 
-export type RedshiftConfig = Extract<WarehouseConfig, { type: 'redshift' }>;
+export type { RedshiftConfig } from './session.js';
 
 /** Statement names of merges start with this, so every worker can count them (merge-limit.ts). */
 export const MERGE_STATEMENT_PREFIX = 'tributary-merge/';
 
-export class RedshiftWarehouse implements WarehouseDialect {
+export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
   private stateReady: Promise<void> | undefined;
   private readonly kindState = new Map<string, Promise<void>>();
   readonly api: DataApi;

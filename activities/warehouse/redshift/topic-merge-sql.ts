@@ -7,8 +7,8 @@
 // counts back. Values are Data API parameters; identifiers are quoted.
 import type { ColumnSpec } from '../../postgres/columns.js';
 import { DEAD_LETTER_COLUMNS, KAFKA_COLUMNS } from '../../kafka/topic-columns.js';
-import { LINEAGE_COLUMNS } from '../postgres/merge-sql.js';
-import type { TopicMergeSpec } from '../postgres/topic-merge-sql.js';
+import { LINEAGE_COLUMNS } from '../specs.js';
+import type { TopicMergeSpec } from '../specs.js';
 import { foldName, ident, qualified } from './identifiers.js';
 import { copySql, Params, type Param } from './merge-sql.js';
 import { DEAD_LETTERS_TABLE, gapsSql, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, V, type LedgerMove } from './offsets-sql.js';
