@@ -34,21 +34,40 @@ function textProblem(s: string): string | null {
   return null;
 }
 
-/** The first string (key or value) inside a JSON value that jsonb would refuse. */
-export function jsonbProblem(v: unknown): string | null {
-  if (typeof v === 'string') return textProblem(v);
-  if (typeof v === 'number' && !Number.isFinite(v)) return 'holds a number beyond the range of a double';
-  if (v === null || typeof v !== 'object') return null;
-  if (Array.isArray(v)) {
-    for (const x of v) {
-      const p = jsonbProblem(x);
+/**
+ * JSON nested deeper than this is refused (a dead letter that says so): a value this deep is
+ * almost surely hostile, and writing it out again (JSON.stringify recurses) could overflow the
+ * worker's stack. PostgreSQL's jsonb itself takes more.
+ */
+export const MAX_JSON_DEPTH = 1_000;
+
+/**
+ * The first string (key or value) inside a JSON value that jsonb would refuse, or a nesting
+ * deeper than MAX_JSON_DEPTH. Walks with a stack of its own, so no depth overflows ours.
+ */
+export function jsonbProblem(value: unknown): string | null {
+  const todo: [unknown, number][] = [[value, 0]];
+  while (todo.length > 0) {
+    const [v, depth] = todo.pop()!;
+    if (typeof v === 'string') {
+      const p = textProblem(v);
       if (p) return p;
+      continue;
     }
-    return null;
-  }
-  for (const [k, x] of Object.entries(v)) {
-    const p = textProblem(k) ?? jsonbProblem(x);
-    if (p) return p;
+    if (typeof v === 'number' && !Number.isFinite(v)) return 'holds a number beyond the range of a double';
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) return `is nested more than ${MAX_JSON_DEPTH} levels deep`;
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) todo.push([v[i], depth + 1]);
+      continue;
+    }
+    const entries = Object.entries(v);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [k, x] = entries[i]!;
+      const p = textProblem(k);
+      if (p) return p;
+      todo.push([x, depth + 1]);
+    }
   }
   return null;
 }

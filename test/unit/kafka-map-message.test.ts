@@ -142,3 +142,20 @@ describe('topic pipeline config', () => {
     expect(() => pipeline({ columns: [{ name: 'a', path: 'x', type: 'text' }], key: undefined, options: { keepRawAs: 'a' } })).toThrow(/keepRawAs.*not otherwise used/);
   });
 });
+
+describe('deeply nested JSON', () => {
+  const nested = (depth: number) => `${'{"a":['.repeat(depth)}1${']}'.repeat(depth)}`;
+  const deepMapping = compileMapping(pipeline({ options: { keepRawAs: 'raw', maxMessageBytes: 1_000_000 } }));
+  const message = (inner: string) => Buffer.from(`{"id": 1, "user": {"name": "n"}, "deep": ${inner}}`);
+
+  it('is a dead letter that says so, not an overflow of the stack (3,400 levels, about 20 KB)', () => {
+    const r = mapMessage(message(nested(3_400)), deepMapping);
+    expect(r).toMatchObject({ ok: false, reason: 'wrong-type' });
+    expect((r as { detail: string }).detail).toContain('nested more than 1000 levels deep');
+    expect(convert(JSON.parse(nested(3_400)), 'jsonb')).toMatchObject({ why: 'is nested more than 1000 levels deep' });
+  });
+
+  it('loads as jsonb up to the limit', () => {
+    expect(mapMessage(message(nested(400)), deepMapping)).toMatchObject({ ok: true });
+  });
+});
