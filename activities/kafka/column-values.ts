@@ -58,10 +58,11 @@ export function jsonbProblem(value: unknown): string | null {
     if (v === null || typeof v !== 'object') continue;
     if (depth >= MAX_JSON_DEPTH) return `is nested more than ${MAX_JSON_DEPTH} levels deep`;
     if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) todo.push([v[i], depth + 1]);
+      const items = v as unknown[];
+      for (let i = items.length - 1; i >= 0; i--) todo.push([items[i], depth + 1]);
       continue;
     }
-    const entries = Object.entries(v);
+    const entries: [string, unknown][] = Object.entries(v as Record<string, unknown>);
     for (let i = entries.length - 1; i >= 0; i--) {
       const [k, x] = entries[i]!;
       const p = textProblem(k);
