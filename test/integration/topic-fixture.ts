@@ -46,8 +46,17 @@ export async function deleteTopic(cell: string, topic: string): Promise<void> {
   await withAdmin(cell, (a) => a.deleteTopics({ topics: [topic] })).catch(() => undefined);
 }
 
+/** Grows the topic to `count` partitions, and returns once every one of them has a leader. */
 export async function addPartitions(cell: string, topic: string, count: number): Promise<void> {
-  await withAdmin(cell, (a) => a.createPartitions({ topicPartitions: [{ topic, count }] }));
+  await withAdmin(cell, async (a) => {
+    await a.createPartitions({ topicPartitions: [{ topic, count }] });
+    for (let i = 0; i < 100; i++) {
+      const meta = await a.fetchTopicMetadata({ topics: [topic] });
+      if (meta.topics[0]!.partitions.filter((p) => p.leader >= 0).length >= count) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`topic ${topic} on ${cell}: ${count} partitions have no leader after 10 s`);
+  });
 }
 
 export interface Produced {
@@ -57,9 +66,12 @@ export interface Produced {
   headers?: Record<string, string>;
 }
 
-/** Sends the messages in order, in batches (acks from all replicas); returns how many were sent. */
+/**
+ * Sends the messages in order, in batches (acks from all replicas); returns how many were sent.
+ * Idempotent, so a send the client retries after a partial failure never writes a message twice.
+ */
 export async function produce(cell: string, topic: string, messages: Produced[]): Promise<number> {
-  const producer = kafka(cell).producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = kafka(cell).producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     for (let i = 0; i < messages.length; i += 5_000) {
