@@ -6,6 +6,8 @@ import type { DimensionPipelineConfig, FactPipelineConfig, TributaryConfig } fro
 import type { ActivityDeps } from '../deps.js';
 import { badInput } from '../errors.js';
 import { tableColumns, type ColumnSpec } from '../postgres/columns.js';
+import { boundStateStream, parseState } from '../postgres/in-flight.js';
+import { checkpointStream } from '../postgres/watermark-zone.js';
 import type { PgTarget } from '../postgres/connect.js';
 import { keyColumns, watermarkType } from '../postgres/watermark-sql.js';
 import { targetColumnsSql } from '../warehouse/postgres/merge-sql.js';
@@ -71,7 +73,10 @@ export async function reconcileTables(
   const key = keyColumns(sourceColumns, p.key, label);
   const column = cutoffColumn(p);
   const watermark = column === undefined ? undefined : { column, type: watermarkType(sourceColumns, column, label) };
-  const cutoff = column === undefined ? null : await warehouse.readCheckpoint({ pipeline: p.name, region: endpoint.region, source: endpoint.id, stream });
+  const where = { pipeline: p.name, region: endpoint.region, source: endpoint.id };
+  // A naive watermark read in a zone keeps its checkpoint under a stream of that zone (docs/watermarks.md).
+  const zone = parseState(await warehouse.readCheckpoint({ ...where, stream: boundStateStream(stream) }))?.zone ?? 'UTC';
+  const cutoff = column === undefined ? null : await warehouse.readCheckpoint({ ...where, stream: checkpointStream(stream, true, zone) });
   const targetCols = new Set((await dst.query<{ name: string }>(targetColumnsSql(), [tSchema, tTable])).rows.map((r) => r.name));
   // Compared: what both sides hold (a column ignored by onNewColumn: ignore is not the warehouse's to have).
   const columns = sourceColumns.filter((c) => targetCols.has(c.name));

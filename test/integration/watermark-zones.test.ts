@@ -12,6 +12,7 @@ import { failureOf, startHarness, type Harness } from './harness.js';
 import type { TributaryConfig } from '../../config/schema.js';
 import { runBackfill } from '../../client/backfill.js';
 import { pipelineStatus } from '../../client/status.js';
+import { runVerify } from '../../client/verify.js';
 
 const { escapeIdentifier: ident, escapeLiteral: literal } = pg;
 const COLS = ['id', 'v', 'updated_at'];
@@ -113,6 +114,11 @@ describe('a timestamp without time zone watermark', () => {
         const [row] = await pipelineStatus(h.client, config);
         expect(row!.freshnessSeconds).toBeLessThan(600);
         expect(row!.lagSeconds).toBeLessThan(600);
+        // Verify finds the zone's checkpoint too: every row compared, none drifted.
+        const verified = await runVerify(h.client, config, { pipeline: 'events', region: 'us', buckets: 8 });
+        expect(verified.before.driftedBuckets).toBe(0);
+        expect(verified.before.sources[0]).toMatchObject({ drifted: [], warehouseRows: 1000 });
+        expect(verified.before.sources[0]!.note).toBeUndefined();
       } finally {
         await h.close();
       }
