@@ -58,8 +58,13 @@ export function createTargetSql(spec: MergeSpec): string {
 }
 
 export function targetColumnsSql(): string {
-  return `SELECT attname AS name FROM pg_attribute
+  return `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
            WHERE attrelid = to_regclass(quote_ident($1) || '.' || quote_ident($2)) AND attnum > 0 AND NOT attisdropped`;
+}
+
+/** Widens target columns in place (a column retyped at the source to a wider type). */
+export function widenColumnsSql(spec: MergeSpec, columns: ColumnSpec[]): string[] {
+  return columns.map((c) => `ALTER TABLE ${target(spec)} ALTER COLUMN ${ident(c.name)} TYPE ${c.type}`);
 }
 
 /** Adds columns the target lacks (schema evolution: add only, never drop or retype). */

@@ -8,6 +8,7 @@ import { connectPg, withPg, type PgTarget } from '../../postgres/connect.js';
 import type { MergeResult, StagedBatch } from '../../types.js';
 import type { CheckpointKey, NewColumnPolicy, OffsetsKey, WarehouseDialect } from '../dialect.js';
 import * as sql from './merge-sql.js';
+import { holds, widened } from '../widening.js';
 import { mergeTopicBatch, readTopicOffsets } from './topic-merge.js';
 import { mergeCdcBatch, readMovedLsns, type CdcTarget } from './cdc-merge.js';
 import type { Row } from '../../cdc/decode.js';
@@ -222,14 +223,15 @@ export class PostgresWarehouse implements WarehouseDialect {
   /** Creates the target, or applies the new-column policy; returns the spec to merge with, and whether it changed the target. */
   private async evolveTarget(client: pg.Client, spec: sql.MergeSpec, onNewColumn: NewColumnPolicy, label: string): Promise<{ spec: sql.MergeSpec; altered: boolean }> {
     await client.query(sql.createSchemaSql(spec.schema));
-    const before = await client.query<{ name: string }>(sql.targetColumnsSql(), [spec.schema, spec.table]);
+    const before = await client.query<{ name: string; type: string }>(sql.targetColumnsSql(), [spec.schema, spec.table]);
     if (before.rows.length === 0) {
       await client.query(sql.createTargetSql(spec));
       return { spec, altered: true };
     }
     const existing = new Set(before.rows.map((r) => r.name));
+    const widenedAny = await this.widenRetyped(client, spec, new Map(before.rows.map((r) => [r.name, r.type])), label);
     const fresh = spec.columns.filter((c) => !existing.has(c.name));
-    if (fresh.length === 0) return { spec, altered: false };
+    if (fresh.length === 0) return { spec, altered: widenedAny };
     const names = fresh.map((c) => c.name).join(', ');
     if (onNewColumn === 'fail') {
       throw badInput(`${label}: the source has new column(s) ${names} that ${spec.schema}.${spec.table} lacks, and the pipeline's onNewColumn policy is "fail"`);
@@ -237,6 +239,29 @@ export class PostgresWarehouse implements WarehouseDialect {
     if (onNewColumn === 'ignore') return { spec: { ...spec, columns: spec.columns.filter((c) => existing.has(c.name)) }, altered: false };
     for (const stmt of sql.addColumnsSql(spec, fresh)) await client.query(stmt);
     return { spec, altered: true };
+  }
+
+  /**
+   * A column retyped at the source whose new values the target's type cannot hold exactly: the
+   * target is widened in place, or, when no type holds both, the merge fails naming the column.
+   */
+  private async widenRetyped(client: pg.Client, spec: sql.MergeSpec, targetTypes: Map<string, string>, label: string): Promise<boolean> {
+    const changes = spec.columns.flatMap((c) => {
+      const now = targetTypes.get(c.name);
+      return now === undefined || holds(now, c.type) ? [] : [{ column: c, now }];
+    });
+    if (changes.length === 0) return false;
+    const wider = changes.map(({ column, now }) => {
+      const type = widened(now, column.type);
+      if (type === null) {
+        throw badInput(
+          `${label}: column ${column.name} is ${column.type} at the source, but ${spec.schema}.${spec.table} keeps it as ${now}, which cannot hold every value of it; change the target column by hand (or drop it and backfill)`,
+        );
+      }
+      return { name: column.name, type };
+    });
+    for (const stmt of sql.widenColumnsSql(spec, wider)) await client.query(stmt);
+    return true;
   }
 }
 
