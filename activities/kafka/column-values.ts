@@ -1,6 +1,7 @@
 // JSON value -> the text a warehouse column of the configured type accepts. Anything staged must
 // load, or a whole batch would fail at merge time; so every value is checked here and a value
 // that does not fit is reported (the message then goes to the dead-letter table).
+import { isLosslessNumber, stringify as exactStringify } from 'lossless-json';
 
 export type TopicColumnType = 'text' | 'integer' | 'bigint' | 'numeric' | 'double' | 'boolean' | 'timestamptz' | 'date' | 'jsonb';
 
@@ -55,7 +56,7 @@ export function jsonbProblem(value: unknown): string | null {
       continue;
     }
     if (typeof v === 'number' && !Number.isFinite(v)) return 'holds a number beyond the range of a double';
-    if (v === null || typeof v !== 'object') continue;
+    if (v === null || typeof v !== 'object' || isLosslessNumber(v)) continue;
     if (depth >= MAX_JSON_DEPTH) return `is nested more than ${MAX_JSON_DEPTH} levels deep`;
     if (Array.isArray(v)) {
       const items = v as unknown[];
@@ -71,6 +72,18 @@ export function jsonbProblem(value: unknown): string | null {
     }
   }
   return null;
+}
+
+/** Does a JSON value hold a number parsed exactly (a LosslessNumber) anywhere inside? */
+function hasExactNumbers(value: unknown): boolean {
+  const todo: unknown[] = [value];
+  while (todo.length > 0) {
+    const v = todo.pop();
+    if (v === null || typeof v !== 'object') continue;
+    if (isLosslessNumber(v)) return true;
+    todo.push(...(Array.isArray(v) ? (v as unknown[]) : Object.values(v as Record<string, unknown>)));
+  }
+  return false;
 }
 
 function integer(v: unknown, range: readonly [bigint, bigint], safeRange: readonly [number, number], type: string): string | Unfit {
@@ -193,6 +206,7 @@ function describe(v: unknown): string {
   if (typeof v === 'object') return 'an object';
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
   if (typeof v === 'number' || typeof v === 'boolean') return `${typeof v} ${v}`;
+  if (isLosslessNumber(v)) return `number ${v.value}`;
   return typeof v;
 }
 
@@ -204,6 +218,14 @@ export function convert(v: unknown, type: TopicColumnType): Converted {
 
 /** As convert, without an object per value: the text, or why the value does not fit. */
 export function columnText(v: unknown, type: TopicColumnType): string | Unfit {
+  // A JSON number a double cannot hold exactly (parsed by map-message's exact path): its digits
+  // go on as written into text, integer and numeric columns, never rounded.
+  if (isLosslessNumber(v)) {
+    if (type === 'jsonb') return ok(v.value);
+    if (type === 'timestamptz') return timestamp(Number(v.value));
+    if (type === 'boolean' || type === 'date') return fail(`expected ${type === 'boolean' ? 'true or false' : 'a date'}, got ${describe(v)}`);
+    return columnText(v.value, type);
+  }
   switch (type) {
     case 'text': {
       if (typeof v === 'string') {
@@ -240,7 +262,8 @@ export function columnText(v: unknown, type: TopicColumnType): string | Unfit {
     }
     case 'jsonb': {
       const p = jsonbProblem(v);
-      return p ? fail(p) : ok(JSON.stringify(v));
+      // exactStringify writes exact numbers with their digits, and everything else as JSON.stringify does.
+      return p ? fail(p) : ok(hasExactNumbers(v) ? exactStringify(v)! : JSON.stringify(v));
     }
   }
 }

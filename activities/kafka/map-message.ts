@@ -1,5 +1,6 @@
 // One Kafka message -> one row of the target, by the pipeline's column mapping; or the reason it
 // cannot be one (it is then dead-lettered). Pure: no I/O, unit-tested.
+import { isSafeNumber, LosslessNumber, parse as exactParse } from 'lossless-json';
 import type { TopicPipelineConfig } from '../../config/schema.js';
 import { columnText, jsonbProblem, Unfit, type TopicColumnType } from './column-values.js';
 import { parsePath, valueAt, type PathStep } from './json-path.js';
@@ -39,6 +40,11 @@ export function compileMapping(p: TopicPipelineConfig): TopicMapping {
 // Buffer#toString keeps it (JSON.parse then refuses it, as it always did).
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** Sixteen digits in a row, a dot allowed among them: a number a double may not hold exactly. */
+const MANY_DIGITS = /\d(?:\.?\d){15}/;
+
+const exactNumber = (text: string): unknown => (isSafeNumber(text) ? Number(text) : new LosslessNumber(text));
+
 const dead = (reason: DeadLetterReason, detail: string, field: string | null = null): MappedMessage => ({ ok: false, reason, field, detail });
 
 /** Values in mapping order, then the raw message when it is kept. */
@@ -56,6 +62,17 @@ export function mapMessage(value: Buffer | null, m: TopicMapping): MappedMessage
     doc = JSON.parse(text);
   } catch (err) {
     return dead('not-json', `the value is not JSON: ${(err as Error).message}`);
+  }
+  // JSON.parse rounds a number to a double: one written with 16 or more digits is read again
+  // exactly, each such number kept as its text (the digits may also be inside a string: then
+  // this only costs the second parse).
+  if (MANY_DIGITS.test(text)) {
+    try {
+      doc = exactParse(text, null, exactNumber);
+    } catch {
+      // The exact parser recurses: a message nested deeper than it can go is refused, not retried.
+      return dead('wrong-type', `the value is nested too deeply to read its numbers exactly`);
+    }
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return dead('not-object', 'the value is JSON but not an object');
   const values: (string | null)[] = [];
