@@ -64,7 +64,7 @@ const str = (v: string | null): Field => (v === null ? { isNull: true } : { stri
 const num = (v: number): Field => ({ longValue: v });
 
 /** A scripted Data API: single statements finish at once; merge batches follow `script`. */
-function scriptedRedshift(script: Partial<DescribeStatementResponse>[][], opts: { ledgerHit?: boolean; loadErrors?: boolean; noteBytes?: number } = {}) {
+function scriptedRedshift(script: Partial<DescribeStatementResponse>[][], opts: { ledgerHit?: boolean; loadErrors?: boolean; noteBytes?: number; amount?: [number, number] } = {}) {
   const executed: string[] = [];
   const batches: { Sqls: string[]; StatementName?: string; Parameters?: { name?: string; value?: string }[] }[] = [];
   const sqlOf = new Map<string, string>();
@@ -91,9 +91,10 @@ function scriptedRedshift(script: Partial<DescribeStatementResponse>[][], opts: 
     const sql = sqlOf.get(Id) ?? '';
     if (sql.includes('information_schema.columns')) {
       return {
-        ColumnMetadata: [{ name: 'column_name' }, { name: 'data_type' }, { name: 'character_maximum_length' }],
+        ColumnMetadata: [{ name: 'column_name' }, { name: 'data_type' }, { name: 'character_maximum_length' }, { name: 'numeric_precision' }, { name: 'numeric_scale' }],
         Records: [
           [str('id'), str('bigint'), str(null)],
+          ...(opts.amount ? [[str('amount'), str('numeric'), str(null), num(opts.amount[0]), num(opts.amount[1])]] : []),
           [str('note'), str('character varying'), num(opts.noteBytes ?? 65535)],
           [str('updated_at'), str('timestamp with time zone'), str(null)],
           ...['_source', '_region', '_batch_id'].map((c) => [str(c), str('character varying'), num(256)]),
@@ -323,6 +324,18 @@ describe('Redshift merge through the Data API (aws-sdk-client-mock)', () => {
     await warehouse().merge({ ...batch(), columns: wider, stagedColumns: wider }, { ...spec, columns: wider, stagedColumns: wider }, 'add', { heartbeat: () => undefined });
     expect(api.executed).toContain('ALTER TABLE "analytics"."orders" ADD COLUMN "extra" SUPER');
     expect(api.executed).toContain('ALTER TABLE "analytics"."orders" ALTER COLUMN "note" TYPE VARCHAR(160)');
+    expect(api.batches).toHaveLength(1);
+  });
+
+  it('refuses a source numeric wider than its DECIMAL target, which Redshift cannot retype in place', async () => {
+    const wider = [...columns, { name: 'amount', type: 'numeric(14,4)' }];
+    scriptedRedshift([], { amount: [10, 2] });
+    await expect(warehouse().merge({ ...batch(), columns: wider, stagedColumns: wider }, { ...spec, columns: wider, stagedColumns: wider }, 'add', { heartbeat: () => undefined })).rejects.toThrow(
+      'pipeline orders, source app/us: column amount is numeric(14,4) at the source, but analytics.orders keeps it as DECIMAL(10,2)',
+    );
+    const same = [...columns, { name: 'amount', type: 'numeric(10,2)' }];
+    const api = scriptedRedshift([], { amount: [12, 2] });
+    await warehouse().merge({ ...batch(), columns: same, stagedColumns: same }, { ...spec, columns: same, stagedColumns: same }, 'add', { heartbeat: () => undefined });
     expect(api.batches).toHaveLength(1);
   });
 

@@ -26,6 +26,8 @@ export interface TargetColumn {
   name: string;
   /** Declared VARCHAR length in bytes; null for other types. */
   varcharBytes: number | null;
+  /** Declared DECIMAL precision and scale; absent for other types. */
+  decimal?: { precision: number; scale: number };
 }
 
 export interface BatchValues {
@@ -416,7 +418,7 @@ export function stateTablesSql(schema: string): string[] {
 }
 
 /** $schema, $table (named parameters :schema, :table): the target's columns in order, with VARCHAR lengths. */
-export const TARGET_COLUMNS_SQL = `SELECT column_name, data_type, character_maximum_length FROM information_schema.columns
+export const TARGET_COLUMNS_SQL = `SELECT column_name, data_type, character_maximum_length, numeric_precision, numeric_scale FROM information_schema.columns
   WHERE table_schema = :schema AND table_name = :table ORDER BY ordinal_position`;
 
 /** The target's DDL: CREATE TABLE with as many columns as fit one statement, then one ADD COLUMN each for the rest. */

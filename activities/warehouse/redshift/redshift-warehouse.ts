@@ -223,6 +223,7 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
       }
       if (onNewColumn === 'add') for (const c of fresh) await this.ddl(sql.addColumnSql(spec, c));
     }
+    refuseNarrowDecimals(spec, existing, label);
     if (this.cfg.varcharOverflow === 'widen') {
       for (const c of spec.columns) {
         const have = existing.get(foldName(c.name))?.varcharBytes;
@@ -234,11 +235,13 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
     return columns;
   }
 
+  /** The target's columns as the catalog has them. */
   async targetColumns(spec: { schema: string; table: string }): Promise<sql.TargetColumn[]> {
     const rows = await this.api.query(sql.TARGET_COLUMNS_SQL, { schema: foldName(spec.schema), table: foldName(spec.table) }, 'read the target columns');
     return rows.map((r) => ({
       name: String(r.column_name),
       varcharBytes: declaredVarcharBytes(String(r.data_type), r.character_maximum_length == null ? null : Number(r.character_maximum_length)),
+      ...(String(r.data_type) === 'numeric' && r.numeric_precision != null ? { decimal: { precision: Number(r.numeric_precision), scale: Number(r.numeric_scale ?? 0) } } : {}),
     }));
   }
 
@@ -278,4 +281,22 @@ export function fromLedger(batchId: string, r: Record<string, unknown>, alreadyC
     deleted: Number(r.deleted),
     alreadyCommitted,
   };
+}
+
+/**
+ * A source column retyped to a wider numeric than its DECIMAL target: Redshift cannot change a
+ * DECIMAL column's type in place, and loading would round the new digits. Refused, naming it.
+ */
+function refuseNarrowDecimals(spec: MergeSpec, existing: Map<string, sql.TargetColumn>, label: string): void {
+  for (const c of spec.columns) {
+    const have = existing.get(foldName(c.name))?.decimal;
+    const need = /^DECIMAL\((\d+),(\d+)\)$/.exec(redshiftType(c.type).sql);
+    if (!have || !need) continue;
+    const [p, s] = [Number(need[1]), Number(need[2])];
+    if (s > have.scale || p - s > have.precision - have.scale) {
+      throw badInput(
+        `${label}: column ${c.name} is ${c.type} at the source, but ${spec.schema}.${spec.table} keeps it as DECIMAL(${have.precision},${have.scale}), which would round or refuse its values; Redshift cannot change a DECIMAL column's type in place: add a wider column by hand and copy the values, or recreate the target and backfill`,
+      );
+    }
+  }
 }
