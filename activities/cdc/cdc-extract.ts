@@ -86,6 +86,8 @@ export async function extractCdcUnit(
   const decoded: (DecodedRecord | ScannedChange)[] = [];
   /** partition:offset of the deletes that move a row to a new key. */
   const moved = new Set<string>();
+  /** Events that are neither changes nor truncates (a logical message, an op this version does not know): skipped, but said. */
+  const skipped = new Map<string, { count: number; first: string }>();
   let consumed = 0;
   const take = (batch: KafkaMessage[]) => {
     for (const m of batch) {
@@ -99,6 +101,11 @@ export async function extractCdcUnit(
         throw err;
       }
       decoded.push(d);
+      if (d.kind === 'other' && d.op !== 't') {
+        const seen = skipped.get(d.op);
+        if (seen) seen.count++;
+        else skipped.set(d.op, { count: 1, first: `${d.partition}:${d.offset}` });
+      }
       if ((d.kind === 'change' || d.kind === 'scanned') && d.op === 'd' && headers[NEW_KEY_HEADER] !== undefined) moved.add(`${d.partition}:${d.offset}`);
     }
     consumed += batch.length;
@@ -119,6 +126,10 @@ export async function extractCdcUnit(
     } finally {
       await kafka.close().catch(() => undefined);
     }
+  }
+
+  for (const [op, { count, first }] of skipped) {
+    log.warn('cdc events skipped: not a change Tributary applies', { pipeline: p.name, region: unit.region, source: unit.source, topic: unit.topic, op, count, firstAt: first });
   }
 
   // A key change whose delete this batch does not reach waits, with the rest of its partition.
