@@ -1,4 +1,5 @@
 // The `tributary` command. Exit codes: 0 ok, 1 the operation failed, 2 bad usage or bad config.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, defaultConfigPath, loadConfig } from '../config/load.js';
 import { validate } from './commands/validate.js';
@@ -45,21 +46,29 @@ commands:
 options:
   --config FILE                the pipeline config
   --json                       machine-readable output
+  --version                    the version of tributary
+  a flag the command does not take is refused (exit 2)
 
 exit codes: 0 ok; 1 the operation failed (a run failed, drift found or left, a pipeline failed);
             2 bad usage or bad config (nothing was done)`;
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals, tokens } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: 'string' }, region: { type: 'string' }, json: { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false }, note: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, source: { type: 'string' }, buckets: { type: 'string' }, repair: { type: 'boolean', default: false }, 'adopt-zone': { type: 'boolean', default: false }, 'full-pass': { type: 'boolean', default: false }, 'chunk-rows': { type: 'string' }, 'max-parallel': { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { config: { type: 'string' }, region: { type: 'string' }, json: { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false }, note: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, source: { type: 'string' }, buckets: { type: 'string' }, repair: { type: 'boolean', default: false }, 'adopt-zone': { type: 'boolean', default: false }, 'full-pass': { type: 'boolean', default: false }, 'chunk-rows': { type: 'string' }, 'max-parallel': { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } },
+    tokens: true,
   });
   const [command, arg] = positionals;
+  if (values.version) {
+    console.log(`tributary ${(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version}`);
+    return 0;
+  }
   if (values.help || !command) {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
   }
+  refuseForeignFlags(command, tokens);
   const configPath = values.config ?? defaultConfigPath();
   switch (command) {
     case 'validate':
@@ -100,6 +109,33 @@ async function main(argv: string[]): Promise<number> {
       return demo(loadConfig(configPath));
     default:
       throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+/** The flags each command takes besides --config and --help; any other is a usage error, not silently ignored. */
+const FLAGS: Record<string, string[]> = {
+  validate: [],
+  run: ['region', 'json', 'full-pass'],
+  apply: ['dry-run', 'json'],
+  pause: ['region', 'note', 'json'],
+  resume: ['region', 'json'],
+  trigger: ['region', 'json'],
+  replay: ['region', 'since', 'until', 'dry-run', 'json'],
+  backfill: ['region', 'from', 'to', 'source', 'chunk-rows', 'max-parallel', 'adopt-zone', 'json'],
+  verify: ['region', 'source', 'buckets', 'repair', 'json'],
+  status: ['json'],
+  cdc: ['region', 'json'],
+  demo: [],
+};
+
+function refuseForeignFlags(command: string, tokens: ReturnType<typeof parseArgs>['tokens']): void {
+  const allowed = FLAGS[command];
+  if (!allowed) return; // an unknown command is refused by the switch below
+  for (const t of tokens ?? []) {
+    if (t.kind !== 'option' || t.name === 'config' || t.name === 'help') continue;
+    if (!allowed.includes(t.name)) {
+      throw new UsageError(`${command} does not take --${t.name}${allowed.length ? ` (it takes ${allowed.map((f) => `--${f}`).join(', ')})` : ''}`);
+    }
   }
 }
 
