@@ -60,13 +60,22 @@ it('an incremental snapshot interleaved with updates, deletes and inserts ends e
     'snapshot.mode': 'no_data',
     'signal.enabled.channels': 'source',
     'signal.data.collection': `public.${signal}`,
-    'incremental.snapshot.chunk.size': '100',
+    'incremental.snapshot.chunk.size': '20',
   });
   // Streaming runs: a change before the snapshot is asked for.
   await src.query(`UPDATE ${q} SET name = name || ' (before)' WHERE id <= 10`);
   await src.query(`INSERT INTO public.${ident(signal)} VALUES ('snap-1', 'execute-snapshot', $1)`, [JSON.stringify({ 'data-collections': [`public.${name}`], type: 'incremental' })]);
+  // The workload runs for as long as the snapshot emits its chunks (at most 600 changes, so enough
+  // rows are left for it to emit), so streamed changes land between chunk rows however fast
+  // either side goes on the machine.
+  const incremental = (v: string | null) => v?.includes('"snapshot":"incremental"') === true;
+  let snapshotDone = false;
+  const watched = readTopic(STACK.kafka['us/cell-1']!, topic, (rs) => rs.filter((r) => incremental(r.value)).length >= 1000, 180_000).finally(() => {
+    snapshotDone = true;
+  });
+  watched.catch(() => undefined); // awaited below; a failure then fails the test
   let next = 1501;
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 600 && !snapshotDone; i++) {
     const id = 1 + Math.floor(random() * 1500);
     const r = random();
     if (r < 0.6) await src.query(`UPDATE ${q} SET name = name || '+', amount = amount + 1, at = now() WHERE id = $1`, [id]);
@@ -76,8 +85,7 @@ it('an incremental snapshot interleaved with updates, deletes and inserts ends e
   }
   // The snapshot's chunks are in the topic (they carry no source.lsn, only source.sequence), and
   // in some partition a streamed change sits between two chunk rows: they interleave.
-  const incremental = (v: string | null) => v?.includes('"snapshot":"incremental"') === true;
-  const records = await readTopic(STACK.kafka['us/cell-1']!, topic, (rs) => rs.filter((r) => incremental(r.value)).length >= 1000, 180_000);
+  const records = await watched;
   const interleaved = records.some((r) => {
     if (r.value === null || incremental(r.value)) return false;
     const same = records.filter((x) => x.partition === r.partition);
