@@ -1,9 +1,18 @@
 // Heartbeats on a timer while one long statement runs (it cannot report progress itself), so a
 // dead worker is noticed within the heartbeat timeout while history stays small.
 import { Context } from '@temporalio/activity';
-import type { MergeActivity } from './warehouse/dialect.js';
 
 export const HEARTBEAT_EVERY_MS = 2_000;
+
+/**
+ * The activity around a merge, for dialects whose merge outlives one attempt (Redshift: the
+ * statement keeps running server-side). `details` are the last heartbeat details of the previous
+ * attempt; `heartbeat` records new ones (it must not be overwritten by detail-less heartbeats).
+ */
+export interface MergeActivity {
+  details?: unknown;
+  heartbeat(details: unknown): void;
+}
 
 /**
  * `fn` may record heartbeat details (a Redshift statement id) through the MergeActivity it gets;

@@ -1,58 +1,60 @@
-// The activities a worker registers. Workflows import only their types
-// (proxyActivities<Activities>); everything here may do I/O.
+// The activities a worker registers. Each resolves its pipeline once and calls the pipeline's
+// kind (kinds/registry.ts); workflows import only their types (proxyActivities<Activities>).
+// Everything here may do I/O.
 import { Context, log } from '@temporalio/activity';
 import { findPipeline } from '../config/resolve.js';
-import type { TributaryConfig } from '../config/schema.js';
+import type { PipelineConfig, TributaryConfig } from '../config/schema.js';
 import { createDeps, type ActivityDeps } from './deps.js';
-import { extractUnit } from './postgres/extract.js';
-import { planDimension } from './postgres/dimension-plan.js';
-import { planFact } from './postgres/fact-plan.js';
-import { extractTopicUnit } from './kafka/extract-topic.js';
-import { mergeTopic } from './kafka/merge-topic.js';
-import { planTopic } from './kafka/topic-plan.js';
-import { planCdc } from './cdc/cdc-plan.js';
-import { extractCdcUnit } from './cdc/cdc-extract.js';
-import { applyCdc, movedLsnsFor } from './cdc/apply-cdc.js';
-import type { MergeResult, Plan, SourceFailure, StagedBatch, SyncInput, WorkUnit } from './types.js';
-import { createWarehouse } from './warehouse/index.js';
-import { mergeSpec, newColumnPolicy } from './merge-spec.js';
+import { badInput, sourceFailure } from './errors.js';
 import { HEARTBEAT_EVERY_MS, whileHeartbeating } from './heartbeat.js';
-import { sourceFailure } from './errors.js';
-import { reportMerge } from './metrics/report.js';
-import { createReconcileActivities } from './reconcile/index.js';
+import type { KindContext } from './kinds/kind.js';
+import { kindOf } from './kinds/registry.js';
+import type { BackfillInput, BackfillPlan, MergeResult, Plan, RepairRequest, RepairStep, SourceFailure, StagedBatch, SyncInput, VerifyInput, VerifyReport, WorkUnit } from './types.js';
+import { createWarehouse } from './warehouse/index.js';
 
 export type * from './types.js';
 
 export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
   const deps: ActivityDeps = 'config' in configOrDeps && 'stage' in configOrDeps ? configOrDeps : createDeps(configOrDeps);
-  const warehouse = createWarehouse(deps);
+  const ctx: KindContext = { deps, warehouse: createWarehouse(deps) };
 
-  /** Reads checkpoints and the sources' safe high marks (or end offsets); a small plan, never rows. */
+  const resolve = (name: string) => {
+    const p = findPipeline(deps.config, name);
+    return { p, kind: kindOf(p) };
+  };
+  /** A unit planned for one kind never runs as another (the config changed since it was planned). */
+  const forUnit = (unit: WorkUnit) => {
+    const r = resolve(unit.pipeline);
+    if (r.p.kind !== unit.kind) throw badInput(`pipeline ${unit.pipeline} is a ${r.p.kind} pipeline now, but this batch was planned as ${unit.kind}`);
+    return r;
+  };
+  const refuse = (p: PipelineConfig, what: string, which: string) => badInput(`pipeline ${p.name}: ${what} works on ${which} pipelines, not ${p.kind}`);
+
   async function plan(input: SyncInput & { runId: string }): Promise<Plan> {
-    const p = findPipeline(deps.config, input.pipeline);
-    let units: WorkUnit[];
+    const { p, kind } = resolve(input.pipeline);
     const failures: SourceFailure[] = [];
+    const warnings: string[] = [];
     const onSourceError = (source: string, err: unknown) => {
       failures.push(sourceFailure(p.name, source, err));
       log.warn('source not planned', { pipeline: p.name, region: input.region, source, error: failures.at(-1)!.message });
     };
-    const warnings: string[] = [];
-    if (p.kind === 'fact') units = await planFact(deps, warehouse, p, input.region, input.runId, onSourceError, warnings);
-    else if (p.kind === 'dimension') units = await planDimension(deps, warehouse, p, input.region, input.runId, input.fullPass, onSourceError, warnings);
-    else if (p.kind === 'topic') units = await planTopic(deps, warehouse, p, input.region, input.runId, onSourceError);
-    else units = await planCdc(deps, warehouse, p, input.region, input.runId, onSourceError);
-    // CDC: one extract per cluster at a time (an extract holds its decoded batch in memory); the
-    // next starts as soon as one ends, so it runs while that batch merges.
-    const maxParallel = p.kind === 'fact' || p.kind === 'topic' ? p.options.maxParallel : p.kind === 'cdc' ? Math.max(1, new Set(units.map((u) => u.source)).size) : 4;
-    // Fact chunks hold disjoint keys and the PostgreSQL warehouse checkpoints their merged prefix,
-    // so two merge at once (a COPY keeps one warehouse core busy); everything else merges in order.
-    const mergeParallel = p.kind === 'fact' && deps.config.warehouse.type === 'postgres' ? 2 : 1;
+    const units = await kind.plan(ctx, p, { region: input.region, runId: input.runId, fullPass: input.fullPass, onSourceError, warnings });
+    const parallel = kind.parallelism(ctx, p, units);
     for (const w of warnings) log.warn('plan warning', { pipeline: p.name, region: input.region, warning: w });
-    return { pipeline: p.name, region: input.region, maxParallel, mergeParallel, units, ...(failures.length ? { failures } : {}), ...(warnings.length ? { warnings } : {}) };
+    return {
+      pipeline: p.name,
+      region: input.region,
+      maxParallel: parallel.extract,
+      mergeParallel: parallel.merge,
+      units,
+      ranges: units.map((u) => kind.range(u)),
+      ...(units.some((u) => kind.full(p, u)) ? { full: true } : {}),
+      ...(failures.length ? { failures } : {}),
+      ...(warnings.length ? { warnings } : {}),
+    };
   }
 
   return {
-    ...createReconcileActivities(deps, warehouse),
     /** The plan of one run; heartbeats, so a killed worker's plan is retried within the heartbeat timeout. */
     async planRange(input: SyncInput & { runId: string }): Promise<Plan> {
       // Cutting a large first load into chunks reads the whole range once: heartbeat meanwhile.
@@ -61,46 +63,51 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
 
     /** Streams one unit from its source into the stage; returns file references and counts. */
     async extractToStage(unit: WorkUnit): Promise<StagedBatch> {
-      const ctx = Context.current();
+      const { p, kind } = forUnit(unit);
+      const activity = Context.current();
       let last = 0;
-      // Progress is bytes read (PostgreSQL) or messages consumed (Kafka).
       const progress = (n: number) => {
         const now = Date.now();
         if (now - last >= HEARTBEAT_EVERY_MS) {
           last = now;
-          ctx.heartbeat(unit.kind === 'topic' || unit.kind === 'cdc' ? { messages: n } : { bytes: n });
+          activity.heartbeat({ [kind.progress]: n });
         }
       };
-      const batch =
-        unit.kind === 'topic'
-          ? await extractTopicUnit(deps, unit, progress, ctx.cancellationSignal)
-          : unit.kind === 'cdc'
-            ? await extractCdcUnit(deps, unit, movedLsnsFor(deps, warehouse, unit), progress, ctx.cancellationSignal)
-            : await extractUnit(deps, unit, progress, ctx.cancellationSignal);
+      const batch = await kind.extract(ctx, p, unit, progress, activity.cancellationSignal);
       log.info('staged', { pipeline: unit.pipeline, region: unit.region, source: unit.source, batchId: unit.batchId, rows: batch.rows });
       return batch;
     },
 
     /** Applies one staged batch, its ledger row and its checkpoint in one warehouse transaction. */
     async mergeStaged(batch: StagedBatch): Promise<MergeResult> {
-      const p = findPipeline(deps.config, batch.unit.pipeline);
-      if (batch.unit.kind === 'cdc') {
-        const applied = await whileHeartbeating(() => applyCdc(deps, warehouse, batch));
-        log.info('merged', { pipeline: p.name, region: batch.unit.region, source: batch.unit.source, ...applied });
-        return applied;
-      }
-      if (batch.unit.kind === 'topic') {
-        const merged = await whileHeartbeating(() => mergeTopic(deps, warehouse, batch));
-        log.info('merged', { pipeline: p.name, region: batch.unit.region, source: batch.unit.source, ...merged });
-        reportMerge(deps.metrics, batch, merged);
-        return merged;
-      }
-      const spec = mergeSpec(deps.config, p, batch);
-      const policy = newColumnPolicy(p);
-      const result = await whileHeartbeating((activity) => warehouse.merge(batch, spec, policy, activity));
+      const { p, kind } = forUnit(batch.unit);
+      const result = await whileHeartbeating((activity) => kind.merge(ctx, p, batch, activity));
       log.info('merged', { pipeline: p.name, region: batch.unit.region, source: batch.unit.source, ...result });
-      reportMerge(deps.metrics, batch, result);
       return result;
+    },
+
+    /** Keyset bounds of a past range per source server (or whole-table chunks), and each source's unit. */
+    async planBackfill(input: BackfillInput): Promise<BackfillPlan> {
+      const { p, kind } = resolve(input.pipeline);
+      if (!kind.backfill) throw refuse(p, 'backfill', 'fact and dimension');
+      return kind.backfill(ctx, p, input);
+    },
+
+    /** Per-bucket counts and checksums on both sides, then key by key where they differ. */
+    async verifyBuckets(input: VerifyInput): Promise<VerifyReport> {
+      const { p, kind } = resolve(input.pipeline);
+      if (!kind.verify) throw refuse(p, 'verify', 'fact, dimension and cdc');
+      const report = await whileHeartbeating(() => kind.verify!(ctx, p, input));
+      log.info('verified', { pipeline: input.pipeline, region: input.region, driftedBuckets: report.driftedBuckets });
+      return report;
+    },
+
+    /** The first step of a repair of drifted buckets: deletes, then the batch (or unit) whose merge rewrites the rest. */
+    async repairBuckets(req: RepairRequest): Promise<RepairStep> {
+      const { p, kind } = resolve(req.pipeline);
+      if (!kind.repair) throw refuse(p, 'repair', 'fact and dimension');
+      const activity = Context.current();
+      return whileHeartbeating(() => kind.repair!(ctx, p, req, (bytes) => activity.heartbeat({ bytes }), activity.cancellationSignal));
     },
   };
 }

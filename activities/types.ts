@@ -1,5 +1,5 @@
 // What passes between workflow and activities: references, ranges and counts, never rows.
-import type { ColumnSpec } from './postgres/columns.js';
+import type { ColumnSpec } from './specs/columns.js';
 import type { StagedFile } from './stage/stage.js';
 
 export interface SyncInput {
@@ -132,6 +132,14 @@ export interface TopicCounts {
   offsetLag: number;
 }
 
+/** What one unit covers, as a run's result and status show it: a watermark range, or offsets of a partition. */
+export interface UnitRange {
+  source: string;
+  partition?: number;
+  from: string | null;
+  to: string | null;
+}
+
 export interface Plan {
   pipeline: string;
   region: string;
@@ -139,6 +147,10 @@ export interface Plan {
   /** Merges of one source in flight at once (1: one at a time, in plan order). */
   mergeParallel?: number;
   units: WorkUnit[];
+  /** Per unit, in order: what it covers (the kind says). */
+  ranges: UnitRange[];
+  /** Some unit is as large as a batch may be: more is waiting now (a continuous workflow polls again at once). */
+  full?: boolean;
   /** Sources that could not be planned: they fail on their own while the others run. */
   failures?: SourceFailure[];
   /** Things a person should look at that do not stop the run (rows stamped in the future). */
@@ -169,6 +181,8 @@ export interface StagedBatch {
   topic?: { deadLetterFiles: StagedFile[]; consumed: number; deadLettered: number; newestTimestamp: string | null };
   /** CDC batches. */
   cdc?: CdcBatchInfo;
+  /** The source's later units of this run must not merge (their plan no longer follows this batch); the next run plans them again. */
+  endsRun?: boolean;
 }
 
 export interface MergeResult {
@@ -196,7 +210,7 @@ export interface SyncResult {
   unchanged: number;
   deleted: number;
   /** Per unit: the range loaded (offsets of one partition for topics). */
-  ranges: { source: string; partition?: number; from: string | null; to: string | null }[];
+  ranges: UnitRange[];
   durationMs: number;
   /** The plan's warnings (see Plan.warnings). */
   warnings?: string[];
@@ -223,14 +237,13 @@ export interface BackfillInput {
 export interface BackfillSourcePlan {
   source: string;
   stream: string;
+  /** Every chunk's unit is this one, with its own batch id and stage prefix and, when bounds cut it, its keyset bounds. */
+  unit: WorkUnit;
   bounds: KeysetBound[];
-  /** Positions every chunk writes with its merge (--adopt-zone: the new zone's checkpoint and bound state). */
-  markers?: { stream: string; position: string }[];
 }
 
 /** Small on purpose: it travels through continue-as-new; units are rebuilt from it chunk by chunk. */
 export interface BackfillPlan {
-  kind: 'fact' | 'dimension';
   pipeline: string;
   region: string;
   from: string | null;
@@ -298,7 +311,9 @@ export interface SourceVerify {
 export interface VerifyReport {
   pipeline: string;
   region: string;
-  kind: 'fact' | 'dimension' | 'cdc';
+  kind: string;
+  /** Whether `verify --repair` can re-sync this pipeline's drifted buckets. */
+  repairable: boolean;
   buckets: number;
   sources: SourceVerify[];
   /** Drifted buckets over all sources. */
@@ -316,6 +331,13 @@ export interface RepairRequest {
   /** Unique per repair and source: the ledger makes a retried step a no-op. */
   batchId: string;
   stagePrefix: string;
+}
+
+/** A repair's first step: rows the source lacks deleted, and the batch (or the unit to extract) whose merge rewrites the rest. */
+export interface RepairStep {
+  deleted: number;
+  batch?: StagedBatch;
+  unit?: WorkUnit;
 }
 
 export interface SourceRepair {

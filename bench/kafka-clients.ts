@@ -17,7 +17,7 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
-import { openKafka } from '../activities/kafka/client.js';
+import { openKafka } from '../activities/sources/kafka/client.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BROKER = process.env.TRIBUTARY_KAFKA_US_CELL_1 ?? '127.0.0.1:19092';

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { connectClient, startPipeline } from '../client/run-pipeline.js';
 import { targetTable } from '../config/resolve.js';
-import { tableChecksum } from '../activities/postgres/table-checksum.js';
+import { tableChecksum } from '../activities/sources/postgres/table-checksum.js';
 import { ROOT, activityTimes, benchConfig, cpuSeconds, peakRssMb, runTimed, sql, startClock, startWorker } from './support.js';
 
 const FULL_ROWS = 5_000_000;

@@ -21,7 +21,7 @@ import pg from 'pg';
 import type { WorkflowHandle } from '@temporalio/client';
 import { connectClient, startPipeline } from '../client/run-pipeline.js';
 import { validateConfig } from '../config/load.js';
-import { tableChecksum, type TableChecksum } from '../activities/postgres/table-checksum.js';
+import { tableChecksum, type TableChecksum } from '../activities/sources/postgres/table-checksum.js';
 import { connectRest, connectorConfig, createPublication, registerConnector, removeConnector } from '../test/fixtures/debezium/connect.js';
 import { killProcess, startWorkerProcess, workerStarted } from '../test/integration/topic-fixture.js';
 import { ROOT, peakRssMb } from './support.js';

@@ -16,7 +16,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { connectClient } from '../client/run-pipeline.js';
 import { cdcContinuousStatus, startCdcContinuous, stopCdcContinuous } from '../client/cdc-continuous.js';
-import { tableChecksum } from '../activities/postgres/table-checksum.js';
+import { tableChecksum } from '../activities/sources/postgres/table-checksum.js';
 import { connectorConfig, createPublication, registerConnector, removeConnector } from '../test/fixtures/debezium/connect.js';
 import { ROOT, benchConfig, peakRssMb, sql, startWorker } from './support.js';
 

@@ -3,7 +3,7 @@
 // checksums differ, the rows are compared key by key to say how many were lost, are extra or
 // differ. The topic's "source" is what Kafka holds, read back message by message.
 import pg from 'pg';
-import { tableChecksum, type TableChecksum } from '../activities/postgres/table-checksum.js';
+import { tableChecksum, type TableChecksum } from '../activities/sources/postgres/table-checksum.js';
 import { readTopic } from '../test/fixtures/debezium/connect.js';
 import { STACK, connect, withClient } from '../test/integration/stack.js';
 import { endOffsets } from '../test/integration/topic-fixture.js';

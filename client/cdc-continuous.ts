@@ -103,7 +103,6 @@ export async function startCdcContinuous(client: Client, config: TributaryConfig
           region,
           intervalSeconds: p.options.intervalSeconds,
           // A partition range at the batch cap means more is waiting: poll again at once.
-          fullBatchMessages: p.options.maxMessagesPerPartition,
           heartbeatTimeoutSeconds: config.temporal.heartbeatTimeoutSeconds,
           ...(opts.pollsPerRun ? { pollsPerRun: opts.pollsPerRun } : {}),
         },

@@ -2,7 +2,7 @@
 // of one run), from either warehouse: PostgreSQL over a connection, Redshift through the Data API.
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { TributaryConfig } from '../config/schema.js';
-import { withPg } from '../activities/postgres/connect.js';
+import { withPg } from '../activities/pg/connect.js';
 import { warehousePg } from '../activities/reconcile/tables.js';
 import type { SecretProvider } from '../activities/secrets/provider.js';
 import { DataApi } from '../activities/warehouse/redshift/data-api.js';

@@ -2,7 +2,7 @@
 // values are bind parameters. The ledger SQL runs on both warehouses: PostgreSQL binds $n,
 // Redshift's Data API binds :name.
 import pg from 'pg';
-import { WATERMARK_FORMAT } from '../activities/postgres/watermark-sql.js';
+import { WATERMARK_FORMAT } from '../activities/sources/postgres/watermark-sql.js';
 
 const { escapeIdentifier: ident } = pg;
 

@@ -6,18 +6,18 @@ import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temp
 import type pg from 'pg';
 import { kafkaEndpoints, postgresEndpoints, pipelineRegions, sourceTable, syncWorkflowId, type KafkaEndpoint } from '../config/resolve.js';
 import type { PipelineConfig, TributaryConfig } from '../config/schema.js';
-import { sourceTarget } from '../activities/deps.js';
-import { withPg } from '../activities/postgres/connect.js';
+import { sourceTarget } from '../activities/sources/postgres/target.js';
+import { withPg } from '../activities/pg/connect.js';
 import { createSecretProvider, type SecretProvider } from '../activities/secrets/provider.js';
 import { boundedMap } from '../workflows/bounded.js';
 import { scheduleId } from '../schedules/ids.js';
 import { cdcWorkflowId } from './cdc-workflow-id.js';
 import { ledgerKey as k, ledgerReader, type Ledger, type LedgerReader } from './ledger.js';
 import { sourceHighSql } from './status-sql.js';
-import { boundStateStream, parseState } from '../activities/postgres/in-flight.js';
-import { checkpointStream, wallClockToInstant } from '../activities/postgres/watermark-zone.js';
+import { boundStateStream, parseState } from '../activities/sources/postgres/in-flight.js';
+import { checkpointStream, wallClockToInstant } from '../activities/sources/postgres/watermark-zone.js';
 import { offsetLag, statusRow, type SourceFacts, type StatusRow, type TemporalFacts } from './status-rows.js';
-import { openKafka, UnknownTopicError, type PartitionBounds } from '../activities/kafka/client.js';
+import { openKafka, UnknownTopicError, type PartitionBounds } from '../activities/sources/kafka/client.js';
 
 export type { StatusRow, PipelineState } from './status-rows.js';
 

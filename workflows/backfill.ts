@@ -29,7 +29,11 @@ export interface BackfillState {
   runs: number;
 }
 
-/** The unit of chunk `index` (chunks are numbered over the plan's sources in order). Pure. */
+/**
+ * The unit of chunk `index` (chunks are numbered over the plan's sources in order): the source's
+ * unit with the chunk's batch id, stage folder and, when bounds cut the source, its keyset bounds.
+ * Pure.
+ */
 export function backfillUnit(plan: BackfillPlan, index: number, backfillId: string): WorkUnit {
   let i = index;
   for (const [s, src] of plan.sources.entries()) {
@@ -38,18 +42,9 @@ export function backfillUnit(plan: BackfillPlan, index: number, backfillId: stri
       i -= chunks;
       continue;
     }
-    const base = {
-      pipeline: plan.pipeline,
-      region: plan.region,
-      source: src.source,
-      stream: src.stream,
-      batchId: `${backfillId}:${s}:${i}`,
-      stagePrefix: `${plan.pipeline}/${plan.region}/${backfillId}/${s}-${i}`,
-      checkpoint: null,
-      ...(src.markers ? { markers: src.markers } : {}),
-    };
-    if (plan.kind === 'dimension') return { ...base, kind: 'dimension', window: null };
-    return { ...base, kind: 'fact', from: plan.from, to: plan.to!, after: i === 0 ? null : src.bounds[i - 1]!, until: i === chunks - 1 ? null : src.bounds[i]! };
+    const chunk = { batchId: `${backfillId}:${s}:${i}`, stagePrefix: `${plan.pipeline}/${plan.region}/${backfillId}/${s}-${i}` };
+    if (src.bounds.length === 0) return { ...src.unit, ...chunk };
+    return { ...src.unit, ...chunk, after: i === 0 ? null : src.bounds[i - 1]!, until: i === chunks - 1 ? null : src.bounds[i]! } as WorkUnit;
   }
   throw new Error(`chunk ${index} is not in the plan (${plan.chunksTotal} chunks)`);
 }

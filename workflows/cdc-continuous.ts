@@ -4,9 +4,8 @@
 // Freshness = now minus the source commit time of the newest applied change: a query answers
 // it, and the merge activity reports it as a metric. Deterministic: only references and counts.
 import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo, log } from '@temporalio/workflow';
-import type { Activities, CdcUnit, MergeResult, StagedBatch } from '../activities/index.js';
-import { bySource } from './by-source.js';
-import { cutShort } from './cut-short.js';
+import type { Activities, MergeResult, StagedBatch, WorkUnit } from '../activities/index.js';
+import { bySource } from '../common/by-source.js';
 
 export interface CdcContinuousState {
   /** Source commit time (ms since the epoch) of the newest change applied so far; null before the first. */
@@ -24,8 +23,6 @@ export interface CdcContinuousInput {
   region: string;
   /** Poll this often while no batch is waiting (the pipeline's options.intervalSeconds). */
   intervalSeconds: number;
-  /** A batch that read this many offsets of a partition is full: the next one starts at once. */
-  fullBatchMessages?: number;
   heartbeatTimeoutSeconds?: number;
   /** Polls per run before continuing as new (Temporal may suggest it sooner). */
   pollsPerRun?: number;
@@ -62,12 +59,12 @@ export async function cdcContinuous(input: CdcContinuousInput): Promise<CdcConti
   setHandler(cdcStopSignal, () => void (stop = true));
 
   /** Extracts the next batch while the one before merges; stops after a batch cut short. */
-  async function applyInOrder(units: CdcUnit[]): Promise<MergeResult[]> {
+  async function applyInOrder(units: WorkUnit[]): Promise<MergeResult[]> {
     const out: MergeResult[] = [];
     let next: Promise<StagedBatch> | undefined = extractToStage(units[0]!);
     for (let i = 0; next; i++) {
       const batch: StagedBatch = await next;
-      const more = i + 1 < units.length && !cutShort(units[i]!, batch);
+      const more = i + 1 < units.length && !batch.endsRun;
       next = more ? extractToStage(units[i + 1]!) : undefined;
       // Handled when awaited; a failing merge must not leave it unobserved.
       next?.catch(() => undefined);
@@ -82,8 +79,8 @@ export async function cdcContinuous(input: CdcContinuousInput): Promise<CdcConti
     try {
       const plan = await planRange({ pipeline: input.pipeline, region: input.region, runId: `${workflowInfo().runId}.${poll}` });
       if (plan.failures?.length) lastError = plan.failures.map((f) => f.message).join('; ');
-      // The clusters apply side by side; each cluster's batches in order (cut-short.ts).
-      const merged = (await Promise.all([...bySource(plan.units as CdcUnit[]).values()].map((units) => applyInOrder(units)))).flat();
+      // The clusters apply side by side; each cluster's batches in order, ending where a batch ends its run.
+      const merged = (await Promise.all([...bySource(plan.units).values()].map((units) => applyInOrder(units)))).flat();
       for (const m of merged) {
         if (m.alreadyCommitted) continue;
         state.batches++;
@@ -91,8 +88,7 @@ export async function cdcContinuous(input: CdcContinuousInput): Promise<CdcConti
         const newest = m.cdc?.newestSourceTsMs ?? null;
         if (newest !== null && (state.newestAppliedMs === null || newest > state.newestAppliedMs)) state.newestAppliedMs = newest;
       }
-      const limit = input.fullBatchMessages;
-      full = limit !== undefined && plan.units.some((u) => (u as CdcUnit).ranges?.some((r) => r.to - r.from >= limit));
+      full = plan.full === true;
       if (!plan.failures?.length) lastError = null;
     } catch (err) {
       // A failed batch is retried by the next poll, planned again from the ledger.

@@ -5,8 +5,7 @@
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities, MergeResult, SyncInput, SyncResult, WorkUnit } from '../activities/index.js';
 import { createLimiter } from './bounded.js';
-import { bySource } from './by-source.js';
-import { cutShort } from './cut-short.js';
+import { bySource } from '../common/by-source.js';
 
 export interface SyncOptions {
   /** How long an extract or merge may go without a heartbeat before it is retried elsewhere. */
@@ -43,7 +42,7 @@ export async function syncPipeline(input: SyncInput, options: SyncOptions = {}):
   // checkpoint only over the merged prefix), so a stopped run resumes after the last merged chunk.
   async function chain(source: string, units: WorkUnit[]): Promise<SourceOutcome> {
     let failed = false;
-    // A CDC batch cut short ends the source's run after its merge (cut-short.ts); not a failure.
+    // A batch that ends its source's run (StagedBatch.endsRun) does so after its merge; not a failure.
     let ended = false;
     const staged = units.map((unit) =>
       extract(() => (failed ? Promise.reject(new Error('source already failed')) : ended ? Promise.resolve(undefined) : extractToStage(unit))),
@@ -54,14 +53,14 @@ export async function syncPipeline(input: SyncInput, options: SyncOptions = {}):
     const merged: MergeResult[] = [];
     let error: unknown;
     await Promise.all(
-      staged.map((pending, i) =>
+      staged.map((pending) =>
         merge(async () => {
           if (failed || ended) return;
           try {
             const batch = await pending;
             if (!batch) return;
             merged.push(await mergeStaged(batch));
-            if (cutShort(units[i]!, batch)) ended = true;
+            if (batch.endsRun) ended = true;
           } catch (err) {
             if (!failed) error = err;
             failed = true;
@@ -88,11 +87,7 @@ export async function syncPipeline(input: SyncInput, options: SyncOptions = {}):
     updated: sum((m) => m.updated),
     unchanged: sum((m) => m.unchanged),
     deleted: sum((m) => m.deleted),
-    ranges: plan.units.map((u) => {
-      if (u.kind === 'topic') return { source: u.source, partition: u.partition, from: String(u.from), to: String(u.to) };
-      const range = u.kind === 'fact' ? u : u.kind === 'dimension' && u.window ? u.window : { from: null, to: null };
-      return { source: u.source, from: range.from, to: range.to };
-    }),
+    ranges: plan.ranges,
     durationMs: Date.now() - started,
     ...(plan.warnings?.length ? { warnings: plan.warnings } : {}),
   };

@@ -14,8 +14,8 @@ export async function verifyPipeline(input: VerifyInput & { repair?: boolean }, 
   const { repair, ...verify } = input;
 
   const before = await acts.verifyBuckets(verify);
-  // CDC repair (a resnapshot of the drifted keys) is not built: the client refuses --repair for it.
-  if (!repair || before.driftedBuckets === 0 || before.kind === 'cdc') return { before, repaired: [] };
+  // Where repair is not built (CDC: it would take a snapshot of the drifted keys) the client refuses --repair.
+  if (!repair || before.driftedBuckets === 0 || !before.repairable) return { before, repaired: [] };
 
   const runId = workflowInfo().runId;
   const repaired: SourceRepair[] = [];
@@ -32,18 +32,10 @@ export async function verifyPipeline(input: VerifyInput & { repair?: boolean }, 
       batchId: `repair-${runId}:${i}`,
       stagePrefix: `${input.pipeline}/${input.region}/repair-${runId}/${i}`,
     };
-    let deleted: number;
-    let merged;
-    if (before.kind === 'fact') {
-      // Delete first: the merge below then holds the whole repair's outcome for these buckets.
-      deleted = (await acts.deleteExtraRows(req)).deleted;
-      merged = await acts.mergeStaged(await acts.extractRepairToStage(req));
-    } else {
-      const { unit } = await acts.invalidateRepairBuckets(req);
-      merged = await acts.mergeStaged(await acts.extractToStage(unit));
-      deleted = merged.deleted;
-    }
-    repaired.push({ source: src.source, buckets: only, deleted, inserted: merged.inserted, updated: merged.updated });
+    // The kind's first step (deletes, forgotten hashes), then one batch through the normal merge.
+    const step = await acts.repairBuckets(req);
+    const merged = await acts.mergeStaged(step.batch ?? (await acts.extractToStage(step.unit!)));
+    repaired.push({ source: src.source, buckets: only, deleted: step.deleted + merged.deleted, inserted: merged.inserted, updated: merged.updated });
   }
   const all = [...new Set(repaired.flatMap((r) => r.buckets))].sort((a, b) => a - b);
   const after = await acts.verifyBuckets({ ...verify, only: all });

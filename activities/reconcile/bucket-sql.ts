@@ -4,9 +4,9 @@
 // Identifiers are quoted; values are bind parameters, except in COPY (no parameters there),
 // where they are quoted literals and checked integers.
 import pg from 'pg';
-import type { ColumnSpec } from '../postgres/columns.js';
-import { rowHashExpr } from '../postgres/snapshot-sql.js';
-import type { WatermarkType } from '../postgres/watermark-sql.js';
+import type { ColumnSpec } from '../specs/columns.js';
+import { rowHashExpr } from '../sources/postgres/snapshot-sql.js';
+import type { WatermarkType } from '../sources/postgres/watermark-sql.js';
 import { badInput } from '../errors.js';
 
 const { escapeIdentifier: ident, escapeLiteral: literal } = pg;

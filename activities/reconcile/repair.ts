@@ -4,10 +4,11 @@
 // buckets' stored row hashes, so the next whole-table merge rewrites exactly those rows.
 // Every write is recorded in the ledger, and a retried step finds its ledger row and does nothing.
 import type pg from 'pg';
-import { sourceTarget, type ActivityDeps } from '../deps.js';
+import { type ActivityDeps } from '../deps.js';
+import { sourceTarget } from '../sources/postgres/target.js';
 import { badInput } from '../errors.js';
-import { withPg } from '../postgres/connect.js';
-import { copyToStage } from '../postgres/copy-to-stage.js';
+import { withPg } from '../pg/connect.js';
+import { copyToStage } from '../sources/postgres/copy-to-stage.js';
 import type { DimensionUnit, FactUnit, RepairRequest, StagedBatch } from '../types.js';
 import type { WarehouseDialect } from '../warehouse/dialect.js';
 import { LOCK_SQL, findBatchSql, insertBatchSql } from '../warehouse/postgres/merge-sql.js';

@@ -5,11 +5,12 @@ import { findPipeline, postgresEndpoints, sourceTable, targetTable, type Postgre
 import type { DimensionPipelineConfig, FactPipelineConfig, TributaryConfig } from '../../config/schema.js';
 import type { ActivityDeps } from '../deps.js';
 import { badInput } from '../errors.js';
-import { tableColumns, type ColumnSpec } from '../postgres/columns.js';
-import { boundStateStream, parseState } from '../postgres/in-flight.js';
-import { checkpointStream } from '../postgres/watermark-zone.js';
-import type { PgTarget } from '../postgres/connect.js';
-import { keyColumns, watermarkType } from '../postgres/watermark-sql.js';
+import { tableColumns } from '../sources/postgres/columns.js';
+import { type ColumnSpec } from '../specs/columns.js';
+import { boundStateStream, parseState } from '../sources/postgres/in-flight.js';
+import { checkpointStream } from '../sources/postgres/watermark-zone.js';
+import type { PgTarget } from '../pg/connect.js';
+import { keyColumns, watermarkType } from '../sources/postgres/watermark-sql.js';
 import { targetColumnsSql } from '../warehouse/postgres/merge-sql.js';
 import type { WarehouseDialect } from '../warehouse/dialect.js';
 import type { BucketTable } from './bucket-sql.js';

@@ -2,21 +2,18 @@
 // in SQL on both sides; the buckets that differ are then compared key by key, so rows changed
 // since the checkpoint (the next run's) are not reported as drift. Reports drift as a metric.
 import type { PostgresEndpoint } from '../../config/resolve.js';
-import { sourceTarget, type ActivityDeps } from '../deps.js';
-import { withPg } from '../postgres/connect.js';
+import { type ActivityDeps } from '../deps.js';
+import { sourceTarget } from '../sources/postgres/target.js';
+import { withPg } from '../pg/connect.js';
 import type { SourceVerify, VerifyInput, VerifyReport } from '../types.js';
 import type { WarehouseDialect } from '../warehouse/dialect.js';
-import { findPipeline } from '../../config/resolve.js';
 import { checkBuckets } from './bucket-sql.js';
-import { verifyCdc } from './cdc-verify.js';
 import { compareSides } from './compare-sides.js';
-import { endpointsOf, reconcilablePipeline, reconcileTables, warehousePg, type ReconcilablePipeline } from './tables.js';
+import { endpointsOf, reconcileTables, warehousePg, type ReconcilablePipeline } from './tables.js';
 
-export async function verifyPipeline(deps: ActivityDeps, warehouse: WarehouseDialect, input: VerifyInput): Promise<VerifyReport> {
+/** Verifies a fact or dimension pipeline; `repairable`: --repair re-syncs its drifted buckets. */
+export async function verifyPullPipeline(deps: ActivityDeps, warehouse: WarehouseDialect, p: ReconcilablePipeline, input: VerifyInput): Promise<VerifyReport> {
   const buckets = checkBuckets(input.buckets);
-  const cdc = findPipeline(deps.config, input.pipeline);
-  if (cdc.kind === 'cdc') return verifyCdc(deps, warehouse, cdc, input, buckets);
-  const p = reconcilablePipeline(deps, input.pipeline);
   const sources: SourceVerify[] = [];
   for (const endpoint of endpointsOf(deps, p, input.region, input.source)) {
     const result = await verifySource(deps, warehouse, p, endpoint, buckets, input.only ?? null);
@@ -27,6 +24,7 @@ export async function verifyPipeline(deps: ActivityDeps, warehouse: WarehouseDia
     pipeline: p.name,
     region: input.region,
     kind: p.kind,
+    repairable: true,
     buckets,
     sources,
     driftedBuckets: sources.reduce((n, s) => n + s.drifted.length, 0),

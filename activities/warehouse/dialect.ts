@@ -1,30 +1,35 @@
 // A warehouse dialect reads checkpoints and applies one staged batch together with its ledger
 // row and checkpoint in ONE transaction; a batch already in the ledger is not applied again.
+// Small interfaces, one per way of merging; a dialect implements all of them and declares its
+// capabilities, which the kinds and the sources read instead of the warehouse's type.
 import type { MergeResult, StagedBatch } from '../types.js';
-import type { CdcTarget, CheckpointKey, MergeSpec, NewColumnPolicy, OffsetsKey, TopicMergeSpec } from './specs.js';
+import type { CdcTarget, CheckpointKey, MergeSpec, NewColumnPolicy, OffsetsKey, TopicMergeSpec } from '../specs/merge-specs.js';
+import type { DialectCapabilities } from '../specs/capabilities.js';
+import type { Row } from '../specs/row.js';
+import type { MergeActivity } from '../heartbeat.js';
 
-export type { CheckpointKey, NewColumnPolicy, OffsetsKey } from './specs.js';
-import type { Row } from '../cdc/decode.js';
+export type { CheckpointKey, NewColumnPolicy, OffsetsKey } from '../specs/merge-specs.js';
 
-export interface WarehouseDialect {
+/** Pull pipelines (facts, dimensions): checkpoints, and upsert or snapshot merges. */
+export interface PullMerger {
   readCheckpoint(key: CheckpointKey): Promise<string | null>;
-  /** Topic pipelines: the ledger's next offset per partition (absent: nothing loaded yet). */
-  readOffsets?(key: OffsetsKey): Promise<Map<number, number>>;
-  /** Topic pipelines: rows, dead letters and the partition's next offset in one transaction. */
-  mergeTopic?(batch: StagedBatch, spec: TopicMergeSpec): Promise<MergeResult>;
   merge(batch: StagedBatch, spec: MergeSpec, onNewColumn: NewColumnPolicy, activity?: MergeActivity): Promise<MergeResult>;
-  /** CDC pipelines: applies collapsed changes, the partitions' next offsets and the batch ledger row in one transaction. */
-  mergeCdc?(batch: StagedBatch, target: CdcTarget): Promise<MergeResult>;
-  /** CDC pipelines: the LSN at which each old key was last moved away by an applied primary-key change, by oldKeyId. */
-  movedLsns?(target: { schema: string; table: string }, source: string, oldKeys: Row[]): Promise<Map<string, bigint>>;
 }
 
-/**
- * The activity around a merge, for dialects whose merge outlives one attempt (Redshift: the
- * statement keeps running server-side). `details` are the last heartbeat details of the previous
- * attempt; `heartbeat` records new ones (it must not be overwritten by detail-less heartbeats).
- */
-export interface MergeActivity {
-  details?: unknown;
-  heartbeat(details: unknown): void;
+/** Topic pipelines: the ledger's next offset per partition, and rows, dead letters and that offset in one transaction. */
+export interface OffsetMerger {
+  /** Absent partitions: nothing loaded yet. */
+  readOffsets(key: OffsetsKey): Promise<Map<number, number>>;
+  mergeTopic(batch: StagedBatch, spec: TopicMergeSpec): Promise<MergeResult>;
+}
+
+/** CDC pipelines: collapsed changes, the partitions' next offsets and the batch ledger row in one transaction. */
+export interface ChangeApplier {
+  mergeCdc(batch: StagedBatch, target: CdcTarget): Promise<MergeResult>;
+  /** The LSN at which each old key was last moved away by an applied primary-key change, by oldKeyId. */
+  movedLsns(target: { schema: string; table: string }, source: string, oldKeys: Row[]): Promise<Map<string, bigint>>;
+}
+
+export interface WarehouseDialect extends PullMerger, OffsetMerger, ChangeApplier {
+  readonly capabilities: DialectCapabilities;
 }

@@ -14,7 +14,7 @@ import type { TributaryConfig } from '../../config/schema.js';
 import { createDeps, type ActivityDeps } from '../../activities/deps.js';
 import type { MergeResult, StagedBatch } from '../../activities/types.js';
 import { createWarehouse } from '../../activities/warehouse/index.js';
-import { mergeSpec, newColumnPolicy } from '../../activities/merge-spec.js';
+import { kindOf } from '../../activities/kinds/registry.js';
 
 export interface ReplayOptions {
   pipeline: string;
@@ -90,11 +90,9 @@ export async function replayStaged(client: Client, deps: ActivityDeps, opts: Rep
     const item: ReplayedBatch = { run, batchId: batch.unit.batchId, files: batch.files.length, rows: batch.rows, missing };
     out.push(item);
     if (opts.dryRun || missing.length > 0) continue;
-    const p = findPipeline(deps.config, batch.unit.pipeline);
-    const spec = mergeSpec(deps.config, p, batch);
-    const policy = newColumnPolicy(p);
     const unit = { ...batch.unit, batchId: `replay:${replayId}:${batch.unit.batchId}` };
-    item.result = await warehouse.merge({ ...batch, unit }, spec, policy);
+    // The kind's own merge: facts keep their version guard; offset kinds follow the ledger, so a batch it holds already is not loaded twice.
+    item.result = await kindOf(p).merge({ deps, warehouse }, p, { ...batch, unit }, { heartbeat: () => undefined });
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient, runPipeline } from '../../client/run-pipeline.js';
 import { findPipeline, kafkaEndpoints, pipelineRegions, targetTable } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
-import { tableChecksum } from '../../activities/postgres/table-checksum.js';
+import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { createRegionWorker } from '../../workers/create-worker.js';
 import { workflowBundleOptions } from '../../workers/workflows-path.js';
 import { printResults, table } from '../output.js';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { connectClient, startPipeline } from '../../client/run-pipeline.js';
 import type { TributaryConfig } from '../../config/schema.js';
-import { tableChecksum } from '../../activities/postgres/table-checksum.js';
+import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { createPublication, registerConnector, removeConnector } from '../fixtures/debezium/connect.js';
 import { healingConnector, removeKeepingTopic } from './cdc-gap-fixture.js';
 import { STACK, connect, withClient } from './stack.js';

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TributaryConfig } from '../../config/schema.js';
-import { tableChecksum } from '../../activities/postgres/table-checksum.js';
+import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { createPublication, readTopic, registerConnector, removeConnector } from '../fixtures/debezium/connect.js';
 import { healingConnector, removeKeepingTopic as removeGap } from './cdc-gap-fixture.js';
 import { failureOf, startHarness, type Harness } from './harness.js';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TributaryConfig } from '../../config/schema.js';
-import { tableChecksum } from '../../activities/postgres/table-checksum.js';
+import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { connectorConfig, createPublication, readTopic, registerConnector, removeConnector } from '../fixtures/debezium/connect.js';
 import { startHarness, type Harness } from './harness.js';
 import { STACK, connect, withClient } from './stack.js';

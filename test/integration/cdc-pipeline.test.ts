@@ -17,7 +17,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { connectClient, startPipeline } from '../../client/run-pipeline.js';
 import { taskQueue } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
-import { tableChecksum } from '../../activities/postgres/table-checksum.js';
+import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { cdcFreshnessQuery, cdcStopSignal, type cdcContinuous } from '../../workflows/cdc-continuous.js';
 import { connectorConfig, createPublication, registerConnector, removeConnector } from '../fixtures/debezium/connect.js';
 import { STACK, connect, withClient } from './stack.js';
@@ -293,7 +293,7 @@ it('applies changes continuously and reports freshness', async () => {
   const handle = await client.workflow.start<typeof cdcContinuous>('cdcContinuous', {
     taskQueue: taskQueue(config, 'us'),
     workflowId: `cdc-continuous/${config.temporal.taskQueuePrefix}/cdc0/us`,
-    args: [{ pipeline: 'cdc0', region: 'us', intervalSeconds: 1, fullBatchMessages: 700, heartbeatTimeoutSeconds: 5, pollsPerRun: 5 }],
+    args: [{ pipeline: 'cdc0', region: 'us', intervalSeconds: 1, heartbeatTimeoutSeconds: 5, pollsPerRun: 5 }],
   });
   try {
     await transactions(300);

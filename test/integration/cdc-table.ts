@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { TributaryConfig } from '../../config/schema.js';
-import { tableChecksum, type TableChecksum } from '../../activities/postgres/table-checksum.js';
+import { tableChecksum, type TableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { connectorConfig, createPublication, registerConnector, removeConnector } from '../fixtures/debezium/connect.js';
 import { STACK, connect, withClient } from './stack.js';
 import { dropSchema, topicStackConfig } from './topic-fixture.js';

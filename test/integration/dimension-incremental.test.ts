@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { targetTable } from '../../config/resolve.js';
-import { tableChecksum } from '../../activities/postgres/table-checksum.js';
-import { fullPassStream } from '../../activities/postgres/dimension-plan.js';
+import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
+import { fullPassStream } from '../../activities/kinds/dimension/plan.js';
 import { STACK, connect, stackConfig, uniqueName, withClient } from './stack.js';
 import { dropSchema } from './fact-fixture.js';
 import { startHarness, type Harness } from './harness.js';

@@ -2,7 +2,7 @@
 // check every pipeline test ends with: warehouse == source by count and per-row checksum.
 import { expect } from 'vitest';
 import pg from 'pg';
-import { tableChecksum } from '../../activities/postgres/table-checksum.js';
+import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { STACK, withClient } from './stack.js';
 
 const { escapeIdentifier: ident } = pg;

@@ -8,8 +8,8 @@ import { connectClient, runPipeline } from '../../client/run-pipeline.js';
 import { createRegionWorker, type RegionWorker } from '../../workers/create-worker.js';
 import { workflowBundleOptions } from '../../workers/workflows-path.js';
 import { createDeps } from '../../activities/deps.js';
-import { planFact } from '../../activities/postgres/fact-plan.js';
-import { extractUnit } from '../../activities/postgres/extract.js';
+import { planFact } from '../../activities/kinds/fact/plan.js';
+import { extractUnit } from '../../activities/sources/postgres/extract.js';
 import type { MergeSpec } from '../../activities/warehouse/postgres/merge-sql.js';
 import type { StagedBatch } from '../../activities/types.js';
 import { createWarehouse } from '../../activities/warehouse/index.js';
@@ -66,7 +66,7 @@ async function planAndStage(region: string, runId: string) {
   const p = config.pipelines[0]!;
   if (p.kind !== 'fact') throw new Error('fact pipeline expected');
   const [unit] = await planFact(deps, warehouse, p, region, runId);
-  return { warehouse, batch: await extractUnit(deps, unit!) };
+  return { warehouse, batch: await extractUnit(deps, p, unit!, warehouse.capabilities) };
 }
 
 const runAll = () => Promise.all(REGIONS.map((r) => runPipeline(client, config, 'orders', r)));

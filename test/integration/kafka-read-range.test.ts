@@ -4,7 +4,7 @@
 // hand-over and an abort each end the read with an error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
-import { openKafka, type KafkaMessage, type KafkaSource } from '../../activities/kafka/client.js';
+import { openKafka, type KafkaMessage, type KafkaSource } from '../../activities/sources/kafka/client.js';
 import { envSecrets } from '../../activities/secrets/env.js';
 import { SecretProvider } from '../../activities/secrets/provider.js';
 import { createTopic, deleteTopic, produce } from './topic-fixture.js';

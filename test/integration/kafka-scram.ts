@@ -4,7 +4,7 @@
 // `kafka-configs.sh --alter --add-config 'SCRAM-SHA-256=[password=...]'` does it.
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { Admin, alterUserScramCredentialsV0, Connection, ScramMechanisms } from '@platformatic/kafka';
-import { isAuthFailure } from '../../activities/kafka/auth-failure.js';
+import { isAuthFailure } from '../../activities/sources/kafka/auth-failure.js';
 import { STACK } from './stack.js';
 
 /** The SASL_PLAINTEXT (SCRAM-SHA-256) listener of Kafka us/cell-1; its PLAINTEXT one is STACK.kafka['us/cell-1']. */

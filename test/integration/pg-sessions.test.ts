@@ -4,9 +4,9 @@
 // a session the server ended is replaced.
 import { afterAll, expect, it } from 'vitest';
 import type pg from 'pg';
-import { closePools, withPg } from '../../activities/postgres/connect.js';
+import { closePools, withPg } from '../../activities/pg/connect.js';
 import { createSecretProvider } from '../../activities/secrets/provider.js';
-import { sourceTarget } from '../../activities/deps.js';
+import { sourceTarget } from '../../activities/sources/postgres/target.js';
 import { postgresEndpoints } from '../../config/resolve.js';
 import { STACK, stackConfig, withClient } from './stack.js';
 

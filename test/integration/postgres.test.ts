@@ -3,11 +3,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createDeps } from '../../activities/deps.js';
-import { connectPg, withPg } from '../../activities/postgres/connect.js';
+import { connectPg, withPg } from '../../activities/pg/connect.js';
 import { SecretProvider } from '../../activities/secrets/provider.js';
 import { envSecrets } from '../../activities/secrets/env.js';
-import { chunkBoundariesSql } from '../../activities/postgres/watermark-sql.js';
-import { boundSql, type BoundRow } from '../../activities/postgres/bound-sql.js';
+import { chunkBoundariesSql } from '../../activities/sources/postgres/watermark-sql.js';
+import { boundSql, type BoundRow } from '../../activities/sources/postgres/bound-sql.js';
 import { STACK, connect, stackConfig, uniqueName, withClient } from './stack.js';
 
 const { escapeIdentifier: ident } = pg;

@@ -16,8 +16,8 @@ import { GetObjectCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { createSecretProvider } from '../../activities/secrets/provider.js';
 import { S3Stage, s3Client, type S3StageConfig } from '../../activities/stage/s3-stage.js';
 import { STAGE_NULL } from '../../activities/stage/null-marker.js';
-import { openCsv } from '../../activities/kafka/extract-topic.js';
-import { csvLine } from '../../activities/kafka/csv.js';
+import { openCsv } from '../../activities/sources/kafka/extract-topic.js';
+import { csvLine } from '../../activities/sources/kafka/csv.js';
 import { ROOT, STACK, connect, uniqueName } from './stack.js';
 
 const secrets = createSecretProvider({ provider: 'file', path: process.env.TRIBUTARY_SECRETS_FILE ?? join(ROOT, 'infra/local/secrets.json'), ttlSeconds: 60 });

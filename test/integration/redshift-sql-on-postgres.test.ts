@@ -18,7 +18,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { stagedColumnsOptions, stagedSelectList } from '../../activities/postgres/staged-columns.js';
+import { stagedColumnsOptions, stagedSelectList } from '../../activities/sources/postgres/staged-columns.js';
+import { REDSHIFT_CAPABILITIES } from '../../activities/warehouse/redshift/redshift-warehouse.js';
 import * as rs from '../../activities/warehouse/redshift/merge-sql.js';
 import { modeColumns, type MergeSpec } from '../../activities/warehouse/postgres/merge-sql.js';
 import { declaredVarcharBytes } from '../../activities/warehouse/redshift/types.js';
@@ -763,7 +764,7 @@ describe('PostgreSQL arrays staged for Redshift', () => {
       await c.query(`CREATE TABLE ${q(src)} (id bigint, tags text[], grid integer[], updated_at timestamptz)`);
       await c.query(`INSERT INTO ${q(src)} VALUES (1, ARRAY['a b', 'c,"d"', NULL], ARRAY[[1,2],[3,4]], '2026-01-01T00:00:00Z'), (2, NULL, '{}', '2026-01-01T00:00:00Z')`);
       const chunks: Buffer[] = [];
-      const copy = c.query(copyTo(`COPY (SELECT ${stagedSelectList(columns, stagedColumnsOptions('redshift'))} FROM ${q(src)} ORDER BY id) TO STDOUT WITH (FORMAT csv)`));
+      const copy = c.query(copyTo(`COPY (SELECT ${stagedSelectList(columns, stagedColumnsOptions(REDSHIFT_CAPABILITIES))} FROM ${q(src)} ORDER BY id) TO STDOUT WITH (FORMAT csv)`));
       for await (const chunk of copy) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).toString();
     });

@@ -16,7 +16,7 @@ import { S3Stage, s3Client, type S3StageConfig } from '../../activities/stage/s3
 import { createStage } from '../../activities/stage/index.js';
 import { PART_BYTES } from '../../activities/stage/s3-upload.js';
 import { targetTable } from '../../config/resolve.js';
-import { tableChecksum } from '../../activities/postgres/table-checksum.js';
+import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { ROOT, STACK, stackConfig, uniqueName, withClient } from './stack.js';
 import { createFactTable, dropFactTable, dropSchema, expectWarehouseEqualsSource, updateEvery } from './fact-fixture.js';
 import { startHarness, type Harness } from './harness.js';

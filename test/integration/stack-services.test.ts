@@ -27,7 +27,7 @@ import {
   removeConnector,
   type CapturedRecord,
 } from '../fixtures/debezium/connect.js';
-import { decodeRecord } from '../../activities/cdc/decode.js';
+import { decodeRecord } from '../../activities/sources/debezium/decode.js';
 
 const { escapeIdentifier: ident } = pg;
 

@@ -20,7 +20,7 @@ import { ledgerReader } from '../../client/ledger.js';
 import { pipelineStatus } from '../../client/status.js';
 import { validateConfig } from '../../config/load.js';
 import type { TributaryConfig } from '../../config/schema.js';
-import { connectPg } from '../../activities/postgres/connect.js';
+import { connectPg } from '../../activities/pg/connect.js';
 import { warehousePg } from '../../activities/reconcile/tables.js';
 import { createSecretProvider } from '../../activities/secrets/provider.js';
 import { stateTablesSql } from '../../activities/warehouse/redshift/merge-sql.js';

@@ -8,10 +8,10 @@ import type pg from 'pg';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
-import { columnText, Unfit, type TopicColumnType } from '../../activities/kafka/column-values.js';
-import { writeBinaryValue, writeEpochMillis } from '../../activities/kafka/binary-values.js';
-import { csvField } from '../../activities/kafka/csv.js';
-import { WAREHOUSE_TYPE } from '../../activities/kafka/topic-columns.js';
+import { columnText, Unfit, type TopicColumnType } from '../../activities/sources/kafka/column-values.js';
+import { writeBinaryValue, writeEpochMillis } from '../../activities/sources/kafka/binary-values.js';
+import { csvField } from '../../activities/sources/kafka/csv.js';
+import { WAREHOUSE_TYPE } from '../../activities/sources/kafka/topic-columns.js';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, BinaryTuples } from '../../activities/stage/binary-tuples.js';
 import { connect, STACK } from './stack.js';
 

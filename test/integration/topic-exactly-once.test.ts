@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetTable } from '../../config/resolve.js';
 import type { TopicPipelineConfig, TributaryConfig } from '../../config/schema.js';
 import { createDeps, type ActivityDeps } from '../../activities/deps.js';
-import { extractTopicUnit } from '../../activities/kafka/extract-topic.js';
-import { topicMergeSpec } from '../../activities/kafka/topic-columns.js';
-import { planTopic } from '../../activities/kafka/topic-plan.js';
+import { extractTopicUnit } from '../../activities/sources/kafka/extract-topic.js';
+import { topicMergeSpec } from '../../activities/sources/kafka/topic-columns.js';
+import { planTopic } from '../../activities/kinds/topic/plan.js';
 import { createWarehouse } from '../../activities/warehouse/index.js';
 import type { WarehouseDialect } from '../../activities/warehouse/dialect.js';
 import { mergeTopicBatch } from '../../activities/warehouse/postgres/topic-merge.js';
@@ -91,13 +91,13 @@ describe('topic merges, exactly once', () => {
   it('loads a batch with its lineage; a retry writes nothing; a batch partly loaded by another run loads the rest; dead letters beside', async () => {
     // 100 messages per partition, and a poison message at partition 3's end (a dead letter).
     await produce(CELL, appendTopic, [...clicks(CELL, 0, 400), { partition: 3, value: 'not json {' }]);
-    const a = await extractTopicUnit(deps, await plan('append', 'run-a', 0));
+    const a = await extractTopicUnit(deps, pipeline('append'), await plan('append', 'run-a', 0), warehouse.capabilities);
     await produce(CELL, appendTopic, clicks(CELL, 400, 40));
     // Planned before run-a merged: its partition-0 range [0, 110) overlaps run-a's [0, 100).
-    const b = await extractTopicUnit(deps, await plan('append', 'run-b', 0));
+    const b = await extractTopicUnit(deps, pipeline('append'), await plan('append', 'run-b', 0), warehouse.capabilities);
     expect([a.rows, b.rows]).toEqual([100, 110]);
 
-    const first = await warehouse.mergeTopic!(a, spec('append'));
+    const first = await warehouse.mergeTopic(a, spec('append'));
     expect([first.inserted, first.alreadyCommitted, first.topic!.nextOffset]).toEqual([100, false, 100]);
 
     // One lineage for the whole batch, _loaded_at the merge transaction's time.
@@ -121,13 +121,13 @@ describe('topic merges, exactly once', () => {
     expect(retried.result).toEqual({ ...first, alreadyCommitted: true });
     expect(copies(retried.statements)).toBe(0);
 
-    const rest = await warehouse.mergeTopic!(b, spec('append'));
+    const rest = await warehouse.mergeTopic(b, spec('append'));
     expect([rest.inserted, rest.topic!.nextOffset]).toEqual([10, 110]);
     expect(await offsetsIn('append')).toEqual({ n: 110, distinct: 110, ids: 110 });
 
     // A poison message at the end of partition 3: a dead letter, the rest loaded.
-    const withPoison = await extractTopicUnit(deps, await plan('append', 'run-c', 3));
-    const poisoned = await warehouse.mergeTopic!(withPoison, spec('append'));
+    const withPoison = await extractTopicUnit(deps, pipeline('append'), await plan('append', 'run-c', 3), warehouse.capabilities);
+    const poisoned = await warehouse.mergeTopic(withPoison, spec('append'));
     expect([poisoned.inserted, poisoned.topic!.deadLettered]).toEqual([110, 1]);
     const dead = await query<{ kafka_partition: number; reason: string }>(
       `SELECT kafka_partition, reason FROM ${qualified([config.warehouse.schema, 'tributary_dead_letters'])} WHERE topic = $1`,
@@ -140,13 +140,13 @@ describe('topic merges, exactly once', () => {
   it('never loads a message twice: the same batch merged twice at once loads once, and a target that already holds an offset refuses the batch', async () => {
     await produce(CELL, dupTopic, clicks(CELL, 0, 400));
     const units = await planTopic(deps, warehouse, pipeline('dup'), 'eu', 'dup-a');
-    const p0 = await extractTopicUnit(deps, units.find((u) => u.partition === 0)!);
-    const p1 = await extractTopicUnit(deps, units.find((u) => u.partition === 1)!);
+    const p0 = await extractTopicUnit(deps, pipeline('dup'), units.find((u) => u.partition === 0)!, warehouse.capabilities);
+    const p1 = await extractTopicUnit(deps, pipeline('dup'), units.find((u) => u.partition === 1)!, warehouse.capabilities);
 
     // Partition 1 first: the target then exists, so append-only merges share it (no table lock between them).
-    await warehouse.mergeTopic!(p1, spec('dup'));
+    await warehouse.mergeTopic(p1, spec('dup'));
     // Two attempts of one batch at once (an activity retried while the first attempt still runs).
-    const both = await Promise.allSettled([warehouse.mergeTopic!(p0, spec('dup')), warehouse.mergeTopic!(p0, spec('dup'))]);
+    const both = await Promise.allSettled([warehouse.mergeTopic(p0, spec('dup')), warehouse.mergeTopic(p0, spec('dup'))]);
     const loaded = both.filter((r) => r.status === 'fulfilled' && !r.value.alreadyCommitted);
     expect(loaded).toHaveLength(1);
     // The other one waited on the first's uncommitted rows: refused by the primary key, or it found the batch committed.
@@ -158,7 +158,7 @@ describe('topic merges, exactly once', () => {
     // The ledger loses partition 1's row while the target keeps its messages (a ledger reset by hand):
     // a new run plans partition 1 from its start again, and the target's primary key refuses it.
     await query(`DELETE FROM ${qualified([config.warehouse.schema, 'tributary_offsets'])} WHERE topic = $1 AND kafka_partition = 1`, [dupTopic]);
-    const replanned = await extractTopicUnit(deps, await plan('dup', 'dup-b', 1));
+    const replanned = await extractTopicUnit(deps, pipeline('dup'), await plan('dup', 'dup-b', 1), warehouse.capabilities);
     const unit = replanned.unit as TopicUnit;
     expect([unit.from, unit.committed]).toEqual([0, null]);
     await expect(recordedMerge('dup', replanned)).rejects.toThrow(/partition 1: message \(source, partition, offset\) = \(.*, 1, 0\) is already in .*, but the offsets ledger is at unset; nothing was merged/);

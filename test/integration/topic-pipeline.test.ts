@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetTable } from '../../config/resolve.js';
 import type { TopicPipelineConfig, TributaryConfig } from '../../config/schema.js';
 import { createDeps } from '../../activities/deps.js';
-import { extractTopicUnit } from '../../activities/kafka/extract-topic.js';
-import { topicMergeSpec } from '../../activities/kafka/topic-columns.js';
-import { planTopic } from '../../activities/kafka/topic-plan.js';
+import { extractTopicUnit } from '../../activities/sources/kafka/extract-topic.js';
+import { topicMergeSpec } from '../../activities/sources/kafka/topic-columns.js';
+import { planTopic } from '../../activities/kinds/topic/plan.js';
 import { createWarehouse } from '../../activities/warehouse/index.js';
 import { pipelineStatus } from '../../client/status.js';
 import { failureOf, startHarness, type Harness } from './harness.js';
@@ -176,15 +176,15 @@ describe('topic pipeline', () => {
     await produce(cell, retryTopic, clicks(cell, 400, 40));
     // A second run planned before the first merged: its partition-0 range [0, 110) overlaps [0, 100).
     const planB = await planTopic(deps, warehouse, p, 'eu', 'run-b');
-    const a = await extractTopicUnit(deps, planA.find((u) => u.partition === 0)!);
-    const b = await extractTopicUnit(deps, planB.find((u) => u.partition === 0)!);
+    const a = await extractTopicUnit(deps, p, planA.find((u) => u.partition === 0)!, warehouse.capabilities);
+    const b = await extractTopicUnit(deps, p, planB.find((u) => u.partition === 0)!, warehouse.capabilities);
     expect([a.rows, b.rows]).toEqual([100, 110]);
 
-    const once = await warehouse.mergeTopic!(a, spec);
-    const again = await warehouse.mergeTopic!(a, spec);
+    const once = await warehouse.mergeTopic(a, spec);
+    const again = await warehouse.mergeTopic(a, spec);
     expect([once.inserted, once.alreadyCommitted]).toEqual([100, false]);
     expect(again).toEqual({ ...once, alreadyCommitted: true });
-    const rest = await warehouse.mergeTopic!(b, spec);
+    const rest = await warehouse.mergeTopic(b, spec);
     expect([rest.inserted, rest.topic!.nextOffset]).toEqual([10, 110]);
 
     // The workflow then loads the other partitions; every message is in once.

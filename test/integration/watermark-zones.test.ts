@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { targetTable } from '../../config/resolve.js';
-import { tableChecksum } from '../../activities/postgres/table-checksum.js';
+import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { STACK, stackConfig, uniqueName, withClient } from './stack.js';
 import { dropSchema } from './fact-fixture.js';
 import { failureOf, startHarness, type Harness } from './harness.js';

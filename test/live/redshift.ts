@@ -19,7 +19,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { ActivityDeps } from '../../activities/deps.js';
-import { csvLine } from '../../activities/kafka/csv.js';
+import { csvLine } from '../../activities/sources/kafka/csv.js';
 import { S3Stage, type S3StageConfig } from '../../activities/stage/s3-stage.js';
 import type { CdcUnit, FactUnit, StagedBatch, TopicUnit } from '../../activities/types.js';
 import type { MergeSpec } from '../../activities/warehouse/postgres/merge-sql.js';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const FOLDERS = ['activities', 'workflows', 'workers', 'schedules', 'config', 'client', 'cli'];
+const FOLDERS = ['activities', 'workflows', 'workers', 'schedules', 'config', 'client', 'cli', 'common'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

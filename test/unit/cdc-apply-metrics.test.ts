@@ -4,9 +4,10 @@
 // (test/integration/cdc-pipeline.test.ts).
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../config/load.js';
-import { applyCdc } from '../../activities/cdc/apply-cdc.js';
+import { applyCdc } from '../../activities/kinds/cdc/apply.js';
 import type { ActivityDeps } from '../../activities/deps.js';
-import type { MergeResult, StagedBatch } from '../../activities/types.js';
+import type { CdcUnit, MergeResult, StagedBatch } from '../../activities/types.js';
+import type { CdcPipelineConfig } from '../../config/schema.js';
 import type { WarehouseDialect } from '../../activities/warehouse/dialect.js';
 import { noopMetrics, type PipelineMetrics } from '../../activities/metrics/metrics.js';
 
@@ -18,7 +19,7 @@ const config = validateConfig('t', {
   pipelines: [{ name: 'orders-cdc', kind: 'cdc', source: 'events', topic: 'app.public.orders', target: 'orders', key: ['id'], options: { deletes: 'soft' } }],
 });
 
-const batch: StagedBatch = {
+const batch: StagedBatch & { unit: CdcUnit } = {
   unit: { kind: 'cdc', pipeline: 'orders-cdc', region: 'us', source: 'events/us/cell-1', stream: 'app.public.orders', cell: 'cell-1', topic: 'app.public.orders', ranges: [], batchId: 'r:cell-1', stagePrefix: 'p', checkpoint: null },
   columns: [],
   stagedColumns: [],
@@ -45,7 +46,7 @@ describe('applyCdc', () => {
   it('merges into the configured target and reports counts and freshness', async () => {
     const { seen, deps, warehouse } = setup(false);
     const now = () => Date.parse('2026-01-01T00:00:06.000Z');
-    await applyCdc(deps, warehouse, batch, now);
+    await applyCdc(deps, warehouse, config.pipelines[0] as CdcPipelineConfig, batch, now);
     expect(seen.target).toEqual({ schema: 'wh', table: 'orders', key: ['id'], deletes: 'soft', onNewColumn: 'add' });
     expect(seen.batches).toEqual([{ read: 5, inserted: 1, updated: 1, deleted: 1, deadLettered: 0 }]);
     expect(seen.freshness).toEqual([10]);
@@ -53,7 +54,7 @@ describe('applyCdc', () => {
 
   it('reports nothing for a batch that had committed already', async () => {
     const { seen, deps, warehouse } = setup(true);
-    await applyCdc(deps, warehouse, batch);
+    await applyCdc(deps, warehouse, config.pipelines[0] as CdcPipelineConfig, batch);
     expect(seen.batches).toEqual([]);
     expect(seen.freshness).toEqual([]);
   });

@@ -1,11 +1,11 @@
 // A CDC run's batches per cluster (each the k-th range of every partition), their order across
 // clusters, and when a batch cut short before a key change ends its cluster's run.
 import { describe, expect, it } from 'vitest';
-import { cdcBatches } from '../../activities/cdc/cdc-plan.js';
-import { roundRobin } from '../../workflows/by-source.js';
-import { planRanges } from '../../activities/kafka/offset-plan.js';
+import { cdcBatches } from '../../activities/kinds/cdc/plan.js';
+import { roundRobin } from '../../common/by-source.js';
+import { planRanges } from '../../activities/kinds/offsets/offset-plan.js';
 import type { StagedBatch } from '../../activities/types.js';
-import { cutShort } from '../../workflows/cut-short.js';
+import { cutShort } from '../../activities/kinds/cdc/cut-short.js';
 
 const cell = (n: number) => ({ id: `us/cell-${n}`, cell: `cell-${n}` });
 

@@ -5,12 +5,14 @@
 // and time modes), every batch window of them, and on longer streams built from their real
 // messages: many keys, updates lacking TOASTed values, deletes, key changes across partitions.
 import { describe, expect, it } from 'vitest';
-import { batchColumns } from '../../activities/cdc/cdc-columns.js';
-import { changeLine } from '../../activities/cdc/cdc-extract.js';
-import { collapse, keyId, type Collapsed } from '../../activities/cdc/collapse.js';
-import { changeReader, recordDecoder, type ChangeEvent, type DecodedRecord, type DecodeOptions, type FieldType, type KafkaRecord, type Row, type ScannedChange } from '../../activities/cdc/decode.js';
-import { splitEnvelope } from '../../activities/cdc/envelope.js';
-import { cutForKeyChanges } from '../../activities/cdc/key-change-cut.js';
+import { batchColumns } from '../../activities/sources/debezium/cdc-columns.js';
+import { changeLine } from '../../activities/sources/debezium/cdc-extract.js';
+import { collapse, type Collapsed } from '../../activities/sources/debezium/collapse.js';
+import { keyId } from '../../activities/merge-rules/key-id.js';
+import { changeReader, recordDecoder, type ChangeEvent, type DecodedRecord, type DecodeOptions, type FieldType, type KafkaRecord, type ScannedChange } from '../../activities/sources/debezium/decode.js';
+import { type Row } from '../../activities/specs/row.js';
+import { splitEnvelope } from '../../activities/sources/debezium/envelope.js';
+import { cutForKeyChanges } from '../../activities/sources/debezium/key-change-cut.js';
 import { FIXTURES, decodeOptionsFor, loadFixture } from '../fixtures/debezium/load.js';
 
 /** collapse.ts as it was before rows were read lazily: every event's row, in order. The reference. */

@@ -2,8 +2,10 @@
 // does not reach: the create's unchanged TOASTed values are the old row's at the change, which
 // only that partition leads up to.
 import { describe, expect, it } from 'vitest';
-import type { ChangeEvent, DecodedRecord, Row } from '../../activities/cdc/decode.js';
-import { awaitedMoves, cutForKeyChanges, oldKeyId } from '../../activities/cdc/key-change-cut.js';
+import type { ChangeEvent, DecodedRecord } from '../../activities/sources/debezium/decode.js';
+import type { Row } from '../../activities/specs/row.js';
+import { awaitedMoves, cutForKeyChanges } from '../../activities/sources/debezium/key-change-cut.js';
+import { oldKeyId } from '../../activities/merge-rules/key-id.js';
 
 const TOPIC = 't';
 function change(partition: number, offset: number, op: ChangeEvent['op'], id: string, lsn: number, extra: Partial<ChangeEvent> = {}): ChangeEvent {

@@ -2,9 +2,9 @@
 // reading missing TOASTed values by the holder key, and the staged line of a collapsed change.
 import { describe, expect, it } from 'vitest';
 import * as sql from '../../activities/warehouse/postgres/cdc-merge-sql.js';
-import { batchColumns, warehouseType } from '../../activities/cdc/cdc-columns.js';
-import { changeLine } from '../../activities/cdc/cdc-extract.js';
-import type { Collapsed } from '../../activities/cdc/collapse.js';
+import { batchColumns, warehouseType } from '../../activities/sources/debezium/cdc-columns.js';
+import { changeLine } from '../../activities/sources/debezium/cdc-extract.js';
+import type { Collapsed } from '../../activities/sources/debezium/collapse.js';
 
 const columns = [
   { name: 'id', type: 'bigint' },

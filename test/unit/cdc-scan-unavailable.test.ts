@@ -3,9 +3,9 @@
 // row only when it is completed. Both must stage what decoding every event whole does, also when
 // the placeholder is written with JSON escapes, and a winner completed twice must read the same.
 import { describe, expect, it } from 'vitest';
-import { collapse, collapseKeys } from '../../activities/cdc/collapse.js';
-import { changeReader, recordDecoder, type DecodeOptions, type KafkaRecord, type ScannedChange } from '../../activities/cdc/decode.js';
-import { cutForKeyChanges } from '../../activities/cdc/key-change-cut.js';
+import { collapse, collapseKeys } from '../../activities/sources/debezium/collapse.js';
+import { changeReader, recordDecoder, type DecodeOptions, type KafkaRecord, type ScannedChange } from '../../activities/sources/debezium/decode.js';
+import { cutForKeyChanges } from '../../activities/sources/debezium/key-change-cut.js';
 import { decodeOptionsFor, loadFixture } from '../fixtures/debezium/load.js';
 
 const PLACEHOLDER = '__debezium_unavailable_value';

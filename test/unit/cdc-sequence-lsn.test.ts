@@ -2,8 +2,8 @@
 // (as the connector writes it, see test/integration/cdc-incremental-snapshot.test.ts): its LSN is
 // the sequence's, whether the payload is scanned or parsed whole.
 import { expect, it } from 'vitest';
-import { sequenceLsn } from '../../activities/cdc/sequence-lsn.js';
-import { changeReader } from '../../activities/cdc/decode.js';
+import { sequenceLsn } from '../../activities/sources/debezium/sequence-lsn.js';
+import { changeReader } from '../../activities/sources/debezium/decode.js';
 
 it('reads the lsn of a sequence, else its lastCommitLsn, else nothing', () => {
   expect(sequenceLsn('["720425896","720425976"]')).toBe(720425976n);

@@ -2,10 +2,10 @@
 // after it in its partition is at least that new (a transaction open at the snapshot commits later
 // with lower LSNs), one sent before it keeps its LSN; collapse orders keys by these versions.
 import { describe, expect, it } from 'vitest';
-import { collapse } from '../../activities/cdc/collapse.js';
-import type { ChangeEvent } from '../../activities/cdc/decode.js';
-import { snapshotEpochs } from '../../activities/cdc/snapshot-epochs.js';
-import type { SnapshotMark } from '../../activities/cdc/snapshot-mark.js';
+import { collapse } from '../../activities/sources/debezium/collapse.js';
+import type { ChangeEvent } from '../../activities/sources/debezium/decode.js';
+import { snapshotEpochs } from '../../activities/sources/debezium/snapshot-epochs.js';
+import type { SnapshotMark } from '../../activities/sources/debezium/snapshot-mark.js';
 
 function ev(op: 'r' | 'u' | 'd', offset: number, lsn: number, name: string, o: { id?: string; partition?: number; mark?: SnapshotMark } = {}): ChangeEvent {
   const id = o.id ?? '1';

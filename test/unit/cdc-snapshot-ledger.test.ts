@@ -1,7 +1,7 @@
 // The open snapshot of a topic: opened by its first row, closing at its last, closed (gap deletes)
 // once every other partition has been read to its planned end.
 import { expect, it } from 'vitest';
-import { stepSnapshot } from '../../activities/cdc/snapshot-ledger.js';
+import { stepSnapshot } from '../../activities/merge-rules/snapshot-step.js';
 
 const range = (partition: number, to: number, endOffset: number) => ({ partition, to, endOffset });
 

@@ -1,8 +1,8 @@
 // A transaction in flight when the connector's snapshot was taken commits later, with changes at
 // LSNs below the snapshot's: per key, the snapshot read (op r) still comes first.
 import { expect, it } from 'vitest';
-import { collapse } from '../../activities/cdc/collapse.js';
-import type { ChangeEvent } from '../../activities/cdc/decode.js';
+import { collapse } from '../../activities/sources/debezium/collapse.js';
+import type { ChangeEvent } from '../../activities/sources/debezium/decode.js';
 
 function ev(op: 'r' | 'u', offset: number, lsn: number, name: string): ChangeEvent {
   return {

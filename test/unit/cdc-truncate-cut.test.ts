@@ -1,8 +1,8 @@
 // A truncate ends what came before it in the batch: only the changes after the last truncate are
 // kept, in its partition by offset, across partitions by version.
 import { expect, it } from 'vitest';
-import { cutAtTruncate, truncatesOf } from '../../activities/cdc/truncate-cut.js';
-import { snapshotEpochs } from '../../activities/cdc/snapshot-epochs.js';
+import { cutAtTruncate, truncatesOf } from '../../activities/sources/debezium/truncate-cut.js';
+import { snapshotEpochs } from '../../activities/sources/debezium/snapshot-epochs.js';
 
 const change = (partition: number, offset: number, lsn: number) => ({ kind: 'change', op: 'c', partition, offset: BigInt(offset), lsn: BigInt(lsn), snapshot: false });
 const truncate = (partition: number, offset: number, lsn: number) => ({ kind: 'other', op: 't', partition, offset: BigInt(offset), lsn: BigInt(lsn), sourceTsMs: 0 });

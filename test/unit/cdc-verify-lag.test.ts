@@ -1,7 +1,7 @@
 // What verify of a CDC pipeline reports beside the drift: the offsets of the topic not applied
 // yet, from the next run's plan (per cluster and partition, from the first range to the end).
 import { expect, it } from 'vitest';
-import { messagesBehind } from '../../activities/reconcile/cdc-verify.js';
+import { messagesBehind } from '../../activities/kinds/cdc/verify.js';
 import type { CdcUnit } from '../../activities/types.js';
 
 const unit = (source: string, ranges: [number, number, number, number][]): CdcUnit => ({

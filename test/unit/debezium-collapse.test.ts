@@ -3,8 +3,10 @@
 // warehouse row that holds them. Checked end to end against PostgreSQL's own final table by
 // applying the batches to a map that stands in for the warehouse.
 import { describe, expect, it } from 'vitest';
-import { decodeRecord, type ChangeEvent, type DecodedRecord, type Row } from '../../activities/cdc/decode.js';
-import { collapse, keyId, type Collapsed } from '../../activities/cdc/collapse.js';
+import { decodeRecord, type ChangeEvent, type DecodedRecord } from '../../activities/sources/debezium/decode.js';
+import { type Row } from '../../activities/specs/row.js';
+import { collapse, type Collapsed } from '../../activities/sources/debezium/collapse.js';
+import { keyId } from '../../activities/merge-rules/key-id.js';
 import { FIXTURES, asCarried, decodeOptionsFor, loadFixture } from '../fixtures/debezium/load.js';
 
 /**

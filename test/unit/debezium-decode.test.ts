@@ -2,7 +2,7 @@
 // local stack) with and without embedded schemas, for the decimal and time settings we document:
 // every decoded value must equal what PostgreSQL itself printed for that row.
 import { describe, expect, it } from 'vitest';
-import { DebeziumDecodeError, decodeRecord, type ChangeEvent, type DecodedRecord, type KafkaRecord } from '../../activities/cdc/decode.js';
+import { DebeziumDecodeError, decodeRecord, type ChangeEvent, type DecodedRecord, type KafkaRecord } from '../../activities/sources/debezium/decode.js';
 import { FIXTURES, asCarried, decodeOptionsFor, loadFixture, type Fixture } from '../fixtures/debezium/load.js';
 
 function decodeAll(f: Fixture): DecodedRecord[] {

@@ -4,11 +4,11 @@
 // checked against JSON.parse of the same message, on the real captured records and on shapes
 // made to mislead a naive search (a field named payload or source, quotes and braces in strings).
 import { describe, expect, it } from 'vitest';
-import { decodeRecord, recordDecoder, type KafkaRecord } from '../../activities/cdc/decode.js';
-import { SchemaCache, splitEnvelope } from '../../activities/cdc/envelope.js';
-import { valueEnd } from '../../activities/cdc/json-bytes.js';
-import { jsonInteger, parseJson } from '../../activities/cdc/json.js';
-import { scanPayload, standardLayout } from '../../activities/cdc/payload-scan.js';
+import { decodeRecord, recordDecoder, type KafkaRecord } from '../../activities/sources/debezium/decode.js';
+import { SchemaCache, splitEnvelope } from '../../activities/sources/debezium/envelope.js';
+import { valueEnd } from '../../activities/sources/debezium/json-bytes.js';
+import { jsonInteger, parseJson } from '../../activities/sources/debezium/json.js';
+import { scanPayload, standardLayout } from '../../activities/sources/debezium/payload-scan.js';
 import { FIXTURES, decodeOptionsFor, loadFixture } from '../fixtures/debezium/load.js';
 
 const bytes = (s: string) => Buffer.from(s, 'utf8');

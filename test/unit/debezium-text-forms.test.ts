@@ -10,8 +10,8 @@ import {
   unscaledFromBase64,
   zonedTimeText,
   zonedTimestampText,
-} from '../../activities/cdc/text-forms.js';
-import { jsonInteger, parseJson, stringifyJson } from '../../activities/cdc/json.js';
+} from '../../activities/sources/debezium/text-forms.js';
+import { jsonInteger, parseJson, stringifyJson } from '../../activities/sources/debezium/json.js';
 
 const b64 = (bytes: number[]) => Buffer.from(bytes).toString('base64');
 

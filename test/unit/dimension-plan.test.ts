@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fullPassDue, fullPassStream } from '../../activities/postgres/dimension-plan.js';
+import { fullPassDue, fullPassStream } from '../../activities/kinds/dimension/plan.js';
 
 describe('incremental dimensions: when a full pass is due', () => {
   const now = new Date('2026-11-27T12:00:00.000Z');

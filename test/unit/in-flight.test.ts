@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advance, formatState, MAX_LISTED, parseState, type BoundState } from '../../activities/postgres/in-flight.js';
+import { advance, formatState, MAX_LISTED, parseState, type BoundState } from '../../activities/sources/postgres/in-flight.js';
 
 const T = (m: number) => `2026-12-06T10:${String(m).padStart(2, '0')}:00.000000Z`;
 const snap = (inProgress: string[], explained: string[] = [], next = '1000', xmin = inProgress[0] ?? next) => ({ xmin, next, inProgress, explained });

@@ -3,7 +3,7 @@
 // The same path runs against a real SCRAM listener in test/integration/kafka-secret-rotation.test.ts.
 import { describe, expect, it, vi } from 'vitest';
 import { AuthenticationError, MultipleErrors, NetworkError, ProtocolError, ResponseError } from '@platformatic/kafka';
-import { isAuthFailure, openWithSecretRefresh } from '../../activities/kafka/auth-failure.js';
+import { isAuthFailure, openWithSecretRefresh } from '../../activities/sources/kafka/auth-failure.js';
 import { SecretProvider, type Credentials } from '../../activities/secrets/provider.js';
 
 /** What a Consumer's metadata call throws when the broker refuses the password (as seen on a real broker). */

@@ -4,9 +4,9 @@
 // written the general way, on edge cases and on many mutations of the common forms.
 import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { convert, type Converted } from '../../activities/kafka/column-values.js';
-import { CsvBytes, csvField, csvFields, csvLine } from '../../activities/kafka/csv.js';
-import { compileMapping, mapMessage } from '../../activities/kafka/map-message.js';
+import { convert, type Converted } from '../../activities/sources/kafka/column-values.js';
+import { CsvBytes, csvField, csvFields, csvLine } from '../../activities/sources/kafka/csv.js';
+import { compileMapping, mapMessage } from '../../activities/sources/kafka/map-message.js';
 import { validateConfig } from '../../config/load.js';
 import type { TopicPipelineConfig } from '../../config/schema.js';
 

@@ -2,7 +2,7 @@
 // control batches and the parts of whole batches outside the range left out, and where the next
 // fetch starts. Pure; record batches are built here the way the Kafka protocol has them.
 import { describe, expect, it } from 'vitest';
-import { messagesInRange, type FetchedBatch } from '../../activities/kafka/fetched-records.js';
+import { messagesInRange, type FetchedBatch } from '../../activities/sources/kafka/fetched-records.js';
 
 function batch(firstOffset: number, count: number, opts: { control?: boolean; logAppend?: boolean; firstTimestamp?: number; gaps?: number[] } = {}): FetchedBatch {
   const deltas = [...Array(count).keys()].filter((d) => !(opts.gaps ?? []).includes(d));

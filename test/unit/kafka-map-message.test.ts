@@ -1,10 +1,10 @@
 // JSON message -> row mapping and dead-letter classification: every value that is staged must
 // load into its warehouse column, and every message that cannot is named with its reason.
 import { describe, expect, it } from 'vitest';
-import { convert, type TopicColumnType } from '../../activities/kafka/column-values.js';
-import { csvLine } from '../../activities/kafka/csv.js';
-import { parsePath, valueAt } from '../../activities/kafka/json-path.js';
-import { compileMapping, mapMessage, type TopicMapping } from '../../activities/kafka/map-message.js';
+import { convert, type TopicColumnType } from '../../activities/sources/kafka/column-values.js';
+import { csvLine } from '../../activities/sources/kafka/csv.js';
+import { parsePath, valueAt } from '../../activities/sources/kafka/json-path.js';
+import { compileMapping, mapMessage, type TopicMapping } from '../../activities/sources/kafka/map-message.js';
 import { validateConfig } from '../../config/load.js';
 import type { TopicPipelineConfig } from '../../config/schema.js';
 

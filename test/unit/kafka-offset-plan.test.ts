@@ -1,8 +1,9 @@
 // Offset planning and the ledger rule of topic merges: exact ranges from the ledger to the end,
 // and a batch applied only from where the ledger stands (never twice, never a skip).
 import { describe, expect, it } from 'vitest';
-import { deadLetterRatioError } from '../../activities/kafka/dead-letter-ratio.js';
-import { decideMerge, planRanges } from '../../activities/kafka/offset-plan.js';
+import { deadLetterRatioError } from '../../activities/sources/kafka/dead-letter-ratio.js';
+import { planRanges } from '../../activities/kinds/offsets/offset-plan.js';
+import { decideMerge } from '../../activities/merge-rules/offset-decision.js';
 
 describe('planRanges', () => {
   it('plans from the ledger to the end, in capped batches that follow each other', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as sql from '../../activities/warehouse/postgres/merge-sql.js';
-import { chunkBoundariesSql, minusSeconds, rangeCopySql, watermarkType, keyColumns, type RangeSpec } from '../../activities/postgres/watermark-sql.js';
-import { boundSql } from '../../activities/postgres/bound-sql.js';
-import { snapshotCopySql } from '../../activities/postgres/snapshot-sql.js';
+import { chunkBoundariesSql, minusSeconds, rangeCopySql, watermarkType, keyColumns, type RangeSpec } from '../../activities/sources/postgres/watermark-sql.js';
+import { boundSql } from '../../activities/sources/postgres/bound-sql.js';
+import { snapshotCopySql } from '../../activities/sources/postgres/snapshot-sql.js';
 
 const columns = [
   { name: 'id', type: 'bigint' },

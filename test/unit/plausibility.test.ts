@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { judge } from '../../activities/postgres/plausibility.js';
-import { checkpointStream, normalZone } from '../../activities/postgres/watermark-zone.js';
+import { judge } from '../../activities/sources/postgres/plausibility.js';
+import { checkpointStream, normalZone } from '../../activities/sources/postgres/watermark-zone.js';
 
 const NOW = '2026-12-06T20:00:00.000000';
 const what = 'pipeline orders, region us, source app/us, table public.orders, column updated_at';
@@ -58,7 +58,7 @@ describe('offsets beyond any two zones', () => {
 
 describe('wall-clock readings as instants', () => {
   it('reads a zone\'s clock, and the repeated hour at its earlier instant', async () => {
-    const { wallClockToInstant } = await import('../../activities/postgres/watermark-zone.js');
+    const { wallClockToInstant } = await import('../../activities/sources/postgres/watermark-zone.js');
     expect(wallClockToInstant('2026-12-06T15:02:38.000000', 'America/New_York')).toBe('2026-12-06T20:02:38.000Z');
     expect(wallClockToInstant('2026-07-01T09:00:00.000000', 'Asia/Tokyo')).toBe('2026-07-01T00:00:00.000Z');
     expect(wallClockToInstant('2026-11-01T01:30:00.000000', 'America/New_York')).toBe('2026-11-01T05:30:00.000Z');

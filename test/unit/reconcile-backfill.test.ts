@@ -1,20 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { backfillWorkflowId, toWatermark } from '../../client/backfill.js';
 import { backfillUnit } from '../../workflows/backfill.js';
-import type { BackfillPlan } from '../../activities/types.js';
+import type { BackfillPlan, DimensionUnit, FactUnit } from '../../activities/types.js';
 import type { TributaryConfig } from '../../config/schema.js';
 
+const from = '2026-01-01T00:00:00.000000Z';
+const to = '2026-01-02T00:00:00.000000Z';
+const factUnit = (source: string): FactUnit => ({ kind: 'fact', pipeline: 'orders', region: 'us', source, stream: 'public.orders', batchId: '', stagePrefix: '', checkpoint: null, from, to, after: null, until: null });
+const dimensionUnit = (source: string): DimensionUnit => ({ kind: 'dimension', pipeline: 'orders', region: 'us', source, stream: 'public.orders', batchId: '', stagePrefix: '', checkpoint: null, window: null });
+
 const plan: BackfillPlan = {
-  kind: 'fact',
   pipeline: 'orders',
   region: 'us',
-  from: '2026-01-01T00:00:00.000000Z',
-  to: '2026-01-02T00:00:00.000000Z',
+  from,
+  to,
   maxParallel: 2,
   chunksTotal: 4,
   sources: [
-    { source: 'app/us/c1', stream: 'public.orders', bounds: [{ watermark: '2026-01-01T06:00:00.000000Z', key: ['10'] }, { watermark: '2026-01-01T12:00:00.000000Z', key: ['20'] }] },
-    { source: 'app/us/c2', stream: 'public.orders', bounds: [] },
+    { source: 'app/us/c1', stream: 'public.orders', unit: factUnit('app/us/c1'), bounds: [{ watermark: '2026-01-01T06:00:00.000000Z', key: ['10'] }, { watermark: '2026-01-01T12:00:00.000000Z', key: ['20'] }] },
+    { source: 'app/us/c2', stream: 'public.orders', unit: factUnit('app/us/c2'), bounds: [] },
   ],
 };
 
@@ -34,7 +38,7 @@ describe('backfill', () => {
   });
 
   it('a dimension backfill is a whole-table read per source', () => {
-    const dim: BackfillPlan = { ...plan, kind: 'dimension', from: null, to: null, chunksTotal: 2, sources: plan.sources.map((s) => ({ ...s, bounds: [] })) };
+    const dim: BackfillPlan = { ...plan, from: null, to: null, chunksTotal: 2, sources: plan.sources.map((s) => ({ ...s, unit: dimensionUnit(s.source), bounds: [] })) };
     expect(backfillUnit(dim, 1, 'b')).toMatchObject({ kind: 'dimension', source: 'app/us/c2', window: null, checkpoint: null });
   });
 

@@ -2,7 +2,9 @@
 // warehouses keep PostgreSQL's array text. The select list is pure; the JSON form is checked on
 // the local PostgreSQL in test/integration/redshift-sql-on-postgres.test.ts.
 import { describe, expect, it } from 'vitest';
-import { stagedColumnsOptions, stagedSelectList } from '../../activities/postgres/staged-columns.js';
+import { stagedColumnsOptions, stagedSelectList } from '../../activities/sources/postgres/staged-columns.js';
+import { REDSHIFT_CAPABILITIES } from '../../activities/warehouse/redshift/redshift-warehouse.js';
+import { POSTGRES_CAPABILITIES } from '../../activities/warehouse/postgres/postgres-warehouse.js';
 import { redshiftType } from '../../activities/warehouse/redshift/types.js';
 
 const columns = [
@@ -13,8 +15,8 @@ const columns = [
 
 describe('arrays in the stage', () => {
   it('are read as JSON for a Redshift warehouse, as PostgreSQL text for a PostgreSQL warehouse', () => {
-    expect(stagedSelectList(columns, stagedColumnsOptions('redshift'))).toBe('"id", array_to_json("Tags") AS "Tags", array_to_json("grid") AS "grid"');
-    expect(stagedSelectList(columns, stagedColumnsOptions('postgres'))).toBe('"id", "Tags", "grid"');
+    expect(stagedSelectList(columns, stagedColumnsOptions(REDSHIFT_CAPABILITIES))).toBe('"id", array_to_json("Tags") AS "Tags", array_to_json("grid") AS "grid"');
+    expect(stagedSelectList(columns, stagedColumnsOptions(POSTGRES_CAPABILITIES))).toBe('"id", "Tags", "grid"');
   });
 
   it('land in SUPER columns on Redshift', () => {

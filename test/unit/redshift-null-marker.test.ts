@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { csvLine } from '../../activities/kafka/csv.js';
+import { csvLine } from '../../activities/sources/kafka/csv.js';
 import { fromStageNulls, recordTransform, STAGE_NULL, toStageNulls } from '../../activities/stage/null-marker.js';
 
 const to = (s: string) => toStageNulls(Buffer.from(s)).toString();

@@ -22,7 +22,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DataApi, DEFAULT_POLL } from '../../activities/warehouse/redshift/data-api.js';
 import { RedshiftWarehouse } from '../../activities/warehouse/redshift/redshift-warehouse.js';
 import { S3Stage } from '../../activities/stage/s3-stage.js';
-import { oldKeyId } from '../../activities/cdc/key-change-cut.js';
+import { oldKeyId } from '../../activities/merge-rules/key-id.js';
 import type { ActivityDeps } from '../../activities/deps.js';
 import type { CdcUnit, StagedBatch, TopicUnit } from '../../activities/types.js';
 import type { TopicMergeSpec } from '../../activities/warehouse/postgres/topic-merge-sql.js';

@@ -4,8 +4,8 @@
 // guarded upsert. Identifiers are quoted; types come from the validated column specs; values
 // are always bind parameters.
 import pg from 'pg';
-import type { ColumnSpec } from '../../postgres/columns.js';
-import { CDC_STAGED_META, CDC_TARGET_META } from '../../cdc/cdc-columns.js';
+import type { ColumnSpec } from '../../specs/columns.js';
+import { CDC_STAGED_META, CDC_TARGET_META } from '../../specs/cdc-columns.js';
 import { LINEAGE_COLUMNS, SOFT_DELETE_COLUMNS } from './merge-sql.js';
 
 const { escapeIdentifier: ident, escapeLiteral: literal } = pg;

@@ -15,23 +15,23 @@ import { gunzipStaged } from '../../stage/staged-format.js';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { log } from '@temporalio/activity';
-import { decideCdcBatch } from '../../kafka/offset-plan.js';
-import type { ColumnSpec } from '../../postgres/columns.js';
+import { decideCdcBatch } from '../../merge-rules/offset-decision.js';
+import type { ColumnSpec } from '../../specs/columns.js';
 import type { Stage } from '../../stage/stage.js';
 import type { CdcUnit, MergeResult, StagedBatch } from '../../types.js';
 import { badInput } from '../../errors.js';
-import type { CdcTarget, NewColumnPolicy } from '../specs.js';
+import type { CdcTarget, NewColumnPolicy } from '../../specs/merge-specs.js';
 
-export type { CdcTarget } from '../specs.js';
+export type { CdcTarget } from '../../specs/merge-specs.js';
 import { LOCK_SQL, createSchemaSql, findBatchSql, insertBatchSql, targetColumnsSql } from './merge-sql.js';
 import { lockOffsetSql, upsertOffsetSql, insertGapSql } from './topic-merge-sql.js';
 import { ensureTopicState } from './topic-merge.js';
 import * as sql from './cdc-merge-sql.js';
 import * as heal from './cdc-heal-sql.js';
-import type { Row } from '../../cdc/decode.js';
-import { oldKeyId } from '../../cdc/key-change-cut.js';
-import { stagedMeta } from '../../cdc/cdc-columns.js';
-import { stepSnapshot, type OpenSnapshot } from '../../cdc/snapshot-ledger.js';
+import type { Row } from '../../specs/row.js';
+import { oldKeyId } from '../../merge-rules/key-id.js';
+import { stagedMeta } from '../../specs/cdc-columns.js';
+import { stepSnapshot, type OpenSnapshot } from '../../merge-rules/snapshot-step.js';
 
 const stateReady = new Map<string, Promise<void>>();
 

@@ -2,11 +2,11 @@
 // (upsert with a version guard for facts; snapshot compare-by-hash with deletes for
 // dimensions) and the ledger. Identifiers are quoted; values are always bind parameters.
 import pg from 'pg';
-import type { ColumnSpec } from '../../postgres/columns.js';
+import type { ColumnSpec } from '../../specs/columns.js';
 import { copyFormatOption, type StagedFormat } from '../../stage/staged-format.js';
-import { LINEAGE_COLUMNS, ROW_HASH, modeColumns, type MergeSpec } from '../specs.js';
+import { LINEAGE_COLUMNS, ROW_HASH, modeColumns, type MergeSpec } from '../../specs/merge-specs.js';
 
-export { LINEAGE_COLUMNS, ROW_HASH, SOFT_DELETE_COLUMNS, modeColumns, type MergeMode, type MergeSpec } from '../specs.js';
+export { LINEAGE_COLUMNS, ROW_HASH, SOFT_DELETE_COLUMNS, modeColumns, type MergeMode, type MergeSpec } from '../../specs/merge-specs.js';
 
 const { escapeIdentifier: ident } = pg;
 

@@ -2,16 +2,17 @@
 // then checked, merged by key and recorded in the ledger inside one transaction.
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
+import type { DialectCapabilities } from '../../specs/capabilities.js';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { ActivityDeps } from '../../deps.js';
-import { connectPg, withPg, type PgTarget } from '../../postgres/connect.js';
+import { connectPg, withPg, type PgTarget } from '../../pg/connect.js';
 import type { MergeResult, StagedBatch } from '../../types.js';
 import type { CheckpointKey, NewColumnPolicy, OffsetsKey, WarehouseDialect } from '../dialect.js';
 import * as sql from './merge-sql.js';
 import { holds, widened } from '../widening.js';
 import { mergeTopicBatch, readTopicOffsets } from './topic-merge.js';
 import { mergeCdcBatch, readMovedLsns, type CdcTarget } from './cdc-merge.js';
-import type { Row } from '../../cdc/decode.js';
+import type { Row } from '../../specs/row.js';
 import type { TopicMergeSpec } from './topic-merge-sql.js';
 import { badInput } from '../../errors.js';
 import { appendCsvFields } from './append-csv-fields.js';
@@ -21,7 +22,11 @@ import { gunzipStaged, stagedFormat } from '../../stage/staged-format.js';
 type BatchRow = Record<'rows_staged' | 'inserted' | 'updated' | 'unchanged' | 'deleted', string>;
 type Counts = Pick<MergeResult, 'inserted' | 'updated' | 'deleted'>;
 
+/** Reads PostgreSQL's binary COPY and arrays as they are; checkpoints fact chunks over the merged prefix. */
+export const POSTGRES_CAPABILITIES: DialectCapabilities = { binaryStage: true, arrays: 'native', parallelMerges: true, requiredStage: null };
+
 export class PostgresWarehouse implements WarehouseDialect {
+  readonly capabilities = POSTGRES_CAPABILITIES;
   private stateReady: Promise<void> | undefined;
 
   constructor(

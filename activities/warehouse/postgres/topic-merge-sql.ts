@@ -3,12 +3,12 @@
 // and the offsets ledger that makes each partition's load exactly once. Identifiers are quoted;
 // values are always bind parameters.
 import pg from 'pg';
-import type { ColumnSpec } from '../../postgres/columns.js';
-import { CELL_COLUMN, DEAD_LETTER_COLUMNS, KAFKA_COLUMNS } from '../../kafka/topic-columns.js';
+import type { ColumnSpec } from '../../specs/columns.js';
+import { CELL_COLUMN, DEAD_LETTER_COLUMNS, KAFKA_COLUMNS } from '../../specs/topic-columns.js';
 import { copyFormatOption, type StagedFormat } from '../../stage/staged-format.js';
-import { LINEAGE_COLUMNS, type TopicMergeSpec } from '../specs.js';
+import { LINEAGE_COLUMNS, type TopicMergeSpec } from '../../specs/merge-specs.js';
 
-export type { TopicMergeSpec } from '../specs.js';
+export type { TopicMergeSpec } from '../../specs/merge-specs.js';
 
 const { escapeIdentifier: ident } = pg;
 

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Transform } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { decideMerge } from '../../kafka/offset-plan.js';
+import { decideMerge } from '../../merge-rules/offset-decision.js';
 import type { Stage } from '../../stage/stage.js';
 import { gunzipStaged, stagedFormat } from '../../stage/staged-format.js';
 import type { MergeResult, StagedBatch, TopicUnit } from '../../types.js';

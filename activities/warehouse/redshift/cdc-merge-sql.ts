@@ -10,8 +10,8 @@
 // the target's row columns (tributary_cdc_moved__<schema>__<table>), so values keep their types
 // without jsonb. _missing is staged as VARCHAR and read with JSON_EXTRACT_PATH_TEXT. Only columns
 // PostgreSQL can TOAST (variable-length types) can be unavailable: each costs two statements.
-import type { ColumnSpec } from '../../postgres/columns.js';
-import { LINEAGE_COLUMNS } from '../specs.js';
+import type { ColumnSpec } from '../../specs/columns.js';
+import { LINEAGE_COLUMNS } from '../../specs/merge-specs.js';
 import { foldName, ident, identifierProblem, qualified } from './identifiers.js';
 import { copySql, Params, type Param } from './merge-sql.js';
 import { gapsSql, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, V, type LedgerMove } from './offsets-sql.js';

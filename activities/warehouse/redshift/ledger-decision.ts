@@ -1,7 +1,7 @@
 // What a topic or CDC batch does to the offsets ledger, decided from the ledger as read before
 // the batch (the batch's guard statement checks, under the target's lock, that it still stands
 // there). Pure: the same rules as the PostgreSQL merges (decideMerge in kafka/offset-plan.ts).
-import { decideCdcBatch, decideMerge } from '../../kafka/offset-plan.js';
+import { decideCdcBatch, decideMerge } from '../../merge-rules/offset-decision.js';
 import type { CdcRange, CdcUnit, TopicUnit } from '../../types.js';
 import type { LedgerMove } from './offsets-sql.js';
 

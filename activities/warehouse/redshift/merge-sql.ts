@@ -10,7 +10,7 @@
 // is guarded by the "already in the ledger" flag, so a resubmitted batch changes nothing. Stage
 // columns get positional names (c0, c1, ...) and inserts are positional, so statements stay
 // under 100 KB whatever the number or length of the column names. No TRUNCATE: it commits.
-import { LINEAGE_COLUMNS, ROW_HASH, SOFT_DELETE_COLUMNS, type MergeMode, type MergeSpec } from '../specs.js';
+import { LINEAGE_COLUMNS, ROW_HASH, SOFT_DELETE_COLUMNS, type MergeMode, type MergeSpec } from '../../specs/merge-specs.js';
 import { foldName, ident, qualified } from './identifiers.js';
 import { MAX_VARCHAR_BYTES, redshiftType } from './types.js';
 import { assertStatementSize, groupBySize, MAX_BATCH_STATEMENTS } from './statement-size.js';

@@ -5,12 +5,13 @@
 // The snapshot epochs and the open snapshot are read beforehand too, and what the batch does with
 // them (a truncate's version, a snapshot that closes) decided here (cdc-heal-sql.ts).
 import { badInput } from '../../errors.js';
-import type { ColumnSpec } from '../../postgres/columns.js';
-import type { Row } from '../../cdc/decode.js';
-import { oldKeyId } from '../../cdc/key-change-cut.js';
+import type { ColumnSpec } from '../../specs/columns.js';
+import type { Row } from '../../specs/row.js';
+import { oldKeyId } from '../../merge-rules/key-id.js';
 import type { CdcUnit, MergeResult, StagedBatch } from '../../types.js';
-import type { MergeActivity, NewColumnPolicy } from '../dialect.js';
-import type { CdcTarget } from '../specs.js';
+import type { NewColumnPolicy } from '../dialect.js';
+import type { MergeActivity } from '../../heartbeat.js';
+import type { CdcTarget } from '../../specs/merge-specs.js';
 import { addCdcColumnSql, cdcMergeBatch, cdcMetaDefs, createCdcTargetSql, createMovedTableSql, movedLsnsSql, movedTableName, type RedshiftCdcSpec } from './cdc-merge-sql.js';
 import { StatementFailed } from './data-api.js';
 import { columnNameProblems, foldName, qualified } from './identifiers.js';
@@ -21,8 +22,8 @@ import { explainBatch, readRedshiftOffsets } from './redshift-topic.js';
 import type { RedshiftSession } from './session.js';
 import { redshiftType } from './types.js';
 import { cdcHealTablesSql, readEpochsSql, readSnapshotSql, type CdcHeal } from './cdc-heal-sql.js';
-import { stagedMeta } from '../../cdc/cdc-columns.js';
-import { stepSnapshot } from '../../cdc/snapshot-ledger.js';
+import { stagedMeta } from '../../specs/cdc-columns.js';
+import { stepSnapshot } from '../../merge-rules/snapshot-step.js';
 import type { CdcBatchInfo } from '../../types.js';
 
 const WEEK_MS = 7 * 86_400_000;

@@ -4,8 +4,9 @@
 // (topic-merge-sql.ts) whose guard re-checks the ledger under the target's lock.
 import { badInput } from '../../errors.js';
 import type { MergeResult, StagedBatch, TopicUnit } from '../../types.js';
-import type { MergeActivity, OffsetsKey } from '../dialect.js';
-import type { TopicMergeSpec } from '../specs.js';
+import type { OffsetsKey } from '../dialect.js';
+import type { MergeActivity } from '../../heartbeat.js';
+import type { TopicMergeSpec } from '../../specs/merge-specs.js';
 import { StatementFailed } from './data-api.js';
 import { columnNameProblems } from './identifiers.js';
 import { topicDecision } from './ledger-decision.js';

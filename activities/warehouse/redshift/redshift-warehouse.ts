@@ -2,17 +2,19 @@
 // alter columns inside one): state tables, the target, new columns, widened VARCHARs. Then the
 // whole merge as ONE BatchExecuteStatement (merge-sql.ts), bounded per workgroup/cluster
 // (merge-limit.ts), its statement id kept in the heartbeat so a retry resumes polling.
+import type { DialectCapabilities } from '../../specs/capabilities.js';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../../deps.js';
 import { badInput } from '../../errors.js';
 import { S3Stage } from '../../stage/s3-stage.js';
 import type { MergeResult, StagedBatch } from '../../types.js';
-import type { CheckpointKey, MergeActivity, NewColumnPolicy, OffsetsKey, WarehouseDialect } from '../dialect.js';
-import type { Row } from '../../cdc/decode.js';
+import type { CheckpointKey, NewColumnPolicy, OffsetsKey, WarehouseDialect } from '../dialect.js';
+import type { MergeActivity } from '../../heartbeat.js';
+import type { Row } from '../../specs/row.js';
 import { mergeRedshiftTopic, readRedshiftOffsets } from './redshift-topic.js';
 import { mergeRedshiftCdc, readRedshiftMovedLsns } from './redshift-cdc.js';
-import { modeColumns, type CdcTarget, type MergeSpec, type TopicMergeSpec } from '../specs.js';
+import { modeColumns, type CdcTarget, type MergeSpec, type TopicMergeSpec } from '../../specs/merge-specs.js';
 import type { RedshiftConfig, RedshiftSession } from './session.js';
 import { DataApi, StatementFailed, targetId, type StatementRef } from './data-api.js';
 import { columnNameProblems, foldName } from './identifiers.js';
@@ -25,7 +27,11 @@ export type { RedshiftConfig } from './session.js';
 /** Statement names of merges start with this, so every worker can count them (merge-limit.ts). */
 export const MERGE_STATEMENT_PREFIX = 'tributary-merge/';
 
+/** COPY loads CSV from S3 only; arrays go to SUPER as JSON; merges of one source go one at a time. */
+export const REDSHIFT_CAPABILITIES: DialectCapabilities = { binaryStage: false, arrays: 'json', parallelMerges: false, requiredStage: 's3' };
+
 export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
+  readonly capabilities = REDSHIFT_CAPABILITIES;
   private stateReady: Promise<void> | undefined;
   private readonly kindState = new Map<string, Promise<void>>();
   readonly api: DataApi;

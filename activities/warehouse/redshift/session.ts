@@ -2,7 +2,7 @@
 // that tolerates a concurrent worker, state tables, the target's columns and one merge batch.
 // RedshiftWarehouse implements it; redshift-topic.ts and redshift-cdc.ts see only this.
 import type { WarehouseConfig } from '../../../config/schema.js';
-import type { MergeActivity } from '../dialect.js';
+import type { MergeActivity } from '../../heartbeat.js';
 import type { S3Stage } from '../../stage/s3-stage.js';
 import type { DataApi, StatementFailed } from './data-api.js';
 import type { Param, TargetColumn } from './merge-sql.js';

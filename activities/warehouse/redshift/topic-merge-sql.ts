@@ -5,10 +5,10 @@
 // partitions by message timestamp; delete + insert, no ON CONFLICT on Redshift) or append, write
 // the dead letters, the gap, the batch ledger row and the partition's next offset, and read the
 // counts back. Values are Data API parameters; identifiers are quoted.
-import type { ColumnSpec } from '../../postgres/columns.js';
-import { DEAD_LETTER_COLUMNS, KAFKA_COLUMNS } from '../../kafka/topic-columns.js';
-import { LINEAGE_COLUMNS } from '../specs.js';
-import type { TopicMergeSpec } from '../specs.js';
+import type { ColumnSpec } from '../../specs/columns.js';
+import { DEAD_LETTER_COLUMNS, KAFKA_COLUMNS } from '../../specs/topic-columns.js';
+import { LINEAGE_COLUMNS } from '../../specs/merge-specs.js';
+import type { TopicMergeSpec } from '../../specs/merge-specs.js';
 import { foldName, ident, qualified } from './identifiers.js';
 import { copySql, Params, type Param } from './merge-sql.js';
 import { DEAD_LETTERS_TABLE, gapsSql, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, V, type LedgerMove } from './offsets-sql.js';

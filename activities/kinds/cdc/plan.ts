@@ -1,0 +1,53 @@
+// Plans one run of a CDC pipeline in one region: per cell cluster of the region, up to
+// maxBatchesPerRun batches of exact offset ranges over the partitions of the Debezium topic, from
+// the warehouse offsets ledger's next offset (the topic pipeline's ledger and planning) on.
+// A cluster's batches each cover every partition (its k-th range) and apply in order, so the
+// partitions of a primary-key change are never merged out of order; a batch whose extract was
+// cut before a key change ends the cluster's run there (cut-short.ts).
+import type { CdcPipelineConfig } from '../../../config/schema.js';
+import type { ActivityDeps } from '../../deps.js';
+import { planClusters } from '../offsets/cluster-plan.js';
+import type { PlannedRange } from '../offsets/offset-plan.js';
+import type { CdcUnit } from '../../types.js';
+import type { WarehouseDialect } from '../../warehouse/dialect.js';
+import { roundRobin } from '../../../common/by-source.js';
+
+export async function planCdc(
+  deps: ActivityDeps,
+  warehouse: WarehouseDialect,
+  p: CdcPipelineConfig,
+  region: string,
+  runId: string,
+  onSourceError?: (source: string, err: unknown) => void,
+): Promise<CdcUnit[]> {
+  // Debezium creates its topic with the first event: no topic yet is nothing to apply yet.
+  const options = { maxMessagesPerPartition: p.options.maxMessagesPerPartition, maxBatchesPerPartition: p.options.maxBatchesPerRun, missingTopic: 'empty' as const };
+  const perCluster = await planClusters(
+    deps,
+    warehouse.readOffsets.bind(warehouse),
+    p,
+    region,
+    options,
+    (e, ranges) => cdcBatches(p.name, p.topic, region, runId, e, ranges),
+    onSourceError,
+  );
+  return roundRobin(perCluster);
+}
+
+/** Batch k of a cluster holds the k-th range of every partition that has one: batches apply in order. */
+export function cdcBatches(pipeline: string, topic: string, region: string, runId: string, e: { id: string; cell: string }, ranges: readonly PlannedRange[]): CdcUnit[] {
+  const batches = Math.max(0, ...ranges.map((r) => r.chunk + 1));
+  return [...Array(batches).keys()].map((k) => ({
+    kind: 'cdc',
+    pipeline,
+    region,
+    source: e.id,
+    stream: topic,
+    cell: e.cell,
+    topic,
+    ranges: ranges.filter((r) => r.chunk === k).map((r) => ({ partition: r.partition, from: r.from, to: r.to, committed: r.committed, endOffset: r.endOffset })),
+    checkpoint: null,
+    batchId: k === 0 ? `${runId}:${e.cell}` : `${runId}:${e.cell}:${k}`,
+    stagePrefix: k === 0 ? `${pipeline}/${region}/${runId}/${e.cell}` : `${pipeline}/${region}/${runId}/${e.cell}/${k}`,
+  }));
+}

@@ -1,0 +1,27 @@
+// Dimension pipelines: tables read whole (or, incremental, by a window of changed rows), merged
+// as a row-hash snapshot that finds deletes on a whole read.
+import { invalidateBuckets } from '../../reconcile/repair.js';
+import { verifyPullPipeline } from '../../reconcile/verify.js';
+import { extractUnit } from '../../sources/postgres/extract.js';
+import type { PipelineKind } from '../kind.js';
+import { mergePull } from '../pull/merge.js';
+import { planDimensionBackfill } from './backfill.js';
+import { planDimension } from './plan.js';
+
+export const dimension: PipelineKind<'dimension'> = {
+  plan: ({ deps, warehouse }, p, req) => planDimension(deps, warehouse, p, req.region, req.runId, req.fullPass, req.onSourceError, req.warnings),
+  parallelism: () => ({ extract: 4, merge: 1 }),
+  full: () => false,
+  progress: 'bytes',
+  extract: ({ deps, warehouse }, p, unit, progress, signal) => extractUnit(deps, p, unit, warehouse.capabilities, progress, signal),
+  // An incremental window cannot tell a deleted row from an unchanged one.
+  merge: (ctx, p, batch, activity) => mergePull(ctx, p, batch, { kind: 'snapshot', deletes: p.options.deletes, partial: batch.unit.window !== null }, activity),
+  range: (u) => ({ source: u.source, from: u.window?.from ?? null, to: u.window?.to ?? null }),
+  backfill: planDimensionBackfill,
+  verify: ({ deps, warehouse }, p, input) => verifyPullPipeline(deps, warehouse, p, input),
+  // The drifted rows' hashes are forgotten; the whole-table unit's merge then rewrites them and deletes the extra.
+  async repair({ deps, warehouse }, _p, req) {
+    const { unit } = await invalidateBuckets(deps, warehouse, req);
+    return { deleted: 0, unit };
+  },
+};

@@ -1,0 +1,27 @@
+// Fact pipelines: append-mostly tables read by watermark ranges below a safe upper bound, cut
+// into keyset chunks, upserted by key with the watermark as version.
+import { deleteExtra, extractRepair } from '../../reconcile/repair.js';
+import { verifyPullPipeline } from '../../reconcile/verify.js';
+import { extractUnit } from '../../sources/postgres/extract.js';
+import type { PipelineKind } from '../kind.js';
+import { mergePull } from '../pull/merge.js';
+import { planFactBackfill } from './backfill.js';
+import { planFact } from './plan.js';
+
+export const fact: PipelineKind<'fact'> = {
+  plan: ({ deps, warehouse }, p, req) => planFact(deps, warehouse, p, req.region, req.runId, req.onSourceError, req.warnings),
+  // Chunks hold disjoint keys: two merge at once where the dialect checkpoints the merged prefix.
+  parallelism: ({ warehouse }, p) => ({ extract: p.options.maxParallel, merge: warehouse.capabilities.parallelMerges ? 2 : 1 }),
+  full: () => false,
+  progress: 'bytes',
+  extract: ({ deps, warehouse }, p, unit, progress, signal) => extractUnit(deps, p, unit, warehouse.capabilities, progress, signal),
+  merge: (ctx, p, batch, activity) => mergePull(ctx, p, batch, { kind: 'upsert', version: p.watermark }, activity),
+  range: (u) => ({ source: u.source, from: u.from, to: u.to }),
+  backfill: planFactBackfill,
+  verify: ({ deps, warehouse }, p, input) => verifyPullPipeline(deps, warehouse, p, input),
+  // Delete first: the merge of the staged rows then holds the whole repair's outcome for those buckets.
+  async repair({ deps, warehouse }, _p, req, progress, signal) {
+    const { deleted } = await deleteExtra(deps, warehouse, req);
+    return { deleted, batch: await extractRepair(deps, warehouse, req, progress, signal) };
+  },
+};

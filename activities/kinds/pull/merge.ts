@@ -1,0 +1,23 @@
+// How a pull pipeline's staged batch merges into its target: its kind gives the mode (upsert by
+// key with the watermark as version, or a row-hash snapshot with deletes); the rest is shared.
+import { targetTable } from '../../../config/resolve.js';
+import type { DimensionPipelineConfig, FactPipelineConfig, TributaryConfig } from '../../../config/schema.js';
+import type { MergeActivity } from '../../heartbeat.js';
+import { reportMerge } from '../../metrics/report.js';
+import type { MergeMode, MergeSpec } from '../../specs/merge-specs.js';
+import type { MergeResult, StagedBatch } from '../../types.js';
+import type { KindContext } from '../kind.js';
+
+type PullPipeline = FactPipelineConfig | DimensionPipelineConfig;
+
+/** The merge spec of a batch in a mode. Pure. */
+export function pullMergeSpec(config: TributaryConfig, p: PullPipeline, batch: StagedBatch, mode: MergeMode): MergeSpec {
+  const [schema, table] = targetTable(config, p);
+  return { schema, table, columns: batch.columns, stagedColumns: batch.stagedColumns, key: p.key, mode };
+}
+
+export async function mergePull({ deps, warehouse }: KindContext, p: PullPipeline, batch: StagedBatch, mode: MergeMode, activity?: MergeActivity): Promise<MergeResult> {
+  const result = await warehouse.merge(batch, pullMergeSpec(deps.config, p, batch, mode), p.options.onNewColumn, activity);
+  reportMerge(deps.metrics, batch, result);
+  return result;
+}

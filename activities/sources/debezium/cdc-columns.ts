@@ -1,0 +1,63 @@
+// The warehouse columns of a CDC target: the row's columns typed from the Debezium message
+// schema (or from the configured source types for schemaless messages), and the columns the
+// staged batch and the target carry besides them. Pure.
+import type { ColumnSpec } from '../../specs/columns.js';
+import type { FieldType } from './decode.js';
+
+const BY_SEMANTIC: Record<string, string> = {
+  'org.apache.kafka.connect.data.Decimal': 'numeric',
+  'io.debezium.data.VariableScaleDecimal': 'numeric',
+  'io.debezium.time.Date': 'date',
+  'org.apache.kafka.connect.data.Date': 'date',
+  'io.debezium.time.Time': 'time without time zone',
+  'org.apache.kafka.connect.data.Time': 'time without time zone',
+  'io.debezium.time.MicroTime': 'time without time zone',
+  'io.debezium.time.NanoTime': 'time without time zone',
+  'io.debezium.time.Timestamp': 'timestamp without time zone',
+  'org.apache.kafka.connect.data.Timestamp': 'timestamp without time zone',
+  'io.debezium.time.MicroTimestamp': 'timestamp without time zone',
+  'io.debezium.time.NanoTimestamp': 'timestamp without time zone',
+  'io.debezium.time.ZonedTimestamp': 'timestamp with time zone',
+  'io.debezium.time.ZonedTime': 'time with time zone',
+  'io.debezium.data.Json': 'jsonb',
+  'io.debezium.data.Uuid': 'uuid',
+};
+
+const BY_TYPE: Record<string, string> = {
+  int8: 'smallint',
+  int16: 'smallint',
+  int32: 'integer',
+  int64: 'bigint',
+  float32: 'real',
+  float64: 'double precision',
+  boolean: 'boolean',
+  string: 'text',
+  bytes: 'bytea',
+  array: 'jsonb',
+  map: 'jsonb',
+  struct: 'jsonb',
+};
+
+/** The warehouse type of a column the message schema declares. */
+export function warehouseType(f: FieldType): string {
+  const semantic = f.semantic === null ? undefined : BY_SEMANTIC[f.semantic];
+  if (semantic === 'numeric' && f.parameters.scale !== undefined && f.semantic === 'org.apache.kafka.connect.data.Decimal') {
+    const precision = f.parameters['connect.decimal.precision'];
+    const scale = f.parameters.scale;
+    // Schema parameters go into DDL: digits only.
+    return precision && /^\d{1,4}$/.test(precision) && /^\d{1,4}$/.test(scale) ? `numeric(${precision},${scale})` : 'numeric';
+  }
+  return semantic ?? BY_TYPE[f.type] ?? 'text';
+}
+
+/**
+ * The batch's columns in the newest schema's order, followed by columns only older events had
+ * (a column dropped at the source keeps its warehouse column).
+ */
+export function batchColumns(schemas: readonly (readonly FieldType[])[]): ColumnSpec[] {
+  const out = new Map<string, ColumnSpec>();
+  for (let i = schemas.length - 1; i >= 0; i--) {
+    for (const f of schemas[i]!) if (!out.has(f.name)) out.set(f.name, { name: f.name, type: warehouseType(f) });
+  }
+  return [...out.values()];
+}

@@ -1,0 +1,38 @@
+// The columns of a topic pipeline's staged CSV and target table, from its config alone. The
+// metadata names are legal on Redshift too (no leading "__", nothing reserved).
+import { targetTable } from '../../../config/resolve.js';
+import type { TopicPipelineConfig, TributaryConfig } from '../../../config/schema.js';
+import type { TopicMergeSpec } from '../../specs/merge-specs.js';
+import type { ColumnSpec } from '../../specs/columns.js';
+import { KAFKA_COLUMNS } from '../../specs/topic-columns.js';
+import type { TopicColumnType } from './column-values.js';
+
+/** The warehouse column type of each topic column type. */
+export const WAREHOUSE_TYPE: Record<TopicColumnType, string> = {
+  text: 'text',
+  integer: 'integer',
+  bigint: 'bigint',
+  numeric: 'numeric',
+  double: 'double precision',
+  boolean: 'boolean',
+  timestamptz: 'timestamp with time zone',
+  date: 'date',
+  jsonb: 'jsonb',
+};
+
+/** Mapped columns, then the raw message when kept: the values mapMessage returns, in order. */
+export function mappedColumns(p: TopicPipelineConfig): ColumnSpec[] {
+  const cols = p.columns.map((c) => ({ name: c.name, type: WAREHOUSE_TYPE[c.type] }));
+  return p.options.keepRawAs ? [...cols, { name: p.options.keepRawAs, type: 'jsonb' }] : cols;
+}
+
+/** Columns of the staged rows file, in file order. */
+export function stagedTopicColumns(p: TopicPipelineConfig): ColumnSpec[] {
+  return [...mappedColumns(p), ...KAFKA_COLUMNS];
+}
+
+/** How a topic batch merges: into the pipeline's target, upserted by its key or appended. */
+export function topicMergeSpec(config: TributaryConfig, p: TopicPipelineConfig): TopicMergeSpec {
+  const [schema, table] = targetTable(config, p);
+  return { schema, table, columns: mappedColumns(p), key: p.key ?? null };
+}

@@ -1,0 +1,57 @@
+// Extracts one unit from its PostgreSQL source into the stage: a keyset chunk of a fact range,
+// or a whole dimension table with per-row hashes. Returns references and counts only.
+import { postgresEndpoints, sourceTable } from '../../../config/resolve.js';
+import type { DimensionPipelineConfig, FactPipelineConfig } from '../../../config/schema.js';
+import { type ActivityDeps } from '../../deps.js';
+import { sourceTarget } from './target.js';
+import type { DimensionUnit, FactUnit, StagedBatch } from '../../types.js';
+import { builtinTypesOnly, tableColumns } from './columns.js';
+import { withPg } from '../../pg/connect.js';
+import { copyToStage } from './copy-to-stage.js';
+import { snapshotCopySql } from './snapshot-sql.js';
+import { keyColumns, rangeCopySql, rangeWhere, watermarkType } from './watermark-sql.js';
+import { badInput } from '../../errors.js';
+import { stagedColumnsOptions } from './staged-columns.js';
+import type { DialectCapabilities } from '../../specs/capabilities.js';
+import { stagedFileName } from '../../stage/staged-format.js';
+
+/** `progress` is called with bytes read so far (the activity heartbeats with it); `signal` aborts. */
+export async function extractUnit(
+  deps: ActivityDeps,
+  p: FactPipelineConfig | DimensionPipelineConfig,
+  unit: FactUnit | DimensionUnit,
+  /** What the warehouse takes: binary files, arrays as JSON. */
+  warehouse: DialectCapabilities,
+  progress: (bytes: number) => void = () => undefined,
+  signal?: AbortSignal,
+): Promise<StagedBatch> {
+  const endpoint = postgresEndpoints(deps.config, p.source, unit.region).find((e) => e.id === unit.source);
+  if (!endpoint) throw badInput(`pipeline ${unit.pipeline}: source ${unit.source} is no longer in the config`);
+  const [schema, table] = sourceTable(p.table);
+  const label = `pipeline ${p.name}, source ${endpoint.id}`;
+
+  return withPg(sourceTarget(endpoint), deps.secrets, async (client) => {
+    const extractedAt = new Date().toISOString();
+    const columns = await tableColumns(client, schema, table, label);
+    const key = keyColumns(columns, p.key, label);
+    let copySql: string;
+    let stagedColumns = columns;
+    // Arrays as JSON for Redshift's SUPER; binary for PostgreSQL when it reads back (staged-columns.ts).
+    const staged = stagedColumnsOptions(warehouse, warehouse.binaryStage && (await builtinTypesOnly(client, schema, table)));
+    if (unit.kind === 'fact' && p.kind === 'fact') {
+      const type = watermarkType(columns, p.watermark, label);
+      copySql = rangeCopySql({ schema, table, watermark: p.watermark, type, key, from: unit.from, to: unit.to }, columns, unit.after, unit.until, staged);
+    } else {
+      const w = unit.kind === 'dimension' ? unit.window : null;
+      const where = w ? rangeWhere({ watermark: w.column, type: watermarkType(columns, w.column, label), from: w.from, to: w.to }) : undefined;
+      copySql = snapshotCopySql(schema, table, columns, where, staged);
+      stagedColumns = [...columns, { name: '_row_hash', type: 'text' }];
+    }
+    try {
+      const file = await copyToStage(client, copySql, deps.stage, `${unit.stagePrefix}/${stagedFileName('part-00000', staged.format ?? 'csv')}`, progress, signal);
+      return { unit, columns, stagedColumns, files: [file], rows: file.rows, extractedAt, checksum: `sha256:${file.sha256}` };
+    } catch (err) {
+      throw new Error(`${label}: extract of ${unit.stream} failed: ${(err as Error).message}`, { cause: err });
+    }
+  });
+}
