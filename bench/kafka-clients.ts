@@ -1,7 +1,7 @@
 // Kafka clients for Tributary's one job on Kafka: read exact offset ranges [0, end) of every
 // partition of a topic, as fast as possible, in bounded memory. Side by side on this machine,
 // on the same deterministic topic of the local us/cell-1 cluster:
-//   platformatic  @platformatic/kafka through activities/kafka/client.ts (what Tributary runs):
+//   platformatic  @platformatic/kafka through activities/sources/kafka/client.ts (what Tributary runs):
 //                 plain fetch requests, no group; one client per partition as the extracts do
 //   kafkajs       kafkajs 2.2.4: a consumer group (the only public way), seek to the start,
 //                 eachBatch, stop each partition at its end

@@ -1,5 +1,5 @@
 // The check every case ends with, per pipeline: source == warehouse by row count and per-row
-// checksum (activities/postgres/table-checksum.ts), and no key twice in the warehouse. When the
+// checksum (activities/sources/postgres/table-checksum.ts), and no key twice in the warehouse. When the
 // checksums differ, the rows are compared key by key to say how many were lost, are extra or
 // differ. The topic's "source" is what Kafka holds, read back message by message.
 import pg from 'pg';

@@ -72,7 +72,7 @@ export function stateOf(t: TemporalFacts, lastSuccess: string | null = t.lastSuc
 /**
  * Messages of a topic not yet in the warehouse: per partition, its end offset minus where the
  * next run starts (the ledger's next offset, or the oldest offset kept when the ledger has none
- * or retention passed it), as the plan counts them (activities/kafka/offset-plan.ts).
+ * or retention passed it), as the plan counts them (activities/kinds/offsets/offset-plan.ts).
  */
 export function offsetLag(partitions: readonly { partition: number; start: number; end: number }[], committed: ReadonlyMap<number, number> | undefined): number {
   let lag = 0;

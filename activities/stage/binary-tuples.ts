@@ -1,7 +1,7 @@
 // Tuples of PostgreSQL's binary COPY format, written by the worker into one growing buffer: an
 // int16 field count per tuple, then per field an int32 length (-1 for NULL) and its bytes. The
 // stream opens with BINARY_COPY_HEADER and ends with BINARY_COPY_TRAILER. Values are typed by
-// the caller (activities/kafka/binary-values.ts); nothing here knows a column type.
+// the caller (activities/sources/kafka/binary-values.ts); nothing here knows a column type.
 
 /** Signature, flags (none) and header extension length (none). */
 export const BINARY_COPY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);

@@ -1,7 +1,7 @@
 // A rotated Kafka SASL password is picked up without restarting the worker. Kafka us/cell-1 has a
 // SASL_PLAINTEXT listener with SCRAM-SHA-256 (infra/local); this test makes its own SCRAM user,
 // whose secret lives in a secrets file with a cache TTL of an hour, so only the refresh after an
-// authentication failure (activities/kafka/auth-failure.ts) can explain the second run succeeding.
+// authentication failure (activities/sources/kafka/auth-failure.ts) can explain the second run succeeding.
 // The password changes live on the broker (AlterUserScramCredentials), then in the secret.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// withPg's pooled sessions (activities/postgres/connect.ts), on the local source PostgreSQL: a
+// withPg's pooled sessions (activities/pg/connect.ts), on the local source PostgreSQL: a
 // session is reused only after a use that succeeded and was reset, so nothing one use leaves
 // behind (a setting, a temp table, an open or failed transaction, a lock) reaches the next, and
 // a session the server ended is replaced.

@@ -1,7 +1,7 @@
 // A rotated source password is picked up without restarting the worker. The source role is
 // this test's own (same grants as tributary_reader); its secret lives in a secrets file with a
 // cache TTL of an hour, so only the refresh after an authentication failure can explain the
-// second run succeeding (activities/postgres/connect.ts fetches the secret again once).
+// second run succeeding (activities/pg/connect.ts fetches the secret again once).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

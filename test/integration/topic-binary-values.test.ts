@@ -1,5 +1,5 @@
 // Topic rows are staged for a PostgreSQL warehouse in binary COPY form, encoded by the worker
-// (activities/kafka/binary-values.ts). PostgreSQL's own text input is the oracle: every value is
+// (activities/sources/kafka/binary-values.ts). PostgreSQL's own text input is the oracle: every value is
 // loaded both ways, as the CSV text the Redshift path stages and as the worker's binary field,
 // into the real warehouse, and the two columns must read back identical. Edge cases and
 // thousands of seeded random values per type.

@@ -1,4 +1,4 @@
-// The refresh-once rule for Kafka SASL logins (activities/kafka/auth-failure.ts), with the error
+// The refresh-once rule for Kafka SASL logins (activities/sources/kafka/auth-failure.ts), with the error
 // shapes @platformatic/kafka really produces and a real SecretProvider over an in-memory source.
 // The same path runs against a real SCRAM listener in test/integration/kafka-secret-rotation.test.ts.
 import { describe, expect, it, vi } from 'vitest';

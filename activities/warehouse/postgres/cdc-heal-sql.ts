@@ -1,6 +1,6 @@
 // Pure SQL for what brings a CDC target back to its source besides row changes, on the PostgreSQL
 // warehouse: the snapshot epochs of each partition (streamed changes sent after a snapshot are
-// versioned at least at its point, see activities/cdc/snapshot-epochs.ts), the open snapshot of
+// versioned at least at its point, see activities/sources/debezium/snapshot-epochs.ts), the open snapshot of
 // each topic, a truncate (the source's rows up to its version go), and a snapshot's gap deletes
 // (the source's rows older than its point that it did not write). Values are bind parameters.
 import pg from 'pg';
