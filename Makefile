@@ -25,8 +25,9 @@ stack-stop:
 stack-status:
 	bash infra/local/status.sh
 
+# The demo is not a tributary command: it runs its own entry point (as cli/bin.sh runs the CLI).
 demo: stack
-	./cli/bin.sh demo
+	node --import tsx cli/demo/main.ts
 
 test: stack
 	npm test

@@ -1,8 +1,8 @@
-// `tributary demo`: seeds both regional sources, runs the orders pipeline through Temporal for
-// each region (workers in this process), changes the sources, runs again, and prints what the
-// warehouse holds next to the source. Then the clicks topic pipeline: JSON messages (a few of
-// them poison) from every cell cluster, loaded by exact offset ranges, checked message by message,
-// and the status table of both pipelines.
+// The demo (make demo runs it through cli/demo/main.ts): seeds both regional sources, runs the
+// orders pipeline through Temporal for each region (workers in this process), changes the
+// sources, runs again, and prints what the warehouse holds next to the source. Then the clicks
+// topic pipeline: JSON messages (a few of them poison) from every cell cluster, loaded by exact
+// offset ranges, checked message by message, and the status table of both pipelines.
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient, runPipeline } from '../../client/run-pipeline.js';
 import { findPipeline, kafkaEndpoints, pipelineRegions, targetTable } from '../../config/resolve.js';

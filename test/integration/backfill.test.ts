@@ -170,7 +170,7 @@ describe('dimension backfill', () => {
       expect(JSON.parse(ok.stdout)).toMatchObject({ pipeline: 'customers', region: 'us', chunksDone: 1, rowsStaged: 2000, inserted: 0 });
       const noRegion = await cli('backfill', 'customers');
       expect(noRegion.code).toBe(2);
-      expect(noRegion.stderr).toMatch(/backfill needs a pipeline and a region/);
+      expect(noRegion.stderr).toMatch(/backfill needs --region R/);
       const withRange = await cli('backfill', 'customers', '--region', 'us', '--from', '2025-01-01', '--to', '2025-02-01');
       expect(withRange.code).toBe(2);
       expect(withRange.stderr).toMatch(/leave out --from and --to/);
