@@ -1,4 +1,5 @@
 // Starting and following backfills from code: what `tributary backfill` and users' scripts call.
+import { kindOf } from '../activities/kinds/registry.js';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { findPipeline, pipelineRegions, taskQueue } from '../config/resolve.js';
@@ -46,7 +47,7 @@ export function toWatermark(value: string | Date): string {
 /** The backfill's input, checked against the config (pipeline, region, source, range). */
 export function backfillInput(config: TributaryConfig, req: BackfillRequest): BackfillInput {
   const p = knownPipeline(config, req.pipeline);
-  if (p.kind !== 'fact' && p.kind !== 'dimension') throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline; backfills re-sync fact and dimension pipelines`);
+  if (!kindOf(p).backfill) throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline; backfills re-sync fact and dimension pipelines`);
   const regions = pipelineRegions(config, p);
   if (!regions.includes(req.region)) throw new RangeError(`pipeline ${p.name} does not run in region "${req.region}" (its regions: ${regions.join(', ')})`);
   const from = req.from === undefined ? null : toWatermark(req.from);

@@ -1,4 +1,5 @@
 // Starting verifyPipeline from code: what `tributary verify` and the verify schedules run.
+import { kindOf } from '../activities/kinds/registry.js';
 import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { pipelineRegions, taskQueue } from '../config/resolve.js';
 import { knownPipeline } from './backfill.js';
@@ -28,14 +29,15 @@ export type VerifyArgs = Parameters<typeof verifyPipeline>;
 /** The workflow's arguments, checked against the config. */
 export function verifyArgs(config: TributaryConfig, req: VerifyRequest): VerifyArgs {
   const p = knownPipeline(config, req.pipeline);
-  if (p.kind !== 'fact' && p.kind !== 'dimension' && p.kind !== 'cdc') throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline; verify compares fact, dimension and cdc pipelines`);
-  if (p.kind === 'cdc' && req.repair) throw new RangeError(`pipeline ${p.name} is a cdc pipeline; verify compares it, --repair (a resnapshot of the drifted keys) is not built for it yet`);
+  const kind = kindOf(p);
+  if (!kind.verify) throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline; verify compares fact, dimension and cdc pipelines`);
+  if (!kind.repair && req.repair) throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline; verify compares it, --repair (a resnapshot of the drifted keys) is not built for it yet`);
   if (p.kind === 'cdc' && !p.options.capturedFrom) throw new RangeError(`pipeline ${p.name}: verify compares a cdc target with the table its connector captures; set options.capturedFrom: { source, table }`);
   const regions = pipelineRegions(config, p);
   if (!regions.includes(req.region)) throw new RangeError(`pipeline ${p.name} does not run in region "${req.region}" (its regions: ${regions.join(', ')})`);
   let buckets: number;
   try {
-    buckets = checkBuckets(req.buckets ?? (p.kind === 'cdc' ? undefined : p.verify?.buckets) ?? DEFAULT_BUCKETS);
+    buckets = checkBuckets(req.buckets ?? ('verify' in p ? p.verify?.buckets : undefined) ?? DEFAULT_BUCKETS);
   } catch (err) {
     throw new RangeError((err as Error).message, { cause: err });
   }
