@@ -1,12 +1,12 @@
 // What `tributary status` reads of the warehouse ledger (checkpoints, last batch per source, rows
-// of one run), from either warehouse: PostgreSQL over a connection, Redshift through the Data API.
-import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+// of one run), through the warehouse dialect's own reads of its state tables.
 import type { TributaryConfig } from '../config/schema.js';
-import { withPg } from '../activities/pg/connect.js';
-import { warehousePg } from '../activities/reconcile/tables.js';
+import { noopMetrics } from '../activities/metrics/metrics.js';
 import type { SecretProvider } from '../activities/secrets/provider.js';
-import { DataApi } from '../activities/warehouse/redshift/data-api.js';
-import { checkpointsSql, lastBatchesSql, ledgerExistsSql, offsetsSql, runRowsSql, type Placeholders } from './status-sql.js';
+import { createStage } from '../activities/stage/index.js';
+import { createWarehouse } from '../activities/warehouse/index.js';
+import { checkpointsSql, lastBatchesSql, ledgerExistsSql, offsetsSql, runRowsSql } from './status-sql.js';
+import type { ParamStyle } from '../activities/specs/capabilities.js';
 
 export interface Ledger {
   /** By pipeline, region, source, stream (joined by ledgerKey). */
@@ -30,15 +30,12 @@ export interface LedgerReader {
 type Query = (sql: string, params?: Record<string, string>) => Promise<Record<string, unknown>[]>;
 
 export function ledgerReader(config: TributaryConfig, secrets: SecretProvider): LedgerReader {
-  const w = config.warehouse;
-  if (w.type === 'redshift') {
-    const api = new DataApi(new RedshiftDataClient({ region: w.awsRegion }), w);
-    return readerOver(w.schema, 'redshift', (sql, params = {}) => api.query(sql, params, 'read the ledger'));
-  }
-  return readerOver(w.schema, 'postgres', (sql, params = {}) => withPg(warehousePg(config), secrets, async (c) => (await c.query(sql, Object.values(params))).rows as Record<string, unknown>[]));
+  // The dialect reads its own state tables; the stage is never touched by a read.
+  const dialect = createWarehouse({ config, secrets, stage: createStage(config.stage, secrets), metrics: noopMetrics });
+  return readerOver(config.warehouse.schema, dialect.paramStyle, (sql, params) => dialect.queryState(sql, params));
 }
 
-function readerOver(schema: string, style: Placeholders, query: Query): LedgerReader {
+function readerOver(schema: string, style: ParamStyle, query: Query): LedgerReader {
   const exists = async (table?: string) => {
     const { sql, params } = ledgerExistsSql(schema, style, table);
     return Number((await query(sql, params))[0]?.n ?? 0) > 0;

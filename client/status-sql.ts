@@ -6,15 +6,15 @@ import { WATERMARK_FORMAT } from '../activities/sources/postgres/watermark-sql.j
 
 const { escapeIdentifier: ident } = pg;
 
-export type Placeholders = 'postgres' | 'redshift';
+import type { ParamStyle } from '../activities/specs/capabilities.js';
 
 /** Each named parameter's placeholder: $1, $2… on PostgreSQL (bound in this order), :name on Redshift. */
-function bind(style: Placeholders, ...names: string[]): string[] {
-  return names.map((n, i) => (style === 'postgres' ? `$${i + 1}` : `:${n}`));
+function bind(style: ParamStyle, ...names: string[]): string[] {
+  return names.map((n, i) => (style === 'positional' ? `$${i + 1}` : `:${n}`));
 }
 
 /** Whether the ledger exists in the schema (nothing ran against it yet if not): a count, 0 or 1. */
-export function ledgerExistsSql(schema: string, style: Placeholders, table = 'tributary_batches'): { sql: string; params: Record<string, string> } {
+export function ledgerExistsSql(schema: string, style: ParamStyle, table = 'tributary_batches'): { sql: string; params: Record<string, string> } {
   const [at, named] = bind(style, 'schema', 'table');
   // The catalog, not information_schema: a role without rights on the ledger then fails to read
   // it, saying so, instead of finding nothing. Redshift keeps pg_class and pg_namespace too.
@@ -36,7 +36,7 @@ export function lastBatchesSql(schema: string): string {
 }
 
 /** Rows one run read per source: its batches' ids start with the run id (pipeline, region, run_id). */
-export function runRowsSql(schema: string, style: Placeholders): { sql: string; params: (pipeline: string, region: string, runId: string) => Record<string, string> } {
+export function runRowsSql(schema: string, style: ParamStyle): { sql: string; params: (pipeline: string, region: string, runId: string) => Record<string, string> } {
   const [pipeline, region, runId] = bind(style, 'pipeline', 'region', 'run_id');
   return {
     sql: `SELECT source, sum(rows_staged)::bigint AS rows FROM ${ident(schema)}.tributary_batches
@@ -46,7 +46,7 @@ export function runRowsSql(schema: string, style: Placeholders): { sql: string; 
 }
 
 /** The Kafka ledger of one pipeline and region: the next offset per cell, topic and partition. */
-export function offsetsSql(schema: string, style: Placeholders): { sql: string; params: (pipeline: string, region: string) => Record<string, string> } {
+export function offsetsSql(schema: string, style: ParamStyle): { sql: string; params: (pipeline: string, region: string) => Record<string, string> } {
   const [pipeline, region] = bind(style, 'pipeline', 'region');
   return {
     sql: `SELECT cell, topic, kafka_partition, next_offset FROM ${ident(schema)}.tributary_offsets WHERE pipeline = ${pipeline} AND region = ${region}`,

@@ -11,3 +11,6 @@ export interface DialectCapabilities {
   /** The stage type the dialect loads from, when it can load from one only (Redshift COPY reads S3). */
   requiredStage: 's3' | null;
 }
+
+/** How a dialect's statements bind parameters: $1, $2… in order (PostgreSQL), or :name (the Redshift Data API). */
+export type ParamStyle = 'positional' | 'named';

@@ -4,7 +4,7 @@
 // capabilities, which the kinds and the sources read instead of the warehouse's type.
 import type { MergeResult, StagedBatch } from '../types.js';
 import type { CdcTarget, CheckpointKey, MergeSpec, NewColumnPolicy, OffsetsKey, TopicMergeSpec } from '../specs/merge-specs.js';
-import type { DialectCapabilities } from '../specs/capabilities.js';
+import type { DialectCapabilities, ParamStyle } from '../specs/capabilities.js';
 import type { Row } from '../specs/row.js';
 import type { MergeActivity } from '../heartbeat.js';
 
@@ -30,6 +30,14 @@ export interface ChangeApplier {
   movedLsns(target: { schema: string; table: string }, source: string, oldKeys: Row[]): Promise<Map<string, bigint>>;
 }
 
-export interface WarehouseDialect extends PullMerger, OffsetMerger, ChangeApplier {
+/** Status reads the state tables (checkpoints, batches, offsets) with statements of its own. */
+export interface StateReader {
+  /** How the statements bind parameters: $1, $2… in order, or :name. */
+  readonly paramStyle: ParamStyle;
+  /** One read-only statement on the state tables: rows as column name -> value. */
+  queryState(sql: string, params?: Record<string, string>): Promise<Record<string, unknown>[]>;
+}
+
+export interface WarehouseDialect extends PullMerger, OffsetMerger, ChangeApplier, StateReader {
   readonly capabilities: DialectCapabilities;
 }

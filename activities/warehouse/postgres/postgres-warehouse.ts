@@ -27,6 +27,7 @@ export const POSTGRES_CAPABILITIES: DialectCapabilities = { binaryStage: true, a
 
 export class PostgresWarehouse implements WarehouseDialect {
   readonly capabilities = POSTGRES_CAPABILITIES;
+  readonly paramStyle = 'positional' as const;
   private stateReady: Promise<void> | undefined;
 
   constructor(
@@ -50,6 +51,10 @@ export class PostgresWarehouse implements WarehouseDialect {
       }
     })();
     return this.stateReady;
+  }
+
+  queryState(sql: string, params: Record<string, string> = {}): Promise<Record<string, unknown>[]> {
+    return withPg(this.target, this.deps.secrets, async (client) => (await client.query(sql, Object.values(params))).rows as Record<string, unknown>[]);
   }
 
   async readCheckpoint(key: CheckpointKey): Promise<string | null> {

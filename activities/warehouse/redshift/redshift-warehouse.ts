@@ -32,6 +32,7 @@ export const REDSHIFT_CAPABILITIES: DialectCapabilities = { binaryStage: false, 
 
 export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
   readonly capabilities = REDSHIFT_CAPABILITIES;
+  readonly paramStyle = 'named' as const;
   private stateReady: Promise<void> | undefined;
   private readonly kindState = new Map<string, Promise<void>>();
   readonly api: DataApi;
@@ -43,6 +44,10 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {
     this.api = api ?? new DataApi(new RedshiftDataClient({ region: cfg.awsRegion }), cfg);
+  }
+
+  queryState(sql: string, params: Record<string, string> = {}): Promise<Record<string, unknown>[]> {
+    return this.api.query(sql, params, 'read the ledger');
   }
 
   ensureState(): Promise<void> {
