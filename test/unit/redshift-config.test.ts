@@ -1,4 +1,4 @@
-// The Redshift warehouse and S3 stage config: the README's complete setup validates, and each
+// The Redshift warehouse and S3 stage config: docs/redshift.md's complete setup validates, and each
 // auth mistake is refused with a message that says what was expected.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigError, validateConfig } from '../../config/load.js';
 
-const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
-const section = readme.slice(readme.indexOf('## Redshift and the S3 stage'));
+const page = readFileSync(fileURLToPath(new URL('../../docs/redshift.md', import.meta.url)), 'utf8');
+const section = page.slice(page.indexOf('## A complete setup'));
 const example = parse(/```yaml\n([\s\S]*?)```/.exec(section)![1]!) as Record<string, unknown>;
 
 const rest = {
@@ -27,8 +27,8 @@ const problems = (value: unknown): string => {
 };
 
 describe('Redshift and S3 stage config', () => {
-  it("accepts the README's complete setup and fills defaults", () => {
-    const cfg = validateConfig('readme.yaml', { ...rest, ...example });
+  it('accepts the complete setup in docs/redshift.md and fills defaults', () => {
+    const cfg = validateConfig('docs-redshift.yaml', { ...rest, ...example });
     expect(cfg.warehouse).toMatchObject({ type: 'redshift', workgroup: 'tributary-bi', maxConcurrentMerges: 4, varcharOverflow: 'widen' });
     expect(cfg.stage).toMatchObject({ type: 's3', sliceCount: 4, maxFileMB: 256, retentionDays: 7, retentionBy: 'lifecycle', forcePathStyle: false });
   });
