@@ -59,7 +59,7 @@ chaos: stack
 bench-kafka-peers:
 	-cd bench/kafka-clients && CKJS_LINKING=dynamic npm_config_build_from_source=true npm install --no-audit --no-fund --nodedir=/usr
 
-# One whole environment from a laptop, as Jenkins does it (README: Deployment): the tests, then
+# One whole environment from a laptop, as Jenkins does it (docs/deployment.md): the tests, then
 # the image, then pulumi up (cloud resources, namespace, Helm release). SKIP_TESTS=1 skips the tests.
 ifneq ($(filter env-up,$(MAKECMDGOALS)),)
 ifndef STACK

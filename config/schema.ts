@@ -118,7 +118,7 @@ const redshiftWarehouse = z
     dbUser: z.string().min(1).optional(),
     secretArn: z.string().startsWith('arn:', 'expected a Secrets Manager ARN').optional(),
     copyRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]+$/, 'expected an IAM role ARN like arn:aws:iam::123456789012:role/name'),
-    /** Merges in flight against this workgroup or cluster, across all pipelines (see README: Redshift). */
+    /** Merges in flight against this workgroup or cluster, across all pipelines (see docs/redshift.md). */
     maxConcurrentMerges: z.number().int().min(1).default(4),
     /** A staged value longer than its VARCHAR column (bytes): widen the column (up to 65535), or quarantine the row. */
     varcharOverflow: z.enum(['widen', 'quarantine'], { error: 'expected "widen" or "quarantine"' }).default('widen'),
@@ -358,7 +358,7 @@ const cdcPipeline = z.strictObject({
       onTruncate: z.enum(['apply', 'ignore', 'fail'], { error: 'expected "apply", "ignore" or "fail"' }).default('apply'),
       /** The PostgreSQL source and table the connector captures: what `tributary verify` compares the target with. */
       capturedFrom: z.strictObject({ source: name, table: tableName }).optional(),
-      /** The connector's settings (read for messages without JSON schemas; see README: CDC). */
+      /** The connector's settings (read for messages without JSON schemas; see docs/cdc.md). */
       decimalHandlingMode: z.enum(['precise', 'string', 'double'], { error: 'expected "precise", "string" or "double"' }).default('precise'),
       timePrecisionMode: z.enum(['adaptive', 'adaptive_time_microseconds', 'connect'], { error: 'expected "adaptive", "adaptive_time_microseconds" or "connect"' }).default('adaptive'),
       /** The connector's unavailable.value.placeholder, if changed. */

@@ -43,7 +43,7 @@ function settings(env = process.env): { warehouse: RedshiftConfig; stage: S3Stag
   if (!workgroup && !cluster) missing.push('REDSHIFT_WORKGROUP or REDSHIFT_CLUSTER');
   if (cluster && !env.REDSHIFT_DB_USER && !env.REDSHIFT_SECRET_ARN) missing.push('REDSHIFT_DB_USER or REDSHIFT_SECRET_ARN (with REDSHIFT_CLUSTER)');
   if (missing.length > 0) {
-    throw new Error(`the live Redshift check needs these settings, which are not set: ${missing.join(', ')} (see the top of test/live/redshift.ts and the README)`);
+    throw new Error(`the live Redshift check needs these settings, which are not set: ${missing.join(', ')} (see the top of test/live/redshift.ts and docs/redshift.md)`);
   }
   const schema = `tributary_live_${randomBytes(4).toString('hex')}`;
   return {
