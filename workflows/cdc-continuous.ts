@@ -5,6 +5,7 @@
 // it, and the merge activity reports it as a metric. Deterministic: only references and counts.
 import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo, log } from '@temporalio/workflow';
 import type { Activities, CdcUnit, MergeResult, StagedBatch } from '../activities/index.js';
+import { cdcPollRunId } from '../names/stage-keys.js';
 import { bySource } from './by-source.js';
 import { cutShort } from './cut-short.js';
 
@@ -80,7 +81,7 @@ export async function cdcContinuous(input: CdcContinuousInput): Promise<CdcConti
   for (let poll = 0; poll < polls && !stop; poll++) {
     let full = false;
     try {
-      const plan = await planRange({ pipeline: input.pipeline, region: input.region, runId: `${workflowInfo().runId}.${poll}` });
+      const plan = await planRange({ pipeline: input.pipeline, region: input.region, runId: cdcPollRunId(workflowInfo().runId, poll) });
       if (plan.failures?.length) lastError = plan.failures.map((f) => f.message).join('; ');
       // The clusters apply side by side; each cluster's batches in order (cut-short.ts).
       const merged = (await Promise.all([...bySource(plan.units as CdcUnit[]).values()].map((units) => applyInOrder(units)))).flat();
