@@ -3,7 +3,7 @@
 // suite looks for; a client call that fails because Temporal itself is down is tried again.
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { startPipeline } from '../client/run-pipeline.js';
-import { syncWorkflowId } from '../config/resolve.js';
+import { syncWorkflowId } from '../names/temporal-ids.js';
 import { KINDS, type Kind, type Lab } from './lab.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

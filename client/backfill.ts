@@ -1,15 +1,13 @@
 // Starting and following backfills from code: what `tributary backfill` and users' scripts call.
 import { kindOf } from '../activities/kinds/registry.js';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { findPipeline, pipelineRegions, taskQueue } from '../config/resolve.js';
+import { findPipeline, pipelineRegions } from '../config/resolve.js';
 import type { PipelineConfig, TributaryConfig } from '../config/schema.js';
 import type { BackfillInput, BackfillProgress, BackfillResult } from '../activities/types.js';
 import { backfillProgressQuery, type backfillPipeline, type BackfillOptions } from '../workflows/backfill.js';
-import { PIPELINE_KEY, REGION_KEY } from './run-pipeline.js';
+import { pipelineAttributes, SOURCE_KEY } from '../names/search-attributes.js';
+import { backfillWorkflowId, taskQueue } from '../names/temporal-ids.js';
 import { ensureSearchAttributes } from './search-attributes.js';
-
-export const SOURCE_KEY = defineSearchAttributeKey('Source', SearchAttributeType.KEYWORD);
 
 export interface BackfillRequest {
   pipeline: string;
@@ -69,13 +67,6 @@ export function knownPipeline(config: TributaryConfig, name: string): PipelineCo
   }
 }
 
-/** One id per pipeline, region, source and range: starting the same backfill again attaches to it. */
-export function backfillWorkflowId(config: TributaryConfig, input: BackfillInput): string {
-  const where = [input.pipeline, input.region, ...(input.source ? [input.source.replaceAll('/', ':')] : [])].join('/');
-  const range = (input.from === null ? 'full' : `${input.from}-${input.to}`) + (input.adoptZone ? '-adopt-zone' : '');
-  return `${config.temporal.taskQueuePrefix}/backfill/${where}/${range}`;
-}
-
 export type BackfillHandle = WorkflowHandleWithFirstExecutionRunId<typeof backfillPipeline>;
 
 /**
@@ -91,11 +82,7 @@ export async function startBackfill(client: Client, config: TributaryConfig, req
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     args: [input, { ...options, heartbeatTimeoutSeconds: config.temporal.heartbeatTimeoutSeconds }],
-    typedSearchAttributes: [
-      { key: PIPELINE_KEY, value: input.pipeline },
-      { key: REGION_KEY, value: input.region },
-      ...(input.source ? [{ key: SOURCE_KEY, value: input.source }] : []),
-    ],
+    typedSearchAttributes: [...pipelineAttributes(input.pipeline, input.region), ...(input.source ? [{ key: SOURCE_KEY, value: input.source }] : [])],
   });
 }
 

@@ -14,15 +14,15 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { pipelineRegions, taskQueue } from '../config/resolve.js';
+import { pipelineRegions } from '../config/resolve.js';
 import type { CdcPipelineConfig, TributaryConfig } from '../config/schema.js';
-import { scheduleId } from '../schedules/ids.js';
+import { continuousPauseNote, isContinuousPauseNote } from '../names/schedule-marks.js';
+import { pipelineAttributes } from '../names/search-attributes.js';
+import { cdcWorkflowId, scheduleId, taskQueue } from '../names/temporal-ids.js';
 import { cdcFreshnessQuery, cdcStopSignal, type CdcContinuousState, type CdcFreshness, type cdcContinuous } from '../workflows/cdc-continuous.js';
-import { cdcWorkflowId, CONTINUOUS_PAUSE_NOTE } from './cdc-workflow-id.js';
-import { PIPELINE_KEY, REGION_KEY } from './run-pipeline.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 
-export { cdcWorkflowId, CONTINUOUS_PAUSE_NOTE, ContinuousRunningError } from './cdc-workflow-id.js';
+export { ContinuousRunningError } from './cdc-guard.js';
 
 
 export interface CdcStartResult {
@@ -90,7 +90,7 @@ export function cdcRegions(config: TributaryConfig, pipeline: string, region?: s
 export async function startCdcContinuous(client: Client, config: TributaryConfig, pipeline: string, region: string, opts: { pollsPerRun?: number } = {}): Promise<CdcStartResult> {
   const p = cdcPipeline(config, pipeline, region);
   const workflowId = cdcWorkflowId(config, pipeline, region);
-  const schedulePaused = await pauseForContinuous(client, pipeline, region, workflowId);
+  const schedulePaused = await pauseForContinuous(client, config, pipeline, region, workflowId);
   await ensureSearchAttributes(client, config.temporal.namespace);
   try {
     const handle = await client.workflow.start<typeof cdcContinuous>('cdcContinuous', {
@@ -107,10 +107,7 @@ export async function startCdcContinuous(client: Client, config: TributaryConfig
           ...(opts.pollsPerRun ? { pollsPerRun: opts.pollsPerRun } : {}),
         },
       ],
-      typedSearchAttributes: [
-        { key: PIPELINE_KEY, value: pipeline },
-        { key: REGION_KEY, value: region },
-      ],
+      typedSearchAttributes: pipelineAttributes(pipeline, region),
     });
     return { pipeline, region, workflowId, runId: handle.firstExecutionRunId, started: true, schedulePaused };
   } catch (err) {
@@ -137,7 +134,7 @@ export async function stopCdcContinuous(client: Client, config: TributaryConfig,
     // result() follows continue-as-new to the run that returns.
     if (opts.wait ?? true) state = await handle.result();
   }
-  const scheduleResumed = await resumeAfterContinuous(client, pipeline, region);
+  const scheduleResumed = await resumeAfterContinuous(client, config, pipeline, region);
   return { pipeline, region, workflowId, wasRunning, state, scheduleResumed };
 }
 
@@ -183,12 +180,12 @@ async function queryFreshness(client: Client, handle: WorkflowHandle<typeof cdcC
 }
 
 /** Pauses the pair's schedule unless it is missing or already paused; returns its id when paused now. */
-async function pauseForContinuous(client: Client, pipeline: string, region: string, workflowId: string): Promise<string | null> {
-  const id = scheduleId(pipeline, region);
+async function pauseForContinuous(client: Client, config: TributaryConfig, pipeline: string, region: string, workflowId: string): Promise<string | null> {
+  const id = scheduleId(config, pipeline, region);
   const h = client.schedule.getHandle(id);
   try {
     if ((await h.describe()).state.paused) return null;
-    await h.pause(`${CONTINUOUS_PAUSE_NOTE} ${workflowId}`);
+    await h.pause(continuousPauseNote(workflowId));
     return id;
   } catch (err) {
     if (err instanceof ScheduleNotFoundError) return null;
@@ -197,12 +194,12 @@ async function pauseForContinuous(client: Client, pipeline: string, region: stri
 }
 
 /** Resumes the pair's schedule if `start` paused it (its note); a pause by hand or in the config stays. */
-async function resumeAfterContinuous(client: Client, pipeline: string, region: string): Promise<string | null> {
-  const id = scheduleId(pipeline, region);
+async function resumeAfterContinuous(client: Client, config: TributaryConfig, pipeline: string, region: string): Promise<string | null> {
+  const id = scheduleId(config, pipeline, region);
   const h = client.schedule.getHandle(id);
   try {
     const { state } = await h.describe();
-    if (!state.paused || !state.note?.startsWith(CONTINUOUS_PAUSE_NOTE)) return null;
+    if (!state.paused || !isContinuousPauseNote(state.note)) return null;
     await h.unpause('resumed by tributary cdc stop');
     return id;
   } catch (err) {

@@ -1,14 +1,11 @@
 // Starting pipelines from code: what the CLI, the demo and users' own scripts call.
 import { Client, Connection, WorkflowIdReusePolicy } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { syncWorkflowId, taskQueue } from '../config/resolve.js';
 import type { TributaryConfig } from '../config/schema.js';
+import { pipelineAttributes } from '../names/search-attributes.js';
+import { syncWorkflowId, taskQueue } from '../names/temporal-ids.js';
 import type { SyncResult } from '../activities/types.js';
 import type { syncPipeline } from '../workflows/sync-pipeline.js';
-import { refuseWhileContinuous } from './cdc-workflow-id.js';
-
-export const PIPELINE_KEY = defineSearchAttributeKey('Pipeline', SearchAttributeType.KEYWORD);
-export const REGION_KEY = defineSearchAttributeKey('Region', SearchAttributeType.KEYWORD);
+import { refuseWhileContinuous } from './cdc-guard.js';
 
 export async function connectClient(config: TributaryConfig): Promise<Client> {
   const connection = await Connection.connect({ address: config.temporal.address });
@@ -26,10 +23,7 @@ export async function startPipeline(client: Client, config: TributaryConfig, pip
     workflowId: syncWorkflowId(config, pipeline, region),
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     args: [{ pipeline, region, ...(opts.fullPass ? { fullPass: true } : {}) }, { heartbeatTimeoutSeconds: config.temporal.heartbeatTimeoutSeconds }],
-    typedSearchAttributes: [
-      { key: PIPELINE_KEY, value: pipeline },
-      { key: REGION_KEY, value: region },
-    ],
+    typedSearchAttributes: pipelineAttributes(pipeline, region),
   });
 }
 

@@ -1,16 +1,8 @@
-// Custom search attributes the backfill workflow sets, registered in the namespace from code:
-// a dev server only registers its --search-attribute flags when it creates the namespace, and
-// a production namespace is not ours to configure by hand. Idempotent.
+// Registers Tributary's custom search attributes (names/search-attributes.ts) in the namespace
+// from code: a dev server only registers its --search-attribute flags when it creates the
+// namespace, and a production namespace is not ours to configure by hand. Idempotent.
 import type { Client } from '@temporalio/client';
-
-/** Name -> IndexedValueType (temporal.api.enums.v1: KEYWORD = 2, INT = 3). */
-export const TRIBUTARY_SEARCH_ATTRIBUTES: Record<string, number> = {
-  Pipeline: 2,
-  Region: 2,
-  Source: 2,
-  ChunksDone: 3,
-  ChunksTotal: 3,
-};
+import { TRIBUTARY_SEARCH_ATTRIBUTES } from '../names/search-attributes.js';
 
 const registered = new Set<string>();
 

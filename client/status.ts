@@ -4,14 +4,14 @@
 // row; the rest still shows.
 import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type pg from 'pg';
-import { kafkaEndpoints, postgresEndpoints, pipelineRegions, sourceTable, syncWorkflowId, type KafkaEndpoint } from '../config/resolve.js';
+import { kafkaEndpoints, postgresEndpoints, pipelineRegions, sourceTable, type KafkaEndpoint } from '../config/resolve.js';
 import type { PipelineConfig, TributaryConfig } from '../config/schema.js';
 import { sourceTarget } from '../activities/sources/postgres/target.js';
 import { withPg } from '../activities/pg/connect.js';
 import { createSecretProvider, type SecretProvider } from '../activities/secrets/provider.js';
 import { boundedMap } from '../workflows/bounded.js';
-import { scheduleId } from '../schedules/ids.js';
-import { cdcWorkflowId } from './cdc-workflow-id.js';
+import { PIPELINE_KEY, REGION_KEY } from '../names/search-attributes.js';
+import { cdcWorkflowId, scheduleId, syncWorkflowId } from '../names/temporal-ids.js';
 import { ledgerKey as k, ledgerReader, type Ledger, type LedgerReader } from './ledger.js';
 import { sourceHighSql } from './status-sql.js';
 import { boundStateStream, parseState } from '../activities/sources/postgres/in-flight.js';
@@ -118,7 +118,7 @@ async function topicPartitions(e: KafkaEndpoint, secrets: SecretProvider, topic:
 async function temporalFacts(client: Client, config: TributaryConfig, pipeline: string, region: string): Promise<TemporalFacts> {
   const facts: TemporalFacts = {};
   try {
-    facts.schedulePaused = (await client.schedule.getHandle(scheduleId(pipeline, region)).describe()).state.paused;
+    facts.schedulePaused = (await client.schedule.getHandle(scheduleId(config, pipeline, region)).describe()).state.paused;
   } catch (err) {
     if (!(err instanceof ScheduleNotFoundError)) throw err;
   }
@@ -128,7 +128,7 @@ async function temporalFacts(client: Client, config: TributaryConfig, pipeline: 
   }
   // Manual runs have exactly this id; scheduled ones add "-<time>". Names are validated by the config schema.
   const id = syncWorkflowId(config, pipeline, region);
-  const query = `WorkflowType = 'syncPipeline' AND Pipeline = '${pipeline}' AND Region = '${region}' AND WorkflowId STARTS_WITH '${id}'`;
+  const query = `WorkflowType = 'syncPipeline' AND ${PIPELINE_KEY.name} = '${pipeline}' AND ${REGION_KEY.name} = '${region}' AND WorkflowId STARTS_WITH '${id}'`;
   const runs = [];
   for await (const w of client.workflow.list({ query, pageSize: RECENT_RUNS })) {
     runs.push(w);

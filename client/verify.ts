@@ -1,13 +1,14 @@
 // Starting verifyPipeline from code: what `tributary verify` and the verify schedules run.
 import { kindOf } from '../activities/kinds/registry.js';
 import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
-import { pipelineRegions, taskQueue } from '../config/resolve.js';
+import { pipelineRegions } from '../config/resolve.js';
 import { knownPipeline } from './backfill.js';
 import type { TributaryConfig } from '../config/schema.js';
 import type { VerifyResult } from '../activities/types.js';
 import { checkBuckets } from '../activities/reconcile/bucket-sql.js';
 import type { verifyPipeline } from '../workflows/verify-pipeline.js';
-import { PIPELINE_KEY, REGION_KEY } from './run-pipeline.js';
+import { pipelineAttributes } from '../names/search-attributes.js';
+import { taskQueue, verifyWorkflowId } from '../names/temporal-ids.js';
 
 export const DEFAULT_BUCKETS = 64;
 
@@ -18,10 +19,6 @@ export interface VerifyRequest {
   buckets?: number;
   /** Re-sync the drifted buckets and compare them again. */
   repair?: boolean;
-}
-
-export function verifyWorkflowId(config: TributaryConfig, pipeline: string, region: string): string {
-  return `${config.temporal.taskQueuePrefix}/verify/${pipeline}/${region}`;
 }
 
 export type VerifyArgs = Parameters<typeof verifyPipeline>;
@@ -54,10 +51,7 @@ export async function startVerify(client: Client, config: TributaryConfig, req: 
     workflowId: verifyWorkflowId(config, req.pipeline, req.region),
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     args: verifyArgs(config, req),
-    typedSearchAttributes: [
-      { key: PIPELINE_KEY, value: req.pipeline },
-      { key: REGION_KEY, value: req.region },
-    ],
+    typedSearchAttributes: pipelineAttributes(req.pipeline, req.region),
   });
 }
 

@@ -1,5 +1,5 @@
 // Pure look-ups over a validated config: which regions a pipeline runs in, which servers or
-// clusters serve it there, where it lands, and which task queue serves a region.
+// clusters serve it there, and where it lands. Task queues and workflow ids are in names/.
 import type { PipelineConfig, TributaryConfig } from './schema.js';
 
 export function findPipeline(cfg: TributaryConfig, name: string): PipelineConfig {
@@ -92,16 +92,4 @@ export function targetTable(cfg: TributaryConfig, p: PipelineConfig): [string, s
 export function sourceTable(table: string): [string, string] {
   const parts = table.split('.');
   return parts.length === 2 ? [parts[0]!, parts[1]!] : ['public', parts[0]!];
-}
-
-export function taskQueue(cfg: TributaryConfig, region: string): string {
-  return `${cfg.temporal.taskQueuePrefix}-${region}`;
-}
-
-/**
- * The workflow id of a manual run; scheduled runs get Temporal's timestamp suffix on top. It
- * starts with the task-queue prefix, so two deployments sharing a namespace never collide.
- */
-export function syncWorkflowId(cfg: TributaryConfig, pipeline: string, region: string): string {
-  return `${cfg.temporal.taskQueuePrefix}/sync/${pipeline}/${region}`;
 }

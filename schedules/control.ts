@@ -1,7 +1,16 @@
 // Pause, resume and trigger the schedules of one pipeline (all its regions, or one).
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleHandle } from '@temporalio/client';
+import { findPipeline, pipelineRegions } from '../config/resolve.js';
 import type { TributaryConfig } from '../config/schema.js';
-import { scheduleIdsFor } from './ids.js';
+import { scheduleId } from '../names/temporal-ids.js';
+
+/** The schedule ids `tributary pause|resume|trigger PIPELINE [--region R]` act on: this deployment's. */
+export function scheduleIdsFor(config: TributaryConfig, pipeline: string, region?: string): string[] {
+  const regions = pipelineRegions(config, findPipeline(config, pipeline));
+  if (region === undefined) return regions.map((r) => scheduleId(config, pipeline, r));
+  if (!regions.includes(region)) throw new Error(`pipeline "${pipeline}" does not run in region "${region}" (its regions: ${regions.join(', ')})`);
+  return [scheduleId(config, pipeline, region)];
+}
 
 export interface PauseResult {
   id: string;

@@ -2,11 +2,12 @@
 // syncPipeline exactly as `tributary run` does, skips a fire while a run is in flight, and
 // carries a hash of itself so reconcile compares hashes, not server-normalised descriptions.
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { PIPELINE_KEY, REGION_KEY } from '../client/run-pipeline.js';
-import { pipelineRegions, syncWorkflowId, taskQueue } from '../config/resolve.js';
+import { pipelineRegions } from '../config/resolve.js';
 import type { TributaryConfig } from '../config/schema.js';
+import { ACTION_MEMO, MANAGED_BY, SCHEDULE_MEMO } from '../names/schedule-marks.js';
+import { pipelineAttributes } from '../names/search-attributes.js';
+import { scheduleId, syncWorkflowId, taskQueue } from '../names/temporal-ids.js';
 import { contentHash } from './hash.js';
-import { ACTION_MEMO, MANAGED_BY, SCHEDULE_MEMO, scheduleId } from './ids.js';
 import { scheduleSpec } from './spec.js';
 import type { DesiredSchedule } from './desired-schedule.js';
 import type { syncPipeline } from '../workflows/sync-pipeline.js';
@@ -29,7 +30,7 @@ export function desiredSchedules(config: TributaryConfig): DesiredSchedule[] {
 }
 
 function desiredSchedule(config: TributaryConfig, pipeline: string, region: string, schedule: string, paused: boolean): DesiredSchedule {
-  const id = scheduleId(pipeline, region);
+  const id = scheduleId(config, pipeline, region);
   const spec = scheduleSpec(schedule);
   const action = {
     type: 'startWorkflow' as const,
@@ -38,10 +39,7 @@ function desiredSchedule(config: TributaryConfig, pipeline: string, region: stri
     workflowId: syncWorkflowId(config, pipeline, region),
     taskQueue: taskQueue(config, region),
     args: [{ pipeline, region }, { heartbeatTimeoutSeconds: config.temporal.heartbeatTimeoutSeconds }] as Parameters<typeof syncPipeline>,
-    typedSearchAttributes: [
-      { key: PIPELINE_KEY, value: pipeline },
-      { key: REGION_KEY, value: region },
-    ],
+    typedSearchAttributes: pipelineAttributes(pipeline, region),
   };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: CATCHUP_WINDOW };
   // Everything Temporal is told, except the memos that carry the hash itself.

@@ -1,7 +1,7 @@
 // What reconcile needs to know about a schedule already on the server, read from its
 // description: whose it is, the hash it was last applied with, and whether it is paused.
 import type { ScheduleDescription } from '@temporalio/client';
-import { ACTION_MEMO, SCHEDULE_MEMO } from './ids.js';
+import { ACTION_MEMO, SCHEDULE_MEMO } from '../names/schedule-marks.js';
 
 export interface ExistingSchedule {
   id: string;
@@ -15,6 +15,8 @@ export interface ExistingSchedule {
   configPaused?: boolean;
   paused: boolean;
   note?: string;
+  /** Actions left before the schedule stops taking any (set by hand); undefined for no limit. */
+  remainingActions?: number;
 }
 
 export type DescribedSchedule = Pick<ScheduleDescription, 'scheduleId' | 'memo' | 'state'> & { action: Pick<ScheduleDescription['action'], 'memo'> };
@@ -30,5 +32,6 @@ export function readExisting(d: DescribedSchedule): ExistingSchedule {
     configPaused: typeof flag === 'boolean' ? flag : undefined,
     paused: d.state.paused,
     note: d.state.note || undefined,
+    ...(d.state.remainingActions !== undefined ? { remainingActions: d.state.remainingActions } : {}),
   };
 }

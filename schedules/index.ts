@@ -1,10 +1,9 @@
 // Temporal schedules reconciled from the pipeline config: pure planning, and the calls that apply it.
 export { desiredSchedules, CATCHUP_WINDOW, PAUSED_IN_CONFIG, type DesiredSchedule, type SyncScheduleOptions } from './desired.js';
 export { readExisting, type ExistingSchedule, type DescribedSchedule } from './existing.js';
-export { planReconcile, isOwnSchedule, type ReconcilePlan, type ScheduleUpdate, type ScheduleConflict, type Matched } from './plan.js';
+export { planReconcile, isOwnSchedule, type ReconcilePlan, type ScheduleUpdate, type ScheduleConflict, type ScheduleMigration, type Matched } from './plan.js';
 export { planRows, type ApplyRow, type ApplyAction } from './report.js';
 export { applySchedules, readSchedules, type ApplyResult } from './apply.js';
-export { pauseSchedule, resumeSchedule, triggerSchedule, type PauseResult, type TriggerResult } from './control.js';
-export { scheduleId, scheduleIdsFor, SCHEDULE_ID_PREFIX, MANAGED_BY, SCHEDULE_MEMO, ACTION_MEMO } from './ids.js';
+export { pauseSchedule, resumeSchedule, triggerSchedule, scheduleIdsFor, type PauseResult, type TriggerResult } from './control.js';
 export { scheduleSpec } from './spec.js';
 export { contentHash } from './hash.js';

@@ -2,38 +2,35 @@
 // schedule that starts verifyPipeline (with repair when `verify.repair` is set). Same overlap
 // policy, catch-up window and hashing as the sync schedules, so apply treats both alike.
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { PIPELINE_KEY, REGION_KEY } from '../client/run-pipeline.js';
-import { verifyArgs, verifyWorkflowId } from '../client/verify.js';
-import { pipelineRegions, taskQueue } from '../config/resolve.js';
+import { pipelineRegions } from '../config/resolve.js';
 import type { TributaryConfig } from '../config/schema.js';
+import { ACTION_MEMO, MANAGED_BY, SCHEDULE_MEMO } from '../names/schedule-marks.js';
+import { pipelineAttributes } from '../names/search-attributes.js';
+import { taskQueue, verifyScheduleId, verifyWorkflowId } from '../names/temporal-ids.js';
+import type { verifyPipeline } from '../workflows/verify-pipeline.js';
 import type { DesiredSchedule } from './desired-schedule.js';
 import { contentHash } from './hash.js';
-import { ACTION_MEMO, MANAGED_BY, SCHEDULE_MEMO, scheduleId } from './ids.js';
 import { scheduleSpec } from './spec.js';
 
 export const VERIFY_CATCHUP_WINDOW = '10m';
-
-export function verifyScheduleId(pipeline: string, region: string): string {
-  return `${scheduleId(pipeline, region)}/verify`;
-}
 
 export function verifySchedules(config: TributaryConfig): DesiredSchedule[] {
   return config.pipelines.flatMap((p) => {
     if ((p.kind !== 'fact' && p.kind !== 'dimension') || !p.verify?.schedule) return [];
     const schedule = p.verify.schedule;
+    const { buckets, repair } = p.verify;
     return [...new Set(pipelineRegions(config, p))].map((region): DesiredSchedule => {
-      const id = verifyScheduleId(p.name, region);
+      const id = verifyScheduleId(config, p.name, region);
       const spec = scheduleSpec(schedule);
       const action = {
         type: 'startWorkflow' as const,
         workflowType: 'verifyPipeline',
         workflowId: verifyWorkflowId(config, p.name, region),
         taskQueue: taskQueue(config, region),
-        args: verifyArgs(config, { pipeline: p.name, region, repair: p.verify!.repair }),
-        typedSearchAttributes: [
-          { key: PIPELINE_KEY, value: p.name },
-          { key: REGION_KEY, value: region },
-        ],
+        // What `tributary verify` starts with for the same pipeline (client/verify.ts verifyArgs;
+        // a unit test holds the two equal): the config has validated the buckets already.
+        args: [{ pipeline: p.name, region, buckets, repair }, { heartbeatTimeoutSeconds: config.temporal.heartbeatTimeoutSeconds }] as Parameters<typeof verifyPipeline>,
+        typedSearchAttributes: pipelineAttributes(p.name, region),
       };
       const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: VERIFY_CATCHUP_WINDOW };
       const hash = contentHash({ spec, action, policies, paused: p.paused });

@@ -3,8 +3,8 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { ActivityDeps } from '../activities/deps.js';
-import { taskQueue } from '../config/resolve.js';
 import type { TributaryConfig } from '../config/schema.js';
+import { taskQueue } from '../names/temporal-ids.js';
 import { workflowInterceptorModules, workflowsPath } from './workflows-path.js';
 import { activityInterceptors } from './activity-interceptor.js';
 

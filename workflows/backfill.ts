@@ -3,11 +3,9 @@
 // never moves back; batch ids are fixed per backfill and chunk, so a retried merge is a no-op.
 // Progress is a query and search attributes; the history stays bounded by continuing as new.
 import { continueAsNew, defineQuery, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Activities, BackfillInput, BackfillPlan, BackfillProgress, BackfillResult, MergeResult, WorkUnit } from '../activities/index.js';
-
-export const CHUNKS_DONE_KEY = defineSearchAttributeKey('ChunksDone', SearchAttributeType.INT);
-export const CHUNKS_TOTAL_KEY = defineSearchAttributeKey('ChunksTotal', SearchAttributeType.INT);
+import { CHUNKS_DONE_KEY, CHUNKS_TOTAL_KEY } from '../names/search-attributes.js';
+import { backfillChunkKeys, backfillRunId } from '../names/stage-keys.js';
 
 export const backfillProgressQuery = defineQuery<BackfillProgress>('backfillProgress');
 
@@ -42,7 +40,7 @@ export function backfillUnit(plan: BackfillPlan, index: number, backfillId: stri
       i -= chunks;
       continue;
     }
-    const chunk = { batchId: `${backfillId}:${s}:${i}`, stagePrefix: `${plan.pipeline}/${plan.region}/${backfillId}/${s}-${i}` };
+    const chunk = backfillChunkKeys(plan.pipeline, plan.region, backfillId, s, i);
     if (src.bounds.length === 0) return { ...src.unit, ...chunk };
     return { ...src.unit, ...chunk, after: i === 0 ? null : src.bounds[i - 1]!, until: i === chunks - 1 ? null : src.bounds[i]! } as WorkUnit;
   }
@@ -59,7 +57,7 @@ export async function backfillPipeline(input: BackfillInput, options: BackfillOp
   const maxHistory = options.maxHistoryEvents ?? 4_000;
   // Fixed for the whole chain of runs: a chunk re-run after a continue-as-new or a lost worker
   // gets the same batch id, so the ledger turns a second merge into a no-op.
-  const backfillId = `backfill-${workflowInfo().firstExecutionRunId}`;
+  const backfillId = backfillRunId(workflowInfo().firstExecutionRunId);
 
   const s: BackfillState = state ?? { plan: await planBackfill(input), next: 0, rowsStaged: 0, inserted: 0, updated: 0, unchanged: 0, runs: 0 };
   s.runs++;

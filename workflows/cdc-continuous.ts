@@ -6,6 +6,7 @@
 import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo, log } from '@temporalio/workflow';
 import type { Activities, MergeResult, StagedBatch, WorkUnit } from '../activities/index.js';
 import { bySource } from '../common/by-source.js';
+import { cdcPollRunId } from '../names/stage-keys.js';
 
 export interface CdcContinuousState {
   /** Source commit time (ms since the epoch) of the newest change applied so far; null before the first. */
@@ -77,7 +78,7 @@ export async function cdcContinuous(input: CdcContinuousInput): Promise<CdcConti
   for (let poll = 0; poll < polls && !stop; poll++) {
     let full = false;
     try {
-      const plan = await planRange({ pipeline: input.pipeline, region: input.region, runId: `${workflowInfo().runId}.${poll}` });
+      const plan = await planRange({ pipeline: input.pipeline, region: input.region, runId: cdcPollRunId(workflowInfo().runId, poll) });
       if (plan.failures?.length) lastError = plan.failures.map((f) => f.message).join('; ');
       // The clusters apply side by side; each cluster's batches in order, ending where a batch ends its run.
       const merged = (await Promise.all([...bySource(plan.units).values()].map((units) => applyInOrder(units)))).flat();

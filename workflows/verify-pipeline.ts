@@ -2,6 +2,7 @@
 // re-syncs exactly the drifted buckets through the normal stage + merge and compares them again.
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities, RepairRequest, SourceRepair, VerifyInput, VerifyResult } from '../activities/index.js';
+import { repairKeys } from '../names/stage-keys.js';
 
 export interface VerifyOptions {
   heartbeatTimeoutSeconds?: number;
@@ -29,8 +30,7 @@ export async function verifyPipeline(input: VerifyInput & { repair?: boolean }, 
       buckets: before.buckets,
       only,
       cutoff: src.cutoff,
-      batchId: `repair-${runId}:${i}`,
-      stagePrefix: `${input.pipeline}/${input.region}/repair-${runId}/${i}`,
+      ...repairKeys(input.pipeline, input.region, runId, i),
     };
     // The kind's first step (deletes, forgotten hashes), then one batch through the normal merge.
     const step = await acts.repairBuckets(req);

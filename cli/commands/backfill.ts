@@ -2,6 +2,7 @@ import { backfillProgress, startBackfill, type BackfillRequest } from '../../cli
 import { connectClient } from '../../client/run-pipeline.js';
 import type { TributaryConfig } from '../../config/schema.js';
 import type { BackfillProgress } from '../../activities/types.js';
+import { taskQueue } from '../../names/temporal-ids.js';
 import { endProgress, progress, table, UsageError } from '../output.js';
 
 const POLL_MS = 2_000;
@@ -31,7 +32,7 @@ export async function backfill(config: TributaryConfig, req: BackfillRequest, js
     let last = '';
     while (!done) {
       const p = await backfillProgress(client, handle);
-      const line = p ? progressLine(p) : `waiting for a worker on task queue ${config.temporal.taskQueuePrefix}-${req.region}...`;
+      const line = p ? progressLine(p) : `waiting for a worker on task queue ${taskQueue(config, req.region)}...`;
       if (!json && line !== last) progress((last = line));
       await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, POLL_MS))]);
     }

@@ -2,8 +2,8 @@
 // pipeline, per region (all its regions without --region).
 import { connectClient } from '../../client/run-pipeline.js';
 import { cdcContinuousStatus, cdcRegions, startCdcContinuous, stopCdcContinuous, type CdcStatus } from '../../client/cdc-continuous.js';
-import { taskQueue } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
+import { taskQueue } from '../../names/temporal-ids.js';
 import { table, UsageError } from '../output.js';
 
 export const CDC_ACTIONS = ['start', 'stop', 'status'] as const;

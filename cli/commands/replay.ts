@@ -9,12 +9,15 @@
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { connectClient } from '../../client/run-pipeline.js';
-import { findPipeline, pipelineRegions, syncWorkflowId, taskQueue } from '../../config/resolve.js';
+import { findPipeline, pipelineRegions } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
 import { createDeps, type ActivityDeps } from '../../activities/deps.js';
 import type { MergeResult, StagedBatch } from '../../activities/types.js';
 import { createWarehouse } from '../../activities/warehouse/index.js';
 import { kindOf } from '../../activities/kinds/registry.js';
+import { PIPELINE_KEY, REGION_KEY } from '../../names/search-attributes.js';
+import { replayBatchId } from '../../names/stage-keys.js';
+import { isSyncRunOf, taskQueue } from '../../names/temporal-ids.js';
 
 export interface ReplayOptions {
   pipeline: string;
@@ -47,17 +50,16 @@ function instant(value: string | undefined, flag: string): string | undefined {
 /** The batches the runs of one pipeline and region staged, oldest run first. */
 export async function stagedBatches(client: Client, config: TributaryConfig, opts: ReplayOptions): Promise<{ run: string; batch: StagedBatch }[]> {
   // Names come from the validated config ([a-z0-9_-]; findPipeline first); dates are re-rendered.
-  // This deployment's runs only: its task queue, and workflow ids under its prefix (manual and scheduled).
+  // This deployment's runs only: its task queue, and its sync run ids of the pair (manual and scheduled).
   const queue = taskQueue(config, opts.region);
-  const idPrefix = syncWorkflowId(config, opts.pipeline, opts.region);
-  const where = [`WorkflowType = 'syncPipeline'`, `Pipeline = '${opts.pipeline}'`, `Region = '${opts.region}'`, `TaskQueue = '${queue}'`];
+  const where = [`WorkflowType = 'syncPipeline'`, `${PIPELINE_KEY.name} = '${opts.pipeline}'`, `${REGION_KEY.name} = '${opts.region}'`, `TaskQueue = '${queue}'`];
   const since = instant(opts.since, '--since');
   const until = instant(opts.until, '--until');
   if (since) where.push(`StartTime >= '${since}'`);
   if (until) where.push(`StartTime < '${until}'`);
   const runs: { workflowId: string; runId: string; start: number }[] = [];
   for await (const w of client.workflow.list({ query: where.join(' AND ') })) {
-    if (w.workflowId.startsWith(idPrefix)) runs.push({ workflowId: w.workflowId, runId: w.runId, start: w.startTime.getTime() });
+    if (isSyncRunOf(config, opts.pipeline, opts.region, w.workflowId)) runs.push({ workflowId: w.workflowId, runId: w.runId, start: w.startTime.getTime() });
   }
   runs.sort((a, b) => a.start - b.start);
 
@@ -90,7 +92,7 @@ export async function replayStaged(client: Client, deps: ActivityDeps, opts: Rep
     const item: ReplayedBatch = { run, batchId: batch.unit.batchId, files: batch.files.length, rows: batch.rows, missing };
     out.push(item);
     if (opts.dryRun || missing.length > 0) continue;
-    const unit = { ...batch.unit, batchId: `replay:${replayId}:${batch.unit.batchId}` };
+    const unit = { ...batch.unit, batchId: replayBatchId(replayId, batch.unit.batchId) };
     // The kind's own merge: facts keep their version guard; offset kinds follow the ledger, so a batch it holds already is not loaded twice.
     item.result = await kindOf(p).merge({ deps, warehouse }, p, { ...batch, unit }, { heartbeat: () => undefined });
   }

@@ -1,10 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { connectClient } from '../../client/run-pipeline.js';
-import { startVerify, verifyWorkflowId } from '../../client/verify.js';
+import { startVerify } from '../../client/verify.js';
 import { pipelineRegions } from '../../config/resolve.js';
 import { knownPipeline } from '../../client/backfill.js';
 import type { TributaryConfig } from '../../config/schema.js';
 import type { VerifyReport, VerifyResult } from '../../activities/types.js';
+import { verifyWorkflowId } from '../../names/temporal-ids.js';
 import { table, UsageError } from '../output.js';
 
 export interface VerifyFlags {

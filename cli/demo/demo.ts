@@ -6,6 +6,7 @@
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient, runPipeline } from '../../client/run-pipeline.js';
 import { findPipeline, kafkaEndpoints, pipelineRegions, targetTable } from '../../config/resolve.js';
+import { taskQueue } from '../../names/temporal-ids.js';
 import type { TributaryConfig } from '../../config/schema.js';
 import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { createRegionWorker } from '../../workers/create-worker.js';
@@ -30,7 +31,7 @@ export async function demo(config: TributaryConfig): Promise<number> {
   for (const [i, region] of regions.entries()) await withUrl(adminUrl(region), (c) => seedOrders(c, 20_000 - i * 5_000, i + 1));
   await withUrl(warehouseAdminUrl(), (c) => resetPipeline(c, config.warehouse.schema, target, PIPELINE));
 
-  console.log('2. Starting one worker per region (task queues ' + regions.map((r) => `${config.temporal.taskQueuePrefix}-${r}`).join(', ') + ')...');
+  console.log('2. Starting one worker per region (task queues ' + regions.map((r) => taskQueue(config, r)).join(', ') + ')...');
   // The demo prints its own summary; the SDK and activities log warnings only.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const workflowBundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: new DefaultLogger('WARN') });

@@ -9,9 +9,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../../client/run-pipeline.js';
-import { CONTINUOUS_PAUSE_NOTE, cdcWorkflowId, type CdcStartResult, type CdcStatus, type CdcStopResult } from '../../client/cdc-continuous.js';
+import type { CdcStartResult, CdcStatus, CdcStopResult } from '../../client/cdc-continuous.js';
+import { CONTINUOUS_PAUSE_NOTE } from '../../names/schedule-marks.js';
+import { cdcWorkflowId, scheduleId } from '../../names/temporal-ids.js';
 import { applySchedules } from '../../schedules/index.js';
-import { scheduleId } from '../../schedules/ids.js';
 import { ROOT } from './stack.js';
 import { killProcess, startWorkerProcess, workerStarted } from './topic-fixture.js';
 import { createCdcTable, type CdcTable } from './cdc-table.js';
@@ -84,7 +85,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (t) await client?.workflow.getHandle(cdcWorkflowId(t.config, PIPELINE, 'us')).terminate('test cleanup').catch(() => undefined);
-  await client?.schedule.getHandle(scheduleId(PIPELINE, 'us')).delete().catch(() => undefined);
+  if (t) await client?.schedule.getHandle(scheduleId(t.config, PIPELINE, 'us')).delete().catch(() => undefined);
   if (worker) await killProcess(worker);
   await client?.connection.close();
   await t?.drop();
@@ -92,13 +93,13 @@ afterAll(async () => {
 
 it('starts, reports and stops the continuous workflow; a one-off run and the schedule stand aside meanwhile', async () => {
   const workflowId = `${t.config.temporal.taskQueuePrefix}/cdc/${PIPELINE}/us`;
-  const schedule = client.schedule.getHandle(scheduleId(PIPELINE, 'us'));
+  const schedule = client.schedule.getHandle(scheduleId(t.config, PIPELINE, 'us'));
 
   const before = await cliJson<CdcStatus[]>('cdc', 'status', PIPELINE, '--region', 'us');
   expect(before).toMatchObject([{ pipeline: PIPELINE, region: 'us', workflowId, state: 'not started' }]);
 
   const started = await cliJson<CdcStartResult[]>('cdc', 'start', PIPELINE, '--region', 'us');
-  expect(started).toMatchObject([{ workflowId, started: true, schedulePaused: scheduleId(PIPELINE, 'us') }]);
+  expect(started).toMatchObject([{ workflowId, started: true, schedulePaused: scheduleId(t.config, PIPELINE, 'us') }]);
   let sched = await schedule.describe();
   expect(sched.state.paused).toBe(true);
   expect(sched.state.note).toBe(`${CONTINUOUS_PAUSE_NOTE} ${workflowId}`);
@@ -150,7 +151,7 @@ it('starts, reports and stops the continuous workflow; a one-off run and the sch
   expect(table.stdout).toMatch(new RegExp(`${PIPELINE}\\s+us\\s+running\\s+\\d+`));
 
   const stopped = await cliJson<CdcStopResult[]>('cdc', 'stop', PIPELINE, '--region', 'us');
-  expect(stopped).toMatchObject([{ workflowId, wasRunning: true, scheduleResumed: scheduleId(PIPELINE, 'us') }]);
+  expect(stopped).toMatchObject([{ workflowId, wasRunning: true, scheduleResumed: scheduleId(t.config, PIPELINE, 'us') }]);
   expect(stopped[0]!.state!.batches).toBeGreaterThanOrEqual(status.freshness!.batches);
   sched = await schedule.describe();
   expect(sched.state.paused).toBe(false);

@@ -15,7 +15,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { connectClient, startPipeline } from '../../client/run-pipeline.js';
-import { taskQueue } from '../../config/resolve.js';
+import { taskQueue } from '../../names/temporal-ids.js';
 import type { TributaryConfig } from '../../config/schema.js';
 import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { cdcFreshnessQuery, cdcStopSignal, type cdcContinuous } from '../../workflows/cdc-continuous.js';

@@ -43,7 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (harness) {
-    for (const s of await readSchedules(harness.client)) {
+    for (const s of await readSchedules(harness.client, config)) {
       if (s.taskQueuePrefix === config.temporal.taskQueuePrefix) await harness.client.schedule.getHandle(s.id).delete();
     }
     await harness.close();

@@ -188,9 +188,9 @@ describe('verify on a schedule', () => {
       pipelines: config.pipelines.map((p) => (p.name === 'orders' ? { ...p, regions: ['us'], verify: { schedule: '0 3 1 1 *', buckets: 8 } } : p)),
     });
     const applied = await applySchedules(client, scheduled);
-    expect(applied.rows.filter((r) => r.id.endsWith('/verify')).map((r) => [r.id, r.action, r.error])).toEqual([[`tributary/orders/us/verify`, 'create', undefined]]);
+    expect(applied.rows.filter((r) => r.id.endsWith('/verify')).map((r) => [r.id, r.action, r.error])).toEqual([[`${scheduled.temporal.taskQueuePrefix}/orders/us/verify`, 'create', undefined]]);
     try {
-      const handle = client.schedule.getHandle('tributary/orders/us/verify');
+      const handle = client.schedule.getHandle(`${scheduled.temporal.taskQueuePrefix}/orders/us/verify`);
       await handle.trigger(ScheduleOverlapPolicy.SKIP);
       let runId: string | undefined;
       let workflowId = '';

@@ -2,7 +2,8 @@
 // runs in the region, and the workflow id is one per deployment, pipeline and region.
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../config/load.js';
-import { cdcPipeline, cdcRegions, cdcWorkflowId } from '../../client/cdc-continuous.js';
+import { cdcPipeline, cdcRegions } from '../../client/cdc-continuous.js';
+import { cdcWorkflowId } from '../../names/temporal-ids.js';
 
 const config = validateConfig('t', {
   sources: {

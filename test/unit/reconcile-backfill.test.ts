@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backfillWorkflowId, toWatermark } from '../../client/backfill.js';
+import { toWatermark } from '../../client/backfill.js';
+import { backfillWorkflowId } from '../../names/temporal-ids.js';
 import { backfillUnit } from '../../workflows/backfill.js';
 import type { BackfillPlan, DimensionUnit, FactUnit } from '../../activities/types.js';
 import type { TributaryConfig } from '../../config/schema.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../config/load.js';
+import { verifyArgs } from '../../client/verify.js';
 import { desiredSchedules } from '../../schedules/index.js';
 
 const config = (verify?: unknown) =>
@@ -37,5 +38,16 @@ describe('verify schedules', () => {
   it('the config refuses a bad verify block, saying what was expected', () => {
     expect(() => config({ buckets: 0 })).toThrow(/expected at least 1 bucket/);
     expect(() => config({ schedule: 'daily' })).toThrow(/expected a cron expression/);
+  });
+});
+
+describe('verify schedules and `tributary verify`', () => {
+  it('start verifyPipeline with the same arguments', () => {
+    for (const verify of [{ schedule: '0 5 * * *' }, { schedule: '0 5 * * *', buckets: 16, repair: true }]) {
+      const cfg = config(verify);
+      const v = desiredSchedules(cfg).find((d) => d.id === 'tributary/orders/eu/verify')!;
+      const p = cfg.pipelines[0]!;
+      expect(v.options.action.args).toEqual(verifyArgs(cfg, { pipeline: 'orders', region: 'eu', repair: p.kind === 'fact' ? p.verify?.repair : undefined }));
+    }
   });
 });

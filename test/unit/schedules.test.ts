@@ -4,6 +4,8 @@ import type { TributaryConfig } from '../../config/schema.js';
 import {
   contentHash,
   desiredSchedules,
+  isOwnSchedule,
+  PAUSED_IN_CONFIG,
   planReconcile,
   planRows,
   readExisting,
@@ -50,8 +52,9 @@ function applied(d: DesiredSchedule, live: { paused?: boolean; note?: string } =
 const byId = (ds: DesiredSchedule[], id: string) => ds.find((d) => d.id === id)!;
 
 describe('desiredSchedules', () => {
-  it('makes one schedule per pipeline and region, with ids tributary/<pipeline>/<region>', () => {
+  it('makes one schedule per pipeline and region, with ids <task queue prefix>/<pipeline>/<region>', () => {
     expect(desiredSchedules(base()).map((d) => d.id)).toEqual(['tributary/orders/us', 'tributary/orders/eu', 'tributary/payments/eu', 'tributary/refunds/us']);
+    expect(desiredSchedules(config([fact('orders')], { taskQueuePrefix: 'qa' })).map((d) => d.id)).toEqual(['qa/orders/us', 'qa/orders/eu']);
   });
 
   it('turns a cron into a cron spec and "@every 10m" into a 10-minute interval', () => {
@@ -74,7 +77,7 @@ describe('desiredSchedules', () => {
   });
 
   it('skips overlapping fires, bounds the catch-up window and marks the schedule as ours with its hash', () => {
-    const d = byId(desiredSchedules(config([fact('orders')], { taskQueuePrefix: 'prod' })), 'tributary/orders/us');
+    const d = byId(desiredSchedules(config([fact('orders')], { taskQueuePrefix: 'prod' })), 'prod/orders/us');
     expect(d.options.policies).toEqual({ overlap: 'SKIP', catchupWindow: '10m' });
     expect(d.options.action.taskQueue).toBe('prod-us');
     expect(d.options.memo).toEqual({ managedBy: 'tributary', taskQueuePrefix: 'prod' });
@@ -103,7 +106,7 @@ describe('the schedule hash', () => {
     const before = hashOf(base());
     expect(hashOf(config([fact('orders', { schedule: '*/5 * * * *' })]))).not.toBe(before);
     expect(hashOf(config([fact('orders', { schedule: '*/15 * * * *', paused: true })]))).not.toBe(before);
-    expect(hashOf(config([fact('orders', { schedule: '*/15 * * * *' })], { taskQueuePrefix: 'other' }))).not.toBe(before);
+    expect(hashOf(config([fact('orders', { schedule: '*/15 * * * *' })], { taskQueuePrefix: 'other' }), 'other/orders/us')).not.toBe(before);
     expect(hashOf(config([fact('orders', { schedule: '*/15 * * * *' })], { heartbeatTimeoutSeconds: 60 }))).not.toBe(before);
     // Another pipeline's change, or options the schedule does not carry, leave it alone.
     expect(hashOf(config([fact('orders', { schedule: '*/15 * * * *' }), fact('payments', { schedule: '@every 5m' })]))).toBe(before);
@@ -178,7 +181,7 @@ describe('planReconcile', () => {
       { id: 'other/orders/us', managedBy: 'tributary', taskQueuePrefix: PREFIX, hash: 'x', paused: false },
     ];
     const plan = planReconcile([], foreign, PREFIX);
-    expect(plan).toEqual({ create: [], update: [], delete: [], unchanged: [], conflict: [] });
+    expect(plan).toEqual({ create: [], update: [], migrate: [], delete: [], unchanged: [], conflict: [] });
   });
 
   it('reports a desired id held by someone else\'s schedule as a conflict and does not touch it', () => {
@@ -194,6 +197,87 @@ describe('planReconcile', () => {
     ]);
     expect(plan.create.map((d) => d.id)).toEqual(['tributary/payments/eu', 'tributary/refunds/us']);
     expect([plan.update, plan.delete]).toEqual([[], []]);
+  });
+});
+
+describe('planReconcile with old schedule ids', () => {
+  // Earlier versions named every deployment's schedules "tributary/<pipeline>/<region>" (the memo said whose).
+  const qa = () => config([fact('orders', { schedule: '*/15 * * * *' }), fact('refunds', { paused: true, regions: ['us'] })], { taskQueuePrefix: 'qa' });
+  const old = (id: string) => id.replace(/^qa\//, 'tributary/');
+  /** What the old code left on the server for `d`: the same schedule under the old id. */
+  const legacy = (d: DesiredSchedule, live: { paused?: boolean; note?: string } = {}): ExistingSchedule => ({ ...applied(d, live), id: old(d.id) });
+
+  it('renames each to the new id: created there, then the old one deleted, nothing left twice', () => {
+    const desired = desiredSchedules(qa());
+    const plan = planReconcile(desired, desired.map((d) => legacy(d)), 'qa');
+    expect(plan.migrate.map((m) => [m.legacy.id, m.desired.id, m.paused])).toEqual([
+      ['tributary/orders/eu', 'qa/orders/eu', false],
+      ['tributary/orders/us', 'qa/orders/us', false],
+      ['tributary/refunds/us', 'qa/refunds/us', true],
+    ]);
+    expect([plan.create, plan.update, plan.delete, plan.unchanged, plan.conflict]).toEqual([[], [], [], [], []]);
+    expect(planRows(plan).map((r) => [r.id, r.action, r.detail])).toEqual([
+      ['qa/orders/eu', 'migrate', 'from old id tributary/orders/eu'],
+      ['qa/orders/us', 'migrate', 'from old id tributary/orders/us'],
+      ['qa/refunds/us', 'migrate', 'from old id tributary/refunds/us'],
+      ['tributary/orders/eu', 'delete', 'old id, replaced by qa/orders/eu'],
+      ['tributary/orders/us', 'delete', 'old id, replaced by qa/orders/us'],
+      ['tributary/refunds/us', 'delete', 'old id, replaced by qa/refunds/us'],
+    ]);
+  });
+
+  it('keeps a pause made by hand, and applies the config\'s paused flag when it changed since', () => {
+    const desired = desiredSchedules(qa());
+    const server = [legacy(byId(desired, 'qa/orders/us'), { paused: true, note: 'incident 42' }), legacy(byId(desired, 'qa/orders/eu'))];
+    // refunds was not paused when last applied; the config pauses it now.
+    const refunds = byId(desiredSchedules(config([fact('refunds', { regions: ['us'] })], { taskQueuePrefix: 'qa' })), 'qa/refunds/us');
+    const plan = planReconcile(desired, [...server, legacy(refunds)], 'qa');
+    expect(plan.migrate.map((m) => [m.desired.id, m.paused, m.note])).toEqual([
+      ['qa/orders/eu', false, undefined],
+      ['qa/orders/us', true, 'incident 42'],
+      ['qa/refunds/us', true, PAUSED_IN_CONFIG],
+    ]);
+    expect(planRows(plan).find((r) => r.id === 'qa/orders/us')).toMatchObject({ action: 'migrate', paused: true, detail: 'from old id tributary/orders/us, paused by hand: incident 42' });
+  });
+
+  it('deletes an old id whose new one exists already, and the old id of a removed pipeline', () => {
+    const desired = desiredSchedules(qa());
+    const gone = byId(desiredSchedules(config([fact('gone')], { taskQueuePrefix: 'qa' })), 'qa/gone/us');
+    const server = [...desired.map((d) => applied(d)), legacy(byId(desired, 'qa/orders/us')), legacy(gone)];
+    const plan = planReconcile(desired, server, 'qa');
+    expect(plan.unchanged).toHaveLength(3);
+    expect(plan.migrate).toEqual([]);
+    expect(planRows(plan).filter((r) => r.action === 'delete').map((r) => [r.id, r.detail])).toEqual([
+      ['tributary/gone/us', 'no longer in the config'],
+      ['tributary/orders/us', 'old id, replaced by qa/orders/us'],
+    ]);
+  });
+
+  it('never touches another deployment\'s old ids, and keeps its own while the new id is someone else\'s', () => {
+    const desired = desiredSchedules(qa());
+    const staging = desiredSchedules(config([fact('orders', { schedule: '*/15 * * * *' }), fact('payments')], { taskQueuePrefix: 'staging' }));
+    const theirs = staging.map((d) => ({ ...applied(d), id: d.id.replace(/^staging\//, 'tributary/') }));
+    const handmade: ExistingSchedule = { id: 'qa/refunds/us', paused: false };
+    const plan = planReconcile(desired, [...theirs, handmade, legacy(byId(desired, 'qa/refunds/us'))], 'qa');
+    expect(plan.create.map((d) => d.id)).toEqual(['qa/orders/eu', 'qa/orders/us']);
+    expect(plan.conflict.map((c) => c.desired.id)).toEqual(['qa/refunds/us']);
+    expect([plan.migrate, plan.delete, plan.update]).toEqual([[], [], []]);
+  });
+
+  it('for the default prefix, the old ids are the new ones: nothing to rename', () => {
+    const desired = desiredSchedules(base());
+    const plan = planReconcile(desired, desired.map((d) => applied(d)), PREFIX);
+    expect(plan.unchanged).toHaveLength(4);
+    expect([plan.migrate, plan.delete]).toEqual([[], []]);
+  });
+
+  it('owns schedules by memo and id together', () => {
+    const d = byId(desiredSchedules(qa()), 'qa/orders/us');
+    expect(isOwnSchedule(applied(d), 'qa')).toBe(true);
+    expect(isOwnSchedule(legacy(d), 'qa')).toBe(true);
+    expect(isOwnSchedule(applied(d), 'staging')).toBe(false);
+    expect(isOwnSchedule({ ...applied(d), id: 'staging/orders/us' }, 'qa')).toBe(false);
+    expect(isOwnSchedule({ ...applied(d), id: 'nightly-report' }, 'qa')).toBe(false);
   });
 });
 

@@ -4,6 +4,7 @@
 // A cluster's batches each cover every partition (its k-th range) and apply in order, so the
 // partitions of a primary-key change are never merged out of order; a batch whose extract was
 // cut before a key change ends the cluster's run there (cut-short.ts).
+import { cdcKeys } from '../../../names/stage-keys.js';
 import type { CdcPipelineConfig } from '../../../config/schema.js';
 import type { ActivityDeps } from '../../deps.js';
 import { planClusters } from '../offsets/cluster-plan.js';
@@ -47,7 +48,6 @@ export function cdcBatches(pipeline: string, topic: string, region: string, runI
     topic,
     ranges: ranges.filter((r) => r.chunk === k).map((r) => ({ partition: r.partition, from: r.from, to: r.to, committed: r.committed, endOffset: r.endOffset })),
     checkpoint: null,
-    batchId: k === 0 ? `${runId}:${e.cell}` : `${runId}:${e.cell}:${k}`,
-    stagePrefix: k === 0 ? `${pipeline}/${region}/${runId}/${e.cell}` : `${pipeline}/${region}/${runId}/${e.cell}/${k}`,
+    ...cdcKeys(pipeline, region, runId, e.cell, k),
   }));
 }

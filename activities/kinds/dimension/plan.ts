@@ -3,6 +3,7 @@
 // incremental mode a unit reads only the rows whose change column moved past the checkpoint
 // (up to the same safe upper bound as facts), and a full pass still runs every
 // fullPassEveryHours, because only a full read can see rows deleted at the source.
+import { dimensionKeys } from '../../../names/stage-keys.js';
 import type { DimensionPipelineConfig } from '../../../config/schema.js';
 import { postgresEndpoints, sourceTable } from '../../../config/resolve.js';
 import type { DimensionUnit } from '../../types.js';
@@ -45,8 +46,7 @@ export async function planDimension(
       region,
       source: endpoint.id,
       stream,
-      batchId: `${runId}:${i}`,
-      stagePrefix: `${p.name}/${region}/${runId}/${i}`,
+      ...dimensionKeys(p.name, region, runId, i),
     };
     if (!incremental) {
       units.push({ ...base, checkpoint: null, window: null });

@@ -2,6 +2,7 @@
 // committed checkpoint (minus the look-back) up to the safe upper bound, cut into keyset
 // chunks of about chunkRows rows. Chunks merge in order, each moving the checkpoint, so a run
 // stopped halfway resumes at the last merged chunk.
+import { factChunkKeys } from '../../../names/stage-keys.js';
 import type pg from 'pg';
 import type { FactPipelineConfig } from '../../../config/schema.js';
 import { postgresEndpoints, sourceTable, type PostgresEndpoint } from '../../../config/resolve.js';
@@ -59,8 +60,7 @@ export async function planFact(
         checkpoint: last ? range.to : bounds[c]!.watermark,
         ...(range.checkpointStream ? { checkpointStream: range.checkpointStream } : {}),
         markers: [range.marker],
-        batchId: `${runId}:${i}:${c}`,
-        stagePrefix: `${p.name}/${region}/${runId}/${i}-${c}`,
+        ...factChunkKeys(p.name, region, runId, i, c),
       });
     }
   }

@@ -1,6 +1,7 @@
 // Plans one run of a topic pipeline in one region: for every cell cluster of the region and every
 // partition of the topic (new cells and new partitions included), exact offset ranges from the
 // warehouse ledger's next offset to the partition's end. Returns references, never messages.
+import { batchChunk, topicKeys } from '../../../names/stage-keys.js';
 import type { TopicPipelineConfig } from '../../../config/schema.js';
 import type { ActivityDeps } from '../../deps.js';
 import type { TopicUnit } from '../../types.js';
@@ -40,14 +41,13 @@ export async function planTopic(
           committed: r.committed,
           endOffset: r.endOffset,
           checkpoint: null,
-          batchId: `${runId}:${e.cell}:${r.partition}:${r.chunk}`,
-          stagePrefix: `${p.name}/${region}/${runId}/${e.cell}-${r.partition}-${r.chunk}`,
+          ...topicKeys(p.name, region, runId, e.cell, r.partition, r.chunk),
         }),
       ),
     onSourceError,
   );
   // First batches of every partition first, clusters in turn: merges (in plan order per cluster)
   // start on every cluster while later batches extract.
-  const chunkOf = (u: TopicUnit) => Number(u.batchId.slice(u.batchId.lastIndexOf(':') + 1));
+  const chunkOf = (u: TopicUnit) => batchChunk(u.batchId) ?? 0;
   return roundRobin(units.sort((a, b) => chunkOf(a) - chunkOf(b)));
 }

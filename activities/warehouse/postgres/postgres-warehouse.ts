@@ -1,5 +1,6 @@
 // The PostgreSQL warehouse: stage files are streamed with COPY FROM STDIN into a temp table,
 // then checked, merged by key and recorded in the ledger inside one transaction.
+import { chunkPrefix } from '../../../names/stage-keys.js';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import type { DialectCapabilities } from '../../specs/capabilities.js';
@@ -152,12 +153,12 @@ export class PostgresWarehouse implements WarehouseDialect {
    */
   private async moveCheckpoints(client: pg.Client, unit: StagedBatch['unit']): Promise<void> {
     const key = [unit.pipeline, unit.region, unit.source] as const;
-    const chunk = /^(.*:)\d+$/.exec(unit.batchId);
+    const chunk = chunkPrefix(unit.batchId);
     if (unit.kind === 'fact' && unit.checkpoint !== null && chunk) {
       await client.query(sql.setChunkCheckpointSql(this.stateSchema), [unit.batchId, unit.checkpoint]);
       const stream = unit.checkpointStream ?? unit.stream;
       await client.query(sql.LOCK_SQL, [`tributary:checkpoint:${key.join('/')}/${stream}`]);
-      const reached = await client.query<{ position: string }>(sql.chunkPrefixCheckpointSql(this.stateSchema), [chunk[1]]);
+      const reached = await client.query<{ position: string }>(sql.chunkPrefixCheckpointSql(this.stateSchema), [chunk]);
       if (reached.rows[0]) await client.query(sql.upsertCheckpointSql(this.stateSchema), [...key, stream, reached.rows[0].position, unit.batchId]);
       // Markers (the plan's bound state) are the same on every chunk of a run: any of them moves them.
       for (const m of unit.markers ?? []) await client.query(sql.upsertCheckpointSql(this.stateSchema), [...key, m.stream, m.position, unit.batchId]);

@@ -1,16 +1,9 @@
-// The continuous CDC workflow's id, and the guard that keeps a one-off run of a CDC pipeline from
-// starting beside it. Its own file so both client/run-pipeline.ts and client/cdc-continuous.ts
-// can use it without importing each other.
+// The guard that keeps a one-off run of a CDC pipeline from starting beside its continuous
+// workflow (whose id is names/temporal-ids.ts cdcWorkflowId). Its own file so both
+// client/run-pipeline.ts and client/cdc-continuous.ts can use it without importing each other.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { TributaryConfig } from '../config/schema.js';
-
-/** One continuous workflow per pipeline and region; prefixed like sync and backfill runs, so two deployments never collide. */
-export function cdcWorkflowId(config: TributaryConfig, pipeline: string, region: string): string {
-  return `${config.temporal.taskQueuePrefix}/cdc/${pipeline}/${region}`;
-}
-
-/** The note `cdc start` pauses a schedule with; `cdc stop` resumes only a schedule paused with it. */
-export const CONTINUOUS_PAUSE_NOTE = 'paused by tributary cdc start: applied continuously by';
+import { cdcWorkflowId } from '../names/temporal-ids.js';
 
 /** A one-off run refused because the continuous workflow of the same pipeline and region is running. */
 export class ContinuousRunningError extends Error {
