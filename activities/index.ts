@@ -102,6 +102,12 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
       return report;
     },
 
+    /** The keys of a staged batch's files that are no longer in the stage (past retention). */
+    async stagedFilesMissing(batch: StagedBatch): Promise<string[]> {
+      const present = new Set(await deps.stage.list(batch.unit.stagePrefix));
+      return batch.files.map((f) => f.key).filter((k) => !present.has(k));
+    },
+
     /** The first step of a repair of drifted buckets: deletes, then the batch (or unit) whose merge rewrites the rest. */
     async repairBuckets(req: RepairRequest): Promise<RepairStep> {
       const { p, kind } = resolve(req.pipeline);

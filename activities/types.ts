@@ -355,3 +355,26 @@ export interface VerifyResult {
   /** The repaired buckets compared again; absent without --repair. */
   after?: VerifyReport;
 }
+
+// --- Replay: merging again what past runs staged, from the stage. ---
+
+export interface ReplayInput {
+  pipeline: string;
+  region: string;
+  /** Distinguishes this replay's batch ids from the runs' own and from other replays'. */
+  replayId: string;
+  /** The batches past runs staged (references and columns), oldest run first, with the run that staged each. */
+  batches: { run: string; batch: StagedBatch }[];
+  /** Only check and list the batches. */
+  dryRun?: boolean;
+}
+
+export interface ReplayedBatch {
+  run: string;
+  batchId: string;
+  files: number;
+  rows: number;
+  /** Files of the batch no longer in the stage (past retention): the batch is not merged. */
+  missing: string[];
+  result?: MergeResult;
+}

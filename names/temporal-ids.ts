@@ -29,6 +29,11 @@ export function syncWorkflowId(d: Deployment, pipeline: string, region: string):
   return `${prefixOf(d)}/sync/${pipeline}/${region}`;
 }
 
+/** A replay of one pipeline and region's staged batches, named by its replay id. */
+export function replayWorkflowId(d: Deployment, pipeline: string, region: string, replayId: string): string {
+  return `${prefixOf(d)}/replay/${pipeline}/${region}/${replayId}`;
+}
+
 /** One verify at a time per pipeline and region; a verify schedule's runs get the time on top too. */
 export function verifyWorkflowId(d: Deployment, pipeline: string, region: string): string {
   return `${prefixOf(d)}/verify/${pipeline}/${region}`;

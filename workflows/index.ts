@@ -3,3 +3,4 @@ export { syncPipeline } from './sync-pipeline.js';
 export { backfillPipeline } from './backfill.js';
 export { verifyPipeline } from './verify-pipeline.js';
 export { cdcContinuous } from './cdc-continuous.js';
+export { replayPipeline } from './replay.js';
