@@ -7,6 +7,7 @@ import type { Transform } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { decideMerge } from '../../merge-rules/offset-decision.js';
+import { topicCounts } from '../../merge-rules/topic-counts.js';
 import type { Stage } from '../../stage/stage.js';
 import { gunzipStaged, stagedFormat } from '../../stage/staged-format.js';
 import type { MergeResult, StagedBatch, TopicUnit } from '../../types.js';
@@ -111,18 +112,7 @@ export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: s
   const info = batch.topic;
   if (unit.kind !== 'topic' || !info) throw new Error(`batch ${unit.batchId} is not a topic batch`);
   const label = `pipeline ${unit.pipeline}, source ${unit.source}, partition ${unit.partition}`;
-  const counts = (loaded: number, deadLettered: number, nextOffset: number) => ({
-    source: unit.source,
-    cell: unit.cell,
-    topic: unit.topic,
-    partition: unit.partition,
-    consumed: info.consumed,
-    loaded,
-    deadLettered,
-    newestTimestamp: info.newestTimestamp,
-    nextOffset,
-    offsetLag: Math.max(0, unit.endOffset - nextOffset),
-  });
+  const counts = (loaded: number, deadLettered: number, nextOffset: number) => topicCounts(unit, info, loaded, deadLettered, nextOffset);
 
   await ensureTopicState(client, schema);
   await client.query('BEGIN');
