@@ -510,6 +510,27 @@ preflight() {
   [ -z "$msg" ] || die "cannot start the local stack, ports already in use:$msg"$'\n'"Stop those processes or free the ports, then run start.sh again."
 }
 
+# Run `$1 name port` in the background for each name:port after it, their jobs in waits.
+wait_each() {
+  local probe="$1" entry name port
+  shift
+  waits=()
+  for entry in "$@"; do
+    IFS=: read -r name port <<<"$entry"
+    "$probe" "$name" "$port" &
+    waits+=("$!")
+  done
+}
+
+# Wait for every job in waits; fails when any of them failed.
+all_waited() {
+  local w failed=0
+  for w in "${waits[@]}"; do
+    wait "$w" || failed=1
+  done
+  [ "$failed" -eq 0 ]
+}
+
 preflight
 # The JVMs and the dev server boot slowly: launch them first, set up PostgreSQL meanwhile.
 start_kafka
@@ -518,32 +539,15 @@ start_s3
 start_postgres
 
 # Wait for the launched Kafka clusters in parallel (each readiness probe is a JVM).
-waits=()
-for entry in "${KAFKA_LAUNCHED[@]}"; do
-  IFS=: read -r name port <<<"$entry"
-  wait_kafka "$name" "$port" &
-  waits+=("$!")
-done
+wait_each wait_kafka "${KAFKA_LAUNCHED[@]}"
 # Also when it was already running: a start interrupted earlier may have left it booting.
 wait_temporal
-failed=0
-for w in "${waits[@]}"; do
-  wait "$w" || failed=1
-done
-[ "$failed" -eq 0 ] || die "some Kafka clusters did not start (see above)"
+all_waited || die "some Kafka clusters did not start (see above)"
 # Connect keeps its state in Kafka: start the workers once the brokers answer.
 start_connect
 wait_s3
 ensure_search_attributes
-waits=()
-for entry in "${CONNECT_LAUNCHED[@]}"; do
-  IFS=: read -r name port <<<"$entry"
-  wait_connect "$name" "$port" &
-  waits+=("$!")
-done
-for w in "${waits[@]}"; do
-  wait "$w" || failed=1
-done
-[ "$failed" -eq 0 ] || die "some Kafka Connect workers did not start (see above)"
+wait_each wait_connect "${CONNECT_LAUNCHED[@]}"
+all_waited || die "some Kafka Connect workers did not start (see above)"
 
 exec bash "$LOCAL_DIR/status.sh"
