@@ -16,29 +16,10 @@ import { badInput } from '../../errors.js';
 import { appendBinaryFields, binaryText, binaryTimestamptz } from './append-binary-fields.js';
 import { LOCK_SQL, NOW_SQL, SHARED_LOCK_SQL, createSchemaSql, findBatchSql, insertBatchSql, targetColumnsSql } from './merge-sql.js';
 import * as sql from './topic-merge-sql.js';
-
-const ready = new Map<string, Promise<void>>();
+import { stateOnce } from './state-once.js';
 
 /** Creates the offsets ledger and dead-letter table once per process and schema (serialised across workers). */
-export function ensureTopicState(client: pg.Client, schema: string): Promise<void> {
-  let p = ready.get(schema);
-  if (!p) {
-    p = (async () => {
-      await client.query('BEGIN');
-      try {
-        await client.query(LOCK_SQL, ['tributary:state']);
-        for (const stmt of sql.topicStateTablesSql(schema)) await client.query(stmt);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK');
-        ready.delete(schema);
-        throw err;
-      }
-    })();
-    ready.set(schema, p);
-  }
-  return p;
-}
+export const ensureTopicState: (client: pg.Client, schema: string) => Promise<void> = stateOnce((schema) => sql.topicStateTablesSql(schema));
 
 export async function readTopicOffsets(client: pg.Client, schema: string, key: OffsetsKey): Promise<Map<number, number>> {
   await ensureTopicState(client, schema);
