@@ -3,9 +3,6 @@
 // reports it as a metric; --repair re-syncs exactly that bucket through stage + merge (ledger
 // rows, other buckets untouched), after which verify is clean and warehouse == source.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
@@ -23,7 +20,7 @@ import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { VerifyResult } from '../../activities/types.js';
 import { startHarness, type Harness } from './harness.js';
 import { createFactTable, dropFactTable, dropSchema, expectWarehouseEqualsSource, FACT_COLUMNS, updateEvery } from './fact-fixture.js';
-import { ROOT, STACK, stackConfig, uniqueName, withClient } from './stack.js';
+import { ROOT, STACK, stackConfig, uniqueName, withClient, writeConfigFile } from './stack.js';
 
 const { escapeIdentifier: ident } = pg;
 const BUCKETS = 32;
@@ -41,8 +38,7 @@ beforeAll(async () => {
     { name: 'orders', kind: 'fact', source: 'app', table: `public.${table}`, key: ['id'], watermark: 'updated_at', regions: ['us', 'eu'], options: { lagSeconds: 0 } },
     { name: 'zones', kind: 'dimension', source: 'app', table: `public.${dimTable}`, key: ['code'], regions: ['us'], options: { deletes: 'soft' } },
   ]);
-  configFile = join(mkdtempSync(join(tmpdir(), 'tributary-config-')), 'config.json');
-  writeFileSync(configFile, JSON.stringify(config));
+  configFile = writeConfigFile(config);
   const [schema, tbl] = targetTable(config, config.pipelines[0]!);
   target = `${ident(schema)}.${ident(tbl)}`;
   await createFactTable('us', table, 20_000);
