@@ -326,20 +326,27 @@ start_temporal() {
     --dynamic-config-value frontend.WorkerHeartbeatsEnabled=true
 }
 
+# Inside a readiness loop: die showing log $3 when service $1 has no process any more ($2, its
+# pid, empty) or deadline $4 (in SECONDS) has passed.
+still_starting() {
+  local what="$1" pid="$2" logfile="$3" deadline="$4"
+  if [ -z "$pid" ]; then
+    show_logs "$logfile"
+    die "$what exited during startup; see $logfile"
+  fi
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    show_logs "$logfile"
+    die "$what was not ready within ${START_TIMEOUT}s; see $logfile"
+  fi
+}
+
 wait_temporal() {
   local bin deadline
   bin="$(temporal_bin)"
   deadline=$((SECONDS + START_TIMEOUT))
   until "$bin" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" \
     --command-timeout 5s 2>/dev/null | grep -q SERVING; do
-    if [ -z "$(temporal_pid)" ]; then
-      show_logs "$TEMPORAL_LOG"
-      die "temporal exited during startup; see $TEMPORAL_LOG"
-    fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      show_logs "$TEMPORAL_LOG"
-      die "temporal was not ready within ${START_TIMEOUT}s; see $TEMPORAL_LOG"
-    fi
+    still_starting temporal "$(temporal_pid)" "$TEMPORAL_LOG" "$deadline"
     sleep 0.5
   done
 }
@@ -379,14 +386,7 @@ wait_s3() {
   local deadline bucket code
   deadline=$((SECONDS + START_TIMEOUT))
   until curl -sf --max-time 2 "http://127.0.0.1:$S3_PORT/health" >/dev/null 2>&1; do
-    if [ -z "$(s3_pid)" ]; then
-      show_logs "$S3_DIR/versitygw.log"
-      die "s3 (versitygw) exited during startup; see $S3_DIR/versitygw.log"
-    fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      show_logs "$S3_DIR/versitygw.log"
-      die "s3 (versitygw) was not ready within ${START_TIMEOUT}s; see $S3_DIR/versitygw.log"
-    fi
+    still_starting "s3 (versitygw)" "$(s3_pid)" "$S3_DIR/versitygw.log" "$deadline"
     sleep 0.2
   done
   for bucket in "${S3_BUCKETS[@]}"; do
