@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { openKafka } from '../activities/sources/kafka/client.js';
+import { clickMessage } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BROKER = process.env.TRIBUTARY_KAFKA_US_CELL_1 ?? '127.0.0.1:19092';
@@ -33,18 +34,6 @@ interface RunResult {
   seconds: number;
   messagesPerSecond: number;
   peakRssMb: number;
-}
-
-/** One message as the topic pipelines see them: a JSON click of about 200 bytes, the same on every run. */
-function message(i: number): string {
-  return JSON.stringify({
-    id: i,
-    user: { id: i % 50_000, name: `user-${i % 50_000}`, tier: ['free', 'pro', 'gold'][i % 3] },
-    page: `/products/${i % 9973}`,
-    amount: (i % 100_000) / 100,
-    at: new Date(Date.UTC(2026, 0, 1) + i * 10).toISOString(),
-    tags: [`t${i % 7}`, `c${i % 11}`],
-  });
 }
 
 async function endOffsets(admin: Admin): Promise<number[] | null> {
@@ -70,7 +59,7 @@ async function ensureTopic(n: number): Promise<number[]> {
     try {
       for (let i = 0; i < n; i += 10_000) {
         const batch = [];
-        for (let j = i; j < Math.min(n, i + 10_000); j++) batch.push({ topic: TOPIC, partition: j % PARTITIONS, value: message(j) });
+        for (let j = i; j < Math.min(n, i + 10_000); j++) batch.push({ topic: TOPIC, partition: j % PARTITIONS, value: clickMessage(j) });
         await producer.send({ messages: batch });
       }
     } finally {

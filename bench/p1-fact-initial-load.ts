@@ -16,10 +16,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { connectClient, startPipeline } from '../client/run-pipeline.js';
+import { startPipeline } from '../client/run-pipeline.js';
 import { targetTable } from '../config/resolve.js';
 import { tableChecksum } from '../activities/sources/postgres/table-checksum.js';
-import { ROOT, activityTimes, benchConfig, cpuSeconds, peakRssMb, runTimed, sql, startClock, startWorker } from './support.js';
+import { ROOT, activityTimes, benchConfig, cpuSeconds, peakRssMb, runTimed, sql, startBenchWorker, startClock } from './support.js';
 
 const FULL_ROWS = 5_000_000;
 const ROWS = Number(process.argv[2] ?? process.env.BENCH_ROWS ?? FULL_ROWS);
@@ -176,11 +176,7 @@ async function runTributary(): Promise<Side & { units: number; workerCpuSeconds:
   const config = benchConfig('bench-p1', SCHEMA, [
     { name: 'bench_p1', kind: 'fact', source: 'app', table: `public.${TABLE}`, key: ['id'], watermark: 'updated_at', options: { lagSeconds: 0 } },
   ]);
-  const profDir = process.env.BENCH_CPU_PROF;
-  const worker = await startWorker(config, profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
-  worker.stdout.resume();
-  const exited = new Promise((r) => worker.once('exit', r));
-  const client = await connectClient(config);
+  const { worker, exited, client } = await startBenchWorker(config);
   try {
     const cpuBefore = cpuSeconds(worker.pid!);
     const stop = startClock();

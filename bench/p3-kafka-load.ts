@@ -16,9 +16,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
-import { connectClient, startPipeline } from '../client/run-pipeline.js';
+import { startPipeline } from '../client/run-pipeline.js';
 import { targetTable } from '../config/resolve.js';
-import { ROOT, activityTimes, benchConfig, cpuSeconds, peakRssMb, sql, startWorker } from './support.js';
+import { ROOT, activityTimes, benchConfig, clickMessage, cpuSeconds, peakRssMb, sql, startBenchWorker } from './support.js';
 
 const MESSAGES = Number(process.argv[2] ?? process.env.BENCH_MESSAGES ?? 3_000_000);
 const PARTITIONS = 4;
@@ -45,18 +45,6 @@ function ensureKcat(): string {
   const path = find();
   if (!path) throw new Error('kcat is not installed and the Debian package kafkacat did not provide it');
   return path;
-}
-
-/** Message n (0-based, over all clusters): cluster n % 3, partition (n / 3) % 4; about 160 bytes, no backslash or tab. */
-function message(n: number): string {
-  return JSON.stringify({
-    id: n,
-    user: { id: n % 50_000, name: `user-${n % 50_000}`, tier: ['free', 'pro', 'gold'][n % 3] },
-    page: `/products/${n % 9973}`,
-    amount: (n % 100_000) / 100,
-    at: new Date(Date.UTC(2026, 0, 1) + n * 10).toISOString(),
-    tags: [`t${n % 7}`, `c${n % 11}`],
-  });
 }
 
 /** The pipeline's mapping; the peer's SQL mapping below yields the same columns. */
@@ -95,7 +83,7 @@ async function produceAll(): Promise<number> {
           const inFlight = new Set<Promise<unknown>>();
           for (let start = ci; start < MESSAGES; start += 3 * BATCH) {
             const batch = [];
-            for (let n = start; n < Math.min(MESSAGES, start + 3 * BATCH); n += 3) batch.push({ topic: TOPIC, partition: Math.floor(n / 3) % PARTITIONS, value: message(n) });
+            for (let n = start; n < Math.min(MESSAGES, start + 3 * BATCH); n += 3) batch.push({ topic: TOPIC, partition: Math.floor(n / 3) % PARTITIONS, value: clickMessage(n) });
             const sent = producer.send({ messages: batch });
             inFlight.add(sent);
             void sent.finally(() => inFlight.delete(sent)).catch(() => undefined);
@@ -223,11 +211,7 @@ async function runTributary(): Promise<TributaryResult> {
   const config = benchConfig('bench-p3', SCHEMA, [{ name: 'bench_p3', kind: 'topic', source: 'events', topic: TOPIC, target: 'clicks', columns: COLUMNS }], {
     events: { type: 'kafka', clusters: CLUSTERS.map((c) => ({ region: 'us', cell: c.cell, brokers: [c.broker] })) },
   });
-  const profDir = process.env.BENCH_CPU_PROF;
-  const worker = await startWorker(config, profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
-  worker.stdout.resume();
-  const exited = new Promise((r) => worker.once('exit', r));
-  const client = await connectClient(config);
+  const { worker, exited, client, profDir } = await startBenchWorker(config);
   try {
     const cpuBefore = cpuSeconds(worker.pid!);
     const started = process.hrtime.bigint();
@@ -257,7 +241,7 @@ try {
   console.log(`kcat | COPY: ${peer.seconds.toFixed(1)} s, ${peer.messagesPerSecond} msg/s`);
   const tributary = await runTributary();
   console.log(`tributary: ${tributary.seconds.toFixed(1)} s, ${tributary.messagesPerSecond} msg/s`);
-  const averageBytes = Math.round(Array.from({ length: 1000 }, (_, i) => Buffer.byteLength(message(i * 2999))).reduce((a, b) => a + b, 0) / 1000);
+  const averageBytes = Math.round(Array.from({ length: 1000 }, (_, i) => Buffer.byteLength(clickMessage(i * 2999))).reduce((a, b) => a + b, 0) / 1000);
   const out = {
     benchmark: 'P3 Kafka load, messages/s per worker',
     // ratios first: Tributary's messages/s over the peer's (raw, then with the peer's SQL mapping to the same columns)

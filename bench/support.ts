@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import pg from 'pg';
+import { connectClient } from '../client/run-pipeline.js';
 import { validateConfig } from '../config/load.js';
 import type { TributaryConfig } from '../config/schema.js';
 
@@ -51,6 +52,31 @@ export async function startWorker(config: TributaryConfig, nodeArgs: string[] = 
   });
   await new Promise<void>((resolve) => worker.stdout.on('data', (d: Buffer) => d.toString().includes('worker started') && resolve()));
   return worker;
+}
+
+/**
+ * startWorker with node's --cpu-prof into $BENCH_CPU_PROF when that is set, its stdout drained, and
+ * a client to Temporal for the config. `exited` settles when the worker exits (a profile is written then).
+ */
+export async function startBenchWorker(config: TributaryConfig): Promise<{ worker: ChildProcessByStdio<null, Readable, null>; exited: Promise<unknown>; client: Client; profDir: string | undefined }> {
+  const profDir = process.env.BENCH_CPU_PROF;
+  const worker = await startWorker(config, profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
+  worker.stdout.resume();
+  const exited = new Promise((r) => worker.once('exit', r));
+  const client = await connectClient(config);
+  return { worker, exited, client, profDir };
+}
+
+/** Message n of the topic benchmarks: a JSON click of 160 to 200 bytes, no backslash or tab, the same on every run. */
+export function clickMessage(n: number): string {
+  return JSON.stringify({
+    id: n,
+    user: { id: n % 50_000, name: `user-${n % 50_000}`, tier: ['free', 'pro', 'gold'][n % 3] },
+    page: `/products/${n % 9973}`,
+    amount: (n % 100_000) / 100,
+    at: new Date(Date.UTC(2026, 0, 1) + n * 10).toISOString(),
+    tags: [`t${n % 7}`, `c${n % 11}`],
+  });
 }
 
 /** Peak resident memory of a live process, in MB (Linux). */

@@ -79,3 +79,15 @@ export interface CdcTarget {
   deletes: 'hard' | 'soft';
   onNewColumn: NewColumnPolicy;
 }
+
+/** One CDC batch's merge into its target, as both dialects are asked it. */
+export interface CdcMergeSpec {
+  schema: string;
+  table: string;
+  /** The row's columns as staged, in staged order (the staged meta columns follow them). */
+  columns: ColumnSpec[];
+  /** Of those, the ones the target gets (all of them, unless the new-column policy is "ignore"). */
+  written: ColumnSpec[];
+  key: string[];
+  deletes: 'hard' | 'soft';
+}

@@ -23,11 +23,14 @@ function markerAt(buf: Buffer, i: number): boolean {
   return (next === COMMA || next === NL) && buf.compare(MARKER, 0, MARKER.length, i, end) === 0;
 }
 
+/** What replaces the start of an unquoted field: `put` in place of its first `skip` bytes. */
+type FieldEdit = { put: Buffer; skip: number } | null;
+
 /**
- * PostgreSQL CSV -> stage CSV: an empty unquoted field becomes the marker; an unquoted value equal
- * to the marker is quoted. `records` holds whole records (it starts at a record start).
+ * Walks whole records (`records` starts at a record start) and, at the first byte of every
+ * unquoted field (an empty field's first byte is its comma or newline), lets `edit` replace it.
  */
-export function toStageNulls(records: Buffer): Buffer {
+function editFieldStarts(records: Buffer, edit: (records: Buffer, i: number) => FieldEdit): Buffer {
   const parts: Buffer[] = [];
   let from = 0;
   let fieldStart = true;
@@ -39,22 +42,15 @@ export function toStageNulls(records: Buffer): Buffer {
       continue;
     }
     if (fieldStart) {
-      if (b === COMMA || b === NL) {
-        parts.push(records.subarray(from, i), MARKER);
-        from = i;
-        continue;
-      }
       fieldStart = false;
-      if (b === QUOTE) {
-        quoted = true;
-        continue;
-      }
-      if (markerAt(records, i)) {
-        const end = i + MARKER.length;
-        parts.push(records.subarray(from, i), Buffer.from(`"${STAGE_NULL}"`));
-        from = end;
-        i = end - 1;
-        continue;
+      const change = edit(records, i);
+      if (change) {
+        parts.push(records.subarray(from, i), change.put);
+        from = i + change.skip;
+        if (change.skip > 0) {
+          i = from - 1;
+          continue;
+        }
       }
     }
     if (b === QUOTE) quoted = true;
@@ -65,41 +61,24 @@ export function toStageNulls(records: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
+const QUOTED_MARKER = Buffer.from(`"${STAGE_NULL}"`);
+const NOTHING = Buffer.alloc(0);
+
+/**
+ * PostgreSQL CSV -> stage CSV: an empty unquoted field becomes the marker; an unquoted value equal
+ * to the marker is quoted. `records` holds whole records (it starts at a record start).
+ */
+export function toStageNulls(records: Buffer): Buffer {
+  return editFieldStarts(records, (buf, i) => {
+    const b = buf[i];
+    if (b === COMMA || b === NL) return { put: MARKER, skip: 0 };
+    return markerAt(buf, i) ? { put: QUOTED_MARKER, skip: MARKER.length } : null;
+  });
+}
+
 /** Stage CSV -> PostgreSQL CSV: an unquoted marker field becomes empty (a quoted one stays a string). */
 export function fromStageNulls(records: Buffer): Buffer {
-  const parts: Buffer[] = [];
-  let from = 0;
-  let fieldStart = true;
-  let quoted = false;
-  for (let i = 0; i < records.length; i++) {
-    const b = records[i];
-    if (quoted) {
-      if (b === QUOTE) quoted = false;
-      continue;
-    }
-    if (fieldStart) {
-      fieldStart = false;
-      if (b === QUOTE) {
-        quoted = true;
-        continue;
-      }
-      if (markerAt(records, i)) {
-        parts.push(records.subarray(from, i));
-        from = i + MARKER.length;
-        i = from - 1;
-        continue;
-      }
-      if (b === COMMA || b === NL) {
-        fieldStart = true;
-        continue;
-      }
-    }
-    if (b === QUOTE) quoted = true;
-    else if (b === COMMA || b === NL) fieldStart = true;
-  }
-  if (parts.length === 0) return records;
-  parts.push(records.subarray(from));
-  return Buffer.concat(parts);
+  return editFieldStarts(records, (buf, i) => (markerAt(buf, i) ? { put: NOTHING, skip: MARKER.length } : null));
 }
 
 /** A stream that applies `fn` to whole records only (a record cut between chunks waits for its end). */

@@ -21,6 +21,18 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
 }
 
+# True when marker file $1 does not hold stamp $2 (missing, or written for other versions).
+stale() { [ "$(cat "$1" 2>/dev/null || true)" != "$2" ]; }
+
+# Maven with the shared repository cache, its output to log $1 (Maven 3.8 prints colour codes
+# even with -q), shown only on failure; $2 names what it fetches, the rest are Maven's arguments.
+mvn_fetch() {
+  local out="$1" what="$2"
+  shift 2
+  mvn -B -Dstyle.color=never -Dmaven.repo.local="$CACHE_DIR/m2" "$@" \
+    >"$out" 2>&1 || { tail -n 30 "$out" >&2; die "Maven could not fetch $what; see $out"; }
+}
+
 # --- PostgreSQL ------------------------------------------------------------------------------
 if [ ! -x "$PG_BIN/postgres" ]; then
   log "installing PostgreSQL $PG_MAJOR from Debian"
@@ -50,18 +62,14 @@ fi
 # --- Kafka jars ------------------------------------------------------------------------------
 # The marker records what the libs were resolved from, so a change of version or pom refetches.
 kafka_stamp="$KAFKA_VERSION $KAFKA_SCALA_VERSION $(sha256sum <"$LOCAL_DIR/kafka/pom.xml" | cut -d' ' -f1)"
-if [ "$(cat "$KAFKA_LIBS_MARKER" 2>/dev/null || true)" != "$kafka_stamp" ]; then
+if stale "$KAFKA_LIBS_MARKER" "$kafka_stamp"; then
   log "fetching Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_LIBS"
   tmp_libs="$KAFKA_HOME/libs.tmp"
   rm -rf "$tmp_libs"
   mkdir -p "$KAFKA_HOME"
-  mvn_log="$KAFKA_HOME/mvn.log"
-  # Output to a log (Maven 3.8 prints colour codes even with -q); shown only on failure.
-  mvn -B -Dstyle.color=never -f "$LOCAL_DIR/kafka/pom.xml" \
-    -Dmaven.repo.local="$CACHE_DIR/m2" \
+  mvn_fetch "$KAFKA_HOME/mvn.log" "the Kafka jars" -f "$LOCAL_DIR/kafka/pom.xml" \
     -Dkafka.version="$KAFKA_VERSION" -Dscala.binary.version="$KAFKA_SCALA_VERSION" \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp_libs" \
-    >"$mvn_log" 2>&1 || { tail -n 30 "$mvn_log" >&2; die "Maven could not fetch the Kafka jars; see $mvn_log"; }
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp_libs"
   [ -f "$tmp_libs/kafka_$KAFKA_SCALA_VERSION-$KAFKA_VERSION.jar" ] ||
     die "Maven finished but kafka_$KAFKA_SCALA_VERSION-$KAFKA_VERSION.jar is not in $tmp_libs"
   # Swap in whole so an interrupted download never looks complete.
@@ -93,18 +101,15 @@ fi
 # One Maven run: the worker classpath (every jar but the plugin archive) and the plugin archive
 # unpacked into plugin.path. Swapped in whole, like the Kafka jars.
 connect_stamp="$KAFKA_VERSION $DEBEZIUM_VERSION $(sha256sum <"$LOCAL_DIR/connect/pom.xml" | cut -d' ' -f1)"
-if [ "$(cat "$CONNECT_MARKER" 2>/dev/null || true)" != "$connect_stamp" ]; then
+if stale "$CONNECT_MARKER" "$connect_stamp"; then
   log "fetching Kafka Connect $KAFKA_VERSION and Debezium $DEBEZIUM_VERSION from Maven Central into $CONNECT_HOME"
   tmp_home="$CONNECT_HOME.tmp"
   rm -rf "$tmp_home"
   mkdir -p "$tmp_home"
-  mvn_log="$tmp_home/mvn.log"
-  mvn -B -Dstyle.color=never -f "$LOCAL_DIR/connect/pom.xml" \
-    -Dmaven.repo.local="$CACHE_DIR/m2" \
+  mvn_fetch "$tmp_home/mvn.log" "the Kafka Connect jars" -f "$LOCAL_DIR/connect/pom.xml" \
     -Dkafka.version="$KAFKA_VERSION" -Ddebezium.version="$DEBEZIUM_VERSION" \
     -Dconnect.libs.dir="$tmp_home/libs" -Dconnect.plugins.dir="$tmp_home/plugins" \
-    dependency:copy-dependencies@worker-libs dependency:unpack-dependencies@debezium-plugin \
-    >"$mvn_log" 2>&1 || { tail -n 30 "$mvn_log" >&2; die "Maven could not fetch the Kafka Connect jars; see $mvn_log"; }
+    dependency:copy-dependencies@worker-libs dependency:unpack-dependencies@debezium-plugin
   [ -f "$tmp_home/libs/connect-runtime-$KAFKA_VERSION.jar" ] ||
     die "Maven finished but connect-runtime-$KAFKA_VERSION.jar is not in $tmp_home/libs"
   [ -f "$tmp_home/plugins/debezium-connector-postgres/debezium-connector-postgres-$DEBEZIUM_VERSION.jar" ] ||
@@ -119,7 +124,7 @@ fi
 # marker of its own: a refetch of the Connect home above removes it and this puts it back.
 # Running workers see it only after a restart.
 jdbc_plugin="$CONNECT_PLUGINS/debezium-connector-jdbc"
-if [ "$(cat "$jdbc_plugin/.tributary-complete" 2>/dev/null || true)" != "$DEBEZIUM_JDBC_VERSION" ]; then
+if stale "$jdbc_plugin/.tributary-complete" "$DEBEZIUM_JDBC_VERSION"; then
   log "fetching the Debezium JDBC sink $DEBEZIUM_JDBC_VERSION from Maven Central into $CONNECT_PLUGINS"
   tmp_jdbc="$CONNECT_HOME/jdbc-sink.tmp"
   rm -rf "$tmp_jdbc"

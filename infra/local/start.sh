@@ -326,20 +326,27 @@ start_temporal() {
     --dynamic-config-value frontend.WorkerHeartbeatsEnabled=true
 }
 
+# Inside a readiness loop: die showing log $3 when service $1 has no process any more ($2, its
+# pid, empty) or deadline $4 (in SECONDS) has passed.
+still_starting() {
+  local what="$1" pid="$2" logfile="$3" deadline="$4"
+  if [ -z "$pid" ]; then
+    show_logs "$logfile"
+    die "$what exited during startup; see $logfile"
+  fi
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    show_logs "$logfile"
+    die "$what was not ready within ${START_TIMEOUT}s; see $logfile"
+  fi
+}
+
 wait_temporal() {
   local bin deadline
   bin="$(temporal_bin)"
   deadline=$((SECONDS + START_TIMEOUT))
   until "$bin" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" \
     --command-timeout 5s 2>/dev/null | grep -q SERVING; do
-    if [ -z "$(temporal_pid)" ]; then
-      show_logs "$TEMPORAL_LOG"
-      die "temporal exited during startup; see $TEMPORAL_LOG"
-    fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      show_logs "$TEMPORAL_LOG"
-      die "temporal was not ready within ${START_TIMEOUT}s; see $TEMPORAL_LOG"
-    fi
+    still_starting temporal "$(temporal_pid)" "$TEMPORAL_LOG" "$deadline"
     sleep 0.5
   done
 }
@@ -379,14 +386,7 @@ wait_s3() {
   local deadline bucket code
   deadline=$((SECONDS + START_TIMEOUT))
   until curl -sf --max-time 2 "http://127.0.0.1:$S3_PORT/health" >/dev/null 2>&1; do
-    if [ -z "$(s3_pid)" ]; then
-      show_logs "$S3_DIR/versitygw.log"
-      die "s3 (versitygw) exited during startup; see $S3_DIR/versitygw.log"
-    fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      show_logs "$S3_DIR/versitygw.log"
-      die "s3 (versitygw) was not ready within ${START_TIMEOUT}s; see $S3_DIR/versitygw.log"
-    fi
+    still_starting "s3 (versitygw)" "$(s3_pid)" "$S3_DIR/versitygw.log" "$deadline"
     sleep 0.2
   done
   for bucket in "${S3_BUCKETS[@]}"; do
@@ -510,6 +510,27 @@ preflight() {
   [ -z "$msg" ] || die "cannot start the local stack, ports already in use:$msg"$'\n'"Stop those processes or free the ports, then run start.sh again."
 }
 
+# Run `$1 name port` in the background for each name:port after it, their jobs in waits.
+wait_each() {
+  local probe="$1" entry name port
+  shift
+  waits=()
+  for entry in "$@"; do
+    IFS=: read -r name port <<<"$entry"
+    "$probe" "$name" "$port" &
+    waits+=("$!")
+  done
+}
+
+# Wait for every job in waits; fails when any of them failed.
+all_waited() {
+  local w failed=0
+  for w in "${waits[@]}"; do
+    wait "$w" || failed=1
+  done
+  [ "$failed" -eq 0 ]
+}
+
 preflight
 # The JVMs and the dev server boot slowly: launch them first, set up PostgreSQL meanwhile.
 start_kafka
@@ -518,32 +539,15 @@ start_s3
 start_postgres
 
 # Wait for the launched Kafka clusters in parallel (each readiness probe is a JVM).
-waits=()
-for entry in "${KAFKA_LAUNCHED[@]}"; do
-  IFS=: read -r name port <<<"$entry"
-  wait_kafka "$name" "$port" &
-  waits+=("$!")
-done
+wait_each wait_kafka "${KAFKA_LAUNCHED[@]}"
 # Also when it was already running: a start interrupted earlier may have left it booting.
 wait_temporal
-failed=0
-for w in "${waits[@]}"; do
-  wait "$w" || failed=1
-done
-[ "$failed" -eq 0 ] || die "some Kafka clusters did not start (see above)"
+all_waited || die "some Kafka clusters did not start (see above)"
 # Connect keeps its state in Kafka: start the workers once the brokers answer.
 start_connect
 wait_s3
 ensure_search_attributes
-waits=()
-for entry in "${CONNECT_LAUNCHED[@]}"; do
-  IFS=: read -r name port <<<"$entry"
-  wait_connect "$name" "$port" &
-  waits+=("$!")
-done
-for w in "${waits[@]}"; do
-  wait "$w" || failed=1
-done
-[ "$failed" -eq 0 ] || die "some Kafka Connect workers did not start (see above)"
+wait_each wait_connect "${CONNECT_LAUNCHED[@]}"
+all_waited || die "some Kafka Connect workers did not start (see above)"
 
 exec bash "$LOCAL_DIR/status.sh"

@@ -12,35 +12,41 @@ line() {
   [ "$4" = up ] || all_up=1
 }
 
-for entry in "${PG_CLUSTERS[@]}"; do
-  IFS=: read -r name port <<<"$entry"
-  pid="$(pg_pid "$name")"
-  if [ -n "$pid" ] && pg_ready "$port"; then state=up; else state=down; fi
-  line postgres "$name" "127.0.0.1:$port" "$state" "$pid"
-done
+# kind name port pid probe...: the service's line, up when it has a pid and the probe succeeds
+# (state stays set for the caller).
+service() {
+  local kind="$1" name="$2" port="$3" pid="$4"
+  shift 4
+  if [ -n "$pid" ] && "$@"; then state=up; else state=down; fi
+  line "$kind" "$name" "127.0.0.1:$port" "$state" "$pid"
+}
 
-for entry in "${KAFKA_CLUSTERS[@]}"; do
-  IFS=: read -r name port _ <<<"$entry"
-  pid="$(kafka_pid "$name")"
-  if [ -n "$pid" ] && port_open "$port"; then state=up; else state=down; fi
-  line kafka "$name" "127.0.0.1:$port" "$state" "$pid"
-done
+# service_each kind pid_of probe entry...: a line per name:port:... entry, its pid from
+# `pid_of name`, up when `probe port` succeeds.
+service_each() {
+  local kind="$1" pid_of="$2" probe="$3" entry name port pid
+  shift 3
+  for entry in "$@"; do
+    IFS=: read -r name port _ <<<"$entry"
+    pid="$("$pid_of" "$name")"
+    service "$kind" "$name" "$port" "$pid" "$probe" "$port"
+  done
+}
+
+s3_healthy() { curl -sf --max-time 2 "http://127.0.0.1:$S3_PORT/health" >/dev/null 2>&1; }
+
+service_each postgres pg_pid pg_ready "${PG_CLUSTERS[@]}"
+
+service_each kafka kafka_pid port_open "${KAFKA_CLUSTERS[@]}"
 
 pid="$(s3_pid)"
-if [ -n "$pid" ] && curl -sf --max-time 2 "http://127.0.0.1:$S3_PORT/health" >/dev/null 2>&1; then state=up; else state=down; fi
-line s3 versitygw "127.0.0.1:$S3_PORT" "$state" "$pid"
+service s3 versitygw "$S3_PORT" "$pid" s3_healthy
 
 # Up = the REST API answers and lists the Debezium connector (curl, no JVM).
-for entry in "${CONNECT_WORKERS[@]}"; do
-  IFS=: read -r region rest _ <<<"$entry"
-  pid="$(connect_pid "$region")"
-  if [ -n "$pid" ] && connect_ready "$rest"; then state=up; else state=down; fi
-  line connect "$region" "127.0.0.1:$rest" "$state" "$pid"
-done
+service_each connect connect_pid connect_ready "${CONNECT_WORKERS[@]}"
 
 pid="$(temporal_pid)"
-if [ -n "$pid" ] && port_open "$TEMPORAL_PORT"; then state=up; else state=down; fi
-line temporal dev-server "127.0.0.1:$TEMPORAL_PORT" "$state" "$pid"
+service temporal dev-server "$TEMPORAL_PORT" "$pid" port_open "$TEMPORAL_PORT"
 [ "$state" = up ] && printf '%-9s %-10s %s\n' "" "web UI" "http://127.0.0.1:$TEMPORAL_UI_PORT"
 
 exit "$all_up"

@@ -29,44 +29,51 @@ stop_pid() {
   done
 }
 
+# In the background, stop_pid "$1" "$2" "$3" when $2 is a pid (empty: not running); the job joins pids.
+stop_in_background() {
+  if [ -n "$2" ]; then
+    stop_pid "$1" "$2" "$3" &
+    pids+=("$!")
+  fi
+}
+
+# stop_each what pid_of pid_file entry...: for each name:... entry, stop "what name" (its pid from
+# `pid_of name`) in the background with 60s of grace, and remove its pid file (`pid_file name`).
+stop_each() {
+  local what="$1" pid_of="$2" pid_file="$3" entry name pid
+  shift 3
+  for entry in "$@"; do
+    IFS=: read -r name _ <<<"$entry"
+    pid="$("$pid_of" "$name")"
+    stop_in_background "$what $name" "$pid" 60
+    rm -f "$("$pid_file" "$name")"
+  done
+}
+connect_pid_file() { echo "$(connect_dir "$1")/connect.pid"; }
+kafka_pid_file() { echo "$(kafka_dir "$1")/kafka.pid"; }
+
+# Wait for the stops in pids; one that fails does not keep the others from finishing.
+wait_stops() {
+  local p
+  for p in "${pids[@]}"; do
+    wait "$p" || true
+  done
+}
+
 # Connect first, while Kafka still runs: a worker stopping cleanly flushes its source offsets
 # (the LSN Debezium resumes from) to Kafka.
 pids=()
-for entry in "${CONNECT_WORKERS[@]}"; do
-  IFS=: read -r region _ <<<"$entry"
-  pid="$(connect_pid "$region")"
-  if [ -n "$pid" ]; then
-    stop_pid "kafka connect $region" "$pid" 60 &
-    pids+=("$!")
-  fi
-  rm -f "$(connect_dir "$region")/connect.pid"
-done
-for p in "${pids[@]}"; do
-  wait "$p" || true
-done
+stop_each "kafka connect" connect_pid connect_pid_file "${CONNECT_WORKERS[@]}"
+wait_stops
 
 # Kafka, Temporal and S3 in parallel: each takes a few seconds to shut down cleanly.
 pids=()
-for entry in "${KAFKA_CLUSTERS[@]}"; do
-  IFS=: read -r name _ <<<"$entry"
-  pid="$(kafka_pid "$name")"
-  if [ -n "$pid" ]; then
-    stop_pid "kafka $name" "$pid" 60 &
-    pids+=("$!")
-  fi
-  rm -f "$(kafka_dir "$name")/kafka.pid"
-done
+stop_each kafka kafka_pid kafka_pid_file "${KAFKA_CLUSTERS[@]}"
 pid="$(temporal_pid)"
-if [ -n "$pid" ]; then
-  stop_pid temporal "$pid" 30 &
-  pids+=("$!")
-fi
+stop_in_background temporal "$pid" 30
 rm -f "$TEMPORAL_PID"
 pid="$(s3_pid)"
-if [ -n "$pid" ]; then
-  stop_pid s3 "$pid" 30 &
-  pids+=("$!")
-fi
+stop_in_background s3 "$pid" 30
 rm -f "$S3_DIR/versitygw.pid"
 
 for entry in "${PG_CLUSTERS[@]}"; do
@@ -78,9 +85,7 @@ for entry in "${PG_CLUSTERS[@]}"; do
   fi
 done
 
-for p in "${pids[@]}"; do
-  wait "$p" || true
-done
+wait_stops
 
 if [ "$purge" -eq 1 ]; then
   log "removing $STACK_DIR"

@@ -5,9 +5,6 @@
 // warehouse == source. A dimension backfill is a full re-sync.
 import { execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
@@ -22,7 +19,7 @@ import { backfillWorkflowId } from '../../names/temporal-ids.js';
 import type { BackfillProgress } from '../../activities/types.js';
 import { createFactTable, dropFactTable, dropSchema, expectWarehouseEqualsSource, insertRows } from './fact-fixture.js';
 import { startHarness } from './harness.js';
-import { ROOT, STACK, stackConfig, uniqueName, withClient } from './stack.js';
+import { ROOT, STACK, stackConfig, uniqueName, withClient, writeConfigFile } from './stack.js';
 import { killProcess, startWorkerProcess } from './topic-fixture.js';
 
 const { escapeIdentifier: ident } = pg;
@@ -56,8 +53,7 @@ beforeAll(async () => {
     [{ name: 'orders', kind: 'fact', source: 'app', table: `public.${table}`, key: ['id'], watermark: 'updated_at', regions: ['us'], options: { lagSeconds: 0, chunkRows: 25_000, maxParallel: 2 } }],
     { heartbeatTimeoutSeconds: 3 },
   );
-  configFile = join(mkdtempSync(join(tmpdir(), 'tributary-config-')), 'config.json');
-  writeFileSync(configFile, JSON.stringify(config));
+  configFile = writeConfigFile(config);
   await createFactTable('us', table, 1_000);
   client = await connectClient(config);
 });
@@ -159,8 +155,7 @@ describe('dimension backfill', () => {
       await expect(runBackfill(harness.client, dim, { pipeline: 'customers', region: 'us', from: FROM, to: TO })).rejects.toThrow(/dimension: its backfill re-syncs the whole table/);
 
       // The CLI: JSON for scripts and exit 0 when done; bad usage exits 2 and says what to do.
-      const dimFile = join(mkdtempSync(join(tmpdir(), 'tributary-config-')), 'config.json');
-      writeFileSync(dimFile, JSON.stringify(dim));
+      const dimFile = writeConfigFile(dim);
       const cli = (...args: string[]) =>
         promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args, '--config', dimFile], { cwd: ROOT }).then(
           (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),

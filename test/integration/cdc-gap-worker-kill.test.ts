@@ -3,9 +3,6 @@
 // each batch once). The snapshot is opened, marked closing and closed through the ledger across
 // batches; its gap deletes run once, in the merge that closes it. Afterwards the target equals the
 // source by count and checksum, and the snapshot ledger holds no open snapshot.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
@@ -16,7 +13,7 @@ import type { TributaryConfig } from '../../config/schema.js';
 import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { createPublication, registerConnector, removeConnector } from '../fixtures/debezium/connect.js';
 import { healingConnector, removeKeepingTopic } from './cdc-gap-fixture.js';
-import { STACK, connect, withClient } from './stack.js';
+import { STACK, connect, withClient, writeConfigFile } from './stack.js';
 import { createTopic, dropSchema, killProcess, startWorkerProcess, topicStackConfig, waitForActivity, workerStarted } from './topic-fixture.js';
 
 const { escapeIdentifier: ident } = pg;
@@ -58,8 +55,7 @@ beforeAll(async () => {
   config = topicStackConfig([{ name, kind: 'cdc', source: 'events', regions: ['us'], topic, target: name, key: ['id'], options: { maxMessagesPerPartition: 30, maxBatchesPerRun: 2 } }], {
     heartbeatTimeoutSeconds: 5,
   });
-  configFile = join(mkdtempSync(join(tmpdir(), 'tributary-config-')), 'config.json');
-  writeFileSync(configFile, JSON.stringify(config));
+  configFile = writeConfigFile(config);
   src = await connect(STACK.source.us!);
   await src.query(`CREATE TABLE ${q} (id bigint PRIMARY KEY, name text NOT NULL, amount numeric(12,3), at timestamptz)`);
   await src.query(`INSERT INTO ${q} SELECT g, 'seed' || g, g * 1.5, timestamptz '2026-01-01' + g * interval '1 second' FROM generate_series(1, 1200) g`);

@@ -6,9 +6,6 @@
 // that the warehouse equals the source, row for row (table 2 with soft deletes). Then the
 // continuous workflow applies more changes on its own and reports its freshness, and a connector
 // without JSON schemas is applied from the configured column types.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
@@ -20,7 +17,7 @@ import type { TributaryConfig } from '../../config/schema.js';
 import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { cdcFreshnessQuery, cdcStopSignal, type cdcContinuous } from '../../workflows/cdc-continuous.js';
 import { connectorConfig, createPublication, registerConnector, removeConnector } from '../fixtures/debezium/connect.js';
-import { STACK, connect, withClient } from './stack.js';
+import { STACK, connect, withClient, writeConfigFile } from './stack.js';
 import { createTopic, dropSchema, killProcess, startWorkerProcess, topicStackConfig, waitForActivity, workerStarted } from './topic-fixture.js';
 
 const { escapeIdentifier: ident } = pg;
@@ -187,8 +184,7 @@ beforeAll(async () => {
     ]),
     { heartbeatTimeoutSeconds: 5 },
   );
-  configFile = join(mkdtempSync(join(tmpdir(), 'tributary-config-')), 'config.json');
-  writeFileSync(configFile, JSON.stringify(config));
+  configFile = writeConfigFile(config);
   src = await connect(STACK.source.us!);
   for (const t of TABLES) {
     const q = `public.${ident(t)}`;

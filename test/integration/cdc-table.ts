@@ -2,15 +2,12 @@
 // with rows the snapshot reads, its publication and Debezium connector on the us Connect worker,
 // a cdc pipeline of the same name applying its topic, the config also as a file (for worker
 // processes and the CLI), and the source == warehouse comparison. drop() removes it all.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { TributaryConfig } from '../../config/schema.js';
 import { tableChecksum, type TableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { connectorConfig, createPublication, registerConnector, removeConnector } from '../fixtures/debezium/connect.js';
-import { STACK, connect, withClient } from './stack.js';
+import { STACK, connect, withClient, writeConfigFile } from './stack.js';
 import { dropSchema, topicStackConfig } from './topic-fixture.js';
 
 const { escapeIdentifier: ident } = pg;
@@ -34,8 +31,7 @@ export async function createCdcTable(prefix: string, opts: { seedRows: number; p
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   const topic = `${name}.public.${name}`;
   const config = topicStackConfig([{ name, kind: 'cdc', source: 'events', regions: ['us'], topic, target: name, key: ['id'], ...opts.pipeline }], { heartbeatTimeoutSeconds: 5 });
-  const configFile = join(mkdtempSync(join(tmpdir(), 'tributary-config-')), 'config.json');
-  writeFileSync(configFile, JSON.stringify(config));
+  const configFile = writeConfigFile(config);
   const src = await connect(STACK.source.us!);
   const q = `public.${ident(name)}`;
   await src.query(`CREATE TABLE ${q} (id bigint PRIMARY KEY, name text NOT NULL, amount numeric(12,3), at timestamptz)`);

@@ -1,12 +1,10 @@
 // The first vertical slice end to end: PostgreSQL sources -> Temporal workflow -> file stage
 // -> PostgreSQL warehouse, on the real servers of the local stack.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
-import { connectClient, runPipeline } from '../../client/run-pipeline.js';
-import { createRegionWorker, type RegionWorker } from '../../workers/create-worker.js';
-import { workflowBundleOptions } from '../../workers/workflows-path.js';
+import { runPipeline } from '../../client/run-pipeline.js';
 import { createDeps } from '../../activities/deps.js';
 import { planFact } from '../../activities/kinds/fact/plan.js';
 import { extractUnit } from '../../activities/sources/postgres/extract.js';
@@ -16,6 +14,7 @@ import { createWarehouse } from '../../activities/warehouse/index.js';
 import { targetTable } from '../../config/resolve.js';
 import { syncWorkflowId } from '../../names/temporal-ids.js';
 import type { TributaryConfig } from '../../config/schema.js';
+import { startHarness, type Harness } from './harness.js';
 import { STACK, connect, stackConfig, uniqueName, withClient } from './stack.js';
 import { createFactTable, dropFactTable, dropSchema, expectWarehouseEqualsSource, insertRows, updateEvery } from './fact-fixture.js';
 
@@ -25,9 +24,7 @@ const table = uniqueName('orders');
 let config: TributaryConfig;
 let target: [string, string];
 let client: Client;
-let workers: RegionWorker[];
-let running: Promise<unknown>;
-let bundle: WorkflowBundle;
+let harness: Harness;
 
 beforeAll(async () => {
   config = stackConfig([
@@ -36,17 +33,12 @@ beforeAll(async () => {
   target = targetTable(config, config.pipelines[0]!);
   await createFactTable('us', table, 30_000);
   await createFactTable('eu', table, 12_000);
-  bundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: new DefaultLogger('WARN') });
-  workers = await Promise.all(REGIONS.map((r) => createRegionWorker(config, r, { workflowBundle: bundle })));
-  running = Promise.all(workers.map((w) => w.worker.run()));
-  client = await connectClient(config);
+  harness = await startHarness(config, REGIONS);
+  client = harness.client;
 });
 
 afterAll(async () => {
-  workers?.forEach((w) => w.worker.shutdown());
-  await running;
-  await Promise.all(workers?.map((w) => w.connection.close()) ?? []);
-  await client?.connection.close();
+  await harness?.close();
   await dropFactTable(table);
   await dropSchema(config.warehouse.schema);
 });
@@ -92,7 +84,7 @@ describe('fact pipeline through Temporal', () => {
 
     // The workflow replays from its own history without a non-determinism error.
     const history = await client.workflow.getHandle(syncWorkflowId(config, 'orders', 'us')).fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: bundle, replayName: 'fact-pipeline-replay' }, history);
+    await Worker.runReplayHistory({ workflowBundle: harness.workflowBundle, replayName: 'fact-pipeline-replay' }, history);
 
     // Nothing changed: the look-back re-reads a window, and the merge writes nothing.
     const third = await runAll();

@@ -3,16 +3,14 @@
 // error naming its pipeline, source and what is wrong, while the healthy pipeline completes in
 // both regions with its own metrics, and the workers go on serving runs afterwards.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
 import { createDeps } from '../../activities/deps.js';
 import { noopMetrics, type BatchCounts, type MetricTags, type PipelineMetrics } from '../../activities/metrics/metrics.js';
-import { connectClient, runPipeline } from '../../client/run-pipeline.js';
+import { runPipeline } from '../../client/run-pipeline.js';
 import { targetTable } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
-import { createRegionWorker, type RegionWorker } from '../../workers/create-worker.js';
-import { workflowBundleOptions } from '../../workers/workflows-path.js';
+import { startHarness, type Harness } from './harness.js';
 import { createFactTable, dropFactTable, dropSchema, expectWarehouseEqualsSource, insertRows } from './fact-fixture.js';
 import { STACK, stackConfig, uniqueName, withClient } from './stack.js';
 
@@ -22,8 +20,7 @@ const onlyEu = uniqueName('fi_only_eu');
 const noWatermark = uniqueName('fi_nowm');
 let config: TributaryConfig;
 let client: Client;
-let workers: RegionWorker[];
-let running: Promise<unknown>;
+let harness: Harness;
 const batches: { tags: MetricTags; counts: BatchCounts }[] = [];
 
 beforeAll(async () => {
@@ -38,17 +35,12 @@ beforeAll(async () => {
   await createFactTable('eu', onlyEu, 1_000);
   await createFactTable('us', noWatermark, 100);
   const metrics: PipelineMetrics = { ...noopMetrics, batch: (tags, counts) => batches.push({ tags, counts }) };
-  const bundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: new DefaultLogger('WARN') });
-  workers = await Promise.all(['us', 'eu'].map((r) => createRegionWorker(config, r, { workflowBundle: bundle, deps: createDeps(config, metrics) })));
-  running = Promise.all(workers.map((w) => w.worker.run()));
-  client = await connectClient(config);
+  harness = await startHarness(config, ['us', 'eu'], { deps: () => createDeps(config, metrics) });
+  client = harness.client;
 });
 
 afterAll(async () => {
-  workers?.forEach((w) => w.worker.shutdown());
-  await running;
-  await Promise.all(workers?.map((w) => w.connection.close()) ?? []);
-  await client?.connection.close();
+  await harness?.close();
   for (const t of [good, onlyEu, noWatermark]) await dropFactTable(t);
   await dropSchema(config.warehouse.schema);
 });

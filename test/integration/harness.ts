@@ -3,6 +3,7 @@ import { bundleWorkflowCode, DefaultLogger, type WorkflowBundle } from '@tempora
 import type { Client } from '@temporalio/client';
 import { connectClient, runPipeline } from '../../client/run-pipeline.js';
 import type { TributaryConfig } from '../../config/schema.js';
+import type { ActivityDeps } from '../../activities/deps.js';
 import type { SyncResult } from '../../activities/types.js';
 import { createRegionWorker, type RegionWorker } from '../../workers/create-worker.js';
 import { workflowBundleOptions } from '../../workers/workflows-path.js';
@@ -11,18 +12,22 @@ let bundle: Promise<WorkflowBundle> | undefined;
 
 export interface Harness {
   client: Client;
+  /** The workflow code the workers run (for replaying their histories). */
+  workflowBundle: WorkflowBundle;
   run(pipeline: string, region: string, opts?: { fullPass?: boolean }): Promise<SyncResult>;
   close(): Promise<void>;
 }
 
-export async function startHarness(config: TributaryConfig, regions: string[]): Promise<Harness> {
+/** A worker per region and a client; `deps` makes each worker's own (e.g. with metrics that record). */
+export async function startHarness(config: TributaryConfig, regions: string[], opts: { deps?: () => ActivityDeps } = {}): Promise<Harness> {
   bundle ??= bundleWorkflowCode({ ...workflowBundleOptions, logger: new DefaultLogger('WARN') });
   const workflowBundle = await bundle;
-  const workers: RegionWorker[] = await Promise.all(regions.map((r) => createRegionWorker(config, r, { workflowBundle })));
+  const workers: RegionWorker[] = await Promise.all(regions.map((r) => createRegionWorker(config, r, { workflowBundle, ...(opts.deps ? { deps: opts.deps() } : {}) })));
   const running = Promise.all(workers.map((w) => w.worker.run()));
   const client = await connectClient(config);
   return {
     client,
+    workflowBundle,
     run: (pipeline, region, opts) => runPipeline(client, config, pipeline, region, opts),
     async close() {
       workers.forEach((w) => w.worker.shutdown());

@@ -5,16 +5,13 @@
 // warehouse holds every produced message exactly once: count == produced, no duplicate
 // (cluster, partition, offset).
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { connectClient, startPipeline } from '../../client/run-pipeline.js';
 import { readRunProgress } from '../../client/run-progress.js';
 import { targetTable } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
-import { uniqueName } from './stack.js';
+import { uniqueName, writeConfigFile } from './stack.js';
 import { clicks, createTopic, deleteTopic, dropSchema, endOffsets, killProcess, loadedPerCell, produce, startWorkerProcess, topicStackConfig, workerStarted } from './topic-fixture.js';
 import { killService, servicePid, startMissing } from './stack-restart.js';
 
@@ -48,8 +45,7 @@ beforeAll(async () => {
     ],
     { heartbeatTimeoutSeconds: 5 },
   );
-  const configFile = join(mkdtempSync(join(tmpdir(), 'tributary-config-')), 'config.json');
-  writeFileSync(configFile, JSON.stringify(config));
+  const configFile = writeConfigFile(config);
   for (const cell of CELLS) {
     await createTopic(cell, topic);
     produced[cell] = await produce(cell, topic, clicks(cell, 0, PER_CELL));

@@ -24,7 +24,7 @@ import * as rs from '../../activities/warehouse/redshift/merge-sql.js';
 import { modeColumns, type MergeSpec } from '../../activities/warehouse/postgres/merge-sql.js';
 import { declaredVarcharBytes } from '../../activities/warehouse/redshift/types.js';
 import { byteLength, MAX_STATEMENT_BYTES } from '../../activities/warehouse/redshift/statement-size.js';
-import { offsetsStateTablesSql } from '../../activities/warehouse/redshift/offsets-sql.js';
+import { ledgerBatch, offsetsStateTablesSql } from '../../activities/warehouse/redshift/offsets-sql.js';
 import { createTopicTargetSql, topicMergeBatch, TOPIC_DEAD, TOPIC_STAGE } from '../../activities/warehouse/redshift/topic-merge-sql.js';
 import { cdcDecision, cdcMoves, topicDecision } from '../../activities/warehouse/redshift/ledger-decision.js';
 import { cdcHealTablesSql, type CdcHeal } from '../../activities/warehouse/redshift/cdc-heal-sql.js';
@@ -445,12 +445,7 @@ async function topicMerge(spec: TopicMergeSpec, unit: TopicUnit, rows: Cells, de
     deadManifestUrl: 's3://tributary-stage/test/dead.manifest.json',
     copyRoleArn: ROLE,
     values: {
-      batchId: unit.batchId,
-      pipeline: unit.pipeline,
-      region: unit.region,
-      source: unit.source,
-      cell: unit.cell,
-      topic: unit.topic,
+      ...ledgerBatch(unit),
       rows: rows.length,
       deadLetters: dead.length,
       loadFrom: decision.from,
@@ -630,12 +625,7 @@ async function cdcMerge(spec: RedshiftCdcSpec, pipelineName: string, rows: Cells
     manifestUrl: rows.length ? MANIFEST : null,
     copyRoleArn: ROLE,
     values: {
-      batchId: unit.batchId,
-      pipeline: unit.pipeline,
-      region: unit.region,
-      source: unit.source,
-      cell: unit.cell,
-      topic: unit.topic,
+      ...ledgerBatch(unit),
       rows: rows.length,
       rangeFrom: `0:${from}`,
       rangeTo: `0:${from + rows.length}`,

@@ -1,6 +1,6 @@
 // The local stack as the integration tests see it (infra/local), and a config pointing at it
 // with names of its own per test file, so files never share tables, schemas or task queues.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,13 @@ export const STACK = {
     eu: process.env.TRIBUTARY_CONNECT_EU ?? 'http://127.0.0.1:18084',
   } as Record<string, string>,
 };
+
+/** Writes the config to config.json in a fresh temp folder (for worker processes and the CLI); its path. */
+export function writeConfigFile(config: TributaryConfig): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'tributary-config-')), 'config.json');
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
 
 export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`;

@@ -2,9 +2,6 @@
 // last success for dimensions), lag (source data not yet loaded), rows of the last run, and the
 // state from Temporal: ok, paused (schedule), failed (with the run's own error).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
@@ -13,7 +10,7 @@ import type { TributaryConfig } from '../../config/schema.js';
 import { applySchedules, pauseSchedule, readSchedules } from '../../schedules/index.js';
 import { createFactTable, dropFactTable, dropSchema, insertRows } from './fact-fixture.js';
 import { startHarness, type Harness } from './harness.js';
-import { ROOT, STACK, stackConfig, uniqueName, withClient } from './stack.js';
+import { ROOT, STACK, stackConfig, uniqueName, withClient, writeConfigFile } from './stack.js';
 
 const { escapeIdentifier: ident } = pg;
 const table = uniqueName('st_orders');
@@ -30,8 +27,7 @@ beforeAll(async () => {
     { name: 'zones', kind: 'dimension', source: 'app', table: `public.${dimTable}`, key: ['code'], regions: ['us'], schedule: '0 3 1 1 *' },
     { name: 'broken', kind: 'fact', source: 'app', table: `public.${missing}`, key: ['id'], watermark: 'updated_at', regions: ['us'], schedule: '0 3 1 1 *' },
   ]);
-  configFile = join(mkdtempSync(join(tmpdir(), 'tributary-config-')), 'config.json');
-  writeFileSync(configFile, JSON.stringify(config));
+  configFile = writeConfigFile(config);
   await createFactTable('us', table, 3_000);
   await withClient(STACK.source.us!, async (c) => {
     await c.query(`CREATE TABLE public.${ident(dimTable)} (code text PRIMARY KEY, name text)`);

@@ -1,16 +1,13 @@
 // Worker processes SIGKILLed while a topic pipeline loads 300 k messages from the three local
 // clusters (3 clusters x 4 partitions): Temporal retries the killed extracts and merges on the
 // next worker, and the offsets ledger makes every message land exactly once.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import { connectClient, startPipeline } from '../../client/run-pipeline.js';
 import { targetTable } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
-import { uniqueName } from './stack.js';
+import { uniqueName, writeConfigFile } from './stack.js';
 import {
   CELLS,
   clicks,
@@ -70,8 +67,7 @@ beforeAll(async () => {
     ],
     { heartbeatTimeoutSeconds: 3 },
   );
-  configFile = join(mkdtempSync(join(tmpdir(), 'tributary-config-')), 'config.json');
-  writeFileSync(configFile, JSON.stringify(config));
+  configFile = writeConfigFile(config);
   for (const cell of CELLS) {
     await createTopic(cell, topic);
     produced[cell] = await produce(cell, topic, clicks(cell, 0, 100_000));

@@ -3,29 +3,24 @@
 // reports it as a metric; --repair re-syncs exactly that bucket through stage + merge (ledger
 // rows, other buckets untouched), after which verify is clean and warehouse == source.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
 import { createDeps } from '../../activities/deps.js';
 import { noopMetrics, type MetricTags, type PipelineMetrics } from '../../activities/metrics/metrics.js';
 import { bucketExpr } from '../../activities/reconcile/bucket-sql.js';
-import { connectClient, runPipeline } from '../../client/run-pipeline.js';
+import { runPipeline } from '../../client/run-pipeline.js';
 import { runVerify } from '../../client/verify.js';
 import { targetTable } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
-import { createRegionWorker, type RegionWorker } from '../../workers/create-worker.js';
 import { validateConfig } from '../../config/load.js';
 import { applySchedules } from '../../schedules/index.js';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { VerifyResult } from '../../activities/types.js';
-import { workflowBundleOptions } from '../../workers/workflows-path.js';
+import { startHarness, type Harness } from './harness.js';
 import { createFactTable, dropFactTable, dropSchema, expectWarehouseEqualsSource, FACT_COLUMNS, updateEvery } from './fact-fixture.js';
-import { ROOT, STACK, stackConfig, uniqueName, withClient } from './stack.js';
+import { ROOT, STACK, stackConfig, uniqueName, withClient, writeConfigFile } from './stack.js';
 
 const { escapeIdentifier: ident } = pg;
 const BUCKETS = 32;
@@ -34,8 +29,7 @@ const dimTable = uniqueName('vf_regions');
 let config: TributaryConfig;
 let configFile: string;
 let client: Client;
-let workers: RegionWorker[];
-let running: Promise<unknown>;
+let harness: Harness;
 let target: string;
 const drift: { tags: MetricTags; buckets: number }[] = [];
 
@@ -44,8 +38,7 @@ beforeAll(async () => {
     { name: 'orders', kind: 'fact', source: 'app', table: `public.${table}`, key: ['id'], watermark: 'updated_at', regions: ['us', 'eu'], options: { lagSeconds: 0 } },
     { name: 'zones', kind: 'dimension', source: 'app', table: `public.${dimTable}`, key: ['code'], regions: ['us'], options: { deletes: 'soft' } },
   ]);
-  configFile = join(mkdtempSync(join(tmpdir(), 'tributary-config-')), 'config.json');
-  writeFileSync(configFile, JSON.stringify(config));
+  configFile = writeConfigFile(config);
   const [schema, tbl] = targetTable(config, config.pipelines[0]!);
   target = `${ident(schema)}.${ident(tbl)}`;
   await createFactTable('us', table, 20_000);
@@ -55,18 +48,13 @@ beforeAll(async () => {
     await c.query(`INSERT INTO public.${ident(dimTable)} SELECT 'z' || g, 'zone ' || g, g * 1000 FROM generate_series(1, 500) g`);
   });
   const metrics: PipelineMetrics = { ...noopMetrics, drift: (tags, buckets) => drift.push({ tags, buckets }) };
-  const bundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: new DefaultLogger('WARN') });
-  workers = await Promise.all(['us', 'eu'].map((r) => createRegionWorker(config, r, { workflowBundle: bundle, deps: createDeps(config, metrics) })));
-  running = Promise.all(workers.map((w) => w.worker.run()));
-  client = await connectClient(config);
+  harness = await startHarness(config, ['us', 'eu'], { deps: () => createDeps(config, metrics) });
+  client = harness.client;
   await Promise.all([runPipeline(client, config, 'orders', 'us'), runPipeline(client, config, 'orders', 'eu'), runPipeline(client, config, 'zones', 'us')]);
 });
 
 afterAll(async () => {
-  workers?.forEach((w) => w.worker.shutdown());
-  await running;
-  await Promise.all(workers?.map((w) => w.connection.close()) ?? []);
-  await client?.connection.close();
+  await harness?.close();
   await dropFactTable(table);
   await withClient(STACK.source.us!, (c) => c.query(`DROP TABLE IF EXISTS public.${ident(dimTable)}`));
   await dropSchema(config.warehouse.schema);

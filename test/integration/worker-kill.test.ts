@@ -1,15 +1,12 @@
 // A worker process is SIGKILLed in the middle of a run, twice (during the extract, then during
 // the merge); a new worker picks the run up and it completes with warehouse == source.
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { connectClient, startPipeline } from '../../client/run-pipeline.js';
 import { targetTable } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
-import { STACK, stackConfig, uniqueName, withClient } from './stack.js';
+import { STACK, stackConfig, uniqueName, withClient, writeConfigFile } from './stack.js';
 import { createFactTable, dropFactTable, dropSchema, expectWarehouseEqualsSource, insertRows } from './fact-fixture.js';
 import { killProcess, startWorkerProcess, waitForActivity, workerStarted } from './topic-fixture.js';
 
@@ -31,8 +28,7 @@ beforeAll(async () => {
     [{ name: 'orders', kind: 'fact', source: 'app', table: `public.${table}`, key: ['id'], watermark: 'updated_at', regions: ['us'], options: { lagSeconds: 0, chunkRows: 100_000 } }],
     { heartbeatTimeoutSeconds: 5 },
   );
-  configFile = join(mkdtempSync(join(tmpdir(), 'tributary-config-')), 'config.json');
-  writeFileSync(configFile, JSON.stringify(config));
+  configFile = writeConfigFile(config);
   await createFactTable('us', table, 400_000);
   client = await connectClient(config);
 });
@@ -75,8 +71,7 @@ it('survives 20 SIGKILLs at random moments of a 1 M-row first load, ending with 
     [{ name: 'big', kind: 'fact', source: 'app', table: `public.${bigTable}`, key: ['id'], watermark: 'updated_at', regions: ['us'], options: { lagSeconds: 0, chunkRows: 20_000, maxParallel: 2 } }],
     { heartbeatTimeoutSeconds: 3, schema: config.warehouse.schema },
   );
-  const bigFile = join(mkdtempSync(join(tmpdir(), 'tributary-config-')), 'config.json');
-  writeFileSync(bigFile, JSON.stringify(big));
+  const bigFile = writeConfigFile(big);
   await createFactTable('us', bigTable, 1_000_000);
   const handle = await startPipeline(client, big, 'big', 'us');
   let kills = 0;

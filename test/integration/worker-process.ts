@@ -1,11 +1,8 @@
 // A worker process (workers/main.ts) for one region with its own config file and environment,
 // for tests that look at what a real worker process emits: its logs and its metrics.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TributaryConfig } from '../../config/schema.js';
-import { ROOT } from './stack.js';
+import { ROOT, writeConfigFile } from './stack.js';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -17,8 +14,7 @@ export interface WorkerProcess {
 
 /** Starts the worker (node itself: tsx's wrapper would outlive a kill) and resolves once it logged "worker started". */
 export async function startWorkerProcess(config: TributaryConfig, region: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
-  const file = join(mkdtempSync(join(tmpdir(), 'tributary-config-')), 'config.json');
-  writeFileSync(file, JSON.stringify(config));
+  const file = writeConfigFile(config);
   const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts', '--config', file, '--region', region], {
     cwd: ROOT,
     env: { ...process.env, ...env },

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import { kafkaEndpoints } from '../../../config/resolve.js';
+import { unitEndpoint } from '../unit-endpoint.js';
 import type { CdcPipelineConfig } from '../../../config/schema.js';
 import type { ActivityDeps } from '../../deps.js';
 import { badInput } from '../../errors.js';
@@ -75,8 +76,7 @@ export async function extractCdcUnit(
   progress: (messages: number) => void = () => undefined,
   signal?: AbortSignal,
 ): Promise<StagedBatch> {
-  const endpoint = kafkaEndpoints(deps.config, p.source, unit.region).find((e) => e.id === unit.source);
-  if (!endpoint) throw badInput(`pipeline ${unit.pipeline}: source ${unit.source} is no longer in the config`);
+  const endpoint = unitEndpoint(kafkaEndpoints(deps.config, p.source, unit.region), unit);
   const label = `pipeline ${p.name}, source ${endpoint.id}`;
   const extractedAt = new Date().toISOString();
   const reader = changeReader(decodeOptions(p));

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import { kafkaEndpoints } from '../../../config/resolve.js';
+import { unitEndpoint } from '../unit-endpoint.js';
 import type { ActivityDeps } from '../../deps.js';
 import { badInput } from '../../errors.js';
 import type { Stage, StagedFile } from '../../stage/stage.js';
@@ -103,8 +104,7 @@ export async function extractTopicUnit(
   progress: (messages: number) => void = () => undefined,
   signal?: AbortSignal,
 ): Promise<StagedBatch> {
-  const endpoint = kafkaEndpoints(deps.config, p.source, unit.region).find((e) => e.id === unit.source);
-  if (!endpoint) throw badInput(`pipeline ${unit.pipeline}: source ${unit.source} is no longer in the config`);
+  const endpoint = unitEndpoint(kafkaEndpoints(deps.config, p.source, unit.region), unit);
   const label = `pipeline ${p.name}, source ${endpoint.id}`;
   const mapping = compileMapping(p);
   const extractedAt = new Date().toISOString();

@@ -1,6 +1,7 @@
 // Extracts one unit from its PostgreSQL source into the stage: a keyset chunk of a fact range,
 // or a whole dimension table with per-row hashes. Returns references and counts only.
 import { postgresEndpoints, sourceTable } from '../../../config/resolve.js';
+import { unitEndpoint } from '../unit-endpoint.js';
 import type { DimensionPipelineConfig, FactPipelineConfig } from '../../../config/schema.js';
 import { type ActivityDeps } from '../../deps.js';
 import { sourceTarget } from './target.js';
@@ -10,7 +11,6 @@ import { withPg } from '../../pg/connect.js';
 import { copyToStage } from './copy-to-stage.js';
 import { snapshotCopySql } from './snapshot-sql.js';
 import { keyColumns, rangeCopySql, rangeWhere, watermarkType } from './watermark-sql.js';
-import { badInput } from '../../errors.js';
 import { stagedColumnsOptions } from './staged-columns.js';
 import type { DialectCapabilities } from '../../specs/capabilities.js';
 import { stagedFileName } from '../../stage/staged-format.js';
@@ -25,8 +25,7 @@ export async function extractUnit(
   progress: (bytes: number) => void = () => undefined,
   signal?: AbortSignal,
 ): Promise<StagedBatch> {
-  const endpoint = postgresEndpoints(deps.config, p.source, unit.region).find((e) => e.id === unit.source);
-  if (!endpoint) throw badInput(`pipeline ${unit.pipeline}: source ${unit.source} is no longer in the config`);
+  const endpoint = unitEndpoint(postgresEndpoints(deps.config, p.source, unit.region), unit);
   const [schema, table] = sourceTable(p.table);
   const label = `pipeline ${p.name}, source ${endpoint.id}`;
 

@@ -6,20 +6,12 @@
 import pg from 'pg';
 import type { ColumnSpec } from '../../specs/columns.js';
 import { CDC_STAGED_META, CDC_TARGET_META } from '../../specs/cdc-columns.js';
+import type { CdcMergeSpec } from '../../specs/merge-specs.js';
 import { LINEAGE_COLUMNS, SOFT_DELETE_COLUMNS } from './merge-sql.js';
 
 const { escapeIdentifier: ident, escapeLiteral: literal } = pg;
 
-export interface CdcMergeSpec {
-  schema: string;
-  table: string;
-  /** The row's columns as staged, in staged order (the staged meta columns follow them). */
-  columns: ColumnSpec[];
-  /** Of those, the ones the target gets (all of them, unless the new-column policy is "ignore"). */
-  written: ColumnSpec[];
-  key: string[];
-  deletes: 'hard' | 'soft';
-}
+export type { CdcMergeSpec };
 
 export const CDC_STAGE = 'tributary_cdc_stage';
 

@@ -28,33 +28,14 @@ import { lockOffsetSql, upsertOffsetSql, insertGapSql } from './topic-merge-sql.
 import { ensureTopicState } from './topic-merge.js';
 import * as sql from './cdc-merge-sql.js';
 import * as heal from './cdc-heal-sql.js';
+import { stateOnce } from './state-once.js';
 import type { Row } from '../../specs/row.js';
 import { oldKeyId } from '../../merge-rules/key-id.js';
 import { stagedMeta } from '../../specs/cdc-columns.js';
 import { stepSnapshot, type OpenSnapshot } from '../../merge-rules/snapshot-step.js';
 
-const stateReady = new Map<string, Promise<void>>();
-
 /** Creates the moved-rows table once per process and schema (serialised across workers). */
-function ensureCdcState(client: pg.Client, schema: string): Promise<void> {
-  let p = stateReady.get(schema);
-  if (!p) {
-    p = (async () => {
-      await client.query('BEGIN');
-      try {
-        await client.query(LOCK_SQL, ['tributary:state']);
-        for (const stmt of [...sql.cdcStateTablesSql(schema), ...heal.cdcHealTablesSql(schema)]) await client.query(stmt);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK');
-        stateReady.delete(schema);
-        throw err;
-      }
-    })();
-    stateReady.set(schema, p);
-  }
-  return p;
-}
+const ensureCdcState = stateOnce((schema) => [...sql.cdcStateTablesSql(schema), ...heal.cdcHealTablesSql(schema)]);
 
 /** All partitions of the batch follow the ledger (load), or all were applied already (skip); anything else is a conflicting run. */
 function decide(unit: CdcUnit, current: Map<number, number | null>, label: string): 'load' | 'skip' {

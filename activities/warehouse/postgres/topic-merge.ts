@@ -7,6 +7,7 @@ import type { Transform } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { decideMerge } from '../../merge-rules/offset-decision.js';
+import { topicCounts } from '../../merge-rules/topic-counts.js';
 import type { Stage } from '../../stage/stage.js';
 import { gunzipStaged, stagedFormat } from '../../stage/staged-format.js';
 import type { MergeResult, StagedBatch, TopicUnit } from '../../types.js';
@@ -15,29 +16,10 @@ import { badInput } from '../../errors.js';
 import { appendBinaryFields, binaryText, binaryTimestamptz } from './append-binary-fields.js';
 import { LOCK_SQL, NOW_SQL, SHARED_LOCK_SQL, createSchemaSql, findBatchSql, insertBatchSql, targetColumnsSql } from './merge-sql.js';
 import * as sql from './topic-merge-sql.js';
-
-const ready = new Map<string, Promise<void>>();
+import { stateOnce } from './state-once.js';
 
 /** Creates the offsets ledger and dead-letter table once per process and schema (serialised across workers). */
-export function ensureTopicState(client: pg.Client, schema: string): Promise<void> {
-  let p = ready.get(schema);
-  if (!p) {
-    p = (async () => {
-      await client.query('BEGIN');
-      try {
-        await client.query(LOCK_SQL, ['tributary:state']);
-        for (const stmt of sql.topicStateTablesSql(schema)) await client.query(stmt);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK');
-        ready.delete(schema);
-        throw err;
-      }
-    })();
-    ready.set(schema, p);
-  }
-  return p;
-}
+export const ensureTopicState: (client: pg.Client, schema: string) => Promise<void> = stateOnce((schema) => sql.topicStateTablesSql(schema));
 
 export async function readTopicOffsets(client: pg.Client, schema: string, key: OffsetsKey): Promise<Map<number, number>> {
   await ensureTopicState(client, schema);
@@ -111,18 +93,7 @@ export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: s
   const info = batch.topic;
   if (unit.kind !== 'topic' || !info) throw new Error(`batch ${unit.batchId} is not a topic batch`);
   const label = `pipeline ${unit.pipeline}, source ${unit.source}, partition ${unit.partition}`;
-  const counts = (loaded: number, deadLettered: number, nextOffset: number) => ({
-    source: unit.source,
-    cell: unit.cell,
-    topic: unit.topic,
-    partition: unit.partition,
-    consumed: info.consumed,
-    loaded,
-    deadLettered,
-    newestTimestamp: info.newestTimestamp,
-    nextOffset,
-    offsetLag: Math.max(0, unit.endOffset - nextOffset),
-  });
+  const counts = (loaded: number, deadLettered: number, nextOffset: number) => topicCounts(unit, info, loaded, deadLettered, nextOffset);
 
   await ensureTopicState(client, schema);
   await client.query('BEGIN');

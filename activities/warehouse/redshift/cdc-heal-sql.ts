@@ -6,9 +6,10 @@
 // go into the same BatchExecuteStatement. No ON CONFLICT on Redshift: delete where behind, insert
 // where absent. Counts of what a truncate or a gap delete removes go to temp tables, read by the
 // ledger row and the result.
-import { ident, qualified } from './identifiers.js';
+import { qualified } from './identifiers.js';
 import type { Params } from './merge-sql.js';
 import { V } from './offsets-sql.js';
+import { stateSchemaSqls, TOPIC_KEY_DEFS } from './state-schema.js';
 
 export const EPOCHS_TABLE = 'tributary_cdc_epochs';
 export const SNAPSHOTS_TABLE = 'tributary_cdc_snapshots';
@@ -17,18 +18,16 @@ export const GAP_DELETED = 'tributary_cdc_gap_deleted';
 const NEW_EPOCHS = 'tributary_cdc_new_epochs';
 
 export function cdcHealTablesSql(schema: string): string[] {
-  const q = (t: string) => qualified(schema, t);
-  return [
-    `CREATE SCHEMA IF NOT EXISTS ${ident(schema, 'schema')}`,
+  return stateSchemaSqls(schema, (q) => [
     `CREATE TABLE IF NOT EXISTS ${q(EPOCHS_TABLE)} (
-       pipeline VARCHAR(256) NOT NULL, region VARCHAR(256) NOT NULL, cell VARCHAR(256) NOT NULL, topic VARCHAR(1024) NOT NULL,
+       ${TOPIC_KEY_DEFS},
        kafka_partition INTEGER NOT NULL, epoch_lsn DECIMAL(20,0) NOT NULL, batch_id VARCHAR(512) NOT NULL, updated_at TIMESTAMPTZ NOT NULL,
        PRIMARY KEY (pipeline, region, cell, topic, kafka_partition))`,
     `CREATE TABLE IF NOT EXISTS ${q(SNAPSHOTS_TABLE)} (
-       pipeline VARCHAR(256) NOT NULL, region VARCHAR(256) NOT NULL, cell VARCHAR(256) NOT NULL, topic VARCHAR(1024) NOT NULL,
+       ${TOPIC_KEY_DEFS},
        snapshot_lsn DECIMAL(20,0) NOT NULL, closing BOOLEAN NOT NULL, mark_partition INTEGER, batch_id VARCHAR(512) NOT NULL,
        updated_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (pipeline, region, cell, topic))`,
-  ];
+  ]);
 }
 
 const TOPIC_COLUMNS = ['pipeline', 'region', 'cell', 'topic'];

@@ -10,11 +10,10 @@
 // the target's row columns (tributary_cdc_moved__<schema>__<table>), so values keep their types
 // without jsonb. _missing is staged as VARCHAR and read with JSON_EXTRACT_PATH_TEXT. Only columns
 // PostgreSQL can TOAST (variable-length types) can be unavailable: each costs two statements.
-import type { ColumnSpec } from '../../specs/columns.js';
-import { LINEAGE_COLUMNS } from '../../specs/merge-specs.js';
+import { LINEAGE_COLUMNS, type CdcMergeSpec } from '../../specs/merge-specs.js';
 import { foldName, ident, identifierProblem, qualified } from './identifiers.js';
 import { copySql, Params, type Param } from './merge-sql.js';
-import { gapsSql, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, V, type LedgerMove } from './offsets-sql.js';
+import { batchLedgerSql, gapsSql, ledgerBatchValues, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, V, type LedgerBatch, type LedgerMove } from './offsets-sql.js';
 import { assertStatementSize, MAX_BATCH_STATEMENTS } from './statement-size.js';
 import { deleteByVersionSqls, GAP_DELETED, healValues, keepSnapshotSqls, raiseToEpochsSql, TRUNCATED, upsertEpochsSqls, type CdcHeal } from './cdc-heal-sql.js';
 import { MAX_VARCHAR_BYTES, redshiftType } from './types.js';
@@ -22,16 +21,8 @@ import { MAX_VARCHAR_BYTES, redshiftType } from './types.js';
 export const CDC_STAGE = 'tributary_cdc_stage';
 export const CDC_COUNTS = 'tributary_cdc_counts';
 
-export interface RedshiftCdcSpec {
-  schema: string;
-  table: string;
-  /** The row's columns as staged, in staged order (_op, _lsn, _source_ts, _missing follow them). */
-  columns: ColumnSpec[];
-  /** Of those, the ones the target gets (all, unless the new-column policy is "ignore"). */
-  written: ColumnSpec[];
-  key: string[];
-  deletes: 'hard' | 'soft';
-}
+/** The merge spec; the staged meta columns are _op, _lsn, _source_ts, _missing (and _partition where staged). */
+export type RedshiftCdcSpec = CdcMergeSpec;
 
 /** The table keeping rows moved away by primary-key changes, in the state schema. */
 export function movedTableName(schema: string, table: string): string {
@@ -102,13 +93,7 @@ export interface CdcBatchInput {
   /** null: the batch has no changes (only the ledger moves). */
   manifestUrl: string | null;
   copyRoleArn: string;
-  values: {
-    batchId: string;
-    pipeline: string;
-    region: string;
-    source: string;
-    cell: string;
-    topic: string;
+  values: LedgerBatch & {
     rows: number;
     rangeFrom: string;
     rangeTo: string;
@@ -134,13 +119,7 @@ export function cdcMergeBatch(input: CdcBatchInput): CdcBatch {
   const types = new Map(spec.columns.map((c) => [c.name, redshiftType(c.type).sql]));
   const resolvable = spec.written.filter((c) => !spec.key.includes(c.name) && toastable(c.type));
   const p = new Params({
-    batch_id: v.batchId,
-    pipeline: v.pipeline,
-    region: v.region,
-    source: v.source,
-    cell: v.cell,
-    topic: v.topic,
-    target: `${spec.schema}.${spec.table}`,
+    ...ledgerBatchValues(v, spec),
     rows: v.rows,
     range_from: v.rangeFrom,
     range_to: v.rangeTo,
@@ -249,12 +228,7 @@ export function cdcMergeBatch(input: CdcBatchInput): CdcBatch {
   for (const s of keepSnapshotSqls(p, stateSchema, heal?.snapshot)) push(s);
   const deleted = ['c.deleted', ...(heal?.truncateVersion ? [`(SELECT n FROM ${TRUNCATED})`] : []), ...(heal?.closeBelow ? [`(SELECT n FROM ${GAP_DELETED})`] : [])].join(' + ');
   if (input.moves.some((m) => m.gap)) push(gapsSql(p, stateSchema));
-  push(
-    `INSERT INTO ${qualified(stateSchema, 'tributary_batches')} (batch_id, pipeline, region, source, source_table, target, range_from, range_to, rows_staged, inserted, updated, unchanged, deleted, quarantined, checksum, loaded_at)
-       SELECT ${[p.ref('batch_id', V), p.ref('pipeline', V), p.ref('region', V), p.ref('source', V), p.ref('topic', V), p.ref('target', V), p.ref('range_from', V), p.ref('range_to', V)].join(', ')},
-              c.rows_in, c.upserts - c.updated - c.blocked, c.updated, c.rows_in - (c.upserts - c.blocked) - c.deleted, ${deleted}, 0, ${p.ref('checksum', V)}, ${p.ref('loaded_at', 'TIMESTAMPTZ')}
-         FROM ${CDC_COUNTS} c`,
-  );
+  push(batchLedgerSql(p, stateSchema, CDC_COUNTS, `c.rows_in, c.upserts - c.updated - c.blocked, c.updated, c.rows_in - (c.upserts - c.blocked) - c.deleted, ${deleted}, 0`));
   for (const s of moveLedgerSqls(p, stateSchema)) push(s);
   push(`SELECT c.rows_in, c.upserts - c.updated - c.blocked AS inserted, c.updated, ${deleted} AS deleted FROM ${CDC_COUNTS} c`, 'result');
 

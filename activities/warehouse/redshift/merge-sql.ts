@@ -12,6 +12,7 @@
 // under 100 KB whatever the number or length of the column names. No TRUNCATE: it commits.
 import { LINEAGE_COLUMNS, ROW_HASH, SOFT_DELETE_COLUMNS, type MergeMode, type MergeSpec } from '../../specs/merge-specs.js';
 import { foldName, ident, qualified } from './identifiers.js';
+import { stateSchemaSqls } from './state-schema.js';
 import { MAX_VARCHAR_BYTES, redshiftType } from './types.js';
 import { assertStatementSize, groupBySize, MAX_BATCH_STATEMENTS } from './statement-size.js';
 import { STAGE_NULL } from '../../stage/null-marker.js';
@@ -398,9 +399,7 @@ function checkpointSqls(ctx: Ctx): string[] {
 // --- Outside the merge transaction: state tables, target DDL, schema evolution. ---
 
 export function stateTablesSql(schema: string): string[] {
-  const q = (t: string) => qualified(schema, t);
-  return [
-    `CREATE SCHEMA IF NOT EXISTS ${ident(schema, 'schema')}`,
+  return stateSchemaSqls(schema, (q) => [
     `CREATE TABLE IF NOT EXISTS ${q('tributary_checkpoints')} (
        pipeline VARCHAR(256) NOT NULL, region VARCHAR(256) NOT NULL, source VARCHAR(256) NOT NULL, stream VARCHAR(1024) NOT NULL,
        position VARCHAR(4096) NOT NULL, batch_id VARCHAR(512) NOT NULL, updated_at TIMESTAMPTZ NOT NULL,
@@ -414,7 +413,7 @@ export function stateTablesSql(schema: string): string[] {
        batch_id VARCHAR(512) NOT NULL, pipeline VARCHAR(256) NOT NULL, region VARCHAR(256) NOT NULL, source VARCHAR(256) NOT NULL,
        target VARCHAR(1024) NOT NULL, row_key VARCHAR(65535), reason VARCHAR(1024) NOT NULL, manifest VARCHAR(2048) NOT NULL,
        quarantined_at TIMESTAMPTZ NOT NULL)`,
-  ];
+  ]);
 }
 
 /** $schema, $table (named parameters :schema, :table): the target's columns in order, with VARCHAR lengths. */

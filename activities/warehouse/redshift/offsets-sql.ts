@@ -5,8 +5,9 @@
 // so a retried or overlapping batch never loads twice. One row per partition goes into a temp
 // table first, so the statements stay few whatever the number of partitions (BatchExecuteStatement
 // takes 40). No ON CONFLICT on Redshift: update where behind, insert where absent.
-import { ident, qualified } from './identifiers.js';
+import { qualified } from './identifiers.js';
 import type { Params } from './merge-sql.js';
+import { stateSchemaSqls, TOPIC_KEY_DEFS } from './state-schema.js';
 
 export const OFFSETS_TABLE = 'tributary_offsets';
 export const DEAD_LETTERS_TABLE = 'tributary_dead_letters';
@@ -16,11 +17,9 @@ export const RANGES_TABLE = 'tributary_ranges';
 export const V = 'VARCHAR(4096)';
 
 export function offsetsStateTablesSql(schema: string): string[] {
-  const q = (t: string) => qualified(schema, t);
-  return [
-    `CREATE SCHEMA IF NOT EXISTS ${ident(schema, 'schema')}`,
+  return stateSchemaSqls(schema, (q) => [
     `CREATE TABLE IF NOT EXISTS ${q(OFFSETS_TABLE)} (
-       pipeline VARCHAR(256) NOT NULL, region VARCHAR(256) NOT NULL, cell VARCHAR(256) NOT NULL, topic VARCHAR(1024) NOT NULL,
+       ${TOPIC_KEY_DEFS},
        kafka_partition INTEGER NOT NULL, source VARCHAR(256) NOT NULL, next_offset BIGINT NOT NULL,
        batch_id VARCHAR(512) NOT NULL, updated_at TIMESTAMPTZ NOT NULL,
        PRIMARY KEY (pipeline, region, cell, topic, kafka_partition))`,
@@ -31,7 +30,7 @@ export function offsetsStateTablesSql(schema: string): string[] {
        message_key VARCHAR(65535), message_value VARCHAR(65535), reason VARCHAR(256) NOT NULL, field VARCHAR(1024),
        detail VARCHAR(65535) NOT NULL, batch_id VARCHAR(512) NOT NULL, dead_lettered_at TIMESTAMPTZ NOT NULL,
        PRIMARY KEY (pipeline, source, topic, kafka_partition, kafka_offset))`,
-  ];
+  ]);
 }
 
 /** :pipeline, :region, :cell, :topic. */
@@ -112,4 +111,35 @@ export function gapsSql(p: Params, stateSchema: string): string {
     SELECT ${[p.ref('pipeline', V), p.ref('region', V), p.ref('source', V), p.ref('cell', V), p.ref('topic', V)].join(', ')}, r.kafka_partition, r.gap_from, 'retention-gap', r.gap_detail,
            ${p.ref('batch_id', V)}, ${p.ref('loaded_at', 'TIMESTAMPTZ')}
       FROM ${RANGES_TABLE} r WHERE r.gap_from IS NOT NULL`;
+}
+
+/** Who a topic or CDC batch is: its id and the cell cluster's topic its ledger rows are keyed by. */
+export interface LedgerBatch {
+  batchId: string;
+  pipeline: string;
+  region: string;
+  source: string;
+  cell: string;
+  topic: string;
+}
+
+/** The ledger fields of a unit (or any object carrying them), alone. */
+export function ledgerBatch(u: LedgerBatch): LedgerBatch {
+  return { batchId: u.batchId, pipeline: u.pipeline, region: u.region, source: u.source, cell: u.cell, topic: u.topic };
+}
+
+/** Parameter values naming the batch and its target, referenced by the ledger statements. */
+export function ledgerBatchValues(v: LedgerBatch, target: { schema: string; table: string }): Record<string, string> {
+  return { batch_id: v.batchId, pipeline: v.pipeline, region: v.region, source: v.source, cell: v.cell, topic: v.topic, target: `${target.schema}.${target.table}` };
+}
+
+/**
+ * The batch's row in the batch ledger, its counts read from the temp table `counts` (alias c):
+ * `tallies` are the expressions for rows_staged, inserted, updated, unchanged, deleted, quarantined.
+ */
+export function batchLedgerSql(p: Params, stateSchema: string, counts: string, tallies: string): string {
+  return `INSERT INTO ${qualified(stateSchema, 'tributary_batches')} (batch_id, pipeline, region, source, source_table, target, range_from, range_to, rows_staged, inserted, updated, unchanged, deleted, quarantined, checksum, loaded_at)
+       SELECT ${[p.ref('batch_id', V), p.ref('pipeline', V), p.ref('region', V), p.ref('source', V), p.ref('topic', V), p.ref('target', V), p.ref('range_from', V), p.ref('range_to', V)].join(', ')},
+              ${tallies}, ${p.ref('checksum', V)}, ${p.ref('loaded_at', 'TIMESTAMPTZ')}
+         FROM ${counts} c`;
 }

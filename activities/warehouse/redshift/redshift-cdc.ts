@@ -17,7 +17,7 @@ import { StatementFailed } from './data-api.js';
 import { columnNameProblems, foldName, qualified } from './identifiers.js';
 import { cdcDecision, cdcMoves } from './ledger-decision.js';
 import { findBatchSql } from './merge-sql.js';
-import { offsetsStateTablesSql } from './offsets-sql.js';
+import { ledgerBatch, offsetsStateTablesSql } from './offsets-sql.js';
 import { explainBatch, readRedshiftOffsets } from './redshift-topic.js';
 import type { RedshiftSession } from './session.js';
 import { redshiftType } from './types.js';
@@ -129,12 +129,7 @@ export async function mergeRedshiftCdc(w: RedshiftSession, batch: StagedBatch, t
       manifestUrl,
       copyRoleArn: w.cfg.copyRoleArn,
       values: {
-        batchId: unit.batchId,
-        pipeline: unit.pipeline,
-        region: unit.region,
-        source: unit.source,
-        cell: unit.cell,
-        topic: unit.topic,
+        ...ledgerBatch(unit),
         rows: batch.rows,
         rangeFrom: ranges((r) => r.from),
         rangeTo: ranges((r) => r.to),

@@ -7,11 +7,12 @@ import type { MergeResult, StagedBatch, TopicUnit } from '../../types.js';
 import type { OffsetsKey } from '../dialect.js';
 import type { MergeActivity } from '../../heartbeat.js';
 import type { TopicMergeSpec } from '../../specs/merge-specs.js';
+import { topicCounts } from '../../merge-rules/topic-counts.js';
 import { StatementFailed } from './data-api.js';
 import { columnNameProblems } from './identifiers.js';
 import { topicDecision } from './ledger-decision.js';
 import { findBatchSql } from './merge-sql.js';
-import { offsetsStateTablesSql, readOffsetsSql } from './offsets-sql.js';
+import { ledgerBatch, offsetsStateTablesSql, readOffsetsSql } from './offsets-sql.js';
 import type { RedshiftSession } from './session.js';
 import { addTopicColumnSqls, createTopicTargetSql, topicMergeBatch, topicTargetColumns, type TopicBatch } from './topic-merge-sql.js';
 
@@ -54,18 +55,7 @@ export async function mergeRedshiftTopic(w: RedshiftSession, batch: StagedBatch,
   const stage = w.s3Stage(label);
   const problems = columnNameProblems(topicTargetColumns(spec).map((c) => c.name));
   if (problems.length) throw badInput(`${label}: topic ${unit.topic} cannot load into Redshift: ${problems.join('; ')}`);
-  const counts = (loaded: number, deadLettered: number, nextOffset: number) => ({
-    source: unit.source,
-    cell: unit.cell,
-    topic: unit.topic,
-    partition: unit.partition,
-    consumed: info.consumed,
-    loaded,
-    deadLettered,
-    newestTimestamp: info.newestTimestamp,
-    nextOffset,
-    offsetLag: Math.max(0, unit.endOffset - nextOffset),
-  });
+  const counts = (loaded: number, deadLettered: number, nextOffset: number) => topicCounts(unit, info, loaded, deadLettered, nextOffset);
 
   await w.ensureKindState('offsets', offsetsStateTablesSql(w.cfg.schema));
   const [done] = await w.api.query(findBatchSql(w.cfg.schema), { batch_id: unit.batchId }, 'look up the batch');
@@ -98,12 +88,7 @@ export async function mergeRedshiftTopic(w: RedshiftSession, batch: StagedBatch,
     deadManifestUrl: await stage.batchManifestUrl(deadFiles, `${unit.stagePrefix}/dead-letters.manifest.json`),
     copyRoleArn: w.cfg.copyRoleArn,
     values: {
-      batchId: unit.batchId,
-      pipeline: unit.pipeline,
-      region: unit.region,
-      source: unit.source,
-      cell: unit.cell,
-      topic: unit.topic,
+      ...ledgerBatch(unit),
       rows: batch.rows,
       deadLetters: info.deadLettered,
       loadFrom: decision.from,

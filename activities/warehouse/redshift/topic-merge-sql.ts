@@ -11,7 +11,7 @@ import { LINEAGE_COLUMNS } from '../../specs/merge-specs.js';
 import type { TopicMergeSpec } from '../../specs/merge-specs.js';
 import { foldName, ident, qualified } from './identifiers.js';
 import { copySql, Params, type Param } from './merge-sql.js';
-import { DEAD_LETTERS_TABLE, gapsSql, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, V, type LedgerMove } from './offsets-sql.js';
+import { batchLedgerSql, DEAD_LETTERS_TABLE, gapsSql, ledgerBatchValues, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, V, type LedgerBatch, type LedgerMove } from './offsets-sql.js';
 import { assertStatementSize, MAX_BATCH_STATEMENTS } from './statement-size.js';
 import { MAX_VARCHAR_BYTES, redshiftType } from './types.js';
 
@@ -62,13 +62,7 @@ export interface TopicBatchInput {
   rowsManifestUrl: string;
   deadManifestUrl: string;
   copyRoleArn: string;
-  values: {
-    batchId: string;
-    pipeline: string;
-    region: string;
-    source: string;
-    cell: string;
-    topic: string;
+  values: LedgerBatch & {
     /** Rows and dead letters the stage files hold. */
     rows: number;
     deadLetters: number;
@@ -93,13 +87,7 @@ export interface TopicBatch {
 export function topicMergeBatch(input: TopicBatchInput): TopicBatch {
   const { spec, values: v, stateSchema } = input;
   const p = new Params({
-    batch_id: v.batchId,
-    pipeline: v.pipeline,
-    region: v.region,
-    source: v.source,
-    cell: v.cell,
-    topic: v.topic,
-    target: `${spec.schema}.${spec.table}`,
+    ...ledgerBatchValues(v, spec),
     rows: v.rows,
     dead_rows: v.deadLetters,
     load_from: v.loadFrom,
@@ -172,12 +160,7 @@ export function topicMergeBatch(input: TopicBatchInput): TopicBatch {
          FROM ${TOPIC_DEAD}`,
   );
   if (input.move.gap) push(gapsSql(p, stateSchema));
-  push(
-    `INSERT INTO ${qualified(stateSchema, 'tributary_batches')} (batch_id, pipeline, region, source, source_table, target, range_from, range_to, rows_staged, inserted, updated, unchanged, deleted, quarantined, checksum, loaded_at)
-       SELECT ${[p.ref('batch_id', V), p.ref('pipeline', V), p.ref('region', V), p.ref('source', V), p.ref('topic', V), p.ref('target', V), p.ref('range_from', V), p.ref('range_to', V)].join(', ')},
-              c.rows_in, c.incoming - c.blocked - c.replaced, c.replaced, c.rows_in - c.incoming + c.blocked, 0, 0, ${p.ref('checksum', V)}, ${p.ref('loaded_at', 'TIMESTAMPTZ')}
-         FROM ${TOPIC_COUNTS} c`,
-  );
+  push(batchLedgerSql(p, stateSchema, TOPIC_COUNTS, 'c.rows_in, c.incoming - c.blocked - c.replaced, c.replaced, c.rows_in - c.incoming + c.blocked, 0, 0'));
   for (const s of moveLedgerSqls(p, stateSchema)) push(s);
   push(`SELECT c.rows_in, c.dead, c.incoming - c.blocked - c.replaced AS inserted, c.replaced AS updated FROM ${TOPIC_COUNTS} c`, 'result');
 
