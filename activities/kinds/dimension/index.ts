@@ -3,6 +3,7 @@
 import { invalidateBuckets } from '../../reconcile/repair.js';
 import { verifyPullPipeline } from '../../reconcile/verify.js';
 import { extractUnit } from '../../sources/postgres/extract.js';
+import { isRepairBatch } from '../../../names/stage-keys.js';
 import type { PipelineKind } from '../kind.js';
 import { mergePull } from '../pull/merge.js';
 import { planDimensionBackfill } from './backfill.js';
@@ -15,9 +16,12 @@ export const dimension: PipelineKind<'dimension'> = {
   progress: 'bytes',
   extract: ({ deps, warehouse }, p, unit, progress, signal) => extractUnit(deps, p, unit, warehouse.capabilities, progress, signal),
   // An incremental window cannot tell a deleted row from an unchanged one.
-  merge: (ctx, p, batch, activity) => mergePull(ctx, p, batch, { kind: 'snapshot', deletes: p.options.deletes, partial: batch.unit.window !== null }, activity),
+  merge: (ctx, p, batch, activity) => mergePull(ctx, p, batch, { kind: 'snapshot', deletes: p.options.deletes, partial: batch.unit.window !== null }, dimension.rewritesPast(batch.unit), activity),
   range: (u) => ({ source: u.source, from: u.window?.from ?? null, to: u.window?.to ?? null }),
+  rewritesPast: (u) => isRepairBatch(u.batchId),
+  status: (p) => ({ reads: 'tables', table: p.table, checkpointed: p.options.incremental !== undefined, lagColumn: null }),
   backfill: planDimensionBackfill,
+  backfillBy: () => null,
   verify: ({ deps, warehouse }, p, input) => verifyPullPipeline(deps, warehouse, p, input),
   // The drifted rows' hashes are forgotten; the whole-table unit's merge then rewrites them and deletes the extra.
   async repair({ deps, warehouse }, _p, req) {

@@ -15,9 +15,13 @@ export const fact: PipelineKind<'fact'> = {
   full: () => false,
   progress: 'bytes',
   extract: ({ deps, warehouse }, p, unit, progress, signal) => extractUnit(deps, p, unit, warehouse.capabilities, progress, signal),
-  merge: (ctx, p, batch, activity) => mergePull(ctx, p, batch, { kind: 'upsert', version: p.watermark }, activity),
+  merge: (ctx, p, batch, activity) => mergePull(ctx, p, batch, { kind: 'upsert', version: p.watermark }, fact.rewritesPast(batch.unit), activity),
   range: (u) => ({ source: u.source, from: u.from, to: u.to }),
+  // A fact batch without a checkpoint to move is a backfill or a repair.
+  rewritesPast: (u) => u.checkpoint === null,
+  status: (p) => ({ reads: 'tables', table: p.table, checkpointed: true, lagColumn: p.watermark }),
   backfill: planFactBackfill,
+  backfillBy: (p) => p.watermark,
   verify: ({ deps, warehouse }, p, input) => verifyPullPipeline(deps, warehouse, p, input),
   // Delete first: the merge of the staged rows then holds the whole repair's outcome for those buckets.
   async repair({ deps, warehouse }, _p, req, progress, signal) {

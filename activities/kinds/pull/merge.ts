@@ -16,8 +16,9 @@ export function pullMergeSpec(config: TributaryConfig, p: PullPipeline, batch: S
   return { schema, table, columns: batch.columns, stagedColumns: batch.stagedColumns, key: p.key, mode };
 }
 
-export async function mergePull({ deps, warehouse }: KindContext, p: PullPipeline, batch: StagedBatch, mode: MergeMode, activity?: MergeActivity): Promise<MergeResult> {
+/** `rewritesPast`: a backfill or repair batch (the kind says), which reports no freshness. */
+export async function mergePull({ deps, warehouse }: KindContext, p: PullPipeline, batch: StagedBatch, mode: MergeMode, rewritesPast: boolean, activity?: MergeActivity): Promise<MergeResult> {
   const result = await warehouse.merge(batch, pullMergeSpec(deps.config, p, batch, mode), p.options.onNewColumn, activity);
-  reportMerge(deps.metrics, batch, result);
+  reportMerge(deps.metrics, batch, result, { rewritesPast });
   return result;
 }
