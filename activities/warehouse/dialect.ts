@@ -3,7 +3,7 @@
 // Small interfaces, one per way of merging; a dialect implements all of them and declares its
 // capabilities, which the kinds and the sources read instead of the warehouse's type.
 import type { MergeResult, StagedBatch } from '../types.js';
-import type { CdcTarget, CheckpointKey, MergeSpec, NewColumnPolicy, OffsetsKey, TopicMergeSpec } from '../specs/merge-specs.js';
+import type { CdcTarget, CheckpointKey, MergeSpec, NewColumnPolicy, OffsetsKey, PullSpan, TopicMergeSpec } from '../specs/merge-specs.js';
 import type { DialectCapabilities, ParamStyle } from '../specs/capabilities.js';
 import type { Row } from '../specs/row.js';
 import type { MergeActivity } from '../heartbeat.js';
@@ -13,7 +13,7 @@ export type { CheckpointKey, NewColumnPolicy, OffsetsKey } from '../specs/merge-
 /** Pull pipelines (facts, dimensions): checkpoints, and upsert or snapshot merges. */
 export interface PullMerger {
   readCheckpoint(key: CheckpointKey): Promise<string | null>;
-  merge(batch: StagedBatch, spec: MergeSpec, onNewColumn: NewColumnPolicy, activity?: MergeActivity): Promise<MergeResult>;
+  merge(batch: StagedBatch, spec: MergeSpec, span: PullSpan, onNewColumn: NewColumnPolicy, activity?: MergeActivity): Promise<MergeResult>;
 }
 
 /** Topic pipelines: the ledger's next offset per partition, and rows, dead letters and that offset in one transaction. */

@@ -8,8 +8,9 @@ import { runPipeline } from '../../client/run-pipeline.js';
 import { createDeps } from '../../activities/deps.js';
 import { planFact } from '../../activities/kinds/fact/plan.js';
 import { extractUnit } from '../../activities/sources/postgres/extract.js';
+import { factRead, factSpan } from '../../activities/kinds/fact/index.js';
 import type { MergeSpec } from '../../activities/warehouse/postgres/merge-sql.js';
-import type { StagedBatch } from '../../activities/types.js';
+import type { FactUnit, StagedBatch } from '../../activities/types.js';
 import { createWarehouse } from '../../activities/warehouse/index.js';
 import { targetTable } from '../../config/resolve.js';
 import { syncWorkflowId } from '../../names/temporal-ids.js';
@@ -59,7 +60,7 @@ async function planAndStage(region: string, runId: string) {
   const p = config.pipelines[0]!;
   if (p.kind !== 'fact') throw new Error('fact pipeline expected');
   const [unit] = await planFact(deps, warehouse, p, region, runId);
-  return { warehouse, batch: await extractUnit(deps, p, unit!, warehouse.capabilities) };
+  return { warehouse, batch: await extractUnit(deps, p, unit!, factRead(p, unit!), warehouse.capabilities) };
 }
 
 const runAll = () => Promise.all(REGIONS.map((r) => runPipeline(client, config, 'orders', r)));
@@ -123,8 +124,8 @@ describe('fact pipeline through Temporal', () => {
   it('a merge retried after its batch committed writes nothing (exactly once)', async () => {
     await withClient(STACK.source.eu!, (c) => insertRows(c, table, 500_000, 50));
     const { warehouse, batch } = await planAndStage('eu', 'retry-test');
-    const once = await warehouse.merge(batch, spec(batch), 'add');
-    const again = await warehouse.merge(batch, spec(batch), 'add');
+    const once = await warehouse.merge(batch, spec(batch), factSpan(batch.unit as FactUnit), 'add');
+    const again = await warehouse.merge(batch, spec(batch), factSpan(batch.unit as FactUnit), 'add');
     expect(once.inserted).toBe(50);
     expect(once.alreadyCommitted).toBe(false);
     expect(again).toEqual({ ...once, alreadyCommitted: true });
@@ -137,7 +138,7 @@ describe('fact pipeline through Temporal', () => {
     const { warehouse, batch: stale } = await planAndStage('eu', 'stale');
     await withClient(STACK.source.eu!, (c) => c.query(`UPDATE public.${ident(table)} SET status = 'newest', updated_at = now() WHERE id = 600000`));
     await runPipeline(client, config, 'orders', 'eu');
-    const result = await warehouse.merge(stale, spec(stale), 'add');
+    const result = await warehouse.merge(stale, spec(stale), factSpan(stale.unit as FactUnit), 'add');
     expect(result.updated).toBe(0);
     await expectWarehouseEqualsSource('eu', table, target);
   });
