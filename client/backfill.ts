@@ -52,7 +52,7 @@ export function backfillInput(config: TributaryConfig, req: BackfillRequest): Ba
   const from = req.from === undefined ? null : toWatermark(req.from);
   const to = req.to === undefined ? null : toWatermark(req.to);
   const by = kind.backfillBy(p);
-  if (by === null && (from !== null || to !== null)) throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline: its backfill re-syncs the whole table, so leave out --from and --to`);
+  if (by === null && (from !== null || to !== null)) throw new RangeError(`pipeline ${p.name} is a ${p.kind}: its backfill re-syncs the whole table, so leave out --from and --to`);
   if (by !== null) {
     if (from === null || to === null) throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline: give the past range to re-sync with --from and --to (values of ${by})`);
     if (!(from < to)) throw new RangeError(`the range is empty: --from ${from} is not before --to ${to}`);

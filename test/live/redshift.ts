@@ -21,7 +21,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { ActivityDeps } from '../../activities/deps.js';
 import { csvLine } from '../../activities/sources/kafka/csv.js';
 import { S3Stage, type S3StageConfig } from '../../activities/stage/s3-stage.js';
-import type { CdcUnit, FactUnit, StagedBatch, TopicUnit } from '../../activities/types.js';
+import type { CdcUnit, FactUnit, StagedBatch, StagedCdcBatch, StagedTopicBatch, TopicUnit } from '../../activities/types.js';
 import { factSpan } from '../../activities/kinds/fact/index.js';
 import type { MergeSpec } from '../../activities/warehouse/postgres/merge-sql.js';
 import type { TopicMergeSpec } from '../../activities/warehouse/postgres/topic-merge-sql.js';
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     const rowsFile = await stageCsv(stage, 'topic/rows.csv.gz', [csvLine(['1', '{"id":1}', '0', '0', t]), csvLine(['2', '{"id":2}', '0', '1', t]), csvLine(['1', '{"id":1,"v":2}', '0', '3', t])]);
     const deadFile = await stageCsv(stage, 'topic/dead-letters.csv.gz', [csvLine(['0', '2', t, null, '\\x7b', 'not-json', null, 'Unexpected end of JSON input'])]);
     const topicUnit: TopicUnit = { ...base, kind: 'topic', pipeline: 'live-topic', source: 'live/cell-1', stream: 'clicks', batchId: `live-topic-${schema}`, cell: 'cell-1', topic: 'clicks', partition: 0, from: 0, to: 4, committed: null, endOffset: 4 };
-    const topic: StagedBatch = {
+    const topic: StagedTopicBatch = {
       unit: topicUnit,
       columns: topicSpec.columns,
       stagedColumns: topicSpec.columns,
@@ -147,7 +147,7 @@ async function main(): Promise<void> {
     const cdcColumns = [{ name: 'id', type: 'bigint' }, { name: 'note', type: 'text' }, { name: 'big', type: 'text' }];
     const target = { schema, table: 'orders_cdc', key: ['id'], deletes: 'hard' as const, onNewColumn: 'add' as const };
     const ts = '2026-01-01T00:00:00.000Z';
-    const cdcBatch = async (n: number, from: number, committed: number | null, lines: string[]): Promise<StagedBatch> => {
+    const cdcBatch = async (n: number, from: number, committed: number | null, lines: string[]): Promise<StagedCdcBatch> => {
       const file = await stageCsv(stage, `cdc/${n}/changes.csv.gz`, lines);
       const ranges = [{ partition: 0, from, to: from + lines.length, committed, endOffset: from + lines.length }];
       const unit: CdcUnit = { ...base, kind: 'cdc', pipeline: 'live-cdc', source: 'live/cell-1', stream: 'app.public.orders', batchId: `live-cdc-${n}-${schema}`, cell: 'cell-1', topic: 'app.public.orders', ranges };

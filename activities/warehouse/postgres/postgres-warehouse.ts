@@ -7,7 +7,7 @@ import type { DialectCapabilities } from '../../specs/capabilities.js';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { ActivityDeps } from '../../deps.js';
 import { connectPg, withPg, type PgTarget } from '../../pg/connect.js';
-import type { MergeResult, StagedBatch } from '../../types.js';
+import type { MergeResult, StagedBatch, StagedCdcBatch, StagedTopicBatch } from '../../types.js';
 import type { CheckpointKey, NewColumnPolicy, OffsetsKey, WarehouseDialect } from '../dialect.js';
 import * as sql from './merge-sql.js';
 import { holds, widened } from '../widening.js';
@@ -71,14 +71,14 @@ export class PostgresWarehouse implements WarehouseDialect {
     return withPg(this.target, this.deps.secrets, (client) => readTopicOffsets(client, this.stateSchema, key));
   }
 
-  mergeTopic(batch: StagedBatch, spec: TopicMergeSpec): Promise<MergeResult> {
+  mergeTopic(batch: StagedTopicBatch, spec: TopicMergeSpec): Promise<MergeResult> {
     return withPg(this.target, this.deps.secrets, async (client) => {
       await this.ensureState(client);
       return mergeTopicBatch(client, this.deps.stage, this.stateSchema, batch, spec);
     });
   }
 
-  mergeCdc(batch: StagedBatch, target: CdcTarget): Promise<MergeResult> {
+  mergeCdc(batch: StagedCdcBatch, target: CdcTarget): Promise<MergeResult> {
     return withPg(this.target, this.deps.secrets, async (client) => {
       await this.ensureState(client);
       return mergeCdcBatch(client, this.deps.stage, this.stateSchema, batch, target);

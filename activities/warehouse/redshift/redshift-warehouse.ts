@@ -8,7 +8,7 @@ import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../../deps.js';
 import { badInput } from '../../errors.js';
 import { S3Stage } from '../../stage/s3-stage.js';
-import type { MergeResult, StagedBatch } from '../../types.js';
+import type { MergeResult, StagedBatch, StagedCdcBatch, StagedTopicBatch } from '../../types.js';
 import type { CheckpointKey, NewColumnPolicy, OffsetsKey, WarehouseDialect } from '../dialect.js';
 import type { MergeActivity } from '../../heartbeat.js';
 import type { Row } from '../../specs/row.js';
@@ -165,11 +165,11 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
     return readRedshiftOffsets(this, key);
   }
 
-  mergeTopic(batch: StagedBatch, spec: TopicMergeSpec, activity: MergeActivity = currentActivity()): Promise<MergeResult> {
+  mergeTopic(batch: StagedTopicBatch, spec: TopicMergeSpec, activity: MergeActivity = currentActivity()): Promise<MergeResult> {
     return mergeRedshiftTopic(this, batch, spec, activity);
   }
 
-  mergeCdc(batch: StagedBatch, target: CdcTarget, activity: MergeActivity = currentActivity()): Promise<MergeResult> {
+  mergeCdc(batch: StagedCdcBatch, target: CdcTarget, activity: MergeActivity = currentActivity()): Promise<MergeResult> {
     return mergeRedshiftCdc(this, batch, target, activity);
   }
 
