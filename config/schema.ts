@@ -262,7 +262,7 @@ const factPipeline = z.strictObject({
   options: z
     .strictObject({
       /** The upper bound never passes now() minus this, whatever the open transactions say. */
-      lagSeconds: seconds('lag', DAY).default(5),
+      lagSeconds: seconds('lag', 366 * DAY).default(5),
       /** Each run re-reads this window below the checkpoint; the merge dedups by key. */
       lookbackSeconds: seconds('look-back', 30 * DAY).default(0),
       /** Units of work extracted at once for one run. */
@@ -294,7 +294,7 @@ const dimensionPipeline = z.strictObject({
         .strictObject({
           column: identifier,
           fullPassEveryHours: z.number({ error: 'expected a number of hours' }).int().min(1, 'expected at least 1 hour').max(8784, 'expected at most 8784 hours (a year)').default(24),
-          lagSeconds: seconds('lag', DAY).default(5),
+          lagSeconds: seconds('lag', 366 * DAY).default(5),
           lookbackSeconds: seconds('look-back', 30 * DAY).default(0),
           /** As a fact's watermarkTimeZone, for a `timestamp without time zone` change column. */
           timeZone: timeZone.optional(),

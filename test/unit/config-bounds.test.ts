@@ -14,7 +14,7 @@ describe('config bounds', () => {
   });
 
   it.each<[string, Edit[], RegExp]>([
-    ['lag', [[['pipelines', 0, 'options'], { lagSeconds: 86_401 }]], /^pipelines\[0\]\.options\.lagSeconds: expected lag of at most 86400 seconds/],
+    ['lag', [[['pipelines', 0, 'options'], { lagSeconds: 366 * 86_400 + 1 }]], /^pipelines\[0\]\.options\.lagSeconds: expected lag of at most 31622400 seconds/],
     ['look-back', [[['pipelines', 0, 'options'], { lookbackSeconds: 10 ** 9 }]], /lookbackSeconds: expected look-back of at most 2592000 seconds/],
     ['chunk rows', [[['pipelines', 0, 'options'], { chunkRows: 10 ** 12 }]], /chunkRows: expected at most 100000000 rows/],
     ['secret cache time', [[['secrets', 'ttlSeconds'], 10 ** 7]], /^secrets\.ttlSeconds: expected the cache time of at most 86400 seconds/],
