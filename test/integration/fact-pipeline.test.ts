@@ -18,6 +18,7 @@ import type { TributaryConfig } from '../../config/schema.js';
 import { startHarness, type Harness } from './harness.js';
 import { STACK, connect, stackConfig, uniqueName, withClient } from './stack.js';
 import { createFactTable, dropFactTable, dropSchema, expectWarehouseEqualsSource, insertRows, updateEvery } from './fact-fixture.js';
+import { createReaderRole, dropRole, secretsFileFor } from './source-role.js';
 
 const { escapeIdentifier: ident } = pg;
 const REGIONS = ['us', 'eu'];
@@ -26,6 +27,10 @@ let config: TributaryConfig;
 let target: [string, string];
 let client: Client;
 let harness: Harness;
+// The us server is read by a role with pg_read_all_stats: the bound sees the late transaction
+// open and stays below it (the mode without the grant is test/integration/late-commits.test.ts).
+const statsRole = uniqueName('tributary_stats');
+const statsPassword = `stats-${uniqueName('pw')}`;
 
 beforeAll(async () => {
   config = stackConfig([
@@ -34,12 +39,15 @@ beforeAll(async () => {
   target = targetTable(config, config.pipelines[0]!);
   await createFactTable('us', table, 30_000);
   await createFactTable('eu', table, 12_000);
+  await createReaderRole('us', statsRole, statsPassword, [table], { readAllStats: true });
+  config.secrets = { provider: 'file', path: secretsFileFor('us', statsRole, statsPassword), ttlSeconds: 3_600 };
   harness = await startHarness(config, REGIONS);
   client = harness.client;
 });
 
 afterAll(async () => {
   await harness?.close();
+  await dropRole('us', statsRole);
   await dropFactTable(table);
   await dropSchema(config.warehouse.schema);
 });
