@@ -430,8 +430,6 @@ const tableSet = z.strictObject({
       prefix: z.string().regex(/^[A-Za-z0-9_]*$/, 'expected a table name prefix of letters, digits and _').max(30).optional(),
     })
     .default({}),
-  /** A schedule on which the set is expanded again and the pipelines' schedules follow (as `tributary apply`). */
-  discover: cron.optional(),
   /** By "schema.table" (or "table", for every schema the set covers). */
   overrides: z.record(z.string(), tableSetOverride, { error: 'expected a map of table name to override' }).default({}),
   paused: z.boolean().default(false),
@@ -487,7 +485,7 @@ export const configSchema = z
     metrics,
     secrets,
     temporal,
-    pipelines: z.array(pipeline, { error: 'expected a list of pipelines' }),
+    pipelines: z.array(pipeline, { error: 'expected a list of pipelines' }).default([]),
     tableSets: z.array(tableSet, { error: 'expected a list of table sets' }).default([]),
   })
   .superRefine((cfg, ctx) => {

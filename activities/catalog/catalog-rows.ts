@@ -12,6 +12,7 @@ export function catalogTable(row: CatalogRow): CatalogTable {
     schema: row.schema,
     table: row.table,
     partitioned: row.partitioned,
+    readable: row.readable,
     columns: row.columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, indexed: leading.has(c.name) })),
     primaryKey: pk?.columns ?? null,
     uniqueKeys: plain.filter((i) => i.unique && !i.primary && i.columns!.every((c) => notNull.has(c))).map((i) => i.columns!),

@@ -4,6 +4,7 @@
 /** $1: the schemas to read (text[]), or NULL for every schema but the system ones. */
 export const CATALOG_SQL = `
 select n.nspname as schema, c.relname as table, c.relkind = 'p' as partitioned,
+  has_schema_privilege(n.oid, 'USAGE') and has_table_privilege(c.oid, 'SELECT') as readable,
   coalesce((select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'notNull', a.attnotnull) order by a.attnum)
     from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '[]') as columns,
   coalesce((select json_agg(json_build_object(
@@ -30,6 +31,7 @@ export interface CatalogRow {
   schema: string;
   table: string;
   partitioned: boolean;
+  readable: boolean;
   columns: { name: string; type: string; notNull: boolean }[];
   indexes: CatalogIndexRow[];
 }

@@ -31,7 +31,7 @@ function warehouseTarget(config: TributaryConfig): PgTarget {
 const deployment = (config: TributaryConfig) => config.temporal.taskQueuePrefix;
 
 async function exists(c: pg.Client, schema: string): Promise<boolean> {
-  return Number((await c.query(sql.storeExistsSql, [schema])).rows[0]?.n ?? 0) > 0;
+  return Number((await c.query<{ n: number }>(sql.storeExistsSql, [schema])).rows[0]?.n ?? 0) > 0;
 }
 
 /** The stored catalog of every server (none before the first apply). Servers a config no longer has are skipped by the expansion. */

@@ -17,6 +17,8 @@ export interface CatalogTable {
   table: string;
   /** A partitioned table, read through its parent (its partitions are not tables of the catalog). */
   partitioned: boolean;
+  /** The source's role has USAGE on the schema and SELECT on the table. */
+  readable: boolean;
   columns: CatalogColumn[];
   /** The primary key's columns in key order, or null. */
   primaryKey: string[] | null;

@@ -22,6 +22,7 @@ const no = (reason: string): ShapeResult => ({ ok: false, reason });
 
 export function tableShape(set: TableSetConfig, t: CatalogTable, o: TableSetOverride | undefined): ShapeResult {
   if (!IDENT.test(t.schema) || !IDENT.test(t.table)) return no('its name is not a plain identifier (letters, digits and _), which pipelines take');
+  if (!t.readable) return no("the source's role may not read it: grant USAGE on the schema and SELECT on the table (docs/security.md)");
   const columns = new Map(t.columns.map((c) => [c.name, c]));
   const odd = t.columns.find((c) => !IDENT.test(c.name));
   if (odd) return no(`column "${odd.name}" is not a plain identifier (letters, digits and _)`);
@@ -52,12 +53,12 @@ export function tableShape(set: TableSetConfig, t: CatalogTable, o: TableSetOver
     return { ok: true, shape: { kind: 'dimension', key, keyFrom, because: candidates.length ? `none of ${candidates.join(', ')}` : 'no watermark rule' } };
   }
   const col = columns.get(name)!;
+  if (!col.indexed && o?.kind !== 'fact') return { ok: true, shape: { kind: 'dimension', key, keyFrom, because: `${name} has no index` } };
   if (!col.notNull) {
     if (o?.kind !== 'fact' && set.nullableWatermark === 'dimension') {
       return { ok: true, shape: { kind: 'dimension', key, keyFrom, because: `${name} is nullable (nullableWatermark: dimension)` } };
     }
     return no(`watermark column ${name} is nullable: a fact would miss its NULL rows; set nullableWatermark: dimension, or override the table's kind or watermark`);
   }
-  if (!col.indexed && o?.kind !== 'fact') return { ok: true, shape: { kind: 'dimension', key, keyFrom, because: `${name} has no index` } };
   return { ok: true, shape: { kind: 'fact', key, keyFrom, watermark: name, because: o?.kind === 'fact' ? 'override' : `${name}, indexed and NOT NULL` } };
 }
