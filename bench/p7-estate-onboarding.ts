@@ -173,7 +173,7 @@ const dltRuns = await Promise.all(
 const dltSeconds = seconds(tDlt0);
 for (const region of REGIONS) {
   for (const s of keyed) {
-    const n = Number((await sql(WAREHOUSE, `SELECT count(*) AS n FROM ${SCHEMA}_dlt_${region}.${s.name}`)).rows[0].n);
+    const n = Number(((await sql(WAREHOUSE, `SELECT count(*) AS n FROM ${SCHEMA}_dlt_${region}.${s.name}`)).rows[0] as { n: string }).n);
     if (n !== s.rows) throw new Error(`dlt ${region} ${s.name}: ${n} rows of ${s.rows}`);
   }
 }
