@@ -60,10 +60,10 @@ export function benchConfig(name: string, schema: string, pipelines: unknown[], 
  * Starts workers/main.ts for region us with this config, and waits until it serves its task queue.
  * `nodeArgs` go to node itself (e.g. --cpu-prof to profile the worker).
  */
-export async function startWorker(config: TributaryConfig, nodeArgs: string[] = []): Promise<ChildProcessByStdio<null, Readable, null>> {
+export async function startWorker(config: TributaryConfig, nodeArgs: string[] = [], region = 'us'): Promise<ChildProcessByStdio<null, Readable, null>> {
   const file = join(mkdtempSync(join(tmpdir(), 'bench-config-')), 'config.json');
   writeFileSync(file, JSON.stringify(config));
-  const worker = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'workers/main.ts', '--config', file, '--region', 'us'], {
+  const worker = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'workers/main.ts', '--config', file, '--region', region], {
     cwd: ROOT,
     env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'WARN' },
     stdio: ['ignore', 'pipe', 'inherit'],

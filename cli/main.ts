@@ -33,7 +33,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const { args, flags, configFlag } = parseCommand(command, argv, line);
   const configPath = configFlag ?? defaultConfigPath();
-  return command.run({ args, flags, configPath, config: () => loadConfig(configPath) });
+  const config = () => loadConfig(configPath);
+  const expanded = async () => {
+    const c = config();
+    if (c.tableSets.length === 0) return c;
+    const [{ expandedConfig }, { createSecretProvider }] = await Promise.all([import('../activities/catalog/expanded-config.js'), import('../activities/secrets/provider.js')]);
+    return expandedConfig(c, createSecretProvider(c.secrets));
+  };
+  return command.run({ args, flags, configPath, config, expanded });
 }
 
 scrubProcessOutput();

@@ -25,9 +25,9 @@ export function pipelineRegions(cfg: TributaryConfig, p: PipelineConfig): string
   return p.regions ?? sourceRegions(cfg, p.source);
 }
 
-/** Every region any pipeline runs in: one worker task queue each. */
+/** Every region any pipeline or table set runs in: one worker task queue each. */
 export function allRegions(cfg: TributaryConfig): string[] {
-  return [...new Set(cfg.pipelines.flatMap((p) => pipelineRegions(cfg, p)))];
+  return [...new Set([...cfg.pipelines.flatMap((p) => pipelineRegions(cfg, p)), ...cfg.tableSets.flatMap((s) => s.regions ?? sourceRegions(cfg, s.source))])];
 }
 
 /** A PostgreSQL server of a source in one region, with a stable id for checkpoints and logs. */

@@ -6,6 +6,7 @@ import { cronProblem } from './cron.js';
 import { count, DAY, endpoint, host, HOUR, tags, text } from './limits.js';
 import { credentialIn } from './credentials.js';
 import { reservedTargetProblem, resolveTarget, sharedTargets } from './targets.js';
+import { globMatches } from './table-sets/glob.js';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const QUALIFIED = /^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$/;
@@ -409,6 +410,93 @@ const pipeline = z.discriminatedUnion('kind', [factPipeline, dimensionPipeline, 
   error: 'expected a pipeline with kind "fact", "dimension", "topic" or "cdc"',
 });
 
+// ---- Table sets (docs/table-sets.md): one entry expands, against each server's catalog, into
+// one fact or dimension pipeline per table (config/table-sets/). What the file alone can show is
+// checked here; what needs the catalog, at `tributary plan`.
+
+/** A glob on "schema.table": `*` any run of characters, `?` one character. */
+const tablePattern = z
+  .string({ error: 'expected a pattern on schema.table, like "public.*" or "sales.order_*"' })
+  .regex(/^[^.\s]+\.[^\s]+$/, 'expected a pattern on schema.table, like "public.*" or "sales.order_*"');
+
+const tableSetOverride = z.strictObject({
+  kind: z.enum(['fact', 'dimension'], { error: 'expected "fact" or "dimension"' }).optional(),
+  key: keyColumns.optional(),
+  watermark: identifier.optional(),
+  schedule: cron.optional(),
+  /** The kind's options, as a hand-written pipeline of that kind takes them (checked when the set expands). */
+  options: z.record(z.string(), z.unknown(), { error: 'expected the options of the kind (a map)' }).optional(),
+  /** Leave this table out of the set. */
+  exclude: z.boolean().optional(),
+});
+
+const tableSet = z.strictObject({
+  /** Expanded pipelines are named `<name>-<schema>-<table>` (docs/table-sets.md). */
+  name,
+  source: name,
+  regions: z.array(region).min(1, 'expected at least one region').optional(),
+  include: z.array(tablePattern, { error: 'expected a list of schema.table patterns' }).min(1, 'expected at least one include pattern'),
+  exclude: z.array(tablePattern, { error: 'expected a list of schema.table patterns' }).default([]),
+  /** The kind rule: a table with one of these columns (the first found), indexed and NOT NULL, is a fact; the rest are dimensions. */
+  watermark: z.array(identifier, { error: 'expected a list of watermark column names' }).default([]),
+  /** A matching watermark column that is nullable: without this the table is left out (a fact would miss its NULL rows). */
+  nullableWatermark: z.enum(['dimension'], { error: 'expected "dimension" (pull such tables as dimensions)' }).optional(),
+  schedule: z
+    .strictObject({ fact: cron.default('*/15 * * * *'), dimension: cron.default('0 3 * * *') })
+    .default({ fact: '*/15 * * * *', dimension: '0 3 * * *' }),
+  /** Where tables land: the warehouse schema (or `schema`), source schemas mapped by `schemas`, names after `prefix`. */
+  target: z
+    .strictObject({
+      schema: identifier.optional(),
+      schemas: z.record(z.string(), identifier, { error: 'expected a map of source schema to warehouse schema' }).optional(),
+      prefix: z.string().regex(/^[A-Za-z0-9_]*$/, 'expected a table name prefix of letters, digits and _').max(30).optional(),
+    })
+    .default({}),
+  /** By "schema.table" (or "table", for every schema the set covers). */
+  overrides: z.record(z.string(), tableSetOverride, { error: 'expected a map of table name to override' }).default({}),
+  paused: z.boolean().default(false),
+});
+
+/** A table set's expanded pipeline is checked by the same schema as a hand-written one. */
+export const pipelineSchema = pipeline;
+
+function checkTableSets(cfg: { sources: Record<string, SourceShape>; warehouse: { type: string }; pipelines: { name: string }[]; tableSets: z.infer<typeof tableSet>[] }, ctx: z.RefinementCtx): void {
+  const names = new Set(cfg.pipelines.map((p) => p.name));
+  const sets = new Set<string>();
+  cfg.tableSets.forEach((s, i) => {
+    const at = (...path: PropertyKey[]) => ['tableSets', i, ...path];
+    const label = `table set "${s.name}" (source ${s.source})`;
+    if (sets.has(s.name)) ctx.addIssue({ code: 'custom', path: at('name'), message: `expected a unique table set name, but "${s.name}" is used twice` });
+    sets.add(s.name);
+    if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: at('name'), message: `expected a table set name that is not a pipeline's, but "${s.name}" is both` });
+    if (cfg.warehouse.type !== 'postgres') {
+      ctx.addIssue({ code: 'custom', path: at(), message: `${label}: table sets keep their expansion in the warehouse ledger, which is built for a postgres warehouse only (docs/table-sets.md)` });
+    }
+    const src = cfg.sources[s.source];
+    if (!src) {
+      ctx.addIssue({ code: 'custom', path: at('source'), message: `${label}: expected one of the declared sources (${Object.keys(cfg.sources).join(', ') || 'none'})` });
+      return;
+    }
+    if (src.type !== 'postgres') {
+      ctx.addIssue({ code: 'custom', path: at('source'), message: `${label}: expected a postgres source, but "${s.source}" is ${src.type}` });
+      return;
+    }
+    const sourceRegions = new Set(src.servers.map((x) => x.region));
+    (s.regions ?? []).forEach((r, j) => {
+      if (!sourceRegions.has(r)) ctx.addIssue({ code: 'custom', path: at('regions', j), message: `${label}: expected a region of the source (${[...sourceRegions].join(', ')}), got "${r}"` });
+    });
+    for (const [table, o] of Object.entries(s.overrides)) {
+      const qualified = table.includes('.');
+      const matched = qualified ? s.include.some((p) => globMatches(p, table)) && !s.exclude.some((p) => globMatches(p, table)) : s.include.some((p) => globMatches(p.slice(p.indexOf('.') + 1), table));
+      if (!matched) ctx.addIssue({ code: 'custom', path: at('overrides', table), message: `${label}, table ${table}: the override names a table the set's include and exclude patterns do not match` });
+      if (o.key && o.watermark && o.key.includes(o.watermark)) ctx.addIssue({ code: 'custom', path: at('overrides', table, 'watermark'), message: `${label}, table ${table}: expected a watermark column that is not part of the key` });
+    }
+  });
+}
+
+type SourceShape = { type: 'postgres'; servers: { region: string }[] } | { type: 'kafka' };
+// ---- end of table sets
+
 const SOURCE_KIND = { fact: 'postgres', dimension: 'postgres', topic: 'kafka', cdc: 'kafka' } as const;
 
 export const configSchema = z
@@ -419,9 +507,11 @@ export const configSchema = z
     metrics,
     secrets,
     temporal,
-    pipelines: z.array(pipeline, { error: 'expected a list of pipelines' }).max(10_000, 'expected at most 10000 pipelines'),
+    pipelines: z.array(pipeline, { error: 'expected a list of pipelines' }).max(10_000, 'expected at most 10000 pipelines').default([]),
+    tableSets: z.array(tableSet, { error: 'expected a list of table sets' }).max(1_000, 'expected at most 1000 table sets').default([]),
   })
   .superRefine((cfg, ctx) => {
+    checkTableSets(cfg, ctx);
     if (cfg.warehouse.type === 'redshift' && cfg.stage.type !== 's3') {
       ctx.addIssue({ code: 'custom', path: ['stage', 'type'], message: 'expected an s3 stage: Redshift loads batches with COPY from S3' });
     }
@@ -511,3 +601,5 @@ export type SecretsConfig = TributaryConfig['secrets'];
 export type MetricsConfig = TributaryConfig['metrics'];
 export type TopicPipelineConfig = Extract<PipelineConfig, { kind: 'topic' }>;
 export type CdcPipelineConfig = Extract<PipelineConfig, { kind: 'cdc' }>;
+export type TableSetConfig = TributaryConfig['tableSets'][number];
+export type TableSetOverride = TableSetConfig['overrides'][string];

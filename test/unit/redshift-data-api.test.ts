@@ -169,6 +169,28 @@ describe('Redshift merge through the Data API (aws-sdk-client-mock)', () => {
     expect(results).toContain(`b-1:${b!.Sqls.length}`);
   });
 
+  it('counts the Data API calls of a run: the first merge of a process, then every later one (docs/redshift.md)', async () => {
+    scriptedRedshift([]);
+    const w = warehouse();
+    const submits = () => redshift.commandCalls(ExecuteStatementCommand).length + redshift.commandCalls(BatchExecuteStatementCommand).length;
+    const all = () => redshift.calls().length;
+    await w.readCheckpoint({ pipeline: 'orders', region: 'us', source: 'app/us', stream: 'public.orders' });
+    await w.merge(batch('run-1:0:0'), spec, factSpan(batch().unit as FactUnit), 'add', { heartbeat: () => undefined });
+    const first = { submits: submits(), calls: all() };
+    redshift.resetHistory();
+    await w.readCheckpoint({ pipeline: 'orders', region: 'us', source: 'app/us', stream: 'public.orders' });
+    await w.merge(batch('run-2:0:0'), spec, factSpan(batch().unit as FactUnit), 'add', { heartbeat: () => undefined });
+    const later = { submits: submits(), calls: all() };
+    const perKind = { list: redshift.commandCalls(ListStatementsCommand).length, describe: redshift.commandCalls(DescribeStatementCommand).length, results: redshift.commandCalls(GetStatementResultCommand).length };
+    // First run of a process: 4 state DDL, checkpoint read, ledger check, target columns (read twice), one merge batch.
+    expect(first.submits).toBe(9);
+    // Every later run: checkpoint read, ledger check, target columns twice, the merge batch.
+    expect(later.submits).toBe(5);
+    // Besides: a poll and a result read per statement (none throttled here) and the merge slot's ListStatements.
+    expect(perKind).toEqual({ list: 6, describe: 5, results: 5 });
+    expect(later.calls).toBe(21);
+  });
+
   it('polls DescribeStatement with growing, capped backoff', async () => {
     scriptedRedshift([[...Array.from({ length: 12 }, () => ({ Status: 'STARTED' as const })), { Status: 'FINISHED' as const }]]);
     const delays: number[] = [];
