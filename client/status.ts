@@ -18,6 +18,7 @@ import { boundStateStream, parseState } from '../activities/sources/postgres/in-
 import { checkpointStream, wallClockToInstant } from '../activities/sources/postgres/watermark-zone.js';
 import { offsetLag, statusRow, type SourceFacts, type StatusRow, type TemporalFacts } from './status-rows.js';
 import { openKafka, UnknownTopicError, type PartitionBounds } from '../activities/sources/kafka/client.js';
+import { addCaptureHealth } from './capture-health.js';
 
 export type { StatusRow, PipelineState } from './status-rows.js';
 
@@ -38,7 +39,7 @@ export async function pipelineStatus(client: Client, config: TributaryConfig, op
     const now = opts.now ?? new Date();
     return sources.map((s) => statusRow(p.name, region, p.kind, hasCheckpoint(p), temporal, s, now));
   });
-  return rows.flat();
+  return addCaptureHealth(config, secrets, rows.flat());
 }
 
 function hasCheckpoint(p: PipelineConfig): boolean {
