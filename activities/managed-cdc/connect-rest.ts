@@ -105,24 +105,26 @@ export class ConnectCluster {
   }
 
   /** Waits until `ok` holds for the connector's status; a failed task ends the wait with its trace. */
-  async waitFor(name: string, what: string, ok: (s: ConnectorState) => boolean, timeoutMs = 120_000): Promise<ConnectorState> {
+  async waitFor(name: string, what: string, ok: (s: ConnectorState) => boolean, opts: { timeoutMs?: number; failFast?: boolean } = {}): Promise<ConnectorState> {
+    const timeoutMs = opts.timeoutMs ?? 120_000;
     const deadline = Date.now() + timeoutMs;
-    let last = 'no status';
     for (;;) {
       const s = await this.status(name);
       if (s && ok(s)) return s;
       const failed = s && [s.connector, ...s.tasks].find((t) => t.state === 'FAILED');
-      if (failed) throw new ConnectError(`connector ${name} on ${this.url} failed while ${what}: ${firstLine(failed.trace)}`);
-      last = s ? JSON.stringify({ connector: s.connector.state, tasks: s.tasks.map((t) => t.state) }) : 'no such connector';
+      if (failed && opts.failFast !== false) throw new ConnectError(`connector ${name} on ${this.url} failed while ${what}: ${firstLine(failed.trace)}`);
+      const last = s ? JSON.stringify({ connector: s.connector.state, tasks: s.tasks.map((t) => t.state) }) : 'no such connector';
       if (Date.now() > deadline) throw new ConnectError(`connector ${name} on ${this.url}: not ${what} within ${timeoutMs / 1000} s (${last})`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }
 }
 
-/** The first line of a Java stack trace: the exception and its message. */
+/** A Java stack trace in one line: its exception and message, and its root cause (the last "Caused by"). */
 export function firstLine(trace: string | undefined): string {
-  return (trace ?? 'no trace').split('\n')[0]!.slice(0, 500);
+  const lines = (trace ?? 'no trace').split('\n');
+  const root = lines.filter((l) => l.startsWith('Caused by: ')).at(-1)?.slice('Caused by: '.length);
+  return `${lines[0]!.slice(0, 300)}${root ? ` (caused by ${root.slice(0, 300)})` : ''}`;
 }
 
 export const running = (s: ConnectorState) => s.connector.state === 'RUNNING' && s.tasks.length > 0 && s.tasks.every((t) => t.state === 'RUNNING');

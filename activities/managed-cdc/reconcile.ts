@@ -121,14 +121,13 @@ async function applyOne(c: RegionCapture, cluster: ConnectCluster, existing: Con
     action = 'update';
     done.push([added.length ? `adds ${added.join(', ')}` : '', removed.length ? `removes ${removed.join(', ')}` : '', `changed ${changes.join(', ')}`].filter(Boolean).join('; '));
     if (!dryRun) {
-      if (added.length || removed.length) {
-        // Stopped first, so the task that runs afterwards is surely one with the new include list:
-        // a snapshot signal read by the old task would be dropped as a table it does not capture.
-        await cluster.stop(c.connector);
-        await cluster.waitFor(c.connector, 'stopped', stopped);
-        await cluster.put(c.connector, wanted);
-        await cluster.resume(c.connector);
-      } else await cluster.put(c.connector, wanted);
+      // Stopped first, so the tasks that run afterwards surely have the new config (a snapshot
+      // signal read by an old task would be dropped as a table it does not capture), and a
+      // failed task's status is not mistaken for the new one's.
+      await cluster.stop(c.connector);
+      await cluster.waitFor(c.connector, 'stopped', stopped, { failFast: false });
+      await cluster.put(c.connector, wanted);
+      await cluster.resume(c.connector);
       await cluster.waitFor(c.connector, 'running', running);
       if (added.length) done.push(`incremental snapshot of ${added.join(', ')} requested (signal ${await requestSnapshot(c, secrets, added)})`);
     } else if (added.length) done.push(`incremental snapshot of ${added.join(', ')}`);
@@ -147,7 +146,8 @@ async function applyOne(c: RegionCapture, cluster: ConnectCluster, existing: Con
       done.push(`failed connector restarted (${firstLine(failed.trace)})`);
       if (!dryRun) {
         await cluster.restartFailed(c.connector);
-        await cluster.waitFor(c.connector, 'running', running);
+        // The failed status stands until the restarted task reports: a failure again shows as a timeout with its states.
+        await cluster.waitFor(c.connector, 'running', running, { failFast: false, timeoutMs: 60_000 });
       }
     } else if (state?.connector.state === 'PAUSED') done.push('paused by hand: left paused');
   }
@@ -162,7 +162,7 @@ async function retire(config: TributaryConfig, cluster: ConnectCluster, info: Co
     if (isStopped) return { action: 'stopped', detail: `slot ${slot} kept (it holds WAL at the source): apply --drop-slot drops it` };
     if (!opts.dryRun) {
       await cluster.stop(info.name);
-      await cluster.waitFor(info.name, 'stopped', stopped);
+      await cluster.waitFor(info.name, 'stopped', stopped, { failFast: false });
     }
     return { action: 'stop', detail: `no capture wants it: stopped; slot ${slot} kept (it holds WAL at the source): apply --drop-slot drops it` };
   }
@@ -173,7 +173,7 @@ async function retire(config: TributaryConfig, cluster: ConnectCluster, info: Co
   if (opts.dryRun) return { action: 'drop', detail: `connector, its offsets, slot ${slot} and publication ${info.config['publication.name']} would be dropped` };
   if (!isStopped) {
     await cluster.stop(info.name);
-    await cluster.waitFor(info.name, 'stopped', stopped);
+    await cluster.waitFor(info.name, 'stopped', stopped, { failFast: false });
   }
   // Forgotten offsets: a capture of the same name later starts with a snapshot, not at an LSN its new slot lacks.
   await cluster.resetOffsets(info.name);
