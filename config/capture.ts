@@ -120,21 +120,29 @@ function split(table: string): [string, string] {
 
 /** One cdc pipeline per table of a capture entry, in the order of its list. */
 export function expandCapture<E extends CaptureEntry>(entry: E, prefix: string) {
+  return entry.capture.tables.map((t) => {
+    const [schema, table] = split(t.table);
+    return capturedTablePipeline(entry, prefix, { schema, table, key: t.key, ...(t.target ? { target: t.target } : {}) });
+  });
+}
+
+/**
+ * The managed cdc pipeline of one captured table: what a capture's list makes of each entry, and
+ * what a table set with keys from the catalog can make of each table it finds.
+ */
+export function capturedTablePipeline<E extends CaptureEntry>(entry: E, prefix: string, t: { schema: string; table: string; key: string[]; target?: string }) {
   const { capture, ...rest } = entry;
   const topics = capture.topicPrefix ?? defaultTopicPrefix(prefix, entry.name);
-  return capture.tables.map((t) => {
-    const [schema, table] = split(t.table);
-    return {
-      ...rest,
-      kind: 'cdc' as const,
-      name: capturedPipelineName(entry.name, schema, table),
-      topic: captureTopic(topics, schema, table),
-      target: t.target ?? table,
-      key: t.key,
-      options: { ...entry.options, capturedFrom: { source: capture.from, table: `${schema}.${table}` } },
-      managed: { capture: entry.name, topicPrefix: topics, partitions: capture.partitions, ...(capture.connector ? { connector: capture.connector } : {}) },
-    };
-  });
+  return {
+    ...rest,
+    kind: 'cdc' as const,
+    name: capturedPipelineName(entry.name, t.schema, t.table),
+    topic: captureTopic(topics, t.schema, t.table),
+    target: t.target ?? t.table,
+    key: t.key,
+    options: { ...entry.options, capturedFrom: { source: capture.from, table: `${t.schema}.${t.table}` } },
+    managed: { capture: entry.name, topicPrefix: topics, partitions: capture.partitions, ...(capture.connector ? { connector: capture.connector } : {}) },
+  };
 }
 
 /** Problems of one capture's name at the source: its slot's length. */
