@@ -218,3 +218,45 @@ it('apply creates and keeps in step the publication, topics and connector of a c
   expect(await rest.status(connector)).toBeUndefined();
   expect(await publicationTables()).toEqual([]);
 }, 900_000);
+
+it('without an owner secret, apply only checks: it names the statements for the owner, and goes on once they ran', async () => {
+  const name = `${capture}_o`;
+  const table = `${capture}_e`;
+  const noOwner = (tablesOf: string[]) =>
+    validateConfig('managed-cdc-no-owner', {
+      ...base,
+      sources: { ...base.sources, app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us', cdc: { secret: 'app-us-cdc', passwordRef: '${env:TRIBUTARY_CDC_PASSWORD}' } }] } },
+      pipelines: tablesOf.length ? [{ name, kind: 'cdc', source: 'events', regions: ['us'], capture: { from: 'app', tables: tablesOf.map((t) => ({ table: `public.${t}`, key: ['id'] })) } }] : [],
+    });
+  const config = noOwner([table]);
+  const conn = captureConnector(config, name);
+  const pub = captureSlot(config, name);
+  await src.query(`CREATE TABLE public.${ident(table)} (id bigint PRIMARY KEY, name text NOT NULL, amount numeric(12,2))`);
+  try {
+    const refused = await apply(config);
+    expect(refused.map((r) => [r.connector, r.action])).toEqual([[conn, 'failed']]);
+    expect(refused[0]!.error).toContain(`capture ${name}, region us, source app/us: publication ${pub} is not as the capture needs it; as the owner run: CREATE PUBLICATION "${pub}"`);
+    expect(await rest.status(conn)).toBeUndefined();
+    // The owner runs what the message says, as it says it.
+    for (const problem of refused[0]!.error!.split(/; (?=capture )/)) {
+      const statements = problem.split('as the owner run: ')[1];
+      if (statements) for (const s of statements.split('; ')) await src.query(s);
+    }
+    const created = await apply(config);
+    expect(created.map((r) => [r.action, r.error])).toEqual([['create', undefined]]);
+    const dropped = await apply(noOwner([]), { dropSlot: true });
+    expect(dropped.map((r) => [r.connector, r.action])).toEqual([[conn, 'drop']]);
+    expect(dropped[0]!.detail).toContain(`publication ${pub} kept: no ownerSecret`);
+    expect((await src.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [pub])).rows).toEqual([]);
+  } finally {
+    await rest.delete(conn).catch(() => undefined);
+    for (let i = 0; i < 240 && (await src.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [pub])).rows[0]?.active; i++) await new Promise((r) => setTimeout(r, 250));
+    await src.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [pub]).catch(() => undefined);
+    await src.query(`DROP PUBLICATION IF EXISTS ${ident(pub)}`);
+    await src.query(`DROP TABLE IF EXISTS public.${ident(table)}`);
+    await withAdmin(CELL, async (a) => {
+      const topic = (config.pipelines[0] as CdcPipelineConfig).topic;
+      if ((await a.listTopics()).includes(topic)) await a.deleteTopics({ topics: [topic] });
+    }).catch(() => undefined);
+  }
+}, 300_000);
