@@ -29,11 +29,18 @@ export const COMMANDS: readonly Command[] = [
   }),
   command({
     name: 'apply',
-    summary: 'create, update and delete Temporal schedules to match the config',
-    help: 'Idempotent; never touches schedules it does not own and keeps a pause made by hand.\nExit 1 if a schedule failed or conflicts.',
+    summary: 'create, update and delete Temporal schedules (and managed CDC connectors) to match the config',
+    help:
+      'Idempotent; never touches schedules it does not own and keeps a pause made by hand.\n' +
+      'Captures (cdc entries with capture:) first get their publication, topics and Debezium connector; a capture gone from the config has its connector stopped, its slot kept.\n' +
+      'Exit 1 if a schedule or a capture failed or conflicts.',
     args: [],
-    flags: [{ name: 'dry-run', type: 'boolean', help: 'show what would change, change nothing' }, JSON_OUT],
-    run: async ({ flags, config }) => (await import('./commands/apply.js')).apply(config(), flags['dry-run'], flags.json),
+    flags: [
+      { name: 'dry-run', type: 'boolean', help: 'show what would change, change nothing' },
+      { name: 'drop-slot', type: 'boolean', help: 'captures gone from the config: delete their connectors and drop their replication slots and publications' },
+      JSON_OUT,
+    ],
+    run: async ({ flags, config }) => (await import('./commands/apply.js')).apply(config(), flags['dry-run'], flags.json, flags['drop-slot']),
   }),
   command({
     name: 'plan',

@@ -55,6 +55,15 @@ export interface StatusRow {
   schedule: 'active' | 'paused' | 'missing';
   /** Why the state is failed, or what could not be read. */
   detail?: string;
+  /** Managed CDC: the replication slot and connector this pipeline depends on (client/capture-health.ts). */
+  capture?: {
+    slot: string;
+    connector: string;
+    slotActive: boolean | null;
+    retainedWalBytes: number | null;
+    connectorState: string | null;
+    taskStates: string[];
+  };
 }
 
 const seconds = (later: number, earlier: number) => Math.max(0, Math.round((later - earlier) / 1000));

@@ -19,6 +19,7 @@ import { checkpointStream, wallClockToInstant } from '../activities/sources/post
 import { kindOf } from '../activities/kinds/registry.js';
 import { offsetLag, statusRow, type SourceFacts, type StatusRow, type TemporalFacts } from './status-rows.js';
 import { openKafka, UnknownTopicError, type PartitionBounds } from '../activities/sources/kafka/client.js';
+import { addCaptureHealth } from './capture-health.js';
 
 export type { StatusRow, PipelineState } from './status-rows.js';
 
@@ -40,7 +41,7 @@ export async function pipelineStatus(client: Client, config: TributaryConfig, op
     const what = kindOf(p).status(p);
     return sources.map((s) => statusRow(p.name, region, p.kind, what.reads === 'tables' && what.checkpointed, temporal, s, now));
   });
-  return rows.flat();
+  return addCaptureHealth(config, secrets, rows.flat());
 }
 
 async function sourceFacts(

@@ -7,6 +7,8 @@ import { count, DAY, endpoint, host, HOUR, tags, text } from './limits.js';
 import { credentialIn } from './credentials.js';
 import { reservedTargetProblem, resolveTarget, sharedTargets } from './targets.js';
 import { globMatches } from './table-sets/glob.js';
+import { captureNameProblem, captureSpec, expandCapture, managedSpec, serverCdc } from './capture.js';
+import { captureConnector, captureSlot } from '../names/managed-cdc.js';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const QUALIFIED = /^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$/;
@@ -78,6 +80,8 @@ const postgresServer = z.strictObject({
    * secret); rows are still read from the standby, once it has replayed up to that point.
    */
   primary: z.strictObject({ host: host("the server's secret (username, password)"), port: port.optional() }).optional(),
+  /** Managed CDC: the role its Debezium connector logs in as, and the owner of its publication (docs/cdc-managed.md). */
+  cdc: serverCdc.optional(),
 });
 
 const broker = z
@@ -94,6 +98,8 @@ const kafkaCluster = z.strictObject({
   cell: name,
   brokers: z.array(broker, { error: 'expected a list of broker addresses' }).min(1, 'expected at least one broker').max(100, 'expected at most 100 brokers'),
   secret: name.optional(),
+  /** The REST URL of the Kafka Connect cluster that writes to this cluster: managed CDC registers its connectors there. */
+  connect: z.url({ error: 'expected the Kafka Connect REST URL, like "http://connect:8083"' }).optional(),
 });
 
 const postgresSource = z.strictObject({
@@ -404,9 +410,36 @@ const cdcPipeline = z.strictObject({
       intervalSeconds: seconds('the poll interval', HOUR).min(1).default(5),
     })
     .default({ deletes: 'hard', onNewColumn: 'add', onTruncate: 'apply', decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive', maxMessagesPerPartition: 100_000, maxBatchesPerRun: 4, intervalSeconds: 5 }),
+  /** Set by a capture entry: `apply` keeps this table's publication, connector and topic in step (needs options.capturedFrom). */
+  managed: managedSpec.optional(),
 });
 
-const pipeline = z.discriminatedUnion('kind', [factPipeline, dimensionPipeline, topicPipeline, cdcPipeline], {
+/**
+ * A cdc entry as written: one topic (topic, target, key), or a capture (`capture:` with its
+ * tables) that expands into one managed cdc pipeline per table when the config is read.
+ */
+const cdcEntry = cdcPipeline
+  .extend({
+    topic: cdcPipeline.shape.topic.optional(),
+    target: tableName.optional(),
+    key: keyColumns.optional(),
+    capture: captureSpec.optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.capture) {
+      for (const field of ['topic', 'target', 'key', 'managed'] as const) {
+        if (p[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `expected no ${field} beside capture: each table of the capture gets its own` });
+      }
+      if (p.options.capturedFrom) ctx.addIssue({ code: 'custom', path: ['options', 'capturedFrom'], message: 'expected no capturedFrom beside capture: it is capture.from and each table' });
+      return;
+    }
+    for (const [field, what] of [['topic', 'a Kafka topic name (or capture: with tables)'], ['target', 'a target table name'], ['key', 'a list of key columns']] as const) {
+      if (p[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], input: undefined, message: `missing: expected ${what}` });
+    }
+    if (p.managed && !p.options.capturedFrom) ctx.addIssue({ code: 'custom', path: ['options', 'capturedFrom'], message: 'missing: a managed cdc pipeline names the table it captures (capturedFrom)' });
+  });
+
+const pipeline = z.discriminatedUnion('kind', [factPipeline, dimensionPipeline, topicPipeline, cdcEntry], {
   error: 'expected a pipeline with kind "fact", "dimension", "topic" or "cdc"',
 });
 
@@ -567,9 +600,89 @@ export const configSchema = z
       if (p.kind === 'fact' && p.key.includes(p.watermark)) {
         ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'watermark'], message: 'expected a watermark column that is not part of the key' });
       }
+      if (p.kind === 'cdc' && (p.capture || p.managed)) {
+        const from = p.capture?.from ?? p.options.capturedFrom?.source;
+        const regions = p.regions ?? [...sourceRegions];
+        for (const problem of managedProblems(cfg, cfg.temporal.taskQueuePrefix, p.source, from, regions, p.capture ? p.name : p.managed!.capture)) {
+          ctx.addIssue({ code: 'custom', path: ['pipelines', i, p.capture ? 'capture' : 'managed'], message: problem });
+        }
+      }
     });
     checkTargets(cfg, ctx);
+  })
+  .transform((cfg, ctx) => {
+    // Capture entries become one managed cdc pipeline per table; every other entry stays as it is.
+    const origin: number[] = [];
+    const pipelines = cfg.pipelines.flatMap((p, i) => {
+      const out = p.kind === 'cdc' && p.capture ? expandCapture({ ...p, capture: p.capture }, cfg.temporal.taskQueuePrefix) : [p];
+      origin.push(...out.map(() => i));
+      return out as ConcretePipeline[];
+    });
+    for (const problem of expandedProblems(cfg.temporal.taskQueuePrefix, pipelines)) {
+      ctx.addIssue({ code: 'custom', path: ['pipelines', origin[problem.at]!, ...problem.path], message: problem.message, input: cfg });
+    }
+    return { ...cfg, pipelines };
   });
+
+type ConcretePipeline = z.output<typeof factPipeline> | z.output<typeof dimensionPipeline> | z.output<typeof topicPipeline> | z.output<typeof cdcPipeline>;
+
+/** What a capture (or a managed pipeline) needs of its sources in each of its regions. */
+function managedProblems(cfg: { sources: Record<string, z.output<typeof source>> }, prefix: string, kafka: string, from: string | undefined, regions: string[], capture: string): string[] {
+  const problems: string[] = [];
+  const pg = from === undefined ? undefined : cfg.sources[from];
+  if (!pg || pg.type !== 'postgres') return [`expected capture.from to name a declared postgres source, got "${from}"`];
+  const kafkaSource = cfg.sources[kafka];
+  for (const region of regions) {
+    const servers = pg.servers.filter((s) => s.region === region);
+    if (servers.length !== 1) problems.push(`expected exactly one server of source "${from}" in region "${region}" (one connector per region), found ${servers.length}`);
+    else if (!servers[0]!.cdc) problems.push(`expected cdc: { secret, passwordRef } on the server of source "${from}" in region "${region}": the role its connector logs in as`);
+    const connects = kafkaSource?.type === 'kafka' ? kafkaSource.clusters.filter((c) => c.region === region && c.connect) : [];
+    if (connects.length !== 1) problems.push(`expected exactly one cluster of source "${kafka}" in region "${region}" with connect: (its Kafka Connect REST URL), found ${connects.length}`);
+  }
+  const name = captureNameProblem(prefix, capture);
+  if (name) problems.push(name);
+  return problems;
+}
+
+/** After expansion: unique pipeline names, one slot per capture, and one setting per connector. */
+function expandedProblems(prefix: string, pipelines: ConcretePipeline[]): { at: number; path: PropertyKey[]; message: string }[] {
+  const problems: { at: number; path: PropertyKey[]; message: string }[] = [];
+  const seen = new Map<string, number>();
+  pipelines.forEach((p, at) => {
+    const first = seen.get(p.name);
+    const managed = (q: ConcretePipeline) => q.kind === 'cdc' && q.managed !== undefined;
+    if (first !== undefined && (managed(p) || managed(pipelines[first]!))) {
+      const what = (q: ConcretePipeline) => (q.kind === 'cdc' && q.managed ? `table ${q.options.capturedFrom?.table} of capture "${q.managed.capture}"` : `pipeline "${q.name}"`);
+      problems.push({ at, path: ['name'], message: `expected a pipeline name used once, but ${what(pipelines[first]!)} and ${what(p)} are both pipeline "${p.name}"` });
+    }
+    if (first === undefined) seen.set(p.name, at);
+  });
+  const groups = new Map<string, { at: number; p: z.output<typeof cdcPipeline> }>();
+  const slots = new Map<string, string>();
+  pipelines.forEach((p, at) => {
+    if (p.kind !== 'cdc' || !p.managed) return;
+    const capture = p.managed.capture;
+    const slot = captureSlot(prefix, capture);
+    const other = slots.get(slot);
+    if (other !== undefined && other !== capture) problems.push({ at, path: ['name'], message: `expected captures whose slots differ, but "${capture}" and "${other}" both get slot ${slot} (connector ${captureConnector(prefix, capture)})` });
+    slots.set(slot, capture);
+    const first = groups.get(capture);
+    if (!first) return void groups.set(capture, { at, p });
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    const a = first.p;
+    const differs = [
+      ['source', a.source, p.source],
+      ['regions', a.regions, p.regions],
+      ['capturedFrom.source', a.options.capturedFrom?.source, p.options.capturedFrom?.source],
+      ['managed', a.managed, p.managed],
+      ['decimalHandlingMode', a.options.decimalHandlingMode, p.options.decimalHandlingMode],
+      ['timePrecisionMode', a.options.timePrecisionMode, p.options.timePrecisionMode],
+      ['unavailableValue', a.options.unavailableValue, p.options.unavailableValue],
+    ].filter(([, x, y]) => !same(x, y));
+    for (const [what] of differs) problems.push({ at, path: ['managed'], message: `expected the pipelines of capture "${capture}" (one connector) to agree on ${what as string}, but ${p.name} differs from ${a.name}` });
+  });
+  return problems;
+}
 
 /** Targets: none in a system schema or on Tributary's own tables, and one pipeline per target table. */
 function checkTargets(cfg: { warehouse: { schema: string }; pipelines: { name: string; target?: string; table?: string }[] }, ctx: z.RefinementCtx): void {

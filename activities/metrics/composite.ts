@@ -1,6 +1,6 @@
 // Sends every metric to each backend (statsd and Prometheus side by side). One failing backend
 // never stops the others, nor the pipeline.
-import type { BatchCounts, MetricTags, PartitionTags, PipelineMetrics } from './metrics.js';
+import type { BatchCounts, ConnectorTags, MetricTags, PartitionTags, PipelineMetrics, SlotTags } from './metrics.js';
 
 export class CompositeMetrics implements PipelineMetrics {
   constructor(
@@ -32,6 +32,14 @@ export class CompositeMetrics implements PipelineMetrics {
 
   drift(tags: MetricTags, buckets: number): void {
     this.each((m) => m.drift(tags, buckets));
+  }
+
+  cdcSlot(tags: SlotTags, retainedWalBytes: number | undefined, active: boolean): void {
+    this.each((m) => m.cdcSlot(tags, retainedWalBytes, active));
+  }
+
+  cdcConnector(tags: ConnectorTags, taskFailed: boolean): void {
+    this.each((m) => m.cdcConnector(tags, taskFailed));
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,20 @@ export interface PartitionTags extends MetricTags {
   topic?: string;
 }
 
+/** A replication slot a CDC pipeline depends on (managed CDC). */
+export interface SlotTags {
+  pipeline: string;
+  region: string;
+  slot: string;
+}
+
+/** The Debezium connector a CDC pipeline depends on. */
+export interface ConnectorTags {
+  pipeline: string;
+  region: string;
+  connector: string;
+}
+
 /** Rows of one merged batch. `read` is what the source gave; the rest is what the warehouse did. */
 export interface BatchCounts {
   read: number;
@@ -35,6 +49,10 @@ export interface PipelineMetrics {
   kafkaLag(tags: PartitionTags, messages: number, seconds?: number): void;
   /** Reconciliation: how many compared buckets differ between source and warehouse (0 = in sync). */
   drift(tags: MetricTags, buckets: number): void;
+  /** WAL bytes the slot holds back at the source (undefined: the slot is gone), and whether a connector streams from it. */
+  cdcSlot(tags: SlotTags, retainedWalBytes: number | undefined, active: boolean): void;
+  /** Whether the connector or one of its tasks has failed. */
+  cdcConnector(tags: ConnectorTags, taskFailed: boolean): void;
   /** Flushes and releases sockets/servers. */
   close(): Promise<void>;
 }
@@ -52,6 +70,9 @@ export const METRIC = {
   kafkaLagMessages: 'kafka.lag_messages',
   kafkaLagSeconds: 'kafka.lag_seconds',
   drift: 'reconcile.drift_buckets',
+  cdcSlotRetainedWal: 'cdc.slot_retained_wal_bytes',
+  cdcSlotActive: 'cdc.slot_active',
+  cdcConnectorTaskFailed: 'cdc.connector_task_failed',
 } as const;
 
 /** Does nothing: the default when no metrics backend is configured, and in unit tests. */
@@ -60,5 +81,7 @@ export const noopMetrics: PipelineMetrics = {
   freshness() {},
   kafkaLag() {},
   drift() {},
+  cdcSlot() {},
+  cdcConnector() {},
   close: () => Promise.resolve(),
 };

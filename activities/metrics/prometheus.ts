@@ -1,7 +1,7 @@
 // The same pipeline metrics for Prometheus (prom-client), on a registry of our own so tests
 // and several workers in one process never share global state. Served by prometheus-endpoint.ts.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { METRIC, type BatchCounts, type MetricTags, type PartitionTags, type PipelineMetrics } from './metrics.js';
+import { METRIC, type BatchCounts, type ConnectorTags, type MetricTags, type PartitionTags, type PipelineMetrics, type SlotTags } from './metrics.js';
 import { PARTITION_TAG_NAMES, TAG_NAMES, promLabels, promPartitionLabels } from './tags.js';
 
 /** "rows.read" -> "tributary_rows_read". */
@@ -18,6 +18,9 @@ export class PrometheusMetrics implements PipelineMetrics {
   private readonly lagMessages: Gauge<(typeof PARTITION_TAG_NAMES)[number]>;
   private readonly lagSeconds: Gauge<(typeof PARTITION_TAG_NAMES)[number]>;
   private readonly driftBuckets: Gauge<(typeof TAG_NAMES)[number]>;
+  private readonly slotRetained: Gauge<keyof SlotTags>;
+  private readonly slotActive: Gauge<keyof SlotTags>;
+  private readonly taskFailed: Gauge<keyof ConnectorTags>;
 
   constructor() {
     const registers = [this.registry];
@@ -43,6 +46,10 @@ export class PrometheusMetrics implements PipelineMetrics {
     this.lagMessages = new Gauge({ name: promName(METRIC.kafkaLagMessages), help: 'Messages between the end offset and the committed offset', labelNames: partitionLabels, registers });
     this.lagSeconds = new Gauge({ name: promName(METRIC.kafkaLagSeconds), help: 'Age in seconds of the oldest message not yet committed', labelNames: partitionLabels, registers });
     this.driftBuckets = new Gauge({ name: promName(METRIC.drift), help: 'Reconciliation buckets that differ between source and warehouse', labelNames, registers });
+    const slotLabels: (keyof SlotTags)[] = ['pipeline', 'region', 'slot'];
+    this.slotRetained = new Gauge({ name: promName(METRIC.cdcSlotRetainedWal), help: "Bytes of WAL the CDC pipeline's replication slot holds back at the source", labelNames: slotLabels, registers });
+    this.slotActive = new Gauge({ name: promName(METRIC.cdcSlotActive), help: '1 while a connector streams from the replication slot, else 0', labelNames: slotLabels, registers });
+    this.taskFailed = new Gauge({ name: promName(METRIC.cdcConnectorTaskFailed), help: '1 when the Debezium connector or one of its tasks has failed, else 0', labelNames: ['pipeline', 'region', 'connector'], registers });
   }
 
   batch(tags: MetricTags, counts: BatchCounts, durationMs: number): void {
@@ -64,6 +71,18 @@ export class PrometheusMetrics implements PipelineMetrics {
 
   drift(tags: MetricTags, buckets: number): void {
     this.driftBuckets.set(promLabels(tags), buckets);
+  }
+
+  cdcSlot(tags: SlotTags, retainedWalBytes: number | undefined, active: boolean): void {
+    const labels = { pipeline: tags.pipeline, region: tags.region, slot: tags.slot };
+    // A slot that is gone holds nothing back: its series goes rather than keep its last value.
+    if (retainedWalBytes === undefined) this.slotRetained.remove(labels);
+    else this.slotRetained.set(labels, retainedWalBytes);
+    this.slotActive.set(labels, active ? 1 : 0);
+  }
+
+  cdcConnector(tags: ConnectorTags, taskFailed: boolean): void {
+    this.taskFailed.set({ pipeline: tags.pipeline, region: tags.region, connector: tags.connector }, taskFailed ? 1 : 0);
   }
 
   /** The registry in the Prometheus text format. */

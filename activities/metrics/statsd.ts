@@ -2,7 +2,7 @@
 // freshness, Kafka lag and drift. Every dimension is a tag. Datagrams are buffered a little
 // (under one MTU) so a batch's six numbers travel in one packet.
 import StatsD from 'hot-shots';
-import { METRIC, type BatchCounts, type MetricTags, type PartitionTags, type PipelineMetrics } from './metrics.js';
+import { METRIC, type BatchCounts, type ConnectorTags, type MetricTags, type PartitionTags, type PipelineMetrics, type SlotTags } from './metrics.js';
 import { statsdTags } from './tags.js';
 
 export interface StatsdOptions {
@@ -57,6 +57,16 @@ export class StatsdMetrics implements PipelineMetrics {
 
   drift(tags: MetricTags, buckets: number): void {
     this.client.gauge(METRIC.drift, buckets, statsdTags(tags));
+  }
+
+  cdcSlot(tags: SlotTags, retainedWalBytes: number | undefined, active: boolean): void {
+    const t = { ...tags };
+    if (retainedWalBytes !== undefined) this.client.gauge(METRIC.cdcSlotRetainedWal, retainedWalBytes, t);
+    this.client.gauge(METRIC.cdcSlotActive, active ? 1 : 0, t);
+  }
+
+  cdcConnector(tags: ConnectorTags, taskFailed: boolean): void {
+    this.client.gauge(METRIC.cdcConnectorTaskFailed, taskFailed ? 1 : 0, { ...tags });
   }
 
   close(): Promise<void> {

@@ -144,6 +144,8 @@ describe('reportMerge', () => {
       freshness: (...a) => void calls.push(['freshness', ...a]),
       kafkaLag: (...a) => void calls.push(['kafkaLag', ...a]),
       drift: () => undefined,
+      cdcSlot: () => undefined,
+      cdcConnector: () => undefined,
       close: () => Promise.resolve(),
     };
     // A topic checkpoint is an offset: never read as a time (Date.parse('12345') is a year).

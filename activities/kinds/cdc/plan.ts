@@ -12,6 +12,7 @@ import type { PlannedRange } from '../offsets/offset-plan.js';
 import type { CdcUnit } from '../../types.js';
 import type { WarehouseDialect } from '../../warehouse/dialect.js';
 import { roundRobin } from '../../../common/by-source.js';
+import { reportCaptureHealth } from '../../managed-cdc/report-health.js';
 
 export async function planCdc(
   deps: ActivityDeps,
@@ -21,6 +22,8 @@ export async function planCdc(
   runId: string,
   onSourceError?: (source: string, err: unknown) => void,
 ): Promise<CdcUnit[]> {
+  // A managed pipeline's slot and connector gauges; reading them never holds the run back.
+  if (p.managed) await reportCaptureHealth(deps, p.name, region).catch(() => undefined);
   // Debezium creates its topic with the first event: no topic yet is nothing to apply yet.
   const options = { maxMessagesPerPartition: p.options.maxMessagesPerPartition, maxBatchesPerPartition: p.options.maxBatchesPerRun, missingTopic: 'empty' as const };
   const perCluster = await planClusters(

@@ -180,3 +180,28 @@ function kafkaSource(e: KafkaEndpoint, base: ConstructorParameters<typeof Admin>
     },
   };
 }
+
+/**
+ * Creates the topics of `topics` the cluster lacks, with `partitions` partitions and the broker's
+ * default replication; returns the ones it created. A topic another client created meanwhile is
+ * not an error.
+ */
+export async function createMissingTopics(e: KafkaEndpoint, secrets: SecretProvider, topics: readonly string[], partitions: number): Promise<string[]> {
+  const admin = new Admin({ clientId: 'tributary-admin', bootstrapBrokers: e.brokers, retries: 5, retryDelay: 500, ...(await connectionOptions(e, secrets)) });
+  try {
+    const there = new Set(await admin.listTopics({ includeInternals: false }));
+    const missing = topics.filter((t) => !there.has(t));
+    const created: string[] = [];
+    for (const topic of missing) {
+      try {
+        await admin.createTopics({ topics: [topic], partitions, replicas: -1 });
+        created.push(topic);
+      } catch (err) {
+        if (!/already exists/i.test(String((err as Error).message) + JSON.stringify((err as { errors?: unknown }).errors ?? ''))) throw err;
+      }
+    }
+    return created;
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
+}
