@@ -9,7 +9,24 @@ import { badInput, sourceFailure } from './errors.js';
 import { HEARTBEAT_EVERY_MS, whileHeartbeating } from './heartbeat.js';
 import type { KindContext } from './kinds/kind.js';
 import { kindOf } from './kinds/registry.js';
-import type { BackfillInput, BackfillPlan, MergeResult, Plan, RepairRequest, RepairStep, SourceFailure, StagedBatch, SyncInput, VerifyInput, VerifyReport, WorkUnit } from './types.js';
+import type {
+  BackfillInput,
+  BackfillPlan,
+  MergeResult,
+  Plan,
+  RepairRequest,
+  RepairStep,
+  ResnapshotInput,
+  ResnapshotProgress,
+  ResnapshotSignal,
+  ResnapshotTarget,
+  SourceFailure,
+  StagedBatch,
+  SyncInput,
+  VerifyInput,
+  VerifyReport,
+  WorkUnit,
+} from './types.js';
 import { createWarehouse } from './warehouse/index.js';
 
 export type * from './types.js';
@@ -111,9 +128,25 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
     /** The first step of a repair of drifted buckets: deletes, then the batch (or unit) whose merge rewrites the rest. */
     async repairBuckets(req: RepairRequest): Promise<RepairStep> {
       const { p, kind } = resolve(req.pipeline);
-      if (!kind.repair) throw refuse(p, 'repair', 'fact and dimension');
+      if (!kind.repair) throw refuse(p, 'repair', 'fact, dimension and cdc');
       const activity = Context.current();
       return whileHeartbeating(() => kind.repair!(ctx, p, req, (bytes) => activity.heartbeat({ bytes }), activity.cancellationSignal));
+    },
+
+    /** Asks the pipeline's change capture for a snapshot of its table (or of some keys); once per signal id. */
+    async signalResnapshot(input: ResnapshotInput & { signalId: string }): Promise<ResnapshotSignal> {
+      const { p, kind } = resolve(input.pipeline);
+      if (!kind.resnapshot) throw refuse(p, 'resnapshot', 'cdc');
+      const s = await kind.resnapshot.signal(ctx, p, input);
+      log.info('resnapshot signalled', { pipeline: p.name, region: input.region, signalId: s.signalId, filtered: s.filter !== null });
+      return s;
+    },
+
+    /** How far a signalled resnapshot is: its scan, then the offsets of it not applied yet. */
+    async resnapshotProgress(input: { signal: ResnapshotSignal; target?: ResnapshotTarget }): Promise<ResnapshotProgress> {
+      const { p, kind } = resolve(input.signal.pipeline);
+      if (!kind.resnapshot) throw refuse(p, 'resnapshot', 'cdc');
+      return kind.resnapshot.progress(ctx, p, input.signal, input.target);
     },
   };
 }

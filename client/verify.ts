@@ -6,6 +6,7 @@ import { knownPipeline } from './backfill.js';
 import type { TributaryConfig } from '../config/schema.js';
 import type { VerifyResult } from '../activities/types.js';
 import { checkBuckets } from '../activities/reconcile/bucket-sql.js';
+import { resnapshotTarget } from './resnapshot.js';
 import type { verifyPipeline } from '../workflows/verify-pipeline.js';
 import { pipelineAttributes } from '../names/search-attributes.js';
 import { taskQueue, verifyWorkflowId } from '../names/temporal-ids.js';
@@ -32,6 +33,7 @@ export function verifyArgs(config: TributaryConfig, req: VerifyRequest): VerifyA
   if (p.kind === 'cdc' && !p.options.capturedFrom) throw new RangeError(`pipeline ${p.name}: verify compares a cdc target with the table its connector captures; set options.capturedFrom: { source, table }`);
   const regions = pipelineRegions(config, p);
   if (!regions.includes(req.region)) throw new RangeError(`pipeline ${p.name} does not run in region "${req.region}" (its regions: ${regions.join(', ')})`);
+  if (p.kind === 'cdc' && req.repair) resnapshotTarget(config, p.name, req.region);
   let buckets: number;
   try {
     buckets = checkBuckets(req.buckets ?? ('verify' in p ? p.verify?.buckets : undefined) ?? DEFAULT_BUCKETS);

@@ -68,6 +68,11 @@ const postgresServer = z.strictObject({
    * secret); rows are still read from the standby, once it has replayed up to that point.
    */
   primary: z.strictObject({ host: z.string().min(1), port: port.optional() }).optional(),
+  /**
+   * The secret of a role that may insert into Debezium's signal table (tributary.debezium_signal)
+   * on this server: what `tributary cdc resnapshot` and CDC `verify --repair` write with.
+   */
+  signalSecret: name.optional(),
 });
 
 const broker = z
@@ -358,6 +363,8 @@ const cdcPipeline = z.strictObject({
       onTruncate: z.enum(['apply', 'ignore', 'fail'], { error: 'expected "apply", "ignore" or "fail"' }).default('apply'),
       /** The PostgreSQL source and table the connector captures: what `tributary verify` compares the target with. */
       capturedFrom: z.strictObject({ source: name, table: tableName }).optional(),
+      /** The connector's notification.sink.topic.name, which `cdc resnapshot` follows (default "<topic.prefix>.debezium.notifications"). */
+      notificationTopic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'expected a Kafka topic name (letters, digits, ., _ and -)').optional(),
       /** The connector's settings (read for messages without JSON schemas; see docs/cdc.md). */
       decimalHandlingMode: z.enum(['precise', 'string', 'double'], { error: 'expected "precise", "string" or "double"' }).default('precise'),
       timePrecisionMode: z.enum(['adaptive', 'adaptive_time_microseconds', 'connect'], { error: 'expected "adaptive", "adaptive_time_microseconds" or "connect"' }).default('adaptive'),

@@ -69,6 +69,7 @@ function reportRows(report: VerifyReport, result?: VerifyResult): (string | numb
     const still = result?.after?.sources.find((x) => x.source === s.source)?.drifted.length ?? 0;
     let outcome = s.drifted.length === 0 ? 'in sync' : `${s.drifted.length} drifted`;
     if (fixed) outcome = `${still === 0 ? 'repaired' : `${still} still drifted after repair`}: ${fixed.deleted} deleted, ${fixed.inserted} inserted, ${fixed.updated} updated`;
+    if (fixed?.resnapshot) outcome += `, ${fixed.resnapshot.rowsScanned ?? '?'} rows re-read by resnapshot ${fixed.resnapshot.signalId}`;
     if (s.note) outcome += ` (${s.note})`;
     return [report.pipeline, report.region, s.source, s.sourceRows, s.warehouseRows, s.bucketsCompared, s.drifted.length, s.pending, outcome];
   });

@@ -6,6 +6,8 @@ import { applyCdc, movedLsnsFor } from './apply.js';
 import { cutShort } from './cut-short.js';
 import { planCdc } from './plan.js';
 import { verifyCdc } from './verify.js';
+import { repairCdc } from './repair.js';
+import { resnapshotProgress, signalResnapshot } from './resnapshot.js';
 import { checkBuckets } from '../../reconcile/bucket-sql.js';
 
 export const cdc: PipelineKind<'cdc'> = {
@@ -22,4 +24,10 @@ export const cdc: PipelineKind<'cdc'> = {
   merge: ({ deps, warehouse }, p, batch) => applyCdc(deps, warehouse, p, batch),
   range: (u) => ({ source: u.source, from: null, to: null }),
   verify: ({ deps, warehouse }, p, input) => verifyCdc(deps, warehouse, p, input, checkBuckets(input.buckets)),
+  // A resnapshot of exactly the drifted keys (Debezium's incremental snapshot); extra keys are deleted at once.
+  repair: ({ deps }, p, req) => repairCdc(deps, p, req),
+  resnapshot: {
+    signal: ({ deps }, p, input) => signalResnapshot(deps, p, input),
+    progress: ({ deps, warehouse }, p, s, target) => resnapshotProgress(deps, warehouse, p, s, target),
+  },
 };
