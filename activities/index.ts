@@ -113,7 +113,7 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
     /** Per-bucket counts and checksums on both sides, then key by key where they differ. */
     async verifyBuckets(input: VerifyInput): Promise<VerifyReport> {
       const { p, kind } = resolve(input.pipeline);
-      if (!kind.verify) throw refuse(p, 'verify', 'fact, dimension and cdc');
+      if (!kind.verify) throw refuse(p, 'verify', 'fact, dimension, topic and cdc');
       const report = await whileHeartbeating(() => kind.verify!(ctx, p, input));
       log.info('verified', { pipeline: input.pipeline, region: input.region, driftedBuckets: report.driftedBuckets });
       return report;

@@ -306,6 +306,23 @@ export interface SourceVerify {
   /** Rows changed at the source since the checkpoint, left out of the comparison (they are the next run's). */
   pending: number;
   note?: string;
+  /** Topic pipelines: per partition, the applied range compared by offset (buckets are partitions there). */
+  offsets?: PartitionOffsets[];
+}
+
+/** One partition's applied offsets [from, to) against the target rows and dead letters (at most 100 offsets listed). */
+export interface PartitionOffsets {
+  partition: number;
+  from: number;
+  to: number;
+  topicMessages: number;
+  expected: number;
+  warehouseRows: number;
+  deadLetters: number;
+  topicChecksum: string;
+  warehouseChecksum: string;
+  missing: number[];
+  extra: number[];
 }
 
 export interface VerifyReport {

@@ -28,7 +28,7 @@ export type VerifyArgs = Parameters<typeof verifyPipeline>;
 export function verifyArgs(config: TributaryConfig, req: VerifyRequest): VerifyArgs {
   const p = knownPipeline(config, req.pipeline);
   const kind = kindOf(p);
-  if (!kind.verify) throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline; verify compares fact, dimension and cdc pipelines`);
+  if (!kind.verify) throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline; verify compares fact, dimension, topic and cdc pipelines`);
   if (!kind.repair && req.repair) throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline; verify compares it, --repair (a resnapshot of the drifted keys) is not built for it yet`);
   if (p.kind === 'cdc' && !p.options.capturedFrom) throw new RangeError(`pipeline ${p.name}: verify compares a cdc target with the table its connector captures; set options.capturedFrom: { source, table }`);
   const regions = pipelineRegions(config, p);

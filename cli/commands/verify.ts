@@ -61,6 +61,13 @@ function print(results: VerifyResult[], repair: boolean): void {
   console.log(table(['pipeline', 'region', 'source', 'source rows', 'warehouse rows', 'buckets', 'drifted', 'pending', 'result'], rows));
   const drifted = results.flatMap((r) => r.before.sources.flatMap((s) => s.drifted.map((d) => [r.before.pipeline, r.before.region, s.source, d.bucket, d.sourceRows, d.warehouseRows, d.missing, d.extra, d.changed])));
   if (drifted.length) console.log(`\n${table(['pipeline', 'region', 'source', 'bucket', 'source rows', 'warehouse rows', 'missing', 'extra', 'changed'], drifted)}`);
+  // Topic pipelines compare by offset: each drifted partition's missing and extra offsets.
+  const offsets = results.flatMap((r) =>
+    r.before.sources.flatMap((s) =>
+      (s.offsets ?? []).filter((o) => o.missing.length + o.extra.length > 0).map((o) => [r.before.pipeline, r.before.region, s.source, o.partition, `${o.from}..${o.to}`, o.missing.join(' ') || '-', o.extra.join(' ') || '-']),
+    ),
+  );
+  if (offsets.length) console.log(`\n${table(['pipeline', 'region', 'source', 'partition', 'offsets', 'missing offsets', 'extra offsets'], offsets)}`);
 }
 
 function reportRows(report: VerifyReport, result?: VerifyResult): (string | number)[][] {

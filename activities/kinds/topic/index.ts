@@ -4,6 +4,7 @@ import { extractTopicUnit } from '../../sources/kafka/extract-topic.js';
 import type { PipelineKind } from '../kind.js';
 import { mergeTopic } from './merge.js';
 import { planTopic } from './plan.js';
+import { verifyTopic } from './verify.js';
 
 export const topic: PipelineKind<'topic'> = {
   plan: ({ deps, warehouse }, p, req) => planTopic(deps, warehouse, p, req.region, req.runId, req.onSourceError),
@@ -14,4 +15,6 @@ export const topic: PipelineKind<'topic'> = {
   extract: ({ deps, warehouse }, p, unit, progress, signal) => extractTopicUnit(deps, p, unit, warehouse.capabilities, progress, signal),
   merge: ({ deps, warehouse }, p, batch) => mergeTopic(deps, warehouse, p, batch),
   range: (u) => ({ source: u.source, partition: u.partition, from: String(u.from), to: String(u.to) }),
+  // By offset: the applied range of each partition against the target rows and dead letters.
+  verify: ({ deps, warehouse }, p, input) => verifyTopic(deps, warehouse, p, input),
 };
