@@ -9,7 +9,24 @@ import { badInput, sourceFailure } from './errors.js';
 import { HEARTBEAT_EVERY_MS, whileHeartbeating } from './heartbeat.js';
 import type { KindContext } from './kinds/kind.js';
 import { kindOf } from './kinds/registry.js';
-import type { BackfillInput, BackfillPlan, MergeResult, Plan, RepairRequest, RepairStep, SourceFailure, StagedBatch, SyncInput, VerifyInput, VerifyReport, WorkUnit } from './types.js';
+import type {
+  BackfillInput,
+  BackfillPlan,
+  MergeResult,
+  Plan,
+  RepairRequest,
+  RepairStep,
+  ResnapshotInput,
+  ResnapshotProgress,
+  ResnapshotSignal,
+  ResnapshotTarget,
+  SourceFailure,
+  StagedBatch,
+  SyncInput,
+  VerifyInput,
+  VerifyReport,
+  WorkUnit,
+} from './types.js';
 import { createWarehouse } from './warehouse/index.js';
 import { refreshPipelines } from './catalog/expanded-config.js';
 
@@ -117,7 +134,7 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
     /** Per-bucket counts and checksums on both sides, then key by key where they differ. */
     async verifyBuckets(input: VerifyInput): Promise<VerifyReport> {
       const { p, kind } = await resolve(input.pipeline);
-      if (!kind.verify) throw refuse(p, 'verify', 'fact, dimension and cdc');
+      if (!kind.verify) throw refuse(p, 'verify', 'fact, dimension, topic and cdc');
       const report = await whileHeartbeating(() => kind.verify!(ctx, p, input));
       log.info('verified', { pipeline: input.pipeline, region: input.region, driftedBuckets: report.driftedBuckets });
       return report;
@@ -132,9 +149,25 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
     /** The first step of a repair of drifted buckets: deletes, then the batch (or unit) whose merge rewrites the rest. */
     async repairBuckets(req: RepairRequest): Promise<RepairStep> {
       const { p, kind } = await resolve(req.pipeline);
-      if (!kind.repair) throw refuse(p, 'repair', 'fact and dimension');
+      if (!kind.repair) throw refuse(p, 'repair', 'fact, dimension and cdc');
       const activity = Context.current();
       return whileHeartbeating(() => kind.repair!(ctx, p, req, (bytes) => activity.heartbeat({ bytes }), activity.cancellationSignal));
+    },
+
+    /** Asks the pipeline's change capture for a snapshot of its table (or of some keys); once per signal id. */
+    async signalResnapshot(input: ResnapshotInput & { signalId: string }): Promise<ResnapshotSignal> {
+      const { p, kind } = await resolve(input.pipeline);
+      if (!kind.resnapshot) throw refuse(p, 'resnapshot', 'cdc');
+      const s = await kind.resnapshot.signal(ctx, p, input);
+      log.info('resnapshot signalled', { pipeline: p.name, region: input.region, signalId: s.signalId, filtered: s.filter !== null });
+      return s;
+    },
+
+    /** How far a signalled resnapshot is: its scan, then the offsets of it not applied yet. */
+    async resnapshotProgress(input: { signal: ResnapshotSignal; target?: ResnapshotTarget }): Promise<ResnapshotProgress> {
+      const { p, kind } = await resolve(input.signal.pipeline);
+      if (!kind.resnapshot) throw refuse(p, 'resnapshot', 'cdc');
+      return kind.resnapshot.progress(ctx, p, input.signal, input.target);
     },
   };
 }

@@ -312,6 +312,23 @@ export interface SourceVerify {
   /** Rows changed at the source since the checkpoint, left out of the comparison (they are the next run's). */
   pending: number;
   note?: string;
+  /** Topic pipelines: per partition, the applied range compared by offset (buckets are partitions there). */
+  offsets?: PartitionOffsets[];
+}
+
+/** One partition's applied offsets [from, to) against the target rows and dead letters (at most 100 offsets listed). */
+export interface PartitionOffsets {
+  partition: number;
+  from: number;
+  to: number;
+  topicMessages: number;
+  expected: number;
+  warehouseRows: number;
+  deadLetters: number;
+  topicChecksum: string;
+  warehouseChecksum: string;
+  missing: number[];
+  extra: number[];
 }
 
 export interface VerifyReport {
@@ -344,6 +361,8 @@ export interface RepairStep {
   deleted: number;
   batch?: StagedBatch;
   unit?: WorkUnit;
+  /** Or a resnapshot of the drifted keys (CDC): the connector re-reads them, the pipeline's runs apply them. */
+  resnapshot?: ResnapshotInput;
 }
 
 export interface SourceRepair {
@@ -353,6 +372,8 @@ export interface SourceRepair {
   deleted: number;
   inserted: number;
   updated: number;
+  /** CDC: the resnapshot that re-read the drifted keys (its rows are applied by the pipeline's runs). */
+  resnapshot?: { signalId: string; rowsScanned: number | null };
 }
 
 export interface VerifyResult {
@@ -360,6 +381,54 @@ export interface VerifyResult {
   repaired: SourceRepair[];
   /** The repaired buckets compared again; absent without --repair. */
   after?: VerifyReport;
+}
+
+// --- CDC resnapshots: Debezium's incremental snapshot, asked for through its signal table. ---
+
+export interface ResnapshotInput {
+  pipeline: string;
+  region: string;
+  /** Only these keys: per key, its column values as text, in key order. */
+  keys?: string[][];
+  /** Only these keys, in their row text form (ROW(key)::text), as verify reads them. */
+  keyTexts?: string[];
+  /** Only the keys of these buckets (verify's hash of the key), when listing the keys would not fit one signal. */
+  buckets?: { count: number; only: number[] };
+}
+
+/** A signal sent: what following it needs (references, never rows). */
+export interface ResnapshotSignal {
+  pipeline: string;
+  region: string;
+  /** The signal's id, which Debezium's notifications of this snapshot carry. */
+  signalId: string;
+  /** The captured table, as Debezium names it ("public.orders"). */
+  collection: string;
+  /** The additional condition sent with the signal, if any. */
+  filter: string | null;
+  notificationTopic: string;
+  /** Where the notification topic stood just before the signal, per cluster and partition (partitions not listed: from their start). */
+  from: { cluster: string; partition: number; offset: number }[];
+}
+
+/** Offsets of the data topic that hold every row of a finished scan, per cluster and partition. */
+export type ResnapshotTarget = { cluster: string; cell: string; partition: number; offset: number }[];
+
+export interface ResnapshotProgress {
+  /** signalled: no notification yet; scanning: chunks coming; merging: scanned, its rows not all applied yet. */
+  state: 'signalled' | 'started' | 'scanning' | 'merging' | 'done' | 'aborted';
+  /** Chunks the connector has read so far. */
+  chunks: number;
+  /** The last key read and the table's largest key when the snapshot started (as Debezium prints them). */
+  lastKey: string | null;
+  maximumKey: string | null;
+  rowsScanned: number | null;
+  /** The data topic's offsets that hold the whole scan, once it is scanned. */
+  target?: ResnapshotTarget;
+  /** Offsets of the target not applied yet. */
+  behind: number | null;
+  /** Why it aborted, or a scan status other than SUCCEEDED. */
+  note?: string;
 }
 
 // --- Replay: merging again what past runs staged, from the stage. ---

@@ -116,11 +116,12 @@ export async function createLab(lab: Lab, scale: number): Promise<void> {
   for (const cell of TOPIC_CELLS) await createTopic(cell, lab.topic, 4);
   await createTopic(CDC_CELL, lab.cdcTopic, 2);
   await createPublication(STACK.source.us!, lab.id, [`public.${lab.table.cdc}`]);
-  await registerConnector(
-    STACK.connect.us!,
-    lab.id,
-    connectorConfig('us', lab.id, [`public.${lab.table.cdc}`], { schemas: true, decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive_time_microseconds' }),
-  );
+  await registerConnector(STACK.connect.us!, lab.id, labConnector(lab));
+}
+
+/** The lab's Debezium connector (topic prefix, slot and publication: the lab's id). */
+export function labConnector(lab: Lab): Record<string, string> {
+  return connectorConfig('us', lab.id, [`public.${lab.table.cdc}`], { schemas: true, decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive_time_microseconds' });
 }
 
 /** Initial row counts, to size the writers' id ranges. */

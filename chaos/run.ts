@@ -5,12 +5,13 @@
 //   CHAOS_SCALE  data sizes and the number of kills (50 x scale, at least 4); default 1.
 //                A run below scale 1, or of some cases only, prints its summary and keeps the
 //                committed result.
-//   CHAOS_CASES  comma-separated case names (worker-sigkill, service-restarts); default both
+//   CHAOS_CASES  comma-separated case names (worker-sigkill, service-restarts, connector-gap); default all
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCase } from './case-env.js';
+import { CONNECTOR_GAP, connectorGap } from './cases/connector-gap.js';
 import { SERVICE_RESTARTS, serviceRestarts } from './cases/service-restarts.js';
 import { WORKER_KILLS, workerKills } from './cases/worker-kills.js';
 import { seeded } from './random.js';
@@ -19,7 +20,7 @@ import { bundleWorkflows, workDir } from './worker.js';
 
 const seed = Number(process.env.CHAOS_SEED ?? 20261128);
 const scale = Number(process.env.CHAOS_SCALE ?? 1);
-const ALL = [WORKER_KILLS.name, SERVICE_RESTARTS.name];
+const ALL = [WORKER_KILLS.name, SERVICE_RESTARTS.name, CONNECTOR_GAP.name];
 const wanted = (process.env.CHAOS_CASES ?? ALL.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
 const unknown = wanted.filter((c) => !ALL.includes(c));
 if (!Number.isInteger(seed) || !(scale > 0) || unknown.length > 0 || wanted.length === 0) {
@@ -34,13 +35,16 @@ const bundle = await bundleWorkflows(dir);
 const random = seeded(seed);
 const cases: CaseResult[] = [];
 // Each case gets its own generator, so running one case alone replays it as in the full suite.
-const caseRandom = { [WORKER_KILLS.name]: random.fork(), [SERVICE_RESTARTS.name]: random.fork() };
+const caseRandom = { [WORKER_KILLS.name]: random.fork(), [SERVICE_RESTARTS.name]: random.fork(), [CONNECTOR_GAP.name]: random.fork() };
 if (wanted.includes(WORKER_KILLS.name)) {
   const kills = Math.max(4, Math.round(50 * scale));
   cases.push(await runCase({ ...WORKER_KILLS, random: caseRandom[WORKER_KILLS.name]!, scale, bundle, dir }, workerKills(kills)));
 }
 if (wanted.includes(SERVICE_RESTARTS.name)) {
   cases.push(await runCase({ ...SERVICE_RESTARTS, random: caseRandom[SERVICE_RESTARTS.name]!, scale, bundle, dir }, serviceRestarts));
+}
+if (wanted.includes(CONNECTOR_GAP.name)) {
+  cases.push(await runCase({ ...CONNECTOR_GAP, random: caseRandom[CONNECTOR_GAP.name]!, scale, bundle, dir }, connectorGap));
 }
 
 const summary = summarize({

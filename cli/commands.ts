@@ -139,14 +139,19 @@ export const COMMANDS: readonly Command[] = [
   }),
   command({
     name: 'cdc',
-    summary: "a cdc pipeline's continuous workflow: start it, stop it, or its state",
+    summary: "a cdc pipeline's continuous workflow (start, stop, status), or a resnapshot of its table",
     help:
       'start: starts it in each region (its schedule is paused while it runs).\n' +
       'stop: stops it after the batch in progress (its schedule is resumed).\n' +
-      'status: its state, batches and events applied, and freshness; exit 1 if it failed.',
-    args: [{ name: 'action', required: true, choices: ['start', 'stop', 'status'], help: 'what to do' }, { ...PIPELINE, help: 'a cdc pipeline of the config' }],
-    flags: [REGION, JSON_OUT],
-    run: async ({ args, flags, expanded }) => (await import('./commands/cdc.js')).cdc(await expanded(), args.action, args.pipeline, flags.region, flags.json),
+      'status: its state, batches and events applied, and freshness; exit 1 if it failed.\n' +
+      "resnapshot: asks the connector for an incremental snapshot of the table (or of --keys) through Debezium's signal table " +
+      "and follows it until its last chunk is applied by the pipeline's runs (docs/cdc.md); exit 1 if it failed.",
+    args: [{ name: 'action', required: true, choices: ['start', 'stop', 'status', 'resnapshot'], help: 'what to do' }, { ...PIPELINE, help: 'a cdc pipeline of the config' }],
+    flags: [REGION, { name: 'keys', type: 'string', value: 'K,K', help: 'resnapshot: only these keys (a composite key: its values joined by ":")' }, JSON_OUT],
+    run: async ({ args, flags, expanded }) =>
+      args.action === 'resnapshot'
+        ? (await import('./commands/resnapshot.js')).resnapshot(await expanded(), args.pipeline, flags.region, flags.keys, flags.json)
+        : (await import('./commands/cdc.js')).cdc(await expanded(), args.action, args.pipeline, flags.region, flags.json),
   }),
   command({
     name: 'help',

@@ -6,6 +6,7 @@ import { knownPipeline } from './backfill.js';
 import type { TributaryConfig } from '../config/schema.js';
 import type { VerifyResult } from '../activities/types.js';
 import { checkBuckets } from '../activities/reconcile/bucket-sql.js';
+import { resnapshotTarget } from './resnapshot.js';
 import type { verifyPipeline } from '../workflows/verify-pipeline.js';
 import { pipelineAttributes } from '../names/search-attributes.js';
 import { taskQueue, verifyWorkflowId } from '../names/temporal-ids.js';
@@ -27,12 +28,13 @@ export type VerifyArgs = Parameters<typeof verifyPipeline>;
 export function verifyArgs(config: TributaryConfig, req: VerifyRequest): VerifyArgs {
   const p = knownPipeline(config, req.pipeline);
   const kind = kindOf(p);
-  if (!kind.verify) throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline; verify compares fact, dimension and cdc pipelines`);
+  if (!kind.verify) throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline; verify compares fact, dimension, topic and cdc pipelines`);
   if (!kind.repair && req.repair) throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline; verify compares it, --repair (a resnapshot of the drifted keys) is not built for it yet`);
   const blocker = kind.verifyBlocker?.(p);
   if (blocker) throw new RangeError(blocker);
   const regions = pipelineRegions(config, p);
   if (!regions.includes(req.region)) throw new RangeError(`pipeline ${p.name} does not run in region "${req.region}" (its regions: ${regions.join(', ')})`);
+  if (p.kind === 'cdc' && req.repair) resnapshotTarget(config, p.name, req.region);
   let buckets: number;
   try {
     buckets = checkBuckets(req.buckets ?? ('verify' in p ? p.verify?.buckets : undefined) ?? DEFAULT_BUCKETS);

@@ -42,6 +42,8 @@ export interface PostgresEndpoint {
   secret: string;
   /** The primary of a hot standby: where the safe upper bound is taken. */
   primary?: { host: string; port?: number };
+  /** A role that may write Debezium's signal table (CDC resnapshots). */
+  signalSecret?: string;
 }
 
 export function postgresEndpoints(cfg: TributaryConfig, sourceName: string, region: string): PostgresEndpoint[] {
@@ -59,6 +61,7 @@ export function postgresEndpoints(cfg: TributaryConfig, sourceName: string, regi
     database: s.database,
     secret: s.secret,
     ...(s.primary ? { primary: s.primary } : {}),
+    ...(s.signalSecret ? { signalSecret: s.signalSecret } : {}),
   }));
 }
 

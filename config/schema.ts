@@ -82,6 +82,11 @@ const postgresServer = z.strictObject({
   primary: z.strictObject({ host: host("the server's secret (username, password)"), port: port.optional() }).optional(),
   /** Managed CDC: the role its Debezium connector logs in as, and the owner of its publication (docs/cdc-managed.md). */
   cdc: serverCdc.optional(),
+  /**
+   * The secret of a role that may insert into Debezium's signal table (tributary.debezium_signal)
+   * on this server: what `tributary cdc resnapshot` and CDC `verify --repair` write with.
+   */
+  signalSecret: name.optional(),
 });
 
 const broker = z
@@ -387,6 +392,8 @@ const cdcPipeline = z.strictObject({
       onTruncate: z.enum(['apply', 'ignore', 'fail'], { error: 'expected "apply", "ignore" or "fail"' }).default('apply'),
       /** The PostgreSQL source and table the connector captures: what `tributary verify` compares the target with. */
       capturedFrom: z.strictObject({ source: name, table: tableName }).optional(),
+      /** The connector's notification.sink.topic.name, which `cdc resnapshot` follows (default "<topic.prefix>.debezium.notifications"). */
+      notificationTopic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'expected a Kafka topic name (letters, digits, ., _ and -)').optional(),
       /** The connector's settings (read for messages without JSON schemas; see docs/cdc.md). */
       decimalHandlingMode: z.enum(['precise', 'string', 'double'], { error: 'expected "precise", "string" or "double"' }).default('precise'),
       timePrecisionMode: z.enum(['adaptive', 'adaptive_time_microseconds', 'connect'], { error: 'expected "adaptive", "adaptive_time_microseconds" or "connect"' }).default('adaptive'),

@@ -39,6 +39,11 @@ export function verifyWorkflowId(d: Deployment, pipeline: string, region: string
   return `${prefixOf(d)}/verify/${pipeline}/${region}`;
 }
 
+/** One resnapshot at a time per pipeline and region. */
+export function resnapshotWorkflowId(d: Deployment, pipeline: string, region: string): string {
+  return `${prefixOf(d)}/resnapshot/${pipeline}/${region}`;
+}
+
 /** One continuous CDC workflow per pipeline and region. */
 export function cdcWorkflowId(d: Deployment, pipeline: string, region: string): string {
   return `${prefixOf(d)}/cdc/${pipeline}/${region}`;

@@ -4,3 +4,4 @@ export { backfillPipeline } from './backfill.js';
 export { verifyPipeline } from './verify-pipeline.js';
 export { cdcContinuous } from './cdc-continuous.js';
 export { replayPipeline } from './replay.js';
+export { resnapshotPipeline } from './resnapshot.js';

@@ -3,6 +3,7 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities, RepairRequest, SourceRepair, VerifyInput, VerifyResult } from '../activities/index.js';
 import { repairKeys } from '../names/stage-keys.js';
+import { followResnapshot, resnapshotActivities } from './resnapshot.js';
 
 export interface VerifyOptions {
   heartbeatTimeoutSeconds?: number;
@@ -15,7 +16,7 @@ export async function verifyPipeline(input: VerifyInput & { repair?: boolean }, 
   const { repair, ...verify } = input;
 
   const before = await acts.verifyBuckets(verify);
-  // Where repair is not built (CDC: it would take a snapshot of the drifted keys) the client refuses --repair.
+  // A pipeline that cannot be repaired (a CDC source without a signalSecret) is only compared.
   if (!repair || before.driftedBuckets === 0 || !before.repairable) return { before, repaired: [] };
 
   const runId = workflowInfo().runId;
@@ -34,6 +35,19 @@ export async function verifyPipeline(input: VerifyInput & { repair?: boolean }, 
     };
     // The kind's first step (deletes, forgotten hashes), then one batch through the normal merge.
     const step = await acts.repairBuckets(req);
+    if (step.resnapshot || !(step.batch ?? step.unit)) {
+      // Change capture re-reads the drifted keys; the pipeline's runs apply them like any change.
+      const done = step.resnapshot ? await followResnapshot(resnapshotActivities(), step.resnapshot, {}, () => undefined) : null;
+      repaired.push({
+        source: src.source,
+        buckets: only,
+        deleted: step.deleted,
+        inserted: 0,
+        updated: 0,
+        ...(done ? { resnapshot: { signalId: done.signal.signalId, rowsScanned: done.progress.rowsScanned } } : {}),
+      });
+      continue;
+    }
     const merged = await acts.mergeStaged(step.batch ?? (await acts.extractToStage(step.unit!)));
     repaired.push({ source: src.source, buckets: only, deleted: step.deleted + merged.deleted, inserted: merged.inserted, updated: merged.updated });
   }

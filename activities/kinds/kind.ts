@@ -11,6 +11,10 @@ import type {
   MergeResult,
   RepairRequest,
   RepairStep,
+  ResnapshotInput,
+  ResnapshotProgress,
+  ResnapshotSignal,
+  ResnapshotTarget,
   StagedBatch,
   UnitRange,
   VerifyInput,
@@ -81,6 +85,7 @@ export interface PipelineKind<K extends KindName> {
   verify?: Verifies<K>['verify'];
   verifyBlocker?: Verifies<K>['verifyBlocker'];
   repair?: Repairs<K>['repair'];
+  resnapshot?: Resnapshots<K>;
 }
 
 export interface Backfills<K extends KindName> {
@@ -100,4 +105,11 @@ export interface Verifies<K extends KindName> {
 export interface Repairs<K extends KindName> {
   /** The first step of re-syncing drifted buckets; its batch (or unit) then merges like any other. */
   repair(ctx: KindContext, p: PipelineOf<K>, req: RepairRequest, progress: (bytes: number) => void, signal: AbortSignal): Promise<RepairStep>;
+}
+
+export interface Resnapshots<K extends KindName> {
+  /** Asks the source's change capture to read the table (or some keys) again; once per signal id. */
+  signal(ctx: KindContext, p: PipelineOf<K>, input: ResnapshotInput & { signalId: string }): Promise<ResnapshotSignal>;
+  /** How far that read is, and once it is read, how much of it is not applied yet (`target`: where it ends). */
+  progress(ctx: KindContext, p: PipelineOf<K>, s: ResnapshotSignal, target?: ResnapshotTarget): Promise<ResnapshotProgress>;
 }

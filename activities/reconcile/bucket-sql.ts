@@ -157,3 +157,15 @@ export function deleteExtraSql(t: BucketTable, buckets: number): string {
 export function invalidateHashesSql(t: BucketTable): string {
   return `UPDATE ${from(t)} SET _row_hash = NULL WHERE _source = $1 AND ROW(${t.key.map(ident).join(', ')})::text = ANY($2::text[])`;
 }
+
+/** Warehouse rows of these keys (row text form) older than the LSN: deleted, or marked _deleted. $1 clusters, $2 keys, $3 LSN. */
+export function deleteOlderKeysSql(t: { schema: string; table: string; key: string[] }, soft: boolean): string {
+  const target = `${ident(t.schema)}.${ident(t.table)}`;
+  const where = `_source = ANY($1::text[]) AND ROW(${t.key.map(ident).join(', ')})::text = ANY($2::text[]) AND _lsn < $3::numeric`;
+  return soft ? `UPDATE ${target} SET _deleted = true, _deleted_at = now(), _lsn = $3::numeric, _loaded_at = now() WHERE ${where} AND NOT _deleted` : `DELETE FROM ${target} WHERE ${where}`;
+}
+
+/** Topics: offsets of one partition range in a target. $1 source, $2 partition, $3 from, $4 to. */
+export function targetOffsetsSql(t: { schema: string; table: string }): string {
+  return `SELECT kafka_offset AS o FROM ${ident(t.schema)}.${ident(t.table)} WHERE _source = $1 AND kafka_partition = $2 AND kafka_offset >= $3 AND kafka_offset < $4`;
+}

@@ -1,10 +1,14 @@
 // The PostgreSQL warehouse's side of verify and repair: the bucket SQL it shares with the
 // sources, the repair writes, and their ledger rows in the warehouse's own ledger SQL.
-import type pg from 'pg';
+import pg from 'pg';
 import { LOCK_SQL, findBatchSql, insertBatchSql, targetColumnsSql } from '../warehouse/postgres/merge-sql.js';
-import { deleteExtraSql, invalidateHashesSql, keepKeysSql } from './bucket-sql.js';
+import { DEAD_LETTERS_TABLE } from '../warehouse/postgres/topic-merge-sql.js';
+import { deleteExtraSql, deleteOlderKeysSql, invalidateHashesSql, keepKeysSql, targetOffsetsSql } from './bucket-sql.js';
 import { pgBucketReader } from './read.js';
 import type { DeleteExtra, WarehouseSide } from './side.js';
+
+const { escapeIdentifier: ident } = pg;
+const offsets = (rows: { o: string }[]) => rows.map((r) => Number(r.o));
 
 export function postgresSide(c: pg.Client, stateSchema: string): WarehouseSide {
   return {
@@ -36,6 +40,23 @@ export function postgresSide(c: pg.Client, stateSchema: string): WarehouseSide {
     },
     async invalidateHashes(t, source, keys) {
       return (await c.query(invalidateHashesSql(t), [source, keys])).rowCount ?? 0;
+    },
+    async deleteKeysBefore(t, keys, lsn) {
+      return (await c.query(deleteOlderKeysSql(t, t.warehouse.softDeletes), [t.warehouse.source, keys, lsn])).rowCount ?? 0;
+    },
+    async targetOffsets(t, r) {
+      const exists = (await c.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [`${ident(t.schema)}.${ident(t.table)}`])).rows[0]!.ok;
+      return exists ? offsets((await c.query<{ o: string }>(targetOffsetsSql(t), [r.source, r.partition, r.from, r.to])).rows) : [];
+    },
+    async deadLetterOffsets(pipeline, topic, r) {
+      const sql = `SELECT kafka_offset AS o FROM ${ident(stateSchema)}.${ident(DEAD_LETTERS_TABLE)}
+                    WHERE pipeline = $5 AND topic = $6 AND source = $1 AND kafka_partition = $2 AND kafka_offset >= $3 AND kafka_offset < $4 AND reason <> 'retention-gap'`;
+      const res = await c.query<{ o: string }>(sql, [r.source, r.partition, r.from, r.to, pipeline, topic]).catch((err: { code?: string }) => {
+        // No dead-letter table yet: nothing was dead-lettered.
+        if (err.code === '42P01') return { rows: [] };
+        throw err;
+      });
+      return offsets(res.rows);
     },
   };
 }

@@ -20,6 +20,14 @@ export interface DeleteExtra {
   only: number[];
 }
 
+/** Offsets [from, to) of one partition, as loaded from one cell cluster. */
+export interface OffsetRange {
+  source: string;
+  partition: number;
+  from: number;
+  to: number;
+}
+
 export interface WarehouseSide extends BucketReader {
   /** The target's column names (empty: no target table yet). */
   targetColumns(schema: string, table: string): Promise<Set<string>>;
@@ -27,4 +35,10 @@ export interface WarehouseSide extends BucketReader {
   deleteExtra(d: DeleteExtra): Promise<number>;
   /** Dimensions: forgets the stored row hash of some keys (their text form); returns how many. */
   invalidateHashes(t: BucketTable, source: string, keys: string[]): Promise<number>;
+  /** CDC: deletes (or marks deleted) the rows of these keys (text form) older than the LSN; returns how many. */
+  deleteKeysBefore(t: BucketTable & { warehouse: { source: string[]; softDeletes: boolean } }, keys: string[], lsn: string): Promise<number>;
+  /** Topics: the offsets of one partition range the target's rows of one source hold (none: no target table). */
+  targetOffsets(target: { schema: string; table: string }, range: OffsetRange): Promise<number[]>;
+  /** Topics: the offsets of one partition range the pipeline dead-lettered (a retention gap is not one). */
+  deadLetterOffsets(pipeline: string, topic: string, range: OffsetRange): Promise<number[]>;
 }

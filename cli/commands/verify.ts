@@ -61,6 +61,13 @@ function print(results: VerifyResult[], repair: boolean): void {
   console.log(table(['pipeline', 'region', 'source', 'source rows', 'warehouse rows', 'buckets', 'drifted', 'pending', 'result'], rows));
   const drifted = results.flatMap((r) => r.before.sources.flatMap((s) => s.drifted.map((d) => [r.before.pipeline, r.before.region, s.source, d.bucket, d.sourceRows, d.warehouseRows, d.missing, d.extra, d.changed])));
   if (drifted.length) console.log(`\n${table(['pipeline', 'region', 'source', 'bucket', 'source rows', 'warehouse rows', 'missing', 'extra', 'changed'], drifted)}`);
+  // Topic pipelines compare by offset: each drifted partition's missing and extra offsets.
+  const offsets = results.flatMap((r) =>
+    r.before.sources.flatMap((s) =>
+      (s.offsets ?? []).filter((o) => o.missing.length + o.extra.length > 0).map((o) => [r.before.pipeline, r.before.region, s.source, o.partition, `${o.from}..${o.to}`, o.missing.join(' ') || '-', o.extra.join(' ') || '-']),
+    ),
+  );
+  if (offsets.length) console.log(`\n${table(['pipeline', 'region', 'source', 'partition', 'offsets', 'missing offsets', 'extra offsets'], offsets)}`);
 }
 
 function reportRows(report: VerifyReport, result?: VerifyResult): (string | number)[][] {
@@ -69,6 +76,7 @@ function reportRows(report: VerifyReport, result?: VerifyResult): (string | numb
     const still = result?.after?.sources.find((x) => x.source === s.source)?.drifted.length ?? 0;
     let outcome = s.drifted.length === 0 ? 'in sync' : `${s.drifted.length} drifted`;
     if (fixed) outcome = `${still === 0 ? 'repaired' : `${still} still drifted after repair`}: ${fixed.deleted} deleted, ${fixed.inserted} inserted, ${fixed.updated} updated`;
+    if (fixed?.resnapshot) outcome += `, ${fixed.resnapshot.rowsScanned ?? '?'} rows re-read by resnapshot ${fixed.resnapshot.signalId}`;
     if (s.note) outcome += ` (${s.note})`;
     return [report.pipeline, report.region, s.source, s.sourceRows, s.warehouseRows, s.bucketsCompared, s.drifted.length, s.pending, outcome];
   });

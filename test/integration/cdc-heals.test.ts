@@ -182,6 +182,6 @@ it('verify compares a CDC target with the captured table and finds a row changed
     expect(drifted.before.driftedBuckets).toBe(1);
     expect(drifted.before.sources[0]!.drifted).toEqual([expect.objectContaining({ missing: 0, extra: 0, changed: 1 })]);
   }
-  expect(() => verifyArgs(config, { pipeline: name, region: 'us', repair: true })).toThrow(/--repair .* not built/);
+  expect(() => verifyArgs(config, { pipeline: name, region: 'us', repair: true })).toThrow(/set signalSecret on the server/);
   expect(() => verifyArgs(config, { pipeline: STRICT, region: 'us' })).toThrow(/capturedFrom/);
 }, 300_000);

@@ -57,7 +57,7 @@ describe('parsing a command line', () => {
       flags: { region: 'us', from: undefined, to: undefined, source: undefined, 'chunk-rows': 500, 'max-parallel': undefined, 'adopt-zone': false, json: false },
       configFlag: 'c.yaml',
     });
-    expect(parse('cdc', 'status', 'orders-cdc', '--json')).toEqual({ args: { action: 'status', pipeline: 'orders-cdc' }, flags: { region: undefined, json: true } });
+    expect(parse('cdc', 'status', 'orders-cdc', '--json')).toEqual({ args: { action: 'status', pipeline: 'orders-cdc' }, flags: { region: undefined, keys: undefined, json: true } });
     expect(parse('status')).toEqual({ args: { pipeline: undefined }, flags: { json: false } });
   });
 
@@ -73,7 +73,7 @@ describe('parsing a command line', () => {
       [['help', '--json'], /^help does not take --json \(it takes no flags of its own\)$/],
       [['run'], /^run needs PIPELINE$/],
       [['replay', 'orders'], /^replay needs --region R$/],
-      [['cdc'], /^cdc needs start\|stop\|status and PIPELINE$/],
+      [['cdc'], /^cdc needs start\|stop\|status\|resnapshot and PIPELINE$/],
       [['cdc', 'restart', 'orders'], /not "restart"/],
       [['verify', 'orders', '--buckets', '0'], /--buckets expects a whole number of at least 1, got "0"/],
       [['apply', 'now'], /apply takes no arguments; "now" is one argument too many/],

@@ -6,6 +6,8 @@ import { applyCdc, movedLsnsFor } from './apply.js';
 import { cutShort } from './cut-short.js';
 import { planCdc } from './plan.js';
 import { verifyCdc } from './verify.js';
+import { repairCdc } from './repair.js';
+import { resnapshotProgress, signalResnapshot } from './resnapshot.js';
 import { checkBuckets } from '../../reconcile/bucket-sql.js';
 
 export const cdc: PipelineKind<'cdc'> = {
@@ -27,4 +29,10 @@ export const cdc: PipelineKind<'cdc'> = {
   continuous: true,
   verifyBlocker: (p) => (p.options.capturedFrom ? undefined : `pipeline ${p.name}: verify compares a cdc target with the table its connector captures; set options.capturedFrom: { source, table }`),
   verify: ({ deps, warehouse }, p, input) => verifyCdc(deps, warehouse, p, input, checkBuckets(input.buckets)),
+  // A resnapshot of exactly the drifted keys (Debezium's incremental snapshot); extra keys are deleted at once.
+  repair: ({ deps }, p, req) => repairCdc(deps, p, req),
+  resnapshot: {
+    signal: ({ deps }, p, input) => signalResnapshot(deps, p, input),
+    progress: ({ deps, warehouse }, p, s, target) => resnapshotProgress(deps, warehouse, p, s, target),
+  },
 };

@@ -3,7 +3,8 @@
 // clusters the changes came through, with the same buckets as pull pipelines. CDC has no
 // checkpoint column: changes still in the topic (offset lag, as the next run plans it) are
 // reported beside the drift, which they may explain.
-import { kafkaEndpoints, postgresEndpoints, sourceTable, targetTable } from '../../../config/resolve.js';
+import type pg from 'pg';
+import { kafkaEndpoints, postgresEndpoints, sourceTable, targetTable, type PostgresEndpoint } from '../../../config/resolve.js';
 import type { CdcPipelineConfig } from '../../../config/schema.js';
 import { planCdc } from './plan.js';
 import { type ActivityDeps } from '../../deps.js';
@@ -14,8 +15,10 @@ import { withPg } from '../../pg/connect.js';
 import { keyColumns } from '../../sources/postgres/watermark-sql.js';
 import type { CdcUnit, SourceVerify, VerifyInput, VerifyReport } from '../../types.js';
 import type { WarehouseDialect } from '../../warehouse/dialect.js';
+import type { BucketTable } from '../../reconcile/bucket-sql.js';
 import { compareSides } from '../../reconcile/compare-sides.js';
 import { pgBucketReader } from '../../reconcile/read.js';
+import type { WarehouseSide } from '../../reconcile/side.js';
 import { withWarehouseSide } from '../../reconcile/warehouse-side.js';
 
 /** Offsets of the topic not applied yet, over the region's clusters and partitions. */
@@ -31,37 +34,54 @@ export function messagesBehind(units: readonly CdcUnit[]): number {
   return [...first.values()].reduce((n, x) => n + Math.max(0, x.end - x.from), 0);
 }
 
-export async function verifyCdc(deps: ActivityDeps, warehouse: WarehouseDialect, p: CdcPipelineConfig, input: VerifyInput, buckets: number): Promise<VerifyReport> {
+export interface CdcSides {
+  server: PostgresEndpoint;
+  /** The Kafka clusters of the region: the target rows' _source. */
+  clusters: string[];
+  source: BucketTable;
+  /** Null while the warehouse has no target table. */
+  warehouse: (BucketTable & { warehouse: { source: string[]; softDeletes: boolean } }) | null;
+}
+
+/** The captured table and the target as verify reads them, with a connection to each side. */
+export async function withCdcSides<T>(deps: ActivityDeps, p: CdcPipelineConfig, region: string, only: string | undefined, fn: (src: pg.Client, dst: WarehouseSide, t: CdcSides) => Promise<T>): Promise<T> {
   const from = p.options.capturedFrom;
   if (!from) throw badInput(`pipeline ${p.name}: verify compares a CDC target with the table its connector captures; set options.capturedFrom: { source, table }`);
-  const servers = postgresEndpoints(deps.config, from.source, input.region).filter((e) => input.source === undefined || e.id === input.source);
+  const servers = postgresEndpoints(deps.config, from.source, region).filter((e) => only === undefined || e.id === only);
   if (servers.length !== 1) {
-    throw badInput(`pipeline ${p.name}: verify of a CDC pipeline needs one server of source ${from.source} in region ${input.region} (found ${servers.length}${input.source ? ` named ${input.source}` : ''})`);
+    throw badInput(`pipeline ${p.name}: verify of a CDC pipeline needs one server of source ${from.source} in region ${region} (found ${servers.length}${only ? ` named ${only}` : ''})`);
   }
   const server = servers[0]!;
-  const clusters = kafkaEndpoints(deps.config, p.source, input.region).map((e) => e.id);
-  const behind = messagesBehind(await planCdc(deps, warehouse, p, input.region, 'verify'));
+  const clusters = kafkaEndpoints(deps.config, p.source, region).map((e) => e.id);
   const [schema, table] = sourceTable(from.table);
   const [tSchema, tTable] = targetTable(deps.config, p);
   const label = `pipeline ${p.name}, source ${server.id}`;
-  const result: SourceVerify = await withPg(sourceTarget(server), deps.secrets, (src) =>
+  return withPg(sourceTarget(server), deps.secrets, (src) =>
     withWarehouseSide(deps, async (dst) => {
       const sourceColumns = await tableColumns(src, schema, table, label);
       keyColumns(sourceColumns, p.key, label);
       const targetCols = await dst.targetColumns(tSchema, tTable);
-      const columns = sourceColumns.filter((c) => targetCols.has(c.name));
-      const side = { key: p.key, columns };
-      const t = {
+      const side = { key: p.key, columns: sourceColumns.filter((c) => targetCols.has(c.name)) };
+      return fn(src, dst, {
+        server,
+        clusters,
         source: { schema, table, ...side },
         warehouse: targetCols.size === 0 ? null : { schema: tSchema, table: tTable, ...side, warehouse: { source: clusters, softDeletes: p.options.deletes === 'soft' } },
-        cutoff: null,
-      };
-      const compared = await compareSides(pgBucketReader(src), dst, server.id, t, buckets, input.only ?? null);
-      const note = behind > 0 && compared.drifted.length > 0 ? `${behind} messages of ${p.topic} are not applied yet: the next run may bring these rows` : compared.note;
-      return { ...compared, ...(note ? { note } : {}) };
+      });
     }),
   );
-  deps.metrics.drift({ pipeline: p.name, region: input.region, cell: server.cell, source: server.id, kind: p.kind }, result.drifted.length);
-  // Re-reading drifted keys would take a snapshot of them (Debezium's incremental snapshot): not built.
-  return { pipeline: p.name, region: input.region, kind: p.kind, repairable: false, buckets, sources: [result], driftedBuckets: result.drifted.length };
+}
+
+export async function verifyCdc(deps: ActivityDeps, warehouse: WarehouseDialect, p: CdcPipelineConfig, input: VerifyInput, buckets: number): Promise<VerifyReport> {
+  const behind = messagesBehind(await planCdc(deps, warehouse, p, input.region, 'verify'));
+  let server: PostgresEndpoint | undefined;
+  const result: SourceVerify = await withCdcSides(deps, p, input.region, input.source, async (src, dst, t) => {
+    server = t.server;
+    const compared = await compareSides(pgBucketReader(src), dst, t.server.id, { source: t.source, warehouse: t.warehouse, cutoff: null }, buckets, input.only ?? null);
+    const note = behind > 0 && compared.drifted.length > 0 ? `${behind} messages of ${p.topic} are not applied yet: the next run may bring these rows` : compared.note;
+    return { ...compared, ...(note ? { note } : {}) };
+  });
+  deps.metrics.drift({ pipeline: p.name, region: input.region, cell: server!.cell, source: server!.id, kind: p.kind }, result.drifted.length);
+  // The repair is a resnapshot of the drifted keys, written to the signal table with the server's signalSecret.
+  return { pipeline: p.name, region: input.region, kind: p.kind, repairable: Boolean(server!.signalSecret), buckets, sources: [result], driftedBuckets: result.drifted.length };
 }

@@ -4,6 +4,7 @@ import { extractTopicUnit } from '../../sources/kafka/extract-topic.js';
 import type { PipelineKind } from '../kind.js';
 import { mergeTopic } from './merge.js';
 import { planTopic } from './plan.js';
+import { verifyTopic } from './verify.js';
 
 export const topic: PipelineKind<'topic'> = {
   plan: ({ deps, warehouse }, p, req) => planTopic(deps, warehouse, p, req.region, req.runId, req.onSourceError),
@@ -16,4 +17,6 @@ export const topic: PipelineKind<'topic'> = {
   range: (u) => ({ source: u.source, partition: u.partition, from: String(u.from), to: String(u.to) }),
   rewritesPast: () => false,
   status: (p) => ({ reads: 'topic', topic: p.topic, missingIsEmpty: false }),
+  // By offset: the applied range of each partition against the target rows and dead letters.
+  verify: ({ deps, warehouse }, p, input) => verifyTopic(deps, warehouse, p, input),
 };

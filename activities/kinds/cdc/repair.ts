@@ -1,0 +1,38 @@
+// Repair of a CDC pipeline's drifted buckets: the keys the warehouse lacks or holds changed are
+// re-read by a resnapshot of exactly those keys (the pipeline's runs then apply the snapshot's
+// rows, which replace any older row); the keys the source lacks are deleted (or marked) at once,
+// but only where the warehouse row is older than the source's WAL position taken before the
+// source was read: a change streamed since then is newer than what verify saw and is kept.
+import type { CdcPipelineConfig } from '../../../config/schema.js';
+import type { ActivityDeps } from '../../deps.js';
+import { changedKeys } from '../../reconcile/compare.js';
+import { pgBucketReader } from '../../reconcile/read.js';
+import type { RepairRequest, RepairStep, ResnapshotInput } from '../../types.js';
+import { fitsSignal, resnapshotFilter, snapshotSignalData } from './resnapshot-signal.js';
+import { withCdcSides } from './verify.js';
+
+/** The narrowest resnapshot of the keys that fits one signal: the keys themselves, else their buckets. */
+export function repairResnapshot(p: CdcPipelineConfig, req: RepairRequest, collection: string, keyTexts: string[]): ResnapshotInput {
+  const byKeys: ResnapshotInput = { pipeline: p.name, region: req.region, keyTexts };
+  if (fitsSignal(snapshotSignalData(collection, resnapshotFilter(p.key, byKeys, p.name)))) return byKeys;
+  return { pipeline: p.name, region: req.region, buckets: { count: req.buckets, only: req.only } };
+}
+
+export async function repairCdc(deps: ActivityDeps, p: CdcPipelineConfig, req: RepairRequest): Promise<RepairStep> {
+  return withCdcSides(deps, p, req.region, req.source, async (src, dst, t) => {
+    // Before the source is read: a warehouse row older than this saw no change after the read.
+    const lsn = (await src.query<{ lsn: string }>(`SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::text AS lsn`)).rows[0]!.lsn;
+    const srcRows = await pgBucketReader(src).bucketRows(t.source, req.buckets, null, req.only);
+    const dstRows = t.warehouse ? await dst.bucketRows(t.warehouse, req.buckets, null, req.only) : [];
+    const inWarehouse = new Set(dstRows.map((r) => r.key));
+    const atSource = new Set(srcRows.map((r) => r.key));
+    const reread = [...srcRows.filter((r) => !inWarehouse.has(r.key)).map((r) => r.key), ...changedKeys(srcRows, dstRows)];
+    const extra = dstRows.filter((r) => !atSource.has(r.key)).map((r) => r.key);
+    let deleted = 0;
+    if (extra.length > 0 && t.warehouse) {
+      deleted = await dst.deleteKeysBefore(t.warehouse, extra, lsn);
+    }
+    const collection = `${t.source.schema}.${t.source.table}`;
+    return { deleted, ...(reread.length > 0 ? { resnapshot: repairResnapshot(p, req, collection, reread) } : {}) };
+  });
+}

@@ -1,0 +1,66 @@
+// resnapshotPipeline(pipeline, region, keys?): asks the pipeline's change capture for a snapshot
+// of its table (or of some keys) and follows it to the end: its scan from the connector's
+// notifications, then the pipeline's own runs applying the offsets that hold its last chunk.
+// It applies nothing itself. `followResnapshot` is the same loop for verify's repair.
+import { ApplicationFailure, defineQuery, proxyActivities, setHandler, sleep, uuid4 } from '@temporalio/workflow';
+import type { Activities, ResnapshotInput, ResnapshotProgress, ResnapshotSignal, ResnapshotTarget } from '../activities/index.js';
+
+export interface ResnapshotOptions {
+  /** Poll this often. */
+  pollSeconds?: number;
+  /** Fail when the connector has said nothing of the snapshot this long after the signal. */
+  startTimeoutSeconds?: number;
+  /** Fail when the snapshot is not applied this long after the signal. */
+  timeoutSeconds?: number;
+}
+
+export interface ResnapshotResult {
+  signal: ResnapshotSignal;
+  progress: ResnapshotProgress;
+}
+
+export const resnapshotProgressQuery = defineQuery<ResnapshotProgress | null>('resnapshotProgress');
+
+type Acts = Pick<Activities, 'signalResnapshot' | 'resnapshotProgress'>;
+
+export function resnapshotActivities(): Acts {
+  return proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: { initialInterval: '1s', maximumInterval: '30s' } });
+}
+
+export async function followResnapshot(acts: Acts, input: ResnapshotInput, options: ResnapshotOptions, onProgress: (p: ResnapshotProgress) => void): Promise<ResnapshotResult> {
+  const poll = `${options.pollSeconds ?? 2}s`;
+  const started = Date.now(); // workflow time: deterministic
+  const startDeadline = started + (options.startTimeoutSeconds ?? 300) * 1000;
+  const deadline = started + (options.timeoutSeconds ?? 6 * 3600) * 1000;
+  const signal = await acts.signalResnapshot({ ...input, signalId: `tributary-${uuid4().replace(/-/g, '')}` });
+  let scan: ResnapshotProgress | null = null;
+  let target: ResnapshotTarget | undefined;
+  for (;;) {
+    const step = await acts.resnapshotProgress({ signal, ...(target ? { target } : {}) });
+    // Once scanned, only the ledger moves: keep what the scan said.
+    const progress: ResnapshotProgress = scan && target ? { ...scan, state: step.state, behind: step.behind } : step;
+    if (!target) scan = step;
+    target ??= step.target;
+    onProgress(progress);
+    if (progress.state === 'done') return { signal, progress };
+    const where = `pipeline ${input.pipeline}, region ${input.region}, snapshot ${signal.signalId}`;
+    if (progress.state === 'aborted') throw ApplicationFailure.nonRetryable(`${where}: ${progress.note ?? 'aborted by the connector'}`, 'ResnapshotAborted');
+    if (progress.state === 'signalled' && Date.now() > startDeadline) {
+      throw ApplicationFailure.nonRetryable(
+        `${where}: the connector has not started the snapshot: is ${signal.notificationTopic} its notification.sink.topic.name (notification.enabled.channels=sink), is signal.data.collection=tributary.debezium_signal and is that table in its publication? (docs/cdc.md, Resnapshots)`,
+        'ResnapshotNotStarted',
+      );
+    }
+    if (Date.now() > deadline) {
+      const why = progress.state === 'merging' ? `${progress.behind} offsets of its rows are not applied: do the pipeline's runs (its schedule, or tributary cdc start) go on?` : `still ${progress.state}`;
+      throw ApplicationFailure.nonRetryable(`${where}: not done within ${options.timeoutSeconds ?? 6 * 3600} s: ${why}`, 'ResnapshotTimeout');
+    }
+    await sleep(poll);
+  }
+}
+
+export async function resnapshotPipeline(input: ResnapshotInput, options: ResnapshotOptions = {}): Promise<ResnapshotResult> {
+  let latest: ResnapshotProgress | null = null;
+  setHandler(resnapshotProgressQuery, () => latest);
+  return followResnapshot(resnapshotActivities(), input, options, (p) => void (latest = p));
+}
