@@ -130,6 +130,8 @@ const configFile = join(mkdtempSync(join(tmpdir(), 'bench-p7-config-')), 'config
 writeFileSync(configFile, JSON.stringify(config));
 const workers = await Promise.all(REGIONS.map((r) => startWorker(config, [], r)));
 workers.forEach((w) => w.stdout.resume());
+// A failed check ends the bench: never leave its workers behind.
+process.on('exit', () => workers.forEach((w) => w.kill('SIGINT')));
 const client = await connectClient(config);
 
 // Tributary: catalog read and store (as apply), then every pipeline in both regions at once.
@@ -167,7 +169,8 @@ const venv = execFileSync('bash', [join(ROOT, 'bench/peers/install.sh')], { enco
 const tDlt0 = process.hrtime.bigint();
 const dltRuns = await Promise.all(
   REGIONS.map((r) =>
-    runTimed(join(venv, 'bin/python'), [join(ROOT, 'bench/peers/dlt_estate.py'), SOURCES[r].replace('postgres://', 'postgresql://'), SCHEMA, WAREHOUSE.replace('postgres://', 'postgresql://'), `${SCHEMA}_dlt_${r}`, keyed.map((s) => s.name).join(',')]),
+    // SQLAlchemy 2.1 maps postgresql:// to psycopg 3; dlt's postgres extra brings psycopg2.
+    runTimed(join(venv, 'bin/python'), [join(ROOT, 'bench/peers/dlt_estate.py'), SOURCES[r].replace('postgres://', 'postgresql+psycopg2://'), SCHEMA, WAREHOUSE, `${SCHEMA}_dlt_${r}`, keyed.map((s) => s.name).join(',')]),
   ),
 );
 const dltSeconds = seconds(tDlt0);
