@@ -74,6 +74,7 @@ bench: stack bench-kafka-peers
 	node --import tsx bench/p3-kafka-load.ts
 	node --import tsx bench/p4-cdc-apply.ts
 	node --import tsx bench/p5-cdc-freshness.ts
+	node --import tsx bench/p7-estate-onboarding.ts
 
 # The fault suite (not part of make test): worker kills and service restarts under load, every
 # pipeline compared with its source afterwards; writes chaos/results/latest.json and latest.md.
