@@ -11,27 +11,48 @@ import type { KindContext } from './kinds/kind.js';
 import { kindOf } from './kinds/registry.js';
 import type { BackfillInput, BackfillPlan, MergeResult, Plan, RepairRequest, RepairStep, SourceFailure, StagedBatch, SyncInput, VerifyInput, VerifyReport, WorkUnit } from './types.js';
 import { createWarehouse } from './warehouse/index.js';
+import { refreshPipelines } from './catalog/expanded-config.js';
 
 export type * from './types.js';
 
-export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
-  const deps: ActivityDeps = 'config' in configOrDeps && 'stage' in configOrDeps ? configOrDeps : createDeps(configOrDeps);
-  const ctx: KindContext = { deps, warehouse: createWarehouse(deps) };
+/** How stale a worker's table-set pipelines may get before it reads the stored catalogs again. */
+const TABLE_SETS_REFRESH_MS = 60_000;
 
-  const resolve = (name: string) => {
+/** Takes the config as declared: table sets are expanded here, from the catalogs apply stored (docs/table-sets.md). */
+export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
+  const given: ActivityDeps = 'config' in configOrDeps && 'stage' in configOrDeps ? configOrDeps : createDeps(configOrDeps);
+  const declared = given.config;
+  // The worker's own copy: its pipelines follow the stored expansion, the declared config stays as loaded.
+  const deps: ActivityDeps = declared.tableSets.length ? { ...given, config: { ...declared, pipelines: [...declared.pipelines] } } : given;
+  const ctx: KindContext = { deps, warehouse: createWarehouse(deps) };
+  let refreshedAt = 0;
+  let refreshing: Promise<void> | undefined;
+  /** A pipeline not known yet, or an expansion older than a minute: read the stored catalogs again. */
+  const refresh = async (name: string) => {
+    if (declared.tableSets.length === 0) return;
+    if (deps.config.pipelines.some((x) => x.name === name) && Date.now() - refreshedAt < TABLE_SETS_REFRESH_MS) return;
+    refreshing ??= refreshPipelines(declared, deps.config, deps.secrets).finally(() => {
+      refreshedAt = Date.now();
+      refreshing = undefined;
+    });
+    await refreshing;
+  };
+
+  const resolve = async (name: string) => {
+    await refresh(name);
     const p = findPipeline(deps.config, name);
     return { p, kind: kindOf(p) };
   };
   /** A unit planned for one kind never runs as another (the config changed since it was planned). */
-  const forUnit = (unit: WorkUnit) => {
-    const r = resolve(unit.pipeline);
+  const forUnit = async (unit: WorkUnit) => {
+    const r = await resolve(unit.pipeline);
     if (r.p.kind !== unit.kind) throw badInput(`pipeline ${unit.pipeline} is a ${r.p.kind} pipeline now, but this batch was planned as ${unit.kind}`);
     return r;
   };
   const refuse = (p: PipelineConfig, what: string, which: string) => badInput(`pipeline ${p.name}: ${what} works on ${which} pipelines, not ${p.kind}`);
 
   async function plan(input: SyncInput & { runId: string }): Promise<Plan> {
-    const { p, kind } = resolve(input.pipeline);
+    const { p, kind } = await resolve(input.pipeline);
     const failures: SourceFailure[] = [];
     const warnings: string[] = [];
     const onSourceError = (source: string, err: unknown) => {
@@ -63,7 +84,7 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
 
     /** Streams one unit from its source into the stage; returns file references and counts. */
     async extractToStage(unit: WorkUnit): Promise<StagedBatch> {
-      const { p, kind } = forUnit(unit);
+      const { p, kind } = await forUnit(unit);
       const activity = Context.current();
       let last = 0;
       const progress = (n: number) => {
@@ -80,7 +101,7 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
 
     /** Applies one staged batch, its ledger row and its checkpoint in one warehouse transaction. */
     async mergeStaged(batch: StagedBatch): Promise<MergeResult> {
-      const { p, kind } = forUnit(batch.unit);
+      const { p, kind } = await forUnit(batch.unit);
       const result = await whileHeartbeating((activity) => kind.merge(ctx, p, batch, activity));
       log.info('merged', { pipeline: p.name, region: batch.unit.region, source: batch.unit.source, ...result });
       return result;
@@ -88,14 +109,14 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
 
     /** Keyset bounds of a past range per source server (or whole-table chunks), and each source's unit. */
     async planBackfill(input: BackfillInput): Promise<BackfillPlan> {
-      const { p, kind } = resolve(input.pipeline);
+      const { p, kind } = await resolve(input.pipeline);
       if (!kind.backfill) throw refuse(p, 'backfill', 'fact and dimension');
       return kind.backfill(ctx, p, input);
     },
 
     /** Per-bucket counts and checksums on both sides, then key by key where they differ. */
     async verifyBuckets(input: VerifyInput): Promise<VerifyReport> {
-      const { p, kind } = resolve(input.pipeline);
+      const { p, kind } = await resolve(input.pipeline);
       if (!kind.verify) throw refuse(p, 'verify', 'fact, dimension and cdc');
       const report = await whileHeartbeating(() => kind.verify!(ctx, p, input));
       log.info('verified', { pipeline: input.pipeline, region: input.region, driftedBuckets: report.driftedBuckets });
@@ -110,7 +131,7 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
 
     /** The first step of a repair of drifted buckets: deletes, then the batch (or unit) whose merge rewrites the rest. */
     async repairBuckets(req: RepairRequest): Promise<RepairStep> {
-      const { p, kind } = resolve(req.pipeline);
+      const { p, kind } = await resolve(req.pipeline);
       if (!kind.repair) throw refuse(p, 'repair', 'fact and dimension');
       const activity = Context.current();
       return whileHeartbeating(() => kind.repair!(ctx, p, req, (bytes) => activity.heartbeat({ bytes }), activity.cancellationSignal));

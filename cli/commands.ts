@@ -25,7 +25,7 @@ export const COMMANDS: readonly Command[] = [
     help: 'Progress (units merged of planned, per region) goes to stderr; the results table to stdout.\nExit 1 if a run failed.',
     args: [PIPELINE],
     flags: [REGION, { name: 'full-pass', type: 'boolean', help: 'an incremental dimension reads the whole table now' }, JSON_OUT],
-    run: async ({ args, flags, config }) => (await import('./commands/run.js')).run(config(), args.pipeline, flags.region, flags.json, flags['full-pass']),
+    run: async ({ args, flags, expanded }) => (await import('./commands/run.js')).run(await expanded(), args.pipeline, flags.region, flags.json, flags['full-pass']),
   }),
   command({
     name: 'apply',
@@ -43,18 +43,28 @@ export const COMMANDS: readonly Command[] = [
     run: async ({ flags, config }) => (await import('./commands/apply.js')).apply(config(), flags['dry-run'], flags.json, flags['drop-slot']),
   }),
   command({
+    name: 'plan',
+    summary: 'read every source catalog and show what the table sets expand to',
+    help:
+      'Per table set and region: table, kind, key, watermark, target and pipeline; then what was left out and why, and what is new or gone since the last apply. ' +
+      'Changes nothing (apply stores the catalogs and follows them).\nExit 1 if a catalog could not be read.',
+    args: [],
+    flags: [JSON_OUT],
+    run: async ({ flags, config }) => (await import('./commands/plan.js')).plan(config(), flags.json),
+  }),
+  command({
     name: 'pause',
     summary: 'pause its schedules; runs in flight go on',
     args: [PIPELINE],
     flags: [REGION, { name: 'note', type: 'string', value: 'TEXT', help: 'why it is paused (kept with the schedule; default: "paused with tributary pause")' }, JSON_OUT],
-    run: async ({ args, flags, config }) => (await import('./commands/pause.js')).pause(config(), true, args.pipeline, flags.region, flags.note, flags.json),
+    run: async ({ args, flags, expanded }) => (await import('./commands/pause.js')).pause(await expanded(), true, args.pipeline, flags.region, flags.note, flags.json),
   }),
   command({
     name: 'resume',
     summary: 'resume its schedules',
     args: [PIPELINE],
     flags: [REGION, JSON_OUT],
-    run: async ({ args, flags, config }) => (await import('./commands/pause.js')).pause(config(), false, args.pipeline, flags.region, undefined, flags.json),
+    run: async ({ args, flags, expanded }) => (await import('./commands/pause.js')).pause(await expanded(), false, args.pipeline, flags.region, undefined, flags.json),
   }),
   command({
     name: 'trigger',
@@ -62,7 +72,7 @@ export const COMMANDS: readonly Command[] = [
     help: 'A triggered run needs a worker for its region, like a scheduled one.',
     args: [PIPELINE],
     flags: [REGION, JSON_OUT],
-    run: async ({ args, flags, config }) => (await import('./commands/trigger.js')).trigger(config(), args.pipeline, flags.region, flags.json),
+    run: async ({ args, flags, expanded }) => (await import('./commands/trigger.js')).trigger(await expanded(), args.pipeline, flags.region, flags.json),
   }),
   command({
     name: 'backfill',
@@ -82,9 +92,9 @@ export const COMMANDS: readonly Command[] = [
       { name: 'adopt-zone', type: 'boolean', help: 'a naive watermark now read in another zone starts its checkpoint of that zone at --from (docs/watermarks.md)' },
       JSON_OUT,
     ],
-    run: async ({ args, flags, config }) =>
+    run: async ({ args, flags, expanded }) =>
       (await import('./commands/backfill.js')).backfill(
-        config(),
+        await expanded(),
         { pipeline: args.pipeline, region: flags.region, source: flags.source, from: flags.from, to: flags.to, chunkRows: flags['chunk-rows'], maxParallel: flags['max-parallel'], adoptZone: flags['adopt-zone'] },
         flags.json,
       ),
@@ -101,8 +111,8 @@ export const COMMANDS: readonly Command[] = [
       { name: 'repair', type: 'boolean', help: 're-sync the drifted buckets and compare them again' },
       JSON_OUT,
     ],
-    run: async ({ args, flags, config }) =>
-      (await import('./commands/verify.js')).verify(config(), args.pipeline, { region: flags.region, source: flags.source, buckets: flags.buckets, repair: flags.repair, json: flags.json }),
+    run: async ({ args, flags, expanded }) =>
+      (await import('./commands/verify.js')).verify(await expanded(), args.pipeline, { region: flags.region, source: flags.source, buckets: flags.buckets, repair: flags.repair, json: flags.json }),
   }),
   command({
     name: 'status',
@@ -110,7 +120,7 @@ export const COMMANDS: readonly Command[] = [
     help: 'Freshness and lag are in seconds; for topic and cdc pipelines, lag is also in messages, per cell cluster.\nExit 1 if a pipeline has failed or its state could not be read.',
     args: [{ name: 'pipeline', required: false, help: 'one pipeline only (default: all of them)' }],
     flags: [JSON_OUT],
-    run: async ({ args, flags, config }) => (await import('./commands/status.js')).status(config(), args.pipeline, flags.json),
+    run: async ({ args, flags, expanded }) => (await import('./commands/status.js')).status(await expanded(), args.pipeline, flags.json),
   }),
   command({
     name: 'replay',
@@ -124,8 +134,8 @@ export const COMMANDS: readonly Command[] = [
       { name: 'dry-run', type: 'boolean', help: 'list the batches, merge nothing' },
       JSON_OUT,
     ],
-    run: async ({ args, flags, config }) =>
-      (await import('./commands/replay.js')).replay(config(), { pipeline: args.pipeline, region: flags.region, since: flags.since, until: flags.until, dryRun: flags['dry-run'] }, flags.json),
+    run: async ({ args, flags, expanded }) =>
+      (await import('./commands/replay.js')).replay(await expanded(), { pipeline: args.pipeline, region: flags.region, since: flags.since, until: flags.until, dryRun: flags['dry-run'] }, flags.json),
   }),
   command({
     name: 'cdc',
@@ -136,7 +146,7 @@ export const COMMANDS: readonly Command[] = [
       'status: its state, batches and events applied, and freshness; exit 1 if it failed.',
     args: [{ name: 'action', required: true, choices: ['start', 'stop', 'status'], help: 'what to do' }, { ...PIPELINE, help: 'a cdc pipeline of the config' }],
     flags: [REGION, JSON_OUT],
-    run: async ({ args, flags, config }) => (await import('./commands/cdc.js')).cdc(config(), args.action, args.pipeline, flags.region, flags.json),
+    run: async ({ args, flags, expanded }) => (await import('./commands/cdc.js')).cdc(await expanded(), args.action, args.pipeline, flags.region, flags.json),
   }),
   command({
     name: 'help',

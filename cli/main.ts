@@ -5,6 +5,7 @@ import { defaultConfigPath, loadConfig } from '../config/load.js';
 import { COMMANDS, findCommand } from './commands.js';
 import { exitWith } from './exit.js';
 import { UsageError } from './output.js';
+import { scrubProcessOutput } from './scrubbed-output.js';
 import type { Command } from './spec.js';
 import { commandHelp, globalHelp, parseCommand, scan, synopsis } from './usage.js';
 
@@ -32,7 +33,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const { args, flags, configFlag } = parseCommand(command, argv, line);
   const configPath = configFlag ?? defaultConfigPath();
-  return command.run({ args, flags, configPath, config: () => loadConfig(configPath) });
+  const config = () => loadConfig(configPath);
+  const expanded = async () => {
+    const c = config();
+    if (c.tableSets.length === 0) return c;
+    const [{ expandedConfig }, { createSecretProvider }] = await Promise.all([import('../activities/catalog/expanded-config.js'), import('../activities/secrets/provider.js')]);
+    return expandedConfig(c, createSecretProvider(c.secrets));
+  };
+  return command.run({ args, flags, configPath, config, expanded });
 }
 
+scrubProcessOutput();
 exitWith(main(process.argv.slice(2)), () => (current ? `usage: ${synopsis(current)}\n(tributary ${current.name} -h describes its arguments and flags)` : globalHelp(COMMANDS)));

@@ -36,6 +36,8 @@ export interface Invocation<A extends readonly ArgSpec[] = readonly ArgSpec[], F
   configPath: string;
   /** Loads and validates the config at configPath (a bad one is a ConfigError: exit 2). */
   config: () => TributaryConfig;
+  /** The config with its table sets expanded against the catalogs the last apply stored (docs/table-sets.md). */
+  expanded: () => Promise<TributaryConfig>;
 }
 
 export interface Command<A extends readonly ArgSpec[] = readonly ArgSpec[], F extends readonly FlagSpec[] = readonly FlagSpec[]> {

@@ -161,7 +161,7 @@ export function scan(argv: string[], commands: readonly Command[]): CommandLine 
 }
 
 /** The usage errors of a command's line: a flag it does not take, a missing argument or flag, a bad value. */
-export function parseCommand(c: Command, argv: string[], line: CommandLine): Omit<Invocation, 'config' | 'configPath'> & { configFlag?: string } {
+export function parseCommand(c: Command, argv: string[], line: CommandLine): Omit<Invocation, 'config' | 'configPath' | 'expanded'> & { configFlag?: string } {
   const globalNames = new Set<string>(GLOBAL_FLAGS.map((f) => f.name));
   for (const f of line.flags) {
     if (globalNames.has(f.name) || c.flags.some((x) => x.name === f.name)) continue;

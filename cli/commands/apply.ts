@@ -4,14 +4,21 @@ import { applyCaptures, type CaptureRow } from '../../activities/managed-cdc/rec
 import { createSecretProvider } from '../../activities/secrets/provider.js';
 import { closePools } from '../../activities/pg/connect.js';
 import { applySchedules } from '../../schedules/index.js';
+import { discoverTableSets } from '../../client/table-sets.js';
 import { table } from '../output.js';
+import { planText } from './plan.js';
 
 /**
  * `tributary apply [--dry-run] [--drop-slot] [--json]`: brings managed CDC (publications, topics,
  * Debezium connectors) and then the Temporal schedules in step with the config. Exit 1 if any
- * schedule or capture failed or conflicts.
+ * schedule or capture failed or conflicts, or a table set's catalog could not be read.
  */
-export async function apply(config: TributaryConfig, dryRun: boolean, json: boolean, dropSlot = false): Promise<number> {
+export async function apply(declared: TributaryConfig, dryRun: boolean, json: boolean, dropSlot = false): Promise<number> {
+  // Table sets: the catalogs are read and stored first (not on a dry run), and the schedules
+  // follow the expansion: new tables get theirs, gone ones lose theirs.
+  const sets = declared.tableSets.length ? await discoverTableSets(declared, createSecretProvider(declared.secrets), { store: !dryRun }) : undefined;
+  const config = sets?.expansion.config ?? declared;
+  if (sets && !json) console.error(planText(sets));
   const captures = await capturesOf(config, dryRun, dropSlot);
   const client = await connectClient(config);
   try {
@@ -31,7 +38,7 @@ export async function apply(config: TributaryConfig, dryRun: boolean, json: bool
       if (dryRun) console.error('dry run: nothing was changed');
     }
     const capturesFailed = captures.some((r) => r.action === 'failed' || r.action === 'conflict');
-    return capturesFailed || result.rows.some((r) => r.error !== undefined || r.action === 'conflict') ? 1 : 0;
+    return capturesFailed || result.rows.some((r) => r.error !== undefined || r.action === 'conflict') || (sets?.failures.length ?? 0) > 0 ? 1 : 0;
   } finally {
     await client.connection.close();
   }

@@ -3,6 +3,8 @@ import { pipelineStatus, type StatusRow } from '../../client/status.js';
 import type { TributaryConfig } from '../../config/schema.js';
 import { knownPipeline } from '../../client/backfill.js';
 import { table, UsageError } from '../output.js';
+import { readRetired } from '../../activities/catalog/catalog-store.js';
+import { createSecretProvider } from '../../activities/secrets/provider.js';
 
 /** The status rows as the CLI prints them. */
 export function statusTable(rows: StatusRow[]): string {
@@ -31,6 +33,11 @@ export async function status(config: TributaryConfig, pipeline: string | undefin
   try {
     const rows = await pipelineStatus(client, config, { pipeline });
     console.log(json ? JSON.stringify(rows, null, 2) : statusTable(rows));
+    // Table-set pipelines whose table left the source: no rows of their own, a note each.
+    const retired = config.tableSets.length && pipeline === undefined ? await readRetired(config, createSecretProvider(config.secrets)) : [];
+    for (const r of retired) {
+      (json ? console.error : console.log)(`retired: ${r.pipeline} (table set ${r.set}): ${r.table} left the source (regions ${r.regions.join(', ')}) at ${r.retiredAt}; schedules removed, ${r.target} kept in the warehouse`);
+    }
     return rows.some((r) => r.state === 'failed') ? 1 : 0;
   } finally {
     await client.connection.close();

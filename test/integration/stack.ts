@@ -65,7 +65,7 @@ export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T
 /** A config on the local stack with its own warehouse schema, stage folder and task queues. */
 export function stackConfig(
   pipelines: unknown[],
-  opts: { schema?: string; heartbeatTimeoutSeconds?: number; /** more sources, beside "app" */ sources?: Record<string, unknown> } = {},
+  opts: { schema?: string; heartbeatTimeoutSeconds?: number; /** more sources, beside "app" */ sources?: Record<string, unknown>; tableSets?: unknown[] } = {},
 ): TributaryConfig {
   const id = randomBytes(3).toString('hex');
   return validateConfig('test-config', {
@@ -78,5 +78,6 @@ export function stackConfig(
     secrets: { provider: 'file', path: process.env.TRIBUTARY_SECRETS_FILE ?? join(ROOT, 'infra/local/secrets.json') },
     temporal: { address: STACK.temporal, taskQueuePrefix: `test-${id}`, heartbeatTimeoutSeconds: opts.heartbeatTimeoutSeconds ?? 10 },
     pipelines,
+    ...(opts.tableSets ? { tableSets: opts.tableSets } : {}),
   });
 }
