@@ -11,7 +11,7 @@ import { planText } from './plan.js';
 /**
  * `tributary apply [--dry-run] [--drop-slot] [--json]`: brings managed CDC (publications, topics,
  * Debezium connectors) and then the Temporal schedules in step with the config. Exit 1 if any
- * schedule or capture failed or conflicts.
+ * schedule or capture failed or conflicts, or a table set's catalog could not be read.
  */
 export async function apply(declared: TributaryConfig, dryRun: boolean, json: boolean, dropSlot = false): Promise<number> {
   // Table sets: the catalogs are read and stored first (not on a dry run), and the schedules

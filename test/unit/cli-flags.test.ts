@@ -61,8 +61,8 @@ describe('tributary usage errors (exit 2, nothing done)', () => {
       cli('validate', '--json', ...NO_CONFIG),
     ]);
     expect(apply).toMatchObject({ code: 2, stdout: '' });
-    expect(apply.stderr).toContain('apply does not take --region (it takes --dry-run, --json)');
-    expect(apply.stderr).toContain('usage: tributary apply [--dry-run] [--json]');
+    expect(apply.stderr).toContain('apply does not take --region (it takes --dry-run, --drop-slot, --json)');
+    expect(apply.stderr).toContain('usage: tributary apply [--dry-run] [--drop-slot] [--json]');
     expect(status).toMatchObject({ code: 2, stdout: '' });
     expect(status.stderr).toContain('status does not take --from (it takes --json)');
     expect(resume).toMatchObject({ code: 2, stdout: '' });

@@ -67,7 +67,7 @@ describe('parsing a command line', () => {
 
   it('refuses, as usage errors: a foreign flag, a missing argument or required flag, a bad value', () => {
     const cases: [string[], RegExp][] = [
-      [['apply', '--region', 'us'], /^apply does not take --region \(it takes --dry-run, --json\)$/],
+      [['apply', '--region', 'us'], /^apply does not take --region \(it takes --dry-run, --drop-slot, --json\)$/],
       [['status', '--from=x'], /^status does not take --from \(it takes --json\)$/],
       [['run', 'orders', '-x'], /^run does not take -x/],
       [['help', '--json'], /^help does not take --json \(it takes no flags of its own\)$/],
