@@ -1,8 +1,9 @@
-// Verify schedules: a pipeline whose config has `verify: { schedule }` gets, per region, a second
-// schedule that starts verifyPipeline (with repair when `verify.repair` is set). Same overlap
+// Verify schedules: every fact and dimension pipeline, and every cdc pipeline that names the table
+// its connector captures, gets per region a second schedule (daily by default; `verify: false`
+// turns it off) that starts verifyPipeline (with repair when `verify.repair` is set). Same overlap
 // policy, catch-up window and hashing as the sync schedules, so apply treats both alike.
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { pipelineRegions } from '../config/resolve.js';
+import { pipelineRegions, verifySettings } from '../config/resolve.js';
 import type { TributaryConfig } from '../config/schema.js';
 import { ACTION_MEMO, MANAGED_BY, SCHEDULE_MEMO } from '../names/schedule-marks.js';
 import { pipelineAttributes } from '../names/search-attributes.js';
@@ -16,9 +17,12 @@ export const VERIFY_CATCHUP_WINDOW = '10m';
 
 export function verifySchedules(config: TributaryConfig): DesiredSchedule[] {
   return config.pipelines.flatMap((p) => {
-    if ((p.kind !== 'fact' && p.kind !== 'dimension') || !p.verify?.schedule) return [];
-    const schedule = p.verify.schedule;
-    const { buckets, repair } = p.verify;
+    const settings = verifySettings(p);
+    // A cdc target is compared with the table its connector captures: without it, nothing to compare.
+    if (!settings || (p.kind === 'cdc' && !p.options.capturedFrom)) return [];
+    const { schedule, buckets } = settings;
+    // Repair is built for fact and dimension pipelines; a cdc verify only compares.
+    const repair = settings.repair && p.kind !== 'cdc';
     return [...new Set(pipelineRegions(config, p))].map((region): DesiredSchedule => {
       const id = verifyScheduleId(config, p.name, region);
       const spec = scheduleSpec(schedule);
