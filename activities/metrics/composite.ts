@@ -1,6 +1,6 @@
 // Sends every metric to each backend (statsd and Prometheus side by side). One failing backend
 // never stops the others, nor the pipeline.
-import type { BatchCounts, MetricTags, PartitionTags, PipelineMetrics } from './metrics.js';
+import type { BatchCounts, MetricTags, PartitionTags, PipelineMetrics, PipelineTargets, RunOutcome, RunTags } from './metrics.js';
 
 export class CompositeMetrics implements PipelineMetrics {
   constructor(
@@ -32,6 +32,14 @@ export class CompositeMetrics implements PipelineMetrics {
 
   drift(tags: MetricTags, buckets: number): void {
     this.each((m) => m.drift(tags, buckets));
+  }
+
+  run(tags: RunTags, outcome: RunOutcome, durationMs: number, rows?: number): void {
+    this.each((m) => m.run(tags, outcome, durationMs, rows));
+  }
+
+  targets(t: PipelineTargets): void {
+    this.each((m) => m.targets(t));
   }
 
   async close(): Promise<void> {

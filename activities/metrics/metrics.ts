@@ -26,6 +26,22 @@ export interface BatchCounts {
   deadLettered: number;
 }
 
+/** One pipeline x region: what a run and the config's promises are counted by. */
+export interface RunTags {
+  pipeline: string;
+  region: string;
+}
+
+/** How a run ended (workflows/run-report.ts). */
+export type RunOutcome = 'succeeded' | 'failed' | 'cancelled';
+
+/** What the config promises for one pipeline x region (config/slo.ts, config/schedule-gap.ts): the alert rules compare with it. */
+export interface PipelineTargets extends RunTags {
+  freshnessSloSeconds: number;
+  /** The schedule's longest gap between fires; null when the cron never fires. */
+  scheduleGapSeconds: number | null;
+}
+
 export interface PipelineMetrics {
   /** One batch merged: counters per kind of row, and how long the batch took. */
   batch(tags: MetricTags, counts: BatchCounts, durationMs: number): void;
@@ -35,6 +51,10 @@ export interface PipelineMetrics {
   kafkaLag(tags: PartitionTags, messages: number, seconds?: number): void;
   /** Reconciliation: how many compared buckets differ between source and warehouse (0 = in sync). */
   drift(tags: MetricTags, buckets: number): void;
+  /** One run ended: by outcome, its duration, and (succeeded runs) the rows it staged. */
+  run(tags: RunTags, outcome: RunOutcome, durationMs: number, rows?: number): void;
+  /** The config's freshness SLO and schedule gap, set at worker start (statsd: repeated, gauges expire). */
+  targets(t: PipelineTargets): void;
   /** Flushes and releases sockets/servers. */
   close(): Promise<void>;
 }
@@ -52,6 +72,11 @@ export const METRIC = {
   kafkaLagMessages: 'kafka.lag_messages',
   kafkaLagSeconds: 'kafka.lag_seconds',
   drift: 'reconcile.drift_buckets',
+  runs: 'runs',
+  runDuration: 'run.duration_ms',
+  runRows: 'run.rows',
+  sloFreshness: 'slo.freshness_seconds',
+  scheduleGap: 'schedule.gap_seconds',
 } as const;
 
 /** Does nothing: the default when no metrics backend is configured, and in unit tests. */
@@ -60,5 +85,7 @@ export const noopMetrics: PipelineMetrics = {
   freshness() {},
   kafkaLag() {},
   drift() {},
+  run() {},
+  targets() {},
   close: () => Promise.resolve(),
 };
