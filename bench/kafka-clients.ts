@@ -235,7 +235,7 @@ async function main(): Promise<void> {
   const result = {
     benchmark: 'Kafka clients: exact offset ranges [0, end) of 4 partitions',
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30) },
+    machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
     topic: { messages: ends.reduce((a, b) => a + b, 0), partitions: PARTITIONS, averageBytes: Math.round(runs[0]!.bytes / runs[0]!.messages), broker: 'local us/cell-1 (Kafka 4.1.1, KRaft, one node)' },
     clients: {
       platformatic: { package: '@platformatic/kafka', version: version('@platformatic/kafka'), best: best('platformatic') },

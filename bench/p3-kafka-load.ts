@@ -249,10 +249,10 @@ try {
     ratioWithMapping: Number((tributary.messagesPerSecond / peer.messagesPerSecondWithMapping).toFixed(3)),
     goal: 'tributary >= 60,000 messages/s per worker',
     goalMet: tributary.messagesPerSecond >= 60_000,
-    tributary: { what: 'topic pipeline, 8 mapped columns, append-only, default options, one worker process, one syncPipeline run', ...tributary },
+    tributary: { what: 'topic pipeline, 8 mapped columns, append-only, default options, one worker process, one syncPipeline run', kafkaClient: `@platformatic/kafka ${(JSON.parse(readFileSync(join(ROOT, 'node_modules/@platformatic/kafka/package.json'), 'utf8')) as { version: string }).version}`, ...tributary },
     kcat: { version: kcatVersion, what: 'kcat -C -e -o beginning -f (tab-separated) | psql COPY into raw jsonb, one pipe per cluster, three at once', ...peer },
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), loadAverageBefore: loadBefore, loadAverageAfter: loadavg() },
+    machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverageBefore: loadBefore, loadAverageAfter: loadavg() },
     notes: [
       'The machine (2 cores) also runs the local stack (3 Kafka brokers, 3 PostgreSQL servers, Temporal) and was shared with other jobs during the run (see the load averages); the peer and Tributary ran one after the other.',
       'All three local clusters (us/cell-1, us/cell-2, eu/cell-1) are configured in region "us" for the bench, so one worker process loads all 12 partitions.',

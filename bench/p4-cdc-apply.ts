@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Admin } from '@platformatic/kafka';
 import pg from 'pg';
 import type { WorkflowHandle } from '@temporalio/client';
 import { connectClient, startPipeline } from '../client/run-pipeline.js';
@@ -24,7 +24,7 @@ import { validateConfig } from '../config/load.js';
 import { tableChecksum, type TableChecksum } from '../activities/sources/postgres/table-checksum.js';
 import { connectRest, connectorConfig, createPublication, registerConnector, removeConnector } from '../test/fixtures/debezium/connect.js';
 import { killProcess, startWorkerProcess, workerStarted } from '../test/integration/topic-fixture.js';
-import { ROOT, peakRssMb } from './support.js';
+import { ROOT, peakRssMb, topicEndOffset, withKafkaAdmin } from './support.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 /** For development: BENCH_SIDES=tributary (or jdbc) runs one side only. */
@@ -63,29 +63,13 @@ async function withPg<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise
   }
 }
 
-function kafka(): Kafka {
-  return new Kafka({ clientId: 'bench-p4', brokers: [BROKER], logLevel: logLevel.NOTHING });
-}
+const withAdmin = <T>(fn: (admin: Admin) => Promise<T>) => withKafkaAdmin(BROKER, 'bench-p4', fn);
 
-async function endOffset(): Promise<number> {
-  const admin = kafka().admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(TOPIC)).reduce((n, p) => n + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
+const endOffset = () => withAdmin((admin) => topicEndOffset(admin, TOPIC));
 
 /** One partition: both sides read one ordered stream. */
 async function createTopic(): Promise<void> {
-  const admin = kafka().admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
+  await withAdmin((admin) => admin.createTopics({ topics: [TOPIC], partitions: 1, replicas: 1 }));
 }
 
 async function waitForEvents(n: number, timeoutMs: number): Promise<void> {
@@ -249,19 +233,15 @@ async function prepareJdbc(settings: Record<string, string>): Promise<void> {
     await c.query(`ALTER TABLE ${ident(JDBC_SCHEMA)}.${ident(NAME)} OWNER TO ${ident(SINK_ROLE)}`);
   });
   await registerConnector(CONNECT, SINK, settings);
-  const admin = kafka().admin();
-  await admin.connect();
-  try {
+  await withAdmin(async (admin) => {
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const g = (await admin.describeGroups([`connect-${SINK}`])).groups[0];
-      if (g?.state === 'Stable' && g.members.some((m) => m.memberAssignment.length > 0)) break;
+      const g = (await admin.describeGroups({ groups: [`connect-${SINK}`] })).get(`connect-${SINK}`);
+      if (g && /^stable$/i.test(g.state) && [...g.members.values()].some((m) => (m.assignments?.size ?? 0) > 0)) break;
       if (Date.now() > deadline) throw new Error(`the JDBC sink's consumer did not join its group within 120 s (${g?.state ?? 'no group'})`);
       await new Promise((r) => setTimeout(r, 250));
     }
-  } finally {
-    await admin.disconnect();
-  }
+  });
   await connectRest.put(CONNECT, `/connectors/${SINK}/pause`, {});
 }
 
@@ -292,18 +272,15 @@ async function runJdbc(expected: TableChecksum): Promise<SideResult & { lag: num
   });
   const cpu = cpuSeconds(pid) - cpu0;
   // Its consumer group commits every offset.flush.interval.ms: wait for lag 0.
-  const admin = kafka().admin();
-  await admin.connect();
   let lag = -1;
-  try {
+  await withAdmin(async (admin) => {
     for (let i = 0; i < 60 && lag !== 0; i++) {
-      const committed = (await admin.fetchOffsets({ groupId: `connect-${SINK}`, topics: [TOPIC] }))[0]!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-      lag = EVENTS - committed;
+      const offsets = await admin.listConsumerGroupOffsets({ groups: [`connect-${SINK}`] });
+      const partitions = offsets[0]?.topics.find((t) => t.name === TOPIC)?.partitions ?? [];
+      lag = EVENTS - partitions.reduce((n, p) => n + Math.max(0, Number(p.committedOffset)), 0);
       if (lag !== 0) await new Promise((r) => setTimeout(r, 1_000));
     }
-  } finally {
-    await admin.disconnect();
-  }
+  });
   if (lag !== 0) throw new Error(`the JDBC sink's consumer group still lags by ${lag} events`);
   return { seconds, eventsPerSecond: Math.round(EVENTS / seconds), peakRssMb: Math.round(peak), cpuSeconds: Number(cpu.toFixed(1)), lag, process: 'Connect worker JVM (sampled RSS)' };
 }
@@ -402,15 +379,7 @@ async function cleanUp(): Promise<void> {
   await quiet(removeConnector(CONNECT, SOURCE, BROKER, { connector: NAME, slot: NAME, publication: NAME, topics: [TOPIC] }));
   if (sink) {
     await quiet(
-      (async () => {
-        const admin = kafka().admin();
-        await admin.connect();
-        try {
-          await admin.deleteGroups([`connect-${SINK}`]);
-        } finally {
-          await admin.disconnect();
-        }
-      })(),
+      withAdmin((admin) => admin.deleteGroups({ groups: [`connect-${SINK}`] })),
     );
   }
   await quiet(withPg(SOURCE, (c) => c.query(`DROP TABLE IF EXISTS public.${ident(NAME)}`)));

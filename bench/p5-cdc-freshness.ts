@@ -12,13 +12,13 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Consumer, MessagesStreamModes } from '@platformatic/kafka';
 import pg from 'pg';
 import { connectClient } from '../client/run-pipeline.js';
 import { cdcContinuousStatus, startCdcContinuous, stopCdcContinuous } from '../client/cdc-continuous.js';
 import { tableChecksum } from '../activities/sources/postgres/table-checksum.js';
 import { connectorConfig, createPublication, registerConnector, removeConnector } from '../test/fixtures/debezium/connect.js';
-import { ROOT, benchConfig, peakRssMb, sql, startWorker } from './support.js';
+import { ROOT, benchConfig, peakRssMb, sql, startWorker, topicEndOffset, withKafkaAdmin } from './support.js';
 
 const TPS = Number(process.env.BENCH_TPS ?? 300);
 const MINUTES = Number(process.env.BENCH_MINUTES ?? 3);
@@ -114,41 +114,33 @@ async function probe(until: () => boolean, seen: { at: number; maxIds: number[] 
 
 /** Kafka record timestamp - source commit time of every event on the topic (the floor), by row id for inserts. */
 async function floorFromTopic(): Promise<{ all: number[]; insertById: Map<number, number> }> {
-  const kafka = new Kafka({ clientId: 'bench-p5', brokers: [BROKER], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const events = (await admin.fetchTopicOffsets(TOPIC)).reduce((a, o) => a + Number(o.high), 0);
-  await admin.disconnect();
-  const consumer = kafka.consumer({ groupId: `bench-p5-${Date.now()}` });
+  const events = await withKafkaAdmin(BROKER, 'bench-p5', (admin) => topicEndOffset(admin, TOPIC));
   const all: number[] = [];
   const insertById = new Map<number, number>();
-  await consumer.connect();
+  const consumer = new Consumer({ clientId: 'bench-p5', bootstrapBrokers: [BROKER], groupId: `bench-p5-${Date.now()}` });
   try {
-    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+    const stream = await consumer.consume({ topics: [TOPIC], mode: MessagesStreamModes.EARLIEST });
     let read = 0;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${read} of ${events} events of ${TOPIC} in 5 minutes`)), 300_000);
-      void consumer.run({
-        eachMessage: ({ message }) => {
-          read++;
-          if (message.value) {
-            const v = JSON.parse(message.value.toString()) as { payload: { op: string; source: { ts_ms: number }; after?: { id: number } } };
-            if (v.payload.op !== 'r') {
-              const lag = Number(message.timestamp) - v.payload.source.ts_ms;
-              all.push(lag);
-              if (v.payload.op === 'c' && v.payload.after) insertById.set(v.payload.after.id, lag);
-            }
+    const timer = setTimeout(() => stream.destroy(new Error(`read ${read} of ${events} events of ${TOPIC} in 5 minutes`)), 300_000);
+    try {
+      for await (const message of stream) {
+        read++;
+        if (message.value) {
+          const v = JSON.parse(message.value.toString()) as { payload: { op: string; source: { ts_ms: number }; after?: { id: number } } };
+          if (v.payload.op !== 'r') {
+            const lag = Number(message.timestamp) - v.payload.source.ts_ms;
+            all.push(lag);
+            if (v.payload.op === 'c' && v.payload.after) insertById.set(v.payload.after.id, lag);
           }
-          if (read >= events) {
-            clearTimeout(timer);
-            resolve();
-          }
-          return Promise.resolve();
-        },
-      });
-    });
+        }
+        if (read >= events) break;
+      }
+    } finally {
+      clearTimeout(timer);
+      await stream.close().catch(() => undefined);
+    }
   } finally {
-    await consumer.disconnect();
+    await consumer.close(true);
   }
   return { all, insertById };
 }

@@ -1,12 +1,13 @@
 // What the benchmarks share: one-shot SQL, a config on the local stack written to a file, a
 // worker process for one region, a process's peak RSS and CPU time, a peer's command timed with
-// the peak RSS of its process tree, a run's time per activity.
+// the peak RSS of its process tree, a run's time per activity, a Kafka admin client.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { Admin, ListOffsetTimestamps } from '@platformatic/kafka';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import pg from 'pg';
 import { connectClient } from '../client/run-pipeline.js';
@@ -24,6 +25,23 @@ export async function sql(url: string, text: string): Promise<pg.QueryResult> {
   } finally {
     await c.end();
   }
+}
+
+/** Runs fn with an admin client of one Kafka cluster, closed afterwards. */
+export async function withKafkaAdmin<T>(broker: string, clientId: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Admin({ clientId, bootstrapBrokers: [broker] });
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** The sum of a topic's end offsets over its partitions. */
+export async function topicEndOffset(admin: Admin, topic: string): Promise<number> {
+  const count = (await admin.metadata({ topics: [topic], forceUpdate: true })).topics.get(topic)!.partitionsCount;
+  const res = await admin.listOffsets({ topics: [{ name: topic, partitions: [...Array(count).keys()].map((p) => ({ partitionIndex: p, timestamp: ListOffsetTimestamps.LATEST })) }] });
+  return res[0]!.partitions.reduce((n, p) => n + Number(p.offset), 0);
 }
 
 /** A config for region us of the local stack, with its own warehouse schema, stage and task queues. */

@@ -3,7 +3,7 @@
 // inserts/updates/deletes, JSON messages produced to both us cell clusters, and DML on the
 // captured table. A write that fails because a server is down is counted and tried again later:
 // the sources themselves are the truth the warehouse is compared with afterwards.
-import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
 import pg from 'pg';
 import { STACK, connect } from '../test/integration/stack.js';
 import { TOPIC_CELLS, type Kind, type Lab } from './lab.js';
@@ -125,29 +125,26 @@ export function startWriters(lab: Lab, random: Random, first: { fact: number; di
 
   /** Produces batches of messages to one cell cluster; what reached Kafka is read back at the end. */
   async function topicLoop(cell: string, r: Random): Promise<void> {
-    let producer: Producer | undefined;
+    let producer: Producer<string, string, string, string> | undefined;
     let n = 0;
     while (!stopping) {
       try {
-        if (!producer) {
-          const kafka = new Kafka({ clientId: 'tributary-chaos', brokers: [STACK.kafka[cell]!], logLevel: logLevel.NOTHING, retry: { retries: 2 } });
-          producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
-          await producer.connect();
-        }
-        const messages = Array.from({ length: batch }, (_, i) => ({ partition: (n + i) % 4, value: message(cell, n + i) }));
-        await producer.send({ topic: lab.topic, acks: -1, messages });
+        // Connects lazily, at the first send; a few retries, then the loop counts a failure.
+        producer ??= new Producer({ clientId: 'tributary-chaos', bootstrapBrokers: [STACK.kafka[cell]!], retries: 2, serializers: stringSerializers, acks: ProduceAcks.ALL, autocreateTopics: false });
+        const messages = Array.from({ length: batch }, (_, i) => ({ topic: lab.topic, partition: (n + i) % 4, value: message(cell, n + i) }));
+        await producer.send({ messages });
         n += batch;
         stats.topic.committed++;
       } catch (err) {
         stats.topic.failed++;
         stats.topic.lastError = `${cell}: ${(err as Error).message}`;
-        await producer?.disconnect().catch(() => undefined);
+        await producer?.close().catch(() => undefined);
         producer = undefined;
         await sleep(1_000);
       }
       await sleep(r.int(100, 400));
     }
-    await producer?.disconnect().catch(() => undefined);
+    await producer?.close().catch(() => undefined);
   }
 
   const loops = [

@@ -5,6 +5,7 @@ import { defaultConfigPath, loadConfig } from '../config/load.js';
 import { COMMANDS, findCommand } from './commands.js';
 import { exitWith } from './exit.js';
 import { UsageError } from './output.js';
+import { scrubProcessOutput } from './scrubbed-output.js';
 import type { Command } from './spec.js';
 import { commandHelp, globalHelp, parseCommand, scan, synopsis } from './usage.js';
 
@@ -35,4 +36,5 @@ async function main(argv: string[]): Promise<number> {
   return command.run({ args, flags, configPath, config: () => loadConfig(configPath) });
 }
 
+scrubProcessOutput();
 exitWith(main(process.argv.slice(2)), () => (current ? `usage: ${synopsis(current)}\n(tributary ${current.name} -h describes its arguments and flags)` : globalHelp(COMMANDS)));

@@ -45,14 +45,16 @@ export function toWatermark(value: string | Date): string {
 /** The backfill's input, checked against the config (pipeline, region, source, range). */
 export function backfillInput(config: TributaryConfig, req: BackfillRequest): BackfillInput {
   const p = knownPipeline(config, req.pipeline);
-  if (!kindOf(p).backfill) throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline; backfills re-sync fact and dimension pipelines`);
+  const kind = kindOf(p);
+  if (!kind.backfill || !kind.backfillBy) throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline; backfills re-sync fact and dimension pipelines`);
   const regions = pipelineRegions(config, p);
   if (!regions.includes(req.region)) throw new RangeError(`pipeline ${p.name} does not run in region "${req.region}" (its regions: ${regions.join(', ')})`);
   const from = req.from === undefined ? null : toWatermark(req.from);
   const to = req.to === undefined ? null : toWatermark(req.to);
-  if (p.kind === 'dimension' && (from !== null || to !== null)) throw new RangeError(`pipeline ${p.name} is a dimension: its backfill re-syncs the whole table, so leave out --from and --to`);
-  if (p.kind === 'fact') {
-    if (from === null || to === null) throw new RangeError(`pipeline ${p.name} is a fact pipeline: give the past range to re-sync with --from and --to (values of ${p.watermark})`);
+  const by = kind.backfillBy(p);
+  if (by === null && (from !== null || to !== null)) throw new RangeError(`pipeline ${p.name} is a ${p.kind}: its backfill re-syncs the whole table, so leave out --from and --to`);
+  if (by !== null) {
+    if (from === null || to === null) throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline: give the past range to re-sync with --from and --to (values of ${by})`);
     if (!(from < to)) throw new RangeError(`the range is empty: --from ${from} is not before --to ${to}`);
   }
   return { pipeline: p.name, region: req.region, source: req.source, from, to, chunkRows: req.chunkRows, maxParallel: req.maxParallel, ...(req.adoptZone ? { adoptZone: true } : {}) };

@@ -4,6 +4,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { TributaryConfig } from '../config/schema.js';
 import { cdcWorkflowId } from '../names/temporal-ids.js';
+import { kindOf } from '../activities/kinds/registry.js';
 
 /** A one-off run refused because the continuous workflow of the same pipeline and region is running. */
 export class ContinuousRunningError extends Error {
@@ -33,6 +34,6 @@ export async function continuousRunning(client: Client, config: TributaryConfig,
 /** Throws ContinuousRunningError for a CDC pipeline whose continuous workflow runs in the region; other kinds pass. */
 export async function refuseWhileContinuous(client: Client, config: TributaryConfig, pipeline: string, region: string): Promise<void> {
   const p = config.pipelines.find((x) => x.name === pipeline);
-  if (p?.kind !== 'cdc') return;
+  if (!p || !kindOf(p).continuous) return;
   if (await continuousRunning(client, config, pipeline, region)) throw new ContinuousRunningError(pipeline, region, cdcWorkflowId(config, pipeline, region));
 }

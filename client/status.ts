@@ -18,6 +18,7 @@ import { withSlo } from './status-slo.js';
 import { freshnessSloSeconds } from '../config/slo.js';
 import { boundStateStream, parseState } from '../activities/sources/postgres/in-flight.js';
 import { checkpointStream, wallClockToInstant } from '../activities/sources/postgres/watermark-zone.js';
+import { kindOf } from '../activities/kinds/registry.js';
 import { offsetLag, statusRow, type SourceFacts, type StatusRow, type TemporalFacts } from './status-rows.js';
 import { openKafka, UnknownTopicError, type PartitionBounds } from '../activities/sources/kafka/client.js';
 
@@ -38,13 +39,10 @@ export async function pipelineStatus(client: Client, config: TributaryConfig, op
     const temporal = await temporalFacts(client, config, p.name, region);
     const sources = await sourceFacts(config, secrets, reader, ledger, p, region, temporal.lastSuccess?.runId);
     const now = opts.now ?? new Date();
-    return sources.map((s) => withSlo(statusRow(p.name, region, p.kind, hasCheckpoint(p), temporal, s, now), freshnessSloSeconds(config, p), now));
+    const what = kindOf(p).status(p);
+    return sources.map((s) => withSlo(statusRow(p.name, region, p.kind, what.reads === 'tables' && what.checkpointed, temporal, s, now), freshnessSloSeconds(config, p), now));
   });
   return rows.flat();
-}
-
-function hasCheckpoint(p: PipelineConfig): boolean {
-  return p.kind === 'fact' || (p.kind === 'dimension' && p.options.incremental !== undefined);
 }
 
 async function sourceFacts(
@@ -57,14 +55,15 @@ async function sourceFacts(
   lastRunId: string | undefined,
 ): Promise<SourceFacts[]> {
   const runRows = lastRunId ? await reader.runRows(p.name, region, lastRunId) : new Map<string, number>();
-  if (p.kind === 'topic' || p.kind === 'cdc') {
+  const what = kindOf(p).status(p);
+  if (what.reads === 'topic') {
     // One row per cell cluster of the region, with how far the ledger is behind its topic.
     const offsets = await reader.offsets(p.name, region);
     return Promise.all(
       kafkaEndpoints(config, p.source, region).map(async (e) => {
         const facts: SourceFacts = { source: e.id, cell: e.cell, lastBatch: ledger.lastBatch.get(k(p.name, region, e.id)), lastRunRows: lastRunId ? (runRows.get(e.id) ?? 0) : undefined };
         try {
-          facts.lagMessages = offsetLag(await topicPartitions(e, secrets, p.topic, p.kind === 'cdc'), offsets.get(k(e.cell, p.topic)));
+          facts.lagMessages = offsetLag(await topicPartitions(e, secrets, what.topic, what.missingIsEmpty), offsets.get(k(e.cell, what.topic)));
         } catch (err) {
           facts.sourceError = `lag unknown: source ${e.id}: ${(err as Error).message}`;
         }
@@ -72,7 +71,7 @@ async function sourceFacts(
       }),
     );
   }
-  const [schema, table] = sourceTable(p.table);
+  const [schema, table] = sourceTable(what.table);
   const stream = `${schema}.${table}`;
   return Promise.all(
     postgresEndpoints(config, p.source, region).map(async (e) => {
@@ -88,9 +87,10 @@ async function sourceFacts(
         lastRunRows: lastRunId ? (runRows.get(e.id) ?? 0) : undefined,
         ...(bound?.warning ? { warning: bound.warning } : {}),
       };
-      if (p.kind !== 'fact') return facts;
+      if (what.lagColumn === null) return facts;
+      const column = what.lagColumn;
       try {
-        const res = await withPg(sourceTarget(e), secrets, (c: pg.Client) => c.query<{ hi: string | null }>(sourceHighSql(schema, table, p.watermark)));
+        const res = await withPg(sourceTarget(e), secrets, (c: pg.Client) => c.query<{ hi: string | null }>(sourceHighSql(schema, table, column)));
         const hi = res.rows[0]?.hi ?? null;
         facts.sourceHigh = hi === null ? null : wallClockToInstant(hi, zone);
       } catch (err) {
@@ -124,7 +124,8 @@ async function temporalFacts(client: Client, config: TributaryConfig, pipeline: 
   } catch (err) {
     if (!(err instanceof ScheduleNotFoundError)) throw err;
   }
-  if (config.pipelines.find((p) => p.name === pipeline)?.kind === 'cdc') {
+  const p = config.pipelines.find((x) => x.name === pipeline);
+  if (p && kindOf(p).continuous) {
     const d = await continuousRun(client, cdcWorkflowId(config, pipeline, region));
     if (d) facts.continuous = d;
   }

@@ -29,7 +29,8 @@ export function verifyArgs(config: TributaryConfig, req: VerifyRequest): VerifyA
   const kind = kindOf(p);
   if (!kind.verify) throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline; verify compares fact, dimension and cdc pipelines`);
   if (!kind.repair && req.repair) throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline; verify compares it, --repair (a resnapshot of the drifted keys) is not built for it yet`);
-  if (p.kind === 'cdc' && !p.options.capturedFrom) throw new RangeError(`pipeline ${p.name}: verify compares a cdc target with the table its connector captures; set options.capturedFrom: { source, table }`);
+  const blocker = kind.verifyBlocker?.(p);
+  if (blocker) throw new RangeError(blocker);
   const regions = pipelineRegions(config, p);
   if (!regions.includes(req.region)) throw new RangeError(`pipeline ${p.name} does not run in region "${req.region}" (its regions: ${regions.join(', ')})`);
   let buckets: number;

@@ -1,9 +1,10 @@
 // Reads a config file (YAML or JSON), validates it, and turns every problem into one line that
 // names the file, the path inside it, the line, and what was expected.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
+import { MAX_CONFIG_BYTES } from './limits.js';
 import { configSchema, type TributaryConfig } from './schema.js';
 
 export class ConfigError extends Error {
@@ -36,7 +37,9 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
   if (issue.code === 'unrecognized_keys') {
     return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling)`;
   }
-  const message = issue.message.replace(/^Invalid input: /, '');
+  // A bad map key (a source name): say what the key itself lacks.
+  const inner = issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined;
+  const message = (inner ?? issue.message).replace(/^Invalid input: /, '');
   if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && valueAt(value, issue.path) === undefined) return `missing: ${message}`;
   return message;
 }
@@ -59,6 +62,7 @@ export function validateConfig(file: string, value: unknown, lineOf: (path: read
 
 /** Parses config text; paths inside the config (stage folder, secrets file) are made relative to `baseDir`. */
 export function parseConfig(file: string, text: string, baseDir = dirname(resolve(file))): TributaryConfig {
+  tooLarge(file, Buffer.byteLength(text, 'utf8'));
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -84,11 +88,20 @@ export function parseConfig(file: string, text: string, baseDir = dirname(resolv
 export function loadConfig(file: string): TributaryConfig {
   let text: string;
   try {
+    // Refused by its size before a byte is read: a huge file must not take the process down.
+    tooLarge(file, statSync(file).size);
     text = readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(file, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
   }
   return parseConfig(file, text);
+}
+
+function tooLarge(file: string, bytes: number): void {
+  if (bytes > MAX_CONFIG_BYTES) {
+    throw new ConfigError(file, [`(top level): expected a config file of at most ${MAX_CONFIG_BYTES / 1024 / 1024} MB, but it has ${(bytes / 1024 / 1024).toFixed(1)} MB (refused before parsing)`]);
+  }
 }
 
 /** The config file used when none is given: $TRIBUTARY_CONFIG, else the local example. */

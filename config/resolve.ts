@@ -1,6 +1,7 @@
 // Pure look-ups over a validated config: which regions a pipeline runs in, which servers or
 // clusters serve it there, and where it lands. Task queues and workflow ids are in names/.
 import type { PipelineConfig, TributaryConfig } from './schema.js';
+import { resolveTarget } from './targets.js';
 
 export function findPipeline(cfg: TributaryConfig, name: string): PipelineConfig {
   const p = cfg.pipelines.find((x) => x.name === name);
@@ -83,9 +84,7 @@ export function kafkaEndpoints(cfg: TributaryConfig, sourceName: string, region:
 
 /** Target table as [schema, table]: the pipeline's target, else the source table's name in the warehouse schema. */
 export function targetTable(cfg: TributaryConfig, p: PipelineConfig): [string, string] {
-  const explicit = p.target ?? ('table' in p ? p.table.split('.').pop()! : p.name);
-  const parts = explicit.split('.');
-  return parts.length === 2 ? [parts[0]!, parts[1]!] : [cfg.warehouse.schema, parts[0]!];
+  return resolveTarget(cfg.warehouse.schema, { name: p.name, target: p.target, table: 'table' in p ? p.table : undefined });
 }
 
 /** Source table as [schema, table]; unqualified names are in "public". */

@@ -2,6 +2,10 @@
 // declared. Validated before anything runs; messages say what was expected, the loader adds
 // the file and the path.
 import { z } from 'zod';
+import { cronProblem } from './cron.js';
+import { count, DAY, endpoint, host, HOUR, tags, text } from './limits.js';
+import { credentialIn } from './credentials.js';
+import { reservedTargetProblem, resolveTarget, sharedTargets } from './targets.js';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const QUALIFIED = /^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$/;
@@ -25,7 +29,8 @@ const name = z
 
 const region = z
   .string({ error: 'expected a region name (text)' })
-  .regex(/^[a-z][a-z0-9-]*$/, 'expected a region name in lower case, like "us" or "eu-west-1"');
+  .regex(/^[a-z][a-z0-9-]*$/, 'expected a region name in lower case, like "us" or "eu-west-1"')
+  .max(63, 'expected a region name of at most 63 characters');
 
 const port = z
   .number({ error: 'expected a port number' })
@@ -33,14 +38,14 @@ const port = z
   .min(1, 'expected a port between 1 and 65535')
   .max(65535, 'expected a port between 1 and 65535');
 
-const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
-/** A five-field cron expression (minute hour day-of-month month day-of-week), or a Temporal @every interval. */
+/** A five-field cron expression (minute hour day-of-month month day-of-week) that fires, or a Temporal @every interval above zero. */
 export const cron = z
   .string({ error: 'expected a cron expression (text)' })
-  .refine(
-    (s) => /^@every \d+[smh]$/.test(s) || (s.trim().split(/\s+/).length === 5 && s.trim().split(/\s+/).every((f) => CRON_FIELD.test(f))),
-    'expected a cron expression with five fields like "*/15 * * * *", or "@every 10m"',
-  );
+  .max(200, 'expected a cron expression of at most 200 characters')
+  .superRefine((s, ctx) => {
+    const problem = cronProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** An IANA time zone name as PostgreSQL and the JS runtime both know it, e.g. "America/New_York". */
 export const timeZone = z.string({ error: 'expected a time zone name like "America/New_York" (text)' }).refine((z) => {
@@ -52,43 +57,52 @@ export const timeZone = z.string({ error: 'expected a time zone name like "Ameri
   }
 }, 'expected an IANA time zone name like "America/New_York", "Asia/Tokyo" or "UTC"');
 
-const seconds = (what: string) =>
-  z.number({ error: `expected ${what} in seconds (a number)` }).int(`expected whole seconds for ${what}`).min(0, `expected ${what} >= 0 seconds`);
+const seconds = (what: string, max: number) =>
+  z
+    .number({ error: `expected ${what} in seconds (a number)` })
+    .int(`expected whole seconds for ${what}`)
+    .min(0, `expected ${what} >= 0 seconds`)
+    .max(max, `expected ${what} of at most ${max} seconds`);
 
 const postgresServer = z.strictObject({
   region,
   cell: name.optional(),
-  host: z.string().min(1).optional(),
+  host: host("the server's secret (username, password)").optional(),
   port: port.optional(),
-  database: z.string().min(1).optional(),
+  database: text('a database name', 63).optional(),
   secret: name.describe('the secret holding username and password (and optionally host, port, dbname)'),
   /**
    * When this server is a hot standby: the primary it replays. A standby's snapshot cannot see
    * the primary's open transactions, so the safe upper bound is taken there (same database and
    * secret); rows are still read from the standby, once it has replayed up to that point.
    */
-  primary: z.strictObject({ host: z.string().min(1), port: port.optional() }).optional(),
+  primary: z.strictObject({ host: host("the server's secret (username, password)"), port: port.optional() }).optional(),
 });
 
 const broker = z
   .string({ error: 'expected a broker address "host:port"' })
-  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected a broker address "host:port"');
+  .max(260, 'expected a broker address of at most 260 characters')
+  .superRefine((b, ctx) => {
+    const found = credentialIn(b) ?? (b.includes('@') ? 'a user name (user@host)' : undefined);
+    if (found) ctx.addIssue({ code: 'custom', message: `expected a broker address "host:port", but it holds ${found}: credentials belong in the cluster's secret` });
+    else if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(b)) ctx.addIssue({ code: 'custom', message: 'expected a broker address "host:port"' });
+  });
 
 const kafkaCluster = z.strictObject({
   region,
   cell: name,
-  brokers: z.array(broker, { error: 'expected a list of broker addresses' }).min(1, 'expected at least one broker'),
+  brokers: z.array(broker, { error: 'expected a list of broker addresses' }).min(1, 'expected at least one broker').max(100, 'expected at most 100 brokers'),
   secret: name.optional(),
 });
 
 const postgresSource = z.strictObject({
   type: z.literal('postgres'),
-  servers: z.array(postgresServer, { error: 'expected a list of servers' }).min(1, 'expected at least one server'),
+  servers: z.array(postgresServer, { error: 'expected a list of servers' }).min(1, 'expected at least one server').max(1000, 'expected at most 1000 servers'),
 });
 
 const kafkaSource = z.strictObject({
   type: z.literal('kafka'),
-  clusters: z.array(kafkaCluster, { error: 'expected a list of clusters' }).min(1, 'expected at least one cluster'),
+  clusters: z.array(kafkaCluster, { error: 'expected a list of clusters' }).min(1, 'expected at least one cluster').max(1000, 'expected at most 1000 clusters'),
 });
 
 const source = z.discriminatedUnion('type', [postgresSource, kafkaSource], {
@@ -97,29 +111,29 @@ const source = z.discriminatedUnion('type', [postgresSource, kafkaSource], {
 
 const postgresWarehouse = z.strictObject({
   type: z.literal('postgres'),
-  host: z.string().min(1).optional(),
+  host: host("the warehouse's secret (username, password)").optional(),
   port: port.optional(),
-  database: z.string().min(1).optional(),
+  database: text('a database name', 63).optional(),
   schema: identifier.default('analytics'),
   secret: name,
   /** Merges running at once against this warehouse, across all pipelines of a worker. */
-  maxConcurrentMerges: z.number().int().min(1).default(4),
+  maxConcurrentMerges: count('concurrent merges', 1, 64).default(4),
 });
 
 const redshiftWarehouse = z
   .strictObject({
     type: z.literal('redshift'),
-    awsRegion: z.string().min(1),
-    database: z.string().min(1),
+    awsRegion: text('an AWS region', 32),
+    database: text('a database name', 127),
     schema: identifier.default('analytics'),
     /** Auth, one of: a Serverless workgroup (IAM or secretArn), a cluster with dbUser, or a cluster with secretArn. */
-    workgroup: z.string().min(1).optional(),
-    clusterIdentifier: z.string().min(1).optional(),
-    dbUser: z.string().min(1).optional(),
-    secretArn: z.string().startsWith('arn:', 'expected a Secrets Manager ARN').optional(),
-    copyRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]+$/, 'expected an IAM role ARN like arn:aws:iam::123456789012:role/name'),
+    workgroup: text('a workgroup name', 64).optional(),
+    clusterIdentifier: text('a cluster identifier', 63).optional(),
+    dbUser: text('a database user', 127).optional(),
+    secretArn: text('a Secrets Manager ARN', 2048).startsWith('arn:', 'expected a Secrets Manager ARN').optional(),
+    copyRoleArn: z.string().max(2048, 'expected an IAM role ARN of at most 2048 characters').regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]+$/, 'expected an IAM role ARN like arn:aws:iam::123456789012:role/name'),
     /** Merges in flight against this workgroup or cluster, across all pipelines (see docs/redshift.md). */
-    maxConcurrentMerges: z.number().int().min(1).default(4),
+    maxConcurrentMerges: count('concurrent merges', 1, 64).default(4),
     /** A staged value longer than its VARCHAR column (bytes): widen the column (up to 65535), or quarantine the row. */
     varcharOverflow: z.enum(['widen', 'quarantine'], { error: 'expected "widen" or "quarantine"' }).default('widen'),
   })
@@ -141,18 +155,18 @@ const warehouse = z.discriminatedUnion('type', [postgresWarehouse, redshiftWareh
 const stage = z.discriminatedUnion(
   'type',
   [
-    z.strictObject({ type: z.literal('file'), path: z.string().min(1), retentionDays: z.number().int().min(0).default(7) }),
+    z.strictObject({ type: z.literal('file'), path: text('a folder path', 4096), retentionDays: count('retention days', 0, 3650).default(7) }),
     z.strictObject({
       type: z.literal('s3'),
-      bucket: z.string().min(3),
-      prefix: z.string().default('tributary/'),
-      awsRegion: z.string().min(1),
-      endpoint: z.url().optional(),
+      bucket: z.string().min(3, 'expected a bucket name of 3 to 63 characters').max(63, 'expected a bucket name of 3 to 63 characters'),
+      prefix: z.string().max(512, 'expected a key prefix of at most 512 characters').default('tributary/'),
+      awsRegion: text('an AWS region', 32),
+      endpoint: endpoint.optional(),
       /** Path-style addressing (local S3 servers such as MinIO). */
       forcePathStyle: z.boolean().default(false),
       /** A secret with accessKeyId and secretAccessKey; without it, the default AWS credential chain. */
       secret: name.optional(),
-      retentionDays: z.number().int().min(0).default(7),
+      retentionDays: count('retention days', 0, 3650).default(7),
       /** "lifecycle": an S3 lifecycle rule expires old batches (production); "sweep": workers list and delete them. */
       retentionBy: z.enum(['lifecycle', 'sweep']).default('lifecycle'),
       /** A batch is split into a multiple of this many files (the Redshift cluster's slice count). */
@@ -169,34 +183,39 @@ const metrics = z
     /** DogStatsD (Datadog agent); `tags` are added to every metric, e.g. { env: prod }. */
     statsd: z
       .strictObject({
-        host: z.string().default('127.0.0.1'),
+        host: host('a secret, never in metrics settings').default('127.0.0.1'),
         port: port.default(8125),
-        prefix: z.string().default('tributary.'),
-        tags: z.record(z.string(), z.string(), { error: 'expected tags as a map of text values' }).optional(),
+        prefix: z.string().max(64, 'expected a metric prefix of at most 64 characters').default('tributary.'),
+        tags: tags.optional(),
       })
       .optional(),
     /** GET /metrics on host:port: the pipeline metrics and (runtimeMetrics) the Temporal SDK's. */
-    prometheus: z.strictObject({ port, host: z.string().default('0.0.0.0'), runtimeMetrics: z.boolean().default(true) }).optional(),
+    prometheus: z.strictObject({ port, host: host('a secret, never in metrics settings').default('0.0.0.0'), runtimeMetrics: z.boolean().default(true) }).optional(),
   })
   .default({});
 
 const secrets = z.discriminatedUnion(
   'provider',
   [
-    z.strictObject({ provider: z.literal('file'), path: z.string().min(1), ttlSeconds: seconds('the cache time').default(300) }),
-    z.strictObject({ provider: z.literal('env'), prefix: z.string().default('TRIBUTARY_SECRET_'), ttlSeconds: seconds('the cache time').default(300) }),
-    z.strictObject({ provider: z.literal('aws'), awsRegion: z.string().min(1), prefix: z.string().default(''), ttlSeconds: seconds('the cache time').default(300) }),
+    z.strictObject({ provider: z.literal('file'), path: text('a file path', 4096), ttlSeconds: seconds('the cache time', DAY).default(300) }),
+    z.strictObject({ provider: z.literal('env'), prefix: z.string().max(128, 'expected a prefix of at most 128 characters').default('TRIBUTARY_SECRET_'), ttlSeconds: seconds('the cache time', DAY).default(300) }),
+    z.strictObject({
+      provider: z.literal('aws'),
+      awsRegion: text('an AWS region', 32),
+      prefix: z.string().max(256, 'expected a prefix of at most 256 characters').default(''),
+      ttlSeconds: seconds('the cache time', DAY).default(300),
+    }),
   ],
   { error: 'expected secrets with provider "file" (path), "env" or "aws"' },
 );
 
 const temporal = z
   .strictObject({
-    address: z.string().default('127.0.0.1:7233'),
-    namespace: z.string().default('default'),
+    address: host('a secret, never in the address').default('127.0.0.1:7233'),
+    namespace: text('a Temporal namespace', 255).default('default'),
     taskQueuePrefix: name.default('tributary'),
     /** How long a silent activity may go before Temporal retries it on another worker. */
-    heartbeatTimeoutSeconds: seconds('the heartbeat timeout').min(1).default(30),
+    heartbeatTimeoutSeconds: seconds('the heartbeat timeout', HOUR).min(1).default(30),
   })
   .default({ address: '127.0.0.1:7233', namespace: 'default', taskQueuePrefix: 'tributary', heartbeatTimeoutSeconds: 30 });
 
@@ -207,7 +226,7 @@ const temporal = z
  * wins over the config's; without either, the SLO is the schedule's longest gap plus
  * SLO_SLACK_SECONDS (config/slo.ts), so a pipeline that runs on time never breaches it.
  */
-const slo = z.strictObject({ freshnessSeconds: seconds('the freshness SLO').min(1, 'expected a freshness SLO of at least 1 second') });
+const slo = z.strictObject({ freshnessSeconds: seconds('the freshness SLO', 366 * DAY).min(1, 'expected a freshness SLO of at least 1 second') });
 
 /** The verify schedule every fact, dimension and cdc (with capturedFrom) pipeline gets unless `verify: false`. */
 export const DEFAULT_VERIFY = { schedule: '30 4 * * *', buckets: 16, repair: false } as const;
@@ -235,13 +254,14 @@ const verify = z
 const keyColumns = z
   .array(identifier, { error: 'expected a list of key columns' })
   .min(1, 'expected at least one key column')
+  .max(32, 'expected at most 32 key columns')
   .refine((k) => new Set(k).size === k.length, 'expected each key column once');
 
 const common = {
   name,
   source: name,
   target: tableName.optional(),
-  regions: z.array(region).min(1, 'expected at least one region').optional(),
+  regions: z.array(region).min(1, 'expected at least one region').max(100, 'expected at most 100 regions').optional(),
   paused: z.boolean().default(false),
   slo: slo.optional(),
 };
@@ -265,13 +285,13 @@ const factPipeline = z.strictObject({
   options: z
     .strictObject({
       /** The upper bound never passes now() minus this, whatever the open transactions say. */
-      lagSeconds: seconds('lag').default(5),
+      lagSeconds: seconds('lag', 366 * DAY).default(5),
       /** Each run re-reads this window below the checkpoint; the merge dedups by key. */
-      lookbackSeconds: seconds('look-back').default(0),
+      lookbackSeconds: seconds('look-back', 30 * DAY).default(0),
       /** Units of work extracted at once for one run. */
       maxParallel: z.number().int().min(1).max(64).default(4),
       /** A range with more rows is cut into keyset chunks of about this many rows. */
-      chunkRows: z.number({ error: 'expected a number of rows' }).int().min(1, 'expected at least 1 row per chunk').default(250_000),
+      chunkRows: z.number({ error: 'expected a number of rows' }).int().min(1, 'expected at least 1 row per chunk').max(100_000_000, 'expected at most 100000000 rows per chunk').default(250_000),
       onNewColumn,
     })
     .default({ lagSeconds: 5, lookbackSeconds: 0, maxParallel: 4, chunkRows: 250_000, onNewColumn: 'add' }),
@@ -296,9 +316,9 @@ const dimensionPipeline = z.strictObject({
       incremental: z
         .strictObject({
           column: identifier,
-          fullPassEveryHours: z.number({ error: 'expected a number of hours' }).int().min(1, 'expected at least 1 hour').default(24),
-          lagSeconds: seconds('lag').default(5),
-          lookbackSeconds: seconds('look-back').default(0),
+          fullPassEveryHours: z.number({ error: 'expected a number of hours' }).int().min(1, 'expected at least 1 hour').max(8784, 'expected at most 8784 hours (a year)').default(24),
+          lagSeconds: seconds('lag', 366 * DAY).default(5),
+          lookbackSeconds: seconds('look-back', 30 * DAY).default(0),
           /** As a fact's watermarkTimeZone, for a `timestamp without time zone` change column. */
           timeZone: timeZone.optional(),
         })
@@ -314,6 +334,7 @@ const columnType = z.enum(['text', 'integer', 'bigint', 'numeric', 'double', 'bo
 /** A field path into a JSON message: "user.id", "items[0].sku", optionally "$."-prefixed. */
 const jsonPath = z
   .string({ error: 'expected a JSON field path like "user.id" or "items[0].sku"' })
+  .max(1024, 'expected a JSON field path of at most 1024 characters')
   .regex(/^(\$\.)?[^.[\]]+(\[\d+\])*(\.[^.[\]]+(\[\d+\])*)*$/, 'expected a JSON field path like "user.id" or "items[0].sku"');
 
 /** Columns every topic target carries besides the mapped ones (names legal on Redshift too). */
@@ -329,12 +350,13 @@ const topicPipeline = z
     key: keyColumns.optional(),
     columns: z
       .array(z.strictObject({ name: identifier, path: jsonPath, type: columnType, required: z.boolean().default(false) }))
-      .min(1, 'expected at least one column mapping'),
+      .min(1, 'expected at least one column mapping')
+      .max(1600, 'expected at most 1600 columns (PostgreSQL\'s limit)'),
     schedule: cron.default('*/5 * * * *'),
     options: z
       .strictObject({
         /** One batch reads at most this many offsets of one partition. */
-        maxMessagesPerPartition: z.number().int().min(1).default(500_000),
+        maxMessagesPerPartition: count('messages per partition', 1, 100_000_000).default(500_000),
         /** Batches planned per partition and run; a longer backlog waits for the next run. */
         maxBatchesPerPartition: z.number().int().min(1).max(100).default(4),
         /** Batches extracted at once for one run. */
@@ -344,7 +366,7 @@ const topicPipeline = z
         /** A batch with more dead letters than this share of its messages fails the run. */
         maxDeadLetterRatio: z.number().min(0).max(1).default(0.01),
         /** A larger message value is dead-lettered as oversized. */
-        maxMessageBytes: z.number().int().min(1).default(1_048_576),
+        maxMessageBytes: count('message bytes', 1, 64 * 1024 * 1024).default(1_048_576),
       })
       .default({ maxMessagesPerPartition: 500_000, maxBatchesPerPartition: 4, maxParallel: 4, maxDeadLetterRatio: 0.01, maxMessageBytes: 1_048_576 }),
   })
@@ -386,23 +408,23 @@ const cdcPipeline = z.strictObject({
       decimalHandlingMode: z.enum(['precise', 'string', 'double'], { error: 'expected "precise", "string" or "double"' }).default('precise'),
       timePrecisionMode: z.enum(['adaptive', 'adaptive_time_microseconds', 'connect'], { error: 'expected "adaptive", "adaptive_time_microseconds" or "connect"' }).default('adaptive'),
       /** The connector's unavailable.value.placeholder, if changed. */
-      unavailableValue: z.string().min(1).optional(),
+      unavailableValue: text('a placeholder', 256).optional(),
       /** Source column types (as format_type prints them), required when the converter writes no schemas. */
       columnTypes: z
         .record(
           identifier,
-          z.string().regex(/^[a-z][a-z0-9 _]*(\(\d{1,4}(,\s*\d{1,4})?\))?( with(out)? time zone)?(\[\])?$/, 'expected a PostgreSQL type like "bigint", "numeric(12,2)" or "timestamp with time zone"'),
+          z.string().max(128, 'expected a PostgreSQL type of at most 128 characters').regex(/^[a-z][a-z0-9 _]*(\(\d{1,4}(,\s*\d{1,4})?\))?( with(out)? time zone)?(\[\])?$/, 'expected a PostgreSQL type like "bigint", "numeric(12,2)" or "timestamp with time zone"'),
         )
         .optional(),
       /** One batch reads at most this many offsets of one partition. */
-      maxMessagesPerPartition: z.number().int().min(1).default(100_000),
+      maxMessagesPerPartition: count('messages per partition', 1, 100_000_000).default(100_000),
       /**
        * Batches per cell cluster in one run (or continuous poll): they apply in order, the next
        * one extracted while the one before merges.
        */
       maxBatchesPerRun: z.number().int().min(1).max(100).default(4),
       /** Continuous mode: poll this often when no batch is waiting. */
-      intervalSeconds: seconds('the poll interval').min(1).default(5),
+      intervalSeconds: seconds('the poll interval', HOUR).min(1).default(5),
     })
     .default({ deletes: 'hard', onNewColumn: 'add', onTruncate: 'apply', decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive', maxMessagesPerPartition: 100_000, maxBatchesPerRun: 4, intervalSeconds: 5 }),
 });
@@ -422,7 +444,7 @@ export const configSchema = z
     secrets,
     temporal,
     slo: slo.optional(),
-    pipelines: z.array(pipeline, { error: 'expected a list of pipelines' }),
+    pipelines: z.array(pipeline, { error: 'expected a list of pipelines' }).max(10_000, 'expected at most 10000 pipelines'),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.warehouse.type === 'redshift' && cfg.stage.type !== 's3') {
@@ -481,7 +503,24 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'watermark'], message: 'expected a watermark column that is not part of the key' });
       }
     });
+    checkTargets(cfg, ctx);
   });
+
+/** Targets: none in a system schema or on Tributary's own tables, and one pipeline per target table. */
+function checkTargets(cfg: { warehouse: { schema: string }; pipelines: { name: string; target?: string; table?: string }[] }, ctx: z.RefinementCtx): void {
+  const targets = cfg.pipelines.map((p) => ({ name: p.name, target: resolveTarget(cfg.warehouse.schema, p) }));
+  targets.forEach(({ name, target }, i) => {
+    const problem = reservedTargetProblem(target);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'target'], message: `pipeline "${name}": ${problem}` });
+  });
+  for (const { index, first, table } of sharedTargets(targets)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['pipelines', index, 'target'],
+      message: `pipeline "${targets[index]!.name}": expected a target of its own, but pipeline "${first}" already writes ${table} (their merges would delete each other's rows; set "target")`,
+    });
+  }
+}
 
 export type TributaryConfig = z.infer<typeof configSchema>;
 export type PipelineConfig = TributaryConfig['pipelines'][number];

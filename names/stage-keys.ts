@@ -50,6 +50,11 @@ export function repairKeys(pipeline: string, region: string, runId: string, sour
   return { batchId: `repair-${runId}:${source}`, stagePrefix: `${pipeline}/${region}/repair-${runId}/${source}` };
 }
 
+/** True for a batch of repairKeys. */
+export function isRepairBatch(batchId: string): boolean {
+  return batchId.startsWith('repair-');
+}
+
 /** A staged batch merged again by `tributary replay`: a new id, so the ledger does not take it for a retry. */
 export function replayBatchId(replayId: string, batchId: string): string {
   return `replay:${replayId}:${batchId}`;

@@ -4,6 +4,7 @@
 import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import type { TributaryConfig } from '../config/schema.js';
+import { kindOf } from '../activities/kinds/registry.js';
 import { continuousPauseNote } from '../names/schedule-marks.js';
 import { cdcWorkflowId, legacyScheduleId, scheduleIdPrefixes } from '../names/temporal-ids.js';
 import type { Deployment } from '../names/deployment.js';
@@ -103,7 +104,7 @@ async function migrate(client: Client, config: TributaryConfig, m: ScheduleMigra
  */
 async function createOptions(client: Client, config: TributaryConfig, d: DesiredSchedule): Promise<DesiredSchedule['options']> {
   const p = config.pipelines.find((x) => x.name === d.pipeline);
-  if (d.paused || p?.kind !== 'cdc' || d.options.action.workflowType !== 'syncPipeline') return d.options;
+  if (d.paused || !p || !kindOf(p).continuous || d.options.action.workflowType !== 'syncPipeline') return d.options;
   const workflowId = cdcWorkflowId(config, d.pipeline, d.region);
   if (!(await running(client, workflowId))) return d.options;
   return { ...d.options, state: { ...d.options.state, paused: true, note: continuousPauseNote(workflowId) } };

@@ -1,7 +1,7 @@
 // Every activity of a worker: its log lines carry the pipeline, region, source and cell it works
 // on (taken from its input, whatever its shape); an error it throws that no retry can fix (a
-// deterministic PostgreSQL error) fails at once, and every error is scrubbed of secrets before
-// Temporal writes it into workflow history.
+// deterministic PostgreSQL error) fails at once, and every error and every result is scrubbed of
+// secrets before Temporal writes it into workflow history.
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { secretRedactor, type SecretRedactor } from '../activities/secrets/redact.js';
 import { logAttributes } from '../workflows/log-attributes.js';
@@ -17,7 +17,8 @@ export function activityInterceptors(redactor: SecretRedactor = secretRedactor):
         async execute(input, next) {
           attributes = logAttributes(input.args[0]);
           try {
-            return await next(input);
+            // Results are recorded in history too: a planning failure travels as a result's text.
+            return redactor.scrubData(await next(input));
           } catch (err) {
             throw redactor.scrubError(classifyError(err, { ...attributes, ...streamOf(input.args[0]) }));
           }

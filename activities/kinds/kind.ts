@@ -50,6 +50,13 @@ export interface Parallelism {
 /** Progress one extract reports in its heartbeats. */
 export type ProgressMeasure = 'bytes' | 'messages';
 
+/** What `tributary status` reads for a pipeline of the kind, per source server or cell cluster. */
+export type StatusSource =
+  /** Source tables: the ledger's checkpoints and, with `lagColumn`, the source's newest value of that column. */
+  | { reads: 'tables'; table: string; checkpointed: boolean; lagColumn: string | null }
+  /** A topic on every cell cluster of the region: the ledger's offsets against its end offsets. */
+  | { reads: 'topic'; topic: string; missingIsEmpty: boolean };
+
 export interface PipelineKind<K extends KindName> {
   /** Reads checkpoints and the sources' safe high marks (or end offsets): a small plan, never rows. */
   plan(ctx: KindContext, p: PipelineOf<K>, req: PlanRequest): Promise<UnitOf<K>[]>;
@@ -63,18 +70,29 @@ export interface PipelineKind<K extends KindName> {
   merge(ctx: KindContext, p: PipelineOf<K>, batch: StagedBatch & { unit: UnitOf<K> }, activity: MergeActivity): Promise<MergeResult>;
   /** What the unit covers, for the run's result and status. */
   range(unit: UnitOf<K>): UnitRange;
+  /** A batch that re-writes the past (backfill, repair): it says nothing of how fresh the pipeline is. */
+  rewritesPast(unit: UnitOf<K>): boolean;
+  status(p: PipelineOf<K>): StatusSource;
+  /** The kind may also run as one long workflow (cdcContinuous) while its schedule is paused. */
+  continuous?: true;
   /** Capabilities a kind may lack (the activities then refuse, naming the kind). */
   backfill?: Backfills<K>['backfill'];
+  backfillBy?: Backfills<K>['backfillBy'];
   verify?: Verifies<K>['verify'];
+  verifyBlocker?: Verifies<K>['verifyBlocker'];
   repair?: Repairs<K>['repair'];
 }
 
 export interface Backfills<K extends KindName> {
+  /** The column whose past range a backfill names (--from, --to), or null: it re-syncs the whole table. */
+  backfillBy(p: PipelineOf<K>): string | null;
   /** A past range cut into chunks per source: bounds and a unit template, never rows. */
   backfill(ctx: KindContext, p: PipelineOf<K>, input: BackfillInput): Promise<BackfillPlan>;
 }
 
 export interface Verifies<K extends KindName> {
+  /** Why this pipeline, as configured, cannot be verified (undefined: it can). */
+  verifyBlocker?(p: PipelineOf<K>): string | undefined;
   /** Per-bucket counts and checksums on both sides, then key by key where they differ. */
   verify(ctx: KindContext, p: PipelineOf<K>, input: VerifyInput): Promise<VerifyReport>;
 }

@@ -23,7 +23,8 @@ function parseTime(s: string | null | undefined): number | undefined {
  * loaded; 0 when nothing is behind). A retried merge of a batch that had already committed
  * reports nothing, so counters are not doubled.
  */
-export function reportMerge(metrics: PipelineMetrics, batch: StagedBatch, result: MergeResult, now = Date.now()): void {
+export function reportMerge(metrics: PipelineMetrics, batch: StagedBatch, result: MergeResult, opts: { rewritesPast?: boolean; now?: number } = {}): void {
+  const now = opts.now ?? Date.now();
   if (result.alreadyCommitted) return;
   const tags = unitTags(batch.unit);
   const extracted = parseTime(batch.extractedAt);
@@ -40,8 +41,7 @@ export function reportMerge(metrics: PipelineMetrics, batch: StagedBatch, result
     extracted === undefined ? 0 : Math.max(0, now - extracted),
   );
   // A backfill or repair batch re-writes the past: it says nothing about how fresh the pipeline is.
-  const resync = batch.unit.checkpoint === null && (batch.unit.kind === 'fact' || batch.unit.batchId.startsWith('repair-'));
-  if (resync) return;
+  if (opts.rewritesPast) return;
   const newest = parseTime(topic?.newestTimestamp ?? batch.topic?.newestTimestamp);
   const completeUpTo = parseTime(batch.unit.checkpoint) ?? newest ?? extracted;
   if (completeUpTo !== undefined) metrics.freshness(tags, Math.max(0, (now - completeUpTo) / 1000));

@@ -27,7 +27,7 @@ export class StatsdMetrics implements PipelineMetrics {
         host: opts.host,
         port: opts.port,
         prefix: opts.prefix,
-        globalTags: opts.tags ?? {},
+        globalTags: statsdTags(opts.tags ?? {}),
         maxBufferSize: 1400,
         bufferFlushInterval: 500,
         errorHandler: opts.onError ?? (() => undefined),

@@ -14,6 +14,8 @@ export interface PgTarget {
   port?: number;
   database?: string;
   secret: string;
+  /** A source: every transaction of the session is read-only, whatever the role may do. */
+  readOnly?: boolean;
 }
 
 /** Our sessions say who they are, so the safe upper bound can ignore our own read-only transactions. */
@@ -38,7 +40,7 @@ function clientConfig(target: PgTarget, cred: Awaited<ReturnType<SecretProvider[
     connectionTimeoutMillis: 10_000,
     // Server-side timestamps are rendered in UTC so watermarks compare as text (the zone probe
     // alone keeps the server's, to see what an application session gets).
-    options: serverZone ? '-c DateStyle=ISO' : '-c TimeZone=UTC -c DateStyle=ISO',
+    options: [serverZone ? '-c DateStyle=ISO' : '-c TimeZone=UTC -c DateStyle=ISO', target.readOnly ? '-c default_transaction_read_only=on' : ''].join(' ').trim(),
   };
 }
 
@@ -76,7 +78,7 @@ const pools = new Map<string, pg.Pool>();
 
 /** One pool per server and credentials: a rotated secret gets a new pool, the old one drains. */
 function poolFor(config: pg.ClientConfig): pg.Pool {
-  const key = createHash('sha256').update(JSON.stringify([config.host, config.port, config.database, config.user, config.password])).digest('hex');
+  const key = createHash('sha256').update(JSON.stringify([config.host, config.port, config.database, config.user, config.password, config.options])).digest('hex');
   let pool = pools.get(key);
   if (!pool) {
     pool = new pg.Pool({ ...config, max: POOL_MAX, idleTimeoutMillis: POOL_IDLE_MS, allowExitOnIdle: true });

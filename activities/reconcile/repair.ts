@@ -11,19 +11,20 @@ import { withPg } from '../pg/connect.js';
 import { copyToStage } from '../sources/postgres/copy-to-stage.js';
 import type { DimensionUnit, FactUnit, RepairRequest, StagedBatch } from '../types.js';
 import type { WarehouseDialect } from '../warehouse/dialect.js';
-import { LOCK_SQL, findBatchSql, insertBatchSql } from '../warehouse/postgres/merge-sql.js';
-import { bucketCopySql, bucketKeysSql, checkBuckets, deleteExtraSql, invalidateHashesSql, keepKeysSql } from './bucket-sql.js';
+import { bucketCopySql, bucketKeysSql, checkBuckets } from './bucket-sql.js';
 import { changedKeys } from './compare.js';
-import { readBucketRows } from './read.js';
-import { endpointsOf, reconcilablePipeline, reconcileTables, warehousePg, type ReconcileTables } from './tables.js';
+import { pgBucketReader } from './read.js';
+import type { WarehouseSide } from './side.js';
+import { endpointsOf, reconcilablePipeline, reconcileTables, type ReconcileTables } from './tables.js';
+import { withWarehouseSide } from './warehouse-side.js';
 
 type Progress = (bytes: number) => void;
 
-function open(deps: ActivityDeps, warehouse: WarehouseDialect, req: RepairRequest, fn: (t: ReconcileTables, src: pg.Client, dst: pg.Client) => Promise<unknown>) {
+function open(deps: ActivityDeps, warehouse: WarehouseDialect, req: RepairRequest, fn: (t: ReconcileTables, src: pg.Client, dst: WarehouseSide) => Promise<unknown>) {
   checkBuckets(req.buckets);
   const p = reconcilablePipeline(deps, req.pipeline);
   const [endpoint] = endpointsOf(deps, p, req.region, req.source);
-  return { p, endpoint: endpoint!, run: () => withPg(sourceTarget(endpoint!), deps.secrets, (src) => withPg(warehousePg(deps.config), deps.secrets, async (dst) => fn(await reconcileTables(deps, warehouse, p, endpoint!, src, dst), src, dst))) };
+  return { p, endpoint: endpoint!, run: () => withPg(sourceTarget(endpoint!), deps.secrets, (src) => withWarehouseSide(deps, async (dst) => fn(await reconcileTables(deps, warehouse, p, endpoint!, src, dst), src, dst))) };
 }
 
 /** Facts: the source rows of the buckets, below the checkpoint, staged as one batch. */
@@ -61,29 +62,19 @@ export async function deleteExtra(deps: ActivityDeps, warehouse: WarehouseDialec
   const { run } = open(deps, warehouse, req, async (t, src, dst) => {
     if (!t.warehouse) return;
     const keys = await src.query<Record<string, string>>(bucketKeysSql(t.source, req.buckets), [req.only]);
-    const columns = t.key.map((_, i) => keys.rows.map((r) => r[`k${i}`]!));
-    const schema = stateSchema(deps);
-    const ledgerId = `${req.batchId}:delete`;
-    await dst.query('BEGIN');
-    try {
-      await dst.query(LOCK_SQL, [`tributary:${t.warehouse.schema}.${t.warehouse.table}`]);
-      const done = await dst.query<{ deleted: string }>(findBatchSql(schema), [ledgerId]);
-      if (done.rows[0]) {
-        deleted = Number(done.rows[0].deleted);
-        await dst.query('COMMIT');
-        return;
-      }
-      for (const stmt of keepKeysSql(t.key)) await dst.query(stmt, stmt.startsWith('INSERT') ? columns : []);
-      deleted = (await dst.query(deleteExtraSql(t.warehouse, req.buckets), [req.source, req.only])).rowCount ?? 0;
-      await dst.query(insertBatchSql(schema), [
-        ledgerId, req.pipeline, req.region, req.source, t.stream, `${t.warehouse.schema}.${t.warehouse.table}`,
-        null, req.cutoff, 0, 0, 0, 0, deleted, `repair:buckets ${req.only.join(',')} of ${req.buckets}`,
-      ]);
-      await dst.query('COMMIT');
-    } catch (err) {
-      await dst.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
+    deleted = await dst.deleteExtra({
+      ledgerId: `${req.batchId}:delete`,
+      pipeline: req.pipeline,
+      region: req.region,
+      source: req.source,
+      stream: t.stream,
+      cutoff: req.cutoff,
+      target: t.warehouse,
+      key: t.key,
+      keep: t.key.map((_, i) => keys.rows.map((r) => r[`k${i}`]!)),
+      buckets: req.buckets,
+      only: req.only,
+    });
   });
   await run();
   return { deleted };
@@ -101,16 +92,12 @@ export async function invalidateBuckets(deps: ActivityDeps, warehouse: Warehouse
     if (p.kind !== 'dimension') throw badInput(`pipeline ${req.pipeline}: only dimension pipelines keep row hashes`);
     if (!t.warehouse) return;
     // Only the rows that differ: the merge then rewrites them, inserts the missing, deletes the extra.
-    const keys = changedKeys(await readBucketRows(src, t.source, req.buckets, t.cutoff, req.only), await readBucketRows(dst, t.warehouse, req.buckets, t.cutoff, req.only));
-    if (keys.length) invalidated = (await dst.query(invalidateHashesSql(t.warehouse), [req.source, keys])).rowCount ?? 0;
+    const keys = changedKeys(await pgBucketReader(src).bucketRows(t.source, req.buckets, t.cutoff, req.only), await dst.bucketRows(t.warehouse, req.buckets, t.cutoff, req.only));
+    if (keys.length) invalidated = await dst.invalidateHashes(t.warehouse, req.source, keys);
   });
   await run();
   return {
     invalidated,
     unit: { kind: 'dimension', pipeline: req.pipeline, region: req.region, source: req.source, stream, batchId: req.batchId, stagePrefix: req.stagePrefix, checkpoint: null, window: null },
   };
-}
-
-function stateSchema(deps: ActivityDeps): string {
-  return deps.config.warehouse.schema;
 }

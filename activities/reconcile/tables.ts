@@ -2,18 +2,17 @@
 // target, the columns both have, the checkpoint cutoff. Shared by verify and repair.
 import type pg from 'pg';
 import { findPipeline, postgresEndpoints, sourceTable, targetTable, type PostgresEndpoint } from '../../config/resolve.js';
-import type { DimensionPipelineConfig, FactPipelineConfig, TributaryConfig } from '../../config/schema.js';
+import type { DimensionPipelineConfig, FactPipelineConfig } from '../../config/schema.js';
 import type { ActivityDeps } from '../deps.js';
 import { badInput } from '../errors.js';
 import { tableColumns } from '../sources/postgres/columns.js';
 import { type ColumnSpec } from '../specs/columns.js';
 import { boundStateStream, parseState } from '../sources/postgres/in-flight.js';
 import { checkpointStream } from '../sources/postgres/watermark-zone.js';
-import type { PgTarget } from '../pg/connect.js';
 import { keyColumns, watermarkType } from '../sources/postgres/watermark-sql.js';
-import { targetColumnsSql } from '../warehouse/postgres/merge-sql.js';
 import type { WarehouseDialect } from '../warehouse/dialect.js';
 import type { BucketTable } from './bucket-sql.js';
+import type { WarehouseSide } from './side.js';
 
 export type ReconcilablePipeline = FactPipelineConfig | DimensionPipelineConfig;
 
@@ -30,12 +29,6 @@ export function endpointsOf(deps: ActivityDeps, p: ReconcilablePipeline, region:
   const one = all.filter((e) => e.id === source);
   if (one.length === 0) throw badInput(`pipeline ${p.name}: no source server "${source}" in region ${region} (servers: ${all.map((e) => e.id).join(', ')})`);
   return one;
-}
-
-export function warehousePg(config: TributaryConfig): PgTarget {
-  const w = config.warehouse;
-  if (w.type !== 'postgres') throw badInput('verify and repair read the warehouse with SQL built for PostgreSQL; their Redshift version is not built yet');
-  return { label: 'warehouse', host: w.host, port: w.port, database: w.database, secret: w.secret };
 }
 
 /** The column the checkpoint is kept on: the fact watermark, or an incremental dimension's change column. */
@@ -64,7 +57,7 @@ export async function reconcileTables(
   p: ReconcilablePipeline,
   endpoint: PostgresEndpoint,
   src: pg.Client,
-  dst: pg.Client,
+  dst: WarehouseSide,
 ): Promise<ReconcileTables> {
   const [schema, table] = sourceTable(p.table);
   const [tSchema, tTable] = targetTable(deps.config, p);
@@ -78,7 +71,7 @@ export async function reconcileTables(
   // A naive watermark read in a zone keeps its checkpoint under a stream of that zone (docs/watermarks.md).
   const zone = parseState(await warehouse.readCheckpoint({ ...where, stream: boundStateStream(stream) }))?.zone ?? 'UTC';
   const cutoff = column === undefined ? null : await warehouse.readCheckpoint({ ...where, stream: checkpointStream(stream, true, zone) });
-  const targetCols = new Set((await dst.query<{ name: string }>(targetColumnsSql(), [tSchema, tTable])).rows.map((r) => r.name));
+  const targetCols = await dst.targetColumns(tSchema, tTable);
   // Compared: what both sides hold (a column ignored by onNewColumn: ignore is not the warehouse's to have).
   const columns = sourceColumns.filter((c) => targetCols.has(c.name));
   const softDeletes = p.kind === 'dimension' && p.options.deletes === 'soft';

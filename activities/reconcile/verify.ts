@@ -9,7 +9,9 @@ import type { SourceVerify, VerifyInput, VerifyReport } from '../types.js';
 import type { WarehouseDialect } from '../warehouse/dialect.js';
 import { checkBuckets } from './bucket-sql.js';
 import { compareSides } from './compare-sides.js';
-import { endpointsOf, reconcileTables, warehousePg, type ReconcilablePipeline } from './tables.js';
+import { pgBucketReader } from './read.js';
+import { endpointsOf, reconcileTables, type ReconcilablePipeline } from './tables.js';
+import { withWarehouseSide } from './warehouse-side.js';
 
 /** Verifies a fact or dimension pipeline; `repairable`: --repair re-syncs its drifted buckets. */
 export async function verifyPullPipeline(deps: ActivityDeps, warehouse: WarehouseDialect, p: ReconcilablePipeline, input: VerifyInput): Promise<VerifyReport> {
@@ -40,10 +42,10 @@ async function verifySource(
   only: number[] | null,
 ): Promise<SourceVerify> {
   return withPg(sourceTarget(endpoint), deps.secrets, (src) =>
-    withPg(warehousePg(deps.config), deps.secrets, async (dst) => {
+    withWarehouseSide(deps, async (dst) => {
       const t = await reconcileTables(deps, warehouse, p, endpoint, src, dst);
       if (t.neverSynced) return { source: endpoint.id, cutoff: t.cutoff, sourceRows: 0, warehouseRows: 0, bucketsCompared: 0, drifted: [], pending: 0, note: 'never synced: nothing is due in the warehouse yet' };
-      return compareSides(src, dst, endpoint.id, t, buckets, only);
+      return compareSides(pgBucketReader(src), dst, endpoint.id, t, buckets, only);
     }),
   );
 }

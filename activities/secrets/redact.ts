@@ -12,15 +12,21 @@ export const SENSITIVE_KEY = /pass(word|wd|phrase)?$|^pwd$|secret(string|key|acc
 /** Shorter values are not remembered: masking every "app" or "us" would make logs useless. */
 const MIN_REMEMBERED_LENGTH = 4;
 
-const KEYS = 'password|passwd|pwd|passphrase|secret|secretString|secretAccessKey|token|apiKey|api_key|connectionString|connection_string|sasl_password|saslPassword';
+const KEYS =
+  'password|passwd|pwd|passphrase|secret|secretString|secretAccessKey|secret_access_key|aws_secret_access_key|sessionToken|session_token|token|apiKey|api_key|connectionString|connection_string|sasl_password|saslPassword';
 
 const PATTERNS: [RegExp, string][] = [
   // scheme://user:password@host (postgres://, kafka://, amqp://, ...)
   [/([a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*:)([^\s@/"']+)(@)/gi, `$1${REDACTED}$3`],
   // "password": "..." inside JSON text (a log line, an error message quoting JSON)
   [new RegExp(`("(?:${KEYS})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi'), `$1"${REDACTED}"`],
+  // password="..." in a Kafka SASL JAAS config (ScramLoginModule required username="u" password="p";)
+  // (also JSON-escaped, password=\"p\", as it stands inside a log line)
+  [new RegExp(`(\\b(?:${KEYS})\\s*=\\s*)(\\\\?")(?:(?!\\\\?").)*\\\\?"`, 'gi'), `$1$2${REDACTED}$2`],
+  // An AWS access key id (long-term AKIA…, temporary ASIA…)
+  [/\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, REDACTED],
   // password=... / password: ... in libpq conninfo, JDBC URLs, SASL configs, query strings
-  [new RegExp(`(\\b(?:${KEYS})\\s*[=:]\\s*)(?!\\s|"|${escape(REDACTED)})('[^']*'|[^\\s,;&"'}\\]]+)`, 'gi'), `$1${REDACTED}`],
+  [new RegExp(`(\\b(?:${KEYS})\\s*[=:]\\s*)(?!\\s|\\\\?"|${escape(REDACTED)})('[^']*'|[^\\s,;&"'}\\]]+)`, 'gi'), `$1${REDACTED}`],
 ];
 
 function escape(s: string): string {
@@ -60,6 +66,23 @@ export class SecretRedactor {
     for (const v of this.ordered) if (out.includes(v)) out = out.split(v).join(REDACTED);
     for (const [re, to] of PATTERNS) out = out.replace(re, to);
     return out;
+  }
+
+  /**
+   * An activity's result with every string scrubbed and its shape kept: arrays and plain objects
+   * are copied, anything else (numbers, dates, bytes) passes as it is. Unlike scrubValue, no field
+   * is masked by its name: a result names secrets (a server's `secret: "app-us"`) that the next
+   * activity must still find.
+   */
+  scrubData<T>(value: T, depth = 0): T {
+    if (typeof value === 'string') return this.scrub(value) as T;
+    if (depth > 32 || value === null || typeof value !== 'object') return value;
+    if (Array.isArray(value)) return value.map((v: unknown) => this.scrubData(v, depth + 1)) as T;
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = this.scrubData(v, depth + 1);
+    return out as T;
   }
 
   /** A copy of a JSON-like value with sensitive fields masked and every string scrubbed. */

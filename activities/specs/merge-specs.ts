@@ -63,6 +63,17 @@ export interface MergeSpec {
   mode: MergeMode;
 }
 
+/** What a pull batch covers, as its kind sees it, so the dialect reads no kind. */
+export interface PullSpan {
+  /** The range the ledger row records. */
+  from: string | null;
+  to: string | null;
+  /** The source's whole table, or its watermark range from the start: a first load may COPY straight into the target. */
+  whole: boolean;
+  /** The run's chunks commit out of order (they merge side by side): the checkpoint moves to the merged prefix. */
+  outOfOrder: boolean;
+}
+
 export interface TopicMergeSpec {
   schema: string;
   table: string;

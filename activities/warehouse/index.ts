@@ -4,6 +4,7 @@ import type { WarehouseConfig } from '../../config/schema.js';
 import type { ActivityDeps } from '../deps.js';
 import type { WarehouseDialect } from './dialect.js';
 import { PostgresWarehouse } from './postgres/postgres-warehouse.js';
+import { postgresWarehouseTarget } from './postgres/target.js';
 import { RedshiftWarehouse } from './redshift/redshift-warehouse.js';
 
 export type { WarehouseDialect, CheckpointKey } from './dialect.js';
@@ -11,7 +12,7 @@ export type { WarehouseDialect, CheckpointKey } from './dialect.js';
 type DialectFactory<T extends WarehouseConfig['type']> = (deps: ActivityDeps, w: Extract<WarehouseConfig, { type: T }>) => WarehouseDialect;
 
 const DIALECTS: { [T in WarehouseConfig['type']]: DialectFactory<T> } = {
-  postgres: (deps, w) => new PostgresWarehouse(deps, { label: 'warehouse', host: w.host, port: w.port, database: w.database, secret: w.secret }, w.schema),
+  postgres: (deps, w) => new PostgresWarehouse(deps, postgresWarehouseTarget(w), w.schema),
   redshift: (deps, w) => new RedshiftWarehouse(deps, w),
 };
 

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { defaultConfigPath, loadConfig } from '../../config/load.js';
 import { exitWith } from '../exit.js';
+import { scrubProcessOutput } from '../scrubbed-output.js';
 import { demo } from './demo.js';
 
 const USAGE = 'usage: node --import tsx cli/demo/main.ts [--config FILE]   (make demo starts the local stack first)';
@@ -16,6 +17,7 @@ function main(argv: string[]): Promise<number> {
   return demo(loadConfig(values.config ?? defaultConfigPath()));
 }
 
+scrubProcessOutput();
 exitWith(
   Promise.resolve().then(() => main(process.argv.slice(2))),
   () => USAGE,

@@ -147,9 +147,7 @@ DO $$ BEGIN
     CREATE ROLE tributary_reader;
   END IF;
 END $$;
--- REPLICATION for CDC later; pg_read_all_stats to see other sessions in pg_stat_activity.
-ALTER ROLE tributary_reader LOGIN REPLICATION PASSWORD 'reader-local';
-GRANT pg_read_all_stats TO tributary_reader;
+ALTER ROLE tributary_reader LOGIN PASSWORD 'reader-local';
 SELECT 'CREATE DATABASE app'
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'app') \gexec
 GRANT CONNECT ON DATABASE app TO tributary_reader;
@@ -184,6 +182,24 @@ SQL
   touch "$data/.tributary-cdc-role"
 }
 
+# The reader role's least privilege (docs/security.md): no REPLICATION (only the CDC role has
+# it), no pg_read_all_stats (the safe upper bound does without; it would show every session's
+# query text), every transaction read-only. Its own marker, so clusters bootstrapped when the
+# role still had both lose them on their next start.
+pg_reader_least_privilege() {
+  local name="$1" port="$2" data
+  data="$(pg_data "$name")"
+  [ -f "$data/.tributary-reader-least" ] && return 0
+  log "postgres $name: tributary_reader without REPLICATION and pg_read_all_stats, read-only"
+  pg_psql "$name" "$port" -d postgres <<'SQL' || die "restricting tributary_reader in postgres $name failed (see above)"
+ALTER ROLE tributary_reader NOREPLICATION;
+ALTER ROLE tributary_reader SET default_transaction_read_only = on;
+SELECT 'REVOKE pg_read_all_stats FROM tributary_reader'
+  WHERE pg_has_role('tributary_reader', 'pg_read_all_stats', 'MEMBER') \gexec
+SQL
+  touch "$data/.tributary-reader-least"
+}
+
 pg_start() {
   local name="$1" port="$2" data logfile
   data="$(pg_data "$name")"
@@ -211,6 +227,7 @@ start_postgres() {
     pg_start "$name" "$port"
     pg_bootstrap "$name" "$port"
     [ "$name" = warehouse ] || pg_bootstrap_cdc "$name" "$port"
+    [ "$name" = warehouse ] || pg_reader_least_privilege "$name" "$port"
   done
 }
 

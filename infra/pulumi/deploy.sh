@@ -13,6 +13,9 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$root/infra/pulumi"
+# Pulumi runs the program with the node on PATH: the pinned one of make install.
+# shellcheck source=../local/node-path.sh
+. "$root/infra/local/node-path.sh"
 
 die() { printf '[deploy] ERROR: %s\n' "$*" >&2; exit 1; }
 log() { printf '[deploy] %s\n' "$*" >&2; }

@@ -9,6 +9,7 @@ import { fullPassStream } from '../../activities/kinds/dimension/plan.js';
 import { STACK, connect, stackConfig, uniqueName, withClient } from './stack.js';
 import { dropSchema } from './fact-fixture.js';
 import { startHarness, type Harness } from './harness.js';
+import { createReaderRole, dropRole, secretsFileFor } from './source-role.js';
 
 const { escapeIdentifier: ident } = pg;
 const table = uniqueName('accounts');
@@ -26,15 +27,21 @@ const config = stackConfig([
 const target = targetTable(config, config.pipelines[0]!);
 const src = (sql: string) => withClient(STACK.source.us!, (c) => c.query(sql));
 let h: Harness;
+// Read by a role with pg_read_all_stats, so the bound sees the open transaction below.
+const statsRole = uniqueName('tributary_stats');
+const statsPassword = `stats-${uniqueName('pw')}`;
 
 beforeAll(async () => {
   await src(`CREATE TABLE public.${ident(table)} (id int PRIMARY KEY, name text NOT NULL, tier text, updated_at timestamptz NOT NULL DEFAULT now())`);
   await src(`INSERT INTO public.${ident(table)} SELECT g, 'account ' || g, 'silver', now() - interval '1 day' FROM generate_series(1, 20000) g`);
+  await createReaderRole('us', statsRole, statsPassword, [table], { readAllStats: true });
+  config.secrets = { provider: 'file', path: secretsFileFor('us', statsRole, statsPassword), ttlSeconds: 3_600 };
   h = await startHarness(config, ['us']);
 });
 
 afterAll(async () => {
   await h?.close();
+  await dropRole('us', statsRole);
   await src(`DROP TABLE IF EXISTS public.${ident(table)}`);
   await dropSchema(config.warehouse.schema);
 });

@@ -8,8 +8,9 @@ import { runPipeline } from '../../client/run-pipeline.js';
 import { createDeps } from '../../activities/deps.js';
 import { planFact } from '../../activities/kinds/fact/plan.js';
 import { extractUnit } from '../../activities/sources/postgres/extract.js';
+import { factRead, factSpan } from '../../activities/kinds/fact/index.js';
 import type { MergeSpec } from '../../activities/warehouse/postgres/merge-sql.js';
-import type { StagedBatch } from '../../activities/types.js';
+import type { FactUnit, StagedBatch } from '../../activities/types.js';
 import { createWarehouse } from '../../activities/warehouse/index.js';
 import { targetTable } from '../../config/resolve.js';
 import { syncWorkflowId } from '../../names/temporal-ids.js';
@@ -17,6 +18,7 @@ import type { TributaryConfig } from '../../config/schema.js';
 import { startHarness, type Harness } from './harness.js';
 import { STACK, connect, stackConfig, uniqueName, withClient } from './stack.js';
 import { createFactTable, dropFactTable, dropSchema, expectWarehouseEqualsSource, insertRows, updateEvery } from './fact-fixture.js';
+import { createReaderRole, dropRole, secretsFileFor } from './source-role.js';
 
 const { escapeIdentifier: ident } = pg;
 const REGIONS = ['us', 'eu'];
@@ -25,6 +27,10 @@ let config: TributaryConfig;
 let target: [string, string];
 let client: Client;
 let harness: Harness;
+// The us server is read by a role with pg_read_all_stats: the bound sees the late transaction
+// open and stays below it (the mode without the grant is test/integration/late-commits.test.ts).
+const statsRole = uniqueName('tributary_stats');
+const statsPassword = `stats-${uniqueName('pw')}`;
 
 beforeAll(async () => {
   config = stackConfig([
@@ -33,12 +39,15 @@ beforeAll(async () => {
   target = targetTable(config, config.pipelines[0]!);
   await createFactTable('us', table, 30_000);
   await createFactTable('eu', table, 12_000);
+  await createReaderRole('us', statsRole, statsPassword, [table], { readAllStats: true });
+  config.secrets = { provider: 'file', path: secretsFileFor('us', statsRole, statsPassword), ttlSeconds: 3_600 };
   harness = await startHarness(config, REGIONS);
   client = harness.client;
 });
 
 afterAll(async () => {
   await harness?.close();
+  await dropRole('us', statsRole);
   await dropFactTable(table);
   await dropSchema(config.warehouse.schema);
 });
@@ -59,7 +68,7 @@ async function planAndStage(region: string, runId: string) {
   const p = config.pipelines[0]!;
   if (p.kind !== 'fact') throw new Error('fact pipeline expected');
   const [unit] = await planFact(deps, warehouse, p, region, runId);
-  return { warehouse, batch: await extractUnit(deps, p, unit!, warehouse.capabilities) };
+  return { warehouse, batch: await extractUnit(deps, p, unit!, factRead(p, unit!), warehouse.capabilities) };
 }
 
 const runAll = () => Promise.all(REGIONS.map((r) => runPipeline(client, config, 'orders', r)));
@@ -123,8 +132,8 @@ describe('fact pipeline through Temporal', () => {
   it('a merge retried after its batch committed writes nothing (exactly once)', async () => {
     await withClient(STACK.source.eu!, (c) => insertRows(c, table, 500_000, 50));
     const { warehouse, batch } = await planAndStage('eu', 'retry-test');
-    const once = await warehouse.merge(batch, spec(batch), 'add');
-    const again = await warehouse.merge(batch, spec(batch), 'add');
+    const once = await warehouse.merge(batch, spec(batch), factSpan(batch.unit as FactUnit), 'add');
+    const again = await warehouse.merge(batch, spec(batch), factSpan(batch.unit as FactUnit), 'add');
     expect(once.inserted).toBe(50);
     expect(once.alreadyCommitted).toBe(false);
     expect(again).toEqual({ ...once, alreadyCommitted: true });
@@ -137,7 +146,7 @@ describe('fact pipeline through Temporal', () => {
     const { warehouse, batch: stale } = await planAndStage('eu', 'stale');
     await withClient(STACK.source.eu!, (c) => c.query(`UPDATE public.${ident(table)} SET status = 'newest', updated_at = now() WHERE id = 600000`));
     await runPipeline(client, config, 'orders', 'eu');
-    const result = await warehouse.merge(stale, spec(stale), 'add');
+    const result = await warehouse.merge(stale, spec(stale), factSpan(stale.unit as FactUnit), 'add');
     expect(result.updated).toBe(0);
     await expectWarehouseEqualsSource('eu', table, target);
   });

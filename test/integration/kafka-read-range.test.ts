@@ -3,7 +3,7 @@
 // transaction markers and aborted messages left out; a range that cannot exist, a failing
 // hand-over and an abort each end the read with an error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Kafka, logLevel } from 'kafkajs';
+import { ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
 import { openKafka, type KafkaMessage, type KafkaSource } from '../../activities/sources/kafka/client.js';
 import { envSecrets } from '../../activities/secrets/env.js';
 import { SecretProvider } from '../../activities/secrets/provider.js';
@@ -22,20 +22,19 @@ beforeAll(async () => {
   // In requests of 300 (the broker takes at most 1 MB in one).
   for (let s = 0; s < COUNT; s += 300) await produce(CELL, topic, Array.from({ length: 300 }, (_, i) => ({ partition: 0, key: `k${s + i}`, value: value(s + i) })));
   // Partition 1: committed transactions around an aborted one; the log holds a marker after each.
-  const tx = new Kafka({ clientId: 'tributary-test', brokers: [STACK.kafka[CELL]!], logLevel: logLevel.NOTHING }).producer({ transactionalId: uniqueName('tx'), idempotent: true, maxInFlightRequests: 1 });
-  await tx.connect();
+  const tx = new Producer({ clientId: 'tributary-test', bootstrapBrokers: [STACK.kafka[CELL]!], transactionalId: uniqueName('tx'), idempotent: true, acks: ProduceAcks.ALL, serializers: stringSerializers });
   try {
-    const t = await tx.transaction();
-    await t.send({ topic, messages: [0, 1, 2].map((n) => ({ partition: 1, value: value(n) })) });
+    const t = await tx.beginTransaction();
+    await t.send({ messages: [0, 1, 2].map((n) => ({ topic, partition: 1, value: value(n) })) });
     await t.commit();
-    const aborted = await tx.transaction();
-    await aborted.send({ topic, messages: [{ partition: 1, value: 'aborted' }] });
+    const aborted = await tx.beginTransaction();
+    await aborted.send({ messages: [{ topic, partition: 1, value: 'aborted' }] });
     await aborted.abort();
-    const t2 = await tx.transaction();
-    await t2.send({ topic, messages: [3, 4].map((n) => ({ partition: 1, value: value(n) })) });
+    const t2 = await tx.beginTransaction();
+    await t2.send({ messages: [3, 4].map((n) => ({ topic, partition: 1, value: value(n) })) });
     await t2.commit();
   } finally {
-    await tx.disconnect();
+    await tx.close();
   }
   const [region, cell] = CELL.split('/') as [string, string];
   kafka = await openKafka({ id: `events/${CELL}`, source: 'events', region, cell, brokers: [STACK.kafka[CELL]!] }, new SecretProvider(envSecrets('UNUSED_'), 60_000));

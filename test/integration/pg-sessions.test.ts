@@ -21,14 +21,17 @@ afterAll(closePools);
 it('reuses a session after a use that succeeded, reset: no setting, temp table, lock or prepared statement carries over', async () => {
   const first = await use(async (c) => {
     await c.query(`SET statement_timeout = '1234ms'`);
+    // A source session is read-only; turned off here, it must come back on after the reset.
+    await c.query('SET default_transaction_read_only = off');
     await c.query('CREATE TEMP TABLE carried (x int)');
     await c.query('SELECT pg_advisory_lock(4242)');
     await c.query({ name: 'carried_stmt', text: 'SELECT 1' });
     return pid(c);
   });
   const second = await use(async (c) => {
-    const settings = await c.query<{ timeout: string; zone: string; app: string }>(
-      `SELECT current_setting('statement_timeout') AS timeout, current_setting('TimeZone') AS zone, current_setting('application_name') AS app`,
+    const settings = await c.query<{ timeout: string; zone: string; app: string; readOnly: string }>(
+      `SELECT current_setting('statement_timeout') AS timeout, current_setting('TimeZone') AS zone, current_setting('application_name') AS app,
+              current_setting('default_transaction_read_only') AS "readOnly"`,
     );
     const temp = await c.query(`SELECT 1 FROM pg_class WHERE relname = 'carried' AND relpersistence = 't'`);
     const locks = await c.query('SELECT 1 FROM pg_locks WHERE locktype = $1 AND pid = pg_backend_pid()', ['advisory']);
@@ -36,8 +39,8 @@ it('reuses a session after a use that succeeded, reset: no setting, temp table, 
     return { pid: await pid(c), settings: settings.rows[0], temp: temp.rowCount, locks: locks.rowCount, prepared: prepared.rowCount };
   });
   expect(second.pid).toBe(first);
-  // The connection's own settings (TimeZone=UTC, the application name) survive the reset.
-  expect(second).toMatchObject({ settings: { timeout: '0', zone: 'UTC', app: 'tributary' }, temp: 0, locks: 0, prepared: 0 });
+  // The connection's own settings (TimeZone=UTC, the application name, read-only) survive the reset.
+  expect(second).toMatchObject({ settings: { timeout: '0', zone: 'UTC', app: 'tributary', readOnly: 'on' }, temp: 0, locks: 0, prepared: 0 });
 });
 
 it('closes a session whose use failed or left a transaction open, instead of handing it on', async () => {

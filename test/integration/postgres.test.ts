@@ -9,17 +9,29 @@ import { envSecrets } from '../../activities/secrets/env.js';
 import { chunkBoundariesSql } from '../../activities/sources/postgres/watermark-sql.js';
 import { boundSql, type BoundRow } from '../../activities/sources/postgres/bound-sql.js';
 import { STACK, connect, stackConfig, uniqueName, withClient } from './stack.js';
+import { createReaderRole, dropRole } from './source-role.js';
 
 const { escapeIdentifier: ident } = pg;
 const table = uniqueName('pgtest');
 const config = stackConfig([]);
 const deps = createDeps(config);
 const reader = { label: 'source app/us', secret: 'app-us' };
+/** A reader granted pg_read_all_stats, for the bound's visible-transaction mode (docs/watermarks.md). */
+const statsRole = uniqueName('tributary_stats');
+const statsPassword = `stats-${uniqueName('pw')}`;
+const statsReader = { label: 'source app/us (pg_read_all_stats)', secret: 'stats' };
+const sourceUrl = new URL(STACK.source.us!);
+const statsSecrets = new SecretProvider(
+  envSecrets('T_', { T_STATS: JSON.stringify({ host: sourceUrl.hostname, port: Number(sourceUrl.port), dbname: 'app', username: statsRole, password: statsPassword }) }),
+  60_000,
+);
 
 beforeAll(async () => {
   await withClient(STACK.source.us!, (c) => c.query(`CREATE TABLE public.${ident(table)} (id int PRIMARY KEY, v text)`));
+  await createReaderRole('us', statsRole, statsPassword, [table], { readAllStats: true });
 });
 afterAll(async () => {
+  await dropRole('us', statsRole);
   await withClient(STACK.source.us!, (c) => c.query(`DROP TABLE IF EXISTS public.${ident(table)}`));
 });
 
@@ -34,8 +46,18 @@ describe('postgres sources and warehouse', () => {
   it('gives the source secret read-only access', async () => {
     await withPg(reader, deps.secrets, async (c) => {
       expect((await c.query(`SELECT count(*)::int AS n FROM public.${ident(table)}`)).rows[0]).toEqual({ n: 0 });
-      await expect(c.query(`INSERT INTO public.${ident(table)} VALUES (1, 'x')`)).rejects.toThrow(/permission denied/);
+      await expect(c.query(`INSERT INTO public.${ident(table)} VALUES (1, 'x')`)).rejects.toThrow(/permission denied|read-only transaction/);
     });
+    // The stack's reader role: no REPLICATION, no pg_read_all_stats, read-only by default.
+    for (const region of Object.keys(STACK.source)) {
+      const role = await withClient(STACK.source[region]!, (c) =>
+        c.query(
+          `SELECT rolreplication, rolsuper, pg_has_role('tributary_reader', 'pg_read_all_stats', 'MEMBER') AS stats, rolconfig
+             FROM pg_roles WHERE rolname = 'tributary_reader'`,
+        ),
+      );
+      expect(role.rows, `tributary_reader on source ${region}`).toEqual([{ rolreplication: false, rolsuper: false, stats: false, rolconfig: ['default_transaction_read_only=on'] }]);
+    }
   });
 
   it('gives the warehouse secret read-write access', async () => {
@@ -56,17 +78,17 @@ describe('postgres sources and warehouse', () => {
     expect(JSON.stringify(err, Object.getOwnPropertyNames(err)) + String((err as Error).stack)).not.toContain('not-the-password-42');
   });
 
-  it('stops the safe upper bound below a transaction that is still open', async () => {
+  it('stops the safe upper bound below a transaction that is still open, for a role with pg_read_all_stats', async () => {
     const open = await connect(STACK.source.us!);
     try {
       await open.query('BEGIN');
       await open.query(`INSERT INTO public.${ident(table)} VALUES (1, 'in flight')`);
       const started = (await open.query<{ t: string }>(`SELECT to_char(now(), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t`)).rows[0]!.t;
       await new Promise((r) => setTimeout(r, 300));
-      const hi = await withPg(reader, deps.secrets, async (c) => (await c.query<BoundRow>(boundSql(), [0, 'UTC'])).rows[0]!.instant);
+      const hi = await withPg(statsReader, statsSecrets, async (c) => (await c.query<BoundRow>(boundSql(), [0, 'UTC'])).rows[0]!.instant);
       expect(hi).toBe(started);
       await open.query('ROLLBACK');
-      const after = await withPg(reader, deps.secrets, async (c) => (await c.query<BoundRow>(boundSql(), [0, 'UTC'])).rows[0]!.instant);
+      const after = await withPg(statsReader, statsSecrets, async (c) => (await c.query<BoundRow>(boundSql(), [0, 'UTC'])).rows[0]!.instant);
       expect(after > started).toBe(true);
     } finally {
       await open.end();

@@ -1,8 +1,9 @@
-// A login role of a test's own on a regional source, with the grants of tributary_reader
-// (read-only: CONNECT, USAGE and SELECT, and pg_read_all_stats unless asked for the least the
-// product needs, docs/security.md), so a test can change its password without touching the
-// role other tests use.
-import { readFileSync } from 'node:fs';
+// A login role of a test's own on a regional source, with exactly the grants docs/security.md
+// lists for a reader (CONNECT, USAGE and SELECT; no REPLICATION, no pg_read_all_stats unless a
+// test of the bound's visible-transaction mode asks for it), so a test can change its password
+// without touching the role other tests use.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ROOT, STACK, withClient } from './stack.js';
@@ -12,7 +13,7 @@ const { escapeIdentifier: ident, escapeLiteral: literal } = pg;
 export async function createReaderRole(region: string, role: string, password: string, tables: string[], opts: { readAllStats?: boolean } = {}): Promise<void> {
   await withClient(STACK.source[region]!, async (c) => {
     await c.query(`CREATE ROLE ${ident(role)} LOGIN PASSWORD ${literal(password)}`);
-    if (opts.readAllStats ?? true) await c.query(`GRANT pg_read_all_stats TO ${ident(role)}`);
+    if (opts.readAllStats === true) await c.query(`GRANT pg_read_all_stats TO ${ident(role)}`);
     await c.query(`GRANT CONNECT ON DATABASE app TO ${ident(role)}`);
     await c.query(`GRANT USAGE ON SCHEMA public TO ${ident(role)}`);
     for (const t of tables) await c.query(`GRANT SELECT ON public.${ident(t)} TO ${ident(role)}`);
@@ -51,6 +52,14 @@ export async function canLogin(region: string, role: string, password: string): 
   } finally {
     await c.end().catch(() => undefined);
   }
+}
+
+/** A secrets file: the local stack's, with `app-<region>` logging in as this role. */
+export function secretsFileFor(region: string, role: string, password: string): string {
+  const url = new URL(STACK.source[region]!);
+  const file = join(mkdtempSync(join(tmpdir(), 'tributary-role-')), 'secrets.json');
+  writeFileSync(file, JSON.stringify({ ...localSecrets(), [`app-${region}`]: { host: url.hostname, port: Number(url.port), username: role, password, dbname: 'app' } }));
+  return file;
 }
 
 /** The local stack's secrets (infra/local/secrets.json), to copy the ones a test does not change. */

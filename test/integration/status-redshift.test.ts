@@ -21,7 +21,7 @@ import { pipelineStatus } from '../../client/status.js';
 import { validateConfig } from '../../config/load.js';
 import type { TributaryConfig } from '../../config/schema.js';
 import { connectPg } from '../../activities/pg/connect.js';
-import { warehousePg } from '../../activities/reconcile/tables.js';
+import { postgresWarehouseTarget } from '../../activities/warehouse/postgres/target.js';
 import { createSecretProvider } from '../../activities/secrets/provider.js';
 import { stateTablesSql } from '../../activities/warehouse/redshift/merge-sql.js';
 import { offsetsStateTablesSql } from '../../activities/warehouse/redshift/offsets-sql.js';
@@ -79,7 +79,7 @@ beforeAll(async () => {
     stage: { type: 's3', bucket: 'tributary-stage', awsRegion: 'us-east-1' },
   });
   // As the workers' warehouse role, which makes the ledger.
-  warehouse = await connectPg(warehousePg(pgConfig), createSecretProvider(pgConfig.secrets));
+  warehouse = await connectPg(postgresWarehouseTarget(pgConfig.warehouse as Extract<TributaryConfig['warehouse'], { type: 'postgres' }>), createSecretProvider(pgConfig.secrets));
   // Redshift's session time zone is UTC; the ledger's timestamps are read as epoch seconds anyway.
   await warehouse.query(`SET TimeZone = 'America/Los_Angeles'`);
   connection = await Connection.connect({ address: STACK.temporal });

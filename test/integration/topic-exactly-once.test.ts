@@ -13,7 +13,7 @@ import { planTopic } from '../../activities/kinds/topic/plan.js';
 import { createWarehouse } from '../../activities/warehouse/index.js';
 import type { WarehouseDialect } from '../../activities/warehouse/dialect.js';
 import { mergeTopicBatch } from '../../activities/warehouse/postgres/topic-merge.js';
-import type { MergeResult, StagedBatch, TopicUnit } from '../../activities/types.js';
+import type { MergeResult, StagedTopicBatch, TopicUnit } from '../../activities/types.js';
 import { STACK, connect, uniqueName } from './stack.js';
 import { click, clicks, createTopic, deleteTopic, dropSchema, produce, qualified, query, topicStackConfig } from './topic-fixture.js';
 
@@ -56,7 +56,7 @@ const target = (name: string) => qualified(targetTable(config, pipeline(name)));
 const spec = (name: string) => topicMergeSpec(config, pipeline(name));
 
 /** Merges on a warehouse connection of its own (the state tables exist already), recording the SQL text of every statement (COPYs included). */
-async function recordedMerge(name: string, batch: StagedBatch): Promise<{ result: MergeResult; statements: string[] }> {
+async function recordedMerge(name: string, batch: StagedTopicBatch): Promise<{ result: MergeResult; statements: string[] }> {
   const client = await connect(STACK.warehouse);
   const statements: string[] = [];
   const send = client.query.bind(client) as (...args: unknown[]) => unknown;
@@ -159,7 +159,7 @@ describe('topic merges, exactly once', () => {
     // a new run plans partition 1 from its start again, and the target's primary key refuses it.
     await query(`DELETE FROM ${qualified([config.warehouse.schema, 'tributary_offsets'])} WHERE topic = $1 AND kafka_partition = 1`, [dupTopic]);
     const replanned = await extractTopicUnit(deps, pipeline('dup'), await plan('dup', 'dup-b', 1), warehouse.capabilities);
-    const unit = replanned.unit as TopicUnit;
+    const unit = replanned.unit;
     expect([unit.from, unit.committed]).toEqual([0, null]);
     await expect(recordedMerge('dup', replanned)).rejects.toThrow(/partition 1: message \(source, partition, offset\) = \(.*, 1, 0\) is already in .*, but the offsets ledger is at unset; nothing was merged/);
     expect(await offsetsIn('dup')).toEqual({ n: 200, distinct: 200, ids: 200 });

@@ -1,8 +1,8 @@
 // Topics on the three local Kafka clusters for the topic-pipeline tests: a config with the
-// "events" Kafka source, deterministic producing (kafkajs, a different client from the one
-// Tributary reads with), and warehouse look-ups. Every test file uses topics of its own.
+// "events" Kafka source, deterministic producing (with @platformatic/kafka's producer, which
+// Tributary's reading path does not use), and warehouse look-ups. Every test file uses topics of its own.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Kafka, logLevel, Partitioners, type Admin } from 'kafkajs';
+import { Admin, ListOffsetTimestamps, ProduceAcks, Producer } from '@platformatic/kafka';
 import type { WorkflowHandle } from '@temporalio/client';
 import pg from 'pg';
 import { validateConfig } from '../../config/load.js';
@@ -24,22 +24,33 @@ export function topicStackConfig(pipelines: unknown[], opts: { schema?: string; 
   return validateConfig('test-config', { ...base, sources: { ...base.sources, events: { type: 'kafka', clusters } }, pipelines });
 }
 
-function kafka(cell: string): Kafka {
-  return new Kafka({ clientId: 'tributary-test', brokers: [STACK.kafka[cell]!], logLevel: logLevel.NOTHING });
-}
+const client = (cell: string) => ({ clientId: 'tributary-test', bootstrapBrokers: [STACK.kafka[cell]!] });
 
 export async function withAdmin<T>(cell: string, fn: (a: Admin) => Promise<T>): Promise<T> {
-  const admin = kafka(cell).admin();
-  await admin.connect();
+  const admin = new Admin(client(cell));
   try {
     return await fn(admin);
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
 }
 
+/** Resolves once every one of the topic's `count` partitions has a leader. */
+async function leadersOf(a: Admin, cell: string, topic: string, count: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const meta = await a.metadata({ topics: [topic], forceUpdate: true }).catch(() => undefined);
+    const t = meta?.topics.get(topic);
+    if (t && t.partitions.filter((p) => p.leader >= 0).length >= count) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`topic ${topic} on ${cell}: ${count} partitions have no leader after 10 s`);
+}
+
 export async function createTopic(cell: string, topic: string, partitions = 4): Promise<void> {
-  await withAdmin(cell, (a) => a.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true }));
+  await withAdmin(cell, async (a) => {
+    await a.createTopics({ topics: [topic], partitions, replicas: 1 });
+    await leadersOf(a, cell, topic, partitions);
+  });
 }
 
 export async function deleteTopic(cell: string, topic: string): Promise<void> {
@@ -49,13 +60,8 @@ export async function deleteTopic(cell: string, topic: string): Promise<void> {
 /** Grows the topic to `count` partitions, and returns once every one of them has a leader. */
 export async function addPartitions(cell: string, topic: string, count: number): Promise<void> {
   await withAdmin(cell, async (a) => {
-    await a.createPartitions({ topicPartitions: [{ topic, count }] });
-    for (let i = 0; i < 100; i++) {
-      const meta = await a.fetchTopicMetadata({ topics: [topic] });
-      if (meta.topics[0]!.partitions.filter((p) => p.leader >= 0).length >= count) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`topic ${topic} on ${cell}: ${count} partitions have no leader after 10 s`);
+    await a.createPartitions({ topics: [{ name: topic, count }] });
+    await leadersOf(a, cell, topic, count);
   });
 }
 
@@ -66,19 +72,29 @@ export interface Produced {
   headers?: Record<string, string>;
 }
 
+const bytes = (v: string | Buffer) => (typeof v === 'string' ? Buffer.from(v) : v);
+
 /**
  * Sends the messages in order, in batches (acks from all replicas); returns how many were sent.
  * Idempotent, so a send the client retries after a partial failure never writes a message twice.
  */
 export async function produce(cell: string, topic: string, messages: Produced[]): Promise<number> {
-  const producer = kafka(cell).producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const producer = new Producer({ ...client(cell), idempotent: true, acks: ProduceAcks.ALL, autocreateTopics: false });
   try {
     for (let i = 0; i < messages.length; i += 5_000) {
-      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 5_000).map((m) => ({ partition: m.partition, key: m.key ?? null, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })) });
+      await producer.send({
+        messages: messages.slice(i, i + 5_000).map((m) => ({
+          topic,
+          partition: m.partition,
+          ...(m.key !== undefined ? { key: bytes(m.key) } : {}),
+          // A null value is a tombstone: the record carries no value at all.
+          value: m.value === null ? (null as unknown as Buffer) : bytes(m.value),
+          ...(m.headers ? { headers: new Map(Object.entries(m.headers).map(([k, v]) => [bytes(k), bytes(v)])) } : {}),
+        })),
+      });
     }
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
   return messages.length;
 }
@@ -101,13 +117,17 @@ export function clicks(cell: string, first: number, n: number, partitions = 4): 
 
 /** Kafka's end offsets of a topic, per partition, and a consumer group's committed offsets. */
 export async function endOffsets(cell: string, topic: string): Promise<Map<number, number>> {
-  const offsets = await withAdmin(cell, (a) => a.fetchTopicOffsets(topic));
-  return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+  return withAdmin(cell, async (a) => {
+    const count = (await a.metadata({ topics: [topic], forceUpdate: true })).topics.get(topic)!.partitionsCount;
+    const res = await a.listOffsets({ topics: [{ name: topic, partitions: [...Array(count).keys()].map((p) => ({ partitionIndex: p, timestamp: ListOffsetTimestamps.LATEST })) }] });
+    return new Map(res[0]!.partitions.map((p) => [p.partitionIndex, Number(p.offset)]));
+  });
 }
 
 export async function groupOffsets(cell: string, groupId: string, topic: string): Promise<Map<number, number>> {
-  const res = await withAdmin(cell, (a) => a.fetchOffsets({ groupId, topics: [topic] }));
-  return new Map(res[0]!.partitions.map((p) => [p.partition, Number(p.offset)]));
+  const res = await withAdmin(cell, (a) => a.listConsumerGroupOffsets({ groups: [groupId] }));
+  const t = res[0]!.topics.find((x) => x.name === topic);
+  return new Map((t?.partitions ?? []).map((p) => [p.partitionIndex, Number(p.committedOffset)]));
 }
 
 export async function query<R extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {

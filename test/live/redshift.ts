@@ -21,7 +21,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { ActivityDeps } from '../../activities/deps.js';
 import { csvLine } from '../../activities/sources/kafka/csv.js';
 import { S3Stage, type S3StageConfig } from '../../activities/stage/s3-stage.js';
-import type { CdcUnit, FactUnit, StagedBatch, TopicUnit } from '../../activities/types.js';
+import type { CdcUnit, FactUnit, StagedBatch, StagedCdcBatch, StagedTopicBatch, TopicUnit } from '../../activities/types.js';
+import { factSpan } from '../../activities/kinds/fact/index.js';
 import type { MergeSpec } from '../../activities/warehouse/postgres/merge-sql.js';
 import type { TopicMergeSpec } from '../../activities/warehouse/postgres/topic-merge-sql.js';
 import { RedshiftWarehouse, type RedshiftConfig } from '../../activities/warehouse/redshift/redshift-warehouse.js';
@@ -110,13 +111,13 @@ async function main(): Promise<void> {
     const factUnit: FactUnit = { ...base, kind: 'fact', pipeline: 'live-fact', source: 'live/src', stream: 'public.orders', batchId: `live-fact-${schema}`, from: null, to: '2026-01-02T00:00:00.000000Z', after: null, until: null, checkpoint: '2026-01-02T00:00:00.000000Z' };
     const factSpec: MergeSpec = { schema, table: 'orders', columns: factColumns, stagedColumns: factColumns, key: ['id'], mode: { kind: 'upsert', version: 'updated_at' } };
     const fact: StagedBatch = { unit: factUnit, columns: factColumns, stagedColumns: factColumns, files: [factFile], rows: factFile.rows, extractedAt: new Date().toISOString(), checksum: 'sha256:live' };
-    const factResult = await w.merge(fact, factSpec, 'add', activity);
+    const factResult = await w.merge(fact, factSpec, factSpan(factUnit), 'add', activity);
     check('fact: rows inserted', 4, factResult.inserted);
     check('fact: rows in the target', 4, await count(`SELECT COUNT(*) AS n FROM ${ident(schema)}."orders"`));
     check("fact: '' stays an empty string", 1, await count(`SELECT COUNT(*) AS n FROM ${ident(schema)}."orders" WHERE note = ''`));
     check('fact: NULL stays NULL', 1, await count(`SELECT COUNT(*) AS n FROM ${ident(schema)}."orders" WHERE note IS NULL`));
     check('fact: arrays in SUPER', 2, await count(`SELECT COUNT(*) AS n FROM ${ident(schema)}."orders" WHERE GET_ARRAY_LENGTH(tags) >= 1`));
-    check('fact: the same batch again is a no-op', true, (await w.merge(fact, factSpec, 'add', activity)).alreadyCommitted);
+    check('fact: the same batch again is a no-op', true, (await w.merge(fact, factSpec, factSpan(factUnit), 'add', activity)).alreadyCommitted);
 
     // 2. A topic batch: two messages of one key (the newest wins), one dead letter, the offsets ledger.
     // Rows: mapped columns, then partition, offset, timestamp; dead letters as topic-columns.ts lists them.
@@ -125,7 +126,7 @@ async function main(): Promise<void> {
     const rowsFile = await stageCsv(stage, 'topic/rows.csv.gz', [csvLine(['1', '{"id":1}', '0', '0', t]), csvLine(['2', '{"id":2}', '0', '1', t]), csvLine(['1', '{"id":1,"v":2}', '0', '3', t])]);
     const deadFile = await stageCsv(stage, 'topic/dead-letters.csv.gz', [csvLine(['0', '2', t, null, '\\x7b', 'not-json', null, 'Unexpected end of JSON input'])]);
     const topicUnit: TopicUnit = { ...base, kind: 'topic', pipeline: 'live-topic', source: 'live/cell-1', stream: 'clicks', batchId: `live-topic-${schema}`, cell: 'cell-1', topic: 'clicks', partition: 0, from: 0, to: 4, committed: null, endOffset: 4 };
-    const topic: StagedBatch = {
+    const topic: StagedTopicBatch = {
       unit: topicUnit,
       columns: topicSpec.columns,
       stagedColumns: topicSpec.columns,
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
     const cdcColumns = [{ name: 'id', type: 'bigint' }, { name: 'note', type: 'text' }, { name: 'big', type: 'text' }];
     const target = { schema, table: 'orders_cdc', key: ['id'], deletes: 'hard' as const, onNewColumn: 'add' as const };
     const ts = '2026-01-01T00:00:00.000Z';
-    const cdcBatch = async (n: number, from: number, committed: number | null, lines: string[]): Promise<StagedBatch> => {
+    const cdcBatch = async (n: number, from: number, committed: number | null, lines: string[]): Promise<StagedCdcBatch> => {
       const file = await stageCsv(stage, `cdc/${n}/changes.csv.gz`, lines);
       const ranges = [{ partition: 0, from, to: from + lines.length, committed, endOffset: from + lines.length }];
       const unit: CdcUnit = { ...base, kind: 'cdc', pipeline: 'live-cdc', source: 'live/cell-1', stream: 'app.public.orders', batchId: `live-cdc-${n}-${schema}`, cell: 'cell-1', topic: 'app.public.orders', ranges };

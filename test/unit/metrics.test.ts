@@ -8,7 +8,9 @@ import { noopMetrics, type PipelineMetrics } from '../../activities/metrics/metr
 import { PrometheusMetrics } from '../../activities/metrics/prometheus.js';
 import { reportMerge, unitTags } from '../../activities/metrics/report.js';
 import { StatsdMetrics } from '../../activities/metrics/statsd.js';
-import type { FactUnit, MergeResult, StagedBatch } from '../../activities/types.js';
+import { dimension } from '../../activities/kinds/dimension/index.js';
+import { fact } from '../../activities/kinds/fact/index.js';
+import type { DimensionUnit, FactUnit, MergeResult, StagedBatch } from '../../activities/types.js';
 
 const tags = { pipeline: 'orders', region: 'us', source: 'app/us', kind: 'fact' };
 
@@ -108,16 +110,30 @@ describe('reportMerge', () => {
 
   it('reports counts, duration since extraction, and freshness from the checkpoint written', () => {
     const { m, calls } = recorder();
-    reportMerge(m, batch, result, now);
+    reportMerge(m, batch, result, { now });
     expect(calls).toEqual([
       ['batch', tags, { read: 12, inserted: 8, updated: 4, deleted: 0, deadLettered: 0 }, 2000],
       ['freshness', tags, 10],
     ]);
   });
 
+  it('a batch that re-writes the past (backfill, repair) reports its counts but no freshness', () => {
+    const { m, calls } = recorder();
+    reportMerge(m, batch, result, { now, rewritesPast: true });
+    expect(calls).toEqual([['batch', tags, { read: 12, inserted: 8, updated: 4, deleted: 0, deadLettered: 0 }, 2000]]);
+  });
+
+  it('the kinds say which batches re-write the past', () => {
+    expect(fact.rewritesPast({ ...unit, checkpoint: null })).toBe(true);
+    expect(fact.rewritesPast(unit)).toBe(false);
+    const dim: DimensionUnit = { kind: 'dimension', pipeline: 'p', region: 'us', source: 's', stream: 'public.t', batchId: 'repair-r1:0', stagePrefix: 'x', checkpoint: null, window: null };
+    expect(dimension.rewritesPast(dim)).toBe(true);
+    expect(dimension.rewritesPast({ ...dim, batchId: 'run-1:0' })).toBe(false);
+  });
+
   it('reports nothing for a retried merge of a batch that had already committed', () => {
     const { m, calls } = recorder();
-    reportMerge(m, batch, { ...result, alreadyCommitted: true }, now);
+    reportMerge(m, batch, { ...result, alreadyCommitted: true }, { now });
     expect(calls).toEqual([]);
   });
 
@@ -136,14 +152,14 @@ describe('reportMerge', () => {
     const counts = { source: 'events/us/cell-2', cell: 'cell-2', topic: 'clicks', partition: 3, consumed: 100, loaded: 97, deadLettered: 3, newestTimestamp: '2026-01-01T00:00:45.000Z', nextOffset: 12345, offsetLag: 40 };
     const t = { pipeline: 'orders', region: 'us', source: 'events/us/cell-2', kind: 'topic', cell: 'cell-2' };
     expect(unitTags(topicUnit)).toEqual(t);
-    reportMerge(m, { ...batch, unit: topicUnit, rows: 97 }, { ...result, inserted: 97, updated: 0, topic: counts }, now);
+    reportMerge(m, { ...batch, unit: topicUnit, rows: 97 }, { ...result, inserted: 97, updated: 0, topic: counts }, { now });
     expect(calls).toEqual([
       ['batch', t, { read: 100, inserted: 97, updated: 0, deleted: 0, deadLettered: 3 }, 2000],
       ['freshness', t, 15],
       ['kafkaLag', { ...t, topic: 'clicks', partition: 3 }, 40, 15],
     ]);
     calls.length = 0;
-    reportMerge(m, { ...batch, unit: topicUnit }, { ...result, topic: { ...counts, offsetLag: 0, newestTimestamp: null } }, now);
+    reportMerge(m, { ...batch, unit: topicUnit }, { ...result, topic: { ...counts, offsetLag: 0, newestTimestamp: null } }, { now });
     expect(calls.slice(1)).toEqual([
       ['freshness', t, 2],
       ['kafkaLag', { ...t, topic: 'clicks', partition: 3 }, 0, 0],

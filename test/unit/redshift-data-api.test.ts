@@ -23,7 +23,8 @@ import { RedshiftWarehouse, MERGE_STATEMENT_PREFIX } from '../../activities/ware
 import { acquireMergeSlot } from '../../activities/warehouse/redshift/merge-limit.js';
 import { S3Stage } from '../../activities/stage/s3-stage.js';
 import type { ActivityDeps } from '../../activities/deps.js';
-import type { StagedBatch } from '../../activities/types.js';
+import type { FactUnit, StagedBatch } from '../../activities/types.js';
+import { factSpan } from '../../activities/kinds/fact/index.js';
 import type { MergeSpec } from '../../activities/warehouse/postgres/merge-sql.js';
 
 import { cfg, stageCfg } from './redshift-fixtures.js';
@@ -134,7 +135,7 @@ describe('Redshift merge through the Data API (aws-sdk-client-mock)', () => {
   it('sends the state DDL, the ledger check, the target columns, then ONE batch in the documented order', async () => {
     const api = scriptedRedshift([[{ Status: 'SUBMITTED' }, { Status: 'STARTED' }, { Status: 'FINISHED' }]]);
     const beats: unknown[] = [];
-    const result = await warehouse().merge(batch(), spec, 'add', { heartbeat: (d) => beats.push(d) });
+    const result = await warehouse().merge(batch(), spec, factSpan(batch().unit as FactUnit), 'add', { heartbeat: (d) => beats.push(d) });
     expect(result).toEqual({ batchId: 'run-1:0:0', rowsStaged: 3, inserted: 2, updated: 1, unchanged: 0, deleted: 0, alreadyCommitted: false });
 
     expect(api.executed.slice(0, 4).map((s) => s.split(/\s+/).slice(0, 3).join(' '))).toEqual([
@@ -209,7 +210,7 @@ describe('Redshift merge through the Data API (aws-sdk-client-mock)', () => {
       ],
       { loadErrors: true },
     );
-    const err = await warehouse().merge(batch(), spec, 'add', { heartbeat: () => undefined }).catch((e: unknown) => e);
+    const err = await warehouse().merge(batch(), spec, factSpan(batch().unit as FactUnit), 'add', { heartbeat: () => undefined }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).nonRetryable).toBe(true);
     expect((err as Error).message).toBe(
@@ -241,7 +242,7 @@ describe('Redshift merge through the Data API (aws-sdk-client-mock)', () => {
       [{ Status: 'FINISHED' }],
     ]);
     const beats: unknown[] = [];
-    const result = await warehouse().merge(batch(), spec, 'add', { heartbeat: (d) => beats.push(d) });
+    const result = await warehouse().merge(batch(), spec, factSpan(batch().unit as FactUnit), 'add', { heartbeat: (d) => beats.push(d) });
     expect(result.inserted).toBe(2);
     expect(api.batches).toHaveLength(2);
     expect(beats).toContainEqual({ redshift: { statementId: 'b-2', submission: 1 } });
@@ -250,7 +251,7 @@ describe('Redshift merge through the Data API (aws-sdk-client-mock)', () => {
   it('never retries a ValidationException', async () => {
     scriptedRedshift([]);
     redshift.on(BatchExecuteStatementCommand).rejects(new ValidationException({ message: 'Cannot process query string larger than 100kB', $metadata: {} }));
-    const err = await warehouse().merge(batch(), spec, 'add', { heartbeat: () => undefined }).catch((e: unknown) => e);
+    const err = await warehouse().merge(batch(), spec, factSpan(batch().unit as FactUnit), 'add', { heartbeat: () => undefined }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).nonRetryable).toBe(true);
     expect((err as Error).message).toContain('ValidationException');
@@ -260,7 +261,7 @@ describe('Redshift merge through the Data API (aws-sdk-client-mock)', () => {
   it('a retried activity resumes polling the statement in its heartbeat instead of loading twice', async () => {
     const api = scriptedRedshift([]);
     redshift.on(DescribeStatementCommand, { Id: 'b-earlier' }).resolvesOnce({ Id: 'b-earlier', Status: 'STARTED' }).resolves({ Id: 'b-earlier', Status: 'FINISHED' });
-    const result = await warehouse().merge(batch(), spec, 'add', { details: { redshift: { statementId: 'b-earlier', submission: 0 } }, heartbeat: () => undefined });
+    const result = await warehouse().merge(batch(), spec, factSpan(batch().unit as FactUnit), 'add', { details: { redshift: { statementId: 'b-earlier', submission: 0 } }, heartbeat: () => undefined });
     expect(api.batches).toHaveLength(0);
     expect(result.inserted).toBe(2);
     const ids = redshift.commandCalls(DescribeStatementCommand).map((c) => c.args[0].input.Id);
@@ -270,7 +271,7 @@ describe('Redshift merge through the Data API (aws-sdk-client-mock)', () => {
   it('a retried activity whose statement had failed submits again instead of failing forever', async () => {
     const api = scriptedRedshift([[{ Status: 'FINISHED' }]]);
     redshift.on(DescribeStatementCommand, { Id: 'b-earlier' }).resolves({ Id: 'b-earlier', Status: 'ABORTED', Error: 'Query cancelled by the user' });
-    const result = await warehouse().merge(batch(), spec, 'add', { details: { redshift: { statementId: 'b-earlier', submission: 0 } }, heartbeat: () => undefined });
+    const result = await warehouse().merge(batch(), spec, factSpan(batch().unit as FactUnit), 'add', { details: { redshift: { statementId: 'b-earlier', submission: 0 } }, heartbeat: () => undefined });
     expect(api.batches).toHaveLength(1);
     expect(result.inserted).toBe(2);
   });
@@ -294,13 +295,13 @@ describe('Redshift merge through the Data API (aws-sdk-client-mock)', () => {
       Statements: [{ Id: 'b-running', StatementName: `${MERGE_STATEMENT_PREFIX}run-1:0:0`, Status: 'STARTED' }],
     });
     redshift.on(DescribeStatementCommand, { Id: 'b-running' }).resolves({ Id: 'b-running', Status: 'FINISHED' });
-    await warehouse().merge(batch(), spec, 'add', { heartbeat: () => undefined });
+    await warehouse().merge(batch(), spec, factSpan(batch().unit as FactUnit), 'add', { heartbeat: () => undefined });
     expect(api.batches).toHaveLength(0);
   });
 
   it('a batch already in the ledger is not loaded again', async () => {
     const api = scriptedRedshift([], { ledgerHit: true });
-    const result = await warehouse().merge(batch(), spec, 'add', { heartbeat: () => undefined });
+    const result = await warehouse().merge(batch(), spec, factSpan(batch().unit as FactUnit), 'add', { heartbeat: () => undefined });
     expect(result).toMatchObject({ alreadyCommitted: true, inserted: 1, updated: 1 });
     expect(api.batches).toHaveLength(0);
   });
@@ -309,12 +310,12 @@ describe('Redshift merge through the Data API (aws-sdk-client-mock)', () => {
     const wider = [...columns, { name: 'extra', type: 'text' }];
     const api = scriptedRedshift([]);
     const b = { ...batch(), columns: wider, stagedColumns: wider };
-    await warehouse().merge(b, { ...spec, columns: wider, stagedColumns: wider }, 'ignore', { heartbeat: () => undefined });
+    await warehouse().merge(b, { ...spec, columns: wider, stagedColumns: wider }, factSpan(batch().unit as FactUnit), 'ignore', { heartbeat: () => undefined });
     const sqls = api.batches[0]!.Sqls;
     expect(sqls.find((s) => s.startsWith('CREATE TEMP TABLE tributary_stage'))).toContain('c3 VARCHAR(65535)');
     expect(sqls.join('\n')).not.toContain('"extra"');
     expect(api.executed.some((s) => s.includes('ADD COLUMN'))).toBe(false);
-    await expect(warehouse().merge(b, { ...spec, columns: wider, stagedColumns: wider }, 'fail', { heartbeat: () => undefined })).rejects.toThrow(
+    await expect(warehouse().merge(b, { ...spec, columns: wider, stagedColumns: wider }, factSpan(batch().unit as FactUnit), 'fail', { heartbeat: () => undefined })).rejects.toThrow(
       'pipeline orders, source app/us: the source has new column(s) extra that analytics.orders lacks',
     );
   });
@@ -322,7 +323,7 @@ describe('Redshift merge through the Data API (aws-sdk-client-mock)', () => {
   it('outside the batch: adds a new column ("add") and widens a VARCHAR narrower than the source type ("widen")', async () => {
     const wider = [{ name: 'id', type: 'bigint' }, { name: 'note', type: 'character varying(40)' }, columns[2]!, { name: 'extra', type: 'jsonb' }];
     const api = scriptedRedshift([], { noteBytes: 100 });
-    await warehouse().merge({ ...batch(), columns: wider, stagedColumns: wider }, { ...spec, columns: wider, stagedColumns: wider }, 'add', { heartbeat: () => undefined });
+    await warehouse().merge({ ...batch(), columns: wider, stagedColumns: wider }, { ...spec, columns: wider, stagedColumns: wider }, factSpan(batch().unit as FactUnit), 'add', { heartbeat: () => undefined });
     expect(api.executed).toContain('ALTER TABLE "analytics"."orders" ADD COLUMN "extra" SUPER');
     expect(api.executed).toContain('ALTER TABLE "analytics"."orders" ALTER COLUMN "note" TYPE VARCHAR(160)');
     expect(api.batches).toHaveLength(1);
@@ -331,19 +332,19 @@ describe('Redshift merge through the Data API (aws-sdk-client-mock)', () => {
   it('refuses a source numeric wider than its DECIMAL target, which Redshift cannot retype in place', async () => {
     const wider = [...columns, { name: 'amount', type: 'numeric(14,4)' }];
     scriptedRedshift([], { amount: [10, 2] });
-    await expect(warehouse().merge({ ...batch(), columns: wider, stagedColumns: wider }, { ...spec, columns: wider, stagedColumns: wider }, 'add', { heartbeat: () => undefined })).rejects.toThrow(
+    await expect(warehouse().merge({ ...batch(), columns: wider, stagedColumns: wider }, { ...spec, columns: wider, stagedColumns: wider }, factSpan(batch().unit as FactUnit), 'add', { heartbeat: () => undefined })).rejects.toThrow(
       'pipeline orders, source app/us: column amount is numeric(14,4) at the source, but analytics.orders keeps it as DECIMAL(10,2)',
     );
     const same = [...columns, { name: 'amount', type: 'numeric(10,2)' }];
     const api = scriptedRedshift([], { amount: [12, 2] });
-    await warehouse().merge({ ...batch(), columns: same, stagedColumns: same }, { ...spec, columns: same, stagedColumns: same }, 'add', { heartbeat: () => undefined });
+    await warehouse().merge({ ...batch(), columns: same, stagedColumns: same }, { ...spec, columns: same, stagedColumns: same }, factSpan(batch().unit as FactUnit), 'add', { heartbeat: () => undefined });
     expect(api.batches).toHaveLength(1);
   });
 
   it('refuses a file stage, naming the pipeline and source', async () => {
     const deps = { stage: { describe: 'file stage' } } as unknown as ActivityDeps;
     const w = new RedshiftWarehouse(deps, cfg, new DataApi(new RedshiftDataClient({}), cfg, DEFAULT_POLL, noSleep));
-    await expect(w.merge(batch(), spec, 'add', { heartbeat: () => undefined })).rejects.toThrow('pipeline orders, source app/us: the Redshift warehouse loads from S3');
+    await expect(w.merge(batch(), spec, factSpan(batch().unit as FactUnit), 'add', { heartbeat: () => undefined })).rejects.toThrow('pipeline orders, source app/us: the Redshift warehouse loads from S3');
   });
 });
 

@@ -24,7 +24,7 @@ import { RedshiftWarehouse } from '../../activities/warehouse/redshift/redshift-
 import { S3Stage } from '../../activities/stage/s3-stage.js';
 import { oldKeyId } from '../../activities/merge-rules/key-id.js';
 import type { ActivityDeps } from '../../activities/deps.js';
-import type { CdcUnit, StagedBatch, TopicUnit } from '../../activities/types.js';
+import type { CdcUnit, StagedCdcBatch, StagedTopicBatch, TopicUnit } from '../../activities/types.js';
 import type { TopicMergeSpec } from '../../activities/warehouse/postgres/topic-merge-sql.js';
 
 import { cfg, stageCfg } from './redshift-fixtures.js';
@@ -129,7 +129,7 @@ const topicUnit = (over: Partial<TopicUnit> = {}): TopicUnit => ({
   endOffset: 25,
   ...over,
 });
-const topicBatch = (unit = topicUnit()): StagedBatch => ({
+const topicBatch = (unit = topicUnit()): StagedTopicBatch => ({
   unit,
   columns: topicSpec.columns,
   stagedColumns: topicSpec.columns,
@@ -261,7 +261,7 @@ const cdcUnit: CdcUnit = {
     { partition: 1, from: 3, to: 3, committed: 3, endOffset: 3 },
   ],
 };
-const cdcBatch = (columns = cdcColumns): StagedBatch => ({
+const cdcBatch = (columns = cdcColumns): StagedCdcBatch => ({
   unit: cdcUnit,
   columns,
   stagedColumns: columns,
@@ -304,10 +304,10 @@ describe('Redshift CDC merge through the Data API (aws-sdk-client-mock)', () => 
   it('heals in the same batch: raises to the ledger epochs, truncates at the raised version, closes the open snapshot with its gap deletes, moves the epochs', async () => {
     const api = scripted({ offsets: [[1, 3]], snapshot: ['900', false, null], epochs: [[0, '850']], counts: { rows_in: 4, inserted: 2, updated: 1, deleted: 7 } });
     const batch = cdcBatch();
-    const staged: StagedBatch = {
+    const staged: StagedCdcBatch = {
       ...batch,
       stagedColumns: [...cdcColumns, { name: '_op', type: 'text' }, { name: '_lsn', type: 'numeric(20)' }, { name: '_source_ts', type: 'timestamptz' }, { name: '_missing', type: 'jsonb' }, { name: '_partition', type: 'integer' }],
-      cdc: { ...batch.cdc!, snapshots: { epochs: [{ partition: 0, lsn: '900' }], marks: [{ mark: 'last', lsn: '900', partition: 0 }] }, truncate: { partition: 0, version: '800' } },
+      cdc: { ...batch.cdc, snapshots: { epochs: [{ partition: 0, lsn: '900' }], marks: [{ mark: 'last', lsn: '900', partition: 0 }] }, truncate: { partition: 0, version: '800' } },
     };
     const r = await warehouse().mergeCdc(staged, target, activity);
     expect(r).toMatchObject({ deleted: 7, alreadyCommitted: false });

@@ -3,6 +3,7 @@
 import { targetTable } from '../../../config/resolve.js';
 import type { CdcPipelineConfig } from '../../../config/schema.js';
 import type { ActivityDeps } from '../../deps.js';
+import { badInput } from '../../errors.js';
 import { unitTags } from '../../metrics/report.js';
 import type { CdcUnit, MergeResult, StagedBatch } from '../../types.js';
 import type { WarehouseDialect } from '../../warehouse/dialect.js';
@@ -15,9 +16,10 @@ export function movedLsnsFor(deps: ActivityDeps, warehouse: WarehouseDialect, p:
 }
 
 export async function applyCdc(deps: ActivityDeps, warehouse: WarehouseDialect, p: CdcPipelineConfig, batch: StagedBatch & { unit: CdcUnit }, now: () => number = Date.now): Promise<MergeResult> {
-  const { unit } = batch;
+  const { unit, cdc } = batch;
+  if (!cdc) throw badInput(`pipeline ${p.name}, source ${unit.source}: batch ${unit.batchId} carries no CDC events, so it is not a CDC batch`);
   const [schema, table] = targetTable(deps.config, p);
-  const result = await warehouse.mergeCdc(batch, { schema, table, key: p.key, deletes: p.options.deletes, onNewColumn: p.options.onNewColumn });
+  const result = await warehouse.mergeCdc({ ...batch, cdc }, { schema, table, key: p.key, deletes: p.options.deletes, onNewColumn: p.options.onNewColumn });
   if (!result.alreadyCommitted) {
     const tags = unitTags(unit);
     const extracted = Date.parse(batch.extractedAt);

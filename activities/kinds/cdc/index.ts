@@ -21,5 +21,10 @@ export const cdc: PipelineKind<'cdc'> = {
   },
   merge: ({ deps, warehouse }, p, batch) => applyCdc(deps, warehouse, p, batch),
   range: (u) => ({ source: u.source, from: null, to: null }),
+  rewritesPast: () => false,
+  // Debezium creates the topic with its first event: none yet is nothing to load.
+  status: (p) => ({ reads: 'topic', topic: p.topic, missingIsEmpty: true }),
+  continuous: true,
+  verifyBlocker: (p) => (p.options.capturedFrom ? undefined : `pipeline ${p.name}: verify compares a cdc target with the table its connector captures; set options.capturedFrom: { source, table }`),
   verify: ({ deps, warehouse }, p, input) => verifyCdc(deps, warehouse, p, input, checkBuckets(input.buckets)),
 };

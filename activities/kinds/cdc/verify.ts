@@ -13,10 +13,10 @@ import { tableColumns } from '../../sources/postgres/columns.js';
 import { withPg } from '../../pg/connect.js';
 import { keyColumns } from '../../sources/postgres/watermark-sql.js';
 import type { CdcUnit, SourceVerify, VerifyInput, VerifyReport } from '../../types.js';
-import { targetColumnsSql } from '../../warehouse/postgres/merge-sql.js';
 import type { WarehouseDialect } from '../../warehouse/dialect.js';
 import { compareSides } from '../../reconcile/compare-sides.js';
-import { warehousePg } from '../../reconcile/tables.js';
+import { pgBucketReader } from '../../reconcile/read.js';
+import { withWarehouseSide } from '../../reconcile/warehouse-side.js';
 
 /** Offsets of the topic not applied yet, over the region's clusters and partitions. */
 export function messagesBehind(units: readonly CdcUnit[]): number {
@@ -45,10 +45,10 @@ export async function verifyCdc(deps: ActivityDeps, warehouse: WarehouseDialect,
   const [tSchema, tTable] = targetTable(deps.config, p);
   const label = `pipeline ${p.name}, source ${server.id}`;
   const result: SourceVerify = await withPg(sourceTarget(server), deps.secrets, (src) =>
-    withPg(warehousePg(deps.config), deps.secrets, async (dst) => {
+    withWarehouseSide(deps, async (dst) => {
       const sourceColumns = await tableColumns(src, schema, table, label);
       keyColumns(sourceColumns, p.key, label);
-      const targetCols = new Set((await dst.query<{ name: string }>(targetColumnsSql(), [tSchema, tTable])).rows.map((r) => r.name));
+      const targetCols = await dst.targetColumns(tSchema, tTable);
       const columns = sourceColumns.filter((c) => targetCols.has(c.name));
       const side = { key: p.key, columns };
       const t = {
@@ -56,7 +56,7 @@ export async function verifyCdc(deps: ActivityDeps, warehouse: WarehouseDialect,
         warehouse: targetCols.size === 0 ? null : { schema: tSchema, table: tTable, ...side, warehouse: { source: clusters, softDeletes: p.options.deletes === 'soft' } },
         cutoff: null,
       };
-      const compared = await compareSides(src, dst, server.id, t, buckets, input.only ?? null);
+      const compared = await compareSides(pgBucketReader(src), dst, server.id, t, buckets, input.only ?? null);
       const note = behind > 0 && compared.drifted.length > 0 ? `${behind} messages of ${p.topic} are not applied yet: the next run may bring these rows` : compared.note;
       return { ...compared, ...(note ? { note } : {}) };
     }),

@@ -4,7 +4,7 @@ import { targetTable } from '../../../config/resolve.js';
 import type { DimensionPipelineConfig, FactPipelineConfig, TributaryConfig } from '../../../config/schema.js';
 import type { MergeActivity } from '../../heartbeat.js';
 import { reportMerge } from '../../metrics/report.js';
-import type { MergeMode, MergeSpec } from '../../specs/merge-specs.js';
+import type { MergeMode, MergeSpec, PullSpan } from '../../specs/merge-specs.js';
 import type { MergeResult, StagedBatch } from '../../types.js';
 import type { KindContext } from '../kind.js';
 
@@ -16,8 +16,16 @@ export function pullMergeSpec(config: TributaryConfig, p: PullPipeline, batch: S
   return { schema, table, columns: batch.columns, stagedColumns: batch.stagedColumns, key: p.key, mode };
 }
 
-export async function mergePull({ deps, warehouse }: KindContext, p: PullPipeline, batch: StagedBatch, mode: MergeMode, activity?: MergeActivity): Promise<MergeResult> {
-  const result = await warehouse.merge(batch, pullMergeSpec(deps.config, p, batch, mode), p.options.onNewColumn, activity);
-  reportMerge(deps.metrics, batch, result);
+/** `rewritesPast`: a backfill or repair batch (the kind says), which reports no freshness. */
+export async function mergePull(
+  { deps, warehouse }: KindContext,
+  p: PullPipeline,
+  batch: StagedBatch,
+  how: { mode: MergeMode; span: PullSpan; rewritesPast: boolean },
+  activity?: MergeActivity,
+): Promise<MergeResult> {
+  const { mode, span, rewritesPast } = how;
+  const result = await warehouse.merge(batch, pullMergeSpec(deps.config, p, batch, mode), span, p.options.onNewColumn, activity);
+  reportMerge(deps.metrics, batch, result, { rewritesPast });
   return result;
 }

@@ -14,4 +14,6 @@ export const topic: PipelineKind<'topic'> = {
   extract: ({ deps, warehouse }, p, unit, progress, signal) => extractTopicUnit(deps, p, unit, warehouse.capabilities, progress, signal),
   merge: ({ deps, warehouse }, p, batch) => mergeTopic(deps, warehouse, p, batch),
   range: (u) => ({ source: u.source, partition: u.partition, from: String(u.from), to: String(u.to) }),
+  rewritesPast: () => false,
+  status: (p) => ({ reads: 'topic', topic: p.topic, missingIsEmpty: false }),
 };

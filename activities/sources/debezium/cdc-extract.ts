@@ -14,7 +14,7 @@ import { openKafka, type KafkaMessage } from '../kafka/client.js';
 import { csvLine } from '../kafka/csv.js';
 import { openCsv } from '../kafka/extract-topic.js';
 import type { ColumnSpec } from '../../specs/columns.js';
-import type { CdcUnit, StagedBatch } from '../../types.js';
+import type { CdcUnit, StagedCdcBatch } from '../../types.js';
 import { batchColumns } from './cdc-columns.js';
 import { CDC_RESERVED, CDC_STAGED_META } from '../../specs/cdc-columns.js';
 import { collapseKeys, type Collapsed } from './collapse.js';
@@ -75,7 +75,7 @@ export async function extractCdcUnit(
   movedLsns: MovedLsns,
   progress: (messages: number) => void = () => undefined,
   signal?: AbortSignal,
-): Promise<StagedBatch> {
+): Promise<StagedCdcBatch> {
   const endpoint = unitEndpoint(kafkaEndpoints(deps.config, p.source, unit.region), unit);
   const label = `pipeline ${p.name}, source ${endpoint.id}`;
   const extractedAt = new Date().toISOString();

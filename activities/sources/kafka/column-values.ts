@@ -30,7 +30,7 @@ const ok = (text: string): string => text;
 /** PostgreSQL text cannot hold NUL, and jsonb refuses \u0000 and lone surrogates. */
 function textProblem(s: string): string | null {
   if (s.includes('\u0000')) return 'contains a NUL character';
-  // String.prototype.isWellFormed is in Node 20, but not in the project's TypeScript lib yet.
+  // String.prototype.isWellFormed is in Node 20 and later, but not in the project's TypeScript lib yet.
   if (!(s as unknown as { isWellFormed(): boolean }).isWellFormed()) return 'contains an unpaired UTF-16 surrogate';
   return null;
 }

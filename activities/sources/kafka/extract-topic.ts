@@ -14,7 +14,7 @@ import { unitEndpoint } from '../unit-endpoint.js';
 import type { ActivityDeps } from '../../deps.js';
 import { badInput } from '../../errors.js';
 import type { Stage, StagedFile } from '../../stage/stage.js';
-import type { StagedBatch, TopicUnit } from '../../types.js';
+import type { StagedTopicBatch, TopicUnit } from '../../types.js';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, BinaryTuples } from '../../stage/binary-tuples.js';
 import { stagedFileName, type StagedFormat } from '../../stage/staged-format.js';
 import { writeBinaryValue, writeEpochMillis } from './binary-values.js';
@@ -103,7 +103,7 @@ export async function extractTopicUnit(
   warehouse: DialectCapabilities,
   progress: (messages: number) => void = () => undefined,
   signal?: AbortSignal,
-): Promise<StagedBatch> {
+): Promise<StagedTopicBatch> {
   const endpoint = unitEndpoint(kafkaEndpoints(deps.config, p.source, unit.region), unit);
   const label = `pipeline ${p.name}, source ${endpoint.id}`;
   const mapping = compileMapping(p);

@@ -1,11 +1,12 @@
-// Extracts one unit from its PostgreSQL source into the stage: a keyset chunk of a fact range,
-// or a whole dimension table with per-row hashes. Returns references and counts only.
+// Extracts one unit from its PostgreSQL source into the stage: a keyset chunk of a watermark
+// range, or a snapshot (whole, or a window of changed rows) with per-row hashes. The kind says
+// which. Returns references and counts only.
 import { postgresEndpoints, sourceTable } from '../../../config/resolve.js';
 import { unitEndpoint } from '../unit-endpoint.js';
 import type { DimensionPipelineConfig, FactPipelineConfig } from '../../../config/schema.js';
 import { type ActivityDeps } from '../../deps.js';
 import { sourceTarget } from './target.js';
-import type { DimensionUnit, FactUnit, StagedBatch } from '../../types.js';
+import type { DimensionUnit, FactUnit, KeysetBound, StagedBatch } from '../../types.js';
 import { builtinTypesOnly, tableColumns } from './columns.js';
 import { withPg } from '../../pg/connect.js';
 import { copyToStage } from './copy-to-stage.js';
@@ -15,11 +16,19 @@ import { stagedColumnsOptions } from './staged-columns.js';
 import type { DialectCapabilities } from '../../specs/capabilities.js';
 import { stagedFileName } from '../../stage/staged-format.js';
 
+/** How a unit's rows are read. */
+export type PullRead =
+  /** A keyset chunk of a watermark range: rows in [from, to), keys in (after, until]. */
+  | { by: 'range'; watermark: string; from: string | null; to: string; after: KeysetBound | null; until: KeysetBound | null }
+  /** Every row with its row hash, or only a window of changed rows. */
+  | { by: 'snapshot'; window: { column: string; from: string | null; to: string } | null };
+
 /** `progress` is called with bytes read so far (the activity heartbeats with it); `signal` aborts. */
 export async function extractUnit(
   deps: ActivityDeps,
   p: FactPipelineConfig | DimensionPipelineConfig,
   unit: FactUnit | DimensionUnit,
+  read: PullRead,
   /** What the warehouse takes: binary files, arrays as JSON. */
   warehouse: DialectCapabilities,
   progress: (bytes: number) => void = () => undefined,
@@ -37,11 +46,11 @@ export async function extractUnit(
     let stagedColumns = columns;
     // Arrays as JSON for Redshift's SUPER; binary for PostgreSQL when it reads back (staged-columns.ts).
     const staged = stagedColumnsOptions(warehouse, warehouse.binaryStage && (await builtinTypesOnly(client, schema, table)));
-    if (unit.kind === 'fact' && p.kind === 'fact') {
-      const type = watermarkType(columns, p.watermark, label);
-      copySql = rangeCopySql({ schema, table, watermark: p.watermark, type, key, from: unit.from, to: unit.to }, columns, unit.after, unit.until, staged);
+    if (read.by === 'range') {
+      const type = watermarkType(columns, read.watermark, label);
+      copySql = rangeCopySql({ schema, table, watermark: read.watermark, type, key, from: read.from, to: read.to }, columns, read.after, read.until, staged);
     } else {
-      const w = unit.kind === 'dimension' ? unit.window : null;
+      const w = read.window;
       const where = w ? rangeWhere({ watermark: w.column, type: watermarkType(columns, w.column, label), from: w.from, to: w.to }) : undefined;
       copySql = snapshotCopySql(schema, table, columns, where, staged);
       stagedColumns = [...columns, { name: '_row_hash', type: 'text' }];

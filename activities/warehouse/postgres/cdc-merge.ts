@@ -18,7 +18,7 @@ import { log } from '@temporalio/activity';
 import { decideCdcBatch } from '../../merge-rules/offset-decision.js';
 import type { ColumnSpec } from '../../specs/columns.js';
 import type { Stage } from '../../stage/stage.js';
-import type { CdcUnit, MergeResult, StagedBatch } from '../../types.js';
+import type { StagedCdcBatch, CdcUnit, MergeResult } from '../../types.js';
 import { badInput } from '../../errors.js';
 import type { CdcTarget, NewColumnPolicy } from '../../specs/merge-specs.js';
 
@@ -74,10 +74,8 @@ export async function readMovedLsns(client: pg.Client, stateSchema: string, targ
   return new Map(res.rows.map((r) => [oldKeyId(r.old_key), BigInt(r.lsn)]));
 }
 
-export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema: string, batch: StagedBatch, t: CdcTarget): Promise<MergeResult> {
-  const unit = batch.unit as CdcUnit;
-  const info = batch.cdc;
-  if (unit.kind !== 'cdc' || !info) throw new Error(`batch ${unit.batchId} is not a CDC batch`);
+export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema: string, batch: StagedCdcBatch, t: CdcTarget): Promise<MergeResult> {
+  const { unit, cdc: info } = batch;
   const label = `pipeline ${unit.pipeline}, source ${unit.source}`;
   const cdc = { newestSourceTsMs: info.newestSourceTsMs, events: info.events };
   const nothing = { batchId: unit.batchId, rowsStaged: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, alreadyCommitted: true, cdc };

@@ -7,13 +7,14 @@ import type { DialectCapabilities } from '../../specs/capabilities.js';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { ActivityDeps } from '../../deps.js';
 import { connectPg, withPg, type PgTarget } from '../../pg/connect.js';
-import type { MergeResult, StagedBatch } from '../../types.js';
+import type { MergeResult, StagedBatch, StagedCdcBatch, StagedTopicBatch } from '../../types.js';
 import type { CheckpointKey, NewColumnPolicy, OffsetsKey, WarehouseDialect } from '../dialect.js';
 import * as sql from './merge-sql.js';
 import { holds, widened } from '../widening.js';
 import { mergeTopicBatch, readTopicOffsets } from './topic-merge.js';
 import { mergeCdcBatch, readMovedLsns, type CdcTarget } from './cdc-merge.js';
 import type { Row } from '../../specs/row.js';
+import type { PullSpan } from '../../specs/merge-specs.js';
 import type { TopicMergeSpec } from './topic-merge-sql.js';
 import { badInput } from '../../errors.js';
 import { appendCsvFields } from './append-csv-fields.js';
@@ -70,14 +71,14 @@ export class PostgresWarehouse implements WarehouseDialect {
     return withPg(this.target, this.deps.secrets, (client) => readTopicOffsets(client, this.stateSchema, key));
   }
 
-  mergeTopic(batch: StagedBatch, spec: TopicMergeSpec): Promise<MergeResult> {
+  mergeTopic(batch: StagedTopicBatch, spec: TopicMergeSpec): Promise<MergeResult> {
     return withPg(this.target, this.deps.secrets, async (client) => {
       await this.ensureState(client);
       return mergeTopicBatch(client, this.deps.stage, this.stateSchema, batch, spec);
     });
   }
 
-  mergeCdc(batch: StagedBatch, target: CdcTarget): Promise<MergeResult> {
+  mergeCdc(batch: StagedCdcBatch, target: CdcTarget): Promise<MergeResult> {
     return withPg(this.target, this.deps.secrets, async (client) => {
       await this.ensureState(client);
       return mergeCdcBatch(client, this.deps.stage, this.stateSchema, batch, target);
@@ -88,7 +89,7 @@ export class PostgresWarehouse implements WarehouseDialect {
     return withPg(this.target, this.deps.secrets, (client) => readMovedLsns(client, this.stateSchema, target, source, oldKeys));
   }
 
-  async merge(batch: StagedBatch, spec: sql.MergeSpec, onNewColumn: NewColumnPolicy): Promise<MergeResult> {
+  async merge(batch: StagedBatch, spec: sql.MergeSpec, span: PullSpan, onNewColumn: NewColumnPolicy): Promise<MergeResult> {
     const { unit } = batch;
     const label = `pipeline ${unit.pipeline}, source ${unit.source}`;
     const targetLock = `tributary:${spec.schema}.${spec.table}`;
@@ -112,13 +113,12 @@ export class PostgresWarehouse implements WarehouseDialect {
       }
 
       const { spec: merged, altered } = await this.evolveTarget(client, spec, onNewColumn, label);
-      const firstLoad = await this.isFirstLoad(client, batch, merged);
+      const firstLoad = span.whole && (await this.isFirstLoad(client, batch, merged));
       // First-load chunks hold disjoint keys of one source: once the target's shape is settled
       // (and committed), they COPY side by side. Anything else merges alone until it commits.
       if (firstLoad && !altered) await unlock();
       const { inserted, updated, deleted } = firstLoad ? await this.copyFirstLoad(client, batch, merged, label) : await this.mergeByKey(client, batch, merged, label);
       const unchanged = batch.rows - inserted - updated;
-      const range = unit.kind === 'fact' ? [unit.from, unit.to] : unit.kind === 'dimension' && unit.window ? [unit.window.from, unit.window.to] : [null, null];
       await client.query(sql.insertBatchSql(this.stateSchema), [
         unit.batchId,
         unit.pipeline,
@@ -126,7 +126,8 @@ export class PostgresWarehouse implements WarehouseDialect {
         unit.source,
         unit.stream,
         `${spec.schema}.${spec.table}`,
-        ...range,
+        span.from,
+        span.to,
         batch.rows,
         inserted,
         updated,
@@ -134,7 +135,7 @@ export class PostgresWarehouse implements WarehouseDialect {
         deleted,
         batch.checksum,
       ]);
-      await this.moveCheckpoints(client, unit);
+      await this.moveCheckpoints(client, unit, span.outOfOrder);
       await client.query('COMMIT');
       return { batchId: unit.batchId, rowsStaged: batch.rows, inserted, updated, unchanged, deleted, alreadyCommitted: false };
     } catch (err) {
@@ -151,10 +152,10 @@ export class PostgresWarehouse implements WarehouseDialect {
    * end of the contiguous merged prefix of the run, decided under a per-source lock so two
    * chunks committing at once both see each other. Other units move their positions directly.
    */
-  private async moveCheckpoints(client: pg.Client, unit: StagedBatch['unit']): Promise<void> {
+  private async moveCheckpoints(client: pg.Client, unit: StagedBatch['unit'], outOfOrder: boolean): Promise<void> {
     const key = [unit.pipeline, unit.region, unit.source] as const;
     const chunk = chunkPrefix(unit.batchId);
-    if (unit.kind === 'fact' && unit.checkpoint !== null && chunk) {
+    if (outOfOrder && unit.checkpoint !== null && chunk) {
       await client.query(sql.setChunkCheckpointSql(this.stateSchema), [unit.batchId, unit.checkpoint]);
       const stream = unit.checkpointStream ?? unit.stream;
       await client.query(sql.LOCK_SQL, [`tributary:checkpoint:${key.join('/')}/${stream}`]);
@@ -170,11 +171,10 @@ export class PostgresWarehouse implements WarehouseDialect {
     }
   }
 
-  /** Nothing of this source can be in the target yet: a fact range with no checkpoint behind it, or a whole dimension table. */
+  /** A whole-source batch (span.whole) of which nothing can be in the target yet. */
   private async isFirstLoad(client: pg.Client, batch: StagedBatch, spec: sql.MergeSpec): Promise<boolean> {
     const { unit } = batch;
-    const whole = (unit.kind === 'fact' && unit.from === null) || (unit.kind === 'dimension' && unit.window === null);
-    if (!whole || !sql.stagedMatchesTarget(spec)) return false;
+    if (!sql.stagedMatchesTarget(spec)) return false;
     const run = unit.batchId.includes(':') ? unit.batchId.slice(0, unit.batchId.indexOf(':') + 1) : unit.batchId;
     const res = await client.query<{ first: boolean }>(sql.firstLoadSql(this.stateSchema), [`${spec.schema}.${spec.table}`, unit.source, run]);
     return res.rows[0]!.first;

@@ -10,7 +10,7 @@ import { decideMerge } from '../../merge-rules/offset-decision.js';
 import { topicCounts } from '../../merge-rules/topic-counts.js';
 import type { Stage } from '../../stage/stage.js';
 import { gunzipStaged, stagedFormat } from '../../stage/staged-format.js';
-import type { MergeResult, StagedBatch, TopicUnit } from '../../types.js';
+import type { MergeResult, StagedBatch, StagedTopicBatch, TopicUnit } from '../../types.js';
 import type { OffsetsKey } from '../dialect.js';
 import { badInput } from '../../errors.js';
 import { appendBinaryFields, binaryText, binaryTimestamptz } from './append-binary-fields.js';
@@ -88,10 +88,8 @@ async function lockTarget(client: pg.Client, spec: sql.TopicMergeSpec): Promise<
   await client.query(LOCK_SQL, [key]);
 }
 
-export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: string, batch: StagedBatch, spec: sql.TopicMergeSpec): Promise<MergeResult> {
-  const unit = batch.unit as TopicUnit;
-  const info = batch.topic;
-  if (unit.kind !== 'topic' || !info) throw new Error(`batch ${unit.batchId} is not a topic batch`);
+export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: string, batch: StagedTopicBatch, spec: sql.TopicMergeSpec): Promise<MergeResult> {
+  const { unit, topic: info } = batch;
   const label = `pipeline ${unit.pipeline}, source ${unit.source}, partition ${unit.partition}`;
   const counts = (loaded: number, deadLettered: number, nextOffset: number) => topicCounts(unit, info, loaded, deadLettered, nextOffset);
 

@@ -8,7 +8,7 @@ import { badInput } from '../../errors.js';
 import type { ColumnSpec } from '../../specs/columns.js';
 import type { Row } from '../../specs/row.js';
 import { oldKeyId } from '../../merge-rules/key-id.js';
-import type { CdcUnit, MergeResult, StagedBatch } from '../../types.js';
+import type { StagedCdcBatch, CdcUnit, MergeResult, StagedBatch } from '../../types.js';
 import type { NewColumnPolicy } from '../dialect.js';
 import type { MergeActivity } from '../../heartbeat.js';
 import type { CdcTarget } from '../../specs/merge-specs.js';
@@ -80,10 +80,8 @@ async function healFor(w: RedshiftSession, unit: CdcUnit, info: CdcBatchInfo, st
   };
 }
 
-export async function mergeRedshiftCdc(w: RedshiftSession, batch: StagedBatch, t: CdcTarget, activity: MergeActivity): Promise<MergeResult> {
-  const unit = batch.unit as CdcUnit;
-  const info = batch.cdc;
-  if (unit.kind !== 'cdc' || !info) throw new Error(`batch ${unit.batchId} is not a CDC batch`);
+export async function mergeRedshiftCdc(w: RedshiftSession, batch: StagedCdcBatch, t: CdcTarget, activity: MergeActivity): Promise<MergeResult> {
+  const { unit, cdc: info } = batch;
   const label = `pipeline ${unit.pipeline}, source ${unit.source}`;
   const target = `${t.schema}.${t.table}`;
   const stage = w.s3Stage(label);

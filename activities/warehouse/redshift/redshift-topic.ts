@@ -3,7 +3,7 @@
 // ledger is past is skipped without loading), the target's DDL. Then ONE BatchExecuteStatement
 // (topic-merge-sql.ts) whose guard re-checks the ledger under the target's lock.
 import { badInput } from '../../errors.js';
-import type { MergeResult, StagedBatch, TopicUnit } from '../../types.js';
+import type { MergeResult, StagedTopicBatch } from '../../types.js';
 import type { OffsetsKey } from '../dialect.js';
 import type { MergeActivity } from '../../heartbeat.js';
 import type { TopicMergeSpec } from '../../specs/merge-specs.js';
@@ -46,10 +46,8 @@ export async function explainBatch(
   return new Error(`${label}: the merge into ${target} failed at statement ${err.failedIndex + 1}: ${text}`);
 }
 
-export async function mergeRedshiftTopic(w: RedshiftSession, batch: StagedBatch, spec: TopicMergeSpec, activity: MergeActivity): Promise<MergeResult> {
-  const unit = batch.unit as TopicUnit;
-  const info = batch.topic;
-  if (unit.kind !== 'topic' || !info) throw new Error(`batch ${unit.batchId} is not a topic batch`);
+export async function mergeRedshiftTopic(w: RedshiftSession, batch: StagedTopicBatch, spec: TopicMergeSpec, activity: MergeActivity): Promise<MergeResult> {
+  const { unit, topic: info } = batch;
   const label = `pipeline ${unit.pipeline}, source ${unit.source}, partition ${unit.partition}`;
   const target = `${spec.schema}.${spec.table}`;
   const stage = w.s3Stage(label);

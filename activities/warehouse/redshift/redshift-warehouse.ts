@@ -8,13 +8,13 @@ import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../../deps.js';
 import { badInput } from '../../errors.js';
 import { S3Stage } from '../../stage/s3-stage.js';
-import type { MergeResult, StagedBatch } from '../../types.js';
+import type { MergeResult, StagedBatch, StagedCdcBatch, StagedTopicBatch } from '../../types.js';
 import type { CheckpointKey, NewColumnPolicy, OffsetsKey, WarehouseDialect } from '../dialect.js';
 import type { MergeActivity } from '../../heartbeat.js';
 import type { Row } from '../../specs/row.js';
 import { mergeRedshiftTopic, readRedshiftOffsets } from './redshift-topic.js';
 import { mergeRedshiftCdc, readRedshiftMovedLsns } from './redshift-cdc.js';
-import { modeColumns, type CdcTarget, type MergeSpec, type TopicMergeSpec } from '../../specs/merge-specs.js';
+import { modeColumns, type CdcTarget, type MergeSpec, type PullSpan, type TopicMergeSpec } from '../../specs/merge-specs.js';
 import type { RedshiftConfig, RedshiftSession } from './session.js';
 import { DataApi, StatementFailed, targetId, type StatementRef } from './data-api.js';
 import { columnNameProblems, foldName } from './identifiers.js';
@@ -67,7 +67,7 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
     return (rows[0]?.position as string | undefined) ?? null;
   }
 
-  async merge(batch: StagedBatch, spec: MergeSpec, onNewColumn: NewColumnPolicy, activity: MergeActivity = currentActivity()): Promise<MergeResult> {
+  async merge(batch: StagedBatch, spec: MergeSpec, span: PullSpan, onNewColumn: NewColumnPolicy, activity: MergeActivity = currentActivity()): Promise<MergeResult> {
     const { unit } = batch;
     const label = `pipeline ${unit.pipeline}, source ${unit.source}`;
     const stage = this.deps.stage;
@@ -88,7 +88,6 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
       `${unit.stagePrefix}/batch.manifest.json`,
     );
     const positions = [...(unit.checkpoint === null ? [] : [{ stream: unit.checkpointStream ?? unit.stream, position: unit.checkpoint }]), ...(unit.markers ?? [])];
-    const range = unit.kind === 'fact' ? [unit.from, unit.to] : unit.kind === 'dimension' && unit.window ? [unit.window.from, unit.window.to] : [null, null];
     const plan = sql.mergeBatch({
       spec: merged,
       stateSchema: this.cfg.schema,
@@ -105,8 +104,8 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
         checksum: batch.checksum,
         extractedAt: batch.extractedAt,
         loadedAt: new Date().toISOString(),
-        rangeFrom: range[0] ?? null,
-        rangeTo: range[1] ?? null,
+        rangeFrom: span.from,
+        rangeTo: span.to,
         positions,
       },
     });
@@ -166,11 +165,11 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
     return readRedshiftOffsets(this, key);
   }
 
-  mergeTopic(batch: StagedBatch, spec: TopicMergeSpec, activity: MergeActivity = currentActivity()): Promise<MergeResult> {
+  mergeTopic(batch: StagedTopicBatch, spec: TopicMergeSpec, activity: MergeActivity = currentActivity()): Promise<MergeResult> {
     return mergeRedshiftTopic(this, batch, spec, activity);
   }
 
-  mergeCdc(batch: StagedBatch, target: CdcTarget, activity: MergeActivity = currentActivity()): Promise<MergeResult> {
+  mergeCdc(batch: StagedCdcBatch, target: CdcTarget, activity: MergeActivity = currentActivity()): Promise<MergeResult> {
     return mergeRedshiftCdc(this, batch, target, activity);
   }
 

@@ -1,0 +1,30 @@
+// What verify and repair ask of the warehouse side: the two bucket reads every side answers,
+// the target's columns, and the repair writes with their ledger rows.
+import type { ColumnSpec } from '../specs/columns.js';
+import type { BucketTable } from './bucket-sql.js';
+import type { BucketReader } from './read.js';
+
+/** Re-sync writes, each in one transaction with its ledger row (a retried one finds the row and does nothing). */
+export interface DeleteExtra {
+  ledgerId: string;
+  pipeline: string;
+  region: string;
+  source: string;
+  stream: string;
+  cutoff: string | null;
+  target: BucketTable;
+  key: ColumnSpec[];
+  /** The source's keys of the buckets, one text array per key column. */
+  keep: string[][];
+  buckets: number;
+  only: number[];
+}
+
+export interface WarehouseSide extends BucketReader {
+  /** The target's column names (empty: no target table yet). */
+  targetColumns(schema: string, table: string): Promise<Set<string>>;
+  /** Deletes the buckets' rows of one source whose key the source lacks; returns how many. */
+  deleteExtra(d: DeleteExtra): Promise<number>;
+  /** Dimensions: forgets the stored row hash of some keys (their text form); returns how many. */
+  invalidateHashes(t: BucketTable, source: string, keys: string[]): Promise<number>;
+}

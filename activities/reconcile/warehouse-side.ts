@@ -1,0 +1,27 @@
+// The warehouse side of verify and repair, one line per warehouse type (the type checker proves
+// the list complete). Bucket checksums hash each row's text form, which belongs to the dialect:
+// a warehouse verifies once its side is written here, and "PostgreSQL only" is decided here alone.
+import type { WarehouseConfig } from '../../config/schema.js';
+import type { ActivityDeps } from '../deps.js';
+import { badInput } from '../errors.js';
+import { withPg } from '../pg/connect.js';
+import { postgresWarehouseTarget } from '../warehouse/postgres/target.js';
+import { postgresSide } from './postgres-side.js';
+import type { WarehouseSide } from './side.js';
+
+type Opener<T extends WarehouseConfig['type']> = (deps: ActivityDeps, w: Extract<WarehouseConfig, { type: T }>) => <R>(fn: (side: WarehouseSide) => Promise<R>) => Promise<R>;
+
+const SIDES: { [T in WarehouseConfig['type']]: Opener<T> } = {
+  postgres: (deps, w) => (fn) => withPg(postgresWarehouseTarget(w), deps.secrets, (c) => fn(postgresSide(c, w.schema))),
+  redshift: () => () => {
+    throw badInput(
+      "verify and repair compare each row's text form, and Redshift's text of numerics, timestamps, booleans, doubles and SUPER is not checked to equal PostgreSQL's: their Redshift side is not built yet",
+    );
+  },
+};
+
+/** Runs fn with the configured warehouse's side of a comparison. */
+export function withWarehouseSide<R>(deps: ActivityDeps, fn: (side: WarehouseSide) => Promise<R>): Promise<R> {
+  const w = deps.config.warehouse;
+  return (SIDES[w.type] as Opener<typeof w.type>)(deps, w)(fn);
+}
