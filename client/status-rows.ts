@@ -52,6 +52,9 @@ export interface StatusRow {
   /** Topic and CDC pipelines: messages of the cluster's topic not yet in the warehouse. */
   lagMessages: number | null;
   state: PipelineState;
+  /** The pipeline's freshness SLO in seconds, and "ok" or "breached since <time>" (null: freshness unknown); client/status-slo.ts. */
+  sloSeconds?: number;
+  slo?: string | null;
   schedule: 'active' | 'paused' | 'missing';
   /** Why the state is failed, or what could not be read. */
   detail?: string;

@@ -14,6 +14,8 @@ import { PIPELINE_KEY, REGION_KEY } from '../names/search-attributes.js';
 import { cdcWorkflowId, scheduleId, syncWorkflowId } from '../names/temporal-ids.js';
 import { ledgerKey as k, ledgerReader, type Ledger, type LedgerReader } from './ledger.js';
 import { sourceHighSql } from './status-sql.js';
+import { withSlo } from './status-slo.js';
+import { freshnessSloSeconds } from '../config/slo.js';
 import { boundStateStream, parseState } from '../activities/sources/postgres/in-flight.js';
 import { checkpointStream, wallClockToInstant } from '../activities/sources/postgres/watermark-zone.js';
 import { kindOf } from '../activities/kinds/registry.js';
@@ -39,7 +41,7 @@ export async function pipelineStatus(client: Client, config: TributaryConfig, op
     const sources = await sourceFacts(config, secrets, reader, ledger, p, region, temporal.lastSuccess?.runId);
     const now = opts.now ?? new Date();
     const what = kindOf(p).status(p);
-    return sources.map((s) => statusRow(p.name, region, p.kind, what.reads === 'tables' && what.checkpointed, temporal, s, now));
+    return sources.map((s) => withSlo(statusRow(p.name, region, p.kind, what.reads === 'tables' && what.checkpointed, temporal, s, now), freshnessSloSeconds(config, p), now));
   });
   return addCaptureHealth(config, secrets, rows.flat());
 }

@@ -1,7 +1,7 @@
 // Starting verifyPipeline from code: what `tributary verify` and the verify schedules run.
 import { kindOf } from '../activities/kinds/registry.js';
 import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
-import { pipelineRegions } from '../config/resolve.js';
+import { pipelineRegions, verifySettings } from '../config/resolve.js';
 import { knownPipeline } from './backfill.js';
 import type { TributaryConfig } from '../config/schema.js';
 import type { VerifyResult } from '../activities/types.js';
@@ -37,7 +37,7 @@ export function verifyArgs(config: TributaryConfig, req: VerifyRequest): VerifyA
   if (p.kind === 'cdc' && req.repair) resnapshotTarget(config, p.name, req.region);
   let buckets: number;
   try {
-    buckets = checkBuckets(req.buckets ?? ('verify' in p ? p.verify?.buckets : undefined) ?? DEFAULT_BUCKETS);
+    buckets = checkBuckets(req.buckets ?? verifySettings(p)?.buckets ?? DEFAULT_BUCKETS);
   } catch (err) {
     throw new RangeError((err as Error).message, { cause: err });
   }

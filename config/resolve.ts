@@ -95,3 +95,8 @@ export function sourceTable(table: string): [string, string] {
   const parts = table.split('.');
   return parts.length === 2 ? [parts[0]!, parts[1]!] : ['public', parts[0]!];
 }
+
+/** A pipeline's verify settings; undefined when it says `verify: false` or its kind has none (topics). */
+export function verifySettings(p: PipelineConfig): Exclude<Extract<PipelineConfig, { verify: unknown }>['verify'], false> | undefined {
+  return 'verify' in p && p.verify !== false ? p.verify : undefined;
+}

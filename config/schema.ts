@@ -231,6 +231,38 @@ const temporal = z
   })
   .default({ address: '127.0.0.1:7233', namespace: 'default', taskQueuePrefix: 'tributary', heartbeatTimeoutSeconds: 30 });
 
+// --- Observability: the freshness SLO and the scheduled verify (one block) -------------------
+/**
+ * How fresh a pipeline's warehouse data must be: freshness (now minus the newest data known
+ * complete in the warehouse) above `freshnessSeconds` breaches the SLO. A pipeline's own `slo`
+ * wins over the config's; without either, the SLO is the schedule's longest gap plus
+ * SLO_SLACK_SECONDS (config/slo.ts), so a pipeline that runs on time never breaches it.
+ */
+const slo = z.strictObject({ freshnessSeconds: seconds('the freshness SLO', 366 * DAY).min(1, 'expected a freshness SLO of at least 1 second') });
+
+/** The verify schedule every fact, dimension and cdc (with capturedFrom) pipeline gets unless `verify: false`. */
+export const DEFAULT_VERIFY = { schedule: '30 4 * * *', buckets: 16, repair: false } as const;
+
+/**
+ * Reconciliation: a verify schedule per region (daily by default) and the `tributary verify`
+ * defaults; `verify: false` turns the schedule off.
+ */
+const verify = z
+  .union(
+    [
+      z.literal(false),
+      z.strictObject({
+        schedule: cron.default(DEFAULT_VERIFY.schedule),
+        buckets: z.number({ error: 'expected a number of buckets' }).int().min(1, 'expected at least 1 bucket').max(65_536, 'expected at most 65536 buckets').default(DEFAULT_VERIFY.buckets),
+        /** Scheduled verifies re-sync the drifted buckets too. */
+        repair: z.boolean().default(DEFAULT_VERIFY.repair),
+      }),
+    ],
+    { error: 'expected verify: false, or { schedule, buckets, repair }' },
+  )
+  .default({ ...DEFAULT_VERIFY });
+// --- end of the observability block ----------------------------------------------------------
+
 const keyColumns = z
   .array(identifier, { error: 'expected a list of key columns' })
   .min(1, 'expected at least one key column')
@@ -243,20 +275,11 @@ const common = {
   target: tableName.optional(),
   regions: z.array(region).min(1, 'expected at least one region').max(100, 'expected at most 100 regions').optional(),
   paused: z.boolean().default(false),
+  slo: slo.optional(),
 };
 
 /** What a merge does when the source has a column the warehouse table lacks. */
 const onNewColumn = z.enum(['add', 'ignore', 'fail'], { error: 'expected "add", "ignore" or "fail"' }).default('add');
-
-/** Reconciliation: `tributary verify` defaults, and a verify schedule of its own when `schedule` is set. */
-const verify = z
-  .strictObject({
-    schedule: cron.optional(),
-    buckets: z.number({ error: 'expected a number of buckets' }).int().min(1, 'expected at least 1 bucket').max(65_536, 'expected at most 65536 buckets').default(64),
-    /** Scheduled verifies re-sync the drifted buckets too. */
-    repair: z.boolean().default(false),
-  })
-  .optional();
 
 const factPipeline = z.strictObject({
   ...common,
@@ -380,6 +403,7 @@ const topicPipeline = z
 const cdcPipeline = z.strictObject({
   ...common,
   kind: z.literal('cdc'),
+  verify,
   topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'expected a Kafka topic name (letters, digits, ., _ and -)'),
   target: tableName,
   key: keyColumns,
@@ -547,6 +571,7 @@ export const configSchema = z
     metrics,
     secrets,
     temporal,
+    slo: slo.optional(),
     pipelines: z.array(pipeline, { error: 'expected a list of pipelines' }).max(10_000, 'expected at most 10000 pipelines').default([]),
     tableSets: z.array(tableSet, { error: 'expected a list of table sets' }).max(1_000, 'expected at most 1000 table sets').default([]),
   })

@@ -1,8 +1,10 @@
-// Verify schedules: a pipeline whose config has `verify: { schedule }` gets, per region, a second
-// schedule that starts verifyPipeline (with repair when `verify.repair` is set). Same overlap
+// Verify schedules: every fact and dimension pipeline, and every cdc pipeline that names the table
+// its connector captures, gets per region a second schedule (daily by default; `verify: false`
+// turns it off) that starts verifyPipeline (with repair when `verify.repair` is set). Same overlap
 // policy, catch-up window and hashing as the sync schedules, so apply treats both alike.
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { pipelineRegions } from '../config/resolve.js';
+import { kindOf } from '../activities/kinds/registry.js';
+import { pipelineRegions, verifySettings } from '../config/resolve.js';
 import type { TributaryConfig } from '../config/schema.js';
 import { ACTION_MEMO, MANAGED_BY, SCHEDULE_MEMO } from '../names/schedule-marks.js';
 import { pipelineAttributes } from '../names/search-attributes.js';
@@ -16,9 +18,12 @@ export const VERIFY_CATCHUP_WINDOW = '10m';
 
 export function verifySchedules(config: TributaryConfig): DesiredSchedule[] {
   return config.pipelines.flatMap((p) => {
-    if ((p.kind !== 'fact' && p.kind !== 'dimension') || !p.verify?.schedule) return [];
-    const schedule = p.verify.schedule;
-    const { buckets, repair } = p.verify;
+    const settings = verifySettings(p);
+    // A kind may need more than the config says to verify (a cdc target, the table its connector
+    // captures): without it there is nothing to compare, so no schedule.
+    const kind = kindOf(p);
+    if (!settings || !kind.verify || kind.verifyBlocker?.(p) !== undefined) return [];
+    const { schedule, buckets, repair } = settings;
     return [...new Set(pipelineRegions(config, p))].map((region): DesiredSchedule => {
       const id = verifyScheduleId(config, p.name, region);
       const spec = scheduleSpec(schedule);

@@ -7,6 +7,8 @@ import type { TributaryConfig } from '../config/schema.js';
 import { taskQueue } from '../names/temporal-ids.js';
 import { workflowInterceptorModules, workflowsPath } from './workflows-path.js';
 import { activityInterceptors } from './activity-interceptor.js';
+import { noopMetrics } from '../activities/metrics/index.js';
+import { runReportSinks } from './run-metrics-sink.js';
 
 export interface RegionWorker {
   worker: Worker;
@@ -31,6 +33,8 @@ export async function createRegionWorker(
     // Workflow interceptor modules are given only when the worker bundles: a prebuilt bundle has them.
     interceptors: { activity: [activityInterceptors()], ...(opts.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }) },
     maxConcurrentActivityTaskExecutions: 16,
+    // How each run ended (workflows/run-report.ts) becomes the run metrics.
+    sinks: runReportSinks(opts.deps?.metrics ?? noopMetrics),
   });
   return { worker, connection, taskQueue: queue };
 }

@@ -5,6 +5,7 @@ import { defaultConfigPath, loadConfig } from '../config/load.js';
 import { allRegions } from '../config/resolve.js';
 import { createDeps } from '../activities/deps.js';
 import { createMetrics } from '../activities/metrics/index.js';
+import { reportTargets } from '../activities/metrics/targets.js';
 import { createRegionWorker } from './create-worker.js';
 import { createLogger } from './logging.js';
 import { installRuntime } from './telemetry.js';
@@ -23,6 +24,8 @@ const { metrics, prometheus } = await createMetrics(config.metrics, {
   runtimeMetricsUrl,
   onError: (err) => logger.warn({ err }, 'a metrics backend failed'),
 });
+// The config's promises (freshness SLO, schedule gap) for the alert rules, kept fresh for statsd.
+const stopTargets = reportTargets(metrics, config, region);
 // The image builds the workflow bundle once at build time; without it the worker bundles at start.
 const bundlePath = process.env.TRIBUTARY_WORKFLOW_BUNDLE;
 const { worker, connection, taskQueue } = await createRegionWorker(config, region, {
@@ -35,6 +38,7 @@ lifecycle.info({ region, taskQueue, prometheusPort: prometheus?.port, statsd: co
 try {
   await worker.run();
 } finally {
+  stopTargets();
   await connection.close();
   await metrics.close();
   lifecycle.info({ region, taskQueue }, 'worker stopped');

@@ -6,6 +6,7 @@ import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/w
 import type { Activities, MergeResult, SyncInput, SyncResult, WorkUnit } from '../activities/index.js';
 import { createLimiter } from './bounded.js';
 import { bySource } from '../common/by-source.js';
+import { reportedRun } from './run-report.js';
 
 export interface SyncOptions {
   /** How long an extract or merge may go without a heartbeat before it is retried elsewhere. */
@@ -21,6 +22,11 @@ interface SourceOutcome {
 }
 
 export async function syncPipeline(input: SyncInput, options: SyncOptions = {}): Promise<SyncResult> {
+  // How the run ended (outcome, duration, rows) goes to the worker's metrics.
+  return reportedRun(input, () => syncRun(input, options));
+}
+
+async function syncRun(input: SyncInput, options: SyncOptions): Promise<SyncResult> {
   const started = Date.now(); // workflow time: deterministic on replay
   const heartbeatTimeout = `${options.heartbeatTimeoutSeconds ?? 30}s`;
   const { planRange } = proxyActivities<Activities>({

@@ -1,6 +1,6 @@
 // Sends every metric to each backend (statsd and Prometheus side by side). One failing backend
 // never stops the others, nor the pipeline.
-import type { BatchCounts, ConnectorTags, MetricTags, PartitionTags, PipelineMetrics, SlotTags } from './metrics.js';
+import type { BatchCounts, ConnectorTags, MetricTags, PartitionTags, PipelineMetrics, PipelineTargets, RunOutcome, RunTags, SlotTags } from './metrics.js';
 
 export class CompositeMetrics implements PipelineMetrics {
   constructor(
@@ -40,6 +40,14 @@ export class CompositeMetrics implements PipelineMetrics {
 
   cdcConnector(tags: ConnectorTags, taskFailed: boolean): void {
     this.each((m) => m.cdcConnector(tags, taskFailed));
+  }
+
+  run(tags: RunTags, outcome: RunOutcome, durationMs: number, rows?: number): void {
+    this.each((m) => m.run(tags, outcome, durationMs, rows));
+  }
+
+  targets(t: PipelineTargets): void {
+    this.each((m) => m.targets(t));
   }
 
   async close(): Promise<void> {

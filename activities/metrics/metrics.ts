@@ -40,6 +40,22 @@ export interface BatchCounts {
   deadLettered: number;
 }
 
+/** One pipeline x region: what a run and the config's promises are counted by. */
+export interface RunTags {
+  pipeline: string;
+  region: string;
+}
+
+/** How a run ended (workflows/run-report.ts). */
+export type RunOutcome = 'succeeded' | 'failed' | 'cancelled';
+
+/** What the config promises for one pipeline x region (config/slo.ts, config/schedule-gap.ts): the alert rules compare with it. */
+export interface PipelineTargets extends RunTags {
+  freshnessSloSeconds: number;
+  /** The schedule's longest gap between fires; null when the cron never fires. */
+  scheduleGapSeconds: number | null;
+}
+
 export interface PipelineMetrics {
   /** One batch merged: counters per kind of row, and how long the batch took. */
   batch(tags: MetricTags, counts: BatchCounts, durationMs: number): void;
@@ -53,6 +69,10 @@ export interface PipelineMetrics {
   cdcSlot(tags: SlotTags, retainedWalBytes: number | undefined, active: boolean): void;
   /** Whether the connector or one of its tasks has failed. */
   cdcConnector(tags: ConnectorTags, taskFailed: boolean): void;
+  /** One run ended: by outcome, its duration, and (succeeded runs) the rows it staged. */
+  run(tags: RunTags, outcome: RunOutcome, durationMs: number, rows?: number): void;
+  /** The config's freshness SLO and schedule gap, set at worker start (statsd: repeated, gauges expire). */
+  targets(t: PipelineTargets): void;
   /** Flushes and releases sockets/servers. */
   close(): Promise<void>;
 }
@@ -73,6 +93,11 @@ export const METRIC = {
   cdcSlotRetainedWal: 'cdc.slot_retained_wal_bytes',
   cdcSlotActive: 'cdc.slot_active',
   cdcConnectorTaskFailed: 'cdc.connector_task_failed',
+  runs: 'runs',
+  runDuration: 'run.duration_ms',
+  runRows: 'run.rows',
+  sloFreshness: 'slo.freshness_seconds',
+  scheduleGap: 'schedule.gap_seconds',
 } as const;
 
 /** Does nothing: the default when no metrics backend is configured, and in unit tests. */
@@ -83,5 +108,7 @@ export const noopMetrics: PipelineMetrics = {
   drift() {},
   cdcSlot() {},
   cdcConnector() {},
+  run() {},
+  targets() {},
   close: () => Promise.resolve(),
 };

@@ -2,7 +2,7 @@
 // freshness, Kafka lag and drift. Every dimension is a tag. Datagrams are buffered a little
 // (under one MTU) so a batch's six numbers travel in one packet.
 import StatsD from 'hot-shots';
-import { METRIC, type BatchCounts, type ConnectorTags, type MetricTags, type PartitionTags, type PipelineMetrics, type SlotTags } from './metrics.js';
+import { METRIC, type BatchCounts, type ConnectorTags, type MetricTags, type PartitionTags, type PipelineMetrics, type PipelineTargets, type RunOutcome, type RunTags, type SlotTags } from './metrics.js';
 import { statsdTags } from './tags.js';
 
 export interface StatsdOptions {
@@ -67,6 +67,19 @@ export class StatsdMetrics implements PipelineMetrics {
 
   cdcConnector(tags: ConnectorTags, taskFailed: boolean): void {
     this.client.gauge(METRIC.cdcConnectorTaskFailed, taskFailed ? 1 : 0, { ...tags });
+  }
+
+  run(tags: RunTags, outcome: RunOutcome, durationMs: number, rows?: number): void {
+    const t = { pipeline: tags.pipeline, region: tags.region, outcome };
+    this.client.increment(METRIC.runs, 1, t);
+    this.client.timing(METRIC.runDuration, durationMs, t);
+    if (rows !== undefined) this.client.histogram(METRIC.runRows, rows, { pipeline: tags.pipeline, region: tags.region });
+  }
+
+  targets(t: PipelineTargets): void {
+    const tags = { pipeline: t.pipeline, region: t.region };
+    this.client.gauge(METRIC.sloFreshness, t.freshnessSloSeconds, tags);
+    if (t.scheduleGapSeconds !== null) this.client.gauge(METRIC.scheduleGap, t.scheduleGapSeconds, tags);
   }
 
   close(): Promise<void> {

@@ -10,15 +10,15 @@ import { createSecretProvider } from '../../activities/secrets/provider.js';
 export function statusTable(rows: StatusRow[]): string {
   const dash = (v: string | number | null) => (v === null ? '-' : v);
   return table(
-    ['pipeline', 'region', 'source', 'cell', 'last success', 'rows', 'freshness s', 'lag s', 'lag msgs', 'state', 'detail'],
-    rows.map((r) => [r.pipeline, r.region, r.source, dash(r.cell), dash(r.lastSuccess), dash(r.rows), dash(r.freshnessSeconds), dash(r.lagSeconds), dash(r.lagMessages), r.state, r.detail ?? (r.schedule === 'missing' ? 'no schedule: run tributary apply' : '')]),
+    ['pipeline', 'region', 'source', 'cell', 'last success', 'rows', 'freshness s', 'lag s', 'lag msgs', 'state', 'SLO', 'detail'],
+    rows.map((r) => [r.pipeline, r.region, r.source, dash(r.cell), dash(r.lastSuccess), dash(r.rows), dash(r.freshnessSeconds), dash(r.lagSeconds), dash(r.lagMessages), r.state, dash(r.slo ?? null), r.detail ?? (r.schedule === 'missing' ? 'no schedule: run tributary apply' : '')]),
   );
 }
 
 /**
  * `tributary status [PIPELINE] [--json]`: per pipeline, region and source server: last success,
  * rows of the last run, freshness and lag in seconds (messages behind for Kafka-fed pipelines),
- * state. Exit 0 when every pipeline is ok, running or paused; 1 when one has failed or its state
+ * state, and freshness against the pipeline's SLO (ok, or breached since when). Exit 0 when every pipeline is ok, running or paused; 1 when one has failed or its state
  * could not be read.
  */
 export async function status(config: TributaryConfig, pipeline: string | undefined, json: boolean): Promise<number> {

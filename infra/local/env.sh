@@ -19,3 +19,5 @@ export TRIBUTARY_S3_SECRET_ACCESS_KEY=tributary-local
 # Kafka Connect REST APIs (Debezium PostgreSQL connector installed), one worker per region.
 export TRIBUTARY_CONNECT_US=http://127.0.0.1:18083
 export TRIBUTARY_CONNECT_EU=http://127.0.0.1:18084
+# Prometheus (API only): scrapes the workers listed in .local-stack/prometheus/targets/*.json and :9464.
+export TRIBUTARY_PROMETHEUS_URL=http://127.0.0.1:9090

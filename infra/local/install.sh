@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the local stack needs, once: PostgreSQL (Debian), the Temporal CLI and the S3
-# server versitygw (built with go install), the Kafka and Kafka Connect jars and the Debezium
+# Installs what the local stack needs, once: PostgreSQL (Debian), the Temporal CLI, the S3
+# server versitygw and Prometheus with promtool (built with go install), the Kafka and Kafka Connect jars and the Debezium
 # plugin (from Maven Central). Everything downloaded is cached outside
 # the repo in ${TRIBUTARY_CACHE:-$HOME/.cache/tributary}; a second run only checks and exits.
 set -euo pipefail
@@ -94,6 +94,28 @@ if [ ! -x "$S3_BIN" ]; then
     go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
   [ -x "$gobin/versitygw" ] || die "go install finished but $gobin/versitygw is missing"
   mv "$gobin/versitygw" "$S3_BIN"
+  rm -rf "$gobin"
+fi
+
+# --- Prometheus and promtool ----------------------------------------------------------------
+# Both from the one module, named by version like versitygw; built into a temp dir and moved.
+# The module ships no built web UI: Prometheus serves its API (which is all the tests and the
+# pictures use) and answers its graph pages with an error.
+if [ ! -x "$PROM_BIN" ] || [ ! -x "$PROMTOOL_BIN" ]; then
+  command -v go >/dev/null 2>&1 ||
+    die "Prometheus is missing and Go is not installed to build it (need Go >= 1.25)"
+  log "building Prometheus and promtool $PROMETHEUS_VERSION with go install (several minutes, once)"
+  gobin="$CACHE_DIR/bin/.prometheus-build"
+  rm -rf "$gobin"
+  mkdir -p "$gobin"
+  # remove_all_sd: no cloud service-discovery plugins (AWS, Azure, GCE, ...); file_sd and static
+  # targets are all the local stack uses, and the build takes half as long.
+  CGO_ENABLED=0 GOBIN="$gobin" nice -n 10 \
+    go install -tags remove_all_sd "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION" \
+    "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_VERSION"
+  [ -x "$gobin/prometheus" ] && [ -x "$gobin/promtool" ] || die "go install finished but prometheus or promtool is missing in $gobin"
+  mv "$gobin/prometheus" "$PROM_BIN"
+  mv "$gobin/promtool" "$PROMTOOL_BIN"
   rm -rf "$gobin"
 fi
 

@@ -49,6 +49,16 @@ S3_BUCKETS=(tributary-stage)
 S3_DIR="$STACK_DIR/s3"
 S3_BIN="$CACHE_DIR/bin/versitygw-$VERSITYGW_VERSION"
 
+# Prometheus: scrapes every worker's /metrics and evaluates infra/prometheus/rules.yml. Workers
+# are found through file_sd (one JSON file per worker in PROM_TARGETS, which tests and developers
+# write) and the static port 9464 (a worker started by hand with metrics.prometheus.port 9464).
+PROM_PORT=9090
+PROM_DIR="$STACK_DIR/prometheus"
+PROM_TARGETS="$PROM_DIR/targets"
+PROM_STATIC_WORKERS=(127.0.0.1:9464)
+PROM_BIN="$CACHE_DIR/bin/prometheus-$PROMETHEUS_VERSION"
+PROMTOOL_BIN="$CACHE_DIR/bin/promtool-$PROMETHEUS_VERSION"
+
 # Kafka Connect: one distributed worker per region, on that region's first cell.
 # region:REST port:broker port. The Debezium plugin lives in CONNECT_PLUGINS (plugin.path).
 CONNECT_WORKERS=(us:18083:19092 eu:18084:19094)
@@ -168,6 +178,9 @@ kafka_pid() { service_pid "$(kafka_dir "$1")/kafka.pid" "kafka.Kafka" "$(kafka_d
 temporal_pid() { service_pid "$TEMPORAL_PID" "start-dev" "$TEMPORAL_DB"; }
 
 s3_pid() { service_pid "$S3_DIR/versitygw.pid" "versitygw" "$S3_DIR/data"; }
+
+prom_pid() { service_pid "$PROM_DIR/prometheus.pid" "prometheus-$PROMETHEUS_VERSION" "$PROM_DIR/prometheus.yml"; }
+prom_ready() { curl -sf --max-time 2 "http://127.0.0.1:$PROM_PORT/-/ready" >/dev/null 2>&1; }
 
 connect_dir() { echo "$STACK_DIR/connect/$1"; }
 connect_pid() { service_pid "$(connect_dir "$1")/connect.pid" "ConnectDistributed" "$(connect_dir "$1")/worker.properties"; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the local stack (3 PostgreSQL clusters, 3 single-node KRaft Kafka clusters, the
-# Temporal dev server, an S3 server, a Kafka Connect worker with Debezium per region), all on
+# Temporal dev server, an S3 server, Prometheus, a Kafka Connect worker with Debezium per region), all on
 # 127.0.0.1, data and logs in <repo>/.local-stack/. Idempotent:
 # what already runs is left alone, so a second start on a warm machine takes seconds.
 set -euo pipefail
@@ -415,6 +415,52 @@ wait_s3() {
   done
 }
 
+# ============================================================================== Prometheus ===
+# Rewritten on every start, like the other services' configs. Workers are found through file_sd:
+# each JSON file in PROM_TARGETS lists targets (tests write one per worker they start, see
+# test/integration/prometheus.ts); PROM_STATIC_WORKERS are scraped always.
+prom_write_config() {
+  local statics="" t
+  for t in "${PROM_STATIC_WORKERS[@]}"; do statics+="'$t', "; done
+  cat >"$PROM_DIR/prometheus.yml" <<EOF
+# Written by infra/local/start.sh on every start; edits here are overwritten.
+global:
+  scrape_interval: 5s
+  evaluation_interval: 5s
+rule_files:
+  - '$REPO_ROOT/infra/prometheus/rules.yml'
+scrape_configs:
+  - job_name: tributary-workers
+    static_configs:
+      - targets: [${statics%, }]
+    file_sd_configs:
+      - files: ['$PROM_TARGETS/*.json']
+        refresh_interval: 5s
+EOF
+}
+
+start_prometheus() {
+  [ -n "$(prom_pid)" ] && return 0
+  require_free_port "$PROM_PORT" "prometheus"
+  mkdir -p "$PROM_DIR/data" "$PROM_TARGETS"
+  prom_write_config
+  "$PROMTOOL_BIN" check config "$PROM_DIR/prometheus.yml" >"$PROM_DIR/check.log" 2>&1 ||
+    { show_logs "$PROM_DIR/check.log"; die "prometheus: the config or rules are invalid; see $PROM_DIR/check.log"; }
+  log "prometheus: starting on 127.0.0.1:$PROM_PORT (API only)"
+  launch "$PROM_DIR/prometheus.pid" "$PROM_DIR/prometheus.log" \
+    "$PROM_BIN" --config.file="$PROM_DIR/prometheus.yml" --storage.tsdb.path="$PROM_DIR/data" \
+    --storage.tsdb.retention.time=7d --web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-lifecycle
+}
+
+wait_prometheus() {
+  local deadline
+  deadline=$((SECONDS + START_TIMEOUT))
+  until prom_ready; do
+    still_starting prometheus "$(prom_pid)" "$PROM_DIR/prometheus.log" "$deadline"
+    sleep 0.2
+  done
+}
+
 # ========================================================================== Kafka Connect ===
 CONNECT_LAUNCHED=()
 
@@ -513,6 +559,7 @@ preflight() {
   done
   [ -n "$(temporal_pid)" ] || conflicts+=("$TEMPORAL_PORT:temporal" "$TEMPORAL_UI_PORT:temporal UI")
   [ -n "$(s3_pid)" ] || conflicts+=("$S3_PORT:s3")
+  [ -n "$(prom_pid)" ] || conflicts+=("$PROM_PORT:prometheus")
   for entry in "${CONNECT_WORKERS[@]}"; do
     IFS=: read -r name port _ <<<"$entry"
     [ -n "$(connect_pid "$name")" ] || conflicts+=("$port:kafka connect $name")
@@ -553,6 +600,7 @@ preflight
 start_kafka
 start_temporal
 start_s3
+start_prometheus
 start_postgres
 
 # Wait for the launched Kafka clusters in parallel (each readiness probe is a JVM).
@@ -563,6 +611,7 @@ all_waited || die "some Kafka clusters did not start (see above)"
 # Connect keeps its state in Kafka: start the workers once the brokers answer.
 start_connect
 wait_s3
+wait_prometheus
 ensure_search_attributes
 wait_each wait_connect "${CONNECT_LAUNCHED[@]}"
 all_waited || die "some Kafka Connect workers did not start (see above)"

@@ -42,6 +42,9 @@ service_each kafka kafka_pid port_open "${KAFKA_CLUSTERS[@]}"
 pid="$(s3_pid)"
 service s3 versitygw "$S3_PORT" "$pid" s3_healthy
 
+pid="$(prom_pid)"
+service metrics prometheus "$PROM_PORT" "$pid" prom_ready
+
 # Up = the REST API answers and lists the Debezium connector (curl, no JVM).
 service_each connect connect_pid connect_ready "${CONNECT_WORKERS[@]}"
 

@@ -66,7 +66,7 @@ pids=()
 stop_each "kafka connect" connect_pid connect_pid_file "${CONNECT_WORKERS[@]}"
 wait_stops
 
-# Kafka, Temporal and S3 in parallel: each takes a few seconds to shut down cleanly.
+# Kafka, Temporal, S3 and Prometheus in parallel: each takes a few seconds to shut down cleanly.
 pids=()
 stop_each kafka kafka_pid kafka_pid_file "${KAFKA_CLUSTERS[@]}"
 pid="$(temporal_pid)"
@@ -75,6 +75,9 @@ rm -f "$TEMPORAL_PID"
 pid="$(s3_pid)"
 stop_in_background s3 "$pid" 30
 rm -f "$S3_DIR/versitygw.pid"
+pid="$(prom_pid)"
+stop_in_background prometheus "$pid" 30
+rm -f "$PROM_DIR/prometheus.pid"
 
 for entry in "${PG_CLUSTERS[@]}"; do
   IFS=: read -r name _ <<<"$entry"

@@ -109,10 +109,15 @@ it('sends DogStatsD counters and serves Prometheus metrics that match the runs',
   expect(sum('tributary.rows.read')).toBe(total('rowsStaged'));
   const counters = stats().filter((s) => s.name.startsWith('tributary.rows.'));
   expect(counters.length).toBeGreaterThan(0);
+  // Per-batch metrics carry the source and kind; per-run ones and the config's targets, pipeline and region.
+  const perRun = /^tributary\.(runs|run\.|slo\.|schedule\.)/;
   for (const s of stats()) {
-    expect(s.tags).toMatchObject({ pipeline: 'orders', region: 'us', source: 'app/us', kind: 'fact', env: 'test' });
+    expect(s.tags).toMatchObject(perRun.test(s.name) ? { pipeline: 'orders', region: 'us', env: 'test' } : { pipeline: 'orders', region: 'us', source: 'app/us', kind: 'fact', env: 'test' });
     expect(s.name).not.toMatch(/orders|\.us\b|app/);
   }
+  await until('both runs', () => stats().filter((s) => s.name === 'tributary.runs' && s.tags.outcome === 'succeeded').length === 2);
+  expect(stats().filter((s) => s.name === 'tributary.run.rows').map((s) => s.value)).toEqual(runs.map((r) => r.rowsStaged));
+  expect(stats().find((s) => s.name === 'tributary.slo.freshness_seconds')?.value).toBe(900 + 900);
   const timers = stats().filter((s) => s.name === 'tributary.batch.duration_ms');
   expect(timers).toHaveLength(total('units'));
   expect(timers.every((t) => t.type === 'ms' && t.value >= 0)).toBe(true);

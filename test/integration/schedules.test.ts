@@ -33,8 +33,9 @@ const [a, b, c, t, other, handmade, shared, old, gone, foreign] = ['a', 'b', 'c'
   string,
 ];
 
-const fact = (name: string, extra: Record<string, unknown> = {}) => ({ name, kind: 'fact', source: 'app', table: `public.${table}`, target: name, key: ['id'], watermark: 'updated_at', ...extra });
-const dimension = (name: string, extra: Record<string, unknown> = {}) => ({ name, kind: 'dimension', source: 'app', table: `public.${table}`, target: name, key: ['id'], ...extra });
+// These tests look at the sync schedules; the daily verify schedules are off (verify.test.ts has them).
+const fact = (name: string, extra: Record<string, unknown> = {}) => ({ name, kind: 'fact', source: 'app', table: `public.${table}`, target: name, key: ['id'], watermark: 'updated_at', verify: false, ...extra });
+const dimension = (name: string, extra: Record<string, unknown> = {}) => ({ name, kind: 'dimension', source: 'app', table: `public.${table}`, target: name, key: ['id'], verify: false, ...extra });
 /** The same deployment (task queue prefix, schema, stage) with other pipelines: an edited config file. */
 const withPipelines = (cfg: TributaryConfig, pipelines: unknown[]) => validateConfig('test-config', { ...cfg, pipelines });
 

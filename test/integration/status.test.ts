@@ -23,7 +23,7 @@ let harness: Harness;
 beforeAll(async () => {
   // Crons that never fire during a test (1 January): only the runs below happen.
   config = stackConfig([
-    { name: 'orders', kind: 'fact', source: 'app', table: `public.${table}`, key: ['id'], watermark: 'updated_at', regions: ['us'], schedule: '0 3 1 1 *', options: { lagSeconds: 0 } },
+    { name: 'orders', kind: 'fact', source: 'app', table: `public.${table}`, key: ['id'], watermark: 'updated_at', regions: ['us'], schedule: '0 3 1 1 *', slo: { freshnessSeconds: 60 }, options: { lagSeconds: 0 } },
     { name: 'zones', kind: 'dimension', source: 'app', table: `public.${dimTable}`, key: ['code'], regions: ['us'], schedule: '0 3 1 1 *' },
     { name: 'broken', kind: 'fact', source: 'app', table: `public.${missing}`, key: ['id'], watermark: 'updated_at', regions: ['us'], schedule: '0 3 1 1 *' },
   ]);
@@ -59,7 +59,7 @@ describe('status', () => {
       ['zones', 'us', 'app/us', 'never run', 'active'],
       ['broken', 'us', 'app/us', 'never run', 'active'],
     ]);
-    expect(rowOf(rows, 'orders')).toMatchObject({ lastSuccess: null, rows: null, freshnessSeconds: null });
+    expect(rowOf(rows, 'orders')).toMatchObject({ lastSuccess: null, rows: null, freshnessSeconds: null, slo: null });
   });
 
   it('shows freshness, lag, rows and state after runs', async () => {
@@ -74,9 +74,12 @@ describe('status', () => {
     const o = rowOf(rows, 'orders');
     expect(o).toMatchObject({ state: 'ok', rows: 3_000, freshnessSeconds: 120, lagSeconds: 30, cell: null, schedule: 'active' });
     expect(o.lastSuccess! >= checkpoint).toBe(true);
+    // Its SLO is 60 s: 120 s fresh is a breach that began when the freshness passed 60 s.
+    expect(o).toMatchObject({ sloSeconds: 60, slo: `breached since ${new Date(Date.parse(checkpoint) + 60_000).toISOString()}` });
 
     const z = rowOf(rows, 'zones');
-    expect(z).toMatchObject({ state: 'ok', rows: 40, lagSeconds: null });
+    // No SLO in the config: a year (its schedule's longest gap) plus 15 minutes, so it is ok.
+    expect(z).toMatchObject({ state: 'ok', rows: 40, lagSeconds: null, sloSeconds: 365 * 86_400 + 900, slo: 'ok' });
     expect(z.freshnessSeconds).toBe(Math.round((now.getTime() - Date.parse(z.lastSuccess!)) / 1000));
   });
 

@@ -176,7 +176,13 @@ describe('verify on a schedule', () => {
       pipelines: config.pipelines.map((p) => (p.name === 'orders' ? { ...p, regions: ['us'], verify: { schedule: '0 3 1 1 *', buckets: 8 } } : p)),
     });
     const applied = await applySchedules(client, scheduled);
-    expect(applied.rows.filter((r) => r.id.endsWith('/verify')).map((r) => [r.id, r.action, r.error])).toEqual([[`${scheduled.temporal.taskQueuePrefix}/orders/us/verify`, 'create', undefined]]);
+    // orders' own verify schedule, and zones' by default (daily; verify: false would turn it off).
+    expect(applied.rows.filter((r) => r.id.endsWith('/verify')).map((r) => [r.id, r.action, r.error])).toEqual([
+      [`${scheduled.temporal.taskQueuePrefix}/orders/us/verify`, 'create', undefined],
+      [`${scheduled.temporal.taskQueuePrefix}/zones/us/verify`, 'create', undefined],
+    ]);
+    const zones = await client.schedule.getHandle(`${scheduled.temporal.taskQueuePrefix}/zones/us/verify`).describe();
+    expect(zones.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 4, end: 4, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] });
     try {
       const handle = client.schedule.getHandle(`${scheduled.temporal.taskQueuePrefix}/orders/us/verify`);
       await handle.trigger(ScheduleOverlapPolicy.SKIP);

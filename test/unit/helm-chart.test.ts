@@ -264,6 +264,19 @@ describe('worker pools', () => {
   });
 });
 
+describe('the alert rules', () => {
+  it('are left out by default; prometheusRule.enabled renders them as a PrometheusRule, as the rules file has them', () => {
+    expect(ofKind(rendered(), 'PrometheusRule')).toHaveLength(0);
+    const rules = ofKind(rendered({ prometheusRule: { enabled: true, labels: { release: 'kube-prometheus-stack' } } }), 'PrometheusRule');
+    expect(rules).toHaveLength(1);
+    const rule = rules[0] as K8sObject & { spec: { groups: unknown } };
+    expect(rule.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(rule.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack', 'app.kubernetes.io/part-of': 'tributary' });
+    const file = parse(readFileSync(join(root, 'infra/prometheus/rules.yml'), 'utf8')) as { groups: unknown };
+    expect(rule.spec.groups).toEqual(file.groups);
+  });
+});
+
 describe('values.schema.json', () => {
   it('is generated from config/schema.ts and is up to date', () => {
     const committed = readFileSync(valuesSchemaPath, 'utf8');

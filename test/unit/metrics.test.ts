@@ -140,6 +140,7 @@ describe('reportMerge', () => {
   it('topic batches: consumed and dead-lettered counts, freshness from the newest message, offset lag per partition', () => {
     const calls: unknown[][] = [];
     const m: PipelineMetrics = {
+      ...noopMetrics,
       batch: (...a) => void calls.push(['batch', ...a]),
       freshness: (...a) => void calls.push(['freshness', ...a]),
       kafkaLag: (...a) => void calls.push(['kafkaLag', ...a]),

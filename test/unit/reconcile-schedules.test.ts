@@ -10,13 +10,38 @@ const config = (verify?: unknown) =>
     stage: { type: 'file', path: 'stage' },
     secrets: { provider: 'env' },
     temporal: { taskQueuePrefix: 'tributary', heartbeatTimeoutSeconds: 30 },
-    pipelines: [{ name: 'orders', kind: 'fact', source: 'app', table: 'orders', key: ['id'], watermark: 'updated_at', ...(verify ? { verify } : {}) }],
+    pipelines: [{ name: 'orders', kind: 'fact', source: 'app', table: 'orders', key: ['id'], watermark: 'updated_at', ...(verify !== undefined ? { verify } : {}) }],
   });
 
+const ALL_FOUR = ['tributary/orders/us', 'tributary/orders/eu', 'tributary/orders/us/verify', 'tributary/orders/eu/verify'];
+
 describe('verify schedules', () => {
-  it('are made only for pipelines whose verify block has a schedule', () => {
-    expect(desiredSchedules(config()).map((d) => d.id)).toEqual(['tributary/orders/us', 'tributary/orders/eu']);
-    expect(desiredSchedules(config({ buckets: 16 })).map((d) => d.id)).toEqual(['tributary/orders/us', 'tributary/orders/eu']);
+  it('are made for every pipeline by default, daily with few buckets; verify: false turns them off', () => {
+    const byDefault = desiredSchedules(config());
+    expect(byDefault.map((d) => d.id)).toEqual(ALL_FOUR);
+    const v = byDefault.find((d) => d.id === 'tributary/orders/us/verify')!;
+    expect(v.options.spec).toEqual({ cronExpressions: ['30 4 * * *'] });
+    expect(v.options.action.args[0]).toEqual({ pipeline: 'orders', region: 'us', buckets: 16, repair: false });
+    expect(desiredSchedules(config({ buckets: 8 })).map((d) => d.id)).toEqual(ALL_FOUR);
+    expect(desiredSchedules(config(false)).map((d) => d.id)).toEqual(['tributary/orders/us', 'tributary/orders/eu']);
+  });
+
+  it('are made for cdc pipelines that name their captured table, never for topics', () => {
+    const cfg = validateConfig('test', {
+      sources: {
+        app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us' }] },
+        events: { type: 'kafka', clusters: [{ region: 'us', cell: 'cell-1', brokers: ['127.0.0.1:19092'], secret: 'k' }] },
+      },
+      warehouse: { type: 'postgres', secret: 'warehouse' },
+      stage: { type: 'file', path: 'stage' },
+      secrets: { provider: 'env' },
+      pipelines: [
+        { name: 'captured', kind: 'cdc', source: 'events', topic: 'app.public.orders', target: 'orders', key: ['id'], options: { capturedFrom: { source: 'app', table: 'public.orders' } } },
+        { name: 'uncaptured', kind: 'cdc', source: 'events', topic: 'app.public.zones', target: 'zones', key: ['id'] },
+        { name: 'clicks', kind: 'topic', source: 'events', topic: 'clicks', target: 'clicks', columns: [{ name: 'id', path: 'id', type: 'bigint' }] },
+      ],
+    });
+    expect(desiredSchedules(cfg).map((d) => d.id)).toEqual(['tributary/captured/us', 'tributary/uncaptured/us', 'tributary/clicks/us', 'tributary/captured/us/verify']);
   });
 
   it('start verifyPipeline per region with the configured buckets and repair', () => {
@@ -38,16 +63,17 @@ describe('verify schedules', () => {
   it('the config refuses a bad verify block, saying what was expected', () => {
     expect(() => config({ buckets: 0 })).toThrow(/expected at least 1 bucket/);
     expect(() => config({ schedule: 'daily' })).toThrow(/expected a cron expression/);
+    expect(() => config(true)).toThrow(/expected verify: false, or \{ schedule, buckets, repair \}/);
   });
 });
 
 describe('verify schedules and `tributary verify`', () => {
   it('start verifyPipeline with the same arguments', () => {
-    for (const verify of [{ schedule: '0 5 * * *' }, { schedule: '0 5 * * *', buckets: 16, repair: true }]) {
+    for (const verify of [undefined, { schedule: '0 5 * * *' }, { schedule: '0 5 * * *', buckets: 16, repair: true }]) {
       const cfg = config(verify);
       const v = desiredSchedules(cfg).find((d) => d.id === 'tributary/orders/eu/verify')!;
       const p = cfg.pipelines[0]!;
-      expect(v.options.action.args).toEqual(verifyArgs(cfg, { pipeline: 'orders', region: 'eu', repair: p.kind === 'fact' ? p.verify?.repair : undefined }));
+      expect(v.options.action.args).toEqual(verifyArgs(cfg, { pipeline: 'orders', region: 'eu', repair: p.kind === 'fact' && p.verify !== false ? p.verify.repair : undefined }));
     }
   });
 });

@@ -34,6 +34,8 @@ const fact = (name: string, extra: Record<string, unknown> = {}) => ({
   table: `public.${name}`,
   key: ['id'],
   watermark: 'updated_at',
+  // The sync schedules are what these tests look at; the default verify schedules are in reconcile-schedules.test.ts.
+  verify: false,
   ...extra,
 });
 

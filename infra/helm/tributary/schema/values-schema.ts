@@ -65,6 +65,8 @@ const values = z.strictObject({
     enabled: z.boolean(),
     maxUnavailable: z.union([z.int().min(0), z.string().regex(/^\d+%$/)]),
   }),
+  /** The alert rules (infra/prometheus/rules.yml) as a PrometheusRule of the Prometheus Operator. */
+  prometheusRule: z.strictObject({ enabled: z.boolean(), labels: stringMap }),
   applySchedules: z.strictObject({
     enabled: z.boolean(),
     backoffLimit: z.int().min(0),
