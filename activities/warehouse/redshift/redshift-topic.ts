@@ -14,6 +14,7 @@ import { topicDecision } from './ledger-decision.js';
 import { findBatchSql } from './merge-sql.js';
 import { ledgerBatch, offsetsStateTablesSql, readOffsetsSql } from './offsets-sql.js';
 import type { RedshiftSession } from './session.js';
+import { fromLedger, NO_ROWS_LEDGER } from './ledger-result.js';
 import { addTopicColumnSqls, createTopicTargetSql, topicMergeBatch, topicTargetColumns, type TopicBatch } from './topic-merge-sql.js';
 
 export async function readRedshiftOffsets(w: RedshiftSession, key: OffsetsKey, partitions?: number[]): Promise<Map<number, number>> {
@@ -60,8 +61,8 @@ export async function mergeRedshiftTopic(w: RedshiftSession, batch: StagedBatch,
   await w.ensureKindState('offsets', offsetsStateTablesSql(w.cfg.schema));
   const [done] = await w.api.query(findBatchSql(w.cfg.schema), { batch_id: unit.batchId }, 'look up the batch');
   if (done) {
-    const r = { inserted: Number(done.inserted), updated: Number(done.updated), unchanged: Number(done.unchanged) };
-    return { batchId: unit.batchId, rowsStaged: Number(done.rows_staged), ...r, deleted: 0, alreadyCommitted: true, topic: counts(Number(done.rows_staged), info.deadLettered, unit.to) };
+    const r = fromLedger(unit.batchId, done, true);
+    return { ...r, topic: counts(r.inserted + r.updated, r.deadLettered, unit.to) };
   }
   const ledger = await readRedshiftOffsets(w, unit, [unit.partition]);
   const current = ledger.get(unit.partition) ?? null;
@@ -72,7 +73,7 @@ export async function mergeRedshiftTopic(w: RedshiftSession, batch: StagedBatch,
     throw badInput(`${label}: ${(err as Error).message}`);
   }
   if (decision.action === 'skip') {
-    return { batchId: unit.batchId, rowsStaged: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, alreadyCommitted: true, topic: counts(0, 0, current!) };
+    return { ...fromLedger(unit.batchId, NO_ROWS_LEDGER, true), topic: counts(0, 0, current!) };
   }
 
   // The target follows the config: created, or the columns it now maps added (outside the transaction).
@@ -113,5 +114,7 @@ export async function mergeRedshiftTopic(w: RedshiftSession, batch: StagedBatch,
   const rows = Number(row.rows_in);
   const inserted = Number(row.inserted);
   const updated = Number(row.updated);
-  return { batchId: unit.batchId, rowsStaged: rows, inserted, updated, unchanged: rows - inserted - updated, deleted: 0, alreadyCommitted: false, topic: counts(rows, Number(row.dead), unit.to) };
+  const dead = Number(row.dead);
+  const result = { rows_read: info.consumed, rows_staged: rows + dead, inserted, updated, unchanged: rows - inserted - updated, deleted: 0, dead_lettered: dead };
+  return { ...fromLedger(unit.batchId, result, false), topic: counts(rows, dead, unit.to) };
 }

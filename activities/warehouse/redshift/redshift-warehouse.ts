@@ -20,6 +20,7 @@ import { DataApi, StatementFailed, targetId, type StatementRef } from './data-ap
 import { columnNameProblems, foldName } from './identifiers.js';
 import { acquireMergeSlot } from './merge-limit.js';
 import * as sql from './merge-sql.js';
+import { fromLedger } from './ledger-result.js';
 import { declaredVarcharBytes, redshiftType } from './types.js';
 
 export type { RedshiftConfig } from './session.js';
@@ -280,18 +281,6 @@ export function currentActivity(): MergeActivity {
   } catch {
     return { heartbeat: () => undefined };
   }
-}
-
-export function fromLedger(batchId: string, r: Record<string, unknown>, alreadyCommitted: boolean): MergeResult {
-  return {
-    batchId,
-    rowsStaged: Number(r.rows_staged),
-    inserted: Number(r.inserted),
-    updated: Number(r.updated),
-    unchanged: Number(r.unchanged) + Number(r.quarantined ?? 0),
-    deleted: Number(r.deleted),
-    alreadyCommitted,
-  };
 }
 
 /**
