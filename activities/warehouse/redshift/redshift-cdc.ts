@@ -138,6 +138,7 @@ export async function mergeRedshiftCdc(w: RedshiftSession, batch: StagedBatch, t
         extractedAt: batch.extractedAt,
         loadedAt: new Date(now).toISOString(),
         expireBefore: new Date(now - WEEK_MS).toISOString(),
+        events: info.events,
       },
       moves: cdcMoves(info.ranges, current),
       heal,
@@ -149,16 +150,11 @@ export async function mergeRedshiftCdc(w: RedshiftSession, batch: StagedBatch, t
   try {
     row = await w.runBatch(plan.sqls, plan.parameters, unit.batchId, plan.at.result, activity);
   } catch (err) {
-    if (err instanceof StatementFailed) throw await explainBatch(w, err, { guard: plan.at.guard, copies: [plan.at.copy], counts: [plan.at.countCheck] }, label, target);
+    if (err instanceof StatementFailed) throw await explainBatch(w, err, { guard: plan.at.guard, copies: [plan.at.copy], counts: [plan.at.countCheck], countsCheck: -1 }, label, target, unit.region);
     throw err;
   }
   if (!row) throw new Error(`${label}: the merge into ${target} finished without its counts`);
-  const rows = Number(row.rows_in);
-  const inserted = Number(row.inserted);
-  const updated = Number(row.updated);
-  const deleted = Number(row.deleted);
-  const result = { rows_read: info.events, rows_staged: rows, inserted, updated, unchanged: Math.max(0, rows - inserted - updated - deleted), deleted, deduplicated: info.events - rows };
-  return { ...fromLedger(unit.batchId, result, false), cdc };
+  return { ...fromLedger(unit.batchId, row, false), cdc };
 }
 
 /** The LSN at which applied primary-key changes last moved each of `oldKeys` away (by oldKeyId). */
