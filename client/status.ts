@@ -12,7 +12,7 @@ import { createSecretProvider, type SecretProvider } from '../activities/secrets
 import { boundedMap } from '../workflows/bounded.js';
 import { PIPELINE_KEY, REGION_KEY } from '../names/search-attributes.js';
 import { cdcWorkflowId, scheduleId, syncWorkflowId } from '../names/temporal-ids.js';
-import { ledgerKey as k, ledgerReader, type Ledger, type LedgerReader } from './ledger.js';
+import { ledgerKey as k, ledgerReader, type Ledger, type LedgerReader, type RunCounts } from './ledger.js';
 import { sourceHighSql } from './status-sql.js';
 import { boundStateStream, parseState } from '../activities/sources/postgres/in-flight.js';
 import { checkpointStream, wallClockToInstant } from '../activities/sources/postgres/watermark-zone.js';
@@ -55,12 +55,13 @@ async function sourceFacts(
   lastRunId: string | undefined,
 ): Promise<SourceFacts[]> {
   const runRows = lastRunId ? await reader.runRows(p.name, region, lastRunId) : new Map<string, number>();
+  const runCounts = lastRunId ? await reader.runCounts(p.name, region, lastRunId) : new Map<string, RunCounts>();
   if (p.kind === 'topic' || p.kind === 'cdc') {
     // One row per cell cluster of the region, with how far the ledger is behind its topic.
     const offsets = await reader.offsets(p.name, region);
     return Promise.all(
       kafkaEndpoints(config, p.source, region).map(async (e) => {
-        const facts: SourceFacts = { source: e.id, cell: e.cell, lastBatch: ledger.lastBatch.get(k(p.name, region, e.id)), lastRunRows: lastRunId ? (runRows.get(e.id) ?? 0) : undefined };
+        const facts: SourceFacts = { source: e.id, cell: e.cell, lastBatch: ledger.lastBatch.get(k(p.name, region, e.id)), lastRunRows: lastRunId ? (runRows.get(e.id) ?? 0) : undefined, lastRunCounts: runCounts.get(e.id) };
         try {
           facts.lagMessages = offsetLag(await topicPartitions(e, secrets, p.topic, p.kind === 'cdc'), offsets.get(k(e.cell, p.topic)));
         } catch (err) {
@@ -84,6 +85,7 @@ async function sourceFacts(
         checkpoint: checkpoint === undefined ? undefined : wallClockToInstant(checkpoint, zone),
         lastBatch: ledger.lastBatch.get(k(p.name, region, e.id)),
         lastRunRows: lastRunId ? (runRows.get(e.id) ?? 0) : undefined,
+        lastRunCounts: runCounts.get(e.id),
         ...(bound?.warning ? { warning: bound.warning } : {}),
       };
       if (p.kind !== 'fact') return facts;
