@@ -12,7 +12,7 @@
 // the ledger in the same transaction.
 import { pipeline } from 'node:stream/promises';
 import { gunzipStaged, stagedFileError } from '../../stage/staged-format.js';
-import { assertCountsAddUp, NO_ROWS, type LedgerCounts } from '../../merge-rules/batch-counts.js';
+import { assertCountsAddUp, describeWhere, NO_ROWS, type LedgerCounts } from '../../merge-rules/batch-counts.js';
 import { countsResult, fromLedgerRow, ledgerCountParams } from './ledger-row.js';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -122,7 +122,7 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
       for (const file of batch.files) {
         const copy = client.query(copyFrom(sql.copyCdcStageSql(spec, meta)));
         await pipeline(stage.reader(file.key), gunzipStaged(), copy).catch((err: unknown) => {
-          throw stagedFileError(err, file.key, label);
+          throw stagedFileError(err, file.key, describeWhere({ pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${t.schema}.${t.table}` }));
         });
         staged += Number(copy.rowCount ?? 0);
       }

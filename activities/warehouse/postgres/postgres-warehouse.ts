@@ -93,6 +93,8 @@ export class PostgresWarehouse implements WarehouseDialect {
   async merge(batch: StagedBatch, spec: sql.MergeSpec, onNewColumn: NewColumnPolicy): Promise<MergeResult> {
     const { unit } = batch;
     const label = `pipeline ${unit.pipeline}, source ${unit.source}`;
+    // A staged file that is not whole names all of where it was going.
+    const fileLabel = describeWhere({ pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${spec.schema}.${spec.table}` });
     const targetLock = `tributary:${spec.schema}.${spec.table}`;
     const client = await connectPg(this.target, this.deps.secrets);
     let locked = false;
@@ -126,7 +128,7 @@ export class PostgresWarehouse implements WarehouseDialect {
       // First-load chunks hold disjoint keys of one source: once the target's shape is settled
       // (and committed), they COPY side by side. Anything else merges alone until it commits.
       if (firstLoad && !altered) await unlock();
-      const { staged, inserted, updated, unchanged, deleted } = firstLoad ? await this.copyFirstLoad(client, batch, merged, label) : await this.mergeByKey(client, batch, merged, label);
+      const { staged, inserted, updated, unchanged, deleted } = firstLoad ? await this.copyFirstLoad(client, batch, merged, label, fileLabel) : await this.mergeByKey(client, batch, merged, label, fileLabel);
       const where = { pipeline: unit.pipeline, region: unit.region, source: unit.source, table: targetName };
       const counts = { read: batch.rows, staged, inserted, updated, unchanged, deleted, deletedAbsent: snapshot ? deleted : 0, deduplicated: 0, deadLettered: 0 };
       assertCountsAddUp(counts, batch.rows, where);
@@ -201,7 +203,7 @@ export class PostgresWarehouse implements WarehouseDialect {
   }
 
   /** First load: the staged files go straight into the target with their lineage; the primary key still refuses a duplicate. */
-  private async copyFirstLoad(client: pg.Client, batch: StagedBatch, spec: sql.MergeSpec, label: string): Promise<Counts> {
+  private async copyFirstLoad(client: pg.Client, batch: StagedBatch, spec: sql.MergeSpec, label: string, fileLabel: string): Promise<Counts> {
     const { unit } = batch;
     const now = (await client.query<{ text: string; micros: string }>(sql.NOW_SQL)).rows[0]!;
     let loaded = 0;
@@ -217,7 +219,7 @@ export class PostgresWarehouse implements WarehouseDialect {
             ])
           : appendCsvFields([unit.source, unit.region, unit.batchId, batch.extractedAt, now.text]);
       await pipeline(this.deps.stage.reader(file.key), gunzipStaged(), lineage, copy).catch((err: unknown) => {
-        throw stagedFileError(notUniqueError(err, label, spec.key, unit.stream, unit.source), file.key, label);
+        throw stagedFileError(notUniqueError(err, label, spec.key, unit.stream, unit.source), file.key, fileLabel);
       });
       loaded += Number(copy.rowCount ?? 0);
     }
@@ -225,14 +227,14 @@ export class PostgresWarehouse implements WarehouseDialect {
   }
 
   /** Through a temp stage table: delete what the batch replaces, insert what is new or changed, and (dimensions) handle keys gone. */
-  private async mergeByKey(client: pg.Client, batch: StagedBatch, merged: sql.MergeSpec, label: string): Promise<Counts> {
+  private async mergeByKey(client: pg.Client, batch: StagedBatch, merged: sql.MergeSpec, label: string, fileLabel: string): Promise<Counts> {
     const { unit } = batch;
     await client.query(sql.createStageSql(merged));
     let loaded = 0;
     for (const file of batch.files) {
       const copy = client.query(copyFrom(sql.copyIntoStageSql(merged, stagedFormat(file.key))));
       await pipeline(this.deps.stage.reader(file.key), gunzipStaged(), copy).catch((err: unknown) => {
-        throw stagedFileError(err, file.key, label);
+        throw stagedFileError(err, file.key, fileLabel);
       });
       loaded += Number(copy.rowCount ?? 0);
     }

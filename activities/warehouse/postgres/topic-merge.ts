@@ -10,7 +10,7 @@ import { decideMerge } from '../../merge-rules/offset-decision.js';
 import { topicCounts } from '../../merge-rules/topic-counts.js';
 import type { Stage } from '../../stage/stage.js';
 import { gunzipStaged, stagedFileError, stagedFormat } from '../../stage/staged-format.js';
-import { assertCountsAddUp, NO_ROWS, type LedgerCounts } from '../../merge-rules/batch-counts.js';
+import { assertCountsAddUp, describeWhere, NO_ROWS, type LedgerCounts } from '../../merge-rules/batch-counts.js';
 import { countsResult, fromLedgerRow, ledgerCountParams } from './ledger-row.js';
 import type { MergeResult, StagedBatch, TopicUnit } from '../../types.js';
 import type { OffsetsKey } from '../dialect.js';
@@ -98,6 +98,7 @@ export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: s
   if (unit.kind !== 'topic' || !info) throw new Error(`batch ${unit.batchId} is not a topic batch`);
   const label = `pipeline ${unit.pipeline}, source ${unit.source}, partition ${unit.partition}`;
   const counts = (loaded: number, deadLettered: number, nextOffset: number) => topicCounts(unit, info, loaded, deadLettered, nextOffset);
+  const fileLabel = `${describeWhere({ pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${spec.schema}.${spec.table}` })}, partition ${unit.partition}`;
 
   await ensureTopicState(client, schema);
   await client.query('BEGIN');
@@ -137,13 +138,13 @@ export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: s
           binaryTimestamptz(BigInt(Date.parse(batch.extractedAt)) * 1000n),
           binaryTimestamptz(BigInt(now.micros)),
         ]);
-      staged = await copyFiles(client, stage, () => sql.copyTopicRowsIntoTargetSql(spec), rowFiles, appended, label).catch((err: unknown) => {
+      staged = await copyFiles(client, stage, () => sql.copyTopicRowsIntoTargetSql(spec), rowFiles, appended, fileLabel).catch((err: unknown) => {
         throw alreadyLoadedError(err, label, `${spec.schema}.${spec.table}`, current);
       });
     } else {
-      staged = await copyFiles(client, stage, (key) => sql.copyTopicRowsSql(spec, stagedFormat(key)), rowFiles, undefined, label);
+      staged = await copyFiles(client, stage, (key) => sql.copyTopicRowsSql(spec, stagedFormat(key)), rowFiles, undefined, fileLabel);
     }
-    const stagedDead = await copyFiles(client, stage, () => sql.copyDeadLettersSql(), info.deadLetterFiles.map((f) => f.key), undefined, label);
+    const stagedDead = await copyFiles(client, stage, () => sql.copyDeadLettersSql(), info.deadLetterFiles.map((f) => f.key), undefined, fileLabel);
     let rows = staged;
     let dead = stagedDead;
     // Messages another run loaded already (part of the range committed by it) leave the target as it is.
