@@ -193,11 +193,22 @@ export type StagedCdcBatch = StagedBatch & { unit: CdcUnit; cdc: CdcBatchInfo };
 
 export interface MergeResult {
   batchId: string;
+  /** Rows the extract read at the source (topics: messages consumed; CDC: change events). */
+  rowsRead: number;
   rowsStaged: number;
   inserted: number;
   updated: number;
   unchanged: number;
   deleted: number;
+  /** Of `deleted`: rows removed because the source no longer has them, not by a staged row. */
+  deletedAbsent: number;
+  /** Rows dropped for a newer row of the same key in the batch. */
+  deduplicated: number;
+  deadLettered: number;
+  /** Whole reads of a dimension: the source's rows in the target after the merge. */
+  targetRows?: number;
+  /** Whole reads of a dimension: rows found before the merge minus what the last run left (0: none changed by hand). */
+  driftRows?: number;
   /** True when the batch had already committed (a retry): nothing was written this time. */
   alreadyCommitted: boolean;
   /** Topic batches only. */
@@ -210,11 +221,14 @@ export interface SyncResult {
   pipeline: string;
   region: string;
   units: number;
+  rowsRead: number;
   rowsStaged: number;
   inserted: number;
   updated: number;
   unchanged: number;
   deleted: number;
+  deduplicated: number;
+  deadLettered: number;
   /** Per unit: the range loaded (offsets of one partition for topics). */
   ranges: UnitRange[];
   durationMs: number;

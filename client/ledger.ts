@@ -5,7 +5,7 @@ import { noopMetrics } from '../activities/metrics/metrics.js';
 import type { SecretProvider } from '../activities/secrets/provider.js';
 import { createStage } from '../activities/stage/index.js';
 import { createWarehouse } from '../activities/warehouse/index.js';
-import { checkpointsSql, lastBatchesSql, ledgerExistsSql, offsetsSql, runRowsSql } from './status-sql.js';
+import { checkpointsSql, lastBatchesSql, ledgerCountsExistSql, ledgerExistsSql, offsetsSql, runCountsSql, runRowsSql } from './status-sql.js';
 import type { ParamStyle } from '../activities/specs/capabilities.js';
 
 export interface Ledger {
@@ -15,6 +15,17 @@ export interface Ledger {
   lastBatch: Map<string, string>;
 }
 
+/** A run's counts at one source, as its ledger rows add them up. */
+export interface RunCounts {
+  read: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  deduplicated: number;
+  deadLettered: number;
+}
+
 export const ledgerKey = (...parts: string[]) => parts.join('\u0000');
 
 export interface LedgerReader {
@@ -22,6 +33,8 @@ export interface LedgerReader {
   read(): Promise<Ledger>;
   /** Rows staged per source by one run. */
   runRows(pipeline: string, region: string, runId: string): Promise<Map<string, number>>;
+  /** What one run's batches counted per source; empty for a ledger without the count columns yet. */
+  runCounts(pipeline: string, region: string, runId: string): Promise<Map<string, RunCounts>>;
   /** Kafka-fed pipelines: the ledger's next offset per partition, by cell and topic (ledgerKey). */
   offsets(pipeline: string, region: string): Promise<Map<string, Map<number, number>>>;
 }
@@ -56,6 +69,19 @@ function readerOver(schema: string, style: ParamStyle, query: Query): LedgerRead
       if (!(await exists())) return new Map();
       const { sql, params } = runRowsSql(schema, style);
       return new Map((await query(sql, params(pipeline, region, runId))).map((r) => [String(r.source), Number(r.rows)]));
+    },
+    async runCounts(pipeline, region, runId) {
+      if (!(await exists())) return new Map();
+      const has = ledgerCountsExistSql(schema, style);
+      if (Number((await query(has.sql, has.params))[0]?.n ?? 0) === 0) return new Map();
+      const { sql, params } = runCountsSql(schema, style);
+      const n = (v: unknown) => Number(v ?? 0);
+      return new Map(
+        (await query(sql, params(pipeline, region, runId))).map((r) => [
+          String(r.source),
+          { read: n(r.read), inserted: n(r.inserted), updated: n(r.updated), unchanged: n(r.unchanged), deleted: n(r.deleted), deduplicated: n(r.deduplicated), deadLettered: n(r.dead_lettered) },
+        ]),
+      );
     },
     async offsets(pipeline, region) {
       const out = new Map<string, Map<number, number>>();

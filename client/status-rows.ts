@@ -1,5 +1,6 @@
 // Pure: one status row per pipeline, region and source server, from what the warehouse ledger
 // and Temporal say. `now` is an input, so the numbers are exact in tests.
+import type { RunCounts } from './ledger.js';
 
 /** continuous: a CDC pipeline's continuous workflow applies it (its schedule is paused meanwhile). */
 export type PipelineState = 'continuous' | 'running' | 'paused' | 'failed' | 'ok' | 'never run';
@@ -26,6 +27,8 @@ export interface SourceFacts {
   lastBatch?: string;
   /** Rows the last successful run read from this source. */
   lastRunRows?: number;
+  /** What the last successful run's batches counted at this source (its ledger rows). */
+  lastRunCounts?: RunCounts;
   /** The newest watermark at the source (facts). */
   sourceHigh?: string | null;
   /** Kafka-fed pipelines: messages on the cluster not yet in the warehouse (see offsetLag). */
@@ -45,6 +48,8 @@ export interface StatusRow {
   /** The last run that completed, or else the last batch that committed (ISO time). */
   lastSuccess: string | null;
   rows: number | null;
+  /** The last run's counts at this source: read, and where each row went. */
+  counts: RunCounts | null;
   /** Seconds between now and the newest data known to be in the warehouse. */
   freshnessSeconds: number | null;
   /** Seconds of source data not yet in the warehouse (newest at the source minus the checkpoint). */
@@ -110,6 +115,7 @@ export function statusRow(pipeline: string, region: string, kind: string, hasChe
     cell: s.cell ?? null,
     lastSuccess,
     rows: s.lastRunRows ?? null,
+    counts: s.lastRunCounts ?? null,
     freshnessSeconds: newest === undefined ? null : seconds(now.getTime(), Date.parse(newest)),
     lagSeconds: lag,
     lagMessages: s.lagMessages ?? null,

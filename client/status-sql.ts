@@ -45,6 +45,29 @@ export function runRowsSql(schema: string, style: ParamStyle): { sql: string; pa
   };
 }
 
+/** Whether the ledger has the count columns (a ledger from before the count check gets them at its next merge): a count, 0 or 1. */
+export function ledgerCountsExistSql(schema: string, style: ParamStyle): { sql: string; params: Record<string, string> } {
+  const [at] = bind(style, 'schema');
+  return {
+    sql: `SELECT count(*) AS n FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace
+           WHERE s.nspname = ${at} AND c.relname = 'tributary_batches' AND a.attname = 'rows_read'`,
+    params: { schema },
+  };
+}
+
+/** What one run's batches counted per source (batch-counts.ts); rows from before the count check read as staged. */
+export function runCountsSql(schema: string, style: ParamStyle): { sql: string; params: (pipeline: string, region: string, runId: string) => Record<string, string> } {
+  const [pipeline, region, runId] = bind(style, 'pipeline', 'region', 'run_id');
+  return {
+    sql: `SELECT source, sum(coalesce(rows_read, rows_staged))::bigint AS read, sum(inserted)::bigint AS inserted, sum(updated)::bigint AS updated,
+                 sum(unchanged)::bigint AS unchanged, sum(deleted)::bigint AS deleted, sum(coalesce(deduplicated, 0))::bigint AS deduplicated,
+                 sum(coalesce(dead_lettered, 0))::bigint AS dead_lettered
+            FROM ${ident(schema)}.tributary_batches
+           WHERE pipeline = ${pipeline} AND region = ${region} AND left(batch_id, length(${runId}) + 1) = ${runId} || ':' GROUP BY source`,
+    params: (p, r, id) => ({ pipeline: p, region: r, run_id: id }),
+  };
+}
+
 /** The Kafka ledger of one pipeline and region: the next offset per cell, topic and partition. */
 export function offsetsSql(schema: string, style: ParamStyle): { sql: string; params: (pipeline: string, region: string) => Record<string, string> } {
   const [pipeline, region] = bind(style, 'pipeline', 'region');

@@ -12,7 +12,7 @@ import { createSecretProvider, type SecretProvider } from '../activities/secrets
 import { boundedMap } from '../workflows/bounded.js';
 import { PIPELINE_KEY, REGION_KEY } from '../names/search-attributes.js';
 import { cdcWorkflowId, scheduleId, syncWorkflowId } from '../names/temporal-ids.js';
-import { ledgerKey as k, ledgerReader, type Ledger, type LedgerReader } from './ledger.js';
+import { ledgerKey as k, ledgerReader, type Ledger, type LedgerReader, type RunCounts } from './ledger.js';
 import { sourceHighSql } from './status-sql.js';
 import { withSlo } from './status-slo.js';
 import { freshnessSloSeconds } from '../config/slo.js';
@@ -56,13 +56,14 @@ async function sourceFacts(
   lastRunId: string | undefined,
 ): Promise<SourceFacts[]> {
   const runRows = lastRunId ? await reader.runRows(p.name, region, lastRunId) : new Map<string, number>();
+  const runCounts = lastRunId ? await reader.runCounts(p.name, region, lastRunId) : new Map<string, RunCounts>();
   const what = kindOf(p).status(p);
   if (what.reads === 'topic') {
     // One row per cell cluster of the region, with how far the ledger is behind its topic.
     const offsets = await reader.offsets(p.name, region);
     return Promise.all(
       kafkaEndpoints(config, p.source, region).map(async (e) => {
-        const facts: SourceFacts = { source: e.id, cell: e.cell, lastBatch: ledger.lastBatch.get(k(p.name, region, e.id)), lastRunRows: lastRunId ? (runRows.get(e.id) ?? 0) : undefined };
+        const facts: SourceFacts = { source: e.id, cell: e.cell, lastBatch: ledger.lastBatch.get(k(p.name, region, e.id)), lastRunRows: lastRunId ? (runRows.get(e.id) ?? 0) : undefined, lastRunCounts: runCounts.get(e.id) };
         try {
           facts.lagMessages = offsetLag(await topicPartitions(e, secrets, what.topic, what.missingIsEmpty), offsets.get(k(e.cell, what.topic)));
         } catch (err) {
@@ -86,6 +87,7 @@ async function sourceFacts(
         checkpoint: checkpoint === undefined ? undefined : wallClockToInstant(checkpoint, zone),
         lastBatch: ledger.lastBatch.get(k(p.name, region, e.id)),
         lastRunRows: lastRunId ? (runRows.get(e.id) ?? 0) : undefined,
+        lastRunCounts: runCounts.get(e.id),
         ...(bound?.warning ? { warning: bound.warning } : {}),
       };
       if (what.lagColumn === null) return facts;

@@ -34,9 +34,15 @@ export interface ConnectorTags {
 /** Rows of one merged batch. `read` is what the source gave; the rest is what the warehouse did. */
 export interface BatchCounts {
   read: number;
+  /** What the stage held when merged (rows and dead letters); equals `read` once the batch's counts add up. */
+  staged: number;
   inserted: number;
   updated: number;
+  /** Rows that left the target as it was. */
+  unchanged: number;
   deleted: number;
+  /** Rows dropped for a newer row of the same key in the batch. */
+  deduplicated: number;
   deadLettered: number;
 }
 
@@ -80,6 +86,9 @@ export interface PipelineMetrics {
 /** Metric names, shared by every backend (statsd adds its prefix; prometheus adds `tributary_`). */
 export const METRIC = {
   rowsRead: 'rows.read',
+  rowsStaged: 'rows.staged',
+  rowsUnchanged: 'rows.unchanged',
+  rowsDeduplicated: 'rows.deduplicated',
   rowsInserted: 'rows.inserted',
   rowsUpdated: 'rows.updated',
   rowsDeleted: 'rows.deleted',

@@ -38,8 +38,11 @@ export class PrometheusMetrics implements PipelineMetrics {
     const counter = (metric: string, help: string) => new Counter({ name: `${promName(metric)}_total`, help, labelNames, registers });
     this.rows = {
       read: counter(METRIC.rowsRead, 'Rows read from the source and staged'),
+      staged: counter(METRIC.rowsStaged, 'Rows (and dead letters) the stage held when merged'),
       inserted: counter(METRIC.rowsInserted, 'Rows inserted into the warehouse'),
       updated: counter(METRIC.rowsUpdated, 'Rows updated in the warehouse'),
+      unchanged: counter(METRIC.rowsUnchanged, 'Rows merged that left the warehouse as it was'),
+      deduplicated: counter(METRIC.rowsDeduplicated, 'Rows dropped for a newer row of the same key in the batch'),
       deleted: counter(METRIC.rowsDeleted, 'Rows deleted (or soft-deleted) in the warehouse'),
       deadLettered: counter(METRIC.rowsDeadLettered, 'Messages written to the dead-letter table'),
     };

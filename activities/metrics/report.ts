@@ -32,11 +32,14 @@ export function reportMerge(metrics: PipelineMetrics, batch: StagedBatch, result
   metrics.batch(
     tags,
     {
-      read: topic?.consumed ?? batch.topic?.consumed ?? batch.rows,
+      read: result.rowsRead,
+      staged: result.rowsStaged,
       inserted: result.inserted,
       updated: result.updated,
+      unchanged: result.unchanged,
       deleted: result.deleted,
-      deadLettered: topic?.deadLettered ?? batch.topic?.deadLettered ?? 0,
+      deduplicated: result.deduplicated,
+      deadLettered: result.deadLettered,
     },
     extracted === undefined ? 0 : Math.max(0, now - extracted),
   );

@@ -1,6 +1,6 @@
 // DogStatsD (Datadog) through hot-shots: counters per row kind, a timer per batch, gauges for
 // freshness, Kafka lag and drift. Every dimension is a tag. Datagrams are buffered a little
-// (under one MTU) so a batch's six numbers travel in one packet.
+// (under one MTU) so a batch's numbers travel in one packet.
 import StatsD from 'hot-shots';
 import { METRIC, type BatchCounts, type ConnectorTags, type MetricTags, type PartitionTags, type PipelineMetrics, type PipelineTargets, type RunOutcome, type RunTags, type SlotTags } from './metrics.js';
 import { statsdTags } from './tags.js';
@@ -37,9 +37,12 @@ export class StatsdMetrics implements PipelineMetrics {
   batch(tags: MetricTags, counts: BatchCounts, durationMs: number): void {
     const t = statsdTags(tags);
     this.client.increment(METRIC.rowsRead, counts.read, t);
+    this.client.increment(METRIC.rowsStaged, counts.staged, t);
     this.client.increment(METRIC.rowsInserted, counts.inserted, t);
     this.client.increment(METRIC.rowsUpdated, counts.updated, t);
+    this.client.increment(METRIC.rowsUnchanged, counts.unchanged, t);
     this.client.increment(METRIC.rowsDeleted, counts.deleted, t);
+    this.client.increment(METRIC.rowsDeduplicated, counts.deduplicated, t);
     this.client.increment(METRIC.rowsDeadLettered, counts.deadLettered, t);
     this.client.increment(METRIC.batches, 1, t);
     this.client.timing(METRIC.batchDuration, durationMs, t);

@@ -4,6 +4,7 @@
 // built in: no value is printed at the source or parsed again at the warehouse. Everything
 // else, and every Redshift load, is CSV. Both are gzip-compressed.
 import { createGunzip, type Gunzip } from 'node:zlib';
+import { badInput } from '../errors.js';
 
 export type StagedFormat = 'csv' | 'binary';
 
@@ -29,4 +30,15 @@ export function copyFormatOption(format: StagedFormat): string {
  */
 export function gunzipStaged(): Gunzip {
   return createGunzip({ chunkSize: 256 * 1024 });
+}
+
+/**
+ * A staged file that no longer decompresses (cut short, or changed after the extract wrote it)
+ * fails the same way on every attempt: a non-retryable error naming the file, nothing merged.
+ * Any other error is returned as it was.
+ */
+export function stagedFileError(err: unknown, key: string, label: string): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('Z_')) return err;
+  return badInput(`${label}: staged file ${key} is not whole (${(err as Error).message}): it was cut short or changed after the extract; nothing was merged`);
 }

@@ -6,12 +6,18 @@ import { table, UsageError } from '../output.js';
 import { readRetired } from '../../activities/catalog/catalog-store.js';
 import { createSecretProvider } from '../../activities/secrets/provider.js';
 
+/** A run's counts in one cell: rows read, and where they went (the ledger proves they add up). */
+function countsCell(c: StatusRow['counts']): string {
+  if (!c) return '-';
+  return `${c.read} read: ${c.inserted} ins, ${c.updated} upd, ${c.unchanged} same, ${c.deduplicated} dedup, ${c.deadLettered} dead, ${c.deleted} del`;
+}
+
 /** The status rows as the CLI prints them. */
 export function statusTable(rows: StatusRow[]): string {
   const dash = (v: string | number | null) => (v === null ? '-' : v);
   return table(
-    ['pipeline', 'region', 'source', 'cell', 'last success', 'rows', 'freshness s', 'lag s', 'lag msgs', 'state', 'SLO', 'detail'],
-    rows.map((r) => [r.pipeline, r.region, r.source, dash(r.cell), dash(r.lastSuccess), dash(r.rows), dash(r.freshnessSeconds), dash(r.lagSeconds), dash(r.lagMessages), r.state, dash(r.slo ?? null), r.detail ?? (r.schedule === 'missing' ? 'no schedule: run tributary apply' : '')]),
+    ['pipeline', 'region', 'source', 'cell', 'last success', 'rows', 'counts', 'freshness s', 'lag s', 'lag msgs', 'state', 'SLO', 'detail'],
+    rows.map((r) => [r.pipeline, r.region, r.source, dash(r.cell), dash(r.lastSuccess), dash(r.rows), countsCell(r.counts), dash(r.freshnessSeconds), dash(r.lagSeconds), dash(r.lagMessages), r.state, dash(r.slo ?? null), r.detail ?? (r.schedule === 'missing' ? 'no schedule: run tributary apply' : '')]),
   );
 }
 

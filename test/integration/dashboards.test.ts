@@ -21,9 +21,9 @@ import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 import { instantQuery, parseQuery, scrapedSince, scrapeTarget, type PromNode } from './prometheus.js';
 
 /**
- * Metrics the dashboards and rules use that no worker emits yet: the managed-CDC work adds them
- * (slot WAL and activity from pg_replication_slots, connector task state from Kafka Connect's REST
- * API). Their queries are still parsed; they are not demanded from the worker or Prometheus.
+ * Metrics only a managed capture emits (slot WAL and activity from pg_replication_slots, connector
+ * task state from Kafka Connect's REST API): this test's worker runs none, so their queries are
+ * parsed but not demanded from it. managed-cdc.test.ts reads them from a worker with a capture.
  */
 const PENDING = new Set([
   'tributary_cdc_slot_retained_wal_bytes',

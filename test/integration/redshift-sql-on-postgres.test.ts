@@ -133,7 +133,7 @@ let batchSeq = 0;
 async function merge(
   spec: MergeSpec,
   rows: (string | number | null)[][],
-  opts: { batchId?: string; position?: string; stagedRows?: number } = {},
+  opts: { batchId?: string; position?: string; stagedRows?: number; repair?: boolean } = {},
 ): Promise<{ outcome: Outcome; batchId: string; sqls: string[] }> {
   await ensureTarget(spec);
   const batchId = opts.batchId ?? `run-${++batchSeq}`;
@@ -157,6 +157,7 @@ async function merge(
         rangeFrom: null,
         rangeTo: opts.position ?? null,
         positions: opts.position ? [{ stream: 'public.src', position: opts.position }] : [],
+        ...(opts.repair ? { repair: true } : {}),
       },
     });
     for (const s of batch.sqls) expect(byteLength(s)).toBeLessThan(MAX_STATEMENT_BYTES);
@@ -186,6 +187,8 @@ beforeAll(async () => {
       `CREATE FUNCTION ${pg.escapeIdentifier(schema)}.json_extract_path_text(character varying, VARIADIC text[]) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT json_extract_path_text($1::json, VARIADIC $2)'`,
     );
     for (const s of rs.stateTablesSql(schema)) await c.query(s);
+    // A ledger created before the count check, upgraded as ensureState does.
+    for (const s of rs.ledgerColumnSqls(schema, new Set())) await c.query(s);
     for (const s of offsetsStateTablesSql(schema)) await c.query(s);
   });
 });
@@ -265,7 +268,8 @@ describe('Redshift merge SQL, executed on PostgreSQL (facts: upsert with a versi
       [5, 'last', null, null, null, T(5)],
       [5, 'middle', null, null, null, T(4)],
     ]);
-    expect(outcome).toMatchObject({ inserted: 1, updated: 0, unchanged: 2 });
+    // The two older versions are deduplicated, not unchanged (the ledger keeps both counts apart).
+    expect(outcome).toMatchObject({ inserted: 1, updated: 0, unchanged: 0 });
     expect((await rowsOf(table, 'id, note')).find((r) => r.id === '5')).toEqual({ id: '5', note: 'last' });
   });
 
@@ -448,6 +452,7 @@ async function topicMerge(spec: TopicMergeSpec, unit: TopicUnit, rows: Cells, de
       ...ledgerBatch(unit),
       rows: rows.length,
       deadLetters: dead.length,
+      consumed: rows.length + dead.length,
       loadFrom: decision.from,
       from: unit.from,
       to: unit.to,
@@ -512,7 +517,10 @@ describe('Redshift topic merge SQL, executed on PostgreSQL', () => {
     const dead = await withSession((c) => c.query(`SELECT kafka_offset, message_value, reason FROM ${q('tributary_dead_letters')} WHERE batch_id = 'topic-1'`));
     expect(dead.rows).toEqual([{ kafka_offset: '2', message_value: '\\x7b', reason: 'not-json' }]);
     const ledger = await withSession((c) => c.query(`SELECT rows_staged, inserted, updated, unchanged, range_from, range_to FROM ${q('tributary_batches')} WHERE batch_id = 'topic-1'`));
-    expect(ledger.rows).toEqual([{ rows_staged: '4', inserted: '3', updated: '0', unchanged: '1', range_from: '0', range_to: '5' }]);
+    // Staged: 4 rows and 1 dead letter; of the rows, key 1's older message is deduplicated.
+    expect(ledger.rows).toEqual([{ rows_staged: '5', inserted: '3', updated: '0', unchanged: '0', range_from: '0', range_to: '5' }]);
+    const proof = await withSession((c) => c.query(`SELECT rows_read, deduplicated, dead_lettered FROM ${q('tributary_batches')} WHERE batch_id = 'topic-1'`));
+    expect(proof.rows).toEqual([{ rows_read: '5', deduplicated: '1', dead_lettered: '1' }]);
   });
 
   it('a retried batch: the ledger says skip; submitted anyway, the guard fails it and nothing changes', async () => {
@@ -633,6 +641,7 @@ async function cdcMerge(spec: RedshiftCdcSpec, pipelineName: string, rows: Cells
       extractedAt: '2026-01-01T00:00:00Z',
       loadedAt: '2026-01-01T00:00:01Z',
       expireBefore: '2025-12-25T00:00:01Z',
+      events: rows.length,
     },
     moves: cdcMoves(unit.ranges, current),
     ...(opts.heal ? { heal: opts.heal } : {}),
@@ -861,3 +870,82 @@ function parseCsv(text: string): (string | null)[][] {
   }
   return out;
 }
+
+describe('Redshift merge SQL proves its counts, executed on PostgreSQL', () => {
+  const ledgerRow = (batchId: string) =>
+    withSession(async (c) => (await c.query<Record<string, string | null>>(`SELECT * FROM ${q('tributary_batches')} WHERE batch_id = $1`, [batchId])).rows[0]!);
+  const addsUp = (r: Record<string, string | null>) => {
+    const n = (k: string) => Number(r[k] ?? 'NaN');
+    expect(n('inserted') + n('updated') + n('unchanged') + n('deduplicated') + n('dead_lettered') + n('deleted') - n('deleted_absent')).toBe(n('rows_read'));
+  };
+
+  it('facts: rows read, older versions of a key deduplicated, unchanged rows measured, in the ledger row', async () => {
+    const spec = factSpec(uniqueName('facts_counts'));
+    const first = await merge(spec, [
+      [1, 'old', null, null, null, T(1)],
+      [1, 'new', null, null, null, T(2)],
+      [2, 'two', null, null, null, T(1)],
+    ]);
+    const a = await ledgerRow(first.batchId);
+    expect(a).toMatchObject({ rows_read: '3', rows_staged: '3', inserted: '2', deduplicated: '1', unchanged: '0', dead_lettered: '0', target_rows: null, drift_rows: null });
+    addsUp(a);
+    const second = await merge(spec, [
+      [1, 'new', null, null, null, T(2)],
+      [2, 'TWO', null, null, null, T(3)],
+    ]);
+    const b = await ledgerRow(second.batchId);
+    expect(b).toMatchObject({ rows_read: '2', inserted: '0', updated: '1', unchanged: '1', deduplicated: '0' });
+    addsUp(b);
+  });
+
+  it('a COPY count other than the extract wrote fails the count check (Redshift names it as cut short)', async () => {
+    const spec = factSpec(uniqueName('facts_cut'));
+    const err = (await merge(spec, [[1, 'x', null, null, null, T(1)]], { stagedRows: 5 }).catch((e: unknown) => e)) as { index: number; at: rs.MergeBatch['at'] };
+    expect(err.index).toBe(err.at.countCheck);
+    expect(await withSession(async (c) => (await c.query(`SELECT 1 FROM ${q('tributary_batches')} WHERE target = $1`, [`${spec.schema}.${spec.table}`])).rowCount)).toBe(0);
+  });
+
+  const dimSpec = (table: string): MergeSpec => ({
+    schema,
+    table,
+    columns: [
+      { name: 'id', type: 'integer' },
+      { name: 'name', type: 'text' },
+    ],
+    stagedColumns: [
+      { name: 'id', type: 'integer' },
+      { name: 'name', type: 'text' },
+      { name: '_row_hash', type: 'text' },
+    ],
+    key: ['id'],
+    mode: { kind: 'snapshot', deletes: 'hard' },
+  });
+
+  it('dimensions: a whole read records the target rows; rows deleted by hand show as drift the next time, and are written back', async () => {
+    const table = uniqueName('dim_drift');
+    const spec = dimSpec(table);
+    const rows = [
+      [1, 'a', 'h1'],
+      [2, 'b', 'h2'],
+      [3, 'c', 'h3'],
+    ];
+    const first = await merge(spec, rows);
+    const a = await ledgerRow(first.batchId);
+    expect(a).toMatchObject({ rows_read: '3', target_rows: '3', drift_rows: null });
+    addsUp(a);
+    await withSession((c) => c.query(`DELETE FROM ${q(table)} WHERE id = 2`));
+    const second = await merge(spec, rows);
+    const b = await ledgerRow(second.batchId);
+    expect(b).toMatchObject({ inserted: '1', unchanged: '2', target_rows: '3', drift_rows: '-1' });
+    addsUp(b);
+    // A key gone at the source: deleted as absent, still adding up; a repair batch records no drift.
+    await withSession((c) => c.query(`DELETE FROM ${q(table)} WHERE id = 1`));
+    const third = await merge(spec, rows.slice(1), { repair: true });
+    const r = await ledgerRow(third.batchId);
+    expect(r).toMatchObject({ rows_read: '2', deleted: '0', target_rows: '2', drift_rows: null });
+    const fourth = await merge(spec, rows.slice(2));
+    const d = await ledgerRow(fourth.batchId);
+    expect(d).toMatchObject({ rows_read: '1', deleted: '1', deleted_absent: '1', target_rows: '1', drift_rows: '0' });
+    addsUp(d);
+  });
+});

@@ -73,6 +73,8 @@ describe('status', () => {
     const rows = await pipelineStatus(harness.client, config, { now });
     const o = rowOf(rows, 'orders');
     expect(o).toMatchObject({ state: 'ok', rows: 3_000, freshnessSeconds: 120, lagSeconds: 30, cell: null, schedule: 'active' });
+    // The run's counts, from its ledger rows: a first load inserts every row it read.
+    expect(o.counts).toEqual({ read: 3_000, inserted: 3_000, updated: 0, unchanged: 0, deleted: 0, deduplicated: 0, deadLettered: 0 });
     expect(o.lastSuccess! >= checkpoint).toBe(true);
     // Its SLO is 60 s: 120 s fresh is a breach that began when the freshness passed 60 s.
     expect(o).toMatchObject({ sloSeconds: 60, slo: `breached since ${new Date(Date.parse(checkpoint) + 60_000).toISOString()}` });

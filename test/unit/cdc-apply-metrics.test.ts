@@ -36,7 +36,7 @@ function setup(alreadyCommitted: boolean) {
   const warehouse = {
     mergeCdc(_b: StagedBatch, target: unknown): Promise<MergeResult> {
       seen.target = target;
-      return Promise.resolve({ batchId: 'r:cell-1', rowsStaged: 3, inserted: 1, updated: 1, unchanged: 0, deleted: 1, alreadyCommitted, cdc: { newestSourceTsMs: batch.cdc!.newestSourceTsMs, events: 5 } });
+      return Promise.resolve({ batchId: 'r:cell-1', rowsRead: 5, rowsStaged: 3, inserted: 1, updated: 1, unchanged: 0, deleted: 1, deletedAbsent: 0, deduplicated: 2, deadLettered: 0, alreadyCommitted, cdc: { newestSourceTsMs: batch.cdc!.newestSourceTsMs, events: 5 } });
     },
   } as unknown as WarehouseDialect;
   return { seen, deps: { config, metrics } as unknown as ActivityDeps, warehouse };
@@ -48,7 +48,7 @@ describe('applyCdc', () => {
     const now = () => Date.parse('2026-01-01T00:00:06.000Z');
     await applyCdc(deps, warehouse, config.pipelines[0] as CdcPipelineConfig, batch, now);
     expect(seen.target).toEqual({ schema: 'wh', table: 'orders', key: ['id'], deletes: 'soft', onNewColumn: 'add' });
-    expect(seen.batches).toEqual([{ read: 5, inserted: 1, updated: 1, deleted: 1, deadLettered: 0 }]);
+    expect(seen.batches).toEqual([{ read: 5, staged: 3, inserted: 1, updated: 1, unchanged: 0, deleted: 1, deduplicated: 2, deadLettered: 0 }]);
     expect(seen.freshness).toEqual([10]);
   });
 

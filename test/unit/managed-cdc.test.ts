@@ -134,7 +134,7 @@ describe('the publication', () => {
 
 describe('slot health', () => {
   const ok: SlotHealth = { slot: 's', connector: 'c', connect: 'http://connect', slotFound: true, retainedWalBytes: 5 * 1024 * 1024, slotActive: true, walStatus: 'reserved', connectorState: 'RUNNING', tasks: [{ id: 0, state: 'RUNNING' }] };
-  const row: StatusRow = { pipeline: 'shop-orders', region: 'us', kind: 'cdc', source: 'events/us/cell-1', cell: 'cell-1', lastSuccess: null, rows: null, freshnessSeconds: null, lagSeconds: null, lagMessages: 0, state: 'ok', schedule: 'active' };
+  const row: StatusRow = { pipeline: 'shop-orders', region: 'us', kind: 'cdc', source: 'events/us/cell-1', cell: 'cell-1', lastSuccess: null, rows: null, freshnessSeconds: null, lagSeconds: null, lagMessages: 0, counts: null, state: 'ok', schedule: 'active' };
 
   it('is failed when the slot is gone, lost WAL, the connector is missing or failed, or a task failed', () => {
     expect(healthFailure(ok, 'w')).toBeUndefined();

@@ -22,13 +22,16 @@ function statsd() {
 describe('statsd metrics', () => {
   it('sends one counter per row kind, a batch counter and a timer, all tagged', () => {
     const { metrics, lines } = statsd();
-    metrics.batch({ ...tags, cell: 'cell-1' }, { read: 10, inserted: 7, updated: 2, deleted: 1, deadLettered: 0 }, 1234);
+    metrics.batch({ ...tags, cell: 'cell-1' }, { read: 10, staged: 10, inserted: 7, updated: 2, unchanged: 0, deleted: 1, deduplicated: 0, deadLettered: 0 }, 1234);
     const t = '#pipeline:orders,region:us,source:app/us,kind:fact,cell:cell-1';
     expect(lines()).toEqual([
       `tributary.rows.read:10|c|${t}`,
+      `tributary.rows.staged:10|c|${t}`,
       `tributary.rows.inserted:7|c|${t}`,
       `tributary.rows.updated:2|c|${t}`,
+      `tributary.rows.unchanged:0|c|${t}`,
       `tributary.rows.deleted:1|c|${t}`,
+      `tributary.rows.deduplicated:0|c|${t}`,
       `tributary.rows.dead_lettered:0|c|${t}`,
       `tributary.batches:1|c|${t}`,
       `tributary.batch.duration_ms:1234|ms|${t}`,
@@ -54,9 +57,9 @@ describe('statsd metrics', () => {
 describe('prometheus metrics', () => {
   it('adds up counters per label set and keeps dimensions as labels', async () => {
     const prom = new PrometheusMetrics();
-    prom.batch(tags, { read: 10, inserted: 7, updated: 3, deleted: 0, deadLettered: 0 }, 1500);
-    prom.batch(tags, { read: 5, inserted: 5, updated: 0, deleted: 0, deadLettered: 0 }, 500);
-    prom.batch({ ...tags, region: 'eu', source: 'app/eu' }, { read: 1, inserted: 1, updated: 0, deleted: 0, deadLettered: 0 }, 100);
+    prom.batch(tags, { read: 10, staged: 10, inserted: 7, updated: 3, unchanged: 0, deleted: 0, deduplicated: 0, deadLettered: 0 }, 1500);
+    prom.batch(tags, { read: 5, staged: 5, inserted: 5, updated: 0, unchanged: 0, deleted: 0, deduplicated: 0, deadLettered: 0 }, 500);
+    prom.batch({ ...tags, region: 'eu', source: 'app/eu' }, { read: 1, staged: 1, inserted: 1, updated: 0, unchanged: 0, deleted: 0, deduplicated: 0, deadLettered: 0 }, 100);
     prom.freshness(tags, 30);
     prom.kafkaLag({ ...tags, kind: 'topic', cell: 'cell-1', topic: 'clicks', partition: 2 }, 77, 4);
     prom.drift(tags, 0);
@@ -65,6 +68,8 @@ describe('prometheus metrics', () => {
     expect(text).toContain(`tributary_rows_read_total{${us}} 15`);
     expect(text).toContain(`tributary_rows_inserted_total{${us}} 12`);
     expect(text).toContain(`tributary_rows_updated_total{${us}} 3`);
+    expect(text).toContain(`tributary_rows_staged_total{${us}} 15`);
+    expect(text).toContain(`tributary_rows_deduplicated_total{${us}} 0`);
     expect(text).toContain(`tributary_batches_total{${us}} 2`);
     expect(text).toContain('tributary_rows_inserted_total{pipeline="orders",region="eu",cell="",source="app/eu",kind="fact"} 1');
     expect(text).toContain(`tributary_batch_duration_seconds_sum{${us}} 2`);
@@ -85,7 +90,7 @@ describe('composite metrics', () => {
     const broken: PipelineMetrics = { ...noopMetrics, batch: () => { throw new Error('agent down'); } };
     const recording: PipelineMetrics = { ...noopMetrics, batch: (t) => void seen.push(t.pipeline), freshness: (t, s) => void seen.push(`fresh ${s}`) };
     const m = new CompositeMetrics([broken, recording], (e) => errors.push(e));
-    m.batch(tags, { read: 1, inserted: 1, updated: 0, deleted: 0, deadLettered: 0 }, 1);
+    m.batch(tags, { read: 1, staged: 1, inserted: 1, updated: 0, unchanged: 0, deleted: 0, deduplicated: 0, deadLettered: 0 }, 1);
     m.freshness(tags, 3);
     await m.close();
     expect(seen).toEqual(['orders', 'fresh 3']);
@@ -99,7 +104,7 @@ describe('reportMerge', () => {
     checkpoint: '2026-01-01T00:00:50.000000Z', from: null, to: '2026-01-01T00:00:50.000000Z', after: null, until: null,
   };
   const batch = { unit, rows: 12, extractedAt: '2026-01-01T00:00:58.000Z' } as StagedBatch;
-  const result: MergeResult = { batchId: 'b1', rowsStaged: 12, inserted: 8, updated: 4, unchanged: 0, deleted: 0, alreadyCommitted: false };
+  const result: MergeResult = { batchId: 'b1', rowsRead: 12, rowsStaged: 12, inserted: 8, updated: 4, unchanged: 0, deleted: 0, deletedAbsent: 0, deduplicated: 0, deadLettered: 0, alreadyCommitted: false };
   const now = Date.parse('2026-01-01T00:01:00.000Z');
 
   function recorder() {
@@ -112,7 +117,7 @@ describe('reportMerge', () => {
     const { m, calls } = recorder();
     reportMerge(m, batch, result, { now });
     expect(calls).toEqual([
-      ['batch', tags, { read: 12, inserted: 8, updated: 4, deleted: 0, deadLettered: 0 }, 2000],
+      ['batch', tags, { read: 12, staged: 12, inserted: 8, updated: 4, unchanged: 0, deleted: 0, deduplicated: 0, deadLettered: 0 }, 2000],
       ['freshness', tags, 10],
     ]);
   });
@@ -154,9 +159,9 @@ describe('reportMerge', () => {
     const counts = { source: 'events/us/cell-2', cell: 'cell-2', topic: 'clicks', partition: 3, consumed: 100, loaded: 97, deadLettered: 3, newestTimestamp: '2026-01-01T00:00:45.000Z', nextOffset: 12345, offsetLag: 40 };
     const t = { pipeline: 'orders', region: 'us', source: 'events/us/cell-2', kind: 'topic', cell: 'cell-2' };
     expect(unitTags(topicUnit)).toEqual(t);
-    reportMerge(m, { ...batch, unit: topicUnit, rows: 97 }, { ...result, inserted: 97, updated: 0, topic: counts }, { now });
+    reportMerge(m, { ...batch, unit: topicUnit, rows: 97 }, { ...result, rowsRead: 100, rowsStaged: 100, inserted: 97, updated: 0, deadLettered: 3, topic: counts }, { now });
     expect(calls).toEqual([
-      ['batch', t, { read: 100, inserted: 97, updated: 0, deleted: 0, deadLettered: 3 }, 2000],
+      ['batch', t, { read: 100, staged: 100, inserted: 97, updated: 0, unchanged: 0, deleted: 0, deduplicated: 0, deadLettered: 3 }, 2000],
       ['freshness', t, 15],
       ['kafkaLag', { ...t, topic: 'clicks', partition: 3 }, 40, 15],
     ]);

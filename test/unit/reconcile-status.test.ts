@@ -15,6 +15,7 @@ describe('status rows', () => {
       cell: 'c1',
       lastSuccess: '2026-11-27T11:58:00.000Z',
       rows: 42,
+      counts: null,
       freshnessSeconds: 150,
       lagSeconds: 90,
       lagMessages: null,
@@ -22,6 +23,9 @@ describe('status rows', () => {
       schedule: 'active',
     });
     expect(statusRow('orders', 'us', 'fact', true, ok, { source: 'app/us', checkpoint: '2026-11-27T11:57:30.000000Z', sourceHigh: '2026-11-27T11:50:00.000000Z' }, now).lagSeconds).toBe(0);
+    // The last run's counts, as its ledger rows add them up, pass through.
+    const counts = { read: 42, inserted: 40, updated: 1, unchanged: 1, deleted: 0, deduplicated: 0, deadLettered: 0 };
+    expect(statusRow('orders', 'us', 'fact', true, ok, { source: 'app/us', lastRunRows: 42, lastRunCounts: counts }, now).counts).toEqual(counts);
   });
 
   it('Kafka-fed pipelines: lag is the messages past where the next run starts, per partition', () => {

@@ -21,6 +21,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DataApi, backoff, DEFAULT_POLL, targetParams } from '../../activities/warehouse/redshift/data-api.js';
 import { RedshiftWarehouse, MERGE_STATEMENT_PREFIX } from '../../activities/warehouse/redshift/redshift-warehouse.js';
 import { acquireMergeSlot } from '../../activities/warehouse/redshift/merge-limit.js';
+import { LEDGER_COUNT_COLUMNS } from '../../activities/warehouse/redshift/merge-sql.js';
 import { S3Stage } from '../../activities/stage/s3-stage.js';
 import type { ActivityDeps } from '../../activities/deps.js';
 import type { FactUnit, StagedBatch } from '../../activities/types.js';
@@ -65,16 +66,18 @@ const str = (v: string | null): Field => (v === null ? { isNull: true } : { stri
 const num = (v: number): Field => ({ longValue: v });
 
 /** A scripted Data API: single statements finish at once; merge batches follow `script`. */
-function scriptedRedshift(script: Partial<DescribeStatementResponse>[][], opts: { ledgerHit?: boolean; loadErrors?: boolean; noteBytes?: number; amount?: [number, number] } = {}) {
+function scriptedRedshift(script: Partial<DescribeStatementResponse>[][], opts: { ledgerHit?: boolean; loadErrors?: boolean; noteBytes?: number; amount?: [number, number]; oldLedger?: boolean } = {}) {
   const executed: string[] = [];
   const batches: { Sqls: string[]; StatementName?: string; Parameters?: { name?: string; value?: string }[] }[] = [];
   const sqlOf = new Map<string, string>();
   const polls = new Map<string, number>();
   let n = 0;
-  redshift.on(ExecuteStatementCommand).callsFake((input: { Sql: string }) => {
+  const tableOf = new Map<string, string | undefined>();
+  redshift.on(ExecuteStatementCommand).callsFake((input: { Sql: string; Parameters?: { name?: string; value?: string }[] }) => {
     const Id = `q-${++n}`;
     executed.push(input.Sql);
     sqlOf.set(Id, input.Sql);
+    tableOf.set(Id, input.Parameters?.find((p) => p.name === 'table')?.value);
     return { Id };
   });
   redshift.on(BatchExecuteStatementCommand).callsFake((input: (typeof batches)[number]) => {
@@ -90,6 +93,11 @@ function scriptedRedshift(script: Partial<DescribeStatementResponse>[][], opts: 
   });
   redshift.on(GetStatementResultCommand).callsFake(({ Id }: { Id: string }) => {
     const sql = sqlOf.get(Id) ?? '';
+    if (sql.includes('information_schema.columns') && tableOf.get(Id) === 'tributary_batches') {
+      // The ledger's own columns: those added with the count check are there unless it is an old ledger.
+      const have = ['batch_id', 'rows_staged', ...(opts.oldLedger ? [] : LEDGER_COUNT_COLUMNS)];
+      return { ColumnMetadata: [{ name: 'column_name' }, { name: 'data_type' }, { name: 'character_maximum_length' }], Records: have.map((c) => [str(c), str('bigint'), str(null)]) };
+    }
     if (sql.includes('information_schema.columns')) {
       return {
         ColumnMetadata: [{ name: 'column_name' }, { name: 'data_type' }, { name: 'character_maximum_length' }, { name: 'numeric_precision' }, { name: 'numeric_scale' }],
@@ -116,8 +124,8 @@ function scriptedRedshift(script: Partial<DescribeStatementResponse>[][], opts: 
       };
     }
     // The merge's result statement "<batch id>:<n>".
-    const names = ['done', 'rows_staged', 'inserted', 'updated', 'unchanged', 'deleted', 'quarantined'];
-    return { ColumnMetadata: names.map((name) => ({ name })), Records: [[0, 3, 2, 1, 0, 0, 0].map(num)] };
+    const names = ['done', 'rows_staged', 'inserted', 'updated', 'unchanged', 'deleted', 'quarantined', 'rows_read', 'deduplicated', 'dead_lettered', 'deleted_absent'];
+    return { ColumnMetadata: names.map((name) => ({ name })), Records: [[0, 3, 2, 1, 0, 0, 0, 3, 0, 0, 0].map(num)] };
   });
   redshift.on(ListStatementsCommand).resolves({ Statements: [] });
   return { executed, batches, polls };
@@ -136,7 +144,19 @@ describe('Redshift merge through the Data API (aws-sdk-client-mock)', () => {
     const api = scriptedRedshift([[{ Status: 'SUBMITTED' }, { Status: 'STARTED' }, { Status: 'FINISHED' }]]);
     const beats: unknown[] = [];
     const result = await warehouse().merge(batch(), spec, factSpan(batch().unit as FactUnit), 'add', { heartbeat: (d) => beats.push(d) });
-    expect(result).toEqual({ batchId: 'run-1:0:0', rowsStaged: 3, inserted: 2, updated: 1, unchanged: 0, deleted: 0, alreadyCommitted: false });
+    expect(result).toEqual({
+      batchId: 'run-1:0:0',
+      rowsRead: 3,
+      rowsStaged: 3,
+      inserted: 2,
+      updated: 1,
+      unchanged: 0,
+      deleted: 0,
+      deletedAbsent: 0,
+      deduplicated: 0,
+      deadLettered: 0,
+      alreadyCommitted: false,
+    });
 
     expect(api.executed.slice(0, 4).map((s) => s.split(/\s+/).slice(0, 3).join(' '))).toEqual([
       'CREATE SCHEMA IF',
@@ -144,8 +164,10 @@ describe('Redshift merge through the Data API (aws-sdk-client-mock)', () => {
       'CREATE TABLE IF',
       'CREATE TABLE IF',
     ]);
-    expect(api.executed[4]).toContain('FROM "analytics"."tributary_batches" WHERE batch_id = :batch_id');
-    expect(api.executed[5]).toContain('information_schema.columns');
+    // The ledger's columns are read; it has the count columns: nothing is altered.
+    expect(api.executed[4]).toContain('information_schema.columns');
+    expect(api.executed[5]).toContain('FROM "analytics"."tributary_batches" WHERE batch_id = :batch_id');
+    expect(api.executed[6]).toContain('information_schema.columns');
     expect(api.batches).toHaveLength(1);
     const [b] = api.batches;
     expect(b!.StatementName).toBe(`${MERGE_STATEMENT_PREFIX}run-1:0:0`);
@@ -243,6 +265,26 @@ describe('Redshift merge through the Data API (aws-sdk-client-mock)', () => {
     expect(api.batches).toHaveLength(1);
   });
 
+  it('FAILED at the COPY count check (a staged file cut short): not retried, naming pipeline, region, source and table', async () => {
+    // The count check is the statement after the COPY (index 4, sub-statement 5).
+    const subs = [1, 2, 3, 4].map((i) => ({ Id: `b-1:${i}`, Status: 'FINISHED' as const }));
+    scriptedRedshift([
+      [
+        {
+          Status: 'FAILED',
+          Error: 'ERROR: invalid input syntax for integer: "tributary: COPY loaded 2 rows, the stage holds 3"',
+          SubStatements: [...subs, { Id: 'b-1:5', Status: 'FAILED' }],
+        },
+      ],
+    ]);
+    const err = await warehouse().merge(batch(), spec, factSpan(batch().unit as FactUnit), 'add', { heartbeat: () => undefined }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as ApplicationFailure).nonRetryable).toBe(true);
+    expect((err as Error).message).toBe(
+      "pipeline orders, region us, source app/us, table analytics.orders: the batch's counts do not add up: the stage files hold other than the extract wrote (COPY loaded 2 rows, the stage holds 3): a staged file was cut short or changed; nothing was merged",
+    );
+  });
+
   it('retries throttling and ActiveStatementsExceeded at submit, then succeeds', async () => {
     scriptedRedshift([]);
     redshift
@@ -326,6 +368,15 @@ describe('Redshift merge through the Data API (aws-sdk-client-mock)', () => {
     const result = await warehouse().merge(batch(), spec, factSpan(batch().unit as FactUnit), 'add', { heartbeat: () => undefined });
     expect(result).toMatchObject({ alreadyCommitted: true, inserted: 1, updated: 1 });
     expect(api.batches).toHaveLength(0);
+  });
+
+  it('a ledger from before the count check gets its count columns, one ALTER TABLE each, before the merge', async () => {
+    const api = scriptedRedshift([], { oldLedger: true });
+    await warehouse().merge(batch(), spec, factSpan(batch().unit as FactUnit), 'add', { heartbeat: () => undefined });
+    expect(api.executed.filter((s) => s.includes('ADD COLUMN'))).toEqual(LEDGER_COUNT_COLUMNS.map((c) => `ALTER TABLE "analytics"."tributary_batches" ADD COLUMN ${c} BIGINT`));
+    expect(api.batches).toHaveLength(1);
+    const ledger = api.batches[0]!.Sqls.find((s) => s.includes('INSERT INTO "analytics"."tributary_batches"'))!;
+    for (const c of LEDGER_COUNT_COLUMNS) expect(ledger).toContain(c);
   });
 
   it('onNewColumn "ignore": a staged column the target lacks is neither compared nor inserted; "fail" refuses it', async () => {

@@ -147,15 +147,21 @@ beforeEach(() => redshift.reset());
 
 describe('Redshift topic merge through the Data API (aws-sdk-client-mock)', () => {
   it('creates the ledger tables and the target, then sends ONE batch: lock, guard, two COPYs with count checks, upsert, ledgers', async () => {
-    const api = scripted({ offsets: [[2, 10]], counts: { rows_in: 9, dead: 1, inserted: 6, updated: 2 } });
+    // The result statement reads the batch's ledger row back: 9 rows and 1 dead letter staged.
+    const ledgerRow = { rows_staged: 10, inserted: 6, updated: 2, unchanged: 1, deleted: 0, quarantined: 0, rows_read: 10, deduplicated: 0, dead_lettered: 1, deleted_absent: 0 };
+    const api = scripted({ offsets: [[2, 10]], counts: { rows_in: 9, dead: 1, ...ledgerRow } });
     const r = await warehouse().mergeTopic(topicBatch(), topicSpec, activity);
     expect(r).toEqual({
       batchId: 'run-1:t0',
-      rowsStaged: 9,
+      rowsRead: 10,
+      rowsStaged: 10,
       inserted: 6,
       updated: 2,
       unchanged: 1,
       deleted: 0,
+      deletedAbsent: 0,
+      deduplicated: 0,
+      deadLettered: 1,
       alreadyCommitted: false,
       topic: { source: 'events/us/cell-1', cell: 'cell-1', topic: 'clicks', partition: 2, consumed: 10, loaded: 9, deadLettered: 1, newestTimestamp: '2026-01-01T00:00:00.000Z', nextOffset: 20, offsetLag: 5 },
     });
@@ -185,7 +191,19 @@ describe('Redshift topic merge through the Data API (aws-sdk-client-mock)', () =
     expect(b.Sqls[8]).toContain(`FROM 's3://tributary-stage/tributary/clicks/us/run-1/t0/dead-letters.csv.gz.manifest'`);
     // Planned at the ledger's position: nothing trimmed; the guard expects 10 and the ledger moves to 20.
     expect(b.Sqls.some((s) => s.startsWith('DELETE FROM tributary_topic_stage'))).toBe(false);
-    expect(b.Parameters).toEqual(expect.arrayContaining([{ name: 'r0_expected', value: '10' }, { name: 'r0_next', value: '20' }, { name: 'rows', value: '9' }, { name: 'dead_rows', value: '1' }]));
+    expect(b.Parameters).toEqual(
+      expect.arrayContaining([
+        { name: 'r0_expected', value: '10' },
+        { name: 'r0_next', value: '20' },
+        { name: 'rows', value: '9' },
+        { name: 'dead_rows', value: '1' },
+        { name: 'consumed', value: '10' },
+      ]),
+    );
+    // Messages consumed must be the rows and dead letters staged, checked before the ledger row is written.
+    const check = b.Sqls.findIndex((x) => x.includes("' rows read, but '"));
+    expect(check).toBeGreaterThan(0);
+    expect(check).toBeLessThan(b.Sqls.findIndex((x) => x.startsWith('INSERT INTO "analytics"."tributary_batches"')));
     expect(b.Sqls.join('\n')).not.toMatch(/ON CONFLICT|RETURNING|xmax|TRUNCATE\s/);
     expect(b.Sqls.join('\n')).not.toContain('run-1:t0');
     expect(redshift.commandCalls(GetStatementResultCommand).map((c) => c.args[0].input.Id)).toContain(`b-1:${b.Sqls.length}`);
@@ -275,9 +293,24 @@ const target = { schema: 'analytics', table: 'orders', key: ['id'], deletes: 'ha
 
 describe('Redshift CDC merge through the Data API (aws-sdk-client-mock)', () => {
   it('creates the target and its moved-rows table, then ONE batch: guard, COPY, TOAST fills for text/jsonb columns only, deletes, replace, ledgers', async () => {
-    const api = scripted({ offsets: [[1, 3]], counts: { rows_in: 4, inserted: 2, updated: 1, deleted: 1 } });
+    // 5 events collapsed into 4 changes: one deduplicated.
+    const ledgerRow = { rows_staged: 4, inserted: 2, updated: 1, unchanged: 0, deleted: 1, quarantined: 0, rows_read: 5, deduplicated: 1, dead_lettered: 0, deleted_absent: 0 };
+    const api = scripted({ offsets: [[1, 3]], counts: { rows_in: 4, ...ledgerRow } });
     const r = await warehouse().mergeCdc(cdcBatch(), target, activity);
-    expect(r).toEqual({ batchId: 'run-2:c0', rowsStaged: 4, inserted: 2, updated: 1, unchanged: 0, deleted: 1, alreadyCommitted: false, cdc: { newestSourceTsMs: 1_767_225_600_000, events: 5 } });
+    expect(r).toEqual({
+      batchId: 'run-2:c0',
+      rowsRead: 5,
+      rowsStaged: 4,
+      inserted: 2,
+      updated: 1,
+      unchanged: 0,
+      deleted: 1,
+      deletedAbsent: 0,
+      deduplicated: 1,
+      deadLettered: 0,
+      alreadyCommitted: false,
+      cdc: { newestSourceTsMs: 1_767_225_600_000, events: 5 },
+    });
     const sqls = api.executed.map((e) => e.Sql);
     expect(sqls.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS "analytics"."orders"'))).toMatch(/"_lsn" DECIMAL\(20,0\) NOT NULL.*PRIMARY KEY \("id", "_source"\)/);
     expect(sqls.some((s) => s.startsWith('CREATE TABLE IF NOT EXISTS "analytics"."tributary_cdc_moved__analytics__orders"'))).toBe(true);
@@ -302,7 +335,7 @@ describe('Redshift CDC merge through the Data API (aws-sdk-client-mock)', () => 
   });
 
   it('heals in the same batch: raises to the ledger epochs, truncates at the raised version, closes the open snapshot with its gap deletes, moves the epochs', async () => {
-    const api = scripted({ offsets: [[1, 3]], snapshot: ['900', false, null], epochs: [[0, '850']], counts: { rows_in: 4, inserted: 2, updated: 1, deleted: 7 } });
+    const api = scripted({ offsets: [[1, 3]], snapshot: ['900', false, null], epochs: [[0, '850']], counts: { rows_in: 4, rows_staged: 4, inserted: 2, updated: 1, unchanged: 0, deleted: 7, deleted_absent: 6 } });
     const batch = cdcBatch();
     const staged: StagedCdcBatch = {
       ...batch,
@@ -328,6 +361,9 @@ describe('Redshift CDC merge through the Data API (aws-sdk-client-mock)', () => 
     expect(b.Sqls.some((x) => x.startsWith('DELETE FROM "analytics"."tributary_cdc_snapshots"'))).toBe(true);
     expect(b.Sqls.some((x) => x.startsWith('INSERT INTO "analytics"."tributary_cdc_snapshots"'))).toBe(false);
     expect(b.Sqls.find((x) => x.startsWith(`INSERT INTO "analytics"."tributary_batches"`))).toContain('c.deleted + (SELECT n FROM tributary_cdc_truncated) + (SELECT n FROM tributary_cdc_gap_deleted)');
+    // Those are rows gone from the source, not deletes by a staged change: counted apart.
+    expect(b.Sqls.find((x) => x.startsWith(`INSERT INTO "analytics"."tributary_batches"`))).toContain('0 + (SELECT n FROM tributary_cdc_truncated) + (SELECT n FROM tributary_cdc_gap_deleted)');
+    expect(r).toMatchObject({ deletedAbsent: 6 });
   });
 
   it('a batch every partition of which the ledger is past is skipped; a partly applied one is refused', async () => {

@@ -73,11 +73,11 @@ describe.each(cases)('%s', (_what, form) => {
     const client = new StatsD({ mock: true, prefix: 'tributary.' });
     const statsd = new StatsdMetrics({ host: 'unused', port: 1, prefix: 'unused' }, client);
     const tags = { pipeline: 'orders', region: 'us', source: form, kind: 'fact' };
-    statsd.batch(tags, { read: 1, inserted: 1, updated: 0, deleted: 0, deadLettered: 0 }, 10);
+    statsd.batch(tags, { read: 1, staged: 1, inserted: 1, updated: 0, unchanged: 0, deleted: 0, deduplicated: 0, deadLettered: 0 }, 10);
     expect(client.mockBuffer?.length).toBeGreaterThan(0);
     expect(SECRETS.filter((s) => (client.mockBuffer ?? []).join('\n').includes(s))).toEqual([]);
     const prom = new PrometheusMetrics();
-    prom.batch(tags, { read: 1, inserted: 1, updated: 0, deleted: 0, deadLettered: 0 }, 10);
+    prom.batch(tags, { read: 1, staged: 1, inserted: 1, updated: 0, unchanged: 0, deleted: 0, deduplicated: 0, deadLettered: 0 }, 10);
     expectClean(await prom.registry.metrics());
   });
 

@@ -68,7 +68,7 @@ describe('the status SLO column', () => {
   it('shows in the table `tributary status` prints', () => {
     const row: StatusRow = {
       pipeline: 'orders', region: 'us', kind: 'fact', source: 'app/us', cell: null, lastSuccess: '2026-11-27T11:40:00.000Z', rows: 5,
-      freshnessSeconds: 1_200, lagSeconds: 0, lagMessages: null, state: 'ok', schedule: 'active',
+      freshnessSeconds: 1_200, lagSeconds: 0, lagMessages: null, counts: null, state: 'ok', schedule: 'active',
     };
     const lines = statusTable([withSlo(row, 900, now), withSlo({ ...row, region: 'eu', freshnessSeconds: 60 }, 900, now)]).split('\n');
     expect(lines[0]).toMatch(/\bstate\s+SLO\s+detail\b/);

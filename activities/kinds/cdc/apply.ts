@@ -25,7 +25,16 @@ export async function applyCdc(deps: ActivityDeps, warehouse: WarehouseDialect, 
     const extracted = Date.parse(batch.extractedAt);
     deps.metrics.batch(
       tags,
-      { read: batch.cdc?.events ?? batch.rows, inserted: result.inserted, updated: result.updated, deleted: result.deleted, deadLettered: 0 },
+      {
+        read: result.rowsRead,
+        staged: result.rowsStaged,
+        inserted: result.inserted,
+        updated: result.updated,
+        unchanged: result.unchanged,
+        deleted: result.deleted,
+        deduplicated: result.deduplicated,
+        deadLettered: result.deadLettered,
+      },
       Number.isNaN(extracted) ? 0 : Math.max(0, now() - extracted),
     );
     const newest = result.cdc?.newestSourceTsMs;

@@ -4,6 +4,8 @@ import { targetTable } from '../../../config/resolve.js';
 import type { DimensionPipelineConfig, FactPipelineConfig, TributaryConfig } from '../../../config/schema.js';
 import type { MergeActivity } from '../../heartbeat.js';
 import { reportMerge } from '../../metrics/report.js';
+import { describeWhere, driftProblem } from '../../merge-rules/batch-counts.js';
+import { badInput } from '../../errors.js';
 import type { MergeMode, MergeSpec, PullSpan } from '../../specs/merge-specs.js';
 import type { MergeResult, StagedBatch } from '../../types.js';
 import type { KindContext } from '../kind.js';
@@ -25,7 +27,14 @@ export async function mergePull(
   activity?: MergeActivity,
 ): Promise<MergeResult> {
   const { mode, span, rewritesPast } = how;
-  const result = await warehouse.merge(batch, pullMergeSpec(deps.config, p, batch, mode), span, p.options.onNewColumn, activity);
+  const spec = pullMergeSpec(deps.config, p, batch, mode);
+  const result = await warehouse.merge(batch, spec, span, p.options.onNewColumn, activity);
   reportMerge(deps.metrics, batch, result, { rewritesPast });
+  // Committed, and the target is whole again; but rows changed by hand make the run a failure, not a success.
+  const drift = driftProblem(result.driftRows, result.targetRows);
+  if (drift) {
+    const { unit } = batch;
+    throw badInput(`${describeWhere({ pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${spec.schema}.${spec.table}` })}: ${drift}`);
+  }
   return result;
 }

@@ -11,7 +11,9 @@
 // snapshot that closes deletes the rows it did not write; epochs and the open snapshot are kept in
 // the ledger in the same transaction.
 import { pipeline } from 'node:stream/promises';
-import { gunzipStaged } from '../../stage/staged-format.js';
+import { gunzipStaged, stagedFileError } from '../../stage/staged-format.js';
+import { assertCountsAddUp, describeWhere, NO_ROWS, type LedgerCounts } from '../../merge-rules/batch-counts.js';
+import { countsResult, fromLedgerRow, ledgerCountParams } from './ledger-row.js';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { log } from '@temporalio/activity';
@@ -78,7 +80,7 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
   const { unit, cdc: info } = batch;
   const label = `pipeline ${unit.pipeline}, source ${unit.source}`;
   const cdc = { newestSourceTsMs: info.newestSourceTsMs, events: info.events };
-  const nothing = { batchId: unit.batchId, rowsStaged: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, alreadyCommitted: true, cdc };
+  const nothing = { ...countsResult(unit.batchId, NO_ROWS, true), cdc };
 
   await ensureTopicState(client, stateSchema);
   await ensureCdcState(client, stateSchema);
@@ -88,8 +90,7 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
     const done = await client.query<Record<string, string>>(findBatchSql(stateSchema), [unit.batchId]);
     if (done.rows[0]) {
       await client.query('COMMIT');
-      const r = done.rows[0];
-      return { ...nothing, rowsStaged: Number(r.rows_staged), inserted: Number(r.inserted), updated: Number(r.updated), unchanged: Number(r.unchanged), deleted: Number(r.deleted) };
+      return { ...fromLedgerRow(unit.batchId, done.rows[0]), cdc };
     }
     const current = new Map<number, number | null>();
     for (const r of unit.ranges) {
@@ -104,6 +105,9 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
     let inserted = 0;
     let updated = 0;
     let deleted = 0;
+    // Counting: rows the source no longer has (truncate, closed snapshot), apart from deletes by staged changes.
+    let deletedAbsent = 0;
+    let staged = 0;
     const topic = [unit.pipeline, unit.region, unit.cell, unit.topic];
     const spec: sql.CdcMergeSpec = { schema: t.schema, table: t.table, columns: batch.columns, written: batch.columns, key: t.key, deletes: t.deletes };
     const byVersion = async (cmp: '<' | '<=', bound: string) =>
@@ -113,13 +117,13 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
       spec.written = await evolve(client, spec, t.onNewColumn, label);
       await client.query(sql.createCdcStageSql(spec));
       const meta = stagedMeta(batch.stagedColumns);
-      let staged = 0;
       for (const file of batch.files) {
         const copy = client.query(copyFrom(sql.copyCdcStageSql(spec, meta)));
-        await pipeline(stage.reader(file.key), gunzipStaged(), copy);
+        await pipeline(stage.reader(file.key), gunzipStaged(), copy).catch((err: unknown) => {
+          throw stagedFileError(err, file.key, describeWhere({ pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${t.schema}.${t.table}` }));
+        });
         staged += Number(copy.rowCount ?? 0);
       }
-      if (staged !== batch.rows) throw new Error(`${label}: staged ${batch.rows} changes but the stage files hold ${staged}; nothing was merged`);
       // Streamed changes sent after a snapshot an earlier batch read are newer than its rows.
       await client.query(heal.raiseToEpochsSql(stateSchema), topic);
       // Unchanged TOASTed values first: a primary-key change deletes the row that holds them.
@@ -142,7 +146,9 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
     // The changes staged are those after the truncate: it goes first.
     if (info.truncate && exists) {
       const v = await client.query<{ version: string }>(heal.truncateVersionSql(stateSchema), [...topic, info.truncate.partition, info.truncate.version]);
-      deleted += await byVersion('<=', v.rows[0]!.version);
+      const n = await byVersion('<=', v.rows[0]!.version);
+      deleted += n;
+      deletedAbsent += n;
     }
     if (batch.rows > 0) {
       deleted += (await client.query(sql.deleteCdcSql(spec), spec.deletes === 'soft' ? [unit.source, unit.batchId] : [unit.source])).rowCount ?? 0;
@@ -156,7 +162,11 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
       const marks = info.snapshots.marks.map((m) => ({ ...m, lsn: BigInt(m.lsn) }));
       const step = stepSnapshot(before, marks, info.ranges);
       // Keys the snapshot did not write and no later change touched are gone at the source.
-      if (step.closeBelow !== null && exists) deleted += await byVersion('<', step.closeBelow.toString());
+      if (step.closeBelow !== null && exists) {
+        const n = await byVersion('<', step.closeBelow.toString());
+        deleted += n;
+        deletedAbsent += n;
+      }
       if (marks.length > 0 || step.closeBelow !== null) {
         await client.query(heal.clearSnapshotSql(stateSchema), topic);
         const s = step.open;
@@ -164,7 +174,10 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
       }
       for (const e of info.snapshots.epochs) await client.query(heal.upsertEpochSql(stateSchema), [...topic, e.partition, e.lsn, unit.batchId]);
     }
-    const unchanged = batch.rows - inserted - updated - deleted;
+    // Changes that left the target as it was: older than the warehouse row, or deleting a key already gone.
+    const unchanged = staged - inserted - updated - (deleted - deletedAbsent);
+    const counts: LedgerCounts = { read: info.events, staged, inserted, updated, unchanged, deleted, deletedAbsent, deduplicated: info.events - batch.rows, deadLettered: 0 };
+    assertCountsAddUp(counts, batch.rows, { pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${t.schema}.${t.table}` });
     const where = [unit.pipeline, unit.region, unit.source, unit.cell, unit.topic];
     for (const r of unit.ranges) {
       const c = current.get(r.partition) ?? null;
@@ -182,18 +195,19 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
       `${t.schema}.${t.table}`,
       ranges((r) => r.from),
       ranges((r) => r.to),
-      batch.rows,
+      staged,
       inserted,
       updated,
-      Math.max(0, unchanged),
+      unchanged,
       deleted,
       batch.checksum,
+      ...ledgerCountParams(counts),
     ]);
     for (const r of info.ranges) {
       await client.query(upsertOffsetSql(stateSchema), [unit.pipeline, unit.region, unit.cell, unit.topic, r.partition, unit.source, r.to, unit.batchId]);
     }
     await client.query('COMMIT');
-    return { batchId: unit.batchId, rowsStaged: batch.rows, inserted, updated, unchanged: Math.max(0, unchanged), deleted, alreadyCommitted: false, cdc };
+    return { ...countsResult(unit.batchId, counts), cdc };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

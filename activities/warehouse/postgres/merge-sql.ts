@@ -36,6 +36,8 @@ export function stateTablesSql(schema: string): string[] {
        loaded_at timestamptz NOT NULL DEFAULT now())`,
     // The checkpoint a chunk reaches once every earlier chunk of its run is merged too (added later: kept nullable).
     `ALTER TABLE ${q(schema, 'tributary_batches')} ADD COLUMN IF NOT EXISTS chunk_checkpoint text`,
+    // The batch's proof of its counts (batch-counts.ts; added later: null in older rows).
+    `ALTER TABLE ${q(schema, 'tributary_batches')} ${LEDGER_COUNT_COLUMNS.map((c) => `ADD COLUMN IF NOT EXISTS ${c} bigint`).join(', ')}`,
   ];
 }
 
@@ -166,15 +168,41 @@ export function stagedMatchesTarget(spec: MergeSpec): boolean {
   return want.length === spec.stagedColumns.length && want.every((n, i) => spec.stagedColumns[i]!.name === n);
 }
 
+/** Ledger columns added with the count check, in the order insertBatchSql binds them ($15 on). */
+export const LEDGER_COUNT_COLUMNS = ['rows_read', 'deduplicated', 'dead_lettered', 'deleted_absent', 'target_rows', 'drift_rows'] as const;
+
 export function findBatchSql(schema: string): string {
-  return `SELECT rows_staged, inserted, updated, unchanged, deleted, checksum FROM ${q(schema, 'tributary_batches')} WHERE batch_id = $1`;
+  return `SELECT rows_staged, inserted, updated, unchanged, deleted, checksum, ${LEDGER_COUNT_COLUMNS.join(', ')} FROM ${q(schema, 'tributary_batches')} WHERE batch_id = $1`;
 }
 
-/** $1 batch, $2 pipeline, $3 region, $4 source, $5 source table, $6 target, $7 from, $8 to, $9 staged, $10 inserted, $11 updated, $12 unchanged, $13 deleted, $14 checksum. */
+/**
+ * $1 batch, $2 pipeline, $3 region, $4 source, $5 source table, $6 target, $7 from, $8 to, $9 staged, $10 inserted, $11 updated, $12 unchanged, $13 deleted, $14 checksum,
+ * $15 read, $16 deduplicated, $17 dead-lettered, $18 deleted as absent, $19 target rows, $20 drift rows (ledgerParams).
+ */
 export function insertBatchSql(schema: string): string {
   return `INSERT INTO ${q(schema, 'tributary_batches')}
-    (batch_id, pipeline, region, source, source_table, target, range_from, range_to, rows_staged, inserted, updated, unchanged, deleted, checksum)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
+    (batch_id, pipeline, region, source, source_table, target, range_from, range_to, rows_staged, inserted, updated, unchanged, deleted, checksum, ${LEDGER_COUNT_COLUMNS.join(', ')})
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`;
+}
+
+/** The live rows of one source in a target (soft-deleted ones are gone). $1 source. */
+export function sourceRowsSql(spec: { schema: string; table: string }, soft: boolean): string {
+  return `SELECT count(*)::bigint AS n FROM ${q(spec.schema, spec.table)} WHERE _source = $1${soft ? ' AND NOT _deleted' : ''}`;
+}
+
+/** The source's rows in the target as the last batch that counted them left them. $1 target, $2 source. */
+export function lastTargetRowsSql(schema: string): string {
+  return `SELECT target_rows FROM ${q(schema, 'tributary_batches')} WHERE target = $1 AND source = $2 AND target_rows IS NOT NULL ORDER BY loaded_at DESC, batch_id DESC LIMIT 1`;
+}
+
+/**
+ * Staged rows whose key the target holds from another batch: the merge left them as they were
+ * (same row, or older than the warehouse's). Measured, not derived, so the counts can disagree.
+ * $1 source, $2 batch id.
+ */
+export function unchangedSql(spec: MergeSpec): string {
+  return `SELECT count(*)::bigint AS n FROM ${ident(STAGE_TABLE)} s
+    WHERE EXISTS (SELECT 1 FROM ${target(spec)} t WHERE ${keyMatch(spec)} AND t._batch_id IS DISTINCT FROM $2)`;
 }
 
 /** $1 batch id, $2 the checkpoint its chunk reaches. */

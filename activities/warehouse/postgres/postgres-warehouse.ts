@@ -1,6 +1,6 @@
 // The PostgreSQL warehouse: stage files are streamed with COPY FROM STDIN into a temp table,
 // then checked, merged by key and recorded in the ledger inside one transaction.
-import { chunkPrefix } from '../../../names/stage-keys.js';
+import { chunkPrefix, isRepairBatch } from '../../../names/stage-keys.js';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import type { DialectCapabilities } from '../../specs/capabilities.js';
@@ -19,10 +19,12 @@ import type { TopicMergeSpec } from './topic-merge-sql.js';
 import { badInput } from '../../errors.js';
 import { appendCsvFields } from './append-csv-fields.js';
 import { appendBinaryFields, binaryText, binaryTimestamptz } from './append-binary-fields.js';
-import { gunzipStaged, stagedFormat } from '../../stage/staged-format.js';
+import { gunzipStaged, stagedFileError, stagedFormat } from '../../stage/staged-format.js';
+import { assertCountsAddUp, describeWhere, partitionProblem } from '../../merge-rules/batch-counts.js';
+import { countsResult, fromLedgerRow, ledgerCountParams, type PartitionCounts } from './ledger-row.js';
 
-type BatchRow = Record<'rows_staged' | 'inserted' | 'updated' | 'unchanged' | 'deleted', string>;
-type Counts = Pick<MergeResult, 'inserted' | 'updated' | 'deleted'>;
+/** What a merge did with the staged rows: `staged` is what the files held. */
+type Counts = { staged: number; inserted: number; updated: number; unchanged: number; deleted: number };
 
 /** Reads PostgreSQL's binary COPY and arrays as they are; checkpoints fact chunks over the merged prefix. */
 export const POSTGRES_CAPABILITIES: DialectCapabilities = { binaryStage: true, arrays: 'native', parallelMerges: true, requiredStage: null };
@@ -92,6 +94,8 @@ export class PostgresWarehouse implements WarehouseDialect {
   async merge(batch: StagedBatch, spec: sql.MergeSpec, span: PullSpan, onNewColumn: NewColumnPolicy): Promise<MergeResult> {
     const { unit } = batch;
     const label = `pipeline ${unit.pipeline}, source ${unit.source}`;
+    // A staged file that is not whole names all of where it was going.
+    const fileLabel = describeWhere({ pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${spec.schema}.${spec.table}` });
     const targetLock = `tributary:${spec.schema}.${spec.table}`;
     const client = await connectPg(this.target, this.deps.secrets);
     let locked = false;
@@ -106,38 +110,56 @@ export class PostgresWarehouse implements WarehouseDialect {
       await client.query(sql.SESSION_LOCK_SQL, [targetLock]);
       locked = true;
       await client.query('BEGIN');
-      const done = await client.query<BatchRow>(sql.findBatchSql(this.stateSchema), [unit.batchId]);
+      const done = await client.query<Record<string, string | null>>(sql.findBatchSql(this.stateSchema), [unit.batchId]);
       if (done.rows[0]) {
         await client.query('COMMIT');
-        return fromLedger(unit.batchId, done.rows[0]);
+        return fromLedgerRow(unit.batchId, done.rows[0]);
       }
 
       const { spec: merged, altered } = await this.evolveTarget(client, spec, onNewColumn, label);
       const firstLoad = span.whole && (await this.isFirstLoad(client, batch, merged));
+      // A whole read of a dimension: what the target held of this source before, against what the last batch left.
+      const snapshot = merged.mode.kind === 'snapshot' ? merged.mode : null;
+      const soft = snapshot?.deletes === 'soft';
+      const whole = snapshot !== null && !snapshot.partial;
+      const targetName = `${spec.schema}.${spec.table}`;
+      const sourceRows = async () => Number((await client.query<{ n: string }>(sql.sourceRowsSql(merged, soft), [unit.source])).rows[0]!.n);
+      const expected = whole && !isRepairBatch(unit.batchId) ? await client.query<{ target_rows: string }>(sql.lastTargetRowsSql(this.stateSchema), [targetName, unit.source]) : null;
+      const before = expected?.rows[0] ? { expected: Number(expected.rows[0].target_rows), found: await sourceRows() } : null;
       // First-load chunks hold disjoint keys of one source: once the target's shape is settled
       // (and committed), they COPY side by side. Anything else merges alone until it commits.
       if (firstLoad && !altered) await unlock();
-      const { inserted, updated, deleted } = firstLoad ? await this.copyFirstLoad(client, batch, merged, label) : await this.mergeByKey(client, batch, merged, label);
-      const unchanged = batch.rows - inserted - updated;
+      const { staged, inserted, updated, unchanged, deleted } = firstLoad ? await this.copyFirstLoad(client, batch, merged, label, fileLabel) : await this.mergeByKey(client, batch, merged, label, fileLabel);
+      const where = { pipeline: unit.pipeline, region: unit.region, source: unit.source, table: targetName };
+      const counts = { read: batch.rows, staged, inserted, updated, unchanged, deleted, deletedAbsent: snapshot ? deleted : 0, deduplicated: 0, deadLettered: 0 };
+      assertCountsAddUp(counts, batch.rows, where);
+      let partition: PartitionCounts = {};
+      if (snapshot) {
+        const targetRows = await sourceRows();
+        const problem = whole ? partitionProblem(batch.rows, targetRows) : null;
+        if (problem) throw badInput(`${describeWhere(where)}: ${problem}; nothing was merged`);
+        partition = { targetRows, ...(before ? { driftRows: before.found - before.expected } : {}) };
+      }
       await client.query(sql.insertBatchSql(this.stateSchema), [
         unit.batchId,
         unit.pipeline,
         unit.region,
         unit.source,
         unit.stream,
-        `${spec.schema}.${spec.table}`,
+        targetName,
         span.from,
         span.to,
-        batch.rows,
+        staged,
         inserted,
         updated,
         unchanged,
         deleted,
         batch.checksum,
+        ...ledgerCountParams({ ...counts, ...partition }),
       ]);
       await this.moveCheckpoints(client, unit, span.outOfOrder);
       await client.query('COMMIT');
-      return { batchId: unit.batchId, rowsStaged: batch.rows, inserted, updated, unchanged, deleted, alreadyCommitted: false };
+      return countsResult(unit.batchId, { ...counts, ...partition });
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
@@ -181,7 +203,7 @@ export class PostgresWarehouse implements WarehouseDialect {
   }
 
   /** First load: the staged files go straight into the target with their lineage; the primary key still refuses a duplicate. */
-  private async copyFirstLoad(client: pg.Client, batch: StagedBatch, spec: sql.MergeSpec, label: string): Promise<Counts> {
+  private async copyFirstLoad(client: pg.Client, batch: StagedBatch, spec: sql.MergeSpec, label: string, fileLabel: string): Promise<Counts> {
     const { unit } = batch;
     const now = (await client.query<{ text: string; micros: string }>(sql.NOW_SQL)).rows[0]!;
     let loaded = 0;
@@ -197,25 +219,25 @@ export class PostgresWarehouse implements WarehouseDialect {
             ])
           : appendCsvFields([unit.source, unit.region, unit.batchId, batch.extractedAt, now.text]);
       await pipeline(this.deps.stage.reader(file.key), gunzipStaged(), lineage, copy).catch((err: unknown) => {
-        throw notUniqueError(err, label, spec.key, unit.stream, unit.source);
+        throw stagedFileError(notUniqueError(err, label, spec.key, unit.stream, unit.source), file.key, fileLabel);
       });
       loaded += Number(copy.rowCount ?? 0);
     }
-    if (loaded !== batch.rows) throw new Error(`${label}: staged ${batch.rows} rows but the stage files hold ${loaded}; nothing was merged`);
-    return { inserted: loaded, updated: 0, deleted: 0 };
+    return { staged: loaded, inserted: loaded, updated: 0, unchanged: 0, deleted: 0 };
   }
 
   /** Through a temp stage table: delete what the batch replaces, insert what is new or changed, and (dimensions) handle keys gone. */
-  private async mergeByKey(client: pg.Client, batch: StagedBatch, merged: sql.MergeSpec, label: string): Promise<Counts> {
+  private async mergeByKey(client: pg.Client, batch: StagedBatch, merged: sql.MergeSpec, label: string, fileLabel: string): Promise<Counts> {
     const { unit } = batch;
     await client.query(sql.createStageSql(merged));
     let loaded = 0;
     for (const file of batch.files) {
       const copy = client.query(copyFrom(sql.copyIntoStageSql(merged, stagedFormat(file.key))));
-      await pipeline(this.deps.stage.reader(file.key), gunzipStaged(), copy);
+      await pipeline(this.deps.stage.reader(file.key), gunzipStaged(), copy).catch((err: unknown) => {
+        throw stagedFileError(err, file.key, fileLabel);
+      });
       loaded += Number(copy.rowCount ?? 0);
     }
-    if (loaded !== batch.rows) throw new Error(`${label}: staged ${batch.rows} rows but the stage files hold ${loaded}; nothing was merged`);
     if (merged.mode.kind === 'upsert') for (const stmt of sql.PROBE_BY_KEY_SQL) await client.query(stmt);
 
     const lineage = [unit.source, unit.region, unit.batchId, batch.extractedAt];
@@ -228,7 +250,8 @@ export class PostgresWarehouse implements WarehouseDialect {
     const missing = sql.deleteMissingSql(merged);
     const removed = missing ? await client.query(missing, [unit.source]) : null;
     const updated = replaced.rowCount ?? 0;
-    return { inserted: (written.rowCount ?? 0) - updated, updated, deleted: removed?.rowCount ?? 0 };
+    const unchanged = Number((await client.query<{ n: string }>(sql.unchangedSql(merged), [unit.source, unit.batchId])).rows[0]!.n);
+    return { staged: loaded, inserted: (written.rowCount ?? 0) - updated, updated, unchanged, deleted: removed?.rowCount ?? 0 };
   }
 
   /** Creates the target, or applies the new-column policy; returns the spec to merge with, and whether it changed the target. */
@@ -286,16 +309,4 @@ function notUniqueError(err: unknown, label: string, key: string[], stream: stri
   const all = /^Key \(.*\)=\((.*)\) already exists/.exec(e.detail ?? '')?.[1] ?? '?';
   const values = all.endsWith(`, ${source}`) ? all.slice(0, -(source.length + 2)) : all;
   return badInput(`${label}: key (${key.join(', ')}) is not unique in ${stream}: (${values ?? '?'}) appears more than once in one read; nothing was merged`);
-}
-
-function fromLedger(batchId: string, r: BatchRow): MergeResult {
-  return {
-    batchId,
-    rowsStaged: Number(r.rows_staged),
-    inserted: Number(r.inserted),
-    updated: Number(r.updated),
-    unchanged: Number(r.unchanged),
-    deleted: Number(r.deleted),
-    alreadyCommitted: true,
-  };
 }

@@ -134,6 +134,16 @@ export function insertByKeySql(spec: TopicMergeSpec): string {
     WHERE NOT EXISTS (SELECT 1 FROM ${target(spec)} t WHERE ${keyMatch(spec)})`;
 }
 
+/**
+ * Keyed: the newest messages of their key that the target holds newer (or the same) from another
+ * batch: the merge left those rows as they were. Measured, so the batch's counts can disagree.
+ * $1 source, $2 batch id.
+ */
+export function olderThanTargetSql(spec: TopicMergeSpec): string {
+  return `SELECT count(*)::bigint AS n FROM ${ident(INCOMING)} s
+    WHERE EXISTS (SELECT 1 FROM ${target(spec)} t WHERE ${keyMatch(spec)} AND t._batch_id IS DISTINCT FROM $2)`;
+}
+
 /** $1 pipeline, $2 region, $3 source, $4 cell, $5 topic, $6 batch. */
 export function insertDeadLettersSql(schema: string): string {
   const cols = names(DEAD_LETTER_COLUMNS).join(', ');

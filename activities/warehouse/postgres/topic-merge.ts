@@ -9,7 +9,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { decideMerge } from '../../merge-rules/offset-decision.js';
 import { topicCounts } from '../../merge-rules/topic-counts.js';
 import type { Stage } from '../../stage/stage.js';
-import { gunzipStaged, stagedFormat } from '../../stage/staged-format.js';
+import { gunzipStaged, stagedFileError, stagedFormat } from '../../stage/staged-format.js';
+import { assertCountsAddUp, describeWhere, NO_ROWS, type LedgerCounts } from '../../merge-rules/batch-counts.js';
+import { countsResult, fromLedgerRow, ledgerCountParams } from './ledger-row.js';
 import type { MergeResult, StagedBatch, StagedTopicBatch, TopicUnit } from '../../types.js';
 import type { OffsetsKey } from '../dialect.js';
 import { badInput } from '../../errors.js';
@@ -28,11 +30,13 @@ export async function readTopicOffsets(client: pg.Client, schema: string, key: O
 }
 
 /** COPYs each staged file (its format told by its name) with the statement made for that format; `through` transforms the rows on the way. */
-async function copyFiles(client: pg.Client, stage: Stage, copySql: (key: string) => string, keys: string[], through?: () => Transform): Promise<number> {
+async function copyFiles(client: pg.Client, stage: Stage, copySql: (key: string) => string, keys: string[], through: (() => Transform) | undefined, label: string): Promise<number> {
   let n = 0;
   for (const key of keys) {
     const copy = client.query(copyFrom(copySql(key)));
-    await (through ? pipeline(stage.reader(key), gunzipStaged(), through(), copy) : pipeline(stage.reader(key), gunzipStaged(), copy));
+    await (through ? pipeline(stage.reader(key), gunzipStaged(), through(), copy) : pipeline(stage.reader(key), gunzipStaged(), copy)).catch((err: unknown) => {
+      throw stagedFileError(err, key, label);
+    });
     n += Number(copy.rowCount ?? 0);
   }
   return n;
@@ -92,6 +96,7 @@ export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: s
   const { unit, topic: info } = batch;
   const label = `pipeline ${unit.pipeline}, source ${unit.source}, partition ${unit.partition}`;
   const counts = (loaded: number, deadLettered: number, nextOffset: number) => topicCounts(unit, info, loaded, deadLettered, nextOffset);
+  const fileLabel = `${describeWhere({ pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${spec.schema}.${spec.table}` })}, partition ${unit.partition}`;
 
   await ensureTopicState(client, schema);
   await client.query('BEGIN');
@@ -100,9 +105,8 @@ export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: s
     const done = await client.query<Record<string, string>>(findBatchSql(schema), [unit.batchId]);
     if (done.rows[0]) {
       await client.query('COMMIT');
-      const r = done.rows[0];
-      const result = { inserted: Number(r.inserted), updated: Number(r.updated), unchanged: Number(r.unchanged) };
-      return { batchId: unit.batchId, rowsStaged: Number(r.rows_staged), ...result, deleted: 0, alreadyCommitted: true, topic: counts(Number(r.rows_staged), info.deadLettered, unit.to) };
+      const r = fromLedgerRow(unit.batchId, done.rows[0]);
+      return { ...r, topic: counts(r.inserted + r.updated, r.deadLettered, unit.to) };
     }
     const ledgerKey = [unit.pipeline, unit.region, unit.cell, unit.topic, unit.partition];
     const row = await client.query<{ next_offset: string }>(sql.lockOffsetSql(schema), ledgerKey);
@@ -115,7 +119,7 @@ export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: s
     }
     if (decision.action === 'skip') {
       await client.query('COMMIT');
-      return { batchId: unit.batchId, rowsStaged: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, alreadyCommitted: true, topic: counts(0, 0, current!) };
+      return { ...countsResult(unit.batchId, NO_ROWS, true), topic: counts(0, 0, current!) };
     }
 
     await evolveTopicTarget(client, spec);
@@ -132,32 +136,38 @@ export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: s
           binaryTimestamptz(BigInt(Date.parse(batch.extractedAt)) * 1000n),
           binaryTimestamptz(BigInt(now.micros)),
         ]);
-      staged = await copyFiles(client, stage, () => sql.copyTopicRowsIntoTargetSql(spec), rowFiles, appended).catch((err: unknown) => {
+      staged = await copyFiles(client, stage, () => sql.copyTopicRowsIntoTargetSql(spec), rowFiles, appended, fileLabel).catch((err: unknown) => {
         throw alreadyLoadedError(err, label, `${spec.schema}.${spec.table}`, current);
       });
     } else {
-      staged = await copyFiles(client, stage, (key) => sql.copyTopicRowsSql(spec, stagedFormat(key)), rowFiles);
+      staged = await copyFiles(client, stage, (key) => sql.copyTopicRowsSql(spec, stagedFormat(key)), rowFiles, undefined, fileLabel);
     }
-    const stagedDead = await copyFiles(client, stage, () => sql.copyDeadLettersSql(), info.deadLetterFiles.map((f) => f.key));
-    if (staged !== batch.rows || stagedDead !== info.deadLettered) {
-      throw new Error(`${label}: staged ${batch.rows} rows and ${info.deadLettered} dead letters, but the stage files hold ${staged} and ${stagedDead}; nothing was merged`);
-    }
+    const stagedDead = await copyFiles(client, stage, () => sql.copyDeadLettersSql(), info.deadLetterFiles.map((f) => f.key), undefined, fileLabel);
     let rows = staged;
     let dead = stagedDead;
+    // Messages another run loaded already (part of the range committed by it) leave the target as it is.
+    let alreadyLoaded = 0;
     if (decision.from > unit.from) {
       const [trimRows, trimDead] = sql.trimStagedSql();
-      rows -= (await client.query(trimRows!, [decision.from])).rowCount ?? 0;
-      dead -= (await client.query(trimDead!, [decision.from])).rowCount ?? 0;
+      const trimmedRows = (await client.query(trimRows!, [decision.from])).rowCount ?? 0;
+      const trimmedDead = (await client.query(trimDead!, [decision.from])).rowCount ?? 0;
+      rows -= trimmedRows;
+      dead -= trimmedDead;
+      alreadyLoaded = trimmedRows + trimmedDead;
     }
 
     let inserted: number;
     let updated = 0;
+    let deduplicated = 0;
+    let older = 0;
     if (straight) {
       inserted = staged;
     } else if (spec.key) {
-      await client.query(sql.incomingByKeySql(spec));
+      const incoming = (await client.query(sql.incomingByKeySql(spec))).rowCount ?? 0;
+      deduplicated = rows - incoming;
       updated = (await client.query(sql.deleteReplacedByKeySql(spec), [unit.source])).rowCount ?? 0;
       inserted = ((await client.query(sql.insertByKeySql(spec), lineage)).rowCount ?? 0) - updated;
+      older = Number((await client.query<{ n: string }>(sql.olderThanTargetSql(spec), [unit.source, unit.batchId])).rows[0]!.n);
     } else {
       const appended = await client.query(sql.appendSql(spec), lineage).catch((err: unknown) => {
         throw alreadyLoadedError(err, label, `${spec.schema}.${spec.table}`, current);
@@ -165,31 +175,35 @@ export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: s
       inserted = appended.rowCount ?? 0;
     }
     const where = [unit.pipeline, unit.region, unit.source, unit.cell, unit.topic];
-    if (dead > 0) await client.query(sql.insertDeadLettersSql(schema), [...where, unit.batchId]);
+    const deadLettered = dead > 0 ? ((await client.query(sql.insertDeadLettersSql(schema), [...where, unit.batchId])).rowCount ?? 0) : 0;
     if (decision.gap) {
       const [a, b] = decision.gap;
       const detail = `offsets ${a} to ${b - 1} were deleted by the cluster's retention before they were loaded`;
       await client.query(sql.insertGapSql(schema), [...where, unit.partition, a, detail, unit.batchId]);
     }
+    const table = `${spec.schema}.${spec.table}`;
+    const c: LedgerCounts = { read: info.consumed, staged: staged + stagedDead, inserted, updated, unchanged: older + alreadyLoaded, deleted: 0, deletedAbsent: 0, deduplicated, deadLettered };
+    assertCountsAddUp(c, batch.rows + info.deadLettered, { pipeline: unit.pipeline, region: unit.region, source: unit.source, table });
     await client.query(insertBatchSql(schema), [
       unit.batchId,
       unit.pipeline,
       unit.region,
       unit.source,
       unit.topic,
-      `${spec.schema}.${spec.table}`,
+      table,
       String(decision.from),
       String(unit.to),
-      rows,
+      c.staged,
       inserted,
       updated,
-      rows - inserted - updated,
+      c.unchanged,
       0,
       batch.checksum,
+      ...ledgerCountParams(c),
     ]);
     await client.query(sql.upsertOffsetSql(schema), [...ledgerKey, unit.source, unit.to, unit.batchId]);
     await client.query('COMMIT');
-    return { batchId: unit.batchId, rowsStaged: rows, inserted, updated, unchanged: rows - inserted - updated, deleted: 0, alreadyCommitted: false, topic: counts(rows, dead, unit.to) };
+    return { ...countsResult(unit.batchId, c), topic: counts(rows, dead, unit.to) };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

@@ -12,7 +12,7 @@
 // PostgreSQL can TOAST (variable-length types) can be unavailable: each costs two statements.
 import { LINEAGE_COLUMNS, type CdcMergeSpec } from '../../specs/merge-specs.js';
 import { foldName, ident, identifierProblem, qualified } from './identifiers.js';
-import { copySql, Params, type Param } from './merge-sql.js';
+import { copySql, LEDGER_COUNT_COLUMNS, Params, type Param } from './merge-sql.js';
 import { batchLedgerSql, gapsSql, ledgerBatchValues, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, V, type LedgerBatch, type LedgerMove } from './offsets-sql.js';
 import { assertStatementSize, MAX_BATCH_STATEMENTS } from './statement-size.js';
 import { deleteByVersionSqls, GAP_DELETED, healValues, keepSnapshotSqls, raiseToEpochsSql, TRUNCATED, upsertEpochsSqls, type CdcHeal } from './cdc-heal-sql.js';
@@ -102,6 +102,8 @@ export interface CdcBatchInput {
     loadedAt: string;
     /** Moved rows kept since before this are dropped (their new key never needed them). */
     expireBefore: string;
+    /** Change events the extract read (collapsed by key into `rows`). */
+    events: number;
   };
   moves: LedgerMove[];
   /** Snapshot epochs, a truncate, gap deletes (cdc-heal-sql.ts); absent: none of them (a batch staged before them). */
@@ -121,6 +123,7 @@ export function cdcMergeBatch(input: CdcBatchInput): CdcBatch {
   const p = new Params({
     ...ledgerBatchValues(v, spec),
     rows: v.rows,
+    events: v.events,
     range_from: v.rangeFrom,
     range_to: v.rangeTo,
     checksum: v.checksum,
@@ -228,9 +231,23 @@ export function cdcMergeBatch(input: CdcBatchInput): CdcBatch {
   for (const s of keepSnapshotSqls(p, stateSchema, heal?.snapshot)) push(s);
   const deleted = ['c.deleted', ...(heal?.truncateVersion ? [`(SELECT n FROM ${TRUNCATED})`] : []), ...(heal?.closeBelow ? [`(SELECT n FROM ${GAP_DELETED})`] : [])].join(' + ');
   if (input.moves.some((m) => m.gap)) push(gapsSql(p, stateSchema));
-  push(batchLedgerSql(p, stateSchema, CDC_COUNTS, `c.rows_in, c.upserts - c.updated - c.blocked, c.updated, c.rows_in - (c.upserts - c.blocked) - c.deleted, ${deleted}, 0`));
+  // Counted: events collapsed by key at the extract are deduplicated; truncate and snapshot deletes are rows gone from the source.
+  const absent = ['0', ...(heal?.truncateVersion ? [`(SELECT n FROM ${TRUNCATED})`] : []), ...(heal?.closeBelow ? [`(SELECT n FROM ${GAP_DELETED})`] : [])].join(' + ');
+  push(
+    batchLedgerSql(
+      p,
+      stateSchema,
+      CDC_COUNTS,
+      `c.rows_in, c.upserts - c.updated - c.blocked, c.updated, c.rows_in - (c.upserts - c.blocked) - c.deleted, ${deleted}, 0`,
+      `${p.ref('events', 'BIGINT')}, ${p.ref('events', 'BIGINT')} - c.rows_in, 0, ${absent}`,
+    ),
+  );
   for (const s of moveLedgerSqls(p, stateSchema)) push(s);
-  push(`SELECT c.rows_in, c.upserts - c.updated - c.blocked AS inserted, c.updated, ${deleted} AS deleted FROM ${CDC_COUNTS} c`, 'result');
+  push(
+    `SELECT c.rows_in, b.rows_staged, b.inserted, b.updated, b.unchanged, b.deleted, b.quarantined, ${LEDGER_COUNT_COLUMNS.map((n) => `b.${n}`).join(', ')}
+       FROM ${CDC_COUNTS} c, ${qualified(stateSchema, 'tributary_batches')} b WHERE b.batch_id = ${p.ref('batch_id')}`,
+    'result',
+  );
 
   if (sqls.length > MAX_BATCH_STATEMENTS) {
     throw new Error(

@@ -21,6 +21,10 @@ export const STATE_TABLE = 'tributary_state';
 export const STAGE_TABLE = 'tributary_stage';
 export const INCOMING_TABLE = 'tributary_incoming';
 export const COUNTS_TABLE = 'tributary_counts';
+/** Rows kept after the dedup by key (before pruning), and what the target held of the source before the batch. */
+export const KEPT_TABLE = 'tributary_kept';
+export const BEFORE_TABLE = 'tributary_before';
+export const AFTER_TABLE = 'tributary_after';
 
 export interface TargetColumn {
   /** As the catalog has it (folded to lower case). */
@@ -45,6 +49,8 @@ export interface BatchValues {
   rangeTo: string | null;
   /** Forward-only positions written with the batch: the checkpoint and any markers. */
   positions: { stream: string; position: string }[];
+  /** A repair batch: it heals rows changed by hand, so finding them is no drift. */
+  repair?: boolean;
 }
 
 export interface MergeInput {
@@ -66,7 +72,7 @@ export interface MergeBatch {
   sqls: string[];
   parameters: Param[];
   /** Indexes into sqls of the statements whose failure has a known meaning. */
-  at: { copy: number; countCheck: number; uniqueCheck: number; result: number };
+  at: { copy: number; countCheck: number; uniqueCheck: number; countsCheck: number; partitionCheck: number; result: number };
 }
 
 /** Collects the parameters a batch uses; the Data API refuses one no statement references. */
@@ -116,6 +122,13 @@ interface ModeSql {
   deleteMissing(ctx: Ctx): string | null;
   /** Value of a mode column (row hash, soft-delete marks) for insert. */
   modeValue(ctx: Ctx, column: string): string | null;
+  /** A whole read of the source (a dimension's full pass): the target's live rows of the source, as a scalar subquery; null otherwise. */
+  sourceRows(ctx: Ctx): string | null;
+}
+
+/** The live rows of this batch's source in the target. */
+function liveSourceRows(ctx: Ctx, soft: boolean): string {
+  return `(SELECT COUNT(*) FROM ${ctx.target} WHERE ${ctx.t('_source')} = ${ctx.p.ref('source')}${soft ? ` AND NOT ${ctx.t('_deleted')}` : ''})`;
 }
 
 class Ctx {
@@ -206,6 +219,7 @@ const UPSERT: ModeSql = {
   missingCount: () => '0',
   deleteMissing: () => null,
   modeValue: () => null,
+  sourceRows: () => null,
 };
 
 const SNAPSHOT: ModeSql = {
@@ -232,6 +246,10 @@ const SNAPSHOT: ModeSql = {
     if (column === '_deleted') return 'FALSE';
     if (column === '_deleted_at') return 'NULL';
     return null;
+  },
+  sourceRows(ctx) {
+    const m = ctx.input.spec.mode as Extract<MergeMode, { kind: 'snapshot' }>;
+    return m.partial ? null : liveSourceRows(ctx, m.deletes === 'soft');
   },
 };
 
@@ -302,7 +320,7 @@ export function mergeBatch(input: MergeInput): MergeBatch {
   const { p } = ctx;
   const ledger = ctx.state('tributary_batches');
   const sqls: string[] = [];
-  const at = { copy: -1, countCheck: -1, uniqueCheck: -1, result: -1 };
+  const at = { copy: -1, countCheck: -1, uniqueCheck: -1, countsCheck: -1, partitionCheck: -1, result: -1 };
   const push = (sql: string, mark?: keyof typeof at) => {
     if (mark) at[mark] = sqls.length;
     sqls.push(sql);
@@ -311,6 +329,12 @@ export function mergeBatch(input: MergeInput): MergeBatch {
   // Serialises merges into one target (and avoids serializable-isolation aborts between them).
   push(`LOCK ${ctx.target}`);
   push(`CREATE TEMP TABLE ${STATE_TABLE} AS SELECT COUNT(*) AS done FROM ${ledger} WHERE batch_id = ${p.ref('batch_id')}`);
+  // A whole read: what the target held of this source, against what the last batch left (rows changed by hand).
+  const whole = mode.sourceRows(ctx);
+  if (whole) {
+    const last = `(SELECT target_rows FROM ${ledger} WHERE target = ${p.ref('target')} AND source = ${p.ref('source')} AND target_rows IS NOT NULL ORDER BY loaded_at DESC, batch_id DESC LIMIT 1)`;
+    push(`CREATE TEMP TABLE ${BEFORE_TABLE} AS SELECT ${whole} AS found, ${input.values.repair ? 'CAST(NULL AS BIGINT)' : last} AS expected`);
+  }
   push(`CREATE TEMP TABLE ${STAGE_TABLE} (${stageColumnsSql(input.spec)})`);
   push(copySql(input.manifestUrl, input.copyRoleArn), 'copy');
   push(
@@ -318,6 +342,7 @@ export function mergeBatch(input: MergeInput): MergeBatch {
     'countCheck',
   );
   for (const sql of dedupAndIncoming(ctx, mode)) push(sql.sql, sql.mark);
+  push(`CREATE TEMP TABLE ${KEPT_TABLE} AS SELECT COUNT(*) AS kept FROM ${INCOMING_TABLE}`);
   for (const sql of mode.prune(ctx)) push(sql);
   push(
     `CREATE TEMP TABLE ${COUNTS_TABLE} AS SELECT (SELECT COUNT(*) FROM ${INCOMING_TABLE}) AS incoming,
@@ -325,20 +350,42 @@ export function mergeBatch(input: MergeInput): MergeBatch {
        (SELECT COUNT(*) FROM ${ctx.state('tributary_quarantine')} WHERE batch_id = ${p.ref('batch_id')}) AS quarantined,
        ${mode.missingCount(ctx)} AS missing`,
   );
+  // Every staged row in one place: kept (then written or left unchanged), deduplicated, or quarantined.
+  push(
+    `SELECT CAST(CASE WHEN c.replaced > c.incoming OR c.incoming > k.kept OR k.kept + c.quarantined > ${p.ref('rows', 'BIGINT')}
+       THEN 'tributary: counts do not add up: ' || ${p.ref('rows', 'VARCHAR(20)')} || ' staged, ' || CAST(k.kept AS VARCHAR(20)) || ' kept, ' || CAST(c.incoming AS VARCHAR(20)) || ' to write, '
+            || CAST(c.replaced AS VARCHAR(20)) || ' replacing, ' || CAST(c.quarantined AS VARCHAR(20)) || ' quarantined' END AS INT)
+       FROM ${COUNTS_TABLE} c, ${KEPT_TABLE} k, ${STATE_TABLE} s WHERE s.done = 0`,
+    'countsCheck',
+  );
   push(`DELETE FROM ${ctx.target} USING ${INCOMING_TABLE} WHERE ${ctx.keyMatch(INCOMING_TABLE)}`);
   push(`INSERT INTO ${ctx.target} SELECT ${insertValues(ctx, mode).join(', ')} FROM ${INCOMING_TABLE}`);
   const missing = mode.deleteMissing(ctx);
   if (missing) push(missing);
+  // A whole read leaves the target holding the source's rows, no more, no fewer (quarantined rows aside).
+  if (whole) {
+    push(`CREATE TEMP TABLE ${AFTER_TABLE} AS SELECT ${whole} AS n`);
+    push(
+      `SELECT CAST(CASE WHEN c.quarantined = 0 AND a.n <> ${p.ref('rows', 'BIGINT')}
+         THEN 'tributary: the source had ' || ${p.ref('rows', 'VARCHAR(20)')} || ' rows when read whole, the warehouse holds ' || CAST(a.n AS VARCHAR(20)) END AS INT)
+         FROM ${COUNTS_TABLE} c, ${AFTER_TABLE} a, ${STATE_TABLE} s WHERE s.done = 0`,
+      'partitionCheck',
+    );
+  }
+  const partition = whole ? 'a.n, b.found - b.expected' : 'NULL, NULL';
   push(
-    `INSERT INTO ${ledger} (batch_id, pipeline, region, source, source_table, target, range_from, range_to, rows_staged, inserted, updated, unchanged, deleted, quarantined, checksum, loaded_at)
+    `INSERT INTO ${ledger} (batch_id, pipeline, region, source, source_table, target, range_from, range_to, rows_staged, inserted, updated, unchanged, deleted, quarantined, checksum, loaded_at,
+                           ${LEDGER_COUNT_COLUMNS.join(', ')})
      SELECT ${p.ref('batch_id')}, ${p.ref('pipeline')}, ${p.ref('region')}, ${p.ref('source')}, ${p.ref('stream')}, ${p.ref('target')}, ${p.ref('range_from')}, ${p.ref('range_to')},
-            ${p.ref('rows', 'BIGINT')}, c.incoming - c.replaced, c.replaced, ${p.ref('rows', 'BIGINT')} - c.incoming - c.quarantined, c.missing, c.quarantined,
-            ${p.ref('checksum')}, ${p.ref('loaded_at', 'TIMESTAMPTZ')}
-       FROM ${COUNTS_TABLE} c, ${STATE_TABLE} s WHERE s.done = 0`,
+            ${p.ref('rows', 'BIGINT')}, c.incoming - c.replaced, c.replaced, k.kept - c.incoming, c.missing, c.quarantined,
+            ${p.ref('checksum')}, ${p.ref('loaded_at', 'TIMESTAMPTZ')},
+            ${p.ref('rows', 'BIGINT')}, ${p.ref('rows', 'BIGINT')} - c.quarantined - k.kept, c.quarantined, c.missing, ${partition}
+       FROM ${COUNTS_TABLE} c, ${KEPT_TABLE} k, ${STATE_TABLE} s${whole ? `, ${BEFORE_TABLE} b, ${AFTER_TABLE} a` : ''} WHERE s.done = 0`,
   );
   for (const sql of checkpointSqls(ctx)) push(sql);
   push(
-    `SELECT s.done, b.rows_staged, b.inserted, b.updated, b.unchanged, b.deleted, b.quarantined FROM ${STATE_TABLE} s, ${ledger} b WHERE b.batch_id = ${p.ref('batch_id')}`,
+    `SELECT s.done, b.rows_staged, b.inserted, b.updated, b.unchanged, b.deleted, b.quarantined, ${LEDGER_COUNT_COLUMNS.map((c) => `b.${c}`).join(', ')}
+       FROM ${STATE_TABLE} s, ${ledger} b WHERE b.batch_id = ${p.ref('batch_id')}`,
     'result',
   );
 
@@ -461,7 +508,19 @@ export function widenColumnSql(spec: MergeSpec, column: string, bytes: number): 
 
 /** :batch_id. A committed batch's counts: checked before loading anything. */
 export function findBatchSql(stateSchema: string): string {
-  return `SELECT rows_staged, inserted, updated, unchanged, deleted, quarantined FROM ${qualified(stateSchema, 'tributary_batches')} WHERE batch_id = :batch_id`;
+  return `SELECT rows_staged, inserted, updated, unchanged, deleted, quarantined, ${LEDGER_COUNT_COLUMNS.join(', ')} FROM ${qualified(stateSchema, 'tributary_batches')} WHERE batch_id = :batch_id`;
+}
+
+/**
+ * Ledger columns added with the count check (batch-counts.ts); null in rows written before.
+ * Redshift adds one column per ALTER TABLE and knows no ADD COLUMN IF NOT EXISTS: the ones the
+ * catalog lacks are added (ledgerColumnSqls), and "already exists" from a racing worker is success.
+ */
+export const LEDGER_COUNT_COLUMNS = ['rows_read', 'deduplicated', 'dead_lettered', 'deleted_absent', 'target_rows', 'drift_rows'] as const;
+
+/** The ALTER TABLEs that give an existing ledger the columns it lacks (`have`: its columns, folded). */
+export function ledgerColumnSqls(stateSchema: string, have: Set<string>): string[] {
+  return LEDGER_COUNT_COLUMNS.filter((c) => !have.has(c)).map((c) => `ALTER TABLE ${qualified(stateSchema, 'tributary_batches')} ADD COLUMN ${c} BIGINT`);
 }
 
 /** :pipeline, :region, :source, :stream. */

@@ -6,7 +6,7 @@
 // table first, so the statements stay few whatever the number of partitions (BatchExecuteStatement
 // takes 40). No ON CONFLICT on Redshift: update where behind, insert where absent.
 import { qualified } from './identifiers.js';
-import type { Params } from './merge-sql.js';
+import { LEDGER_COUNT_COLUMNS, type Params } from './merge-sql.js';
 import { stateSchemaSqls, TOPIC_KEY_DEFS } from './state-schema.js';
 
 export const OFFSETS_TABLE = 'tributary_offsets';
@@ -135,11 +135,21 @@ export function ledgerBatchValues(v: LedgerBatch, target: { schema: string; tabl
 
 /**
  * The batch's row in the batch ledger, its counts read from the temp table `counts` (alias c):
- * `tallies` are the expressions for rows_staged, inserted, updated, unchanged, deleted, quarantined.
+ * `tallies` are the expressions for rows_staged, inserted, updated, unchanged, deleted, quarantined;
+ * `proof` for rows_read, deduplicated, dead_lettered, deleted_absent (batch-counts.ts).
  */
-export function batchLedgerSql(p: Params, stateSchema: string, counts: string, tallies: string): string {
-  return `INSERT INTO ${qualified(stateSchema, 'tributary_batches')} (batch_id, pipeline, region, source, source_table, target, range_from, range_to, rows_staged, inserted, updated, unchanged, deleted, quarantined, checksum, loaded_at)
+export function batchLedgerSql(p: Params, stateSchema: string, counts: string, tallies: string, proof: string): string {
+  return `INSERT INTO ${qualified(stateSchema, 'tributary_batches')} (batch_id, pipeline, region, source, source_table, target, range_from, range_to, rows_staged, inserted, updated, unchanged, deleted, quarantined, checksum, loaded_at,
+                                  ${LEDGER_COUNT_COLUMNS.join(', ')})
        SELECT ${[p.ref('batch_id', V), p.ref('pipeline', V), p.ref('region', V), p.ref('source', V), p.ref('topic', V), p.ref('target', V), p.ref('range_from', V), p.ref('range_to', V)].join(', ')},
-              ${tallies}, ${p.ref('checksum', V)}, ${p.ref('loaded_at', 'TIMESTAMPTZ')}
+              ${tallies}, ${p.ref('checksum', V)}, ${p.ref('loaded_at', 'TIMESTAMPTZ')}, ${proof}, NULL, NULL
          FROM ${counts} c`;
+}
+
+/**
+ * Fails the batch when the rows it read are not the rows the stage held (a text that is no
+ * integer, as the other checks): `read` and `staged` are SQL expressions over `counts` (alias c).
+ */
+export function readCheckSql(counts: string, read: string, staged: string): string {
+  return `SELECT CAST(CASE WHEN ${read} <> ${staged} THEN 'tributary: ' || CAST(${read} AS VARCHAR(20)) || ' rows read, but ' || CAST(${staged} AS VARCHAR(20)) || ' staged' END AS INT) FROM ${counts} c`;
 }

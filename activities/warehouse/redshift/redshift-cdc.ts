@@ -20,6 +20,7 @@ import { findBatchSql } from './merge-sql.js';
 import { ledgerBatch, offsetsStateTablesSql } from './offsets-sql.js';
 import { explainBatch, readRedshiftOffsets } from './redshift-topic.js';
 import type { RedshiftSession } from './session.js';
+import { fromLedger, NO_ROWS_LEDGER } from './ledger-result.js';
 import { redshiftType } from './types.js';
 import { cdcHealTablesSql, readEpochsSql, readSnapshotSql, type CdcHeal } from './cdc-heal-sql.js';
 import { stagedMeta } from '../../specs/cdc-columns.js';
@@ -86,14 +87,14 @@ export async function mergeRedshiftCdc(w: RedshiftSession, batch: StagedCdcBatch
   const target = `${t.schema}.${t.table}`;
   const stage = w.s3Stage(label);
   const cdc = { newestSourceTsMs: info.newestSourceTsMs, events: info.events };
-  const nothing = { batchId: unit.batchId, rowsStaged: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, alreadyCommitted: true, cdc };
+  const nothing = { ...fromLedger(unit.batchId, NO_ROWS_LEDGER, true), cdc };
   const problems = columnNameProblems(batch.columns.map((c) => c.name));
   if (problems.length) throw badInput(`${label}: topic ${unit.topic} cannot apply to Redshift: ${problems.join('; ')}`);
 
   await w.ensureKindState('offsets', offsetsStateTablesSql(w.cfg.schema));
   const [done] = await w.api.query(findBatchSql(w.cfg.schema), { batch_id: unit.batchId }, 'look up the batch');
   if (done) {
-    return { ...nothing, rowsStaged: Number(done.rows_staged), inserted: Number(done.inserted), updated: Number(done.updated), unchanged: Number(done.unchanged), deleted: Number(done.deleted) };
+    return { ...fromLedger(unit.batchId, done, true), cdc };
   }
   const ledger = await readRedshiftOffsets(w, unit, unit.ranges.map((r) => r.partition));
   const current = new Map(unit.ranges.map((r) => [r.partition, ledger.get(r.partition) ?? null]));
@@ -135,6 +136,7 @@ export async function mergeRedshiftCdc(w: RedshiftSession, batch: StagedCdcBatch
         extractedAt: batch.extractedAt,
         loadedAt: new Date(now).toISOString(),
         expireBefore: new Date(now - WEEK_MS).toISOString(),
+        events: info.events,
       },
       moves: cdcMoves(info.ranges, current),
       heal,
@@ -146,15 +148,11 @@ export async function mergeRedshiftCdc(w: RedshiftSession, batch: StagedCdcBatch
   try {
     row = await w.runBatch(plan.sqls, plan.parameters, unit.batchId, plan.at.result, activity);
   } catch (err) {
-    if (err instanceof StatementFailed) throw await explainBatch(w, err, { guard: plan.at.guard, copies: [plan.at.copy], counts: [plan.at.countCheck] }, label, target);
+    if (err instanceof StatementFailed) throw await explainBatch(w, err, { guard: plan.at.guard, copies: [plan.at.copy], counts: [plan.at.countCheck], countsCheck: -1 }, label, target, unit.region);
     throw err;
   }
   if (!row) throw new Error(`${label}: the merge into ${target} finished without its counts`);
-  const rows = Number(row.rows_in);
-  const inserted = Number(row.inserted);
-  const updated = Number(row.updated);
-  const deleted = Number(row.deleted);
-  return { batchId: unit.batchId, rowsStaged: rows, inserted, updated, unchanged: Math.max(0, rows - inserted - updated - deleted), deleted, alreadyCommitted: false, cdc };
+  return { ...fromLedger(unit.batchId, row, false), cdc };
 }
 
 /** The LSN at which applied primary-key changes last moved each of `oldKeys` away (by oldKeyId). */

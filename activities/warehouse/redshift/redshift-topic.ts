@@ -14,6 +14,7 @@ import { topicDecision } from './ledger-decision.js';
 import { findBatchSql } from './merge-sql.js';
 import { ledgerBatch, offsetsStateTablesSql, readOffsetsSql } from './offsets-sql.js';
 import type { RedshiftSession } from './session.js';
+import { countsFailure, fromLedger, NO_ROWS_LEDGER } from './ledger-result.js';
 import { addTopicColumnSqls, createTopicTargetSql, topicMergeBatch, topicTargetColumns, type TopicBatch } from './topic-merge-sql.js';
 
 export async function readRedshiftOffsets(w: RedshiftSession, key: OffsetsKey, partitions?: number[]): Promise<Map<number, number>> {
@@ -29,10 +30,13 @@ export async function readRedshiftOffsets(w: RedshiftSession, key: OffsetsKey, p
 export async function explainBatch(
   w: RedshiftSession,
   err: StatementFailed,
-  at: { guard: number; copies: number[]; counts: number[] },
+  at: { guard: number; copies: number[]; counts: number[]; countsCheck: number },
   label: string,
   target: string,
+  region: string,
 ): Promise<unknown> {
+  const counted = countsFailure(err, { countCheck: at.counts.includes(err.failedIndex) ? err.failedIndex : -1, countsCheck: at.countsCheck }, label, region, target);
+  if (counted) return counted;
   const text = err.statement.Error ?? err.statement.Status ?? 'no error text';
   if (err.failedIndex === at.guard) {
     // Retryable: the next attempt reads the ledger again and skips or loads what is left.
@@ -42,7 +46,6 @@ export async function explainBatch(
     const message = await w.loadErrorMessage(err, err.failedIndex, label, target);
     return message ? badInput(message) : new Error(`${label}: COPY into the stage for ${target} failed: ${text}`);
   }
-  if (at.counts.includes(err.failedIndex)) return new Error(`${label}: COPY loaded a different number of rows than were staged for ${target}; nothing was merged (${text})`);
   return new Error(`${label}: the merge into ${target} failed at statement ${err.failedIndex + 1}: ${text}`);
 }
 
@@ -58,8 +61,8 @@ export async function mergeRedshiftTopic(w: RedshiftSession, batch: StagedTopicB
   await w.ensureKindState('offsets', offsetsStateTablesSql(w.cfg.schema));
   const [done] = await w.api.query(findBatchSql(w.cfg.schema), { batch_id: unit.batchId }, 'look up the batch');
   if (done) {
-    const r = { inserted: Number(done.inserted), updated: Number(done.updated), unchanged: Number(done.unchanged) };
-    return { batchId: unit.batchId, rowsStaged: Number(done.rows_staged), ...r, deleted: 0, alreadyCommitted: true, topic: counts(Number(done.rows_staged), info.deadLettered, unit.to) };
+    const r = fromLedger(unit.batchId, done, true);
+    return { ...r, topic: counts(r.inserted + r.updated, r.deadLettered, unit.to) };
   }
   const ledger = await readRedshiftOffsets(w, unit, [unit.partition]);
   const current = ledger.get(unit.partition) ?? null;
@@ -70,7 +73,7 @@ export async function mergeRedshiftTopic(w: RedshiftSession, batch: StagedTopicB
     throw badInput(`${label}: ${(err as Error).message}`);
   }
   if (decision.action === 'skip') {
-    return { batchId: unit.batchId, rowsStaged: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, alreadyCommitted: true, topic: counts(0, 0, current!) };
+    return { ...fromLedger(unit.batchId, NO_ROWS_LEDGER, true), topic: counts(0, 0, current!) };
   }
 
   // The target follows the config: created, or the columns it now maps added (outside the transaction).
@@ -89,6 +92,7 @@ export async function mergeRedshiftTopic(w: RedshiftSession, batch: StagedTopicB
       ...ledgerBatch(unit),
       rows: batch.rows,
       deadLetters: info.deadLettered,
+      consumed: info.consumed,
       loadFrom: decision.from,
       from: unit.from,
       to: unit.to,
@@ -103,13 +107,10 @@ export async function mergeRedshiftTopic(w: RedshiftSession, batch: StagedTopicB
     row = await w.runBatch(plan.sqls, plan.parameters, unit.batchId, plan.at.result, activity);
   } catch (err) {
     if (err instanceof StatementFailed) {
-      throw await explainBatch(w, err, { guard: plan.at.guard, copies: [plan.at.copyRows, plan.at.copyDead], counts: [plan.at.countRows, plan.at.countDead] }, label, target);
+      throw await explainBatch(w, err, { guard: plan.at.guard, copies: [plan.at.copyRows, plan.at.copyDead], counts: [plan.at.countRows, plan.at.countDead], countsCheck: plan.at.countsCheck }, label, target, unit.region);
     }
     throw err;
   }
   if (!row) throw new Error(`${label}: the merge into ${target} finished without its counts`);
-  const rows = Number(row.rows_in);
-  const inserted = Number(row.inserted);
-  const updated = Number(row.updated);
-  return { batchId: unit.batchId, rowsStaged: rows, inserted, updated, unchanged: rows - inserted - updated, deleted: 0, alreadyCommitted: false, topic: counts(rows, Number(row.dead), unit.to) };
+  return { ...fromLedger(unit.batchId, row, false), topic: counts(Number(row.rows_in), Number(row.dead), unit.to) };
 }

@@ -2,6 +2,7 @@
 // alter columns inside one): state tables, the target, new columns, widened VARCHARs. Then the
 // whole merge as ONE BatchExecuteStatement (merge-sql.ts), bounded per workgroup/cluster
 // (merge-limit.ts), its statement id kept in the heartbeat so a retry resumes polling.
+import { isRepairBatch } from '../../../names/stage-keys.js';
 import type { DialectCapabilities } from '../../specs/capabilities.js';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { Context } from '@temporalio/activity';
@@ -20,6 +21,7 @@ import { DataApi, StatementFailed, targetId, type StatementRef } from './data-ap
 import { columnNameProblems, foldName } from './identifiers.js';
 import { acquireMergeSlot } from './merge-limit.js';
 import * as sql from './merge-sql.js';
+import { countsFailure, fromLedger } from './ledger-result.js';
 import { declaredVarcharBytes, redshiftType } from './types.js';
 
 export type { RedshiftConfig } from './session.js';
@@ -54,6 +56,9 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
     // Once per process; CREATE ... IF NOT EXISTS makes a race between workers harmless.
     this.stateReady ??= (async () => {
       for (const stmt of sql.stateTablesSql(this.cfg.schema)) await this.api.query(stmt, {}, 'create the state tables');
+      // A ledger from before the count check gets its columns.
+      const have = new Set((await this.targetColumns({ schema: this.cfg.schema, table: 'tributary_batches' })).map((c) => c.name));
+      for (const stmt of sql.ledgerColumnSqls(this.cfg.schema, have)) await this.ddl(stmt);
     })().catch((err: unknown) => {
       this.stateReady = undefined;
       throw err;
@@ -107,6 +112,7 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
         rangeFrom: span.from,
         rangeTo: span.to,
         positions,
+        repair: isRepairBatch(unit.batchId),
       },
     });
 
@@ -115,7 +121,7 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
       if (!row) throw new Error(`${label}: the merge finished but batch ${unit.batchId} is not in the ledger`);
       return fromLedger(unit.batchId, row, Number(row.done) > 0);
     } catch (err) {
-      if (err instanceof StatementFailed) throw await this.explain(err, plan.at, label, spec);
+      if (err instanceof StatementFailed) throw await this.explain(err, plan.at, label, spec, unit.region);
       throw err;
     }
   }
@@ -201,15 +207,14 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
   }
 
   /** Turns a failed batch into a message naming the pipeline, source and, for a load error, file, line and column. */
-  private async explain(err: StatementFailed, at: sql.MergeBatch['at'], label: string, spec: MergeSpec): Promise<unknown> {
+  private async explain(err: StatementFailed, at: sql.MergeBatch['at'], label: string, spec: MergeSpec, region: string): Promise<unknown> {
     const target = `${spec.schema}.${spec.table}`;
+    const counted = countsFailure(err, at, label, region, target);
+    if (counted) return counted;
     if (err.failedIndex === at.copy) {
       const message = await this.loadErrorMessage(err, at.copy, label, target);
       if (message) return badInput(message);
       return new Error(`${label}: COPY into the stage for ${target} failed: ${err.statement.Error ?? 'no error text'}`);
-    }
-    if (err.failedIndex === at.countCheck) {
-      return new Error(`${label}: COPY loaded a different number of rows than were staged for ${target}; nothing was merged (${err.statement.Error ?? ''})`);
     }
     if (err.failedIndex === at.uniqueCheck) {
       return badInput(`${label}: key (${spec.key.join(', ')}) is not unique in one read of ${target}'s source; nothing was merged (${err.statement.Error ?? ''})`);
@@ -279,18 +284,6 @@ export function currentActivity(): MergeActivity {
   } catch {
     return { heartbeat: () => undefined };
   }
-}
-
-export function fromLedger(batchId: string, r: Record<string, unknown>, alreadyCommitted: boolean): MergeResult {
-  return {
-    batchId,
-    rowsStaged: Number(r.rows_staged),
-    inserted: Number(r.inserted),
-    updated: Number(r.updated),
-    unchanged: Number(r.unchanged) + Number(r.quarantined ?? 0),
-    deleted: Number(r.deleted),
-    alreadyCommitted,
-  };
 }
 
 /**

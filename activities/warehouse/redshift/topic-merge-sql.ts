@@ -10,8 +10,8 @@ import { DEAD_LETTER_COLUMNS, KAFKA_COLUMNS } from '../../specs/topic-columns.js
 import { LINEAGE_COLUMNS } from '../../specs/merge-specs.js';
 import type { TopicMergeSpec } from '../../specs/merge-specs.js';
 import { foldName, ident, qualified } from './identifiers.js';
-import { copySql, Params, type Param } from './merge-sql.js';
-import { batchLedgerSql, DEAD_LETTERS_TABLE, gapsSql, ledgerBatchValues, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, V, type LedgerBatch, type LedgerMove } from './offsets-sql.js';
+import { copySql, LEDGER_COUNT_COLUMNS, Params, type Param } from './merge-sql.js';
+import { batchLedgerSql, readCheckSql, DEAD_LETTERS_TABLE, gapsSql, ledgerBatchValues, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, V, type LedgerBatch, type LedgerMove } from './offsets-sql.js';
 import { assertStatementSize, MAX_BATCH_STATEMENTS } from './statement-size.js';
 import { MAX_VARCHAR_BYTES, redshiftType } from './types.js';
 
@@ -63,9 +63,10 @@ export interface TopicBatchInput {
   deadManifestUrl: string;
   copyRoleArn: string;
   values: LedgerBatch & {
-    /** Rows and dead letters the stage files hold. */
+    /** Rows and dead letters the stage files hold, and the messages the extract consumed. */
     rows: number;
     deadLetters: number;
+    consumed: number;
     /** The first offset applied: the range's start, or where another run left the ledger. */
     loadFrom: number;
     /** The range's start as planned (rows below loadFrom are dropped). */
@@ -81,7 +82,7 @@ export interface TopicBatchInput {
 export interface TopicBatch {
   sqls: string[];
   parameters: Param[];
-  at: { guard: number; copyRows: number; countRows: number; copyDead: number; countDead: number; result: number };
+  at: { guard: number; copyRows: number; countRows: number; copyDead: number; countDead: number; countsCheck: number; result: number };
 }
 
 export function topicMergeBatch(input: TopicBatchInput): TopicBatch {
@@ -90,6 +91,7 @@ export function topicMergeBatch(input: TopicBatchInput): TopicBatch {
     ...ledgerBatchValues(v, spec),
     rows: v.rows,
     dead_rows: v.deadLetters,
+    consumed: v.consumed,
     load_from: v.loadFrom,
     range_from: String(v.loadFrom),
     range_to: String(v.to),
@@ -101,7 +103,7 @@ export function topicMergeBatch(input: TopicBatchInput): TopicBatch {
   const target = qualified(spec.schema, spec.table);
   const staged = [...spec.columns, ...KAFKA_COLUMNS];
   const sqls: string[] = [];
-  const at = { guard: -1, copyRows: -1, countRows: -1, copyDead: -1, countDead: -1, result: -1 };
+  const at = { guard: -1, copyRows: -1, countRows: -1, copyDead: -1, countDead: -1, countsCheck: -1, result: -1 };
   const push = (sql: string, mark?: keyof typeof at) => {
     if (mark) at[mark] = sqls.length;
     sqls.push(sql);
@@ -160,9 +162,26 @@ export function topicMergeBatch(input: TopicBatchInput): TopicBatch {
          FROM ${TOPIC_DEAD}`,
   );
   if (input.move.gap) push(gapsSql(p, stateSchema));
-  push(batchLedgerSql(p, stateSchema, TOPIC_COUNTS, 'c.rows_in, c.incoming - c.blocked - c.replaced, c.replaced, c.rows_in - c.incoming + c.blocked, 0, 0'));
+  // Counted: messages consumed = rows and dead letters staged; of those, messages another run loaded
+  // already and rows older than the warehouse's are unchanged, older rows of a key in the batch deduplicated.
+  const inStage = `${p.ref('rows', 'BIGINT')} + ${p.ref('dead_rows', 'BIGINT')}`;
+  const trimmed = `${inStage} - c.rows_in - c.dead`;
+  push(readCheckSql(TOPIC_COUNTS, p.ref('consumed', 'BIGINT'), inStage), 'countsCheck');
+  push(
+    batchLedgerSql(
+      p,
+      stateSchema,
+      TOPIC_COUNTS,
+      `${inStage}, c.incoming - c.blocked - c.replaced, c.replaced, c.blocked + ${trimmed}, 0, 0`,
+      `${p.ref('consumed', 'BIGINT')}, c.rows_in - c.incoming, c.dead, 0`,
+    ),
+  );
   for (const s of moveLedgerSqls(p, stateSchema)) push(s);
-  push(`SELECT c.rows_in, c.dead, c.incoming - c.blocked - c.replaced AS inserted, c.replaced AS updated FROM ${TOPIC_COUNTS} c`, 'result');
+  push(
+    `SELECT c.rows_in, c.dead, b.rows_staged, b.inserted, b.updated, b.unchanged, b.deleted, b.quarantined, ${LEDGER_COUNT_COLUMNS.map((n) => `b.${n}`).join(', ')}
+       FROM ${TOPIC_COUNTS} c, ${qualified(stateSchema, 'tributary_batches')} b WHERE b.batch_id = ${p.ref('batch_id')}`,
+    'result',
+  );
 
   if (sqls.length > MAX_BATCH_STATEMENTS) throw new Error(`the topic merge needs ${sqls.length} statements; BatchExecuteStatement takes at most ${MAX_BATCH_STATEMENTS}`);
   sqls.forEach((s, i) => assertStatementSize(s, `topic merge statement ${i + 1} for ${spec.schema}.${spec.table}`));
