@@ -1,6 +1,6 @@
 // Pure look-ups over a validated config: which regions a pipeline runs in, which servers or
 // clusters serve it there, and where it lands. Task queues and workflow ids are in names/.
-import type { PipelineConfig, TributaryConfig } from './schema.js';
+import type { PipelineConfig, PostgresServerConfig, TributaryConfig } from './schema.js';
 
 export function findPipeline(cfg: TributaryConfig, name: string): PipelineConfig {
   const p = cfg.pipelines.find((x) => x.name === name);
@@ -39,6 +39,7 @@ export interface PostgresEndpoint {
   port?: number;
   database?: string;
   secret: string;
+  tls?: PostgresServerConfig['tls'];
   /** The primary of a hot standby: where the safe upper bound is taken. */
   primary?: { host: string; port?: number };
 }
@@ -57,6 +58,7 @@ export function postgresEndpoints(cfg: TributaryConfig, sourceName: string, regi
     port: s.port,
     database: s.database,
     secret: s.secret,
+    ...(s.tls ? { tls: s.tls } : {}),
     ...(s.primary ? { primary: s.primary } : {}),
   }));
 }

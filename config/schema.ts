@@ -55,6 +55,24 @@ export const timeZone = z.string({ error: 'expected a time zone name like "Ameri
 const seconds = (what: string) =>
   z.number({ error: `expected ${what} in seconds (a number)` }).int(`expected whole seconds for ${what}`).min(0, `expected ${what} >= 0 seconds`);
 
+/**
+ * PEM files (paths relative to the config file): a CA bundle to trust, a client certificate and
+ * its key. The secret may carry the same material as text instead (tlsCa, tlsCert, tlsPrivateKey).
+ */
+const tlsFiles = {
+  caFile: z.string().min(1).optional(),
+  certFile: z.string().min(1).optional(),
+  keyFile: z.string().min(1).optional(),
+};
+
+/** PostgreSQL TLS, as libpq's sslmode: verify-full checks the CA and the host name (see docs/security.md). */
+const pgTls = z
+  .strictObject({
+    mode: z.enum(['disable', 'require', 'verify-ca', 'verify-full'], { error: 'expected sslmode "disable", "require", "verify-ca" or "verify-full"' }).default('verify-full'),
+    ...tlsFiles,
+  })
+  .optional();
+
 const postgresServer = z.strictObject({
   region,
   cell: name.optional(),
@@ -62,6 +80,8 @@ const postgresServer = z.strictObject({
   port: port.optional(),
   database: z.string().min(1).optional(),
   secret: name.describe('the secret holding username and password (and optionally host, port, dbname)'),
+  /** TLS to this server (and its primary); without it the secret's sslmode, else plaintext. */
+  tls: pgTls,
   /**
    * When this server is a hot standby: the primary it replays. A standby's snapshot cannot see
    * the primary's open transactions, so the safe upper bound is taken there (same database and
@@ -102,6 +122,7 @@ const postgresWarehouse = z.strictObject({
   database: z.string().min(1).optional(),
   schema: identifier.default('analytics'),
   secret: name,
+  tls: pgTls,
   /** Merges running at once against this warehouse, across all pipelines of a worker. */
   maxConcurrentMerges: z.number().int().min(1).default(4),
 });

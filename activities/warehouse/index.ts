@@ -11,7 +11,7 @@ export type { WarehouseDialect, CheckpointKey } from './dialect.js';
 type DialectFactory<T extends WarehouseConfig['type']> = (deps: ActivityDeps, w: Extract<WarehouseConfig, { type: T }>) => WarehouseDialect;
 
 const DIALECTS: { [T in WarehouseConfig['type']]: DialectFactory<T> } = {
-  postgres: (deps, w) => new PostgresWarehouse(deps, { label: 'warehouse', host: w.host, port: w.port, database: w.database, secret: w.secret }, w.schema),
+  postgres: (deps, w) => new PostgresWarehouse(deps, { label: 'warehouse', host: w.host, port: w.port, database: w.database, secret: w.secret, ...(w.tls ? { tls: w.tls } : {}) }, w.schema),
   redshift: (deps, w) => new RedshiftWarehouse(deps, w),
 };
 

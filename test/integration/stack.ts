@@ -11,6 +11,10 @@ import type { TributaryConfig } from '../../config/schema.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+function tlsFiles(dir: string) {
+  return { caFile: join(dir, 'ca.crt'), certFile: join(dir, 'client.crt'), keyFile: join(dir, 'client.key') };
+}
+
 export const STACK = {
   temporal: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
   source: {
@@ -29,6 +33,8 @@ export const STACK = {
     region: process.env.TRIBUTARY_S3_REGION ?? 'us-east-1',
     bucket: process.env.TRIBUTARY_S3_BUCKET ?? 'tributary-stage',
   },
+  /** The local CA infra/local/start.sh made, and the client certificate it signed (CN tributary_tls). */
+  tls: tlsFiles(process.env.TRIBUTARY_TLS_DIR ?? join(ROOT, '.local-stack/tls')),
   /** Kafka Connect REST API (Debezium PostgreSQL connector installed), one worker per region. */
   connect: {
     us: process.env.TRIBUTARY_CONNECT_US ?? 'http://127.0.0.1:18083',
