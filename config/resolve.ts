@@ -1,6 +1,6 @@
 // Pure look-ups over a validated config: which regions a pipeline runs in, which servers or
 // clusters serve it there, and where it lands. Task queues and workflow ids are in names/.
-import type { PipelineConfig, PostgresServerConfig, TributaryConfig } from './schema.js';
+import type { KafkaClusterConfig, PipelineConfig, PostgresServerConfig, TributaryConfig } from './schema.js';
 
 export function findPipeline(cfg: TributaryConfig, name: string): PipelineConfig {
   const p = cfg.pipelines.find((x) => x.name === name);
@@ -72,6 +72,8 @@ export interface KafkaEndpoint {
   cell: string;
   brokers: string[];
   secret?: string;
+  tls?: KafkaClusterConfig['tls'];
+  allowPlaintextSasl?: boolean;
 }
 
 /** Every cell cluster of a Kafka source in one region, in config order. */
@@ -80,7 +82,7 @@ export function kafkaEndpoints(cfg: TributaryConfig, sourceName: string, region:
   if (!src || src.type !== 'kafka') throw new Error(`source "${sourceName}" is not a kafka source`);
   const clusters = src.clusters.filter((c) => c.region === region);
   if (clusters.length === 0) throw new Error(`source "${sourceName}" has no cluster in region "${region}"`);
-  return clusters.map((c) => ({ id: `${sourceName}/${c.region}/${c.cell}`, source: sourceName, region: c.region, cell: c.cell, brokers: c.brokers, secret: c.secret }));
+  return clusters.map((c) => ({ id: `${sourceName}/${c.region}/${c.cell}`, source: sourceName, region: c.region, cell: c.cell, brokers: c.brokers, secret: c.secret, ...(c.tls ? { tls: c.tls } : {}), allowPlaintextSasl: c.allowPlaintextSasl }));
 }
 
 /** Target table as [schema, table]: the pipeline's target, else the source table's name in the warehouse schema. */

@@ -94,11 +94,17 @@ const broker = z
   .string({ error: 'expected a broker address "host:port"' })
   .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected a broker address "host:port"');
 
+/** Kafka TLS: on when present; the CA and client certificate as files here or PEM in the secret. */
+const kafkaTls = z.strictObject({ ...tlsFiles, /** SNI and the name checked, when it is not the broker's host. */ serverName: z.string().min(1).optional() }).optional();
+
 const kafkaCluster = z.strictObject({
   region,
   cell: name,
   brokers: z.array(broker, { error: 'expected a list of broker addresses' }).min(1, 'expected at least one broker'),
   secret: name.optional(),
+  tls: kafkaTls,
+  /** SASL passwords travel over TLS only; true lets a local test cluster take them in plaintext. */
+  allowPlaintextSasl: z.boolean().default(false),
 });
 
 const postgresSource = z.strictObject({
@@ -487,6 +493,7 @@ export type SourceConfig = TributaryConfig['sources'][string];
 export type PostgresSourceConfig = Extract<SourceConfig, { type: 'postgres' }>;
 export type PostgresServerConfig = PostgresSourceConfig['servers'][number];
 export type KafkaSourceConfig = Extract<SourceConfig, { type: 'kafka' }>;
+export type KafkaClusterConfig = KafkaSourceConfig['clusters'][number];
 export type WarehouseConfig = TributaryConfig['warehouse'];
 export type StageConfig = TributaryConfig['stage'];
 export type SecretsConfig = TributaryConfig['secrets'];
