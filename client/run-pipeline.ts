@@ -6,9 +6,10 @@ import { syncWorkflowId, taskQueue } from '../names/temporal-ids.js';
 import type { SyncResult } from '../activities/types.js';
 import type { syncPipeline } from '../workflows/sync-pipeline.js';
 import { refuseWhileContinuous } from './cdc-guard.js';
+import { temporalConnectionOptions } from './temporal-connection.js';
 
 export async function connectClient(config: TributaryConfig): Promise<Client> {
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(await temporalConnectionOptions(config));
   return new Client({ connection, namespace: config.temporal.namespace });
 }
 

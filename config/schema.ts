@@ -224,6 +224,10 @@ const temporal = z
     taskQueuePrefix: name.default('tributary'),
     /** How long a silent activity may go before Temporal retries it on another worker. */
     heartbeatTimeoutSeconds: seconds('the heartbeat timeout').min(1).default(30),
+    /** TLS to the frontend: on when present (and whenever the secret holds an apiKey); mTLS with a client certificate. */
+    tls: z.strictObject({ ...tlsFiles, /** The name checked on the server's certificate, when it is not the address's host. */ serverName: z.string().min(1).optional() }).optional(),
+    /** A secret with apiKey (Temporal Cloud) and/or the mTLS PEM (tlsCert, tlsPrivateKey, tlsCa). */
+    secret: name.optional(),
   })
   .default({ address: '127.0.0.1:7233', namespace: 'default', taskQueuePrefix: 'tributary', heartbeatTimeoutSeconds: 30 });
 
@@ -498,5 +502,6 @@ export type WarehouseConfig = TributaryConfig['warehouse'];
 export type StageConfig = TributaryConfig['stage'];
 export type SecretsConfig = TributaryConfig['secrets'];
 export type MetricsConfig = TributaryConfig['metrics'];
+export type TemporalConfig = TributaryConfig['temporal'];
 export type TopicPipelineConfig = Extract<PipelineConfig, { kind: 'topic' }>;
 export type CdcPipelineConfig = Extract<PipelineConfig, { kind: 'cdc' }>;

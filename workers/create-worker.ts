@@ -7,6 +7,7 @@ import type { TributaryConfig } from '../config/schema.js';
 import { taskQueue } from '../names/temporal-ids.js';
 import { workflowInterceptorModules, workflowsPath } from './workflows-path.js';
 import { activityInterceptors } from './activity-interceptor.js';
+import { temporalConnectionOptions } from '../client/temporal-connection.js';
 
 export interface RegionWorker {
   worker: Worker;
@@ -19,7 +20,7 @@ export async function createRegionWorker(
   region: string,
   opts: { deps?: ActivityDeps; workflowBundle?: WorkflowBundleOption } = {},
 ): Promise<RegionWorker> {
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(await temporalConnectionOptions(config, opts.deps?.secrets));
   const queue = taskQueue(config, region);
   const worker = await Worker.create({
     connection,

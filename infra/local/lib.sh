@@ -41,6 +41,8 @@ KAFKA_SSL_PORT=19097
 TLS_DIR="$STACK_DIR/tls"
 # The client certificate's CN: a PostgreSQL role that logs in with it (cert auth).
 TLS_CLIENT_ROLE=tributary_tls
+# Dev-only password of the PKCS#12 copy of the server key (Kafka Connect's HTTPS listener).
+TLS_P12_PASSWORD=tributary-local
 TEMPORAL_PORT=7233
 TEMPORAL_UI_PORT=8233
 TEMPORAL_DIR="$STACK_DIR/temporal"

@@ -47,8 +47,17 @@ tls_make_cert() {
     rm -f "$TLS_DIR/$name.csr"
 }
 
+# Connect's REST server (Jetty) reads no PEM key store: the server key and certificate as PKCS#12.
+tls_make_p12() {
+  [ -f "$TLS_DIR/server.p12" ] && return 0
+  openssl pkcs12 -export -in "$TLS_DIR/server.crt" -inkey "$TLS_DIR/server.key" -name server \
+    -passout "pass:$TLS_P12_PASSWORD" -out "$TLS_DIR/server.p12" ||
+    die "tls: openssl could not write the PKCS#12 key store"
+  chmod 600 "$TLS_DIR/server.p12"
+}
+
 ensure_local_ca() {
-  [ -f "$TLS_DIR/.complete" ] && return 0
+  [ -f "$TLS_DIR/.complete" ] && { tls_make_p12; return 0; }
   log "tls: making the local CA and certificates in $TLS_DIR (first start)"
   rm -rf "$TLS_DIR"
   mkdir -p "$TLS_DIR"
@@ -63,6 +72,7 @@ ensure_local_ca() {
   # Key and certificate in one file: Kafka's and Connect's PEM key stores read them so.
   cat "$TLS_DIR/server.key" "$TLS_DIR/server.crt" >"$TLS_DIR/server-keystore.pem"
   chmod 600 "$TLS_DIR"/*.key "$TLS_DIR/server-keystore.pem"
+  tls_make_p12
   touch "$TLS_DIR/.complete"
 }
 
@@ -542,12 +552,14 @@ connect_https_listener() {
   [ -z "$port" ] || echo ",https://127.0.0.1:$port"
 }
 
-# The HTTPS listener's certificate: the local CA's server certificate as a PEM key store.
+# The HTTPS listener's certificate: the local CA's server certificate (PKCS#12, see tls_make_p12).
 connect_write_tls_config() {
   [ -n "$(connect_https_port "$1")" ] || return 0
   cat <<EOF
-listeners.https.ssl.keystore.type=PEM
-listeners.https.ssl.keystore.location=$TLS_DIR/server-keystore.pem
+listeners.https.ssl.keystore.type=PKCS12
+listeners.https.ssl.keystore.location=$TLS_DIR/server.p12
+listeners.https.ssl.keystore.password=$TLS_P12_PASSWORD
+listeners.https.ssl.key.password=$TLS_P12_PASSWORD
 EOF
 }
 
