@@ -10,6 +10,9 @@ REPO_ROOT="$(cd "$LOCAL_DIR/../.." && pwd)"
 
 CACHE_DIR="${TRIBUTARY_CACHE:-$HOME/.cache/tributary}"
 STACK_DIR="$REPO_ROOT/.local-stack"
+# A checkout whose .local-stack links to another's shares that stack: use the real path, so the
+# pid checks (which look for it in command lines) and config paths match whoever started it.
+if [ -L "$STACK_DIR" ]; then STACK_DIR="$(cd "$STACK_DIR" && pwd -P)"; fi
 
 PG_BIN="/usr/lib/postgresql/$PG_MAJOR/bin"
 KAFKA_HOME="$CACHE_DIR/kafka-$KAFKA_VERSION"
