@@ -68,6 +68,9 @@ export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T
   }
 }
 
+/** The product's PostgreSQL sessions in the tests: TLS, checking the local CA and the host name. */
+export const PG_TLS = { mode: 'verify-full', caFile: STACK.tls.caFile } as const;
+
 /** A config on the local stack with its own warehouse schema, stage folder and task queues. */
 export function stackConfig(
   pipelines: unknown[],
@@ -76,10 +79,10 @@ export function stackConfig(
   const id = randomBytes(3).toString('hex');
   return validateConfig('test-config', {
     sources: {
-      app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us' }, { region: 'eu', secret: 'app-eu' }] },
+      app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us', tls: PG_TLS }, { region: 'eu', secret: 'app-eu', tls: PG_TLS }] },
       ...opts.sources,
     },
-    warehouse: { type: 'postgres', secret: 'warehouse', schema: opts.schema ?? `test_${id}` },
+    warehouse: { type: 'postgres', secret: 'warehouse', schema: opts.schema ?? `test_${id}`, tls: PG_TLS },
     stage: { type: 'file', path: mkdtempSync(join(tmpdir(), 'tributary-stage-')) },
     secrets: { provider: 'file', path: process.env.TRIBUTARY_SECRETS_FILE ?? join(ROOT, 'infra/local/secrets.json') },
     temporal: { address: STACK.temporal, taskQueuePrefix: `test-${id}`, heartbeatTimeoutSeconds: opts.heartbeatTimeoutSeconds ?? 10 },
