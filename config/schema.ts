@@ -228,6 +228,11 @@ const temporal = z
     tls: z.strictObject({ ...tlsFiles, /** The name checked on the server's certificate, when it is not the address's host. */ serverName: z.string().min(1).optional() }).optional(),
     /** A secret with apiKey (Temporal Cloud) and/or the mTLS PEM (tlsCert, tlsPrivateKey, tlsCa). */
     secret: name.optional(),
+    /**
+     * Workflow payloads encrypted with AES-256-GCM before they reach the server (docs/security.md):
+     * the secret holds { currentKeyId, keys: [{ id, secretKey (base64, 32 bytes) }] }.
+     */
+    encryption: z.strictObject({ secret: name }).optional(),
   })
   .default({ address: '127.0.0.1:7233', namespace: 'default', taskQueuePrefix: 'tributary', heartbeatTimeoutSeconds: 30 });
 
