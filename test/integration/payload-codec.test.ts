@@ -39,7 +39,7 @@ function writeKeys(keys: { id: string; secretKey: string }[], currentKeyId: stri
 function payloadsOf(node: unknown, out: Payload[] = []): Payload[] {
   if (!node || typeof node !== 'object') return out;
   const o = node as Record<string, unknown>;
-  if (o.metadata && typeof o.metadata === 'object' && 'data' in o) out.push(o as Payload);
+  if (o.metadata && typeof o.metadata === 'object' && 'data' in o) out.push(o);
   else for (const [k, v] of Object.entries(o)) if (k !== 'searchAttributes') payloadsOf(v, out);
   return out;
 }
