@@ -123,6 +123,18 @@ export const COMMANDS: readonly Command[] = [
     run: async ({ args, flags, expanded }) => (await import('./commands/status.js')).status(await expanded(), args.pipeline, flags.json),
   }),
   command({
+    name: 'codec-server',
+    summary: 'serve /encode and /decode for the Temporal UI (temporal.encryption)',
+    help: "Set the UI's codec endpoint to this server's URL (docs/security.md). It holds the keys: run it where only operators reach it.",
+    args: [],
+    flags: [
+      { name: 'port', type: 'string', value: 'N', help: 'port to listen on (default 8888)' },
+      { name: 'host', type: 'string', value: 'H', help: 'address to listen on (default 127.0.0.1)' },
+      { name: 'origin', type: 'string', value: 'URL', help: 'the browser origin of the Temporal UI allowed to call it (default http://127.0.0.1:8233)' },
+    ],
+    run: async ({ flags, config }) => (await import('./commands/codec-server.js')).serveCodec(config(), flags.host ?? '127.0.0.1', flags.port ?? '8888', flags.origin ?? 'http://127.0.0.1:8233'),
+  }),
+  command({
     name: 'replay',
     summary: 'merge again what past runs staged, without reading the source',
     help: 'Each replayed batch gets a new batch id; facts never replace a newer row and checkpoints never move back.\nExit 1 if a batch\'s files are no longer in the stage.',

@@ -6,10 +6,14 @@ import { syncWorkflowId, taskQueue } from '../names/temporal-ids.js';
 import type { SyncResult } from '../activities/types.js';
 import type { syncPipeline } from '../workflows/sync-pipeline.js';
 import { refuseWhileContinuous } from './cdc-guard.js';
+import { temporalConnectionOptions } from './temporal-connection.js';
+import { dataConverterFor } from './payload-codec.js';
+import { createSecretProvider } from '../activities/secrets/provider.js';
 
 export async function connectClient(config: TributaryConfig): Promise<Client> {
-  const connection = await Connection.connect({ address: config.temporal.address });
-  return new Client({ connection, namespace: config.temporal.namespace });
+  const secrets = createSecretProvider(config.secrets);
+  const connection = await Connection.connect(await temporalConnectionOptions(config, secrets));
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: await dataConverterFor(config, secrets) });
 }
 
 /**

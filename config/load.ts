@@ -60,7 +60,7 @@ export function validateConfig(file: string, value: unknown, lineOf: (path: read
   throw new ConfigError(file, problems);
 }
 
-/** Parses config text; paths inside the config (stage folder, secrets file) are made relative to `baseDir`. */
+/** Parses config text; paths inside the config (stage folder, secrets file, TLS files) are made relative to `baseDir`. */
 export function parseConfig(file: string, text: string, baseDir = dirname(resolve(file))): TributaryConfig {
   tooLarge(file, Buffer.byteLength(text, 'utf8'));
   const lineCounter = new LineCounter();
@@ -82,7 +82,19 @@ export function parseConfig(file: string, text: string, baseDir = dirname(resolv
   const within = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   if (cfg.stage.type === 'file') cfg.stage.path = within(cfg.stage.path);
   if (cfg.secrets.provider === 'file') cfg.secrets.path = within(cfg.secrets.path);
+  resolveTlsFiles(cfg, within);
   return cfg;
+}
+
+const TLS_FILE_KEYS = ['caFile', 'certFile', 'keyFile'];
+
+/** Every `tls` block's PEM files (sources, warehouse, Temporal), relative to the config file. */
+function resolveTlsFiles(node: unknown, within: (p: string) => string): void {
+  if (!node || typeof node !== 'object') return;
+  for (const [k, v] of Object.entries(node)) {
+    if (TLS_FILE_KEYS.includes(k) && typeof v === 'string') (node as Record<string, unknown>)[k] = within(v);
+    else resolveTlsFiles(v, within);
+  }
 }
 
 export function loadConfig(file: string): TributaryConfig {

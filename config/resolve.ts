@@ -1,6 +1,6 @@
 // Pure look-ups over a validated config: which regions a pipeline runs in, which servers or
 // clusters serve it there, and where it lands. Task queues and workflow ids are in names/.
-import type { PipelineConfig, TributaryConfig } from './schema.js';
+import type { KafkaClusterConfig, PipelineConfig, PostgresServerConfig, TributaryConfig } from './schema.js';
 import { resolveTarget } from './targets.js';
 
 export function findPipeline(cfg: TributaryConfig, name: string): PipelineConfig {
@@ -40,6 +40,7 @@ export interface PostgresEndpoint {
   port?: number;
   database?: string;
   secret: string;
+  tls?: PostgresServerConfig['tls'];
   /** The primary of a hot standby: where the safe upper bound is taken. */
   primary?: { host: string; port?: number };
   /** A role that may write Debezium's signal table (CDC resnapshots). */
@@ -60,6 +61,7 @@ export function postgresEndpoints(cfg: TributaryConfig, sourceName: string, regi
     port: s.port,
     database: s.database,
     secret: s.secret,
+    ...(s.tls ? { tls: s.tls } : {}),
     ...(s.primary ? { primary: s.primary } : {}),
     ...(s.signalSecret ? { signalSecret: s.signalSecret } : {}),
   }));
@@ -74,6 +76,8 @@ export interface KafkaEndpoint {
   cell: string;
   brokers: string[];
   secret?: string;
+  tls?: KafkaClusterConfig['tls'];
+  allowPlaintextSasl?: boolean;
 }
 
 /** Every cell cluster of a Kafka source in one region, in config order. */
@@ -82,7 +86,7 @@ export function kafkaEndpoints(cfg: TributaryConfig, sourceName: string, region:
   if (!src || src.type !== 'kafka') throw new Error(`source "${sourceName}" is not a kafka source`);
   const clusters = src.clusters.filter((c) => c.region === region);
   if (clusters.length === 0) throw new Error(`source "${sourceName}" has no cluster in region "${region}"`);
-  return clusters.map((c) => ({ id: `${sourceName}/${c.region}/${c.cell}`, source: sourceName, region: c.region, cell: c.cell, brokers: c.brokers, secret: c.secret }));
+  return clusters.map((c) => ({ id: `${sourceName}/${c.region}/${c.cell}`, source: sourceName, region: c.region, cell: c.cell, brokers: c.brokers, secret: c.secret, ...(c.tls ? { tls: c.tls } : {}), allowPlaintextSasl: c.allowPlaintextSasl }));
 }
 
 /** Target table as [schema, table]: the pipeline's target, else the source table's name in the warehouse schema. */

@@ -67,6 +67,24 @@ const seconds = (what: string, max: number) =>
     .min(0, `expected ${what} >= 0 seconds`)
     .max(max, `expected ${what} of at most ${max} seconds`);
 
+/**
+ * PEM files (paths relative to the config file): a CA bundle to trust, a client certificate and
+ * its key. The secret may carry the same material as text instead (tlsCa, tlsCert, tlsPrivateKey).
+ */
+const tlsFiles = {
+  caFile: z.string().min(1).optional(),
+  certFile: z.string().min(1).optional(),
+  keyFile: z.string().min(1).optional(),
+};
+
+/** PostgreSQL TLS, as libpq's sslmode: verify-full checks the CA and the host name (see docs/security.md). */
+const pgTls = z
+  .strictObject({
+    mode: z.enum(['disable', 'require', 'verify-ca', 'verify-full'], { error: 'expected sslmode "disable", "require", "verify-ca" or "verify-full"' }).default('verify-full'),
+    ...tlsFiles,
+  })
+  .optional();
+
 const postgresServer = z.strictObject({
   region,
   cell: name.optional(),
@@ -74,6 +92,8 @@ const postgresServer = z.strictObject({
   port: port.optional(),
   database: text('a database name', 63).optional(),
   secret: name.describe('the secret holding username and password (and optionally host, port, dbname)'),
+  /** TLS to this server (and its primary); without it the secret's sslmode, else plaintext. */
+  tls: pgTls,
   /**
    * When this server is a hot standby: the primary it replays. A standby's snapshot cannot see
    * the primary's open transactions, so the safe upper bound is taken there (same database and
@@ -98,6 +118,9 @@ const broker = z
     else if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(b)) ctx.addIssue({ code: 'custom', message: 'expected a broker address "host:port"' });
   });
 
+/** Kafka TLS: on when present; the CA and client certificate as files here or PEM in the secret. */
+const kafkaTls = z.strictObject({ ...tlsFiles, /** SNI and the name checked, when it is not the broker's host. */ serverName: z.string().min(1).optional() }).optional();
+
 const kafkaCluster = z.strictObject({
   region,
   cell: name,
@@ -105,6 +128,9 @@ const kafkaCluster = z.strictObject({
   secret: name.optional(),
   /** The REST URL of the Kafka Connect cluster that writes to this cluster: managed CDC registers its connectors there. */
   connect: z.url({ error: 'expected the Kafka Connect REST URL, like "http://connect:8083"' }).optional(),
+  tls: kafkaTls,
+  /** SASL passwords travel over TLS only; true lets a local test cluster take them in plaintext. */
+  allowPlaintextSasl: z.boolean().default(false),
 });
 
 const postgresSource = z.strictObject({
@@ -128,6 +154,7 @@ const postgresWarehouse = z.strictObject({
   database: text('a database name', 63).optional(),
   schema: identifier.default('analytics'),
   secret: name,
+  tls: pgTls,
   /** Merges running at once against this warehouse, across all pipelines of a worker. */
   maxConcurrentMerges: count('concurrent merges', 1, 64).default(4),
 });
@@ -228,6 +255,15 @@ const temporal = z
     taskQueuePrefix: name.default('tributary'),
     /** How long a silent activity may go before Temporal retries it on another worker. */
     heartbeatTimeoutSeconds: seconds('the heartbeat timeout', HOUR).min(1).default(30),
+    /** TLS to the frontend: on when present (and whenever the secret holds an apiKey); mTLS with a client certificate. */
+    tls: z.strictObject({ ...tlsFiles, /** The name checked on the server's certificate, when it is not the address's host. */ serverName: z.string().min(1).optional() }).optional(),
+    /** A secret with apiKey (Temporal Cloud) and/or the mTLS PEM (tlsCert, tlsPrivateKey, tlsCa). */
+    secret: name.optional(),
+    /**
+     * Workflow payloads encrypted with AES-256-GCM before they reach the server (docs/security.md):
+     * the secret holds { currentKeyId, keys: [{ id, secretKey (base64, 32 bytes) }] }.
+     */
+    encryption: z.strictObject({ secret: name }).optional(),
   })
   .default({ address: '127.0.0.1:7233', namespace: 'default', taskQueuePrefix: 'tributary', heartbeatTimeoutSeconds: 30 });
 
@@ -740,10 +776,12 @@ export type SourceConfig = TributaryConfig['sources'][string];
 export type PostgresSourceConfig = Extract<SourceConfig, { type: 'postgres' }>;
 export type PostgresServerConfig = PostgresSourceConfig['servers'][number];
 export type KafkaSourceConfig = Extract<SourceConfig, { type: 'kafka' }>;
+export type KafkaClusterConfig = KafkaSourceConfig['clusters'][number];
 export type WarehouseConfig = TributaryConfig['warehouse'];
 export type StageConfig = TributaryConfig['stage'];
 export type SecretsConfig = TributaryConfig['secrets'];
 export type MetricsConfig = TributaryConfig['metrics'];
+export type TemporalConfig = TributaryConfig['temporal'];
 export type TopicPipelineConfig = Extract<PipelineConfig, { kind: 'topic' }>;
 export type CdcPipelineConfig = Extract<PipelineConfig, { kind: 'cdc' }>;
 export type TableSetConfig = TributaryConfig['tableSets'][number];

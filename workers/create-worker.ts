@@ -9,6 +9,9 @@ import { workflowInterceptorModules, workflowsPath } from './workflows-path.js';
 import { activityInterceptors } from './activity-interceptor.js';
 import { noopMetrics } from '../activities/metrics/index.js';
 import { runReportSinks } from './run-metrics-sink.js';
+import { temporalConnectionOptions } from '../client/temporal-connection.js';
+import { dataConverterFor } from '../client/payload-codec.js';
+import { createSecretProvider } from '../activities/secrets/provider.js';
 
 export interface RegionWorker {
   worker: Worker;
@@ -21,12 +24,15 @@ export async function createRegionWorker(
   region: string,
   opts: { deps?: ActivityDeps; workflowBundle?: WorkflowBundleOption } = {},
 ): Promise<RegionWorker> {
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const secrets = opts.deps?.secrets ?? createSecretProvider(config.secrets);
+  const connection = await NativeConnection.connect(await temporalConnectionOptions(config, secrets));
+  const dataConverter = await dataConverterFor(config, secrets);
   const queue = taskQueue(config, region);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: queue,
+    dataConverter,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities(opts.deps ?? config),
     // Log lines carry pipeline/region/source; errors are scrubbed of secrets before history.

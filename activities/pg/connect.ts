@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { SecretProvider } from '../secrets/provider.js';
+import { tlsMaterial, type TlsFiles } from '../secrets/tls.js';
+import { isPgSslMode, pgSslOptions, type PgSslMode } from './tls.js';
 
 export interface PgTarget {
   /** Names the server in errors: "source app/us" or "warehouse". */
@@ -16,6 +18,8 @@ export interface PgTarget {
   secret: string;
   /** A source: every transaction of the session is read-only, whatever the role may do. */
   readOnly?: boolean;
+  /** TLS from the config; without it the secret's `sslmode` (and PEM fields), else none. */
+  tls?: TlsFiles & { mode: PgSslMode };
 }
 
 /** Our sessions say who they are, so the safe upper bound can ignore our own read-only transactions. */
@@ -23,14 +27,26 @@ export const APPLICATION_NAME = 'tributary';
 
 const AUTH_FAILED = new Set(['28P01', '28000']);
 
-function clientConfig(target: PgTarget, cred: Awaited<ReturnType<SecretProvider['get']>>, serverZone = false): pg.ClientConfig {
+type Cred = Awaited<ReturnType<SecretProvider['get']>>;
+
+/** The session's TLS: the config's mode, else the secret's sslmode; undefined leaves node-postgres its default (PGSSLMODE). */
+async function sslFor(target: PgTarget, cred: Cred): Promise<pg.ClientConfig['ssl']> {
+  const mode = target.tls?.mode ?? cred.sslmode;
+  if (mode === undefined) return undefined;
+  if (!isPgSslMode(mode)) throw new Error(`${target.label}: field "sslmode" of secret "${target.secret}" must be disable, require, verify-ca or verify-full`);
+  return pgSslOptions(mode, await tlsMaterial(target.label, target.tls, target.secret, cred));
+}
+
+async function clientConfig(target: PgTarget, cred: Cred, serverZone = false): Promise<pg.ClientConfig> {
   const host = target.host ?? cred.host;
   const port = target.port ?? (cred.port === undefined ? undefined : Number(cred.port));
   const database = target.database ?? cred.dbname;
   if (!host || !port || !database || !cred.username) {
     throw new Error(`${target.label}: host, port, database and username must come from the config or from secret "${target.secret}"`);
   }
+  const ssl = await sslFor(target, cred);
   return {
+    ...(ssl === undefined ? {} : { ssl }),
     host,
     port,
     database,
@@ -50,7 +66,7 @@ function clientConfig(target: PgTarget, cred: Awaited<ReturnType<SecretProvider[
  */
 export async function connectPg(target: PgTarget, secrets: SecretProvider, serverZone = false): Promise<pg.Client> {
   for (let attempt = 0; ; attempt++) {
-    const client = new pg.Client(clientConfig(target, await secrets.get(target.secret), serverZone));
+    const client = new pg.Client(await clientConfig(target, await secrets.get(target.secret), serverZone));
     // A server that goes away between queries makes the client emit 'error'; unheard, that
     // would crash the worker. The failure reaches the caller through its next (or pending) query.
     client.on('error', () => undefined);
@@ -76,9 +92,9 @@ const POOL_MAX = 64;
 
 const pools = new Map<string, pg.Pool>();
 
-/** One pool per server and credentials: a rotated secret gets a new pool, the old one drains. */
+/** One pool per server, credentials and TLS material: a rotated secret or certificate gets a new pool, the old one drains. */
 function poolFor(config: pg.ClientConfig): pg.Pool {
-  const key = createHash('sha256').update(JSON.stringify([config.host, config.port, config.database, config.user, config.password, config.options])).digest('hex');
+  const key = createHash('sha256').update(JSON.stringify([config.host, config.port, config.database, config.user, config.password, config.options, config.ssl])).digest('hex');
   let pool = pools.get(key);
   if (!pool) {
     pool = new pg.Pool({ ...config, max: POOL_MAX, idleTimeoutMillis: POOL_IDLE_MS, allowExitOnIdle: true });
@@ -91,7 +107,7 @@ function poolFor(config: pg.ClientConfig): pg.Pool {
 
 async function pooledPg(target: PgTarget, secrets: SecretProvider): Promise<pg.PoolClient> {
   for (let attempt = 0; ; attempt++) {
-    const config = clientConfig(target, await secrets.get(target.secret));
+    const config = await clientConfig(target, await secrets.get(target.secret));
     try {
       const client = await poolFor(config).connect();
       // The pool listens only while a session is idle. In use, a server that goes away must not

@@ -10,6 +10,10 @@ export TRIBUTARY_KAFKA_US_CELL_2=127.0.0.1:19093
 export TRIBUTARY_KAFKA_EU_CELL_1=127.0.0.1:19094
 # us-cell-1's SASL_PLAINTEXT listener (SCRAM-SHA-256; users are made by the tests).
 export TRIBUTARY_KAFKA_US_CELL_1_SASL=127.0.0.1:19095
+# Its TLS listeners (the local CA in .local-stack/tls): SASL_SSL with SCRAM-SHA-256, and SSL
+# that requires a client certificate (.local-stack/tls/client.crt and client.key).
+export TRIBUTARY_KAFKA_US_CELL_1_SASL_SSL=127.0.0.1:19096
+export TRIBUTARY_KAFKA_US_CELL_1_SSL=127.0.0.1:19097
 # S3-compatible store for the S3 stage (versitygw; dev-only root account, also in secrets.json).
 export TRIBUTARY_S3_ENDPOINT=http://127.0.0.1:59000
 export TRIBUTARY_S3_REGION=us-east-1
@@ -21,3 +25,6 @@ export TRIBUTARY_CONNECT_US=http://127.0.0.1:18083
 export TRIBUTARY_CONNECT_EU=http://127.0.0.1:18084
 # Prometheus (API only): scrapes the workers listed in .local-stack/prometheus/targets/*.json and :9464.
 export TRIBUTARY_PROMETHEUS_URL=http://127.0.0.1:9090
+# The same REST APIs over HTTPS (the local CA's server certificate).
+export TRIBUTARY_CONNECT_US_HTTPS=https://127.0.0.1:18183
+export TRIBUTARY_CONNECT_EU_HTTPS=https://127.0.0.1:18184

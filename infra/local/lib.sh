@@ -10,6 +10,9 @@ REPO_ROOT="$(cd "$LOCAL_DIR/../.." && pwd)"
 
 CACHE_DIR="${TRIBUTARY_CACHE:-$HOME/.cache/tributary}"
 STACK_DIR="$REPO_ROOT/.local-stack"
+# A checkout whose .local-stack links to another's shares that stack: use the real path, so the
+# pid checks (which look for it in command lines) and config paths match whoever started it.
+if [ -L "$STACK_DIR" ]; then STACK_DIR="$(cd "$STACK_DIR" && pwd -P)"; fi
 
 PG_BIN="/usr/lib/postgresql/$PG_MAJOR/bin"
 KAFKA_HOME="$CACHE_DIR/kafka-$KAFKA_VERSION"
@@ -31,6 +34,18 @@ KAFKA_CLUSTERS=(
 # listener is unchanged): the Kafka secret-rotation test creates and rotates its own user there.
 KAFKA_SASL_CLUSTER=us-cell-1
 KAFKA_SASL_PORT=19095
+# Two TLS listeners on the same cluster, with the local CA's server certificate: SASL_SSL with
+# SCRAM-SHA-256, and SSL that requires a client certificate (mTLS).
+KAFKA_SASL_SSL_PORT=19096
+KAFKA_SSL_PORT=19097
+
+# The local CA, made on first start (openssl) and kept: the server certificate (127.0.0.1,
+# localhost) of PostgreSQL, Kafka and Connect, and a client certificate for mTLS tests.
+TLS_DIR="$STACK_DIR/tls"
+# The client certificate's CN: a PostgreSQL role that logs in with it (cert auth).
+TLS_CLIENT_ROLE=tributary_tls
+# Dev-only password of the PKCS#12 copy of the server key (Kafka Connect's HTTPS listener).
+TLS_P12_PASSWORD=tributary-local
 TEMPORAL_PORT=7233
 TEMPORAL_UI_PORT=8233
 TEMPORAL_DIR="$STACK_DIR/temporal"
@@ -62,6 +77,8 @@ PROMTOOL_BIN="$CACHE_DIR/bin/promtool-$PROMETHEUS_VERSION"
 # Kafka Connect: one distributed worker per region, on that region's first cell.
 # region:REST port:broker port. The Debezium plugin lives in CONNECT_PLUGINS (plugin.path).
 CONNECT_WORKERS=(us:18083:19092 eu:18084:19094)
+# Each worker's REST API also over HTTPS (the local CA's server certificate): region:port.
+CONNECT_HTTPS=(us:18183 eu:18184)
 CONNECT_HOME="$CACHE_DIR/connect-$KAFKA_VERSION-debezium-$DEBEZIUM_VERSION"
 CONNECT_LIBS="$CONNECT_HOME/libs"
 CONNECT_PLUGINS="$CONNECT_HOME/plugins"

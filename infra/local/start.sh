@@ -34,6 +34,48 @@ launch() {
   echo "$!" >"$pidfile"
 }
 
+# ===================================================================================== TLS ===
+# A local CA, made once and kept in $TLS_DIR: ca.crt (what clients trust), server.crt/key for
+# 127.0.0.1, ::1 and localhost, client.crt/key (CN tributary-client) for mTLS. RSA keys in
+# PKCS#8, which PostgreSQL, Java (Kafka's PEM key stores) and Node all read.
+tls_make_cert() {
+  local name="$1" subject="$2" ext="$3"
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$TLS_DIR/$name.key" 2>/dev/null &&
+    openssl req -new -key "$TLS_DIR/$name.key" -subj "$subject" -out "$TLS_DIR/$name.csr" &&
+    openssl x509 -req -in "$TLS_DIR/$name.csr" -CA "$TLS_DIR/ca.crt" -CAkey "$TLS_DIR/ca.key" \
+      -CAcreateserial -days 3650 -sha256 -extfile <(printf '%s\n' "$ext") -out "$TLS_DIR/$name.crt" 2>/dev/null &&
+    rm -f "$TLS_DIR/$name.csr"
+}
+
+# Connect's REST server (Jetty) reads no PEM key store: the server key and certificate as PKCS#12.
+tls_make_p12() {
+  [ -f "$TLS_DIR/server.p12" ] && return 0
+  openssl pkcs12 -export -in "$TLS_DIR/server.crt" -inkey "$TLS_DIR/server.key" -name server \
+    -passout "pass:$TLS_P12_PASSWORD" -out "$TLS_DIR/server.p12" ||
+    die "tls: openssl could not write the PKCS#12 key store"
+  chmod 600 "$TLS_DIR/server.p12"
+}
+
+ensure_local_ca() {
+  [ -f "$TLS_DIR/.complete" ] && { tls_make_p12; return 0; }
+  log "tls: making the local CA and certificates in $TLS_DIR (first start)"
+  rm -rf "$TLS_DIR"
+  mkdir -p "$TLS_DIR"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TLS_DIR/ca.key" -out "$TLS_DIR/ca.crt" \
+    -days 3650 -sha256 -subj "/CN=Tributary local CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null ||
+    die "tls: openssl could not make the local CA"
+  tls_make_cert server "/CN=localhost" $'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment' ||
+    die "tls: openssl could not make the server certificate"
+  tls_make_cert client "/CN=$TLS_CLIENT_ROLE" $'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment' ||
+    die "tls: openssl could not make the client certificate"
+  # Key and certificate in one file: Kafka's and Connect's PEM key stores read them so.
+  cat "$TLS_DIR/server.key" "$TLS_DIR/server.crt" >"$TLS_DIR/server-keystore.pem"
+  chmod 600 "$TLS_DIR"/*.key "$TLS_DIR/server-keystore.pem"
+  tls_make_p12
+  touch "$TLS_DIR/.complete"
+}
+
 # ============================================================================== PostgreSQL ===
 if is_root; then
   id postgres >/dev/null 2>&1 || die "OS user 'postgres' is missing (it comes with the postgresql-$PG_MAJOR package)"
@@ -71,11 +113,13 @@ max_wal_senders = 10
 max_replication_slots = 10
 password_encryption = 'scram-sha-256'
 EOF
-  cat >"$data/pg_hba.conf" <<'EOF'
+  pg_write_tls_config "$name"
+  cat >"$data/pg_hba.conf" <<EOF
 # Written by infra/local/start.sh on every start; edits here are overwritten.
 # TYPE  DATABASE     USER  ADDRESS        METHOD
 local   all          all                  trust
 local   replication  all                  trust
+hostssl all          $TLS_CLIENT_ROLE 127.0.0.1/32 cert
 host    all          all   127.0.0.1/32   scram-sha-256
 host    all          all   ::1/128        scram-sha-256
 host    replication  all   127.0.0.1/32   scram-sha-256
@@ -83,6 +127,26 @@ host    replication  all   ::1/128        scram-sha-256
 EOF
   is_root && chown postgres: "$data/tributary.conf" "$data/pg_hba.conf"
   return 0
+}
+
+# TLS on (ssl=on) with the local CA's server certificate; plaintext sessions are still accepted
+# (pg_hba "host" lines match both). The key is copied into the data dir: PostgreSQL wants it
+# owned by its user with mode 600. ssl_ca_file: client certificates signed by the local CA are
+# checked, and role $TLS_CLIENT_ROLE logs in with one (cert auth, see pg_write_config).
+pg_write_tls_config() {
+  local data
+  data="$(pg_data "$1")"
+  install -m 600 "$TLS_DIR/server.key" "$data/server.key"
+  install -m 644 "$TLS_DIR/server.crt" "$data/server.crt"
+  install -m 644 "$TLS_DIR/ca.crt" "$data/ca.crt"
+  is_root && chown postgres: "$data/server.key" "$data/server.crt" "$data/ca.crt"
+  cat >>"$data/tributary.conf" <<'EOF'
+ssl = on
+ssl_cert_file = 'server.crt'
+ssl_key_file = 'server.key'
+ssl_min_protocol_version = 'TLSv1.2'
+ssl_ca_file = 'ca.crt'
+EOF
 }
 
 # The server log is written by pg_ctl as the postgres user: make sure that user owns it.
@@ -200,6 +264,20 @@ SQL
   touch "$data/.tributary-reader-least"
 }
 
+# The role that logs in with the local CA's client certificate (its CN) and nothing else: it
+# shows PostgreSQL client-certificate auth works. Its own marker, as for the CDC role.
+pg_bootstrap_tls() {
+  local name="$1" port="$2" data
+  data="$(pg_data "$name")"
+  [ -f "$data/.tributary-tls-role" ] && return 0
+  log "postgres $name: creating role $TLS_CLIENT_ROLE (client certificate)"
+  pg_psql "$name" "$port" -d postgres -v role="$TLS_CLIENT_ROLE" <<'SQL' || die "creating role $TLS_CLIENT_ROLE in postgres $name failed (see above)"
+SELECT format('CREATE ROLE %I LOGIN', :'role')
+  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
+SQL
+  touch "$data/.tributary-tls-role"
+}
+
 pg_start() {
   local name="$1" port="$2" data logfile
   data="$(pg_data "$name")"
@@ -228,6 +306,7 @@ start_postgres() {
     pg_bootstrap "$name" "$port"
     [ "$name" = warehouse ] || pg_bootstrap_cdc "$name" "$port"
     [ "$name" = warehouse ] || pg_reader_least_privilege "$name" "$port"
+    pg_bootstrap_tls "$name" "$port"
   done
 }
 
@@ -238,8 +317,8 @@ kafka_write_config() {
   local name="$1" port="$2" cport="$3" dir sasl="" sasl_map=""
   dir="$(kafka_dir "$name")"
   if [ "$name" = "$KAFKA_SASL_CLUSTER" ]; then
-    sasl=",SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT"
-    sasl_map=",SASL_PLAINTEXT:SASL_PLAINTEXT"
+    sasl=",SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_SSL_PORT,SSL://127.0.0.1:$KAFKA_SSL_PORT"
+    sasl_map=",SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL"
   fi
   cat >"$dir/server.properties" <<EOF
 # Written by infra/local/start.sh on every start; edits here are overwritten.
@@ -268,6 +347,21 @@ EOF
 listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-256
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 EOF
+  [ -z "$sasl" ] || kafka_write_tls_config "$dir"
+}
+
+# The SASL_SSL (SCRAM-SHA-256) and SSL (client certificate required) listeners: the local CA's
+# server certificate as a PEM key store, the CA as the trust store.
+kafka_write_tls_config() {
+  cat >>"$1/server.properties" <<EOF
+ssl.keystore.type=PEM
+ssl.keystore.location=$TLS_DIR/server-keystore.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.crt
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-256
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.ssl.ssl.client.auth=required
+EOF
 }
 
 start_kafka_cluster() {
@@ -276,7 +370,11 @@ start_kafka_cluster() {
   [ -n "$(kafka_pid "$name")" ] && return 0
   require_free_port "$port" "kafka $name"
   require_free_port "$cport" "kafka $name (controller)"
-  [ "$name" != "$KAFKA_SASL_CLUSTER" ] || require_free_port "$KAFKA_SASL_PORT" "kafka $name (SASL)"
+  if [ "$name" = "$KAFKA_SASL_CLUSTER" ]; then
+    require_free_port "$KAFKA_SASL_PORT" "kafka $name (SASL)"
+    require_free_port "$KAFKA_SASL_SSL_PORT" "kafka $name (SASL_SSL)"
+    require_free_port "$KAFKA_SSL_PORT" "kafka $name (SSL)"
+  fi
   mkdir -p "$dir/data" "$dir/logs"
   kafka_write_config "$name" "$port" "$cport"
   if [ ! -f "$dir/data/meta.properties" ]; then
@@ -488,7 +586,7 @@ value.converter=org.apache.kafka.connect.json.JsonConverter
 offset.flush.interval.ms=1000
 # One worker: a restarted worker takes its tasks back at once instead of after 5 minutes.
 scheduled.rebalance.max.delay.ms=0
-listeners=http://127.0.0.1:$rest
+listeners=http://127.0.0.1:$rest$(connect_https_listener "$region")
 rest.advertised.host.name=127.0.0.1
 rest.advertised.port=$rest
 plugin.path=$CONNECT_PLUGINS
@@ -499,6 +597,33 @@ config.providers=env
 config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider
 config.providers.env.param.allowlist.pattern=^TRIBUTARY_CDC_.*
 EOF
+  connect_write_tls_config "$region" >>"$dir/worker.properties"
+}
+
+# The region's HTTPS port from CONNECT_HTTPS (empty when it has none).
+connect_https_port() {
+  local entry
+  for entry in "${CONNECT_HTTPS[@]}"; do
+    [ "${entry%%:*}" = "$1" ] && echo "${entry#*:}"
+  done
+  return 0
+}
+
+connect_https_listener() {
+  local port
+  port="$(connect_https_port "$1")"
+  [ -z "$port" ] || echo ",https://127.0.0.1:$port"
+}
+
+# The HTTPS listener's certificate: the local CA's server certificate (PKCS#12, see tls_make_p12).
+connect_write_tls_config() {
+  [ -n "$(connect_https_port "$1")" ] || return 0
+  cat <<EOF
+listeners.https.ssl.keystore.type=PKCS12
+listeners.https.ssl.keystore.location=$TLS_DIR/server.p12
+listeners.https.ssl.keystore.password=$TLS_P12_PASSWORD
+listeners.https.ssl.key.password=$TLS_P12_PASSWORD
+EOF
 }
 
 start_connect_worker() {
@@ -506,6 +631,7 @@ start_connect_worker() {
   dir="$(connect_dir "$region")"
   [ -n "$(connect_pid "$region")" ] && return 0
   require_free_port "$rest" "kafka connect $region"
+  [ -z "$(connect_https_port "$region")" ] || require_free_port "$(connect_https_port "$region")" "kafka connect $region (HTTPS)"
   mkdir -p "$dir/logs"
   connect_write_config "$region" "$rest" "$broker"
   log "kafka connect $region: starting (REST 127.0.0.1:$rest, Kafka 127.0.0.1:$broker)"
@@ -555,7 +681,8 @@ preflight() {
   for entry in "${KAFKA_CLUSTERS[@]}"; do
     IFS=: read -r name port cport _ <<<"$entry"
     [ -n "$(kafka_pid "$name")" ] || conflicts+=("$port:kafka $name" "$cport:kafka $name (controller)")
-    [ -n "$(kafka_pid "$name")" ] || [ "$name" != "$KAFKA_SASL_CLUSTER" ] || conflicts+=("$KAFKA_SASL_PORT:kafka $name (SASL)")
+    [ -n "$(kafka_pid "$name")" ] || [ "$name" != "$KAFKA_SASL_CLUSTER" ] ||
+      conflicts+=("$KAFKA_SASL_PORT:kafka $name (SASL)" "$KAFKA_SASL_SSL_PORT:kafka $name (SASL_SSL)" "$KAFKA_SSL_PORT:kafka $name (SSL)")
   done
   [ -n "$(temporal_pid)" ] || conflicts+=("$TEMPORAL_PORT:temporal" "$TEMPORAL_UI_PORT:temporal UI")
   [ -n "$(s3_pid)" ] || conflicts+=("$S3_PORT:s3")
@@ -563,6 +690,7 @@ preflight() {
   for entry in "${CONNECT_WORKERS[@]}"; do
     IFS=: read -r name port _ <<<"$entry"
     [ -n "$(connect_pid "$name")" ] || conflicts+=("$port:kafka connect $name")
+    [ -n "$(connect_pid "$name")" ] || [ -z "$(connect_https_port "$name")" ] || conflicts+=("$(connect_https_port "$name"):kafka connect $name (HTTPS)")
   done
   local msg=""
   for entry in "${conflicts[@]}"; do
@@ -596,6 +724,7 @@ all_waited() {
 }
 
 preflight
+ensure_local_ca
 # The JVMs and the dev server boot slowly: launch them first, set up PostgreSQL meanwhile.
 start_kafka
 start_temporal

@@ -1,5 +1,5 @@
 // A rotated Kafka SASL password is picked up without restarting the worker. Kafka us/cell-1 has a
-// SASL_PLAINTEXT listener with SCRAM-SHA-256 (infra/local); this test makes its own SCRAM user,
+// SASL_SSL listener with SCRAM-SHA-256 (infra/local); this test makes its own SCRAM user,
 // whose secret lives in a secrets file with a cache TTL of an hour, so only the refresh after an
 // authentication failure (activities/sources/kafka/auth-failure.ts) can explain the second run succeeding.
 // The password changes live on the broker (AlterUserScramCredentials), then in the secret.
@@ -12,11 +12,11 @@ import { SecretProvider } from '../../activities/secrets/provider.js';
 import { validateConfig } from '../../config/load.js';
 import { targetTable } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
-import { stackConfig, uniqueName } from './stack.js';
+import { STACK, stackConfig, uniqueName } from './stack.js';
 import { startHarness, type Harness } from './harness.js';
 import { localSecrets } from './source-role.js';
 import { clicks, createTopic, deleteTopic, dropSchema, loadedPerCell, produce } from './topic-fixture.js';
-import { canLogin, deleteScramUser, KAFKA_SASL_US_CELL_1, setScramPassword } from './kafka-scram.js';
+import { canLogin, deleteScramUser, KAFKA_SASL_SSL_US_CELL_1, setScramPassword } from './kafka-scram.js';
 
 const topic = uniqueName('rotated_clicks');
 const user = uniqueName('tributary_kafka_rot');
@@ -41,7 +41,7 @@ beforeAll(async () => {
   config = validateConfig('test-config', {
     ...base,
     secrets: { provider: 'file', path: secretsFile, ttlSeconds: 3_600 },
-    sources: { ...base.sources, events: { type: 'kafka', clusters: [{ region: 'us', cell: 'cell-1', brokers: [KAFKA_SASL_US_CELL_1], secret: SECRET }] } },
+    sources: { ...base.sources, events: { type: 'kafka', clusters: [{ region: 'us', cell: 'cell-1', brokers: [KAFKA_SASL_SSL_US_CELL_1], secret: SECRET, tls: { caFile: STACK.tls.caFile } }] } },
     pipelines: [
       {
         name: 'clicks',

@@ -11,6 +11,10 @@ import type { TributaryConfig } from '../../config/schema.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+function tlsFiles(dir: string) {
+  return { caFile: join(dir, 'ca.crt'), certFile: join(dir, 'client.crt'), keyFile: join(dir, 'client.key') };
+}
+
 export const STACK = {
   temporal: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
   source: {
@@ -29,6 +33,8 @@ export const STACK = {
     region: process.env.TRIBUTARY_S3_REGION ?? 'us-east-1',
     bucket: process.env.TRIBUTARY_S3_BUCKET ?? 'tributary-stage',
   },
+  /** The local CA infra/local/start.sh made, and the client certificate it signed (CN tributary_tls). */
+  tls: tlsFiles(process.env.TRIBUTARY_TLS_DIR ?? join(ROOT, '.local-stack/tls')),
   /** Kafka Connect REST API (Debezium PostgreSQL connector installed), one worker per region. */
   connect: {
     us: process.env.TRIBUTARY_CONNECT_US ?? 'http://127.0.0.1:18083',
@@ -62,6 +68,9 @@ export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T
   }
 }
 
+/** The product's PostgreSQL sessions in the tests: TLS, checking the local CA and the host name. */
+export const PG_TLS = { mode: 'verify-full', caFile: STACK.tls.caFile } as const;
+
 /** A config on the local stack with its own warehouse schema, stage folder and task queues. */
 export function stackConfig(
   pipelines: unknown[],
@@ -70,10 +79,10 @@ export function stackConfig(
   const id = randomBytes(3).toString('hex');
   return validateConfig('test-config', {
     sources: {
-      app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us' }, { region: 'eu', secret: 'app-eu' }] },
+      app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us', tls: PG_TLS }, { region: 'eu', secret: 'app-eu', tls: PG_TLS }] },
       ...opts.sources,
     },
-    warehouse: { type: 'postgres', secret: 'warehouse', schema: opts.schema ?? `test_${id}` },
+    warehouse: { type: 'postgres', secret: 'warehouse', schema: opts.schema ?? `test_${id}`, tls: PG_TLS },
     stage: { type: 'file', path: mkdtempSync(join(tmpdir(), 'tributary-stage-')) },
     secrets: { provider: 'file', path: process.env.TRIBUTARY_SECRETS_FILE ?? join(ROOT, 'infra/local/secrets.json') },
     temporal: { address: STACK.temporal, taskQueuePrefix: `test-${id}`, heartbeatTimeoutSeconds: opts.heartbeatTimeoutSeconds ?? 10 },

@@ -2,10 +2,13 @@
 // bench/results/kafka-clients.json and on maintenance). It reads exact offset ranges with plain
 // fetch requests: no consumer group is joined, so no rebalance and no auto-commit can move what
 // a batch reads; the warehouse ledger alone says where a partition stands.
-import { Admin, Consumer, FetchIsolationLevels, ListOffsetTimestamps, type SASLOptions } from '@platformatic/kafka';
+import { Admin, Consumer, FetchIsolationLevels, ListOffsetTimestamps } from '@platformatic/kafka';
 import type { KafkaEndpoint } from '../../../config/resolve.js';
 import type { SecretProvider } from '../../secrets/provider.js';
+import { tlsMaterial } from '../../secrets/tls.js';
 import { openWithSecretRefresh } from './auth-failure.js';
+import { kafkaConnectionOptions, wantsTls, type KafkaConnectionOptions } from './connection-options.js';
+import { explainCertificateFailure } from './tls-failure.js';
 import { messagesInRange } from './fetched-records.js';
 
 /** The offsets a partition holds now: [start, end). `end` is the last stable offset (committed transactions only). */
@@ -46,17 +49,11 @@ function toNumber(n: bigint, what: string): number {
   return v;
 }
 
-/** SASL from the cluster's secret (username, password, mechanism); TLS when the secret says ssl: true. */
-async function connectionOptions(e: KafkaEndpoint, secrets: SecretProvider): Promise<{ sasl?: SASLOptions; tls?: object }> {
-  if (!e.secret) return {};
-  const s = await secrets.get(e.secret);
-  const out: { sasl?: SASLOptions; tls?: object } = {};
-  if (typeof s.username === 'string' && typeof s.password === 'string') {
-    const mechanism = (typeof s.mechanism === 'string' ? s.mechanism : 'SCRAM-SHA-512') as SASLOptions['mechanism'];
-    out.sasl = { mechanism, username: s.username, password: s.password };
-  }
-  if (s.ssl === true) out.tls = {};
-  return out;
+/** TLS and SASL from the cluster's config and secret (see connection-options.ts). */
+async function connectionOptions(e: KafkaEndpoint, secrets: SecretProvider): Promise<KafkaConnectionOptions> {
+  const cred = e.secret ? await secrets.get(e.secret) : undefined;
+  const material = wantsTls(e, cred) ? await tlsMaterial(`Kafka cluster ${e.id}`, e.tls, e.secret, cred) : undefined;
+  return kafkaConnectionOptions(e, cred, material);
 }
 
 /**
@@ -72,7 +69,7 @@ export async function openKafka(e: KafkaEndpoint, secrets: SecretProvider, clien
       await consumer.metadata({ topics: [], forceUpdate: true });
     } catch (err) {
       await consumer.close().catch(() => undefined);
-      throw err;
+      throw explainCertificateFailure(e.id, err);
     }
     return kafkaSource(e, base, consumer);
   });

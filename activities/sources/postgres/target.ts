@@ -4,11 +4,11 @@ import type { PostgresEndpoint } from '../../../config/resolve.js';
 import type { PgTarget } from '../../pg/connect.js';
 
 export function sourceTarget(e: PostgresEndpoint): PgTarget {
-  return { label: `source ${e.id}`, host: e.host, port: e.port, database: e.database, secret: e.secret, readOnly: true };
+  return { label: `source ${e.id}`, host: e.host, port: e.port, database: e.database, secret: e.secret, readOnly: true, ...(e.tls ? { tls: e.tls } : {}) };
 }
 
 /** Where a source's safe upper bound is taken: its declared primary (a standby's), else the server itself. */
 export function boundTarget(e: PostgresEndpoint): PgTarget {
   if (!e.primary) return sourceTarget(e);
-  return { label: `source ${e.id} (primary ${e.primary.host})`, host: e.primary.host, port: e.primary.port ?? e.port, database: e.database, secret: e.secret, readOnly: true };
+  return { label: `source ${e.id} (primary ${e.primary.host})`, host: e.primary.host, port: e.primary.port ?? e.port, database: e.database, secret: e.secret, readOnly: true, ...(e.tls ? { tls: e.tls } : {}) };
 }

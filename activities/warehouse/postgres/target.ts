@@ -3,5 +3,5 @@ import type { WarehouseConfig } from '../../../config/schema.js';
 import type { PgTarget } from '../../pg/connect.js';
 
 export function postgresWarehouseTarget(w: Extract<WarehouseConfig, { type: 'postgres' }>): PgTarget {
-  return { label: 'warehouse', host: w.host, port: w.port, database: w.database, secret: w.secret };
+  return { label: 'warehouse', host: w.host, port: w.port, database: w.database, secret: w.secret, ...(w.tls ? { tls: w.tls } : {}) };
 }
