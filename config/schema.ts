@@ -276,7 +276,7 @@ const temporal = z
  */
 const slo = z.strictObject({ freshnessSeconds: seconds('the freshness SLO', 366 * DAY).min(1, 'expected a freshness SLO of at least 1 second') });
 
-/** The verify schedule every fact, dimension and cdc (with capturedFrom) pipeline gets unless `verify: false`. */
+/** The verify schedule every fact, dimension, topic and cdc (with capturedFrom) pipeline gets unless `verify: false`, on a warehouse that verifies. */
 export const DEFAULT_VERIFY = { schedule: '30 4 * * *', buckets: 16, repair: false } as const;
 
 /**
@@ -401,6 +401,8 @@ const topicPipeline = z
       .min(1, 'expected at least one column mapping')
       .max(1600, 'expected at most 1600 columns (PostgreSQL\'s limit)'),
     schedule: cron.default('*/5 * * * *'),
+    /** Compared by offset with the topic (buckets are partitions; no repair: a replay loads a missing offset again). */
+    verify,
     options: z
       .strictObject({
         /** One batch reads at most this many offsets of one partition. */
@@ -430,6 +432,9 @@ const topicPipeline = z
     (p.key ?? []).forEach((k, i) => {
       if (!names.has(k)) ctx.addIssue({ code: 'custom', path: ['key', i], message: `expected a key column among the mapped columns (${[...names].join(', ')}), got "${k}"` });
     });
+    if (p.verify && p.verify.repair) {
+      ctx.addIssue({ code: 'custom', path: ['verify', 'repair'], message: 'a topic pipeline has no verify repair: a missing offset is loaded again by `tributary replay` of its batch' });
+    }
     const raw = p.options.keepRawAs;
     if (raw !== undefined && (names.has(raw) || TOPIC_RESERVED.includes(raw))) {
       ctx.addIssue({ code: 'custom', path: ['options', 'keepRawAs'], message: `expected a column name not otherwise used, got "${raw}"` });

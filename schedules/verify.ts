@@ -1,9 +1,10 @@
-// Verify schedules: every fact and dimension pipeline, and every cdc pipeline that names the table
-// its connector captures, gets per region a second schedule (daily by default; `verify: false`
+// Verify schedules: every fact, dimension and topic pipeline, and every cdc pipeline that names the
+// table its connector captures, gets per region a second schedule (daily by default; `verify: false`
 // turns it off) that starts verifyPipeline (with repair when `verify.repair` is set). Same overlap
 // policy, catch-up window and hashing as the sync schedules, so apply treats both alike.
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { kindOf } from '../activities/kinds/registry.js';
+import { warehouseVerifyBlocker } from '../activities/reconcile/warehouse-blocker.js';
 import { pipelineRegions, verifySettings } from '../config/resolve.js';
 import type { TributaryConfig } from '../config/schema.js';
 import { ACTION_MEMO, MANAGED_BY, SCHEDULE_MEMO } from '../names/schedule-marks.js';
@@ -20,9 +21,9 @@ export function verifySchedules(config: TributaryConfig): DesiredSchedule[] {
   return config.pipelines.flatMap((p) => {
     const settings = verifySettings(p);
     // A kind may need more than the config says to verify (a cdc target, the table its connector
-    // captures): without it there is nothing to compare, so no schedule.
+    // captures), and a warehouse its side of the comparison: without either, no schedule.
     const kind = kindOf(p);
-    if (!settings || !kind.verify || kind.verifyBlocker?.(p) !== undefined) return [];
+    if (!settings || !kind.verify || kind.verifyBlocker?.(p) !== undefined || warehouseVerifyBlocker(config.warehouse) !== undefined) return [];
     const { schedule, buckets, repair } = settings;
     return [...new Set(pipelineRegions(config, p))].map((region): DesiredSchedule => {
       const id = verifyScheduleId(config, p.name, region);

@@ -2,6 +2,8 @@
 // sources, the repair writes, and their ledger rows in the warehouse's own ledger SQL.
 import pg from 'pg';
 import { LOCK_SQL, findBatchSql, insertBatchSql, targetColumnsSql } from '../warehouse/postgres/merge-sql.js';
+import { NO_ROWS } from '../merge-rules/batch-counts.js';
+import { ledgerCountParams } from '../warehouse/postgres/ledger-row.js';
 import { DEAD_LETTERS_TABLE } from '../warehouse/postgres/topic-merge-sql.js';
 import { deleteExtraSql, deleteOlderKeysSql, invalidateHashesSql, keepKeysSql, targetOffsetsSql } from './bucket-sql.js';
 import { pgBucketReader } from './read.js';
@@ -30,6 +32,8 @@ export function postgresSide(c: pg.Client, stateSchema: string): WarehouseSide {
         await c.query(insertBatchSql(stateSchema), [
           d.ledgerId, d.pipeline, d.region, d.source, d.stream, `${d.target.schema}.${d.target.table}`,
           null, d.cutoff, 0, 0, 0, 0, deleted, `repair:buckets ${d.only.join(',')} of ${d.buckets}`,
+          // A repair reads and stages nothing; what it deletes, the source no longer has.
+          ...ledgerCountParams({ ...NO_ROWS, deleted, deletedAbsent: deleted }),
         ]);
         await c.query('COMMIT');
         return deleted;

@@ -8,15 +8,14 @@ import { withPg } from '../pg/connect.js';
 import { postgresWarehouseTarget } from '../warehouse/postgres/target.js';
 import { postgresSide } from './postgres-side.js';
 import type { WarehouseSide } from './side.js';
+import { warehouseVerifyBlocker } from './warehouse-blocker.js';
 
 type Opener<T extends WarehouseConfig['type']> = (deps: ActivityDeps, w: Extract<WarehouseConfig, { type: T }>) => <R>(fn: (side: WarehouseSide) => Promise<R>) => Promise<R>;
 
 const SIDES: { [T in WarehouseConfig['type']]: Opener<T> } = {
   postgres: (deps, w) => (fn) => withPg(postgresWarehouseTarget(w), deps.secrets, (c) => fn(postgresSide(c, w.schema))),
-  redshift: () => () => {
-    throw badInput(
-      "verify and repair compare each row's text form, and Redshift's text of numerics, timestamps, booleans, doubles and SUPER is not checked to equal PostgreSQL's: their Redshift side is not built yet",
-    );
+  redshift: (_deps, w) => () => {
+    throw badInput(warehouseVerifyBlocker(w)!);
   },
 };
 

@@ -26,7 +26,7 @@ describe('verify schedules', () => {
     expect(desiredSchedules(config(false)).map((d) => d.id)).toEqual(['tributary/orders/us', 'tributary/orders/eu']);
   });
 
-  it('are made for cdc pipelines that name their captured table, never for topics', () => {
+  it('are made for topics and for cdc pipelines that name their captured table; a topic has no repair', () => {
     const cfg = validateConfig('test', {
       sources: {
         app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us' }] },
@@ -41,7 +41,30 @@ describe('verify schedules', () => {
         { name: 'clicks', kind: 'topic', source: 'events', topic: 'clicks', target: 'clicks', columns: [{ name: 'id', path: 'id', type: 'bigint' }] },
       ],
     });
-    expect(desiredSchedules(cfg).map((d) => d.id)).toEqual(['tributary/captured/us', 'tributary/uncaptured/us', 'tributary/clicks/us', 'tributary/captured/us/verify']);
+    expect(desiredSchedules(cfg).map((d) => d.id)).toEqual(['tributary/captured/us', 'tributary/uncaptured/us', 'tributary/clicks/us', 'tributary/captured/us/verify', 'tributary/clicks/us/verify']);
+    const clicks = { name: 'clicks', kind: 'topic', source: 'events', topic: 'clicks', target: 'clicks', columns: [{ name: 'id', path: 'id', type: 'bigint' }] };
+    const withTopic = (verify: unknown) =>
+      validateConfig('test', {
+        sources: { events: { type: 'kafka', clusters: [{ region: 'us', cell: 'cell-1', brokers: ['127.0.0.1:19092'], secret: 'k' }] } },
+        warehouse: { type: 'postgres', secret: 'warehouse' },
+        stage: { type: 'file', path: 'stage' },
+        secrets: { provider: 'env' },
+        pipelines: [{ ...clicks, verify }],
+      });
+    expect(() => withTopic({ repair: true })).toThrow(/pipelines\[0\]\.verify\.repair: a topic pipeline has no verify repair.*tributary replay/s);
+    expect(desiredSchedules(withTopic(false)).map((d) => d.id)).toEqual(['tributary/clicks/us']);
+  });
+
+  it('are not made on a warehouse without its side of the comparison (Redshift), and `tributary verify` says why', () => {
+    const cfg = validateConfig('test', {
+      sources: { app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us' }] } },
+      warehouse: { type: 'redshift', workgroup: 'bi', database: 'dev', awsRegion: 'us-east-1', copyRoleArn: 'arn:aws:iam::123456789012:role/tributary-load' },
+      stage: { type: 's3', bucket: 'tributary-stage', awsRegion: 'us-east-1' },
+      secrets: { provider: 'env' },
+      pipelines: [{ name: 'orders', kind: 'fact', source: 'app', table: 'orders', key: ['id'], watermark: 'updated_at' }],
+    });
+    expect(desiredSchedules(cfg).map((d) => d.id)).toEqual(['tributary/orders/us']);
+    expect(() => verifyArgs(cfg, { pipeline: 'orders', region: 'us' })).toThrow(/Redshift side is not built yet/);
   });
 
   it('start verifyPipeline per region with the configured buckets and repair', () => {
