@@ -125,7 +125,7 @@ describe('reportMerge', () => {
   it('a batch that re-writes the past (backfill, repair) reports its counts but no freshness', () => {
     const { m, calls } = recorder();
     reportMerge(m, batch, result, { now, rewritesPast: true });
-    expect(calls).toEqual([['batch', tags, { read: 12, inserted: 8, updated: 4, deleted: 0, deadLettered: 0 }, 2000]]);
+    expect(calls).toEqual([['batch', tags, { read: 12, staged: 12, inserted: 8, updated: 4, unchanged: 0, deleted: 0, deduplicated: 0, deadLettered: 0 }, 2000]]);
   });
 
   it('the kinds say which batches re-write the past', () => {
