@@ -40,6 +40,11 @@ export function backfillRunId(firstExecutionRunId: string): string {
   return `backfill-${firstExecutionRunId}`;
 }
 
+/** A batch of a backfill (backfillRunId's prefix). */
+export function isBackfillBatch(batchId: string): boolean {
+  return batchId.startsWith('backfill-');
+}
+
 /** Chunk i of the s-th source of a backfill. */
 export function backfillChunkKeys(pipeline: string, region: string, backfillId: string, source: number, chunk: number): StageKeys {
   return { batchId: `${backfillId}:${source}:${chunk}`, stagePrefix: `${pipeline}/${region}/${backfillId}/${source}-${chunk}` };

@@ -9,6 +9,7 @@ import { badInput } from '../../errors.js';
 import type { MergeMode, MergeSpec, PullSpan } from '../../specs/merge-specs.js';
 import type { MergeResult, StagedBatch } from '../../types.js';
 import type { KindContext } from '../kind.js';
+import { isBackfillBatch, isRepairBatch } from '../../../names/stage-keys.js';
 
 type PullPipeline = FactPipelineConfig | DimensionPipelineConfig;
 
@@ -30,9 +31,11 @@ export async function mergePull(
   const spec = pullMergeSpec(deps.config, p, batch, mode);
   const result = await warehouse.merge(batch, spec, span, p.options.onNewColumn, activity);
   reportMerge(deps.metrics, batch, result, { rewritesPast });
-  // Committed, and the target is whole again; but rows changed by hand make the run a failure, not a success.
+  // Committed, and the target is whole again; but rows changed by hand make a scheduled run a
+  // failure, not a success. A backfill or a repair is run to write them back: its result says so.
   const drift = driftProblem(result.driftRows, result.targetRows);
-  if (drift) {
+  const resync = isBackfillBatch(batch.unit.batchId) || isRepairBatch(batch.unit.batchId);
+  if (drift && !resync) {
     const { unit } = batch;
     throw badInput(`${describeWhere({ pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${spec.schema}.${spec.table}` })}: ${drift}`);
   }
