@@ -191,20 +191,31 @@ export type StagedTopicBatch = StagedBatch & { unit: TopicUnit; topic: NonNullab
 /** A CDC unit's staged batch, with what its merge needs of the decoded events. */
 export type StagedCdcBatch = StagedBatch & { unit: CdcUnit; cdc: CdcBatchInfo };
 
-export interface MergeResult {
-  batchId: string;
+/** What a merge did with a batch's rows, as the ledger row, status and the metrics count them. */
+export interface RowCounts {
   /** Rows the extract read at the source (topics: messages consumed; CDC: change events). */
-  rowsRead: number;
-  rowsStaged: number;
+  read: number;
+  /** Rows (and dead letters) the stage files held when the merge loaded them. */
+  staged: number;
   inserted: number;
   updated: number;
+  /** Rows that left the target as it was (same row, older version, or already loaded). */
   unchanged: number;
+  /** Every row deleted or marked deleted. */
   deleted: number;
+  /** Rows dropped for a newer row of the same key in the same batch (CDC: events collapsed at extract). */
+  deduplicated: number;
+  /** Messages written to the dead-letter table (Redshift pull merges: values quarantined). */
+  deadLettered: number;
+}
+
+/** RowCounts as merge and run results name them (rowsRead, rowsStaged: the names in workflow history and --json). */
+export type ResultCounts = { rowsRead: number; rowsStaged: number } & Omit<RowCounts, 'read' | 'staged'>;
+
+export interface MergeResult extends ResultCounts {
+  batchId: string;
   /** Of `deleted`: rows removed because the source no longer has them, not by a staged row. */
   deletedAbsent: number;
-  /** Rows dropped for a newer row of the same key in the batch. */
-  deduplicated: number;
-  deadLettered: number;
   /** Whole reads of a dimension: the source's rows in the target after the merge. */
   targetRows?: number;
   /** Whole reads of a dimension: rows found before the merge minus what the last run left (0: none changed by hand). */
@@ -217,18 +228,10 @@ export interface MergeResult {
   cdc?: { newestSourceTsMs: number | null; events: number };
 }
 
-export interface SyncResult {
+export interface SyncResult extends ResultCounts {
   pipeline: string;
   region: string;
   units: number;
-  rowsRead: number;
-  rowsStaged: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  deleted: number;
-  deduplicated: number;
-  deadLettered: number;
   /** Per unit: the range loaded (offsets of one partition for topics). */
   ranges: UnitRange[];
   durationMs: number;

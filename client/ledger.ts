@@ -7,6 +7,7 @@ import { createStage } from '../activities/stage/index.js';
 import { createWarehouse } from '../activities/warehouse/index.js';
 import { checkpointsSql, lastBatchesSql, ledgerCountsExistSql, ledgerExistsSql, offsetsSql, runCountsSql, runRowsSql } from './status-sql.js';
 import type { ParamStyle } from '../activities/specs/capabilities.js';
+import type { RowCounts } from '../activities/types.js';
 
 export interface Ledger {
   /** By pipeline, region, source, stream (joined by ledgerKey). */
@@ -16,15 +17,7 @@ export interface Ledger {
 }
 
 /** A run's counts at one source, as its ledger rows add them up. */
-export interface RunCounts {
-  read: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  deleted: number;
-  deduplicated: number;
-  deadLettered: number;
-}
+export type RunCounts = Omit<RowCounts, 'staged'>;
 
 export const ledgerKey = (...parts: string[]) => parts.join('\u0000');
 

@@ -4,25 +4,12 @@
 // wrote. The merge records these numbers in its ledger row and checks them in the same
 // transaction: a batch whose numbers do not add up is not committed. Pure.
 import { badInput } from '../errors.js';
+import type { RowCounts } from '../types.js';
 
 /** One batch's counts, as its ledger row keeps them. */
-export interface LedgerCounts {
-  /** Rows the extract read at the source (topics: messages consumed; CDC: change events). */
-  read: number;
-  /** Rows (and dead letters) the stage files held when the merge loaded them. */
-  staged: number;
-  inserted: number;
-  updated: number;
-  /** Rows that left the target as it was (same row, older version, or already loaded). */
-  unchanged: number;
-  /** Every row deleted or marked deleted, including `deletedAbsent`. */
-  deleted: number;
+export interface LedgerCounts extends RowCounts {
   /** Of `deleted`: rows removed because the source no longer has them (a whole read lacking their key, a truncate, a closed snapshot), not by a staged row. */
   deletedAbsent: number;
-  /** Rows dropped for a newer row of the same key in the same batch (CDC: events collapsed at extract). */
-  deduplicated: number;
-  /** Messages written to the dead-letter table (Redshift pull merges: values quarantined). */
-  deadLettered: number;
 }
 
 /** A batch that merged nothing (a retry whose range another batch committed). */

@@ -1,6 +1,7 @@
 // What a pipeline reports to on-call. Dimensions (pipeline, region, cell, source, kind,
 // partition) are tags, never parts of a metric name, so one dashboard query covers every
 // pipeline. Implementations: statsd (DogStatsD), prometheus, composite, noop.
+import type { RowCounts } from '../types.js';
 
 /** Where a number comes from. `source` is the endpoint id, e.g. "app/us" or "events/us/cell-1". */
 export interface MetricTags {
@@ -32,19 +33,7 @@ export interface ConnectorTags {
 }
 
 /** Rows of one merged batch. `read` is what the source gave; the rest is what the warehouse did. */
-export interface BatchCounts {
-  read: number;
-  /** What the stage held when merged (rows and dead letters); equals `read` once the batch's counts add up. */
-  staged: number;
-  inserted: number;
-  updated: number;
-  /** Rows that left the target as it was. */
-  unchanged: number;
-  deleted: number;
-  /** Rows dropped for a newer row of the same key in the batch. */
-  deduplicated: number;
-  deadLettered: number;
-}
+export type BatchCounts = RowCounts;
 
 /** One pipeline x region: what a run and the config's promises are counted by. */
 export interface RunTags {
