@@ -338,13 +338,18 @@ export interface PartitionOffsets {
   partition: number;
   from: number;
   to: number;
+  /** Offsets the topic holds in the range, and how many of them the warehouse should hold (not replaced by a later message of their key). */
   topicMessages: number;
   expected: number;
+  /** Target rows and dead letters in the range. */
   warehouseRows: number;
   deadLetters: number;
+  /** Sum of the expected offsets and of the warehouse's, modulo 2^61: equal sets give equal sums. */
   topicChecksum: string;
   warehouseChecksum: string;
+  /** Topic offsets the warehouse accounts for in no way. */
   missing: number[];
+  /** Warehouse offsets (rows or dead letters) that are no expected message: not in the topic, or a key's older message. */
   extra: number[];
 }
 

@@ -1,11 +1,16 @@
 // What the activities report after a merge: the batch's counts and duration, and how fresh the
 // warehouse now is. Pure apart from the metrics sink, so it is unit-tested.
-import type { MergeResult, StagedBatch, WorkUnit } from '../types.js';
+import type { MergeResult, ResultCounts, RowCounts, StagedBatch, WorkUnit } from '../types.js';
 import type { MetricTags, PipelineMetrics } from './metrics.js';
 
 export function unitTags(unit: WorkUnit): MetricTags {
   const cell = (unit as { cell?: unknown }).cell;
   return { pipeline: unit.pipeline, region: unit.region, source: unit.source, kind: unit.kind, ...(typeof cell === 'string' ? { cell } : {}) };
+}
+
+/** A merge result's counts as the batch metric takes them. */
+export function batchCounts(r: ResultCounts): RowCounts {
+  return { read: r.rowsRead, staged: r.rowsStaged, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, deleted: r.deleted, deduplicated: r.deduplicated, deadLettered: r.deadLettered };
 }
 
 /** Only ISO timestamps: a Kafka checkpoint is an offset, and Date.parse('12345') is the year 12345. */
@@ -31,16 +36,7 @@ export function reportMerge(metrics: PipelineMetrics, batch: StagedBatch, result
   const topic = result.topic;
   metrics.batch(
     tags,
-    {
-      read: result.rowsRead,
-      staged: result.rowsStaged,
-      inserted: result.inserted,
-      updated: result.updated,
-      unchanged: result.unchanged,
-      deleted: result.deleted,
-      deduplicated: result.deduplicated,
-      deadLettered: result.deadLettered,
-    },
+    batchCounts(result),
     extracted === undefined ? 0 : Math.max(0, now - extracted),
   );
   // A backfill or repair batch re-writes the past: it says nothing about how fresh the pipeline is.

@@ -3,7 +3,7 @@
 import pg from 'pg';
 import { LOCK_SQL, findBatchSql, insertBatchSql, targetColumnsSql } from '../warehouse/postgres/merge-sql.js';
 import { NO_ROWS } from '../merge-rules/batch-counts.js';
-import { ledgerCountParams } from '../warehouse/postgres/ledger-row.js';
+import { ledgerRowParams } from '../warehouse/postgres/ledger-row.js';
 import { DEAD_LETTERS_TABLE } from '../warehouse/postgres/topic-merge-sql.js';
 import { deleteExtraSql, deleteOlderKeysSql, invalidateHashesSql, keepKeysSql, targetOffsetsSql } from './bucket-sql.js';
 import { pgBucketReader } from './read.js';
@@ -29,12 +29,14 @@ export function postgresSide(c: pg.Client, stateSchema: string): WarehouseSide {
         }
         for (const stmt of keepKeysSql(d.key)) await c.query(stmt, stmt.startsWith('INSERT') ? d.keep : []);
         const deleted = (await c.query(deleteExtraSql(d.target, d.buckets), [d.source, d.only])).rowCount ?? 0;
-        await c.query(insertBatchSql(stateSchema), [
-          d.ledgerId, d.pipeline, d.region, d.source, d.stream, `${d.target.schema}.${d.target.table}`,
-          null, d.cutoff, 0, 0, 0, 0, deleted, `repair:buckets ${d.only.join(',')} of ${d.buckets}`,
-          // A repair reads and stages nothing; what it deletes, the source no longer has.
-          ...ledgerCountParams({ ...NO_ROWS, deleted, deletedAbsent: deleted }),
-        ]);
+        await c.query(
+          insertBatchSql(stateSchema),
+          ledgerRowParams(
+            { batchId: d.ledgerId, pipeline: d.pipeline, region: d.region, source: d.source, stream: d.stream, target: `${d.target.schema}.${d.target.table}`, from: null, to: d.cutoff, checksum: `repair:buckets ${d.only.join(',')} of ${d.buckets}` },
+            // A repair reads and stages nothing; what it deletes, the source no longer has.
+            { ...NO_ROWS, deleted, deletedAbsent: deleted },
+          ),
+        );
         await c.query('COMMIT');
         return deleted;
       } catch (err) {

@@ -4,7 +4,7 @@ import { targetTable } from '../../../config/resolve.js';
 import type { CdcPipelineConfig } from '../../../config/schema.js';
 import type { ActivityDeps } from '../../deps.js';
 import { badInput } from '../../errors.js';
-import { unitTags } from '../../metrics/report.js';
+import { batchCounts, unitTags } from '../../metrics/report.js';
 import type { CdcUnit, MergeResult, StagedBatch } from '../../types.js';
 import type { WarehouseDialect } from '../../warehouse/dialect.js';
 import type { MovedLsns } from '../../sources/debezium/cdc-extract.js';
@@ -25,16 +25,7 @@ export async function applyCdc(deps: ActivityDeps, warehouse: WarehouseDialect, 
     const extracted = Date.parse(batch.extractedAt);
     deps.metrics.batch(
       tags,
-      {
-        read: result.rowsRead,
-        staged: result.rowsStaged,
-        inserted: result.inserted,
-        updated: result.updated,
-        unchanged: result.unchanged,
-        deleted: result.deleted,
-        deduplicated: result.deduplicated,
-        deadLettered: result.deadLettered,
-      },
+      batchCounts(result),
       Number.isNaN(extracted) ? 0 : Math.max(0, now() - extracted),
     );
     const newest = result.cdc?.newestSourceTsMs;

@@ -2,6 +2,7 @@
 // topic there must be a target row, a dead letter, or (keyed pipelines) a message a later one of
 // the same key replaced; every row and dead letter there must be such an offset. Counts and an
 // order-free checksum of the offsets on each side, and the missing and extra offsets. Pure.
+import type { PartitionOffsets } from '../../types.js';
 
 export interface TopicOffset {
   offset: number;
@@ -9,24 +10,8 @@ export interface TopicOffset {
   key: string | null;
 }
 
-export interface PartitionComparison {
-  partition: number;
-  from: number;
-  to: number;
-  /** Offsets the topic holds in the range, and how many of them the warehouse should hold (not replaced by a later message of their key). */
-  topicMessages: number;
-  expected: number;
-  /** Target rows and dead letters in the range. */
-  warehouseRows: number;
-  deadLetters: number;
-  /** Sum of the expected offsets and of the warehouse's, modulo 2^61: equal sets give equal sums. */
-  topicChecksum: string;
-  warehouseChecksum: string;
-  /** Topic offsets the warehouse accounts for in no way. */
-  missing: number[];
-  /** Warehouse offsets (rows or dead letters) that are no expected message: not in the topic, or a key's older message. */
-  extra: number[];
-}
+/** One partition's comparison, as the verify report carries it. */
+export type PartitionComparison = PartitionOffsets;
 
 const MOD = 2n ** 61n;
 const checksum = (offsets: Iterable<number>) => {

@@ -13,7 +13,7 @@
 import { pipeline } from 'node:stream/promises';
 import { gunzipStaged, stagedFileError } from '../../stage/staged-format.js';
 import { assertCountsAddUp, describeWhere, NO_ROWS, type LedgerCounts } from '../../merge-rules/batch-counts.js';
-import { countsResult, fromLedgerRow, ledgerCountParams } from './ledger-row.js';
+import { countsResult, fromLedgerRow, ledgerRowParams } from './ledger-row.js';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { log } from '@temporalio/activity';
@@ -186,23 +186,10 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
       }
     }
     const ranges = (f: (r: { partition: number; from: number; to: number }) => number) => info.ranges.map((r) => `${r.partition}:${f(r)}`).join(',');
-    await client.query(insertBatchSql(stateSchema), [
-      unit.batchId,
-      unit.pipeline,
-      unit.region,
-      unit.source,
-      unit.topic,
-      `${t.schema}.${t.table}`,
-      ranges((r) => r.from),
-      ranges((r) => r.to),
-      staged,
-      inserted,
-      updated,
-      unchanged,
-      deleted,
-      batch.checksum,
-      ...ledgerCountParams(counts),
-    ]);
+    await client.query(
+      insertBatchSql(stateSchema),
+      ledgerRowParams({ batchId: unit.batchId, pipeline: unit.pipeline, region: unit.region, source: unit.source, stream: unit.topic, target: `${t.schema}.${t.table}`, from: ranges((r) => r.from), to: ranges((r) => r.to), checksum: batch.checksum }, counts),
+    );
     for (const r of info.ranges) {
       await client.query(upsertOffsetSql(stateSchema), [unit.pipeline, unit.region, unit.cell, unit.topic, r.partition, unit.source, r.to, unit.batchId]);
     }

@@ -11,9 +11,28 @@ export interface PartitionCounts {
   driftRows?: number;
 }
 
-/** The values of $15.. of insertBatchSql (LEDGER_COUNT_COLUMNS order). */
-export function ledgerCountParams(c: LedgerCounts & PartitionCounts): (number | null)[] {
-  return [c.read, c.deduplicated, c.deadLettered, c.deletedAbsent, c.targetRows ?? null, c.driftRows ?? null];
+/** Where a batch's ledger row says it came from: its range (text of the watermark or offsets) and its file checksum (or a note). */
+export interface LedgerRow {
+  batchId: string;
+  pipeline: string;
+  region: string;
+  source: string;
+  /** The source table or topic. */
+  stream: string;
+  /** schema.table of the target. */
+  target: string;
+  from: string | null;
+  to: string | null;
+  checksum: string | null;
+}
+
+/** The values of insertBatchSql, in its column order (its count columns in LEDGER_COUNT_COLUMNS order). */
+export function ledgerRowParams(r: LedgerRow, c: LedgerCounts & PartitionCounts): (string | number | null)[] {
+  return [
+    r.batchId, r.pipeline, r.region, r.source, r.stream, r.target, r.from, r.to,
+    c.staged, c.inserted, c.updated, c.unchanged, c.deleted, r.checksum,
+    c.read, c.deduplicated, c.deadLettered, c.deletedAbsent, c.targetRows ?? null, c.driftRows ?? null,
+  ];
 }
 
 /** The result of a merge that wrote these counts. */

@@ -21,7 +21,7 @@ import { appendCsvFields } from './append-csv-fields.js';
 import { appendBinaryFields, binaryText, binaryTimestamptz } from './append-binary-fields.js';
 import { gunzipStaged, stagedFileError, stagedFormat } from '../../stage/staged-format.js';
 import { assertCountsAddUp, describeWhere, partitionProblem } from '../../merge-rules/batch-counts.js';
-import { countsResult, fromLedgerRow, ledgerCountParams, type PartitionCounts } from './ledger-row.js';
+import { countsResult, fromLedgerRow, ledgerRowParams, type PartitionCounts } from './ledger-row.js';
 
 /** What a merge did with the staged rows: `staged` is what the files held. */
 type Counts = { staged: number; inserted: number; updated: number; unchanged: number; deleted: number };
@@ -140,23 +140,10 @@ export class PostgresWarehouse implements WarehouseDialect {
         if (problem) throw badInput(`${describeWhere(where)}: ${problem}; nothing was merged`);
         partition = { targetRows, ...(before ? { driftRows: before.found - before.expected } : {}) };
       }
-      await client.query(sql.insertBatchSql(this.stateSchema), [
-        unit.batchId,
-        unit.pipeline,
-        unit.region,
-        unit.source,
-        unit.stream,
-        targetName,
-        span.from,
-        span.to,
-        staged,
-        inserted,
-        updated,
-        unchanged,
-        deleted,
-        batch.checksum,
-        ...ledgerCountParams({ ...counts, ...partition }),
-      ]);
+      await client.query(
+        sql.insertBatchSql(this.stateSchema),
+        ledgerRowParams({ batchId: unit.batchId, pipeline: unit.pipeline, region: unit.region, source: unit.source, stream: unit.stream, target: targetName, from: span.from, to: span.to, checksum: batch.checksum }, { ...counts, ...partition }),
+      );
       await this.moveCheckpoints(client, unit, span.outOfOrder);
       await client.query('COMMIT');
       return countsResult(unit.batchId, { ...counts, ...partition });

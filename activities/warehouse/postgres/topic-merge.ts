@@ -11,7 +11,7 @@ import { topicCounts } from '../../merge-rules/topic-counts.js';
 import type { Stage } from '../../stage/stage.js';
 import { gunzipStaged, stagedFileError, stagedFormat } from '../../stage/staged-format.js';
 import { assertCountsAddUp, describeWhere, NO_ROWS, type LedgerCounts } from '../../merge-rules/batch-counts.js';
-import { countsResult, fromLedgerRow, ledgerCountParams } from './ledger-row.js';
+import { countsResult, fromLedgerRow, ledgerRowParams } from './ledger-row.js';
 import type { MergeResult, StagedBatch, StagedTopicBatch, TopicUnit } from '../../types.js';
 import type { OffsetsKey } from '../dialect.js';
 import { badInput } from '../../errors.js';
@@ -184,23 +184,7 @@ export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: s
     const table = `${spec.schema}.${spec.table}`;
     const c: LedgerCounts = { read: info.consumed, staged: staged + stagedDead, inserted, updated, unchanged: older + alreadyLoaded, deleted: 0, deletedAbsent: 0, deduplicated, deadLettered };
     assertCountsAddUp(c, batch.rows + info.deadLettered, { pipeline: unit.pipeline, region: unit.region, source: unit.source, table });
-    await client.query(insertBatchSql(schema), [
-      unit.batchId,
-      unit.pipeline,
-      unit.region,
-      unit.source,
-      unit.topic,
-      table,
-      String(decision.from),
-      String(unit.to),
-      c.staged,
-      inserted,
-      updated,
-      c.unchanged,
-      0,
-      batch.checksum,
-      ...ledgerCountParams(c),
-    ]);
+    await client.query(insertBatchSql(schema), ledgerRowParams({ batchId: unit.batchId, pipeline: unit.pipeline, region: unit.region, source: unit.source, stream: unit.topic, target: table, from: String(decision.from), to: String(unit.to), checksum: batch.checksum }, c));
     await client.query(sql.upsertOffsetSql(schema), [...ledgerKey, unit.source, unit.to, unit.batchId]);
     await client.query('COMMIT');
     return { ...countsResult(unit.batchId, c), topic: counts(rows, dead, unit.to) };
