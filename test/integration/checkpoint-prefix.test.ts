@@ -4,13 +4,15 @@
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chunkPrefixCheckpointSql, insertBatchSql, setChunkCheckpointSql, stateTablesSql } from '../../activities/warehouse/postgres/merge-sql.js';
+import { ledgerRowParams } from '../../activities/warehouse/postgres/ledger-row.js';
+import { NO_ROWS } from '../../activities/merge-rules/batch-counts.js';
 import { STACK, connect, uniqueName } from './stack.js';
 
 const schema = uniqueName('ckpt');
 let w: pg.Client;
 
 async function merged(batchId: string, checkpoint: string | null): Promise<void> {
-  await w.query(insertBatchSql(schema), [batchId, 'p', 'us', 's', 'public.t', 'x.t', null, null, 1, 1, 0, 0, 0, 'sha256:x']);
+  await w.query(insertBatchSql(schema), ledgerRowParams({ batchId, pipeline: 'p', region: 'us', source: 's', stream: 'public.t', target: 'x.t', from: null, to: null, checksum: 'sha256:x' }, { ...NO_ROWS, read: 1, staged: 1, inserted: 1 }));
   if (checkpoint !== null) await w.query(setChunkCheckpointSql(schema), [batchId, checkpoint]);
 }
 

@@ -49,8 +49,9 @@ describe('PostgreSQL TLS', () => {
   });
 
   it('refuses a host name the certificate does not name (verify-full), and verify-ca does not check it', async () => {
-    // The certificate names 127.0.0.1, ::1 and localhost; "127.1" reaches the same server by another name.
-    const other = { ...server, host: '127.1' };
+    // The certificate names 127.0.0.1, ::1 and localhost; the IPv4-mapped IPv6 address reaches the
+    // same server by another name (Node.js 24 reads "127.1" as 127.0.0.1, so that is no other name).
+    const other = { ...server, host: '::ffff:127.0.0.1' };
     const full: PgTarget = { label: 'warehouse', ...other, secret: 'wh', tls: { mode: 'verify-full', caFile: STACK.tls.caFile } };
     await expect(sessionTls(full, secrets)).rejects.toThrow(/warehouse: cannot connect: .*(altnames|does not match|not in the cert)/i);
     const ca: PgTarget = { ...full, tls: { mode: 'verify-ca', caFile: STACK.tls.caFile } };
