@@ -2,7 +2,8 @@
 // constraint, an unknown type, column or table, a missing privilege or an unsupported feature
 // fails the same way every time, so the activity fails at once with a message that names what it
 // worked on; lost connections, serialization failures, locks, shutdowns and resource limits are
-// retried. Pure.
+// retried. A TypeError or a stack overflow in our own code is a bug, which a retry cannot fix
+// either. Pure.
 import { ApplicationFailure } from '@temporalio/common';
 
 /** SQLSTATE classes of deterministic errors (PostgreSQL, Appendix A). */
@@ -44,6 +45,15 @@ function pgError(err: unknown): (Error & PgErrorFields) | undefined {
  */
 export function classifyError(err: unknown, what: Record<string, string>): unknown {
   if (err instanceof ApplicationFailure) return err;
+  const bug = codeBug(err);
+  if (bug) {
+    return ApplicationFailure.create({
+      message: `${describe(what)}: ${bug} [a fault in Tributary's code, not in the input's delivery: a retry fails the same way; not retried. Report it with this message]`,
+      type: 'CodeBug',
+      nonRetryable: true,
+      cause: err as Error,
+    });
+  }
   const pg = pgError(err);
   if (!pg || !deterministicSqlState(pg.code)) return err;
   const outer = (err as Error).message;
@@ -56,6 +66,23 @@ export function classifyError(err: unknown, what: Record<string, string>): unkno
     nonRetryable: true,
     cause: err as Error,
   });
+}
+
+/** Node errors that only a fault in code raises: the same input raises them again on every retry. */
+const BUG_ERRORS = new Set(['TypeError', 'ReferenceError', 'RangeError']);
+
+/**
+ * A stack overflow anywhere (input nested deeper than some code can walk), or a TypeError,
+ * ReferenceError or RangeError thrown by our own code (its first frame is a project file, not a
+ * library's or Node's: undici's "fetch failed" is a TypeError of the network, and stays retried):
+ * the error's text with the frame, or undefined.
+ */
+export function codeBug(err: unknown): string | undefined {
+  if (!(err instanceof Error) || !BUG_ERRORS.has(err.name)) return undefined;
+  if (err.name === 'RangeError' && /maximum call stack size exceeded/i.test(err.message)) return `${err.name}: ${err.message}`;
+  const frame = err.stack?.split('\n').find((l) => /^\s+at /.test(l))?.trim();
+  if (!frame || /node_modules|node:|\(native\)|<anonymous>/.test(frame)) return undefined;
+  return `${err.name}: ${err.message} (${frame.replace(/^at /, '').replace(/^.*?\(?((?:[^/()\s]+\/){0,2}[^/()\s]+:\d+:\d+)\)?$/, '$1')})`;
 }
 
 function describe(what: Record<string, string>): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
-import { classifyError, deterministicSqlState } from '../../activities/error-class.js';
+import { classifyError, codeBug, deterministicSqlState } from '../../activities/error-class.js';
 
 const pgError = (code: string, message: string, fields: Record<string, string> = {}) => Object.assign(new Error(message), { code, ...fields });
 const what = { pipeline: 'films', region: 'us', source: 'app/us', stream: 'public.film' };
@@ -33,5 +33,38 @@ describe('errors a retry cannot fix', () => {
     expect(classifyError(ours, what)).toBe(ours);
     const plain = new Error('connect ECONNREFUSED');
     expect(classifyError(plain, what)).toBe(plain);
+  });
+
+  it('a stack overflow or a TypeError of our own code fails at once; a library\'s or the network\'s is retried', () => {
+    const deep = (n: number): number => (n === 0 ? 0 : 1 + deep(n - 1));
+    let overflow: unknown;
+    try {
+      deep(1e7);
+    } catch (err) {
+      overflow = err;
+    }
+    expect(overflow).toBeInstanceOf(RangeError);
+    const f = classifyError(overflow, what) as ApplicationFailure;
+    expect(f).toBeInstanceOf(ApplicationFailure);
+    expect(f.nonRetryable).toBe(true);
+    expect(f.type).toBe('CodeBug');
+    expect(f.message).toMatch(/^pipeline films, region us, source app\/us, table public\.film: RangeError: Maximum call stack size exceeded \[a fault in Tributary's code.*not retried/);
+
+    let ours: unknown;
+    try {
+      (undefined as unknown as { name: string }).name.trim();
+    } catch (err) {
+      ours = err;
+    }
+    expect(codeBug(ours)).toMatch(/^TypeError: Cannot read properties of undefined \(reading 'name'\) \(test\/unit\/error-class\.test\.ts:\d+:\d+\)$/);
+    expect((classifyError(ours, what) as ApplicationFailure).nonRetryable).toBe(true);
+
+    // undici's network failure is a TypeError whose first frame is Node's own.
+    const network = Object.assign(new TypeError('fetch failed'), { stack: 'TypeError: fetch failed\n    at node:internal/deps/undici/undici:13510:13\n    at async ConnectCluster.call (/app/activities/managed-cdc/connect-rest.ts:36:13)' });
+    expect(classifyError(network, what)).toBe(network);
+    const library = Object.assign(new TypeError('x is not a function'), { stack: 'TypeError: x is not a function\n    at Foo.bar (/app/node_modules/pg/lib/client.js:1:1)' });
+    expect(classifyError(library, what)).toBe(library);
+    const plain = new Error('socket hang up');
+    expect(codeBug(plain)).toBeUndefined();
   });
 });
