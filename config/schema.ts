@@ -3,6 +3,7 @@
 // the file and the path.
 import { z } from 'zod';
 import { cronProblem } from './cron.js';
+import { pgTypeProblem } from './pg-type-name.js';
 import { count, DAY, endpoint, host, HOUR, tags, text } from './limits.js';
 import { credentialIn } from './credentials.js';
 import { reservedTargetProblem, resolveTarget, sharedTargets } from './targets.js';
@@ -468,7 +469,14 @@ const cdcPipeline = z.strictObject({
       columnTypes: z
         .record(
           identifier,
-          z.string().max(128, 'expected a PostgreSQL type of at most 128 characters').regex(/^[a-z][a-z0-9 _]*(\(\d{1,4}(,\s*\d{1,4})?\))?( with(out)? time zone)?(\[\])?$/, 'expected a PostgreSQL type like "bigint", "numeric(12,2)" or "timestamp with time zone"'),
+          z
+            .string()
+            .max(128, 'expected a PostgreSQL type of at most 128 characters')
+            .superRefine((v, ctx) => {
+              // Parsed, never pasted: the type goes into the warehouse's DDL.
+              const problem = pgTypeProblem(v);
+              if (problem) ctx.addIssue({ code: 'custom', message: problem });
+            }),
         )
         .optional(),
       /** One batch reads at most this many offsets of one partition. */

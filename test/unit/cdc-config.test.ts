@@ -40,6 +40,7 @@ describe('cdc pipeline config', () => {
   it('refuses an unknown connector setting and a column type that is not a type', () => {
     expect(() => validateConfig('t', config({ decimalHandlingMode: 'float' }))).toThrow(/decimalHandlingMode[\s\S]*"precise", "string" or "double"/);
     expect(() => validateConfig('t', config({ columnTypes: { id: 'bigint); drop table x; --' } }))).toThrow(/columnTypes[\s\S]*PostgreSQL type/);
+    expect(() => validateConfig('t', config({ columnTypes: { id: 'bigint default pg_sleep(30)' } }))).toThrow(/columnTypes\.id: expected a PostgreSQL type like/);
     const ok = validateConfig('t', config({ columnTypes: { id: 'bigint', amount: 'numeric(12,2)', at: 'timestamp(3) with time zone' } })).pipelines[0]!;
     expect(ok.kind === 'cdc' && ok.options.columnTypes).toEqual({ id: 'bigint', amount: 'numeric(12,2)', at: 'timestamp(3) with time zone' });
   });
