@@ -123,6 +123,21 @@ export const COMMANDS: readonly Command[] = [
     run: async ({ args, flags, expanded }) => (await import('./commands/status.js')).status(await expanded(), args.pipeline, flags.json),
   }),
   command({
+    name: 'rollout',
+    summary: 'make a worker build current (Worker Versioning): new runs start on it',
+    help:
+      'Waits until workers started with TRIBUTARY_BUILD_ID=B poll each region, then makes B the current version of its Worker Deployment.\n' +
+      'Runs in flight stay on their build (backfills and CDC move over at their next step). Exit 1 if a region did not take it in time.',
+    args: [],
+    flags: [
+      { name: 'build-id', type: 'string', value: 'B', help: 'the build (image tag) to make current', required: true },
+      { ...REGION, help: 'one region only (default: every region of the config)' },
+      { name: 'wait', type: 'string', value: 'S', help: 'seconds to wait for the build\'s workers (default 120)' },
+      JSON_OUT,
+    ],
+    run: async ({ flags, config }) => (await import('./commands/rollout.js')).rollout(config(), flags['build-id'], flags.region, flags.wait, flags.json),
+  }),
+  command({
     name: 'codec-server',
     summary: 'serve /encode and /decode for the Temporal UI (temporal.encryption)',
     help: "Set the UI's codec endpoint to this server's URL (docs/security.md). It holds the keys: run it where only operators reach it.",

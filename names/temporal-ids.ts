@@ -11,6 +11,14 @@ export function taskQueue(d: Deployment, region: string): string {
 }
 
 /**
+ * The Worker Deployment of a region's workers (Worker Versioning): named after their task queue,
+ * so each region rolls to a new build on its own.
+ */
+export function workerDeploymentName(d: Deployment, region: string): string {
+  return taskQueue(d, region);
+}
+
+/**
  * The region a task queue of this deployment serves, or null when the queue is not one of its.
  * A queue says nothing of its prefix by itself ("a-b-eu" is region "b-eu" of prefix "a", or "eu"
  * of "a-b"), so the deployment is asked for.

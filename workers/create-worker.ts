@@ -4,7 +4,7 @@ import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio
 import { createActivities } from '../activities/index.js';
 import type { ActivityDeps } from '../activities/deps.js';
 import type { TributaryConfig } from '../config/schema.js';
-import { taskQueue } from '../names/temporal-ids.js';
+import { taskQueue, workerDeploymentName } from '../names/temporal-ids.js';
 import { workflowInterceptorModules, workflowsPath } from './workflows-path.js';
 import { activityInterceptors } from './activity-interceptor.js';
 import { noopMetrics } from '../activities/metrics/index.js';
@@ -22,7 +22,7 @@ export interface RegionWorker {
 export async function createRegionWorker(
   config: TributaryConfig,
   region: string,
-  opts: { deps?: ActivityDeps; workflowBundle?: WorkflowBundleOption } = {},
+  opts: { deps?: ActivityDeps; workflowBundle?: WorkflowBundleOption; buildId?: string } = {},
 ): Promise<RegionWorker> {
   const secrets = opts.deps?.secrets ?? createSecretProvider(config.secrets);
   const connection = await NativeConnection.connect(await temporalConnectionOptions(config, secrets));
@@ -33,6 +33,12 @@ export async function createRegionWorker(
     namespace: config.temporal.namespace,
     taskQueue: queue,
     dataConverter,
+    // With a build id (the image tag), the worker is a version of its region's Worker Deployment:
+    // a run stays on the build it started on (pinned) unless its workflow says otherwise (the
+    // long-lived backfill and CDC workflows auto-upgrade); `tributary rollout` moves new runs on.
+    ...(opts.buildId
+      ? { workerDeploymentOptions: { useWorkerVersioning: true, version: { deploymentName: workerDeploymentName(config, region), buildId: opts.buildId }, defaultVersioningBehavior: 'PINNED' as const } }
+      : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities(opts.deps ?? config),
     // Log lines carry pipeline/region/source; errors are scrubbed of secrets before history.

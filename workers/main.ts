@@ -28,13 +28,20 @@ const { metrics, prometheus } = await createMetrics(config.metrics, {
 const stopTargets = reportTargets(metrics, config, region);
 // The image builds the workflow bundle once at build time; without it the worker bundles at start.
 const bundlePath = process.env.TRIBUTARY_WORKFLOW_BUNDLE;
+// The image's tag, set by the Helm chart: the worker joins Worker Versioning as that build.
+const buildId = process.env.TRIBUTARY_BUILD_ID || undefined;
+if (buildId !== undefined && !/^[A-Za-z0-9._+-]{1,255}$/.test(buildId)) {
+  console.error('worker: TRIBUTARY_BUILD_ID must be 1 to 255 letters, digits, ".", "_", "+" or "-" (an image tag)');
+  process.exit(2);
+}
 const { worker, connection, taskQueue } = await createRegionWorker(config, region, {
   deps: createDeps(config, metrics),
   ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
+  ...(buildId ? { buildId } : {}),
 });
 // Start and stop are logged whatever the level: tests and operators wait for "worker started".
 const lifecycle = logger.child({}, { level: 'info' });
-lifecycle.info({ region, taskQueue, prometheusPort: prometheus?.port, statsd: config.metrics.statsd ? `${config.metrics.statsd.host}:${config.metrics.statsd.port}` : undefined }, 'worker started');
+lifecycle.info({ region, taskQueue, buildId, prometheusPort: prometheus?.port, statsd: config.metrics.statsd ? `${config.metrics.statsd.host}:${config.metrics.statsd.port}` : undefined }, 'worker started');
 try {
   await worker.run();
 } finally {

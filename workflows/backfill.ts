@@ -2,7 +2,7 @@
 // per chunk, a bounded number at once. Chunks carry no checkpoint, so the pipeline's checkpoint
 // never moves back; batch ids are fixed per backfill and chunk, so a retried merge is a no-op.
 // Progress is a query and search attributes; the history stays bounded by continuing as new.
-import { continueAsNew, defineQuery, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { setWorkflowOptions, continueAsNew, defineQuery, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities, BackfillInput, BackfillPlan, BackfillProgress, BackfillResult, MergeResult, WorkUnit } from '../activities/index.js';
 import { CHUNKS_DONE_KEY, CHUNKS_TOTAL_KEY } from '../names/search-attributes.js';
 import { backfillChunkKeys, backfillRunId } from '../names/stage-keys.js';
@@ -111,3 +111,8 @@ export async function backfillPipeline(input: BackfillInput, options: BackfillOp
   const { inFlight: _, ...result } = progress();
   return { ...result, unchanged: s.unchanged };
 }
+
+// Long-lived (it continues as new): under Worker Versioning it moves to each new build at its next
+// workflow task, so a change to its code must keep old histories replaying (patched()); the short
+// runs are pinned to the build they started on (workers/create-worker.ts).
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, backfillPipeline);

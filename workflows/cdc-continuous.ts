@@ -3,7 +3,7 @@
 // intervalSeconds. Its history is bounded with continue-as-new (the small state travels along).
 // Freshness = now minus the source commit time of the newest applied change: a query answers
 // it, and the merge activity reports it as a metric. Deterministic: only references and counts.
-import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo, log } from '@temporalio/workflow';
+import { setWorkflowOptions, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo, log } from '@temporalio/workflow';
 import type { Activities, MergeResult, StagedBatch, WorkUnit } from '../activities/index.js';
 import { bySource } from '../common/by-source.js';
 import { cdcPollRunId } from '../names/stage-keys.js';
@@ -103,3 +103,8 @@ export async function cdcContinuous(input: CdcContinuousInput): Promise<CdcConti
   if (stop) return state;
   return continueAsNew<typeof cdcContinuous>({ ...input, state });
 }
+
+// Long-lived (it continues as new): under Worker Versioning it moves to each new build at its next
+// workflow task, so a change to its code must keep old histories replaying (patched()); the short
+// runs are pinned to the build they started on (workers/create-worker.ts).
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, cdcContinuous);

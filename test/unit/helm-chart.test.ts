@@ -264,6 +264,32 @@ describe('worker pools', () => {
   });
 });
 
+describe('worker versioning', () => {
+  it('runs each build in Deployments of its own, kept across upgrades, and makes it current in a Job after the upgrade', () => {
+    const objects = rendered({ image: { tag: '2.4.0' }, workerVersioning: { enabled: true, rolloutWaitSeconds: 200 } });
+    const deployments = ofKind(objects, 'Deployment');
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['tributary-default-eu-2.4.0', 'tributary-default-us-2.4.0']);
+    for (const d of deployments) {
+      expect(d.metadata.annotations).toMatchObject({ 'helm.sh/resource-policy': 'keep' });
+      // The next build's pods are not this Deployment's: the build is in the selector.
+      expect(d.spec!.selector).toMatchObject({ matchLabels: { 'tributary.io/build': '2.4.0' } });
+      expect(pod(d).metadata.labels).toMatchObject({ 'tributary.io/build': '2.4.0' });
+      expect(pod(d).spec.containers[0]!.env).toContainEqual({ name: 'TRIBUTARY_BUILD_ID', value: '2.4.0' });
+    }
+    for (const pdb of ofKind(objects, 'PodDisruptionBudget')) expect(pdb.spec!.selector).toMatchObject({ matchLabels: { 'tributary.io/build': '2.4.0' } });
+    const rollout = ofKind(objects, 'Job').find((j) => j.metadata.name === 'tributary-rollout')!;
+    expect(rollout.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '1' });
+    expect(pod(rollout).spec.containers[0]!.args).toEqual(['tributary', 'rollout', '--build-id', '2.4.0', '--wait', '200', '--config', '/etc/tributary/config.yaml']);
+  });
+
+  it('is off by default: one Deployment per pool and region, no build id, no rollout Job', () => {
+    const objects = rendered();
+    expect(ofKind(objects, 'Deployment').map((d) => d.metadata.name).sort()).toEqual(['tributary-default-eu', 'tributary-default-us']);
+    for (const d of ofKind(objects, 'Deployment')) expect(pod(d).spec.containers[0]!.env.map((e: { name: string }) => e.name)).not.toContain('TRIBUTARY_BUILD_ID');
+    expect(ofKind(objects, 'Job').map((j) => j.metadata.name)).toEqual(['tributary-apply-schedules']);
+  });
+});
+
 describe('the alert rules', () => {
   it('are left out by default; prometheusRule.enabled renders them as a PrometheusRule, as the rules file has them', () => {
     expect(ofKind(rendered(), 'PrometheusRule')).toHaveLength(0);

@@ -61,6 +61,8 @@ const values = z.strictObject({
       .min(1),
   }),
   probes: z.strictObject({ startup: probe, readiness: probe, liveness: probe }),
+  /** Worker Versioning: build = image tag, Deployments per build, a rollout Job after upgrades. */
+  workerVersioning: z.strictObject({ enabled: z.boolean(), rolloutWaitSeconds: z.int().min(0).max(3600) }),
   podDisruptionBudget: z.strictObject({
     enabled: z.boolean(),
     maxUnavailable: z.union([z.int().min(0), z.string().regex(/^\d+%$/)]),

@@ -39,6 +39,26 @@ app.kubernetes.io/part-of: tributary
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 
+{{- /* The build the workers run as under Worker Versioning: the image tag. */ -}}
+{{- define "tributary.buildId" -}}
+{{- default .Chart.AppVersion .Values.image.tag -}}
+{{- end -}}
+
+{{- /* The build id as a label value and a name part. */ -}}
+{{- define "tributary.buildLabel" -}}
+{{- regexReplaceAll "[^a-z0-9.-]" (lower (include "tributary.buildId" .)) "-" | trunc 40 | trimSuffix "-" | trimSuffix "." -}}
+{{- end -}}
+
+{{- /* Labels that tell one worker Deployment's pods from another's: pool, region and, under versioning, build. */ -}}
+{{- define "tributary.workerLabels" -}}
+app.kubernetes.io/component: worker
+tributary.io/pool: {{ .d.pool }}
+tributary.io/region: {{ .d.region }}
+{{- if .root.Values.workerVersioning.enabled }}
+tributary.io/build: {{ include "tributary.buildLabel" .root }}
+{{- end }}
+{{- end -}}
+
 {{- define "tributary.configMapName" -}}
 {{- printf "%s-config" (include "tributary.fullname" .) -}}
 {{- end -}}
@@ -92,6 +112,9 @@ a pool named twice, or a name too long for Kubernetes.
 {{- fail (printf "workers.pools[%d].regions: %q is not a region any pipeline runs in (%s)" $i . (join ", " $all)) -}}
 {{- end -}}
 {{- $name := printf "%s-%s-%s" $fullname $pool.name . -}}
+{{- if $.Values.workerVersioning.enabled -}}
+{{- $name = printf "%s-%s" $name (include "tributary.buildLabel" $) -}}
+{{- end -}}
 {{- if gt (len $name) 63 -}}
 {{- fail (printf "workers.pools[%d]: the Deployment name %q is longer than 63 characters; shorten the release or pool name" $i $name) -}}
 {{- end -}}
