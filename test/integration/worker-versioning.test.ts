@@ -1,14 +1,15 @@
 // Worker Versioning on the real Temporal dev server: a run started on build A (workers with
 // TRIBUTARY_BUILD_ID=A) is held mid-run at the source, the workers of build B come up and
 // `tributary rollout` makes B current; the held run still finishes on A (pinned), the next run
-// starts on B, and the warehouse ends equal to the source. The long-lived workflows declare
-// auto-upgrade (their versioning behavior is read from the server's description of a run).
+// starts on B, and the warehouse ends equal to the source. A backfill, long-lived, auto-upgrades
+// (the behavior is read from the server's description of each run).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import pg from 'pg';
 import { connectClient, startPipeline } from '../../client/run-pipeline.js';
 import { rollout } from '../../client/rollout.js';
+import { startBackfill } from '../../client/backfill.js';
 import { targetTable } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
 import { createRegionWorker, type RegionWorker } from '../../workers/create-worker.js';
@@ -93,9 +94,16 @@ describe('worker versioning', () => {
     expect((await next.result()).rowsStaged).toBe(500);
     expect((await versionOf(next)).buildId).toBe('build-b');
     expect(await expectWarehouseEqualsSource('us', table, targetTable(config, config.pipelines[0]!))).toBe(2_500);
+
+    // A backfill is long-lived: it auto-upgrades instead of staying pinned to its first build.
+    const backfill = await startBackfill(client, config, { pipeline: 'orders', region: 'us', from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' });
+    const bf = await versionOf(backfill);
+    expect(bf.buildId).toBe('build-b');
+    expect(bf.behavior).toMatch(/AUTO_UPGRADE|^2$/);
+    expect((await backfill.result()).rowsStaged).toBe(2_500);
   }, 240_000);
 
   it('refuses a region the config does not have, naming the ones it has', async () => {
-    await expect(rollout(client, config, 'build-b', { region: 'mars' })).rejects.toThrow(/region "mars" is none of the config's \(us, eu\)/);
+    await expect(rollout(client, config, 'build-b', { region: 'mars' })).rejects.toThrow(/region "mars" is none of the config's \(us\)/);
   });
 });
