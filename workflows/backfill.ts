@@ -115,4 +115,6 @@ export async function backfillPipeline(input: BackfillInput, options: BackfillOp
 // Long-lived (it continues as new): under Worker Versioning it moves to each new build at its next
 // workflow task, so a change to its code must keep old histories replaying (patched()); the short
 // runs are pinned to the build they started on (workers/create-worker.ts).
-setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, backfillPipeline);
+// Only a versioned worker may name a behavior: the server refuses the workflow task of an
+// unversioned one that does (its deployment name is empty; its build id is the bundle's).
+setWorkflowOptions(() => (workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior: 'AUTO_UPGRADE' } : {}), backfillPipeline);
