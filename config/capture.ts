@@ -90,6 +90,15 @@ export const captureSpec = z.strictObject({
   connector: connectorExtras.optional(),
 });
 
+/**
+ * On a table set: every table it finds is captured through one managed connector per region
+ * (the set's name is the capture's), instead of pulled; keys come from the catalog.
+ */
+export const setCaptureSpec = captureSpec.omit({ from: true, tables: true }).extend({
+  /** The kafka source whose cluster in each region has connect: (the pipelines' source). */
+  kafka: captureName,
+});
+
 /** On a cdc pipeline: Tributary keeps its publication, connector and topic in step (`tributary apply`). */
 export const managedSpec = z.strictObject({
   /** The capture entry: one connector per capture and region. */
@@ -101,6 +110,7 @@ export const managedSpec = z.strictObject({
 
 export type CaptureSpec = z.output<typeof captureSpec>;
 export type ManagedSpec = z.output<typeof managedSpec>;
+export type SetCaptureSpec = z.output<typeof setCaptureSpec>;
 
 interface CaptureEntry {
   name: string;
@@ -109,7 +119,8 @@ interface CaptureEntry {
   paused: boolean;
   schedule: string;
   options: object;
-  capture: CaptureSpec;
+  /** A capture's list of tables is not read here: a table set has none (its catalog gives them). */
+  capture: Omit<CaptureSpec, 'tables'>;
 }
 
 /** Schema and table of "orders" or "public.orders". */
@@ -119,7 +130,7 @@ function split(table: string): [string, string] {
 }
 
 /** One cdc pipeline per table of a capture entry, in the order of its list. */
-export function expandCapture<E extends CaptureEntry>(entry: E, prefix: string) {
+export function expandCapture<E extends CaptureEntry & { capture: CaptureSpec }>(entry: E, prefix: string) {
   return entry.capture.tables.map((t) => {
     const [schema, table] = split(t.table);
     return capturedTablePipeline(entry, prefix, { schema, table, key: t.key, ...(t.target ? { target: t.target } : {}) });
@@ -130,13 +141,13 @@ export function expandCapture<E extends CaptureEntry>(entry: E, prefix: string) 
  * The managed cdc pipeline of one captured table: what a capture's list makes of each entry, and
  * what a table set with keys from the catalog can make of each table it finds.
  */
-export function capturedTablePipeline<E extends CaptureEntry>(entry: E, prefix: string, t: { schema: string; table: string; key: string[]; target?: string }) {
+export function capturedTablePipeline<E extends CaptureEntry>(entry: E, prefix: string, t: { schema: string; table: string; key: string[]; target?: string; name?: string }) {
   const { capture, ...rest } = entry;
   const topics = capture.topicPrefix ?? defaultTopicPrefix(prefix, entry.name);
   return {
     ...rest,
     kind: 'cdc' as const,
-    name: capturedPipelineName(entry.name, t.schema, t.table),
+    name: t.name ?? capturedPipelineName(entry.name, t.schema, t.table),
     topic: captureTopic(topics, t.schema, t.table),
     target: t.target ?? t.table,
     key: t.key,

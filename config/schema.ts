@@ -8,7 +8,7 @@ import { count, DAY, endpoint, host, HOUR, tags, text } from './limits.js';
 import { credentialIn } from './credentials.js';
 import { reservedTargetProblem, resolveTarget, sharedTargets } from './targets.js';
 import { globMatches } from './table-sets/glob.js';
-import { captureNameProblem, captureSpec, expandCapture, managedSpec, serverCdc } from './capture.js';
+import { captureNameProblem, captureSpec, expandCapture, managedSpec, serverCdc, setCaptureSpec } from './capture.js';
 import { captureConnector, captureSlot } from '../names/managed-cdc.js';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -555,8 +555,10 @@ const tableSet = z.strictObject({
   /** A matching watermark column that is nullable: without this the table is left out (a fact would miss its NULL rows). */
   nullableWatermark: z.enum(['dimension'], { error: 'expected "dimension" (pull such tables as dimensions)' }).optional(),
   schedule: z
-    .strictObject({ fact: cron.default('*/15 * * * *'), dimension: cron.default('0 3 * * *') })
-    .default({ fact: '*/15 * * * *', dimension: '0 3 * * *' }),
+    .strictObject({ fact: cron.default('*/15 * * * *'), dimension: cron.default('0 3 * * *'), cdc: cron.default('*/5 * * * *') })
+    .default({ fact: '*/15 * * * *', dimension: '0 3 * * *', cdc: '*/5 * * * *' }),
+  /** Capture every table of the set through Debezium (managed CDC) instead of pulling it: cdc pipelines, keys from the catalog. */
+  cdc: setCaptureSpec.optional(),
   /** Where tables land: the warehouse schema (or `schema`), source schemas mapped by `schemas`, names after `prefix`. */
   target: z
     .strictObject({
@@ -573,7 +575,10 @@ const tableSet = z.strictObject({
 /** A table set's expanded pipeline is checked by the same schema as a hand-written one. */
 export const pipelineSchema = pipeline;
 
-function checkTableSets(cfg: { sources: Record<string, SourceShape>; warehouse: { type: string }; pipelines: { name: string }[]; tableSets: z.infer<typeof tableSet>[] }, ctx: z.RefinementCtx): void {
+function checkTableSets(
+  cfg: { sources: Record<string, z.output<typeof source>>; warehouse: { type: string }; temporal: { taskQueuePrefix: string }; pipelines: z.output<typeof pipeline>[]; tableSets: z.infer<typeof tableSet>[] },
+  ctx: z.RefinementCtx,
+): void {
   const names = new Set(cfg.pipelines.map((p) => p.name));
   const sets = new Set<string>();
   cfg.tableSets.forEach((s, i) => {
@@ -604,10 +609,42 @@ function checkTableSets(cfg: { sources: Record<string, SourceShape>; warehouse: 
       if (!matched) ctx.addIssue({ code: 'custom', path: at('overrides', table), message: `${label}, table ${table}: the override names a table the set's include and exclude patterns do not match` });
       if (o.key && o.watermark && o.key.includes(o.watermark)) ctx.addIssue({ code: 'custom', path: at('overrides', table, 'watermark'), message: `${label}, table ${table}: expected a watermark column that is not part of the key` });
     }
+    if (s.cdc) checkCdcSet(cfg, s, at, label, [...sourceRegions], ctx);
   });
 }
 
-type SourceShape = { type: 'postgres'; servers: { region: string }[] } | { type: 'kafka' };
+/** Decoding settings are one per connector, so a table of a cdc set may not set its own. */
+const CONNECTOR_WIDE_OPTIONS = ['decimalHandlingMode', 'timePrecisionMode', 'unavailableValue', 'capturedFrom'];
+
+/** A cdc set: no pull rules, one capture per region like a capture entry's, and a slot of its own. */
+function checkCdcSet(
+  cfg: Parameters<typeof checkTableSets>[0],
+  s: z.infer<typeof tableSet>,
+  at: (...path: PropertyKey[]) => PropertyKey[],
+  label: string,
+  sourceRegions: string[],
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message: `${label}: ${message}` });
+  if (s.watermark.length) issue(at('watermark'), 'expected no watermark rule beside cdc: every table of the set is captured, none pulled');
+  if (s.nullableWatermark) issue(at('nullableWatermark'), 'expected no nullableWatermark beside cdc: every table of the set is captured, none pulled');
+  for (const [table, o] of Object.entries(s.overrides)) {
+    for (const field of ['kind', 'watermark'] as const) {
+      if (o[field] !== undefined) issue(at('overrides', table, field), `table ${table}: expected no ${field} in an override of a cdc set (each table is a cdc pipeline)`);
+    }
+    for (const k of Object.keys(o.options ?? {})) {
+      if (CONNECTOR_WIDE_OPTIONS.includes(k)) issue(at('overrides', table, 'options', k), `table ${table}: ${k} is the set's connector's, not one table's`);
+    }
+  }
+  const prefix = cfg.temporal.taskQueuePrefix;
+  if (cfg.sources[s.cdc!.kafka]?.type !== 'kafka') return issue(at('cdc', 'kafka'), `expected a declared kafka source (its pipelines' topics), got "${s.cdc!.kafka}"`);
+  for (const problem of managedProblems(cfg, prefix, s.cdc!.kafka, s.source, s.regions ?? sourceRegions, s.name)) issue(at('cdc'), problem);
+  const slot = captureSlot(prefix, s.name);
+  const captures = cfg.pipelines.flatMap((p) => (p.kind === 'cdc' && p.capture ? [p.name] : p.kind === 'cdc' && p.managed ? [p.managed.capture] : []));
+  const others = [...captures, ...cfg.tableSets.filter((t) => t.cdc && t.name !== s.name).map((t) => t.name)];
+  const clash = others.find((c) => captureSlot(prefix, c) === slot);
+  if (clash !== undefined) issue(at('name'), `expected a replication slot of its own, but capture "${clash}" also gets slot ${slot}`);
+}
 // ---- end of table sets
 
 const SOURCE_KIND = { fact: 'postgres', dimension: 'postgres', topic: 'kafka', cdc: 'kafka' } as const;

@@ -18,7 +18,7 @@ export interface ConfigExpansion {
 export function setContext(config: TributaryConfig, set: TableSetConfig): SetContext {
   const src = config.sources[set.source];
   const regions = set.regions ?? (src?.type === 'postgres' ? [...new Set(src.servers.map((s) => s.region))] : []);
-  return { warehouseSchema: config.warehouse.schema, regions: regions.map((region) => ({ region, servers: postgresEndpoints(config, set.source, region).map((e) => e.id) })) };
+  return { warehouseSchema: config.warehouse.schema, taskQueuePrefix: config.temporal.taskQueuePrefix, regions: regions.map((region) => ({ region, servers: postgresEndpoints(config, set.source, region).map((e) => e.id) })) };
 }
 
 export function expandConfig(config: TributaryConfig, catalogs: readonly ServerCatalog[]): ConfigExpansion {

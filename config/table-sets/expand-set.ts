@@ -2,6 +2,7 @@
 // matched and shaped on their own, a region takes a table when all its servers agree, and the
 // pipeline takes the regions that agree with the first. Pure: the same catalogs and config
 // give the same pipelines, in the same order.
+import { capturedTablePipeline } from '../capture.js';
 import { pipelineSchema, type TableSetConfig, type TableSetOverride } from '../schema.js';
 import { qualifiedName, type CatalogTable, type ServerCatalog } from './catalog.js';
 import type { AbsentTable, ExpandedTable, LeftOut, SetExpansion } from './expansion.js';
@@ -12,6 +13,8 @@ import { tableShape, type ShapeResult, type TableShape } from './table-rules.js'
 export interface SetContext {
   /** The warehouse's schema, where targets land unless the set maps them. */
   warehouseSchema: string;
+  /** The deployment's task queue prefix, which a cdc set's topics, connector and slot are named by. */
+  taskQueuePrefix: string;
   /** The set's regions, in order, each with its servers (endpoint ids) in config order. */
   regions: { region: string; servers: string[] }[];
 }
@@ -100,19 +103,23 @@ export function expandTableSet(set: TableSetConfig, catalogs: readonly ServerCat
     const o = overrideFor(set, t);
     const target = targetOf(set, ctx.warehouseSchema, t);
     const shape = first.shape;
-    const raw = {
-      name: tableSetPipelineName(set.name, t.schema, t.table),
-      source: set.source,
-      kind: shape.kind,
-      table: q,
-      target,
-      regions,
-      key: shape.key,
-      ...(shape.watermark ? { watermark: shape.watermark } : {}),
-      schedule: o?.schedule ?? set.schedule[shape.kind],
-      paused: set.paused,
-      ...(o?.options ? { options: o.options } : {}),
-    };
+    const name = tableSetPipelineName(set.name, t.schema, t.table);
+    const schedule = o?.schedule ?? set.schedule[shape.kind];
+    const raw = set.cdc
+      ? capturedPipeline(set, ctx, { name, schema: t.schema, table: t.table, key: shape.key, target }, { regions, schedule, options: o?.options ?? {} })
+      : {
+          name,
+          source: set.source,
+          kind: shape.kind,
+          table: q,
+          target,
+          regions,
+          key: shape.key,
+          ...(shape.watermark ? { watermark: shape.watermark } : {}),
+          schedule,
+          paused: set.paused,
+          ...(o?.options ? { options: o.options } : {}),
+        };
     const parsed = pipelineSchema.safeParse(raw);
     if (!parsed.success) {
       out(q, `as a ${shape.kind} pipeline: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(pipeline)'}: ${i.message}`).join('; ')}`);
@@ -136,6 +143,13 @@ export function expandTableSet(set: TableSetConfig, catalogs: readonly ServerCat
     if (!hit) out(name, 'the override names a table the set does not match on any server');
   }
   return { ...base, regions: ctx.regions.map((r) => r.region), tables: kept, leftOut, absent };
+}
+
+/** A table of a cdc set as the managed cdc pipeline a capture entry would make of it: the set is the capture. */
+function capturedPipeline(set: TableSetConfig, ctx: SetContext, t: { name: string; schema: string; table: string; key: string[]; target: string }, p: { regions: string[]; schedule: string; options: object }) {
+  const { kafka, ...capture } = set.cdc!;
+  const entry = { name: set.name, source: kafka, regions: p.regions, paused: set.paused, schedule: p.schedule, options: p.options, capture: { ...capture, from: set.source } };
+  return capturedTablePipeline(entry, ctx.taskQueuePrefix, t);
 }
 
 /** Tables that share `what` with another are left out, each message naming the others. */

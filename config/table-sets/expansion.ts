@@ -1,7 +1,7 @@
 // What a table set expands to: one pipeline per table, what was left out and why, and which
 // tables some regions lack. The types every reader of an expansion shares (plan, apply, the
 // workers, status, the managed CDC of a set).
-import type { DimensionPipelineConfig, FactPipelineConfig } from '../schema.js';
+import type { CdcPipelineConfig, DimensionPipelineConfig, FactPipelineConfig } from '../schema.js';
 import type { TableShape } from './table-rules.js';
 
 export interface ExpandedTable extends TableShape {
@@ -18,7 +18,7 @@ export interface ExpandedTable extends TableShape {
   regions: string[];
   servers: string[];
   /** The pipeline exactly as if written by hand (defaults filled in by the config schema). */
-  config: FactPipelineConfig | DimensionPipelineConfig;
+  config: FactPipelineConfig | DimensionPipelineConfig | CdcPipelineConfig;
 }
 
 export interface LeftOut {

@@ -8,7 +8,8 @@ import type { CatalogTable } from './catalog.js';
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface TableShape {
-  kind: 'fact' | 'dimension';
+  /** cdc: the set captures its tables (cdc:), so only the key is the catalog's to find. */
+  kind: 'fact' | 'dimension' | 'cdc';
   key: string[];
   keyFrom: 'primary key' | 'unique index' | 'override';
   watermark?: string;
@@ -43,6 +44,12 @@ export function tableShape(set: TableSetConfig, t: CatalogTable, o: TableSetOver
     return no('no primary key and no unique index on NOT NULL columns: declare overrides.<table>.key');
   }
 
+  if (set.cdc) {
+    // Debezium keys a captured table's messages by its primary key, so no other key will do.
+    if (!t.primaryKey) return no('no primary key, which Debezium keys a captured table\'s messages by: add one, or exclude the table');
+    if (key.join() !== t.primaryKey.join()) return no(`override key (${key.join(', ')}) is not the primary key (${t.primaryKey.join(', ')}), which Debezium keys messages by`);
+    return { ok: true, shape: { kind: 'cdc', key, keyFrom, because: "captured by the set's connector" } };
+  }
   if (o?.kind === 'dimension') return { ok: true, shape: { kind: 'dimension', key, keyFrom, because: 'override' } };
   const candidates = o?.watermark ? [o.watermark] : set.watermark;
   const name = candidates.find((c) => columns.has(c) && !key.includes(c));

@@ -87,3 +87,58 @@ describe('table set validation (what the file alone shows)', () => {
     expect(problems(() => config([{ ...set, include: ['orders'] }]))).toEqual(['tableSets[0].include[0]: expected a pattern on schema.table, like "public.*" or "sales.order_*"']);
   });
 });
+
+describe('a cdc table set: every table captured through one managed connector per region', () => {
+  const cdcConfig = (tableSets: unknown[], pipelines: unknown[] = []) =>
+    validateConfig('t.yaml', {
+      sources: {
+        app: { type: 'postgres', servers: [{ region: 'us', secret: 'us', cdc: { secret: 'us-cdc', passwordRef: '${env:CDC_PASSWORD}' } }] },
+        events: { type: 'kafka', clusters: [{ region: 'us', cell: 'cell-1', brokers: ['k:9092'], connect: 'http://connect:8083' }] },
+      },
+      warehouse: { type: 'postgres', secret: 'wh', schema: 'analytics' },
+      stage: { type: 'file', path: '/stage' },
+      secrets: { provider: 'env' },
+      pipelines,
+      tableSets,
+    });
+  const cdcSet = { name: 'shopcdc', source: 'app', include: ['sales.*'], cdc: { kafka: 'events' } };
+  const us = (...tables: CatalogTable[]) => ({ server: 'app/us', source: 'app', region: 'us', tables });
+
+  it('expands to managed cdc pipelines with the catalog\'s primary key, one capture, and leaves out a table without one', () => {
+    const x = expandConfig(cdcConfig([cdcSet]), [us(table('orders', { primaryKey: ['id', 'updated_at'] }), table('notes', { primaryKey: null, uniqueKeys: [['id']] }))]);
+    const s = x.sets[0]!;
+    expect(s.tables.map((t) => [t.pipeline, t.kind, t.key])).toEqual([['shopcdc-sales-orders', 'cdc', ['id', 'updated_at']]]);
+    expect(s.leftOut.map((l) => l.table)).toEqual(['sales.notes']);
+    expect(s.leftOut[0]!.reason).toMatch(/^no primary key, which Debezium keys/);
+    const p = x.config.pipelines.find((q) => q.name === 'shopcdc-sales-orders')!;
+    expect(p).toMatchObject({
+      kind: 'cdc',
+      source: 'events',
+      regions: ['us'],
+      schedule: '*/5 * * * *',
+      target: 'analytics.orders',
+      key: ['id', 'updated_at'],
+      topic: 'tributary.shopcdc.sales.orders',
+      options: { capturedFrom: { source: 'app', table: 'sales.orders' } },
+      managed: { capture: 'shopcdc', topicPrefix: 'tributary.shopcdc', partitions: 1 },
+    });
+  });
+
+  it('refuses pull rules, per-table connector settings and a Kafka source without Connect, naming the set', () => {
+    const refused = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        if (err instanceof ConfigError) return err.problems.join('\n');
+        throw err;
+      }
+      throw new Error('expected the config to be refused');
+    };
+    const out = refused(() => cdcConfig([{ ...cdcSet, watermark: ['updated_at'], overrides: { orders: { kind: 'fact', options: { decimalHandlingMode: 'string' } } } }]));
+    expect(out).toContain('table set "shopcdc" (source app): expected no watermark rule beside cdc');
+    expect(out).toContain('table orders: expected no kind in an override of a cdc set');
+    expect(out).toContain("table orders: decimalHandlingMode is the set's connector's, not one table's");
+    expect(refused(() => cdcConfig([{ ...cdcSet, cdc: { kafka: 'app' } }]))).toContain('expected a declared kafka source');
+    expect(refused(() => cdcConfig([cdcSet], [{ name: 'shopcdc', kind: 'cdc', source: 'events', capture: { from: 'app', tables: [{ table: 'x', key: ['id'] }] } }]))).toContain('is both');
+  });
+});
