@@ -19,8 +19,8 @@ export interface ResnapshotOptions {
 export interface ResnapshotResult {
   signal: ResnapshotSignal;
   progress: ResnapshotProgress;
-  /** The rows deleted as gone at the source, and in how many steps (chunk windows, then the end). */
-  gapDeletes?: { steps: number; deleted: number };
+  /** The rows deleted as gone at the source: in all, in how many steps (chunk windows, then the end), and how many by chunk windows. */
+  gapDeletes?: { steps: number; deleted: number; inChunks: number };
 }
 
 export const resnapshotProgressQuery = defineQuery<ResnapshotProgress | null>('resnapshotProgress');
@@ -39,9 +39,11 @@ export async function followResnapshot(acts: Acts, input: ResnapshotInput, optio
   const signal = await acts.signalResnapshot({ ...input, signalId: `tributary-${uuid4().replace(/-/g, '')}` });
   let scan: ResnapshotProgress | null = null;
   let target: ResnapshotTarget | undefined;
-  const gap = { steps: 0, deleted: 0 };
+  const gap = { steps: 0, deleted: 0, inChunks: 0 };
   const deleteGap = async (upTo: string | null) => {
-    gap.deleted += await acts.resnapshotGapDeletes({ signal, upTo });
+    const n = await acts.resnapshotGapDeletes({ signal, upTo });
+    gap.deleted += n;
+    if (upTo !== null) gap.inChunks += n;
     gap.steps++;
   };
   /** A chunk emitted, whose deletes wait until the runs have applied the offsets that hold it. */
