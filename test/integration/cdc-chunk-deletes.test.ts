@@ -79,7 +79,7 @@ async function liveKeys(t: string, ids: number[]): Promise<number[]> {
 }
 
 /** Runs both pipelines until the promise settles: a resnapshot's rows are applied by the pipelines' own runs. */
-async function runWhile<T>(work: Promise<T>, alongside: () => Promise<void> = async () => undefined): Promise<T> {
+async function runWhile<T>(work: Promise<T>, alongside: () => Promise<void> = () => Promise.resolve()): Promise<T> {
   let settled = false;
   const done = work.finally(() => void (settled = true));
   done.catch(() => undefined);
