@@ -15,12 +15,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TributaryConfig } from '../../config/schema.js';
 import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { startResnapshot } from '../../client/resnapshot.js';
-import { validateConfig } from '../../config/load.js';
-import { connectorConfig, createPublication, registerConnector, removeConnector } from '../fixtures/debezium/connect.js';
+import { createPublication, registerConnector } from '../fixtures/debezium/connect.js';
+import { createSignalTable, removeCapture, signalConnector, withSignalSecret } from './cdc-signal-fixture.js';
 import { removeKeepingTopic } from './cdc-gap-fixture.js';
 import { startHarness, type Harness } from './harness.js';
 import { STACK, connect, withClient } from './stack.js';
-import { dropSchema, topicStackConfig } from './topic-fixture.js';
+import { topicStackConfig } from './topic-fixture.js';
 
 const { escapeIdentifier: ident } = pg;
 const name = `chunkdel_${randomBytes(4).toString('hex')}`;
@@ -39,16 +39,7 @@ const target = (t: string) => `${ident(config.warehouse.schema)}.${ident(t)}`;
 let seed = 2323;
 const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
-const connector = (mode: string) => ({
-  ...connectorConfig('us', name, [`public.${name}`], { schemas: true, decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive_time_microseconds' }),
-  'snapshot.mode': mode,
-  'skipped.operations': 'none',
-  'signal.enabled.channels': 'source',
-  'signal.data.collection': 'tributary.debezium_signal',
-  'notification.enabled.channels': 'sink',
-  'notification.sink.topic.name': notifications,
-  'incremental.snapshot.chunk.size': '20',
-});
+const connector = (mode: string) => signalConnector(name, notifications, { 'snapshot.mode': mode, 'incremental.snapshot.chunk.size': '20' });
 
 /** The target as the source has it: soft-deleted rows left out. */
 async function checksums(t: string) {
@@ -98,14 +89,9 @@ beforeAll(async () => {
   const capturedFrom = { source: 'app', table: `public.${name}` };
   const pipeline = (p: string, deletes: string) => ({ name: p, kind: 'cdc', source: 'events', regions: ['us'], topic, target: p, key: ['id'], options: { deletes, capturedFrom } });
   const base = topicStackConfig([pipeline(name, 'hard'), pipeline(SOFT, 'soft')], { heartbeatTimeoutSeconds: 5 });
-  // The signal is written with the connector's own role, which may insert into the signal table.
-  const app = base.sources.app as { type: 'postgres'; servers: { region: string; secret: string }[] };
-  config = validateConfig('test-config', { ...base, sources: { ...base.sources, app: { ...app, servers: app.servers.map((s) => ({ ...s, signalSecret: `app-${s.region}-cdc` })) } } });
+  config = withSignalSecret(base);
   src = await connect(STACK.source.us!);
-  await src.query('CREATE SCHEMA IF NOT EXISTS tributary');
-  await src.query('CREATE TABLE IF NOT EXISTS tributary.debezium_signal (id varchar(42) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048))');
-  await src.query('GRANT USAGE ON SCHEMA tributary TO tributary_cdc');
-  await src.query('GRANT SELECT, INSERT ON tributary.debezium_signal TO tributary_cdc');
+  await createSignalTable(src);
   await src.query(`CREATE TABLE ${q} (id bigint PRIMARY KEY, name text NOT NULL, amount numeric(12,3))`);
   await src.query(`INSERT INTO ${q} SELECT g, 'seed' || g, g * 1.5 FROM generate_series(1, ${ROWS}) g`);
   await createPublication(STACK.source.us!, name, [`public.${name}`, 'tributary.debezium_signal']);
@@ -120,10 +106,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await harness?.close();
-  await removeConnector(STACK.connect.us!, STACK.source.us!, STACK.kafka['us/cell-1']!, { connector: name, slot: name, publication: name, topics: [topic, notifications] });
-  await src?.query(`DROP TABLE IF EXISTS ${q}`);
-  await src?.end();
-  if (config) await dropSchema(config.warehouse.schema);
+  await removeCapture(src, config, name, [topic, notifications]);
 }, 180_000);
 
 it('a resnapshot after a gap deletes the keys gone at the source chunk window by chunk window, and no row changed since', async () => {
