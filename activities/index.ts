@@ -169,6 +169,15 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
       if (!kind.resnapshot) throw refuse(p, 'resnapshot', 'cdc');
       return kind.resnapshot.progress(ctx, p, input.signal, input.target);
     },
+
+    /** Deletes what a resnapshot found gone at the source: up to a chunk's last key, or (null) everywhere once it is done. */
+    async resnapshotGapDeletes(input: { signal: ResnapshotSignal; upTo: string | null }): Promise<number> {
+      const { p, kind } = await resolve(input.signal.pipeline);
+      if (!kind.resnapshot) throw refuse(p, 'resnapshot', 'cdc');
+      const deleted = await kind.resnapshot.gapDeletes(ctx, p, input.signal, input.upTo);
+      log.info('resnapshot gap deletes', { pipeline: p.name, region: input.signal.region, signalId: input.signal.signalId, upTo: input.upTo ?? 'all', deleted });
+      return deleted;
+    },
   };
 }
 

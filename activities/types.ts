@@ -431,6 +431,14 @@ export interface ResnapshotSignal {
   notificationTopic: string;
   /** Where the notification topic stood just before the signal, per cluster and partition (partitions not listed: from their start). */
   from: { cluster: string; partition: number; offset: number }[];
+  /**
+   * What the snapshot may delete (docs/cdc.md, Deletes per chunk window): the target's rows older
+   * than `belowLsn` (the source's WAL position read before the signal) that it did not write, among
+   * `keys` (null: the whole table), per chunk when `byRange` (an integer key, ordered alike at the
+   * source and in the warehouse), else when it completes. Null: it deletes nothing (a filter it
+   * cannot name in the warehouse, or a retried signal whose position is not known).
+   */
+  gapDeletes: { belowLsn: string; keys: string[][] | null; byRange: boolean } | null;
 }
 
 /** Offsets of the data topic that hold every row of a finished scan, per cluster and partition. */
@@ -447,6 +455,10 @@ export interface ResnapshotProgress {
   rowsScanned: number | null;
   /** The data topic's offsets that hold the whole scan, once it is scanned. */
   target?: ResnapshotTarget;
+  /** The last key of the newest chunk the connector has emitted (the one before the chunk it reads now), as Debezium prints it. */
+  coveredKey?: string | null;
+  /** The data topic's offsets read after that chunk was emitted: they hold its rows. */
+  ends?: ResnapshotTarget;
   /** Offsets of the target not applied yet. */
   behind: number | null;
   /** Why it aborted, or a scan status other than SUCCEEDED. */

@@ -112,4 +112,6 @@ export interface Resnapshots<K extends KindName> {
   signal(ctx: KindContext, p: PipelineOf<K>, input: ResnapshotInput & { signalId: string }): Promise<ResnapshotSignal>;
   /** How far that read is, and once it is read, how much of it is not applied yet (`target`: where it ends). */
   progress(ctx: KindContext, p: PipelineOf<K>, s: ResnapshotSignal, target?: ResnapshotTarget): Promise<ResnapshotProgress>;
+  /** Deletes the rows the read did not write and nothing changed since, up to a chunk's last key or (null) all; returns how many. */
+  gapDeletes(ctx: KindContext, p: PipelineOf<K>, s: ResnapshotSignal, upTo: string | null): Promise<number>;
 }

@@ -158,11 +158,32 @@ export function invalidateHashesSql(t: BucketTable): string {
   return `UPDATE ${from(t)} SET _row_hash = NULL WHERE _source = $1 AND ROW(${t.key.map(ident).join(', ')})::text = ANY($2::text[])`;
 }
 
+/** Deletes the rows `where` picks, or marks them _deleted at version `lsn` (a bind parameter). */
+function deleteOrMark(t: { schema: string; table: string }, soft: boolean, where: string, lsn: string): string {
+  const target = `${ident(t.schema)}.${ident(t.table)}`;
+  return soft ? `UPDATE ${target} SET _deleted = true, _deleted_at = now(), _lsn = ${lsn}::numeric, _loaded_at = now() WHERE ${where} AND NOT _deleted` : `DELETE FROM ${target} WHERE ${where}`;
+}
+
 /** Warehouse rows of these keys (row text form) older than the LSN: deleted, or marked _deleted. $1 clusters, $2 keys, $3 LSN. */
 export function deleteOlderKeysSql(t: { schema: string; table: string; key: string[] }, soft: boolean): string {
-  const target = `${ident(t.schema)}.${ident(t.table)}`;
-  const where = `_source = ANY($1::text[]) AND ROW(${t.key.map(ident).join(', ')})::text = ANY($2::text[]) AND _lsn < $3::numeric`;
-  return soft ? `UPDATE ${target} SET _deleted = true, _deleted_at = now(), _lsn = $3::numeric, _loaded_at = now() WHERE ${where} AND NOT _deleted` : `DELETE FROM ${target} WHERE ${where}`;
+  return deleteOrMark(t, soft, `_source = ANY($1::text[]) AND ROW(${t.key.map(ident).join(', ')})::text = ANY($2::text[]) AND _lsn < $3::numeric`, '$3');
+}
+
+/**
+ * Warehouse rows older than the LSN, deleted or marked: of some keys only (per key column a text[]
+ * of the keys' values, compared as text) and up to a key (per key column a numeric value; integer
+ * keys only, which order alike everywhere). $1 clusters, $2 LSN, then the keys' arrays, then the bound.
+ */
+export function deleteOlderRowsSql(t: { schema: string; table: string; key: string[] }, soft: boolean, scope: { keys: boolean; upTo: boolean }): string {
+  const cols = t.key.map(ident);
+  let n = 2;
+  const where = ['_source = ANY($1::text[])', '_lsn < $2::numeric'];
+  if (scope.keys) {
+    const arrays = cols.map(() => `$${++n}::text[]`);
+    where.push(`(${cols.map((c) => `${c}::text`).join(', ')}) IN (SELECT * FROM unnest(${arrays.join(', ')}))`);
+  }
+  if (scope.upTo) where.push(`(${cols.join(', ')}) <= (${cols.map(() => `$${++n}::numeric`).join(', ')})`);
+  return deleteOrMark(t, soft, where.join(' AND '), '$2');
 }
 
 /** Topics: offsets of one partition range in a target. $1 source, $2 partition, $3 from, $4 to. */

@@ -5,7 +5,7 @@ import { LOCK_SQL, findBatchSql, insertBatchSql, targetColumnsSql } from '../war
 import { NO_ROWS } from '../merge-rules/batch-counts.js';
 import { ledgerRowParams } from '../warehouse/postgres/ledger-row.js';
 import { DEAD_LETTERS_TABLE } from '../warehouse/postgres/topic-merge-sql.js';
-import { deleteExtraSql, deleteOlderKeysSql, invalidateHashesSql, keepKeysSql, targetOffsetsSql } from './bucket-sql.js';
+import { deleteExtraSql, deleteOlderKeysSql, deleteOlderRowsSql, invalidateHashesSql, keepKeysSql, targetOffsetsSql } from './bucket-sql.js';
 import { pgBucketReader } from './read.js';
 import type { DeleteExtra, WarehouseSide } from './side.js';
 
@@ -49,6 +49,11 @@ export function postgresSide(c: pg.Client, stateSchema: string): WarehouseSide {
     },
     async deleteKeysBefore(t, keys, lsn) {
       return (await c.query(deleteOlderKeysSql(t, t.warehouse.softDeletes), [t.warehouse.source, keys, lsn])).rowCount ?? 0;
+    },
+    async deleteOlderRows(t, lsn, scope) {
+      const sql = deleteOlderRowsSql(t, t.warehouse.softDeletes, { keys: scope.keys !== undefined, upTo: scope.upTo !== undefined });
+      const keys = scope.keys ? t.key.map((_, i) => scope.keys!.map((k) => k[i]!)) : [];
+      return (await c.query(sql, [t.warehouse.source, lsn, ...keys, ...(scope.upTo ?? [])])).rowCount ?? 0;
     },
     async targetOffsets(t, r) {
       const exists = (await c.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [`${ident(t.schema)}.${ident(t.table)}`])).rows[0]!.ok;

@@ -37,6 +37,11 @@ export interface WarehouseSide extends BucketReader {
   invalidateHashes(t: BucketTable, source: string, keys: string[]): Promise<number>;
   /** CDC: deletes (or marks deleted) the rows of these keys (text form) older than the LSN; returns how many. */
   deleteKeysBefore(t: BucketTable & { warehouse: { source: string[]; softDeletes: boolean } }, keys: string[], lsn: string): Promise<number>;
+  /**
+   * CDC resnapshots: deletes (or marks deleted) the rows older than the LSN, of these keys only
+   * (column values as text; absent: any key) and up to this key (integer values; absent: any).
+   */
+  deleteOlderRows(t: BucketTable & { warehouse: { source: string[]; softDeletes: boolean } }, lsn: string, scope: { keys?: string[][]; upTo?: string[] }): Promise<number>;
   /** Topics: the offsets of one partition range the target's rows of one source hold (none: no target table). */
   targetOffsets(target: { schema: string; table: string }, range: OffsetRange): Promise<number[]>;
   /** Topics: the offsets of one partition range the pipeline dead-lettered (a retention gap is not one). */

@@ -13,11 +13,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TributaryConfig } from '../../config/schema.js';
 import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { runVerify } from '../../client/verify.js';
-import { connectorConfig, createPublication, registerConnector, removeConnector } from '../fixtures/debezium/connect.js';
+import { createPublication, registerConnector } from '../fixtures/debezium/connect.js';
+import { createSignalTable, removeCapture, signalConnector, withSignalSecret } from './cdc-signal-fixture.js';
 import { startHarness, type Harness } from './harness.js';
 import { ROOT, STACK, connect, withClient, writeConfigFile } from './stack.js';
-import { dropSchema, topicStackConfig } from './topic-fixture.js';
-import { validateConfig } from '../../config/load.js';
+import { topicStackConfig } from './topic-fixture.js';
 
 const { escapeIdentifier: ident } = pg;
 const name = `resnap_${randomBytes(4).toString('hex')}`;
@@ -60,28 +60,14 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
 
 beforeAll(async () => {
   const base = topicStackConfig([{ name, kind: 'cdc', source: 'events', regions: ['us'], topic, target: name, key: ['id'], options: { capturedFrom: { source: 'app', table: `public.${name}` } } }], { heartbeatTimeoutSeconds: 5 });
-  // The signal is written with the connector's own role, which may insert into the signal table.
-  const app = base.sources.app as { type: 'postgres'; servers: { region: string; secret: string }[] };
-  config = validateConfig('test-config', { ...base, sources: { ...base.sources, app: { ...app, servers: app.servers.map((s) => ({ ...s, signalSecret: `app-${s.region}-cdc` })) } } });
+  config = withSignalSecret(base);
   configFile = writeConfigFile(config);
   src = await connect(STACK.source.us!);
-  // The shared signal table of the convention (docs/cdc.md), made once per server.
-  await src.query('CREATE SCHEMA IF NOT EXISTS tributary');
-  await src.query('CREATE TABLE IF NOT EXISTS tributary.debezium_signal (id varchar(42) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048))');
-  await src.query('GRANT USAGE ON SCHEMA tributary TO tributary_cdc');
-  await src.query('GRANT SELECT, INSERT ON tributary.debezium_signal TO tributary_cdc');
+  await createSignalTable(src);
   await src.query(`CREATE TABLE ${q} (id bigint PRIMARY KEY, name text NOT NULL, amount numeric(12,3))`);
   await src.query(`INSERT INTO ${q} SELECT g, 'seed' || g, g * 1.5 FROM generate_series(1, 3000) g`);
   await createPublication(STACK.source.us!, name, [`public.${name}`, 'tributary.debezium_signal']);
-  await registerConnector(STACK.connect.us!, name, {
-    ...connectorConfig('us', name, [`public.${name}`], { schemas: true, decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive_time_microseconds' }),
-    'skipped.operations': 'none',
-    'signal.enabled.channels': 'source',
-    'signal.data.collection': 'tributary.debezium_signal',
-    'notification.enabled.channels': 'sink',
-    'notification.sink.topic.name': notifications,
-    'incremental.snapshot.chunk.size': '50',
-  });
+  await registerConnector(STACK.connect.us!, name, signalConnector(name, notifications, { 'incremental.snapshot.chunk.size': '50' }));
   harness = await startHarness(config, ['us']);
   // The initial snapshot, applied.
   for (let i = 0; i < 120; i++) {
@@ -94,10 +80,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await harness?.close();
-  await removeConnector(STACK.connect.us!, STACK.source.us!, STACK.kafka['us/cell-1']!, { connector: name, slot: name, publication: name, topics: [topic, notifications] });
-  await src?.query(`DROP TABLE IF EXISTS ${q}`);
-  await src?.end();
-  if (config) await dropSchema(config.warehouse.schema);
+  await removeCapture(src, config, name, [topic, notifications]);
 }, 180_000);
 
 it('cdc resnapshot of the table while it takes updates and deletes follows it to the end, and the warehouse equals the source', async () => {

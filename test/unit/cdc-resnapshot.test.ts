@@ -1,7 +1,7 @@
 // The pure parts of CDC resnapshots and topic verify: the signal and its key filter, Debezium's
 // notifications folded into a scan, and a partition's offsets compared with the warehouse's.
 import { describe, expect, it } from 'vitest';
-import { resnapshotFilter, signalIdOf, snapshotSignalData, topicPrefix, fitsSignal } from '../../activities/kinds/cdc/resnapshot-signal.js';
+import { chunkKeyBound, rangeSoundKey, resnapshotFilter, signalIdOf, snapshotSignalData, topicPrefix, fitsSignal } from '../../activities/kinds/cdc/resnapshot-signal.js';
 import { foldNotifications, notificationKeyId, offsetsBehind, parseNotification } from '../../activities/kinds/cdc/resnapshot-notifications.js';
 import { comparePartition } from '../../activities/kinds/topic/offset-compare.js';
 
@@ -31,13 +31,32 @@ describe('the resnapshot signal', () => {
   });
 });
 
+describe('chunk windows as key ranges', () => {
+  it('only integer keys bound deletes by range; a chunk key is read back as the key\'s values', () => {
+    expect(rangeSoundKey(['bigint'])).toBe(true);
+    expect(rangeSoundKey(['integer', 'smallint'])).toBe(true);
+    // Text orders by collation, numeric's printed form need not be the stored one: not ranges.
+    expect(rangeSoundKey(['text'])).toBe(false);
+    expect(rangeSoundKey(['bigint', 'numeric(10,2)'])).toBe(false);
+    expect(rangeSoundKey([undefined])).toBe(false);
+    expect(rangeSoundKey([])).toBe(false);
+    expect(chunkKeyBound('600', 1)).toEqual(['600']);
+    expect(chunkKeyBound('-3,17', 2)).toEqual(['-3', '17']);
+    expect(chunkKeyBound('600', 2)).toBeNull();
+    expect(chunkKeyBound('a,b', 2)).toBeNull();
+    expect(chunkKeyBound('<null>', 1)).toBeNull();
+  });
+});
+
 describe("Debezium's notifications", () => {
   const n = (type: string, data: Record<string, string> = {}, id = 's1') => ({ id, aggregateType: 'Incremental Snapshot', type, data });
 
   it('fold into the scan: chunks, keys, rows, the end', () => {
     expect(foldNotifications('s1', [])).toMatchObject({ state: 'signalled', chunks: 0 });
     const scanning = foldNotifications('s1', [n('STARTED'), n('IN_PROGRESS', { last_processed_key: '50', maximum_key: '300' }), n('IN_PROGRESS', { last_processed_key: '100', maximum_key: '300' })]);
-    expect(scanning).toMatchObject({ state: 'scanning', chunks: 2, lastKey: '100', maximumKey: '300' });
+    // The chunk before the one being read is emitted: its last key is covered.
+    expect(scanning).toMatchObject({ state: 'scanning', chunks: 2, lastKey: '100', maximumKey: '300', coveredKey: '50' });
+    expect(foldNotifications('s1', [n('IN_PROGRESS', { last_processed_key: '50' })]).coveredKey).toBeNull();
     const done = foldNotifications('s1', [n('STARTED'), n('TABLE_SCAN_COMPLETED', { total_rows_scanned: '3', status: 'SUCCEEDED' }), n('COMPLETED'), n('IN_PROGRESS', {}, 'other')]);
     expect(done).toMatchObject({ state: 'scanned', rowsScanned: 3 });
     expect(done.note).toBeUndefined();

@@ -2,7 +2,7 @@
 // (as the connector writes it, see test/integration/cdc-incremental-snapshot.test.ts): its LSN is
 // the sequence's, whether the payload is scanned or parsed whole.
 import { expect, it } from 'vitest';
-import { sequenceLsn } from '../../activities/sources/debezium/sequence-lsn.js';
+import { sequenceCommitLsn, sequenceLsn } from '../../activities/sources/debezium/sequence-lsn.js';
 import { changeReader } from '../../activities/sources/debezium/decode.js';
 
 it('reads the lsn of a sequence, else its lastCommitLsn, else nothing', () => {
@@ -12,6 +12,8 @@ it('reads the lsn of a sequence, else its lastCommitLsn, else nothing', () => {
   expect(sequenceLsn('[null,null]')).toBeUndefined();
   expect(sequenceLsn('not json')).toBeUndefined();
   expect(sequenceLsn(undefined)).toBeUndefined();
+  expect(sequenceCommitLsn('["720425896","720425976"]')).toBe(720425896n);
+  expect(sequenceCommitLsn('[null,"720425976"]')).toBeUndefined();
 });
 
 const field = (name: string, type: string, optional = true) => ({ field: name, type, optional });
@@ -37,6 +39,19 @@ it('an incremental snapshot read without source.lsn is versioned by its sequence
   const record = { topic: 't', partition: 2, offset: 3n, key: JSON.stringify({ schema: keySchema, payload: { id: 7 } }), value: JSON.stringify({ schema, payload }) };
   const reader = changeReader();
   const scanned = reader.scan(record);
-  expect(scanned).toMatchObject({ kind: 'scanned', op: 'r', lsn: 720425976n, snapshot: true, snapshotMark: null });
-  expect(reader.decode(record)).toMatchObject({ kind: 'change', op: 'r', lsn: 720425976n, snapshot: true, after: { id: '7', name: 'chunk row' } });
+  expect(scanned).toMatchObject({ kind: 'scanned', op: 'r', lsn: 720425976n, commitLsn: 720425896n, snapshot: true, snapshotMark: null });
+  expect(reader.decode(record)).toMatchObject({ kind: 'change', op: 'r', lsn: 720425976n, commitLsn: 720425896n, snapshot: true, after: { id: '7', name: 'chunk row' } });
+});
+
+it("a streamed change keeps its source.lsn and carries its sequence's lastCommitLsn, scanned or decoded whole", () => {
+  const payload = {
+    before: null,
+    after: { id: 8, name: 'streamed' },
+    source: { snapshot: 'false', sequence: '["900","850"]', txId: 12, lsn: 850, schema: 'public', table: 't' },
+    op: 'u',
+  };
+  const record = { topic: 't', partition: 0, offset: 4n, key: JSON.stringify({ schema: keySchema, payload: { id: 8 } }), value: JSON.stringify({ schema, payload }) };
+  const reader = changeReader();
+  expect(reader.scan(record)).toMatchObject({ kind: 'scanned', lsn: 850n, commitLsn: 900n, snapshot: false });
+  expect(reader.decode(record)).toMatchObject({ kind: 'change', lsn: 850n, commitLsn: 900n, snapshot: false });
 });

@@ -43,6 +43,16 @@ describe('snapshotEpochs', () => {
     expect(e.marks).toEqual([{ mark: 'first', lsn: 500n, partition: 0, offset: 1n }]);
   });
 
+  it("versions a streamed change at least at the commit streamed before its transaction (sequence's lastCommitLsn)", () => {
+    // A long transaction's change, written at 300 and committed after the commit at 640, in a
+    // partition no snapshot row reached: its commit order, not its LSN, says it is newer than 640.
+    const long = { ...ev('u', 0, 300, 'long transaction', { partition: 2 }), commitLsn: 640n };
+    const plain = { ...ev('u', 1, 700, 'its own LSN is higher', { partition: 2 }), commitLsn: 650n };
+    const raised = { ...ev('u', 1, 300, 'epoch higher still', { id: '2' }), commitLsn: 400n };
+    const e = snapshotEpochs([long, plain, ev('r', 0, 500, 'snap', { id: '2' }), raised]);
+    expect([long, plain, raised].map((x) => e.versionOf(x))).toEqual([640n, 700n, 500n]);
+  });
+
   it('lists a snapshot start before its end and older snapshots first', () => {
     const e = snapshotEpochs([ev('r', 9, 900, 'b', { mark: 'first', partition: 1 }), ev('r', 2, 500, 'a', { mark: 'last', partition: 1 }), ev('r', 5, 500, 'a', { mark: 'first', partition: 0 })]);
     expect(e.marks.map((m) => `${m.mark}@${m.lsn}`)).toEqual(['first@500', 'last@500', 'first@900']);

@@ -9,6 +9,7 @@ import { SchemaCache, splitEnvelope } from '../../activities/sources/debezium/en
 import { valueEnd } from '../../activities/sources/debezium/json-bytes.js';
 import { jsonInteger, parseJson } from '../../activities/sources/debezium/json.js';
 import { scanPayload, standardLayout } from '../../activities/sources/debezium/payload-scan.js';
+import { sequenceCommitLsn, sequenceLsn } from '../../activities/sources/debezium/sequence-lsn.js';
 import { FIXTURES, decodeOptionsFor, loadFixture } from '../fixtures/debezium/load.js';
 
 const bytes = (s: string) => Buffer.from(s, 'utf8');
@@ -125,7 +126,8 @@ describe('scanPayload', () => {
       op: p.op,
       before: p.before ?? null,
       after: p.after ?? null,
-      lsn: jsonInteger(s.lsn),
+      lsn: jsonInteger(s.lsn) ?? sequenceLsn(s.sequence),
+      commitLsn: sequenceCommitLsn(s.sequence),
       txId: s.txId == null ? null : (jsonInteger(s.txId) ?? null),
       tsMs: jsonInteger(s.ts_ms) === undefined ? 0 : Number(jsonInteger(s.ts_ms)),
       snapshot: s.snapshot !== undefined && s.snapshot !== null && s.snapshot !== 'false' && s.snapshot !== false,

@@ -7,7 +7,7 @@ import { cutShort } from './cut-short.js';
 import { planCdc } from './plan.js';
 import { verifyCdc } from './verify.js';
 import { repairCdc } from './repair.js';
-import { resnapshotProgress, signalResnapshot } from './resnapshot.js';
+import { resnapshotGapDeletes, resnapshotProgress, signalResnapshot } from './resnapshot.js';
 import { checkBuckets } from '../../reconcile/bucket-sql.js';
 
 export const cdc: PipelineKind<'cdc'> = {
@@ -34,5 +34,6 @@ export const cdc: PipelineKind<'cdc'> = {
   resnapshot: {
     signal: ({ deps }, p, input) => signalResnapshot(deps, p, input),
     progress: ({ deps, warehouse }, p, s, target) => resnapshotProgress(deps, warehouse, p, s, target),
+    gapDeletes: ({ deps }, p, s, upTo) => resnapshotGapDeletes(deps, p, s, upTo),
   },
 };

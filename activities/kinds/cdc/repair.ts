@@ -8,7 +8,7 @@ import type { ActivityDeps } from '../../deps.js';
 import { changedKeys } from '../../reconcile/compare.js';
 import { pgBucketReader } from '../../reconcile/read.js';
 import type { RepairRequest, RepairStep, ResnapshotInput } from '../../types.js';
-import { fitsSignal, resnapshotFilter, snapshotSignalData } from './resnapshot-signal.js';
+import { CURRENT_LSN_SQL, fitsSignal, resnapshotFilter, snapshotSignalData } from './resnapshot-signal.js';
 import { withCdcSides } from './verify.js';
 
 /** The narrowest resnapshot of the keys that fits one signal: the keys themselves, else their buckets. */
@@ -21,7 +21,7 @@ export function repairResnapshot(p: CdcPipelineConfig, req: RepairRequest, colle
 export async function repairCdc(deps: ActivityDeps, p: CdcPipelineConfig, req: RepairRequest): Promise<RepairStep> {
   return withCdcSides(deps, p, req.region, req.source, async (src, dst, t) => {
     // Before the source is read: a warehouse row older than this saw no change after the read.
-    const lsn = (await src.query<{ lsn: string }>(`SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::text AS lsn`)).rows[0]!.lsn;
+    const lsn = (await src.query<{ lsn: string }>(CURRENT_LSN_SQL)).rows[0]!.lsn;
     const srcRows = await pgBucketReader(src).bucketRows(t.source, req.buckets, null, req.only);
     const dstRows = t.warehouse ? await dst.bucketRows(t.warehouse, req.buckets, null, req.only) : [];
     const inWarehouse = new Set(dstRows.map((r) => r.key));

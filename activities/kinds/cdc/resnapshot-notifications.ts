@@ -16,6 +16,11 @@ export interface ScanState {
   lastKey: string | null;
   maximumKey: string | null;
   rowsScanned: number | null;
+  /**
+   * The last key of the newest chunk already emitted: Debezium says IN_PROGRESS when it has read a
+   * chunk, and emits the chunk's rows when its window closes, before it reads the next one.
+   */
+  coveredKey: string | null;
   note?: string;
 }
 
@@ -40,7 +45,7 @@ export function parseNotification(value: string | null): Notification | null {
 
 /** The scan of snapshot `id` after these notifications (in the order they were written). */
 export function foldNotifications(id: string, notes: readonly Notification[]): ScanState {
-  const s: ScanState = { state: 'signalled', chunks: 0, lastKey: null, maximumKey: null, rowsScanned: null };
+  const s: ScanState = { state: 'signalled', chunks: 0, lastKey: null, maximumKey: null, rowsScanned: null, coveredKey: null };
   for (const n of notes) {
     if (n.id !== id || n.aggregateType !== 'Incremental Snapshot') continue;
     if (s.state === 'scanned' || s.state === 'aborted') break;
@@ -53,6 +58,7 @@ export function foldNotifications(id: string, notes: readonly Notification[]): S
       case 'IN_PROGRESS':
         s.state = 'scanning';
         s.chunks++;
+        s.coveredKey = s.lastKey;
         s.lastKey = n.data.last_processed_key ?? s.lastKey;
         s.maximumKey = n.data.maximum_key ?? s.maximumKey;
         break;

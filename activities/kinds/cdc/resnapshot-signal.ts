@@ -16,6 +16,23 @@ export const MAX_SIGNAL_DATA = 2048;
 /** The insert of one signal; ON CONFLICT makes a retried activity a no-op (the id is the workflow's). */
 export const INSERT_SIGNAL_SQL = `INSERT INTO ${ident(SIGNAL_SCHEMA)}.${ident(SIGNAL_TABLE)} (id, type, data) VALUES ($1, 'execute-snapshot', $2) ON CONFLICT (id) DO NOTHING`;
 
+/** The server's WAL position now, as a decimal LSN. */
+export const CURRENT_LSN_SQL = `SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::text AS lsn`;
+
+/** Key column types whose order is the same at the source, in the chunk query and in any warehouse. */
+const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint']);
+
+/** Whether chunk windows of this key may bound deletes by a key range (format_type names of the key's columns). */
+export function rangeSoundKey(types: readonly (string | undefined)[]): boolean {
+  return types.length > 0 && types.every((t) => t !== undefined && INTEGER_TYPES.has(t));
+}
+
+/** A chunk's last key as Debezium prints it (its values joined by ","), or null unless it is integers of the key's width. */
+export function chunkKeyBound(printed: string, width: number): string[] | null {
+  const values = printed.split(',');
+  return values.length === width && values.every((v) => /^-?\d{1,19}$/.test(v)) ? values : null;
+}
+
 /** A signal id of at most 42 characters (the column's width): "tributary-" and 32 hex digits. */
 export function signalIdOf(uuid: string): string {
   const hex = uuid.replace(/-/g, '');

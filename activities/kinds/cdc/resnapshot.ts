@@ -2,17 +2,21 @@
 // connector for an incremental snapshot (of the table, or of some keys), written to the signal
 // table on the region's server of the captured source; and how far that snapshot has come, from
 // the connector's notifications (sink channel) and then from the warehouse offsets ledger, until
-// the data topic's offsets that hold its last chunk are applied.
+// the data topic's offsets that hold its last chunk are applied; and the rows it did not write,
+// deleted per chunk window and when it completes (docs/cdc.md, Deletes per chunk window).
 import { kafkaEndpoints, postgresEndpoints, sourceTable, type PostgresEndpoint } from '../../../config/resolve.js';
 import type { CdcPipelineConfig } from '../../../config/schema.js';
 import type { ActivityDeps } from '../../deps.js';
 import { badInput } from '../../errors.js';
 import { withPg } from '../../pg/connect.js';
+import { tableColumns } from '../../sources/postgres/columns.js';
+import { withCdcSides } from './verify.js';
+import { warehouseVerifyBlocker } from '../../reconcile/warehouse-blocker.js';
 import { openKafka, UnknownTopicError, type KafkaSource } from '../../sources/kafka/client.js';
 import type { ResnapshotInput, ResnapshotProgress, ResnapshotSignal, ResnapshotTarget } from '../../types.js';
 import type { WarehouseDialect } from '../../warehouse/dialect.js';
 import { foldNotifications, notificationKeyId, offsetsBehind, parseNotification, type Notification } from './resnapshot-notifications.js';
-import { defaultNotificationTopic, fitsSignal, INSERT_SIGNAL_SQL, MAX_SIGNAL_DATA, resnapshotFilter, SIGNAL_SCHEMA, SIGNAL_TABLE, snapshotSignalData, topicPrefix } from './resnapshot-signal.js';
+import { chunkKeyBound, CURRENT_LSN_SQL, defaultNotificationTopic, fitsSignal, INSERT_SIGNAL_SQL, rangeSoundKey, MAX_SIGNAL_DATA, resnapshotFilter, SIGNAL_SCHEMA, SIGNAL_TABLE, snapshotSignalData, topicPrefix } from './resnapshot-signal.js';
 
 /** The captured table and the one server of its source in the region that takes the signal. */
 export function signalTarget(deps: ActivityDeps, p: CdcPipelineConfig, region: string): { server: PostgresEndpoint & { signalSecret: string }; schema: string; table: string; notificationTopic: string } {
@@ -71,18 +75,34 @@ export async function signalResnapshot(deps: ActivityDeps, p: CdcPipelineConfig,
   for (const e of kafkaEndpoints(deps.config, p.source, input.region)) {
     for (const b of await withKafka(deps, e, (k) => ends(k, notificationTopic))) from.push({ cluster: e.id, partition: b.partition, offset: b.end });
   }
-  const sent = await withPg({ label: `source ${server.id} (signal)`, host: server.host, port: server.port, database: server.database, secret: server.signalSecret }, deps.secrets, async (c) => {
+  const written = await withPg({ label: `source ${server.id} (signal)`, host: server.host, port: server.port, database: server.database, secret: server.signalSecret }, deps.secrets, async (c) => {
+    const types = await tableColumns(c, schema, table, label).then(
+      (cols) => p.key.map((k) => cols.find((x) => x.name === k)?.type),
+      () => [],
+    );
+    await c.query('BEGIN');
     try {
-      return ((await c.query(INSERT_SIGNAL_SQL, [input.signalId, data])).rowCount ?? 0) > 0;
+      // Read before the signal commits: every change committed after the snapshot's first window opened is newer.
+      const lsn = (await c.query<{ lsn: string }>(CURRENT_LSN_SQL)).rows[0]!.lsn;
+      const sent = ((await c.query(INSERT_SIGNAL_SQL, [input.signalId, data])).rowCount ?? 0) > 0;
+      await c.query('COMMIT');
+      return { sent, lsn, byRange: rangeSoundKey(types) };
     } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
       const code = (err as { code?: string }).code;
       if (code === '42P01' || code === '3F000') throw badInput(`${label}: the signal table ${SIGNAL_SCHEMA}.${SIGNAL_TABLE} does not exist on the server (docs/cdc.md, Resnapshots)`);
       if (code === '42501') throw badInput(`${label}: the role of signalSecret may not insert into ${SIGNAL_SCHEMA}.${SIGNAL_TABLE}`);
       throw err;
     }
   });
+  const sent = written.sent;
+  // Deletes need the position read before this signal, a filter the warehouse can name (the keys
+  // given; verify's repair, by row text or bucket, deletes the keys the source lacks itself), and
+  // a warehouse whose repair side is built.
+  const scoped = !input.keyTexts && !input.buckets && warehouseVerifyBlocker(deps.config.warehouse) === undefined;
+  const gapDeletes = sent && scoped ? { belowLsn: written.lsn, keys: input.keys ?? null, byRange: written.byRange } : null;
   // A retried activity whose first try wrote the signal: its notifications may already be out, read them all.
-  return { pipeline: p.name, region: input.region, signalId: input.signalId, collection, filter, notificationTopic, from: sent ? from : [] };
+  return { pipeline: p.name, region: input.region, signalId: input.signalId, collection, filter, notificationTopic, from: sent ? from : [], gapDeletes };
 }
 
 /** How far the snapshot is: its scan from the notifications, then, once scanned, the ledger against the data topic's offsets. */
@@ -122,12 +142,35 @@ export async function resnapshotProgress(
   // One snapshot's notifications share a key, so they sit in one partition, in order.
   const scan = foldNotifications(s.signalId, notes);
   const base = { chunks: scan.chunks, lastKey: scan.lastKey, maximumKey: scan.maximumKey, rowsScanned: scan.rowsScanned, ...(scan.note ? { note: scan.note } : {}) };
-  if (scan.state !== 'scanned') return { ...base, state: scan.state, behind: null };
-  // Scanned: the connector wrote the last chunk before it said so, so the data topic's ends now hold it.
-  const t: ResnapshotTarget = [];
-  for (const e of endpoints) {
-    for (const b of await withKafka(deps, e, (k) => ends(k, p.topic))) t.push({ cluster: e.id, cell: e.cell, partition: b.partition, offset: b.end });
+  // Read after the notifications: the connector wrote the rows they speak of before them.
+  const dataEnds = async () => {
+    const t: ResnapshotTarget = [];
+    for (const e of endpoints) {
+      for (const b of await withKafka(deps, e, (k) => ends(k, p.topic))) t.push({ cluster: e.id, cell: e.cell, partition: b.partition, offset: b.end });
+    }
+    return t;
+  };
+  if (scan.state !== 'scanned') {
+    const chunk = scan.state === 'scanning' && scan.coveredKey !== null && s.gapDeletes?.byRange ? { coveredKey: scan.coveredKey, ends: await dataEnds() } : {};
+    return { ...base, ...chunk, state: scan.state, behind: null };
   }
+  // Scanned: the data topic's ends now hold its last chunk.
+  const t = await dataEnds();
   const behind = await applied(t);
   return { ...base, state: behind === 0 ? 'done' : 'merging', target: t, behind };
+}
+
+/**
+ * Deletes (or marks) the target's rows the snapshot did not write and no change touched since it
+ * was signalled: those older than the position read before the signal, among its keys, up to a
+ * chunk's last key (`upTo`, once that chunk's rows are applied) or all of them once it is done
+ * (null). Returns how many.
+ */
+export async function resnapshotGapDeletes(deps: ActivityDeps, p: CdcPipelineConfig, s: ResnapshotSignal, upTo: string | null): Promise<number> {
+  const g = s.gapDeletes;
+  if (!g) return 0;
+  const bound = upTo === null ? undefined : chunkKeyBound(upTo, p.key.length);
+  if (bound === null || (bound && !g.byRange)) return 0;
+  const scope = { ...(g.keys ? { keys: g.keys } : {}), ...(bound ? { upTo: bound } : {}) };
+  return withCdcSides(deps, p, s.region, undefined, async (_src, dst, t) => (t.warehouse ? dst.deleteOlderRows(t.warehouse, g.belowLsn, scope) : 0));
 }

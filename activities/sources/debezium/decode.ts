@@ -8,7 +8,7 @@ import { ByteArena } from './byte-arena.js';
 import { SchemaCache, splitEnvelope, type EnvelopeParts } from './envelope.js';
 import { isMarkedInteger, jsonInteger, parseJson, stringifyJson } from './json.js';
 import { scanPayload, scanPayloadSpans, standardLayout, type PayloadLayout } from './payload-scan.js';
-import { sequenceLsn } from './sequence-lsn.js';
+import { sequenceCommitLsn, sequenceLsn } from './sequence-lsn.js';
 import { isSnapshot, snapshotMark, type SnapshotMark } from './snapshot-mark.js';
 import {
   byteaText,
@@ -76,6 +76,8 @@ export interface ChangeEvent extends Position {
   /** Columns of `after` whose value the source did not send (unchanged TOASTed values). */
   unavailable: ReadonlySet<string>;
   lsn: bigint;
+  /** source.sequence's lastCommitLsn: grows along the stream (sequence-lsn.ts); absent when null. */
+  commitLsn?: bigint | undefined;
   txId: bigint | null;
   sourceTsMs: number;
   snapshot: boolean;
@@ -97,6 +99,7 @@ export interface OtherEvent extends Position {
   op: string;
   /** source.lsn, source.ts_ms and the table, when the event has them (a truncate does). */
   lsn: bigint | null;
+  commitLsn?: bigint | undefined;
   sourceTsMs: number;
   source?: { schema: string; table: string };
 }
@@ -511,6 +514,7 @@ interface Payload {
   before: Json;
   after: Json;
   lsn: bigint | undefined;
+  commitLsn: bigint | undefined;
   txId: bigint | null;
   tsMs: number;
   snapshot: boolean;
@@ -530,6 +534,7 @@ function scanned(loc: Located): Payload | null {
       before: p.before === null ? null : parseJson(p.before),
       after: p.after === null ? null : parseJson(p.after),
       lsn: p.lsn,
+      commitLsn: p.commitLsn,
       txId: p.txId,
       tsMs: p.tsMs,
       snapshot: p.snapshot,
@@ -555,6 +560,7 @@ function parsed(loc: Located, ctx: Ctx): Payload & { schema: ConnectSchema | nul
     after: payload.after,
     // An incremental snapshot read has no source.lsn: its sequence says where it was emitted.
     lsn: jsonInteger(src.lsn) ?? sequenceLsn(src.sequence),
+    commitLsn: sequenceCommitLsn(src.sequence),
     txId: src.txId == null ? null : (jsonInteger(src.txId) ?? null),
     tsMs: ts === undefined ? 0 : Number(ts),
     snapshot: isSnapshot(src.snapshot),
@@ -630,7 +636,7 @@ function scanOne(record: KafkaRecord, ctx: Ctx, hints: RowReader, caches: Caches
     afterStart = arena.copy(loc.bytes, p.afterStart, p.afterEnd);
     afterBytes = arena.current;
   }
-  return new Scanned(ctx.pos, op, key, p.lsn, p.txId, p.tsMs, p.snapshot, p.snapshotMark, sameSource(caches, p.schema, p.table), reader, afterBytes, afterStart, afterStart + (p.afterEnd - p.afterStart), noUnavailable);
+  return new Scanned(ctx.pos, op, key, p.lsn, p.commitLsn, p.txId, p.tsMs, p.snapshot, p.snapshotMark, sameSource(caches, p.schema, p.table), reader, afterBytes, afterStart, afterStart + (p.afterEnd - p.afterStart), noUnavailable);
 }
 
 /**
@@ -649,6 +655,7 @@ class Scanned implements ScannedChange {
     readonly op: 'c' | 'r' | 'u' | 'd',
     readonly key: Row,
     readonly lsn: bigint,
+    readonly commitLsn: bigint | undefined,
     readonly txId: bigint | null,
     readonly sourceTsMs: number,
     readonly snapshot: boolean,
@@ -683,7 +690,7 @@ function decodeOne(record: KafkaRecord, pos: Position, ctx: Ctx, hints: RowReade
     rowSchema = whole.schema?.fields?.find(isRowField);
   }
   const op = payload.op;
-  if (op !== 'c' && op !== 'r' && op !== 'u' && op !== 'd') return { kind: 'other', ...pos, op, lsn: payload.lsn ?? null, sourceTsMs: payload.tsMs, source: { schema: payload.sourceSchema, table: payload.table } };
+  if (op !== 'c' && op !== 'r' && op !== 'u' && op !== 'd') return { kind: 'other', ...pos, op, lsn: payload.lsn ?? null, commitLsn: payload.commitLsn, sourceTsMs: payload.tsMs, source: { schema: payload.sourceSchema, table: payload.table } };
   if (record.key === null) throw new DebeziumDecodeError(pos, null, 'a change event without a key (the table needs a primary key)');
 
   const reader = rowSchema?.fields ? cachedSchemaReader(rowSchema.fields) : hints;
@@ -708,6 +715,7 @@ function decodeOne(record: KafkaRecord, pos: Position, ctx: Ctx, hints: RowReade
     after,
     unavailable,
     lsn: payload.lsn,
+    commitLsn: payload.commitLsn,
     txId: payload.txId,
     sourceTsMs: payload.tsMs,
     snapshot: payload.snapshot,

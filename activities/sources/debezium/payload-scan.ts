@@ -7,7 +7,7 @@
 // the payload whole, so a surprise costs time, never a wrong value. Byte loops in JavaScript,
 // not Buffer methods: for spans this short a call into the runtime costs more than the loop. Pure.
 import { at, BACKSLASH, CLOSE_OBJECT, COLON, COMMA, OPEN_OBJECT, QUOTE, stringEnd, valueEnd } from './json-bytes.js';
-import { sequenceLsn } from './sequence-lsn.js';
+import { sequenceCommitLsn, sequenceLsn } from './sequence-lsn.js';
 import { snapshotMark, type SnapshotMark } from './snapshot-mark.js';
 
 interface FieldSchema {
@@ -45,6 +45,8 @@ export interface PayloadParts {
   before: string | null;
   after: string | null;
   lsn: bigint | undefined;
+  /** source.sequence's lastCommitLsn (see sequence-lsn.ts). */
+  commitLsn: bigint | undefined;
   txId: bigint | null;
   tsMs: number;
   snapshot: boolean;
@@ -116,20 +118,21 @@ interface Source extends Omit<PayloadParts, 'op' | 'before' | 'after'> {
 /** The fields of a flat source block starting at i (a key given twice counts last, as JSON.parse has it). */
 function source(b: Buffer, i: number, limit: number): Source | null {
   if (b[i] !== OPEN_OBJECT) return null;
-  const out: Source = { lsn: undefined, txId: null, tsMs: 0, snapshot: false, snapshotMark: null, schema: '', table: '', end: -1 };
+  const out: Source = { lsn: undefined, commitLsn: undefined, txId: null, tsMs: 0, snapshot: false, snapshotMark: null, schema: '', table: '', end: -1 };
   let j = i + 1;
   if (b[j] === CLOSE_OBJECT) {
     out.end = j + 1;
     return out;
   }
-  // Read only when source.lsn is null (incremental snapshot reads).
+  // Its lastCommitLsn versions streamed changes; its lsn stands in when source.lsn is null (incremental snapshot reads).
   let sequence: [number, number] | null = null;
   const done = (end: number) => {
     out.end = end;
-    if (out.lsn === undefined && sequence) {
+    if (sequence) {
       const v = text(b, sequence[0], sequence[1]);
       if (v === FAIL) return null;
-      out.lsn = sequenceLsn(v);
+      out.commitLsn = sequenceCommitLsn(v);
+      if (out.lsn === undefined) out.lsn = sequenceLsn(v);
     }
     return out;
   };
@@ -234,6 +237,7 @@ export function scanPayloadSpans(b: Buffer, start: number, end: number, layout: 
     afterStart: afterNull ? -1 : afterStart,
     afterEnd: afterNull ? -1 : afterEnd,
     lsn: src.lsn,
+    commitLsn: src.commitLsn,
     txId: src.txId,
     tsMs: src.tsMs,
     snapshot: src.snapshot,

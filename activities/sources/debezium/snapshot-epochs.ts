@@ -4,8 +4,11 @@
 // read was sent after that snapshot was taken, so it is newer than the snapshot whatever its own
 // LSN says (a transaction open at the snapshot commits later with changes at lower LSNs): its
 // version is max(its LSN, the partition's epoch), the epoch being the newest snapshot point read
-// before it in that partition. Streamed changes before any snapshot in the batch get their LSN
-// here; the merge raises them to the epoch the ledger holds for their partition. Pure.
+// before it in that partition. A streamed change is also at least as new as the commit streamed
+// before its transaction (source.sequence's lastCommitLsn), which orders it after every transaction
+// committed before its own, whatever partition they went to. Streamed changes before any snapshot
+// in the batch get that here; the merge raises them to the epoch the ledger holds for their
+// partition. Pure.
 import type { SnapshotMark } from './snapshot-mark.js';
 
 /** What versioning reads of an event (a change, scanned or whole; a truncate; anything else). */
@@ -14,6 +17,7 @@ export interface EpochHead {
   partition: number;
   offset: bigint;
   lsn?: bigint | null;
+  commitLsn?: bigint | undefined;
   snapshot?: boolean;
   snapshotMark?: SnapshotMark;
 }
@@ -50,7 +54,9 @@ export function snapshotEpochs(records: readonly EpochHead[]): BatchEpochs {
       if (epoch === undefined || e.lsn > epoch) raised.set(e.partition, e.lsn);
       if (e.snapshotMark) marks.push({ mark: e.snapshotMark, lsn: e.lsn, partition: e.partition, offset: e.offset });
     } else {
-      versions.set(e, epoch !== undefined && epoch > e.lsn ? epoch : e.lsn);
+      let v = e.commitLsn !== undefined && e.commitLsn > e.lsn ? e.commitLsn : e.lsn;
+      if (epoch !== undefined && epoch > v) v = epoch;
+      versions.set(e, v);
     }
   }
   marks.sort((a, b) => (a.lsn !== b.lsn ? (a.lsn < b.lsn ? -1 : 1) : a.mark !== b.mark ? (a.mark === 'first' ? -1 : 1) : a.partition - b.partition || (a.offset < b.offset ? -1 : 1)));
