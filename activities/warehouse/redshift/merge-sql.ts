@@ -209,7 +209,7 @@ const UPSERT: ModeSql = {
       // Same version: unchanged unless some column differs (checked in groups that fit a statement).
       `UPDATE ${inc} SET _same = TRUE FROM ${ctx.target} WHERE ${ctx.keyMatch(inc)} AND ${ctx.t(m.version)} = ${inc}.${v}`,
     ];
-    const terms = ctx.input.spec.columns.map((c) => `NOT ${nullSafeEqual(ctx.t(c.name), `${inc}.${ctx.col(c.name)}`, redshiftType(c.type).isSuper)}`);
+    const terms = ctx.input.spec.columns.map((c) => `NOT ${nullSafeEqual(ctx.t(c.name), `${inc}.${ctx.col(c.name)}`, redshiftType(c).isSuper)}`);
     for (const group of groupBySize(terms, ' OR ')) {
       out.push(`UPDATE ${inc} SET _same = FALSE FROM ${ctx.target} WHERE ${ctx.keyMatch(inc)} AND ${inc}._same AND (${group.join(' OR ')})`);
     }
@@ -275,7 +275,7 @@ function modeOf(spec: MergeSpec): ModeSql {
 export function stageColumnsSql(spec: MergeSpec): string {
   return spec.stagedColumns
     .map((c, i) => {
-      const t = redshiftType(c.type);
+      const t = redshiftType(c);
       return `c${i} ${t.varcharBytes === null ? t.sql : `VARCHAR(${MAX_VARCHAR_BYTES})`}`;
     })
     .join(', ');
@@ -287,7 +287,7 @@ function overflowPredicate(ctx: Ctx, prefix: string): string | null {
   const targets = new Map(ctx.input.target.map((t) => [t.name, t]));
   for (const c of ctx.input.spec.columns) {
     const target = targets.get(foldName(c.name));
-    if (!target || target.varcharBytes === null || redshiftType(c.type).varcharBytes === null) continue;
+    if (!target || target.varcharBytes === null || redshiftType(c).varcharBytes === null) continue;
     // A NULL is never too long (and must not turn the predicate NULL).
     const col = `COALESCE(${prefix}${ctx.col(c.name)}, '')`;
     terms.push(target.varcharBytes >= MAX_VARCHAR_BYTES ? `OCTET_LENGTH(${col}) >= ${MAX_VARCHAR_BYTES}` : `OCTET_LENGTH(${col}) > ${target.varcharBytes}`);
@@ -471,7 +471,7 @@ export const TARGET_COLUMNS_SQL = `SELECT column_name, data_type, character_maxi
 export function createTargetSqls(spec: MergeSpec, modeColumns: { name: string; type: string }[]): string[] {
   const t = qualified(spec.schema, spec.table);
   const defs = [
-    ...spec.columns.map((c) => `${ident(c.name, 'column')} ${redshiftType(c.type).sql}`),
+    ...spec.columns.map((c) => `${ident(c.name, 'column')} ${redshiftType(c).sql}`),
     ...modeColumns.map((c) => `${ident(c.name)} ${modeColumnType(c.name)}`),
     ...LINEAGE_COLUMNS.map((c) => `${ident(c.name)} ${lineageType(c.name)}`),
   ];
@@ -498,7 +498,7 @@ function lineageType(name: string): string {
 
 /** Redshift adds one column per ALTER TABLE, outside any transaction block. */
 export function addColumnSql(spec: MergeSpec, column: { name: string; type: string }): string {
-  return `ALTER TABLE ${qualified(spec.schema, spec.table)} ADD COLUMN ${ident(column.name, 'column')} ${redshiftType(column.type).sql}`;
+  return `ALTER TABLE ${qualified(spec.schema, spec.table)} ADD COLUMN ${ident(column.name, 'column')} ${redshiftType(column).sql}`;
 }
 
 /** Widening a VARCHAR (never narrowing); Redshift cannot do it inside a transaction block. */
