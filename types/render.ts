@@ -27,9 +27,13 @@ export interface CatalogType {
   array: boolean;
 }
 
+/** format_type writes timetz and timestamptz as "time[stamp] with time zone": their own rows. */
+const ZONED_BASE: Record<string, string> = { time: 'timetz', timestamp: 'timestamptz' };
+
 /** The row of a scalar type name, or of its class when the map has no row of that name. */
 function scalarRow(t: PgType): TypeRow {
-  return typeRow(t.base) ?? CLASS_ROWS.other;
+  const base = t.zone === 'with' ? (ZONED_BASE[t.base] ?? t.base) : t.base;
+  return typeRow(base) ?? CLASS_ROWS.other;
 }
 
 /** The map's row of a type as format_type prints it (an array's row for arrays), and its parse. */
@@ -79,10 +83,13 @@ export function redshiftType(c: TypedColumn | string): RedshiftType {
 /** The select-list expression that reads a source column into a Redshift stage (`col` is quoted). */
 export function redshiftStagedExpr(c: TypedColumn, col: string): string {
   const { row } = redshiftRow(c);
-  if (row === CLASS_ROWS.array) return `${arrayJson(col)} AS ${col}`;
+  if (row === CLASS_ROWS.array) return `${arrayJson(arrayRef(c, col))} AS ${col}`;
   if (row.redshiftStaging === 'hex') return `encode(${col}, 'hex') AS ${col}`;
   return col;
 }
+
+/** An array whose elements the warehouse keeps as text (enums, hstore, ...) is read as text[], as a PostgreSQL warehouse holds it. */
+const arrayRef = (c: TypedColumn, ref: string) => (c.sourceType ? `(${ref})::text[]` : ref);
 
 /**
  * An array as JSON for SUPER: array_to_json keeps elements, NULLs and nesting but not lower
@@ -92,10 +99,7 @@ function arrayJson(col: string): string {
   return `CASE WHEN array_dims(${col}) IS NULL OR array_dims(${col}) ~ '^(\\[1:[0-9]+\\])+$' THEN array_to_json(${col}) ELSE to_json(${col}::text) END`;
 }
 
-function canonicalForm(c: TypedColumn): CanonicalForm {
-  const { row, parsed } = redshiftRow(c);
-  return typeof row.canonical === 'function' ? row.canonical(parsed!) : row.canonical;
-}
+const canonicalForm = (c: TypedColumn): CanonicalForm => redshiftRow(c).row.canonical;
 
 /**
  * The SQL expression of a column's canonical text in a dialect: on a PostgreSQL server (a source
@@ -115,7 +119,7 @@ export function canonicalText(c: TypedColumn, dialect: 'postgres' | 'redshift', 
       case 'json':
         return `(${ref})::jsonb::text`;
       case 'array':
-        return `(${arrayJson(ref)})::text`;
+        return `(${arrayJson(arrayRef(c, ref))})::text`;
       default:
         return `(${ref})::text`;
     }
@@ -137,4 +141,9 @@ export function canonicalText(c: TypedColumn, dialect: 'postgres' | 'redshift', 
     default:
       return `CAST(${ref} AS VARCHAR(${MAX_VARCHAR_BYTES}))`;
   }
+}
+
+/** How a merge compares a column's old and new value (`ref` quoted): by value, or by text form where the type's equality is looser or missing. */
+export function compareExpr(c: TypedColumn, ref: string): string {
+  return rowOf(c.type).row.compare === 'text' ? `(${ref})::text` : ref;
 }

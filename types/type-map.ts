@@ -51,8 +51,13 @@ export interface TypeRow {
   redshift(t: PgType): RedshiftType;
   redshiftStaging: RedshiftStaging;
   policy: { redshift: RedshiftPolicy; reason: string };
-  /** A function where it depends on the modifiers (a timestamp with time zone is compared in UTC). */
-  canonical: CanonicalForm | ((t: PgType) => CanonicalForm);
+  canonical: CanonicalForm;
+  /**
+   * How a merge tells a changed value from an unchanged one: `value` with the type's equality,
+   * `text` by text form where equality is looser than the text (numeric 1.5 = 1.50, interval
+   * '1 day' = '24 hours', box and circle by area) or missing (json, xml, point).
+   */
+  compare: 'value' | 'text';
 }
 
 export const MAX_VARCHAR_BYTES = 65535;
@@ -87,8 +92,10 @@ function decimal(t: PgType): RedshiftType {
 /** Redshift VARCHAR bytes of the text form of the fixed-size types kept as text. */
 const textOf = (bytes: number) => fixed(varchar(bytes));
 
-const row = (r: Omit<TypeRow, 'redshiftStaging' | 'canonical' | 'modifiers'> & Partial<Pick<TypeRow, 'redshiftStaging' | 'canonical' | 'modifiers'>>): TypeRow => ({
+type Defaults = 'redshiftStaging' | 'canonical' | 'modifiers' | 'compare';
+const row = (r: Omit<TypeRow, Defaults> & Partial<Pick<TypeRow, Defaults>>): TypeRow => ({
   modifiers: 'none',
+  compare: 'value',
   redshiftStaging: 'as is',
   canonical: 'text',
   ...r,
@@ -99,7 +106,7 @@ export const TYPE_ROWS: TypeRow[] = [
   row({ title: 'integer', names: ['integer', 'int', 'int4'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('INTEGER')), policy: EXACT }),
   row({ title: 'bigint', names: ['bigint', 'int8'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('BIGINT')), policy: EXACT }),
   row({
-    title: 'numeric(p,s)', names: ['numeric', 'decimal'], modifiers: 'numeric', origin: 'built-in', postgres: 'same', redshift: decimal,
+    title: 'numeric(p,s)', names: ['numeric', 'decimal'], modifiers: 'numeric', origin: 'built-in', postgres: 'same', redshift: decimal, compare: 'text',
     policy: { redshift: 'fail', reason: 'DECIMAL up to precision 38; wider or unconstrained numeric is VARCHAR (the exact digits). NaN and ±Infinity have no DECIMAL value: the load fails naming the column' },
   }),
   row({
@@ -127,23 +134,22 @@ export const TYPE_ROWS: TypeRow[] = [
     title: 'date', names: ['date'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('DATE')),
     policy: { redshift: 'fail', reason: 'Redshift DATE has no ±infinity and ends in year 294276: such a value fails the load naming the column' },
   }),
-  row({ title: 'time(p)', names: ['time'], modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: (t) => plain(t.zone === 'with' ? 'TIMETZ' : 'TIME'), policy: { redshift: 'exact', reason: 'TIME and TIMETZ keep microseconds, as PostgreSQL does' } }),
+  row({ title: 'time(p)', names: ['time'], modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIME')), policy: { redshift: 'exact', reason: 'TIME keeps microseconds, as PostgreSQL does' } }),
   row({ title: 'timetz(p)', names: ['timetz'], modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIMETZ')), policy: { redshift: 'exact', reason: 'TIMETZ keeps microseconds and the offset' } }),
   row({
     title: 'timestamp(p)', names: ['timestamp'], modifiers: 'precision', origin: 'built-in', postgres: 'same',
-    redshift: (t) => plain(t.zone === 'with' ? 'TIMESTAMPTZ' : 'TIMESTAMP'),
-    canonical: (t) => (t.zone === 'with' ? 'utc' : 'text'),
-    policy: { redshift: 'fail', reason: 'TIMESTAMP/TIMESTAMPTZ keep microseconds but have no ±infinity: such a value fails the load naming the column' },
+    redshift: fixed(plain('TIMESTAMP')),
+    policy: { redshift: 'fail', reason: 'TIMESTAMP keeps microseconds but has no ±infinity: such a value fails the load naming the column' },
   }),
   row({
     title: 'timestamptz(p)', names: ['timestamptz'], modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIMESTAMPTZ')), canonical: 'utc',
     policy: { redshift: 'fail', reason: 'TIMESTAMPTZ keeps microseconds but has no ±infinity: such a value fails the load naming the column' },
   }),
-  row({ title: 'interval', names: ['interval'], modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: textOf(100), policy: TEXT_FORM('interval of months, days and microseconds in one value (its INTERVAL types split them)') }),
+  row({ title: 'interval', names: ['interval'], modifiers: 'precision', origin: 'built-in', postgres: 'same', compare: 'text', redshift: textOf(100), policy: TEXT_FORM('interval of months, days and microseconds in one value (its INTERVAL types split them)') }),
   row({ title: 'uuid', names: ['uuid'], origin: 'built-in', postgres: 'same', redshift: textOf(36), policy: TEXT_FORM('uuid type') }),
-  row({ title: 'json', names: ['json'], origin: 'built-in', postgres: 'same', redshift: fixed(SUPER), canonical: 'json', policy: { redshift: 'exact', reason: 'SUPER keeps the JSON value (not its whitespace or duplicate keys); values past 16 MB fail the load' } }),
+  row({ title: 'json', names: ['json'], origin: 'built-in', postgres: 'same', compare: 'text', redshift: fixed(SUPER), canonical: 'json', policy: { redshift: 'exact', reason: 'SUPER keeps the JSON value (not its whitespace or duplicate keys); values past 16 MB fail the load' } }),
   row({ title: 'jsonb', names: ['jsonb'], origin: 'built-in', postgres: 'same', redshift: fixed(SUPER), canonical: 'json', policy: { redshift: 'exact', reason: 'SUPER keeps the JSON value; values past 16 MB fail the load' } }),
-  row({ title: 'xml', names: ['xml'], origin: 'built-in', postgres: 'same', redshift: TEXT, policy: TEXT_FORM('xml type') }),
+  row({ title: 'xml', names: ['xml'], origin: 'built-in', postgres: 'same', compare: 'text', redshift: TEXT, policy: TEXT_FORM('xml type') }),
   row({ title: 'inet', names: ['inet'], origin: 'built-in', postgres: 'same', redshift: textOf(43), policy: TEXT_FORM('network address types') }),
   row({ title: 'cidr', names: ['cidr'], origin: 'built-in', postgres: 'same', redshift: textOf(43), policy: TEXT_FORM('network address types') }),
   row({ title: 'macaddr', names: ['macaddr'], origin: 'built-in', postgres: 'same', redshift: textOf(17), policy: TEXT_FORM('MAC address types') }),
@@ -153,7 +159,7 @@ export const TYPE_ROWS: TypeRow[] = [
   row({ title: 'tsvector', names: ['tsvector'], origin: 'built-in', postgres: 'same', redshift: TEXT, policy: TEXT_FORM('text search types') }),
   row({ title: 'tsquery', names: ['tsquery'], origin: 'built-in', postgres: 'same', redshift: TEXT, policy: TEXT_FORM('text search types') }),
   ...['point', 'line', 'lseg', 'box', 'path', 'polygon', 'circle'].map((g) =>
-    row({ title: g, names: [g], origin: 'built-in', postgres: 'same', redshift: TEXT, policy: TEXT_FORM('PostgreSQL geometric types (its GEOMETRY is PostGIS-like)') }),
+    row({ title: g, names: [g], origin: 'built-in', postgres: 'same', compare: 'text', redshift: TEXT, policy: TEXT_FORM('PostgreSQL geometric types (its GEOMETRY is PostGIS-like)') }),
   ),
   row({ title: 'oid', names: ['oid', 'xid', 'cid', 'xid8'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('BIGINT')), policy: { redshift: 'exact', reason: 'unsigned 32-bit (xid8 64-bit) numbers; BIGINT holds oid, xid and cid (xid8 past 2^63 fails the load)' } }),
   row({
@@ -192,7 +198,7 @@ export const CLASS_ROWS = {
   range: row({ title: 'range or multirange of a user-defined type', names: [], origin: 'user-defined', postgres: 'text', redshift: TEXT, policy: TEXT_FORM('range types') }),
   other: row({ title: 'any other base type (an extension not listed)', names: [], origin: 'user-defined', postgres: 'text', redshift: TEXT, policy: TEXT_FORM('that type') }),
   array: row({
-    title: 'array of any type above', names: [], origin: 'built-in', postgres: 'same', redshift: fixed(SUPER), canonical: 'array',
+    title: 'array of any type above', names: [], origin: 'built-in', postgres: 'same', compare: 'text', redshift: fixed(SUPER), canonical: 'array',
     policy: { redshift: 'text form', reason: 'SUPER keeps elements, NULLs and nesting as JSON; an array whose lower bounds are not 1 ([2:3]={..}) has no JSON form and is kept as its text form, a JSON string' },
   }),
 } satisfies Record<string, TypeRow>;

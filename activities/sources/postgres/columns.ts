@@ -20,9 +20,12 @@ WITH RECURSIVE r(attnum, oid, typmod, arr, depth) AS (
 ), root AS (
   SELECT DISTINCT ON (attnum) attnum, oid, typmod, arr FROM r ORDER BY attnum, depth DESC
 )
-SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS declared, format_type(root.oid, root.typmod) AS root,
+SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS declared,
+       -- An extension's type installed in a schema off the search path, without that schema.
+       CASE WHEN starts_with(f.root, quote_ident(n.nspname) || '.') THEN substr(f.root, length(quote_ident(n.nspname)) + 2) ELSE f.root END AS root,
        t.typtype AS "rootClass", root.oid < 16384 AS "rootBuiltin", root.arr AS array
   FROM pg_attribute a JOIN root ON root.attnum = a.attnum JOIN pg_type t ON t.oid = root.oid
+  JOIN pg_namespace n ON n.oid = t.typnamespace, LATERAL (SELECT format_type(root.oid, root.typmod) AS root) f
  WHERE a.attrelid = to_regclass(quote_ident($1) || '.' || quote_ident($2))
  ORDER BY a.attnum`;
 
