@@ -73,8 +73,8 @@ export const SUPER: RedshiftType = { sql: 'SUPER', varcharBytes: null, isSuper: 
 const TEXT = () => varchar(MAX_VARCHAR_BYTES);
 const fixed = (r: RedshiftType) => () => r;
 
-const LONG_TEXT = 'a value past 65535 bytes does not fit any Redshift VARCHAR';
-const TEXT_FORM = (what: string) => ({ redshift: 'text form' as const, reason: `Redshift has no ${what}; VARCHAR keeps the source's text form. ${LONG_TEXT}` });
+const LONG_TEXT = 'a value longer than its VARCHAR (at most 65535 bytes) quarantines its row';
+const TEXT_FORM = (what: string) => ({ redshift: 'text form' as const, reason: `Redshift has no ${what}; VARCHAR keeps the source's text form; ${LONG_TEXT}` });
 const EXACT = { redshift: 'exact' as const, reason: 'every value fits' };
 
 /** Characters to Redshift bytes: up to 4 bytes a character in UTF-8. */
@@ -107,7 +107,7 @@ export const TYPE_ROWS: TypeRow[] = [
   row({ title: 'bigint', names: ['bigint', 'int8'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('BIGINT')), policy: EXACT }),
   row({
     title: 'numeric(p,s)', names: ['numeric', 'decimal'], modifiers: 'numeric', origin: 'built-in', postgres: 'same', redshift: decimal, compare: 'text',
-    policy: { redshift: 'fail', reason: 'DECIMAL up to precision 38; wider or unconstrained numeric is VARCHAR (the exact digits). NaN and ±Infinity have no DECIMAL value: the load fails naming the column' },
+    policy: { redshift: 'fail', reason: `DECIMAL up to precision 38; wider or unconstrained numeric is VARCHAR with the exact digits (${LONG_TEXT}). NaN has no DECIMAL value: the load fails naming the column` },
   }),
   row({
     title: 'real', names: ['real', 'float4'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('REAL')),
