@@ -16,7 +16,6 @@ const EXAMPLES: Record<string, string[]> = {
 const CANONICAL: Record<TypeRow['canonical'], string> = {
   text: 'its text form',
   boolean: '`true` / `false`',
-  bytes: 'lower-case hex',
   utc: 'UTC, `YYYY-MM-DD HH24:MI:SS.US`',
   json: 'the JSON value',
   array: "the array's JSON",

@@ -84,7 +84,6 @@ export function redshiftType(c: TypedColumn | string): RedshiftType {
 export function redshiftStagedExpr(c: TypedColumn, col: string): string {
   const { row } = redshiftRow(c);
   if (row === CLASS_ROWS.array) return `${arrayJson(arrayRef(c, col))} AS ${col}`;
-  if (row.redshiftStaging === 'hex') return `encode(${col}, 'hex') AS ${col}`;
   return col;
 }
 
@@ -114,8 +113,6 @@ export function canonicalText(c: TypedColumn, dialect: 'postgres' | 'redshift', 
     switch (form) {
       case 'utc':
         return `to_char((${ref}) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
-      case 'bytes':
-        return `encode(${ref}, 'hex')`;
       case 'json':
         return `(${ref})::jsonb::text`;
       case 'array':
@@ -127,8 +124,6 @@ export function canonicalText(c: TypedColumn, dialect: 'postgres' | 'redshift', 
   switch (form) {
     case 'utc':
       return `to_char((${ref}) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
-    case 'bytes':
-      return `FROM_VARBYTE(${ref}, 'hex')`;
     case 'json':
     case 'array':
       return `JSON_SERIALIZE(${ref})`;
