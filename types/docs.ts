@@ -53,7 +53,7 @@ export function typesMarkdown(columns: Map<string, string[]>): string {
     'warehouse. The same map serves pull (fact, dimension), CDC `columnTypes` and the Redshift DDL.',
     '',
     'Redshift policies: **exact** every value fits; **text form** VARCHAR holds the source\'s text; **quarantine**',
-    'a value past 65535 bytes is cut and its row counted as quarantined; **fail** the load fails naming the column.',
+    'a value longer than its VARCHAR keeps its row out of the target, recorded in `tributary_quarantine`; **fail** the load fails naming the column.',
     '',
     'Shown by `test/integration/type-matrix.test.ts` (each column loaded as a fact and as a dimension into the',
     "PostgreSQL warehouse, source and warehouse text forms and canonical texts equal; the Redshift staging read on",

@@ -20,15 +20,14 @@ export interface RedshiftType {
 
 /**
  * What happens to a value Redshift cannot hold exactly: `exact` (every value fits), `text form`
- * (kept as the source's text), `quarantine` (the row is loaded with the value cut and counted as
- * quarantined, as for any VARCHAR past 65535 bytes), `fail` (the load fails naming the column).
+ * (kept as the source's text), `quarantine` (a value longer than its VARCHAR keeps its row out of
+ * the target, recorded in tributary_quarantine with its key), `fail` (the load fails naming the column).
  */
 export type RedshiftPolicy = 'exact' | 'text form' | 'quarantine' | 'fail';
 
 /**
- * How a column's canonical text is written (canonical.ts): `text` the type's own text form on both
- * sides; `utc` a timestamptz in UTC; `json` a JSON value; `array` an
- * array's JSON (Redshift keeps arrays in SUPER); `geometry` hex EWKB; `bpchar` blank-trimmed text;
+ * How a column's canonical text is written (`canonicalText` in render.ts): `text` the type's own
+ * text form on both sides; `utc` a timestamptz in UTC; `json` a JSON value; `array` an array's JSON (Redshift keeps arrays in SUPER); `geometry` hex EWKB; `bpchar` blank-trimmed text;
  * `boolean` true/false (Redshift casts no boolean to text).
  */
 export type CanonicalForm = 'text' | 'boolean' | 'utc' | 'json' | 'array' | 'geometry' | 'bpchar';

@@ -6,6 +6,7 @@ import { CLASS_ROWS, TYPE_ROWS } from '../../types/type-map.js';
 import { canonicalText, compareExpr, redshiftStagedExpr, redshiftType, rowOf, sourceColumn, warehouseColumnType, type CatalogType } from '../../types/render.js';
 import { declaredColumn, pgTypeProblem } from '../../types/type-name.js';
 import { parsePgType } from '../../types/parse.js';
+import { WAREHOUSE_TYPE } from '../../activities/sources/kafka/topic-columns.js';
 
 const builtin = (root: string, array = false): CatalogType => ({ declared: root, root, rootClass: 'b', rootBuiltin: true, array });
 
@@ -85,6 +86,16 @@ describe('the PostgreSQL warehouse type', () => {
     expect(compareExpr({ name: 'j', type: 'json' }, 't."j"')).toBe('(t."j")::text');
     expect(compareExpr({ name: 'a', type: 'integer[]' }, 't."a"')).toBe('(t."a")::text');
     expect(compareExpr({ name: 'i', type: 'bigint' }, 't."i"')).toBe('t."i"');
+  });
+});
+
+describe('topic columns', () => {
+  it('are of types the map keeps as they are in the PostgreSQL warehouse', () => {
+    for (const type of Object.values(WAREHOUSE_TYPE)) {
+      const { row } = rowOf(type);
+      expect(TYPE_ROWS, type).toContain(row);
+      expect(row.postgres, type).toBe('same');
+    }
   });
 });
 
