@@ -189,7 +189,7 @@ export const CLASS_ROWS = {
   enum: row({ title: 'enum', names: [], origin: 'user-defined', postgres: 'text', redshift: TEXT, policy: TEXT_FORM('enums (the labels are text)') }),
   composite: row({ title: 'composite', names: [], origin: 'user-defined', postgres: 'text', redshift: TEXT, policy: TEXT_FORM('composite types') }),
   range: row({ title: 'range or multirange of a user-defined type', names: [], origin: 'user-defined', postgres: 'text', redshift: TEXT, policy: TEXT_FORM('range types') }),
-  other: row({ title: 'any other base type (an extension not listed)', names: [], origin: 'user-defined', postgres: 'text', redshift: TEXT, policy: TEXT_FORM('that type') }),
+  other: row({ title: 'any other base type (an extension not listed)', names: [], origin: 'user-defined', postgres: 'text', redshift: TEXT, policy: TEXT_FORM('type of that name') }),
   array: row({
     title: 'array of any type above', names: [], origin: 'built-in', postgres: 'same', compare: 'text', redshift: fixed(SUPER), canonical: 'array',
     policy: { redshift: 'text form', reason: 'SUPER keeps elements, NULLs and nesting as JSON; an array whose lower bounds are not 1 ([2:3]={..}) has no JSON form and is kept as its text form, a JSON string' },
