@@ -1,6 +1,9 @@
 // The columns of the type matrix (type-matrix.test.ts): per column its declared type, the
-// type-map row it stands for and the values of rows 1..4 (SQL literals, or null). docs/types.md
-// names each row's columns from here.
+// type-map row it stands for and the values of rows 1..4 (SQL literals, or null), and the source
+// table made of them. docs/types.md names each row's columns from here.
+import pg from 'pg';
+
+const { escapeIdentifier: ident } = pg;
 
 // Extensions live in their own schema so that no other test sees their tables and functions.
 export const EXT = 'tributary_type_ext';
@@ -90,4 +93,33 @@ export function matrixColumns(u: string) {
     ['c_range_arr', 'int4range[]', 'array of any type above', [s('{"[1,2)",empty,NULL}'), s('{}'), null, s('{"(,)"}')]],
   ];
   return { columns, types: t };
+}
+
+type MatrixTypes = ReturnType<typeof matrixColumns>['types'];
+
+/** The extensions (once per database), the user-defined types, and the table: rows 1..4 of the values, row 5 all NULL. */
+export async function createMatrixTable(c: pg.Client, table: string, columns: Col[], t: MatrixTypes): Promise<void> {
+  // Two test files may create the shared extensions at once; one lock orders them.
+  await c.query('BEGIN');
+  await c.query(`SELECT pg_advisory_xact_lock(hashtext('tributary type matrix extensions'))`);
+  await c.query(`CREATE SCHEMA IF NOT EXISTS ${EXT}`);
+  for (const e of ['hstore', 'citext', 'ltree', 'postgis']) await c.query(`CREATE EXTENSION IF NOT EXISTS ${e} SCHEMA ${EXT}`);
+  await c.query('COMMIT');
+  // Its CHECK stays at the source: the warehouse column is plain integer.
+  await c.query(`CREATE DOMAIN public.${ident(t.year)} AS integer CHECK (VALUE >= 1901 AND VALUE <= 2155)`);
+  await c.query(`CREATE TYPE public.${ident(t.rating)} AS ENUM ('G', 'NC-17', 'ünï ✓')`);
+  await c.query(`CREATE TYPE public.${ident(t.pair)} AS (n integer, label text)`);
+  await c.query(`CREATE TYPE public.${ident(t.floatrange)} AS RANGE (subtype = float8)`);
+  const defs = columns.map(([name, type]) => `${ident(name)} ${type}`);
+  await c.query(`CREATE TABLE public.${ident(table)} (id int PRIMARY KEY, ${defs.join(', ')}, updated_at timestamptz NOT NULL DEFAULT now() - interval '1 minute')`);
+  for (let r = 0; r < 4; r++) {
+    await c.query(`INSERT INTO public.${ident(table)} (id, ${columns.map(([n]) => ident(n)).join(', ')}) VALUES (${r + 1}, ${columns.map(([, type, , v]) => (v[r] == null ? 'NULL' : `(${v[r]})::${type}`)).join(', ')})`);
+  }
+  await c.query(`INSERT INTO public.${ident(table)} (id) VALUES (5)`);
+}
+
+export async function dropMatrixTable(c: pg.Client, table: string, t: MatrixTypes): Promise<void> {
+  await c.query(`DROP TABLE IF EXISTS public.${ident(table)}`);
+  for (const type of [t.rating, t.pair, t.floatrange]) await c.query(`DROP TYPE IF EXISTS public.${ident(type)}`);
+  await c.query(`DROP DOMAIN IF EXISTS public.${ident(t.year)}`);
 }

@@ -14,14 +14,13 @@ import { stagedColumnsOptions, stagedSelectList } from '../../activities/sources
 import { REDSHIFT_CAPABILITIES } from '../../activities/warehouse/redshift/redshift-warehouse.js';
 import { CLASS_ROWS, TYPE_ROWS } from '../../types/type-map.js';
 import { canonicalText, rowOf } from '../../types/render.js';
-import { EXT, matrixColumns } from './type-matrix-columns.js';
+import { createMatrixTable, dropMatrixTable, matrixColumns } from './type-matrix-columns.js';
 
 const { escapeIdentifier: ident } = pg;
 const table = uniqueName('type_matrix');
 const { columns: COLUMNS, types: t } = matrixColumns(uniqueName('tm'));
 // Extensions live in their own schema so that no other test sees their tables and functions.
 
-const ROWS = 4;
 
 const fact = { name: 'matrix_fact', kind: 'fact', source: 'app', table: `public.${table}`, target: `${table}_fact`, key: ['id'], watermark: 'updated_at', regions: ['us'], options: { lagSeconds: 0 } };
 const dimension = { name: 'matrix_dimension', kind: 'dimension', source: 'app', table: `public.${table}`, target: `${table}_dim`, key: ['id'], regions: ['us'] };
@@ -31,36 +30,13 @@ const wh = <T extends pg.QueryResultRow>(sql: string) => withClient(STACK.wareho
 let h: Harness;
 
 beforeAll(async () => {
-  await withClient(STACK.source.us!, async (c) => {
-    // Two test files may create the shared extensions at once; one lock orders them.
-    await c.query('BEGIN');
-    await c.query(`SELECT pg_advisory_xact_lock(hashtext('tributary type matrix extensions'))`);
-    await c.query(`CREATE SCHEMA IF NOT EXISTS ${EXT}`);
-    for (const e of ['hstore', 'citext', 'ltree', 'postgis']) await c.query(`CREATE EXTENSION IF NOT EXISTS ${e} SCHEMA ${EXT}`);
-    await c.query('COMMIT');
-    // Its CHECK stays at the source: the warehouse column is plain integer.
-    await c.query(`CREATE DOMAIN public.${ident(t.year)} AS integer CHECK (VALUE >= 1901 AND VALUE <= 2155)`);
-    await c.query(`CREATE TYPE public.${ident(t.rating)} AS ENUM ('G', 'NC-17', 'ünï ✓')`);
-    await c.query(`CREATE TYPE public.${ident(t.pair)} AS (n integer, label text)`);
-    await c.query(`CREATE TYPE public.${ident(t.floatrange)} AS RANGE (subtype = float8)`);
-    const defs = COLUMNS.map(([name, type]) => `${ident(name)} ${type}`);
-    await c.query(`CREATE TABLE public.${ident(table)} (id int PRIMARY KEY, ${defs.join(', ')}, updated_at timestamptz NOT NULL DEFAULT now() - interval '1 minute')`);
-    for (let r = 0; r < ROWS; r++) {
-      await c.query(`INSERT INTO public.${ident(table)} (id, ${COLUMNS.map(([n]) => ident(n)).join(', ')}) VALUES (${r + 1}, ${COLUMNS.map(([, type, , v]) => (v[r] == null ? 'NULL' : `(${v[r]})::${type}`)).join(', ')})`);
-    }
-    // A row of NULLs in every column.
-    await c.query(`INSERT INTO public.${ident(table)} (id) VALUES (${ROWS + 1})`);
-  });
+  await withClient(STACK.source.us!, (c) => createMatrixTable(c, table, COLUMNS, t));
   h = await startHarness(config, ['us']);
 });
 
 afterAll(async () => {
   await h?.close();
-  await withClient(STACK.source.us!, async (c) => {
-    await c.query(`DROP TABLE IF EXISTS public.${ident(table)}`);
-    for (const type of [t.rating, t.pair, t.floatrange]) await c.query(`DROP TYPE IF EXISTS public.${ident(type)}`);
-    await c.query(`DROP DOMAIN IF EXISTS public.${ident(t.year)}`);
-  });
+  await withClient(STACK.source.us!, (c) => dropMatrixTable(c, table, t));
   await dropSchema(config.warehouse.schema);
 });
 
