@@ -7,6 +7,8 @@ import { canonicalText, compareExpr, redshiftStagedExpr, redshiftType, rowOf, so
 import { declaredColumn, pgTypeProblem } from '../../types/type-name.js';
 import { parsePgType } from '../../types/parse.js';
 import { WAREHOUSE_TYPE } from '../../activities/sources/kafka/topic-columns.js';
+import { createTargetSqls, stageColumnsSql } from '../../activities/warehouse/redshift/merge-sql.js';
+import type { MergeSpec } from '../../activities/specs/merge-specs.js';
 
 const builtin = (root: string, array = false): CatalogType => ({ declared: root, root, rootClass: 'b', rootBuiltin: true, array });
 
@@ -40,6 +42,23 @@ describe('the Redshift type of every row', () => {
     expect(redshiftType({ name: 'g', type: 'text', sourceType: 'geometry(Point,4326)' }).sql).toBe('GEOMETRY');
     expect(redshiftType({ name: 'e', type: 'text', sourceType: 'mood' }).sql).toBe('VARCHAR(65535)');
     expect(redshiftType({ name: 'e', type: 'text[]', sourceType: 'mood[]' }).sql).toBe('SUPER');
+  });
+});
+
+describe('the Redshift DDL', () => {
+  it('renders the target and stage tables of discovered columns from the map', () => {
+    const cols = [
+      sourceColumn('id', builtin('integer')),
+      sourceColumn('y', { declared: 'year', root: 'integer', rootClass: 'd', rootBuiltin: true, array: false }),
+      sourceColumn('r', { declared: 'rating', root: 'rating', rootClass: 'e', rootBuiltin: false, array: false }),
+      sourceColumn('g', { declared: 'geometry(Point,4326)', root: 'geometry(Point,4326)', rootClass: 'b', rootBuiltin: false, array: false }),
+      sourceColumn('a', { declared: 'rating[]', root: 'rating', rootClass: 'e', rootBuiltin: false, array: true }),
+      sourceColumn('n', builtin('numeric(12,2)')),
+    ];
+    const spec: MergeSpec = { schema: 'analytics', table: 'films', columns: cols, stagedColumns: cols, key: ['id'], mode: { kind: 'upsert', version: 'n' } };
+    const [ddl] = createTargetSqls(spec, []);
+    expect(ddl).toContain('"y" INTEGER, "r" VARCHAR(65535), "g" GEOMETRY, "a" SUPER, "n" DECIMAL(12,2)');
+    expect(stageColumnsSql(spec)).toBe('c0 INTEGER, c1 INTEGER, c2 VARCHAR(65535), c3 GEOMETRY, c4 SUPER, c5 DECIMAL(12,2)');
   });
 });
 
