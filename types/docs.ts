@@ -1,6 +1,6 @@
 // docs/types.md, rendered from the type map: one row per type with the warehouse type on each
 // side, Redshift's policy for values it cannot hold exactly, the canonical text form, and the
-// test columns that show it. Pure; `npm run docs:types` writes it (cli/types-doc.ts).
+// test columns that show it. Pure; `npm run docs:types` writes it (test/types-doc.ts).
 import { parsePgType } from './parse.js';
 import { CLASS_ROWS, TYPE_ROWS, type TypeRow } from './type-map.js';
 

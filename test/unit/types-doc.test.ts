@@ -1,7 +1,7 @@
-// docs/types.md is generated from the type map (cli/types-doc.ts): it fails while the file differs.
+// docs/types.md is generated from the type map (test/types-doc.ts): it fails while the file differs.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TYPES_DOC, typesDoc } from '../../cli/types-doc.js';
+import { TYPES_DOC, typesDoc } from '../types-doc.js';
 import { CLASS_ROWS, TYPE_ROWS } from '../../types/type-map.js';
 
 describe('docs/types.md', () => {

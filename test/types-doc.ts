@@ -3,7 +3,7 @@
 import { realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { typesMarkdown } from '../types/docs.js';
-import { matrixColumns } from '../test/integration/type-matrix-columns.js';
+import { matrixColumns } from './integration/type-matrix-columns.js';
 
 export const TYPES_DOC = fileURLToPath(new URL('../docs/types.md', import.meta.url));
 
