@@ -142,3 +142,10 @@ export function canonicalText(c: TypedColumn, dialect: 'postgres' | 'redshift', 
 export function compareExpr(c: TypedColumn, ref: string): string {
   return rowOf(c.type).row.compare === 'text' ? `(${ref})::text` : ref;
 }
+
+/** How a Redshift merge compares a column's values (`ref` quoted): SUPER as serialized JSON, GEOMETRY and GEOGRAPHY as hex EWKB (neither has "="). */
+export function redshiftCompareExpr(c: TypedColumn, ref: string): string {
+  const form = canonicalForm(c);
+  if (redshiftType(c).isSuper) return `JSON_SERIALIZE(${ref})`;
+  return form === 'geometry' ? `ST_AsHexEWKB(${ref})` : ref;
+}

@@ -3,7 +3,7 @@
 // `columnTypes` rendered from the map. What PostgreSQL runs of it is in type-matrix.test.ts.
 import { describe, expect, it } from 'vitest';
 import { CLASS_ROWS, TYPE_ROWS } from '../../types/type-map.js';
-import { canonicalText, compareExpr, redshiftStagedExpr, redshiftType, rowOf, sourceColumn, warehouseColumnType, type CatalogType } from '../../types/render.js';
+import { canonicalText, compareExpr, redshiftCompareExpr, redshiftStagedExpr, redshiftType, rowOf, sourceColumn, warehouseColumnType, type CatalogType } from '../../types/render.js';
 import { declaredColumn, pgTypeProblem } from '../../types/type-name.js';
 import { parsePgType } from '../../types/parse.js';
 import { WAREHOUSE_TYPE } from '../../activities/sources/kafka/topic-columns.js';
@@ -105,6 +105,11 @@ describe('the PostgreSQL warehouse type', () => {
     expect(compareExpr({ name: 'j', type: 'json' }, 't."j"')).toBe('(t."j")::text');
     expect(compareExpr({ name: 'a', type: 'integer[]' }, 't."a"')).toBe('(t."a")::text');
     expect(compareExpr({ name: 'i', type: 'bigint' }, 't."i"')).toBe('t."i"');
+    // Redshift: SUPER and GEOMETRY have no "=".
+    expect(redshiftCompareExpr({ name: 'j', type: 'jsonb' }, 't."j"')).toBe('JSON_SERIALIZE(t."j")');
+    expect(redshiftCompareExpr({ name: 'a', type: 'text[]', sourceType: 'mood[]' }, 't."a"')).toBe('JSON_SERIALIZE(t."a")');
+    expect(redshiftCompareExpr({ name: 'g', type: 'text', sourceType: 'geography' }, 't."g"')).toBe('ST_AsHexEWKB(t."g")');
+    expect(redshiftCompareExpr({ name: 'n', type: 'numeric(12,2)' }, 't."n"')).toBe('t."n"');
   });
 });
 

@@ -14,6 +14,8 @@ import { LINEAGE_COLUMNS, ROW_HASH, SOFT_DELETE_COLUMNS, type MergeMode, type Me
 import { foldName, ident, qualified } from './identifiers.js';
 import { stateSchemaSqls } from './state-schema.js';
 import { MAX_VARCHAR_BYTES, redshiftType } from './types.js';
+import { redshiftCompareExpr } from '../../../types/render.js';
+import type { ColumnSpec } from '../../specs/columns.js';
 import { assertStatementSize, groupBySize, MAX_BATCH_STATEMENTS } from './statement-size.js';
 import { STAGE_NULL } from '../../stage/null-marker.js';
 
@@ -191,8 +193,9 @@ class Ctx {
   }
 }
 
-const nullSafeEqual = (a: string, b: string, isSuper: boolean) =>
-  isSuper ? `(JSON_SERIALIZE(${a}) = JSON_SERIALIZE(${b}) OR (${a} IS NULL AND ${b} IS NULL))` : `(${a} = ${b} OR (${a} IS NULL AND ${b} IS NULL))`;
+/** Equal or both NULL, compared as the type map says (SUPER through JSON_SERIALIZE, GEOMETRY through its hex EWKB). */
+const nullSafeEqual = (c: ColumnSpec, a: string, b: string) =>
+  `(${redshiftCompareExpr(c, a)} = ${redshiftCompareExpr(c, b)} OR (${a} IS NULL AND ${b} IS NULL))`;
 
 const UPSERT: ModeSql = {
   order: (ctx) => {
@@ -209,7 +212,7 @@ const UPSERT: ModeSql = {
       // Same version: unchanged unless some column differs (checked in groups that fit a statement).
       `UPDATE ${inc} SET _same = TRUE FROM ${ctx.target} WHERE ${ctx.keyMatch(inc)} AND ${ctx.t(m.version)} = ${inc}.${v}`,
     ];
-    const terms = ctx.input.spec.columns.map((c) => `NOT ${nullSafeEqual(ctx.t(c.name), `${inc}.${ctx.col(c.name)}`, redshiftType(c).isSuper)}`);
+    const terms = ctx.input.spec.columns.map((c) => `NOT ${nullSafeEqual(c, ctx.t(c.name), `${inc}.${ctx.col(c.name)}`)}`);
     for (const group of groupBySize(terms, ' OR ')) {
       out.push(`UPDATE ${inc} SET _same = FALSE FROM ${ctx.target} WHERE ${ctx.keyMatch(inc)} AND ${inc}._same AND (${group.join(' OR ')})`);
     }
