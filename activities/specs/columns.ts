@@ -5,4 +5,9 @@ export interface ColumnSpec {
   name: string;
   /** PostgreSQL type as format_type renders it, e.g. "numeric(12,2)", "timestamp with time zone". */
   type: string;
+  /**
+   * The source's own type (under its domains) when the warehouse keeps another: an enum, a
+   * composite or an extension's type kept as text (types/render.ts). Redshift reads its row.
+   */
+  sourceType?: string;
 }

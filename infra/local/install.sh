@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the local stack needs, once: PostgreSQL (Debian), the Temporal CLI, the S3
+# Installs what the local stack needs, once: PostgreSQL and PostGIS (Debian), the Temporal CLI, the S3
 # server versitygw and Prometheus with promtool (built with go install), the Kafka and Kafka Connect jars and the Debezium
 # plugin (from Maven Central). Everything downloaded is cached outside
 # the repo in ${TRIBUTARY_CACHE:-$HOME/.cache/tributary}; a second run only checks and exits.
@@ -39,6 +39,12 @@ if [ ! -x "$PG_BIN/postgres" ]; then
   apt_install "postgresql-$PG_MAJOR" postgresql-contrib
   # The Debian package creates and starts a default cluster on 5432; we run our own clusters
   # on other ports, so that one is left alone.
+fi
+# PostGIS for geometry and geography source columns (the type matrix); hstore, citext and ltree
+# come with contrib. Debian installs it into the same share/lib directories as the server.
+if [ ! -f "/usr/share/postgresql/$PG_MAJOR/extension/postgis.control" ]; then
+  log "installing PostGIS 3 for PostgreSQL $PG_MAJOR from Debian"
+  apt_install --no-install-recommends "postgresql-$PG_MAJOR-postgis-3"
 fi
 
 # --- Java and Maven (for Kafka) --------------------------------------------------------------

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { KIND_NAMES } from '../../activities/kinds/registry.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const FOLDERS = ['activities', 'workflows', 'workers', 'schedules', 'config', 'client', 'cli', 'common', 'names'].filter((f) => existsSync(join(ROOT, f)));
+const FOLDERS = ['activities', 'workflows', 'workers', 'schedules', 'config', 'client', 'cli', 'common', 'names', 'types'].filter((f) => existsSync(join(ROOT, f)));
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -126,6 +126,13 @@ describe('the import graph', () => {
     expect(circles(rooms(graph, topFolder))).toEqual([]);
     expect(circles(rooms(graph, activitiesRoom))).toEqual([]);
     expect(circles(rooms(graph, warehouseRoom))).toEqual([]);
+  });
+
+  it('keeps the type map at the bottom: types/ imports no other folder of the project', () => {
+    const graph = importGraph();
+    const out = [...graph].flatMap(([file, targets]) => (file.startsWith('types/') ? targets.filter((t) => !t.startsWith('types/')).map((t) => `${file} -> ${t}`) : []));
+    expect([...graph.keys()].some((f) => f.startsWith('types/'))).toBe(true);
+    expect(out).toEqual([]);
   });
 
   it('keeps the sources and the warehouse dialects apart: neither imports the other', () => {

@@ -14,6 +14,7 @@ import { openKafka, type KafkaMessage } from '../kafka/client.js';
 import { csvLine } from '../kafka/csv.js';
 import { openCsv } from '../kafka/extract-topic.js';
 import type { ColumnSpec } from '../../specs/columns.js';
+import { declaredColumn } from '../../../types/type-name.js';
 import type { CdcUnit, StagedCdcBatch } from '../../types.js';
 import { batchColumns } from './cdc-columns.js';
 import { CDC_RESERVED, CDC_STAGED_META } from '../../specs/cdc-columns.js';
@@ -164,7 +165,8 @@ export async function extractCdcUnit(
   const schemas = keptChanges.map((e) => e.fields).filter((f): f is FieldType[] => f !== null);
   let columns: ColumnSpec[];
   if (schemas.length > 0) columns = batchColumns(schemas);
-  else if (p.options.columnTypes) columns = Object.entries(p.options.columnTypes).map(([name, type]) => ({ name, type }));
+  // Rendered from the type map (checked when the config was read), never pasted into DDL.
+  else if (p.options.columnTypes) columns = Object.entries(p.options.columnTypes).map(([name, type]) => declaredColumn(name, type));
   else if (pending.length === 0) columns = [];
   else throw badInput(`${label}: the messages of topic ${unit.topic} carry no JSON schema (value.converter.schemas.enable=false) and the pipeline has no options.columnTypes`);
   const reserved = columns.find((c) => CDC_RESERVED.has(c.name));

@@ -7,7 +7,7 @@ import type { DimensionPipelineConfig, FactPipelineConfig } from '../../../confi
 import { type ActivityDeps } from '../../deps.js';
 import { sourceTarget } from './target.js';
 import type { DimensionUnit, FactUnit, KeysetBound, StagedBatch } from '../../types.js';
-import { builtinTypesOnly, tableColumns } from './columns.js';
+import { builtinTypesOnly, sameTypesEverywhere, tableColumns } from './columns.js';
 import { withPg } from '../../pg/connect.js';
 import { copyToStage } from './copy-to-stage.js';
 import { snapshotCopySql } from './snapshot-sql.js';
@@ -45,7 +45,8 @@ export async function extractUnit(
     let copySql: string;
     let stagedColumns = columns;
     // Arrays as JSON for Redshift's SUPER; binary for PostgreSQL when it reads back (staged-columns.ts).
-    const staged = stagedColumnsOptions(warehouse, warehouse.binaryStage && (await builtinTypesOnly(client, schema, table)));
+    // A column kept as another type (a domain's base, text) reads back from text only.
+    const staged = stagedColumnsOptions(warehouse, warehouse.binaryStage && sameTypesEverywhere(columns) && (await builtinTypesOnly(client, schema, table)));
     if (read.by === 'range') {
       const type = watermarkType(columns, read.watermark, label);
       copySql = rangeCopySql({ schema, table, watermark: read.watermark, type, key, from: read.from, to: read.to }, columns, read.after, read.until, staged);

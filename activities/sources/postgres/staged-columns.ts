@@ -1,27 +1,28 @@
 // How a source column is read into the stage. PostgreSQL writes arrays in its own text form
 // ({1,2,"a b"}); Redshift keeps arrays in SUPER, which loads JSON only, so for a Redshift
-// warehouse arrays are read as JSON (array_to_json keeps element types and nesting). A
+// warehouse arrays are read as JSON, and bytea as the hex VARBYTE loads (the type map's
+// Redshift staging, types/render.ts). A
 // PostgreSQL warehouse reads binary COPY when every column type is built in (staged-format.ts). Pure.
 import pg from 'pg';
 import type { ColumnSpec } from '../../specs/columns.js';
 import type { DialectCapabilities } from '../../specs/capabilities.js';
 import { copyFormatOption, type StagedFormat } from '../../stage/staged-format.js';
+import { redshiftStagedExpr } from '../../../types/render.js';
 
 const { escapeIdentifier: ident } = pg;
 
 export interface StagedColumnsOptions {
-  /** Read array columns as JSON (the Redshift warehouse). */
+  /** Read columns as Redshift loads them: arrays as JSON, bytea as hex (the Redshift warehouse). */
   arraysAsJson: boolean;
   /** CSV when absent. */
   format?: StagedFormat;
 }
 
-export const isArrayType = (type: string) => type.trim().endsWith('[]');
 
 /** The select-list expression of one column as staged. */
 export function stagedColumnExpr(c: ColumnSpec, o: StagedColumnsOptions): string {
   const col = ident(c.name);
-  return o.arraysAsJson && isArrayType(c.type) ? `array_to_json(${col}) AS ${col}` : col;
+  return o.arraysAsJson ? redshiftStagedExpr(c, col) : col;
 }
 
 /** The select list of a COPY into the stage, in column order. */

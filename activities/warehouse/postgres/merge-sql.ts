@@ -1,6 +1,7 @@
 // Pure SQL for the PostgreSQL warehouse: target table DDL, the stage table, the keyed merge
 // (upsert with a version guard for facts; snapshot compare-by-hash with deletes for
 // dimensions) and the ledger. Identifiers are quoted; values are always bind parameters.
+import { compareExpr } from '../../../types/render.js';
 import pg from 'pg';
 import type { ColumnSpec } from '../../specs/columns.js';
 import { copyFormatOption, type StagedFormat } from '../../stage/staged-format.js';
@@ -87,7 +88,8 @@ export function copyIntoStageSql(spec: MergeSpec, format: StagedFormat = 'csv'):
 }
 
 const keyMatch = (spec: MergeSpec) => [...spec.key.map((k) => `t.${ident(k)} = s.${ident(k)}`), `t._source = $1`].join(' AND ');
-const rowOf = (alias: string, spec: MergeSpec) => `ROW(${spec.columns.map((c) => `${alias}.${ident(c.name)}`).join(', ')})`;
+// Each column compared as the type map says: by text where the type's equality is looser than its text form or missing (json).
+const rowOf = (alias: string, spec: MergeSpec) => `ROW(${spec.columns.map((c) => compareExpr(c, `${alias}.${ident(c.name)}`)).join(', ')})`;
 
 /**
  * The rows of the batch that may change the target. Facts: the stage itself (a stage with a

@@ -276,7 +276,7 @@ export class PostgresWarehouse implements WarehouseDialect {
       const type = widened(now, column.type);
       if (type === null) {
         throw badInput(
-          `${label}: column ${column.name} is ${column.type} at the source, but ${spec.schema}.${spec.table} keeps it as ${now}, which cannot hold every value of it; change the target column by hand (or drop it and backfill)`,
+          `${label}: column ${column.name} is ${column.sourceType ? `${column.sourceType} (kept as ${column.type})` : column.type} at the source, but ${spec.schema}.${spec.table} keeps it as ${now}, which cannot hold every value of it; change the target column by hand (or drop it and backfill)`,
         );
       }
       return { name: column.name, type };

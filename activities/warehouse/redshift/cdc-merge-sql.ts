@@ -51,7 +51,7 @@ export function cdcMetaDefs(spec: RedshiftCdcSpec, adding = false): { name: stri
 
 export function createCdcTargetSql(spec: RedshiftCdcSpec): string {
   const defs = [
-    ...spec.columns.map((c) => `${ident(c.name, 'column')} ${redshiftType(c.type).sql}`),
+    ...spec.columns.map((c) => `${ident(c.name, 'column')} ${redshiftType(c).sql}`),
     ...cdcMetaDefs(spec).map((m) => `${ident(m.name)} ${m.sql}`),
     ...LINEAGE_COLUMNS.map((c) => `${ident(c.name)} ${lineageType(c.name)}`),
   ];
@@ -65,7 +65,7 @@ export function addCdcColumnSql(spec: RedshiftCdcSpec, name: string, typeSql: st
 
 export function createMovedTableSql(spec: RedshiftCdcSpec, stateSchema: string): string {
   const defs = [
-    ...spec.columns.map((c) => `${ident(c.name, 'column')} ${redshiftType(c.type).sql}`),
+    ...spec.columns.map((c) => `${ident(c.name, 'column')} ${redshiftType(c).sql}`),
     `"_lsn" DECIMAL(20,0) NOT NULL`,
     `"_source" VARCHAR(256) NOT NULL`,
     `"_batch_id" VARCHAR(512) NOT NULL`,
@@ -118,7 +118,7 @@ export interface CdcBatch {
 
 export function cdcMergeBatch(input: CdcBatchInput): CdcBatch {
   const { spec, values: v, stateSchema } = input;
-  const types = new Map(spec.columns.map((c) => [c.name, redshiftType(c.type).sql]));
+  const types = new Map(spec.columns.map((c) => [c.name, redshiftType(c).sql]));
   const resolvable = spec.written.filter((c) => !spec.key.includes(c.name) && toastable(c.type));
   const p = new Params({
     ...ledgerBatchValues(v, spec),
@@ -154,7 +154,7 @@ export function cdcMergeBatch(input: CdcBatchInput): CdcBatch {
   push(ledgerGuardSql(p, stateSchema), 'guard');
   if (input.manifestUrl !== null && v.rows > 0) {
     const stageCols = spec.columns.map((c) => {
-      const t = redshiftType(c.type);
+      const t = redshiftType(c);
       return `${ident(c.name, 'column')} ${t.varcharBytes === null ? t.sql : `VARCHAR(${MAX_VARCHAR_BYTES})`}`;
     });
     // Files staged with _partition carry it last (COPY is by position).

@@ -14,6 +14,8 @@ import { LINEAGE_COLUMNS, ROW_HASH, SOFT_DELETE_COLUMNS, type MergeMode, type Me
 import { foldName, ident, qualified } from './identifiers.js';
 import { stateSchemaSqls } from './state-schema.js';
 import { MAX_VARCHAR_BYTES, redshiftType } from './types.js';
+import { redshiftCompareExpr } from '../../../types/render.js';
+import type { ColumnSpec } from '../../specs/columns.js';
 import { assertStatementSize, groupBySize, MAX_BATCH_STATEMENTS } from './statement-size.js';
 import { STAGE_NULL } from '../../stage/null-marker.js';
 
@@ -191,8 +193,9 @@ class Ctx {
   }
 }
 
-const nullSafeEqual = (a: string, b: string, isSuper: boolean) =>
-  isSuper ? `(JSON_SERIALIZE(${a}) = JSON_SERIALIZE(${b}) OR (${a} IS NULL AND ${b} IS NULL))` : `(${a} = ${b} OR (${a} IS NULL AND ${b} IS NULL))`;
+/** Equal or both NULL, compared as the type map says (SUPER through JSON_SERIALIZE, GEOMETRY through its hex EWKB). */
+const nullSafeEqual = (c: ColumnSpec, a: string, b: string) =>
+  `(${redshiftCompareExpr(c, a)} = ${redshiftCompareExpr(c, b)} OR (${a} IS NULL AND ${b} IS NULL))`;
 
 const UPSERT: ModeSql = {
   order: (ctx) => {
@@ -209,7 +212,7 @@ const UPSERT: ModeSql = {
       // Same version: unchanged unless some column differs (checked in groups that fit a statement).
       `UPDATE ${inc} SET _same = TRUE FROM ${ctx.target} WHERE ${ctx.keyMatch(inc)} AND ${ctx.t(m.version)} = ${inc}.${v}`,
     ];
-    const terms = ctx.input.spec.columns.map((c) => `NOT ${nullSafeEqual(ctx.t(c.name), `${inc}.${ctx.col(c.name)}`, redshiftType(c.type).isSuper)}`);
+    const terms = ctx.input.spec.columns.map((c) => `NOT ${nullSafeEqual(c, ctx.t(c.name), `${inc}.${ctx.col(c.name)}`)}`);
     for (const group of groupBySize(terms, ' OR ')) {
       out.push(`UPDATE ${inc} SET _same = FALSE FROM ${ctx.target} WHERE ${ctx.keyMatch(inc)} AND ${inc}._same AND (${group.join(' OR ')})`);
     }
@@ -275,7 +278,7 @@ function modeOf(spec: MergeSpec): ModeSql {
 export function stageColumnsSql(spec: MergeSpec): string {
   return spec.stagedColumns
     .map((c, i) => {
-      const t = redshiftType(c.type);
+      const t = redshiftType(c);
       return `c${i} ${t.varcharBytes === null ? t.sql : `VARCHAR(${MAX_VARCHAR_BYTES})`}`;
     })
     .join(', ');
@@ -287,7 +290,7 @@ function overflowPredicate(ctx: Ctx, prefix: string): string | null {
   const targets = new Map(ctx.input.target.map((t) => [t.name, t]));
   for (const c of ctx.input.spec.columns) {
     const target = targets.get(foldName(c.name));
-    if (!target || target.varcharBytes === null || redshiftType(c.type).varcharBytes === null) continue;
+    if (!target || target.varcharBytes === null || redshiftType(c).varcharBytes === null) continue;
     // A NULL is never too long (and must not turn the predicate NULL).
     const col = `COALESCE(${prefix}${ctx.col(c.name)}, '')`;
     terms.push(target.varcharBytes >= MAX_VARCHAR_BYTES ? `OCTET_LENGTH(${col}) >= ${MAX_VARCHAR_BYTES}` : `OCTET_LENGTH(${col}) > ${target.varcharBytes}`);
@@ -471,7 +474,7 @@ export const TARGET_COLUMNS_SQL = `SELECT column_name, data_type, character_maxi
 export function createTargetSqls(spec: MergeSpec, modeColumns: { name: string; type: string }[]): string[] {
   const t = qualified(spec.schema, spec.table);
   const defs = [
-    ...spec.columns.map((c) => `${ident(c.name, 'column')} ${redshiftType(c.type).sql}`),
+    ...spec.columns.map((c) => `${ident(c.name, 'column')} ${redshiftType(c).sql}`),
     ...modeColumns.map((c) => `${ident(c.name)} ${modeColumnType(c.name)}`),
     ...LINEAGE_COLUMNS.map((c) => `${ident(c.name)} ${lineageType(c.name)}`),
   ];
@@ -498,7 +501,7 @@ function lineageType(name: string): string {
 
 /** Redshift adds one column per ALTER TABLE, outside any transaction block. */
 export function addColumnSql(spec: MergeSpec, column: { name: string; type: string }): string {
-  return `ALTER TABLE ${qualified(spec.schema, spec.table)} ADD COLUMN ${ident(column.name, 'column')} ${redshiftType(column.type).sql}`;
+  return `ALTER TABLE ${qualified(spec.schema, spec.table)} ADD COLUMN ${ident(column.name, 'column')} ${redshiftType(column).sql}`;
 }
 
 /** Widening a VARCHAR (never narrowing); Redshift cannot do it inside a transaction block. */

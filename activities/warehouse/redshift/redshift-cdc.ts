@@ -46,12 +46,12 @@ async function evolve(w: RedshiftSession, spec: RedshiftCdcSpec, policy: NewColu
         throw badInput(`${label}: the source has new column(s) ${fresh.map((c) => c.name).join(', ')} that ${spec.schema}.${spec.table} lacks, and the pipeline's onNewColumn policy is "fail"`);
       }
       if (policy === 'ignore') written = spec.columns.filter((c) => existing.has(foldName(c.name)));
-      else for (const c of fresh) await w.ddl(addCdcColumnSql(spec, c.name, redshiftType(c.type).sql));
+      else for (const c of fresh) await w.ddl(addCdcColumnSql(spec, c.name, redshiftType(c).sql));
     }
   }
   const kept = new Set((await w.targetColumns(movedTable)).map((c) => c.name));
   if (kept.size === 0) await w.ddl(createMovedTableSql({ ...spec, columns: written }, w.cfg.schema));
-  else for (const c of written) if (!kept.has(foldName(c.name))) await w.ddl(addCdcColumnSql(spec, c.name, redshiftType(c.type).sql, qualified(movedTable.schema, movedTable.table)));
+  else for (const c of written) if (!kept.has(foldName(c.name))) await w.ddl(addCdcColumnSql(spec, c.name, redshiftType(c).sql, qualified(movedTable.schema, movedTable.table)));
   return written;
 }
 

@@ -242,7 +242,7 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
     if (this.cfg.varcharOverflow === 'widen') {
       for (const c of spec.columns) {
         const have = existing.get(foldName(c.name))?.varcharBytes;
-        const need = redshiftType(c.type).varcharBytes;
+        const need = redshiftType(c).varcharBytes;
         if (have != null && need !== null && need > have) await this.ddl(sql.widenColumnSql(spec, c.name, need));
       }
     }
@@ -293,7 +293,7 @@ export function currentActivity(): MergeActivity {
 function refuseNarrowDecimals(spec: MergeSpec, existing: Map<string, sql.TargetColumn>, label: string): void {
   for (const c of spec.columns) {
     const have = existing.get(foldName(c.name))?.decimal;
-    const need = /^DECIMAL\((\d+),(\d+)\)$/.exec(redshiftType(c.type).sql);
+    const need = /^DECIMAL\((\d+),(\d+)\)$/.exec(redshiftType(c).sql);
     if (!have || !need) continue;
     const [p, s] = [Number(need[1]), Number(need[2])];
     if (s > have.scale || p - s > have.precision - have.scale) {

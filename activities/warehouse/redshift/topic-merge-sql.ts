@@ -25,7 +25,7 @@ const CELL = '_cell';
 /** Redshift DDL type of a target column. */
 function targetType(c: ColumnSpec): string {
   if (c.name === CELL || c.name === '_source' || c.name === '_region' || c.name === '_batch_id') return 'VARCHAR(256)';
-  return redshiftType(c.type).sql;
+  return redshiftType(c).sql;
 }
 
 /** Every column of a topic target, in table order: mapped (and raw), Kafka metadata, cell, lineage. */
@@ -51,7 +51,7 @@ export function addTopicColumnSqls(spec: TopicMergeSpec, existing: ReadonlySet<s
 const stageDefs = (cols: ColumnSpec[]) =>
   cols
     .map((c) => {
-      const t = redshiftType(c.type);
+      const t = redshiftType(c);
       return `${ident(c.name, 'column')} ${t.varcharBytes === null ? t.sql : `VARCHAR(${MAX_VARCHAR_BYTES})`}`;
     })
     .join(', ');

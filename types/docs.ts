@@ -1,0 +1,73 @@
+// docs/types.md, rendered from the type map: one row per type with the warehouse type on each
+// side, Redshift's policy for values it cannot hold exactly, the canonical text form, and the
+// test columns that show it. Pure; `npm run docs:types` writes it (test/types-doc.ts).
+import { parsePgType } from './parse.js';
+import { CLASS_ROWS, TYPE_ROWS, type TypeRow } from './type-map.js';
+
+/** Examples a parameterised type's Redshift column is shown for. */
+const EXAMPLES: Record<string, string[]> = {
+  'numeric(p,s)': ['numeric(12,2)', 'numeric(50,10)', 'numeric'],
+  'varchar(n)': ['character varying(20)', 'character varying'],
+  'char(n)': ['character(5)'],
+  'bit(n)': ['bit(3)'],
+  'varbit(n)': ['bit varying(10)', 'bit varying'],
+};
+
+const CANONICAL: Record<TypeRow['canonical'], string> = {
+  text: 'its text form',
+  boolean: '`true` / `false`',
+  utc: 'UTC, `YYYY-MM-DD HH24:MI:SS.US`',
+  json: 'the JSON value',
+  array: "the array's JSON",
+  geometry: 'hex EWKB',
+  bpchar: 'without trailing blanks',
+};
+
+function postgresSide(r: TypeRow): string {
+  if (r.postgres === 'same') return r === CLASS_ROWS.array ? 'an array of its element\'s type' : 'the same type';
+  if (r.postgres === 'base type') return 'its base type';
+  return '`text`';
+}
+
+function redshiftSide(r: TypeRow): string {
+  if (r.names.length === 0) return r === CLASS_ROWS.domain ? "its base type's" : `\`${r.redshift({ base: 'text', mods: undefined, zone: undefined, dims: 0 }).sql}\``;
+  const examples = EXAMPLES[r.title] ?? [r.names[0]!];
+  return examples.map((e) => `\`${r.redshift(parsePgType(e)!).sql}\`${examples.length > 1 ? ` for ${e}` : ''}`).join(', ');
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** The whole page; `columns` names, per row title, the type-matrix columns of that row. */
+export function typesMarkdown(columns: Map<string, string[]>): string {
+  const rows = [...TYPE_ROWS, ...Object.values(CLASS_ROWS)];
+  const lines = [
+    '# Types',
+    '',
+    '<!-- Generated from types/type-map.ts by `npm run docs:types`; test/unit/types-doc.test.ts fails while it differs. -->',
+    '',
+    'Every type a PostgreSQL source column can have, as the type map (`types/type-map.ts`) keeps it: the',
+    "PostgreSQL warehouse's type (one every warehouse has: a domain becomes its base type without NOT NULL",
+    "or CHECK, a type the warehouse may lack becomes `text` with the source's text form), the Redshift type",
+    'and what happens to the values Redshift cannot hold exactly, and the canonical text verify compares.',
+    'Arrays of every type (any number of dimensions, with NULLs) keep their element type in the PostgreSQL',
+    'warehouse. The same map serves pull (fact, dimension), CDC `columnTypes` and the Redshift DDL.',
+    '',
+    'Redshift policies: **exact** every value fits; **text form** VARCHAR holds the source\'s text; **quarantine**',
+    'a value longer than its VARCHAR keeps its row out of the target, recorded in `tributary_quarantine`; **fail** the load fails naming the column.',
+    '',
+    'Shown by `test/integration/type-matrix.test.ts` (each column loaded as a fact and as a dimension into the',
+    "PostgreSQL warehouse, source and warehouse text forms and canonical texts equal; the Redshift staging read on",
+    'the source) and `test/unit/type-map.test.ts` (the Redshift DDL and staging of every row). The Redshift side',
+    'is not run against Redshift itself.',
+    '',
+    '| type | origin | PostgreSQL warehouse | Redshift | Redshift policy | why | canonical text | type-matrix columns |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => {
+      const names = r.names.length > 1 ? ` (${r.names.join(', ')})` : '';
+      const cols = columns.get(r.title) ?? [];
+      return `| ${cell(r.title + names)} | ${r.origin} | ${cell(postgresSide(r))} | ${cell(redshiftSide(r))} | ${r.policy.redshift} | ${cell(r.policy.reason)} | ${CANONICAL[r.canonical]} | ${cols.map((c) => `\`${c}\``).join(', ') || 'none'} |`;
+    }),
+    '',
+  ];
+  return lines.join('\n');
+}

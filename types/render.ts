@@ -1,0 +1,151 @@
+// What the type map says about one column: its row, its PostgreSQL warehouse type (from what the
+// source's catalog says the type is), its Redshift type and staging, its canonical text, and
+// whether a type name given by hand (`columnTypes`) is one the map knows. Pure.
+import { elementOf, formatPgType, parsePgType, type PgType } from './parse.js';
+import { CLASS_ROWS, MAX_VARCHAR_BYTES, typeRow, type CanonicalForm, type RedshiftType, type TypeRow } from './type-map.js';
+
+/** A column as the map reads it: the warehouse type, and the source's own when the warehouse keeps another. */
+export interface TypedColumn {
+  name: string;
+  type: string;
+  sourceType?: string;
+}
+
+/** typtype of pg_type: b base, d domain, e enum, c composite, r range, m multirange, p pseudo. */
+export type TypeClass = 'b' | 'd' | 'e' | 'c' | 'r' | 'm' | 'p';
+
+/** What a source's catalog says of a column's type, domains and array elements already followed. */
+export interface CatalogType {
+  /** format_type of the column as declared. */
+  declared: string;
+  /** format_type of the type under every domain and array (the element type of an array). */
+  root: string;
+  rootClass: TypeClass;
+  /** The root is built into PostgreSQL (its oid is below the first one a database assigns). */
+  rootBuiltin: boolean;
+  /** The column is an array (of the root). */
+  array: boolean;
+}
+
+/** format_type writes timetz and timestamptz as "time[stamp] with time zone": their own rows. */
+const ZONED_BASE: Record<string, string> = { time: 'timetz', timestamp: 'timestamptz' };
+
+/** The row of a scalar type name, or of its class when the map has no row of that name. */
+function scalarRow(t: PgType): TypeRow {
+  const base = t.zone === 'with' ? (ZONED_BASE[t.base] ?? t.base) : t.base;
+  return typeRow(base) ?? CLASS_ROWS.other;
+}
+
+/** The map's row of a type as format_type prints it (an array's row for arrays), and its parse. */
+export function rowOf(type: string): { row: TypeRow; parsed: PgType | null } {
+  const parsed = parsePgType(type);
+  if (!parsed) return { row: CLASS_ROWS.other, parsed };
+  return { row: parsed.dims > 0 ? CLASS_ROWS.array : scalarRow(parsed), parsed };
+}
+
+/**
+ * The PostgreSQL warehouse type of a source column: the source's own where every warehouse has
+ * it, the base type of a domain (no NOT NULL or CHECK), text where the warehouse may lack the
+ * type (enums, composites, user-defined ranges, extension types); arrays stay arrays of it.
+ */
+export function warehouseColumnType(c: CatalogType): string {
+  const root = parsePgType(c.root);
+  const brackets = c.array ? '[]' : '';
+  const userDefined = !c.rootBuiltin || c.rootClass === 'e' || c.rootClass === 'c';
+  const row = root ? scalarRow(root) : CLASS_ROWS.other;
+  const asText = !root || row.postgres === 'text' || (userDefined && row.origin === 'built-in') || row === CLASS_ROWS.other;
+  return asText ? `text${brackets}` : `${formatPgType(elementOf(root))}${brackets}`;
+}
+
+/** The column spec of a source column: the warehouse type, and the source's root type when that differs. */
+export function sourceColumn(name: string, c: CatalogType): TypedColumn {
+  const type = warehouseColumnType(c);
+  const root = `${c.root}${c.array ? '[]' : ''}`;
+  return type === root ? { name, type } : { name, type, sourceType: root };
+}
+
+/** The row that decides a column's Redshift type: its source type's when the map knows it, else its warehouse type's. */
+function redshiftRow(c: TypedColumn | string): { row: TypeRow; parsed: PgType | null } {
+  if (typeof c === 'string') return rowOf(c);
+  if (c.sourceType) {
+    const fromSource = rowOf(c.sourceType);
+    if (fromSource.row !== CLASS_ROWS.other) return fromSource;
+  }
+  return rowOf(c.type);
+}
+
+/** The Redshift column type of a column (or of a PostgreSQL type name). */
+export function redshiftType(c: TypedColumn | string): RedshiftType {
+  const { row, parsed } = redshiftRow(c);
+  return row.redshift(parsed ?? { base: 'text', mods: undefined, zone: undefined, dims: 0 });
+}
+
+/** The select-list expression that reads a source column into a Redshift stage (`col` is quoted). */
+export function redshiftStagedExpr(c: TypedColumn, col: string): string {
+  const { row } = redshiftRow(c);
+  if (row === CLASS_ROWS.array) return `${arrayJson(arrayRef(c, col))} AS ${col}`;
+  return col;
+}
+
+/** An array whose elements the warehouse keeps as text (enums, hstore, ...) is read as text[], as a PostgreSQL warehouse holds it. */
+const arrayRef = (c: TypedColumn, ref: string) => (c.sourceType ? `(${ref})::text[]` : ref);
+
+/**
+ * An array as JSON for SUPER: array_to_json keeps elements, NULLs and nesting but not lower
+ * bounds, so an array with a lower bound other than 1 is kept as its text form (a JSON string).
+ */
+function arrayJson(col: string): string {
+  return `CASE WHEN array_dims(${col}) IS NULL OR array_dims(${col}) ~ '^(\\[1:[0-9]+\\])+$' THEN array_to_json(${col}) ELSE to_json(${col}::text) END`;
+}
+
+const canonicalForm = (c: TypedColumn): CanonicalForm => redshiftRow(c).row.canonical;
+
+/**
+ * The SQL expression of a column's canonical text in a dialect: on a PostgreSQL server (a source
+ * or a PostgreSQL warehouse) and on Redshift the same value gives the same text, so per-bucket
+ * checksums of the two sides can be compared. `ref` is the column as the query names it (quoted).
+ * NULL stays NULL. The Redshift side is written from Redshift's documentation and checked for
+ * shape only; the PostgreSQL side is run by the type-matrix test.
+ */
+export function canonicalText(c: TypedColumn, dialect: 'postgres' | 'redshift', ref: string): string {
+  const form = canonicalForm(c);
+  if (dialect === 'postgres') {
+    switch (form) {
+      case 'utc':
+        return `to_char((${ref}) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
+      case 'json':
+        return `(${ref})::jsonb::text`;
+      case 'array':
+        return `(${arrayJson(arrayRef(c, ref))})::text`;
+      default:
+        return `(${ref})::text`;
+    }
+  }
+  switch (form) {
+    case 'utc':
+      return `to_char((${ref}) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
+    case 'json':
+    case 'array':
+      return `JSON_SERIALIZE(${ref})`;
+    case 'geometry':
+      return `ST_AsHexEWKB(${ref})`;
+    case 'bpchar':
+      return `RTRIM(${ref})`;
+    case 'boolean':
+      return `CASE WHEN ${ref} THEN 'true' WHEN NOT ${ref} THEN 'false' END`;
+    default:
+      return `CAST(${ref} AS VARCHAR(${MAX_VARCHAR_BYTES}))`;
+  }
+}
+
+/** How a merge compares a column's old and new value (`ref` quoted): by value, or by text form where the type's equality is looser or missing. */
+export function compareExpr(c: TypedColumn, ref: string): string {
+  return rowOf(c.type).row.compare === 'text' ? `(${ref})::text` : ref;
+}
+
+/** How a Redshift merge compares a column's values (`ref` quoted): SUPER as serialized JSON, GEOMETRY and GEOGRAPHY as hex EWKB (neither has "="). */
+export function redshiftCompareExpr(c: TypedColumn, ref: string): string {
+  const form = canonicalForm(c);
+  if (redshiftType(c).isSuper) return `JSON_SERIALIZE(${ref})`;
+  return form === 'geometry' ? `ST_AsHexEWKB(${ref})` : ref;
+}
