@@ -122,13 +122,41 @@ const broker = z
 /** Kafka TLS: on when present; the CA and client certificate as files here or PEM in the secret. */
 const kafkaTls = z.strictObject({ ...tlsFiles, /** SNI and the name checked, when it is not the broker's host. */ serverName: z.string().min(1).optional() }).optional();
 
+const connectUrl = z
+  .url({ protocol: /^https?$/, error: 'expected the Kafka Connect REST URL, like "https://connect:8083"' })
+  .max(2000, 'expected a Kafka Connect URL of at most 2000 characters')
+  .superRefine((u, ctx) => {
+    const found = credentialIn(u);
+    if (found) ctx.addIssue({ code: 'custom', message: `expected a Kafka Connect URL without credentials, but it holds ${found}: the basic-auth user and password belong in the Connect cluster's secret (connect.secret)` });
+  });
+
+/**
+ * A Kafka Connect cluster's REST API: its URL (https for TLS), the secret holding its basic-auth
+ * username and password (and optionally TLS PEM: tlsCa, tlsCert, tlsPrivateKey), and TLS files.
+ * A bare URL is short for { url }.
+ */
+const connectCluster = z
+  .union([
+    connectUrl,
+    z.strictObject({
+      url: connectUrl,
+      secret: name.optional(),
+      tls: z.strictObject({ ...tlsFiles }).optional(),
+    }),
+  ])
+  .transform((c) => (typeof c === 'string' ? { url: c } : c))
+  .superRefine((c, ctx) => {
+    if (c.tls && !c.url.startsWith('https:')) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'expected an https:// url with tls: a CA bundle or client certificate is only used over HTTPS' });
+  });
+export type ConnectClusterConfig = z.output<typeof connectCluster>;
+
 const kafkaCluster = z.strictObject({
   region,
   cell: name,
   brokers: z.array(broker, { error: 'expected a list of broker addresses' }).min(1, 'expected at least one broker').max(100, 'expected at most 100 brokers'),
   secret: name.optional(),
   /** The REST URL of the Kafka Connect cluster that writes to this cluster: managed CDC registers its connectors there. */
-  connect: z.url({ error: 'expected the Kafka Connect REST URL, like "http://connect:8083"' }).optional(),
+  connect: connectCluster.optional(),
   tls: kafkaTls,
   /** SASL passwords travel over TLS only; true lets a local test cluster take them in plaintext. */
   allowPlaintextSasl: z.boolean().default(false),
