@@ -149,6 +149,19 @@ const connectCluster = z
     if (c.tls && !c.url.startsWith('https:')) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'expected an https:// url with tls: a CA bundle or client certificate is only used over HTTPS' });
   });
 export type ConnectClusterConfig = z.output<typeof connectCluster>;
+export type KafkaAuthConfig = z.output<typeof kafkaAuth>;
+
+/**
+ * Kafka auth not carried by the secret: AWS MSK IAM, SASL OAUTHBEARER with a token the AWS signer
+ * makes from the default credential chain (or by assuming roleArn) for the region's kafka-cluster
+ * service. MSK serves IAM on TLS only, so the cluster needs tls: too.
+ */
+const kafkaAuth = z.strictObject({
+  mechanism: z.literal('aws-msk-iam', { error: 'expected auth mechanism "aws-msk-iam" (SASL user and password belong in the cluster\'s secret)' }),
+  region: text('an AWS region', 32),
+  roleArn: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'expected an IAM role ARN like "arn:aws:iam::123456789012:role/tributary"').optional(),
+  roleSessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/, 'expected a role session name of 2 to 64 letters, digits or +=,.@_-').optional(),
+});
 
 const kafkaCluster = z.strictObject({
   region,
@@ -160,6 +173,10 @@ const kafkaCluster = z.strictObject({
   tls: kafkaTls,
   /** SASL passwords travel over TLS only; true lets a local test cluster take them in plaintext. */
   allowPlaintextSasl: z.boolean().default(false),
+  auth: kafkaAuth.optional(),
+}).superRefine((c, ctx) => {
+  if (c.auth && !c.tls) ctx.addIssue({ code: 'custom', path: ['auth'], message: 'expected tls: on a cluster with auth mechanism "aws-msk-iam": MSK takes IAM tokens on its TLS listener only (port 9098); add tls: {} (Amazon\'s CA is in the default trust store)' });
+  if (c.auth && c.allowPlaintextSasl) ctx.addIssue({ code: 'custom', path: ['allowPlaintextSasl'], message: 'expected no allowPlaintextSasl with auth mechanism "aws-msk-iam": IAM tokens travel over TLS only' });
 });
 
 const postgresSource = z.strictObject({
