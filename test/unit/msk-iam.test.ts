@@ -1,7 +1,7 @@
 // AWS MSK IAM at its API boundary (no MSK here): the token AWS's signer makes from fixed
 // credentials decodes to a presigned kafka-cluster:Connect URL whose SigV4 signature this test
-// recomputes by the published algorithm; the cluster's options carry it as SASL OAUTHBEARER,
-// a fresh token per authentication; IAM without TLS, or beside a SASL user, is refused.
+// recomputes by the published algorithm; the cluster's options carry it as SASL OAUTHBEARER
+// (a token function); IAM without TLS, or beside a SASL user, is refused.
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { kafkaConnectionOptions } from '../../activities/sources/kafka/connection-options.js';
@@ -67,7 +67,7 @@ describe('AWS MSK IAM', () => {
 
   const e = (more: Partial<KafkaEndpoint> = {}): KafkaEndpoint => ({ id: 'events/eu/cell-1', source: 'events', region: 'eu', cell: 'cell-1', brokers: ['b-1.msk.example.com:9098'], tls: {}, auth: AUTH, ...more });
 
-  it('the cluster connects with SASL OAUTHBEARER over TLS, a new token for every authentication', async () => {
+  it('the cluster connects with SASL OAUTHBEARER over TLS, with a token function (the client calls it at each authentication)', () => {
     const o = kafkaConnectionOptions(e(), undefined, {});
     expect(o.tls).toEqual({});
     expect(o.tlsServerName).toBe(true);
