@@ -78,6 +78,8 @@ export interface KafkaEndpoint {
   secret?: string;
   tls?: KafkaClusterConfig['tls'];
   allowPlaintextSasl?: boolean;
+  /** AWS MSK IAM (SASL OAUTHBEARER with a signed token) instead of the secret's SASL user. */
+  auth?: KafkaClusterConfig['auth'];
 }
 
 /** Every cell cluster of a Kafka source in one region, in config order. */
@@ -86,7 +88,7 @@ export function kafkaEndpoints(cfg: TributaryConfig, sourceName: string, region:
   if (!src || src.type !== 'kafka') throw new Error(`source "${sourceName}" is not a kafka source`);
   const clusters = src.clusters.filter((c) => c.region === region);
   if (clusters.length === 0) throw new Error(`source "${sourceName}" has no cluster in region "${region}"`);
-  return clusters.map((c) => ({ id: `${sourceName}/${c.region}/${c.cell}`, source: sourceName, region: c.region, cell: c.cell, brokers: c.brokers, secret: c.secret, ...(c.tls ? { tls: c.tls } : {}), allowPlaintextSasl: c.allowPlaintextSasl }));
+  return clusters.map((c) => ({ id: `${sourceName}/${c.region}/${c.cell}`, source: sourceName, region: c.region, cell: c.cell, brokers: c.brokers, secret: c.secret, ...(c.tls ? { tls: c.tls } : {}), allowPlaintextSasl: c.allowPlaintextSasl, ...(c.auth ? { auth: c.auth } : {}) }));
 }
 
 /** Target table as [schema, table]: the pipeline's target, else the source table's name in the warehouse schema. */

@@ -122,16 +122,61 @@ const broker = z
 /** Kafka TLS: on when present; the CA and client certificate as files here or PEM in the secret. */
 const kafkaTls = z.strictObject({ ...tlsFiles, /** SNI and the name checked, when it is not the broker's host. */ serverName: z.string().min(1).optional() }).optional();
 
+const connectUrl = z
+  .url({ protocol: /^https?$/, error: 'expected the Kafka Connect REST URL, like "https://connect:8083"' })
+  .max(2000, 'expected a Kafka Connect URL of at most 2000 characters')
+  .superRefine((u, ctx) => {
+    const found = credentialIn(u);
+    if (found) ctx.addIssue({ code: 'custom', message: `expected a Kafka Connect URL without credentials, but it holds ${found}: the basic-auth user and password belong in the Connect cluster's secret (connect.secret)` });
+  });
+
+/**
+ * A Kafka Connect cluster's REST API: its URL (https for TLS), the secret holding its basic-auth
+ * username and password (and optionally TLS PEM: tlsCa, tlsCert, tlsPrivateKey), and TLS files.
+ * A bare URL is short for { url }.
+ */
+const connectCluster = z
+  .union([
+    connectUrl,
+    z.strictObject({
+      url: connectUrl,
+      secret: name.optional(),
+      tls: z.strictObject({ ...tlsFiles }).optional(),
+    }),
+  ])
+  .transform((c) => (typeof c === 'string' ? { url: c } : c))
+  .superRefine((c, ctx) => {
+    if (c.tls && !c.url.startsWith('https:')) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'expected an https:// url with tls: a CA bundle or client certificate is only used over HTTPS' });
+  });
+export type ConnectClusterConfig = z.output<typeof connectCluster>;
+export type KafkaAuthConfig = z.output<typeof kafkaAuth>;
+
+/**
+ * Kafka auth not carried by the secret: AWS MSK IAM, SASL OAUTHBEARER with a token the AWS signer
+ * makes from the default credential chain (or by assuming roleArn) for the region's kafka-cluster
+ * service. MSK serves IAM on TLS only, so the cluster needs tls: too.
+ */
+const kafkaAuth = z.strictObject({
+  mechanism: z.literal('aws-msk-iam', { error: 'expected auth mechanism "aws-msk-iam" (SASL user and password belong in the cluster\'s secret)' }),
+  region: text('an AWS region', 32),
+  roleArn: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'expected an IAM role ARN like "arn:aws:iam::123456789012:role/tributary"').optional(),
+  roleSessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/, 'expected a role session name of 2 to 64 letters, digits or +=,.@_-').optional(),
+});
+
 const kafkaCluster = z.strictObject({
   region,
   cell: name,
   brokers: z.array(broker, { error: 'expected a list of broker addresses' }).min(1, 'expected at least one broker').max(100, 'expected at most 100 brokers'),
   secret: name.optional(),
   /** The REST URL of the Kafka Connect cluster that writes to this cluster: managed CDC registers its connectors there. */
-  connect: z.url({ error: 'expected the Kafka Connect REST URL, like "http://connect:8083"' }).optional(),
+  connect: connectCluster.optional(),
   tls: kafkaTls,
   /** SASL passwords travel over TLS only; true lets a local test cluster take them in plaintext. */
   allowPlaintextSasl: z.boolean().default(false),
+  auth: kafkaAuth.optional(),
+}).superRefine((c, ctx) => {
+  if (c.auth && !c.tls) ctx.addIssue({ code: 'custom', path: ['auth'], message: 'expected tls: on a cluster with auth mechanism "aws-msk-iam": MSK takes IAM tokens on its TLS listener only (port 9098); add tls: {} (Amazon\'s CA is in the default trust store)' });
+  if (c.auth && c.allowPlaintextSasl) ctx.addIssue({ code: 'custom', path: ['allowPlaintextSasl'], message: 'expected no allowPlaintextSasl with auth mechanism "aws-msk-iam": IAM tokens travel over TLS only' });
 });
 
 const postgresSource = z.strictObject({

@@ -5,6 +5,7 @@ import { kafkaEndpoints, pipelineRegions, postgresEndpoints, sourceTable, type K
 import type { CdcPipelineConfig, TributaryConfig } from '../../config/schema.js';
 import type { ManagedSpec } from '../../config/capture.js';
 import { captureConnector, captureSlot } from '../../names/managed-cdc.js';
+import type { ConnectEndpoint } from './connect-rest.js';
 
 export interface CapturedTable {
   pipeline: string;
@@ -31,6 +32,8 @@ export interface RegionCapture {
   server: PostgresEndpoint;
   cdc: ServerCdc;
   connectUrl: string;
+  /** The Connect cluster's REST API: URL, secret and TLS files. */
+  connect: ConnectEndpoint;
   kafka: KafkaEndpoint;
   /** The connector's decoding settings the pipelines read its events with. */
   decoding: { decimalHandlingMode: string; timePrecisionMode: string; unavailableValue?: string };
@@ -67,7 +70,8 @@ export function regionCaptures(config: TributaryConfig): RegionCapture[] {
           managed: p.managed,
           server,
           cdc,
-          connectUrl: connect.connect.replace(/\/+$/, ''),
+          connectUrl: connect.connect.url.replace(/\/+$/, ''),
+          connect: connect.connect,
           kafka: kafkaEndpoints(config, p.source, region).find((e) => e.cell === connect.cell)!,
           decoding: { decimalHandlingMode: p.options.decimalHandlingMode, timePrecisionMode: p.options.timePrecisionMode, ...(p.options.unavailableValue ? { unavailableValue: p.options.unavailableValue } : {}) },
           tables: [],

@@ -1,7 +1,15 @@
 // Kafka Connect's REST API, the calls managed CDC makes: connectors with their configs and
 // status, create or update, stop, resume, restart failed tasks, reset offsets, delete. Errors
 // name the Connect cluster and the call; a connector config never holds a secret, so answers may
-// be quoted.
+// be quoted. Over HTTPS with the cluster's CA bundle (and client certificate), with HTTP basic
+// auth from the cluster's secret; refused credentials or certificates fail at once.
+import { ApplicationFailure } from '@temporalio/common';
+import { Agent, request } from 'undici';
+import type { SecretProvider } from '../secrets/provider.js';
+import { secretRedactor } from '../secrets/redact.js';
+import { tlsMaterial, type TlsFiles } from '../secrets/tls.js';
+import { certificateFailure } from '../sources/kafka/tls-failure.js';
+import { basicAuthHeader, refusedAccess } from './connect-auth.js';
 
 export interface ConnectorState {
   connector: { state: string; trace?: string };
@@ -14,6 +22,14 @@ export interface ConnectorInfo {
   status?: ConnectorState;
 }
 
+/** Where a Connect cluster's REST API is and how to reach it (config's kafka cluster connect:). */
+export interface ConnectEndpoint {
+  url: string;
+  /** The secret with the basic-auth username and password (and optionally tlsCa, tlsCert, tlsPrivateKey). */
+  secret?: string;
+  tls?: TlsFiles;
+}
+
 export class ConnectError extends Error {
   constructor(
     message: string,
@@ -24,27 +40,75 @@ export class ConnectError extends Error {
   }
 }
 
-export class ConnectCluster {
-  constructor(
-    readonly url: string,
-    private readonly timeoutMs = 30_000,
-  ) {}
+/** Config or secret content that every retry would send again: the same refusal each time. */
+function refuse(message: string, cause?: unknown): never {
+  throw ApplicationFailure.create({ message, type: 'ConnectRefused', nonRetryable: true, ...(cause instanceof Error ? { cause } : {}) });
+}
 
-  private async call(method: string, path: string, body?: unknown): Promise<unknown> {
-    let res: Response;
+export class ConnectCluster {
+  readonly url: string;
+  private readonly endpoint: ConnectEndpoint;
+  private session?: Promise<{ dispatcher?: Agent; authorization?: string }>;
+
+  constructor(
+    endpoint: ConnectEndpoint | string,
+    private readonly secrets?: SecretProvider,
+    private readonly timeoutMs = 30_000,
+  ) {
+    this.endpoint = typeof endpoint === 'string' ? { url: endpoint } : endpoint;
+    this.url = this.endpoint.url.replace(/\/+$/, '');
+  }
+
+  /** The secret's credentials and TLS material, read once per instance (a cluster lives for one activity). */
+  private open(): Promise<{ dispatcher?: Agent; authorization?: string }> {
+    return (this.session ??= (async () => {
+      const { secret, tls } = this.endpoint;
+      if (secret && !this.secrets) throw new Error(`Kafka Connect ${this.url}: secret "${secret}" is named but no secret provider was given`);
+      const cred = secret ? await this.secrets!.get(secret) : undefined;
+      const out: { dispatcher?: Agent; authorization?: string } = {};
+      if (cred) out.authorization = basicAuthHeader(this.url, secret!, cred);
+      if (out.authorization) secretRedactor.remember(out.authorization);
+      if (this.url.startsWith('https:')) {
+        const m = await tlsMaterial(`Kafka Connect ${this.url}`, tls, secret, cred);
+        if (m.ca || m.cert) out.dispatcher = new Agent({ connect: { ...(m.ca ? { ca: m.ca } : {}), ...(m.cert ? { cert: m.cert, key: m.key } : {}) } });
+      }
+      return out;
+    })().catch((err: unknown) => {
+      this.session = undefined;
+      throw err;
+    }));
+  }
+
+  /** One REST call; its parsed JSON answer (null for an empty one). */
+  async call(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
+    const { dispatcher, authorization } = await this.open();
+    let status: number;
+    let text: string;
     try {
-      res = await fetch(`${this.url}${path}`, {
+      const res = await request(`${this.url}${path}`, {
         method,
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...(authorization ? { authorization } : {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
+        ...(dispatcher ? { dispatcher } : {}),
       });
+      status = res.statusCode;
+      text = await res.body.text();
     } catch (err) {
+      const cert = certificateFailure(err);
+      if (cert) refuse(`Kafka Connect ${this.url}: its TLS certificate is not accepted (${cert.code}: ${cert.message}); give the cluster's CA bundle (connect.tls.caFile, or tlsCa in its secret)`, err);
       throw new ConnectError(`Kafka Connect ${this.url}: ${method} ${path}: ${(err as Error).message}`);
     }
-    const text = await res.text();
-    if (!res.ok) throw new ConnectError(`Kafka Connect ${this.url}: ${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`, res.status);
+    const refused = refusedAccess(this.url, this.endpoint.secret, status);
+    if (refused) refuse(refused);
+    if (status < 200 || status > 299) throw new ConnectError(`Kafka Connect ${this.url}: ${method} ${path}: HTTP ${status} ${text.slice(0, 300)}`, status);
     return text ? (JSON.parse(text) as unknown) : null;
+  }
+
+  /** Releases the TLS connections (the process may keep running). */
+  async close(): Promise<void> {
+    const s = await this.session?.catch(() => undefined);
+    await s?.dispatcher?.close();
   }
 
   /** Every connector with its config and status. */

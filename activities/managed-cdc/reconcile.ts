@@ -11,7 +11,7 @@ import { prefixOf } from '../../names/deployment.js';
 import type { SecretProvider } from '../secrets/provider.js';
 import { createMissingTopics } from '../sources/kafka/client.js';
 import { regionCaptures, type RegionCapture } from './captures.js';
-import { ConnectCluster, firstLine, running, stopped, type ConnectorInfo } from './connect-rest.js';
+import { ConnectCluster, firstLine, running, stopped, type ConnectEndpoint, type ConnectorInfo } from './connect-rest.js';
 import { configChanges, connectorConfig, includedTables, type Login } from './connector-config.js';
 import { dropSlot, requestSnapshot, syncSource } from './source-side.js';
 
@@ -51,7 +51,7 @@ export async function applyCaptures(config: TributaryConfig, secrets: SecretProv
   const prefix = prefixOf(config);
   const wanted = regionCaptures(config);
   const clusters = new Map<string, ConnectCluster>();
-  for (const url of connectUrls(config)) clusters.set(url, new ConnectCluster(url));
+  for (const [url, endpoint] of connectEndpoints(config)) clusters.set(url, new ConnectCluster(endpoint, secrets));
   const listed = new Map<string, ConnectorInfo[] | Error>();
   for (const [url, cluster] of clusters) listed.set(url, await cluster.connectors().catch((err: unknown) => err as Error));
 
@@ -85,6 +85,7 @@ export async function applyCaptures(config: TributaryConfig, secrets: SecretProv
       rows.push(row);
     }
   }
+  await Promise.all([...clusters.values()].map((c) => c.close()));
   return rows;
 }
 
@@ -182,10 +183,14 @@ async function retire(config: TributaryConfig, cluster: ConnectCluster, info: Co
   return { action: 'drop', detail: ['connector and its offsets deleted', ...done].join('; ') };
 }
 
-/** Every Connect REST URL the config names. */
-function connectUrls(config: TributaryConfig): string[] {
-  const urls = Object.values(config.sources).flatMap((s) => (s.type === 'kafka' ? s.clusters.flatMap((c) => (c.connect ? [c.connect.replace(/\/+$/, '')] : [])) : []));
-  return [...new Set(urls)];
+/** Every Connect cluster the config names, by REST URL (the first entry of a URL wins). */
+function connectEndpoints(config: TributaryConfig): Map<string, ConnectEndpoint> {
+  const out = new Map<string, ConnectEndpoint>();
+  for (const s of Object.values(config.sources)) {
+    if (s.type !== 'kafka') continue;
+    for (const c of s.clusters) if (c.connect && !out.has(c.connect.url.replace(/\/+$/, ''))) out.set(c.connect.url.replace(/\/+$/, ''), c.connect);
+  }
+  return out;
 }
 
 function regionOf(_config: TributaryConfig, info: ConnectorInfo): string {

@@ -34,6 +34,7 @@ SELECT active, wal_status,
 export async function readSlotHealth(c: RegionCapture, secrets: SecretProvider): Promise<SlotHealth> {
   const h: SlotHealth = { slot: c.slot, connector: c.connector, connect: c.connectUrl };
   const errors: string[] = [];
+  const connect = new ConnectCluster(c.connect, secrets, 5_000);
   await Promise.all([
     withPg(cdcTarget(c), secrets, (db) => db.query<{ active: boolean; wal_status: string | null; retained: string | null }>(SLOT_SQL, [c.slot])).then(
       (r) => {
@@ -43,7 +44,7 @@ export async function readSlotHealth(c: RegionCapture, secrets: SecretProvider):
       },
       (err: unknown) => void errors.push(`slot ${c.slot} unknown: ${(err as Error).message}`),
     ),
-    new ConnectCluster(c.connectUrl, 5_000).status(c.connector).then(
+    connect.status(c.connector).then(
       (s) => {
         h.connectorState = s ? s.connector.state : null;
         if (s) h.tasks = s.tasks;
@@ -51,6 +52,7 @@ export async function readSlotHealth(c: RegionCapture, secrets: SecretProvider):
       (err: unknown) => void errors.push(`connector ${c.connector} unknown: ${(err as Error).message}`),
     ),
   ]);
+  await connect.close();
   if (errors.length) h.readErrors = errors;
   return h;
 }

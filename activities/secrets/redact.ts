@@ -16,6 +16,8 @@ const KEYS =
   'password|passwd|pwd|passphrase|secret|secretString|secretAccessKey|secret_access_key|aws_secret_access_key|sessionToken|session_token|token|apiKey|api_key|connectionString|connection_string|sasl_password|saslPassword';
 
 const PATTERNS: [RegExp, string][] = [
+  // An HTTP Authorization header's value (Basic base64(user:password), Bearer token)
+  [/(\bauthorization"?\s*[=:]\s*"?)(?:basic|bearer)\s+[^\s"',;]+/gi, `$1${REDACTED}`],
   // scheme://user:password@host (postgres://, kafka://, amqp://, ...)
   [/([a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*:)([^\s@/"']+)(@)/gi, `$1${REDACTED}$3`],
   // "password": "..." inside JSON text (a log line, an error message quoting JSON)

@@ -6,6 +6,7 @@
 // pipeline must complete a run again; runs retry, none may fail.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { connectorProblem, type CaseContext, type Injected } from '../case-env.js';
+import { connectRest } from '../../test/fixtures/debezium/connect.js';
 import type { Kind } from '../lab.js';
 import { STACK } from '../../test/integration/stack.js';
 import { activitiesInFlight } from '../runs.js';
@@ -90,7 +91,7 @@ export async function serviceRestarts(ctx: CaseContext): Promise<Injected> {
     if (connector) {
       failures.push(`after the ${name} restart: ${connector}`);
       // Restarted by hand, as an operator would, so the comparison still says what reached the warehouse.
-      await fetch(`${STACK.connect.us!}/connectors/${ctx.lab.id}/restart?includeTasks=true&onlyFailed=true`, { method: 'POST' }).catch(() => undefined);
+      await connectRest.post(STACK.connect.us!, `/connectors/${ctx.lab.id}/restart?includeTasks=true&onlyFailed=true`).catch(() => undefined);
     }
     detail.push({ service: name, pid, inFlight, downSeconds, everyPipelineRanAgainWithinSeconds: recovered ? seconds : null });
     ctx.log(`${name}: every pipeline completed a run again ${seconds} s after the crash`);

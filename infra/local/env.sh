@@ -20,11 +20,9 @@ export TRIBUTARY_S3_REGION=us-east-1
 export TRIBUTARY_S3_BUCKET=tributary-stage
 export TRIBUTARY_S3_ACCESS_KEY_ID=tributary
 export TRIBUTARY_S3_SECRET_ACCESS_KEY=tributary-local
-# Kafka Connect REST APIs (Debezium PostgreSQL connector installed), one worker per region.
-export TRIBUTARY_CONNECT_US=http://127.0.0.1:18083
-export TRIBUTARY_CONNECT_EU=http://127.0.0.1:18084
+# Kafka Connect REST APIs (Debezium PostgreSQL connector installed), one worker per region:
+# HTTPS (the local CA) with basic auth, user and password as secret "connect-local" in secrets.json.
+export TRIBUTARY_CONNECT_US=https://127.0.0.1:18083
+export TRIBUTARY_CONNECT_EU=https://127.0.0.1:18084
 # Prometheus (API only): scrapes the workers listed in .local-stack/prometheus/targets/*.json and :9464.
 export TRIBUTARY_PROMETHEUS_URL=http://127.0.0.1:9090
-# The same REST APIs over HTTPS (the local CA's server certificate).
-export TRIBUTARY_CONNECT_US_HTTPS=https://127.0.0.1:18183
-export TRIBUTARY_CONNECT_EU_HTTPS=https://127.0.0.1:18184

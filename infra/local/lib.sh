@@ -77,8 +77,12 @@ PROMTOOL_BIN="$CACHE_DIR/bin/promtool-$PROMETHEUS_VERSION"
 # Kafka Connect: one distributed worker per region, on that region's first cell.
 # region:REST port:broker port. The Debezium plugin lives in CONNECT_PLUGINS (plugin.path).
 CONNECT_WORKERS=(us:18083:19092 eu:18084:19094)
-# Each worker's REST API also over HTTPS (the local CA's server certificate): region:port.
-CONNECT_HTTPS=(us:18183 eu:18184)
+# Each worker's REST API is HTTPS only (the local CA's server certificate) with HTTP basic auth
+# (Kafka's BasicAuthSecurityRestExtension): dev-only user and password, also secret
+# "connect-local" in secrets.json; the users file and JAAS config are in CONNECT_AUTH_DIR.
+CONNECT_USER=tributary
+CONNECT_PASSWORD=connect-local
+CONNECT_AUTH_DIR="$STACK_DIR/connect/auth"
 CONNECT_HOME="$CACHE_DIR/connect-$KAFKA_VERSION-debezium-$DEBEZIUM_VERSION"
 CONNECT_LIBS="$CONNECT_HOME/libs"
 CONNECT_PLUGINS="$CONNECT_HOME/plugins"
@@ -202,9 +206,11 @@ prom_ready() { curl -sf --max-time 2 "http://127.0.0.1:$PROM_PORT/-/ready" >/dev
 connect_dir() { echo "$STACK_DIR/connect/$1"; }
 connect_pid() { service_pid "$(connect_dir "$1")/connect.pid" "ConnectDistributed" "$(connect_dir "$1")/worker.properties"; }
 
-# True when the Connect worker's REST API on port $1 lists the Debezium PostgreSQL connector.
+# True when the Connect worker's REST API on port $1 lists the Debezium PostgreSQL connector
+# (HTTPS checked against the local CA, basic auth; the password through curl's config on stdin, not argv).
 connect_ready() {
-  curl -sf --max-time 3 "http://127.0.0.1:$1/connector-plugins" 2>/dev/null |
+  printf 'user = "%s:%s"\n' "$CONNECT_USER" "$CONNECT_PASSWORD" |
+    curl -sf --max-time 3 --config - --cacert "$TLS_DIR/ca.crt" "https://127.0.0.1:$1/connector-plugins" 2>/dev/null |
     grep -q '"io.debezium.connector.postgresql.PostgresConnector"'
 }
 

@@ -565,15 +565,24 @@ CONNECT_LAUNCHED=()
 connect_write_config() {
   local region="$1" rest="$2" broker="$3" dir
   dir="$(connect_dir "$region")"
-  cat >"$dir/worker.properties" <<EOF
+  connect_write_auth
+  connect_worker_properties "tributary-connect-$region" tributary-connect "$rest" "$broker" >"$dir/worker.properties"
+}
+
+# A distributed worker's properties: group $1, internal topics named $2-configs/-offsets/-status,
+# REST over HTTPS only on 127.0.0.1:$3 with basic auth, Kafka on 127.0.0.1:$4. Also used by the
+# Connect REST auth test for a worker of its own.
+connect_worker_properties() {
+  local group="$1" topics="$2" rest="$3" broker="$4"
+  cat <<EOF
 # Written by infra/local/start.sh on every start; edits here are overwritten.
-# Distributed worker for region $region: its connectors, offsets and status live in topics of
-# the region's first Kafka cell, so a restarted worker picks up where it stopped.
+# Distributed worker $group: its connectors, offsets and status live in topics of the region's
+# first Kafka cell, so a restarted worker picks up where it stopped.
 bootstrap.servers=127.0.0.1:$broker
-group.id=tributary-connect-$region
-config.storage.topic=tributary-connect-configs
-offset.storage.topic=tributary-connect-offsets
-status.storage.topic=tributary-connect-status
+group.id=$group
+config.storage.topic=$topics-configs
+offset.storage.topic=$topics-offsets
+status.storage.topic=$topics-status
 config.storage.replication.factor=1
 offset.storage.replication.factor=1
 status.storage.replication.factor=1
@@ -586,9 +595,18 @@ value.converter=org.apache.kafka.connect.json.JsonConverter
 offset.flush.interval.ms=1000
 # One worker: a restarted worker takes its tasks back at once instead of after 5 minutes.
 scheduled.rebalance.max.delay.ms=0
-listeners=http://127.0.0.1:$rest$(connect_https_listener "$region")
+# The REST API over HTTPS only, with the local CA's server certificate (PKCS#12, see tls_make_p12).
+listeners=https://127.0.0.1:$rest
+rest.advertised.listener=https
 rest.advertised.host.name=127.0.0.1
 rest.advertised.port=$rest
+listeners.https.ssl.keystore.type=PKCS12
+listeners.https.ssl.keystore.location=$TLS_DIR/server.p12
+listeners.https.ssl.keystore.password=$TLS_P12_PASSWORD
+listeners.https.ssl.key.password=$TLS_P12_PASSWORD
+# HTTP basic auth on every REST call: the users in $CONNECT_AUTH_DIR/users.properties, through
+# the JAAS file the JVM is started with (-Djava.security.auth.login.config).
+rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension
 plugin.path=$CONNECT_PLUGINS
 # Debezium's jars carry ServiceLoader manifests: no slow scan of every class at start.
 plugin.discovery=service_load
@@ -597,32 +615,19 @@ config.providers=env
 config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider
 config.providers.env.param.allowlist.pattern=^TRIBUTARY_CDC_.*
 EOF
-  connect_write_tls_config "$region" >>"$dir/worker.properties"
 }
 
-# The region's HTTPS port from CONNECT_HTTPS (empty when it has none).
-connect_https_port() {
-  local entry
-  for entry in "${CONNECT_HTTPS[@]}"; do
-    [ "${entry%%:*}" = "$1" ] && echo "${entry#*:}"
-  done
-  return 0
-}
-
-connect_https_listener() {
-  local port
-  port="$(connect_https_port "$1")"
-  [ -z "$port" ] || echo ",https://127.0.0.1:$port"
-}
-
-# The HTTPS listener's certificate: the local CA's server certificate (PKCS#12, see tls_make_p12).
-connect_write_tls_config() {
-  [ -n "$(connect_https_port "$1")" ] || return 0
-  cat <<EOF
-listeners.https.ssl.keystore.type=PKCS12
-listeners.https.ssl.keystore.location=$TLS_DIR/server.p12
-listeners.https.ssl.keystore.password=$TLS_P12_PASSWORD
-listeners.https.ssl.key.password=$TLS_P12_PASSWORD
+# The REST users (Connect's PropertyFileLoginModule reads user=password lines) and the JAAS file
+# that names them; the same user and password are secret "connect-local" in secrets.json.
+connect_write_auth() {
+  mkdir -p "$CONNECT_AUTH_DIR"
+  printf '%s=%s\n' "$CONNECT_USER" "$CONNECT_PASSWORD" >"$CONNECT_AUTH_DIR/users.properties"
+  chmod 600 "$CONNECT_AUTH_DIR/users.properties"
+  cat >"$CONNECT_AUTH_DIR/jaas.conf" <<EOF
+KafkaConnect {
+  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required
+  file="$CONNECT_AUTH_DIR/users.properties";
+};
 EOF
 }
 
@@ -631,13 +636,13 @@ start_connect_worker() {
   dir="$(connect_dir "$region")"
   [ -n "$(connect_pid "$region")" ] && return 0
   require_free_port "$rest" "kafka connect $region"
-  [ -z "$(connect_https_port "$region")" ] || require_free_port "$(connect_https_port "$region")" "kafka connect $region (HTTPS)"
   mkdir -p "$dir/logs"
   connect_write_config "$region" "$rest" "$broker"
-  log "kafka connect $region: starting (REST 127.0.0.1:$rest, Kafka 127.0.0.1:$broker)"
+  log "kafka connect $region: starting (REST https://127.0.0.1:$rest with basic auth, Kafka 127.0.0.1:$broker)"
   TRIBUTARY_CDC_PASSWORD="$CDC_PASSWORD" \
     launch "$dir/connect.pid" "$dir/logs/connect.out" \
     java -Xms64m -Xmx384m -XX:+UseSerialGC -Djava.awt.headless=true \
+    -Djava.security.auth.login.config="$CONNECT_AUTH_DIR/jaas.conf" \
     -Dconnect.logs.dir="$dir/logs" -Dlog4j2.configurationFile="$LOCAL_DIR/connect/log4j2.xml" \
     -cp "$CONNECT_LIBS/*" org.apache.kafka.connect.cli.ConnectDistributed "$dir/worker.properties"
   CONNECT_LAUNCHED+=("$region:$rest")
@@ -690,7 +695,6 @@ preflight() {
   for entry in "${CONNECT_WORKERS[@]}"; do
     IFS=: read -r name port _ <<<"$entry"
     [ -n "$(connect_pid "$name")" ] || conflicts+=("$port:kafka connect $name")
-    [ -n "$(connect_pid "$name")" ] || [ -z "$(connect_https_port "$name")" ] || conflicts+=("$(connect_https_port "$name"):kafka connect $name (HTTPS)")
   done
   local msg=""
   for entry in "${conflicts[@]}"; do

@@ -19,7 +19,7 @@ import { tableChecksum } from '../../activities/sources/postgres/table-checksum.
 import { pipelineStatus } from '../../client/status.js';
 import { captureConnector, captureSlot } from '../../names/managed-cdc.js';
 import { startHarness, type Harness } from './harness.js';
-import { ROOT, STACK, connect, stackConfig, uniqueName, withClient, writeConfigFile } from './stack.js';
+import { ROOT, STACK, connect, connectConfig, stackConfig, uniqueName, withClient, writeConfigFile } from './stack.js';
 import { dropSchema, endOffsets, withAdmin } from './topic-fixture.js';
 
 const { escapeIdentifier: ident } = pg;
@@ -34,7 +34,7 @@ let src: pg.Client;
 let harness: Harness;
 let connector: string;
 let slot: string;
-const rest = new ConnectCluster(STACK.connect.us!);
+let rest: ConnectCluster;
 
 /** The config with the capture over these tables (none: no capture at all). */
 function withTables(names: string[]): TributaryConfig {
@@ -90,9 +90,10 @@ beforeAll(async () => {
     heartbeatTimeoutSeconds: 5,
     sources: {
       app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us', cdc }] },
-      events: { type: 'kafka', clusters: [{ region: 'us', cell: 'cell-1', brokers: [STACK.kafka[CELL]!], connect: STACK.connect.us }] },
+      events: { type: 'kafka', clusters: [{ region: 'us', cell: 'cell-1', brokers: [STACK.kafka[CELL]!], connect: connectConfig('us') }] },
     },
   });
+  rest = new ConnectCluster(connectConfig('us'), createSecretProvider(base.secrets));
   connector = captureConnector(base, capture);
   slot = captureSlot(base, capture);
   src = await connect(STACK.source.us!);

@@ -35,12 +35,24 @@ export const STACK = {
   },
   /** The local CA infra/local/start.sh made, and the client certificate it signed (CN tributary_tls). */
   tls: tlsFiles(process.env.TRIBUTARY_TLS_DIR ?? join(ROOT, '.local-stack/tls')),
-  /** Kafka Connect REST API (Debezium PostgreSQL connector installed), one worker per region. */
+  /**
+   * Kafka Connect REST API (Debezium PostgreSQL connector installed), one worker per region: HTTPS
+   * with the local CA's certificate and basic auth, the user and password being secret
+   * CONNECT_SECRET (see connectConfig).
+   */
   connect: {
-    us: process.env.TRIBUTARY_CONNECT_US ?? 'http://127.0.0.1:18083',
-    eu: process.env.TRIBUTARY_CONNECT_EU ?? 'http://127.0.0.1:18084',
+    us: process.env.TRIBUTARY_CONNECT_US ?? 'https://127.0.0.1:18083',
+    eu: process.env.TRIBUTARY_CONNECT_EU ?? 'https://127.0.0.1:18084',
   } as Record<string, string>,
 };
+
+/** The secret in infra/local/secrets.json with the local Connect workers' REST user and password. */
+export const CONNECT_SECRET = 'connect-local';
+
+/** A cluster's connect: block for the local Connect worker of a region (HTTPS, the local CA, basic auth). */
+export function connectConfig(region: string): { url: string; secret: string; tls: { caFile: string } } {
+  return { url: STACK.connect[region]!, secret: CONNECT_SECRET, tls: { caFile: STACK.tls.caFile } };
+}
 
 /** Writes the config to config.json in a fresh temp folder (for worker processes and the CLI); its path. */
 export function writeConfigFile(config: TributaryConfig): string {

@@ -17,6 +17,9 @@ describe('credentials outside their secret', () => {
     ['an AWS key in a metrics tag', [[['metrics'], { statsd: { tags: { owner: 'AKIAIOSFODNN7EXAMPLE' } } }]], /^metrics\.statsd\.tags\.owner: .*an AWS access key: tags go to the metrics backend in clear; credentials belong in a secret/],
     ['a SASL config in a metrics tag', [[['metrics'], { statsd: { tags: { kafka: 'sasl.password=hunter2' } } }]], /^metrics\.statsd\.tags\.kafka: .*credentials belong in a secret/],
     ['a password-named metrics tag', [[['metrics'], { statsd: { tags: { db_password: 'x' } } }]], /^metrics\.statsd\.tags\.db_password: .*a name that announces a secret/],
+    ['a Connect URL with user:password', [[['sources', 'events', 'clusters', 0, 'connect'], 'https://admin:hunter2@connect:8083']], /clusters\[0\]\.connect: .*a user name or password in a URL: the basic-auth user and password belong in the Connect cluster's secret \(connect\.secret\)/],
+    ['a Connect url with user:password', [[['sources', 'events', 'clusters', 0, 'connect'], { url: 'https://admin:hunter2@connect:8083', secret: 'c' }]], /connect\.url: .*belong in the Connect cluster's secret/],
+    ['Connect TLS files over plain http', [[['sources', 'events', 'clusters', 0, 'connect'], { url: 'http://connect:8083', tls: { caFile: 'ca.crt' } }]], /connect\.tls: expected an https:\/\/ url with tls/],
     ['a password in the Temporal address', [[['temporal'], { address: 'user:pw@temporal:7233' }]], /^temporal\.address: .*credentials belong in a secret/],
   ])('refuses %s and says where it belongs', (_what, edits, message) => {
     const problems = problemsOf(...edits);
