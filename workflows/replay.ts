@@ -20,12 +20,12 @@ export async function replayPipeline(input: ReplayInput, options: ReplayOptions 
   const out: ReplayedBatch[] = [];
   // In order: a later batch of the same keys must land after an earlier one.
   for (const { run, batch } of input.batches) {
-    const { stagedFilesMissing, mergeStaged } = onSource(batch.unit.source);
-    const missing = await stagedFilesMissing(batch);
+    const acts = onSource(batch.unit.source);
+    const missing = await acts.stagedFilesMissing(batch);
     const item: ReplayedBatch = { run, batchId: batch.unit.batchId, files: batch.files.length, rows: batch.rows, missing };
     out.push(item);
     if (input.dryRun || missing.length > 0) continue;
-    item.result = await mergeStaged({ ...batch, unit: { ...batch.unit, batchId: replayBatchId(input.replayId, batch.unit.batchId) } });
+    item.result = await acts.mergeStaged({ ...batch, unit: { ...batch.unit, batchId: replayBatchId(input.replayId, batch.unit.batchId) } });
   }
   return out;
 }
