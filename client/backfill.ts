@@ -7,6 +7,7 @@ import type { BackfillInput, BackfillProgress, BackfillResult } from '../activit
 import { backfillProgressQuery, type backfillPipeline, type BackfillOptions } from '../workflows/backfill.js';
 import { pipelineAttributes, SOURCE_KEY } from '../names/search-attributes.js';
 import { backfillWorkflowId, taskQueue } from '../names/temporal-ids.js';
+import { BACKFILL_PRIORITY_KEY } from '../names/task-priority.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 
 export interface BackfillRequest {
@@ -84,6 +85,8 @@ export async function startBackfill(client: Client, config: TributaryConfig, req
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     args: [input, { ...options, heartbeatTimeoutSeconds: config.temporal.heartbeatTimeoutSeconds }],
+    // Behind every regular run's tasks on the region's queue.
+    priority: { priorityKey: BACKFILL_PRIORITY_KEY },
     typedSearchAttributes: [...pipelineAttributes(input.pipeline, input.region), ...(input.source ? [{ key: SOURCE_KEY, value: input.source }] : [])],
   });
 }

@@ -6,6 +6,8 @@ import { setWorkflowOptions, continueAsNew, defineQuery, proxyActivities, setHan
 import type { Activities, BackfillInput, BackfillPlan, BackfillProgress, BackfillResult, MergeResult, WorkUnit } from '../activities/index.js';
 import { CHUNKS_DONE_KEY, CHUNKS_TOTAL_KEY } from '../names/search-attributes.js';
 import { backfillChunkKeys, backfillRunId } from '../names/stage-keys.js';
+import { activityPriority } from '../names/task-priority.js';
+import { fairActivities } from './fair-activities.js';
 
 export const backfillProgressQuery = defineQuery<BackfillProgress>('backfillProgress');
 
@@ -48,12 +50,21 @@ export function backfillUnit(plan: BackfillPlan, index: number, backfillId: stri
 }
 
 export async function backfillPipeline(input: BackfillInput, options: BackfillOptions = {}, state?: BackfillState): Promise<BackfillResult> {
-  const { planBackfill } = proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', retry: { maximumInterval: '1 minute' } });
-  const { extractToStage, mergeStaged } = proxyActivities<Activities>({
-    startToCloseTimeout: '6 hours',
-    heartbeatTimeout: `${options.heartbeatTimeoutSeconds ?? 30}s`,
-    retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+  // Behind regular runs' tasks (names/task-priority.ts), set here too: a continued run's
+  // activities must not depend on what the new run inherits.
+  const { planBackfill } = proxyActivities<Activities>({
+    startToCloseTimeout: '10 minutes',
+    retry: { maximumInterval: '1 minute' },
+    priority: activityPriority(input.source ?? input.pipeline, true),
   });
+  const onSource = fairActivities(
+    {
+      startToCloseTimeout: '6 hours',
+      heartbeatTimeout: `${options.heartbeatTimeoutSeconds ?? 30}s`,
+      retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+    },
+    true,
+  );
   const maxHistory = options.maxHistoryEvents ?? 4_000;
   // Fixed for the whole chain of runs: a chunk re-run after a continue-as-new or a lost worker
   // gets the same batch id, so the ledger turns a second merge into a no-op.
@@ -97,7 +108,8 @@ export async function backfillPipeline(input: BackfillInput, options: BackfillOp
       const unit = backfillUnit(plan, s.next++, backfillId);
       inFlight++;
       try {
-        add(await mergeStaged(await extractToStage(unit)));
+        const acts = onSource(unit.source);
+        add(await acts.mergeStaged(await acts.extractToStage(unit)));
       } finally {
         inFlight--;
       }

@@ -7,6 +7,8 @@ import { setWorkflowOptions, condition, continueAsNew, defineQuery, defineSignal
 import type { Activities, MergeResult, StagedBatch, WorkUnit } from '../activities/index.js';
 import { bySource } from '../common/by-source.js';
 import { cdcPollRunId } from '../names/stage-keys.js';
+import { sourceFairnessKey } from '../names/task-priority.js';
+import { fairActivities } from './fair-activities.js';
 
 export interface CdcContinuousState {
   /** Source commit time (ms since the epoch) of the newest change applied so far; null before the first. */
@@ -41,12 +43,18 @@ export const cdcStopSignal = defineSignal('stop');
 
 export async function cdcContinuous(input: CdcContinuousInput): Promise<CdcContinuousState> {
   const heartbeatTimeout = `${input.heartbeatTimeoutSeconds ?? 30}s`;
-  const { planRange } = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumInterval: '30s' } });
-  const { extractToStage, mergeStaged } = proxyActivities<Activities>({
+  const { planRange } = proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { maximumInterval: '30s' },
+    priority: { fairnessKey: sourceFairnessKey(input.pipeline) },
+  });
+  const onSource = fairActivities({
     startToCloseTimeout: '1 hour',
     heartbeatTimeout,
     retry: { initialInterval: '1s', maximumInterval: '30s' },
   });
+  const extractToStage = (unit: WorkUnit) => onSource(unit.source).extractToStage(unit);
+  const mergeStaged = (batch: StagedBatch) => onSource(batch.unit.source).mergeStaged(batch);
 
   const state: CdcContinuousState = { ...(input.state ?? { newestAppliedMs: null, polledAt: null, batches: 0, events: 0, runs: 0 }) };
   state.runs++;

@@ -3,7 +3,9 @@
 // Each source server (or Kafka cluster) of the region is a chain of its own: one that fails
 // stops only itself, the others merge and checkpoint, and the run then fails naming it.
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities, MergeResult, SyncInput, SyncResult, WorkUnit } from '../activities/index.js';
+import { fairActivities } from './fair-activities.js';
+import { sourceFairnessKey } from '../names/task-priority.js';
+import type { Activities, MergeResult, StagedBatch, SyncInput, SyncResult, WorkUnit } from '../activities/index.js';
 import { createLimiter } from './bounded.js';
 import { bySource } from '../common/by-source.js';
 import { reportedRun } from './run-report.js';
@@ -29,16 +31,20 @@ export async function syncPipeline(input: SyncInput, options: SyncOptions = {}):
 async function syncRun(input: SyncInput, options: SyncOptions): Promise<SyncResult> {
   const started = Date.now(); // workflow time: deterministic on replay
   const heartbeatTimeout = `${options.heartbeatTimeoutSeconds ?? 30}s`;
+  // The plan reads every server of the region: it is fair among pipelines.
   const { planRange } = proxyActivities<Activities>({
     startToCloseTimeout: '1 hour',
     heartbeatTimeout,
     retry: { maximumInterval: '1 minute', maximumAttempts: options.maxAttempts ?? 20 },
+    priority: { fairnessKey: sourceFairnessKey(input.pipeline) },
   });
-  const { extractToStage, mergeStaged } = proxyActivities<Activities>({
+  const onSource = fairActivities({
     startToCloseTimeout: '6 hours',
     heartbeatTimeout,
     retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: options.maxAttempts ?? 20 },
   });
+  const extractToStage = (unit: WorkUnit) => onSource(unit.source).extractToStage(unit);
+  const mergeStaged = (batch: StagedBatch) => onSource(batch.unit.source).mergeStaged(batch);
 
   const plan = await planRange({ ...input, runId: workflowInfo().runId });
   const extract = createLimiter(plan.maxParallel);

@@ -3,6 +3,8 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities, RepairRequest, SourceRepair, VerifyInput, VerifyResult } from '../activities/index.js';
 import { repairKeys } from '../names/stage-keys.js';
+import { sourceFairnessKey } from '../names/task-priority.js';
+import { fairActivities } from './fair-activities.js';
 import { followResnapshot, resnapshotActivities } from './resnapshot.js';
 
 export interface VerifyOptions {
@@ -12,7 +14,8 @@ export interface VerifyOptions {
 export async function verifyPipeline(input: VerifyInput & { repair?: boolean }, options: VerifyOptions = {}): Promise<VerifyResult> {
   const heartbeatTimeout = `${options.heartbeatTimeoutSeconds ?? 30}s`;
   const retry = { initialInterval: '1s', maximumInterval: '1 minute' };
-  const acts = proxyActivities<Activities>({ startToCloseTimeout: '6 hours', heartbeatTimeout, retry });
+  const acts = proxyActivities<Activities>({ startToCloseTimeout: '6 hours', heartbeatTimeout, retry, priority: { fairnessKey: sourceFairnessKey(input.pipeline) } });
+  const onSource = fairActivities({ startToCloseTimeout: '6 hours', heartbeatTimeout, retry });
   const { repair, ...verify } = input;
 
   const before = await acts.verifyBuckets(verify);
@@ -34,7 +37,8 @@ export async function verifyPipeline(input: VerifyInput & { repair?: boolean }, 
       ...repairKeys(input.pipeline, input.region, runId, i),
     };
     // The kind's first step (deletes, forgotten hashes), then one batch through the normal merge.
-    const step = await acts.repairBuckets(req);
+    const fair = onSource(src.source);
+    const step = await fair.repairBuckets(req);
     if (step.resnapshot || !(step.batch ?? step.unit)) {
       // Change capture re-reads the drifted keys; the pipeline's runs apply them like any change.
       const done = step.resnapshot ? await followResnapshot(resnapshotActivities(), step.resnapshot, {}, () => undefined) : null;
@@ -48,7 +52,7 @@ export async function verifyPipeline(input: VerifyInput & { repair?: boolean }, 
       });
       continue;
     }
-    const merged = await acts.mergeStaged(step.batch ?? (await acts.extractToStage(step.unit!)));
+    const merged = await fair.mergeStaged(step.batch ?? (await fair.extractToStage(step.unit!)));
     repaired.push({ source: src.source, buckets: only, deleted: step.deleted + merged.deleted, inserted: merged.inserted, updated: merged.updated });
   }
   const all = [...new Set(repaired.flatMap((r) => r.buckets))].sort((a, b) => a - b);

@@ -424,6 +424,15 @@ start_kafka() {
 }
 
 # ================================================================================ Temporal ===
+# Task-queue priority and fairness (backfills behind regular runs, a fairness key per source
+# server): the new matcher with fairness on, and one partition per queue, since priority orders
+# tasks only within a partition. docs/deployment.md names the same settings for other servers.
+TEMPORAL_PRIORITY_CONFIG=(
+  --dynamic-config-value matching.useNewMatcher=true
+  --dynamic-config-value matching.enableFairness=true
+  --dynamic-config-value matching.numTaskqueueReadPartitions=1
+  --dynamic-config-value matching.numTaskqueueWritePartitions=1
+)
 start_temporal() {
   local bin
   bin="$(temporal_bin)"
@@ -438,7 +447,8 @@ start_temporal() {
     --db-filename "$TEMPORAL_DB" --namespace default --log-level warn \
     --search-attribute Pipeline=Keyword --search-attribute Region=Keyword \
     --search-attribute Source=Keyword --search-attribute ManagedBy=Keyword \
-    --dynamic-config-value frontend.WorkerHeartbeatsEnabled=true
+    --dynamic-config-value frontend.WorkerHeartbeatsEnabled=true \
+    "${TEMPORAL_PRIORITY_CONFIG[@]}"
 }
 
 # Inside a readiness loop: die showing log $3 when service $1 has no process any more ($2, its
