@@ -24,6 +24,7 @@ import { validateConfig } from '../config/load.js';
 import { tableChecksum, type TableChecksum } from '../activities/sources/postgres/table-checksum.js';
 import { connectRest, connectorConfig, createPublication, registerConnector, removeConnector } from '../test/fixtures/debezium/connect.js';
 import { killProcess, startWorkerProcess, workerStarted } from '../test/integration/topic-fixture.js';
+import { withClient } from '../test/integration/stack.js';
 import { ROOT, peakRssMb, topicEndOffset, withKafkaAdmin } from './support.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -51,17 +52,6 @@ const SINK = `${NAME}_sink`;
 /** The warehouse role the sink logs in as (dropped afterwards). */
 const SINK_ROLE = `${NAME}_sink`;
 const { escapeIdentifier: ident } = pg;
-
-async function withPg<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  // UTC: checksums compare the text of timestamptz values.
-  const c = new pg.Client({ connectionString: url, options: '-c TimeZone=UTC' });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 const withAdmin = <T>(fn: (admin: Admin) => Promise<T>) => withKafkaAdmin(BROKER, 'bench-p4', fn);
 
@@ -91,7 +81,7 @@ async function waitForEvents(n: number, timeoutMs: number): Promise<void> {
 async function produceEvents(): Promise<{ seconds: number; rounds: number }> {
   const started = process.hrtime.bigint();
   const table = `public.${ident(NAME)}`;
-  await withPg(SOURCE, async (c) => {
+  await withClient(SOURCE, async (c) => {
     await c.query(`CREATE TABLE ${table} ${TABLE_DDL}`);
     await c.query(
       `INSERT INTO ${table}
@@ -112,7 +102,7 @@ async function produceEvents(): Promise<{ seconds: number; rounds: number }> {
 
   let events = KEYS;
   let round = 0;
-  await withPg(SOURCE, async (c) => {
+  await withClient(SOURCE, async (c) => {
     // A statement per transaction, each touching at most `remaining` rows, in key order.
     const step = async (sql: string, limit: number) => {
       const n = Math.min(limit, EVENTS - events);
@@ -147,7 +137,7 @@ async function produceEvents(): Promise<{ seconds: number; rounds: number }> {
 }
 
 async function sourceChecksum(): Promise<TableChecksum> {
-  return withPg(SOURCE, (c) => tableChecksum(c, ['public', NAME], ['id'], COLUMNS));
+  return withClient(SOURCE, (c) => tableChecksum(c, ['public', NAME], ['id'], COLUMNS));
 }
 
 /** Cheap signature of a table (every update raises customer_id): polled to see when a sink is done. */
@@ -225,7 +215,7 @@ interface SideResult {
  */
 async function prepareJdbc(settings: Record<string, string>): Promise<void> {
   const cdcPassword = (JSON.parse(readFileSync(join(ROOT, 'infra/local/secrets.json'), 'utf8')) as Record<string, { password: string }>)['app-eu-cdc']!.password;
-  await withPg(WAREHOUSE, async (c) => {
+  await withClient(WAREHOUSE, async (c) => {
     const create = await c.query<{ q: string }>(`SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', $1::text, $2::text) AS q`, [SINK_ROLE, cdcPassword]);
     await c.query(create.rows[0]!.q);
     await c.query(`CREATE SCHEMA ${ident(JDBC_SCHEMA)} AUTHORIZATION ${ident(SINK_ROLE)}`);
@@ -248,13 +238,13 @@ async function prepareJdbc(settings: Record<string, string>): Promise<void> {
 /** The Debezium JDBC sink, timed from its resume until the table equals the source; then its group's lag must be 0. */
 async function runJdbc(expected: TableChecksum): Promise<SideResult & { lag: number; process: string }> {
   const pid = connectPid();
-  const want = await withPg(SOURCE, (c) => signature(c, 'public'));
+  const want = await withClient(SOURCE, (c) => signature(c, 'public'));
   const cpu0 = cpuSeconds(pid);
   let peak = rssMb(pid);
   const started = process.hrtime.bigint();
   await connectRest.put(CONNECT, `/connectors/${SINK}/resume`, {});
   let seconds = 0;
-  await withPg(WAREHOUSE, async (c) => {
+  await withClient(WAREHOUSE, async (c) => {
     const deadline = Date.now() + 3_600_000;
     for (;;) {
       peak = Math.max(peak, rssMb(pid));
@@ -349,7 +339,7 @@ async function runTributary(expected: TableChecksum): Promise<SideResult & { run
     }
     const cpu = cpuSeconds(worker.pid!) - cpu0;
     const rss = peakRssMb(worker.pid!);
-    const got = await withPg(WAREHOUSE, (c) => tableChecksum(c, [SCHEMA, NAME], ['id'], COLUMNS));
+    const got = await withClient(WAREHOUSE, (c) => tableChecksum(c, [SCHEMA, NAME], ['id'], COLUMNS));
     if (got.rows !== expected.rows || got.checksum !== expected.checksum) {
       throw new Error(`tributary: warehouse has ${got.rows} rows (source ${expected.rows}), checksum ${got.checksum === expected.checksum ? 'equal' : 'different'}`);
     }
@@ -382,9 +372,9 @@ async function cleanUp(): Promise<void> {
       withAdmin((admin) => admin.deleteGroups({ groups: [`connect-${SINK}`] })),
     );
   }
-  await quiet(withPg(SOURCE, (c) => c.query(`DROP TABLE IF EXISTS public.${ident(NAME)}`)));
+  await quiet(withClient(SOURCE, (c) => c.query(`DROP TABLE IF EXISTS public.${ident(NAME)}`)));
   await quiet(
-    withPg(WAREHOUSE, async (c) => {
+    withClient(WAREHOUSE, async (c) => {
       await c.query(`DROP SCHEMA IF EXISTS ${ident(SCHEMA)} CASCADE`);
       await c.query(`DROP SCHEMA IF EXISTS ${ident(JDBC_SCHEMA)} CASCADE`);
       await c.query(`DROP ROLE IF EXISTS ${ident(SINK_ROLE)}`);

@@ -22,6 +22,7 @@ import { connectClient, startPipeline } from '../client/run-pipeline.js';
 import { pipelineStatus } from '../client/status.js';
 import { discoverTableSets } from '../client/table-sets.js';
 import { parseConfig } from '../config/load.js';
+import { withClient } from '../test/integration/stack.js';
 import { ROOT, runTimed, sql, startWorker } from './support.js';
 
 const TABLES = Number(process.argv[2] ?? 200);
@@ -158,8 +159,8 @@ const tributarySeconds = seconds(t0);
 const keyed = all.filter((s) => s.key);
 for (const region of REGIONS) {
   for (const s of keyed) {
-    const src = await withPg(SOURCES[region], (c) => tableChecksum(c, [SCHEMA, s.name], s.key!, s.columns));
-    const dst = await withPg(WAREHOUSE, (c) => tableChecksum(c, [SCHEMA, s.name], s.key!, s.columns, region));
+    const src = await withClient(SOURCES[region], (c) => tableChecksum(c, [SCHEMA, s.name], s.key!, s.columns));
+    const dst = await withClient(WAREHOUSE, (c) => tableChecksum(c, [SCHEMA, s.name], s.key!, s.columns, region));
     if (src.rows !== dst.rows || dst.distinctKeys !== dst.rows || src.checksum !== dst.checksum) throw new Error(`tributary ${region} ${s.name}: ${dst.rows} rows of ${src.rows}, checksum ${src.checksum === dst.checksum ? 'equal' : 'different'}`);
   }
 }
@@ -222,13 +223,3 @@ writeFileSync(join(ROOT, 'bench/results/p7-estate-onboarding.json'), `${JSON.str
 console.log(JSON.stringify(result, null, 2));
 await client.connection.close();
 for (const w of workers) w.kill('SIGINT');
-
-async function withPg<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url, options: '-c TimeZone=UTC' });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}

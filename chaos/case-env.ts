@@ -13,8 +13,7 @@ import type { CaseResult } from './report.js';
 import { awaitRun, RunLoops, startRun } from './runs.js';
 import { Worker } from './worker.js';
 import { startWriters } from './writers.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface CaseContext {
   lab: Lab;

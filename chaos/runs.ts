@@ -5,8 +5,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotF
 import { startPipeline } from '../client/run-pipeline.js';
 import { syncWorkflowId } from '../names/temporal-ids.js';
 import { KINDS, type Kind, type Lab } from './lab.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RunStats {
   completed: number;

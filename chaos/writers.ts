@@ -8,9 +8,9 @@ import pg from 'pg';
 import { STACK, connect } from '../test/integration/stack.js';
 import { TOPIC_CELLS, type Kind, type Lab } from './lab.js';
 import type { Random } from './random.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const { escapeIdentifier: ident } = pg;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs fn in one transaction; a failed write rolls back (the server may be gone already). */
 async function inTransaction(c: pg.Client, fn: () => Promise<void>): Promise<void> {

@@ -10,8 +10,7 @@ import { labConnector } from '../lab.js';
 import { registerConnector } from '../../test/fixtures/debezium/connect.js';
 import { removeKeepingTopic } from '../../test/integration/cdc-gap-fixture.js';
 import { STACK, withClient } from '../../test/integration/stack.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const CONNECTOR_GAP = {
   name: 'connector-gap',

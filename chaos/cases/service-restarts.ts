@@ -11,8 +11,7 @@ import type { Kind } from '../lab.js';
 import { STACK } from '../../test/integration/stack.js';
 import { activitiesInFlight } from '../runs.js';
 import { crash, describeService, restartMissing, type Service } from '../services.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const SERVICE_RESTARTS = {
   name: 'service-restarts',

@@ -6,8 +6,7 @@
 import type { CaseContext, Injected } from '../case-env.js';
 import { KINDS, type Kind } from '../lab.js';
 import { activitiesInFlight } from '../runs.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const WORKER_KILLS = {
   name: 'worker-sigkill',

@@ -33,6 +33,25 @@ mvn_fetch() {
     >"$out" 2>&1 || { tail -n 30 "$out" >&2; die "Maven could not fetch $what; see $out"; }
 }
 
+# go install into a temp dir, then each command moved to its place, so a half build never counts.
+# $1 names the build; then command=destination pairs up to "--"; the rest are go install's arguments.
+go_build() {
+  local gobin="$CACHE_DIR/bin/.$1-build" pair
+  local -a moves=()
+  shift
+  while [ "$1" != -- ]; do moves+=("$1"); shift; done
+  shift
+  rm -rf "$gobin"
+  mkdir -p "$gobin"
+  # nice: the build shares the machine with everything else; static, no cgo.
+  CGO_ENABLED=0 GOBIN="$gobin" nice -n 10 go install "$@"
+  for pair in "${moves[@]}"; do
+    [ -x "$gobin/${pair%%=*}" ] || die "go install finished but $gobin/${pair%%=*} is missing"
+  done
+  for pair in "${moves[@]}"; do mv "$gobin/${pair%%=*}" "${pair#*=}"; done
+  rm -rf "$gobin"
+}
+
 # --- PostgreSQL ------------------------------------------------------------------------------
 if [ ! -x "$PG_BIN/postgres" ]; then
   log "installing PostgreSQL $PG_MAJOR from Debian"
@@ -92,15 +111,7 @@ if [ ! -x "$S3_BIN" ]; then
   command -v go >/dev/null 2>&1 ||
     die "versitygw (the local S3 server) is missing and Go is not installed to build it (need Go >= 1.25)"
   log "building versitygw $VERSITYGW_VERSION with go install (a few minutes, once)"
-  gobin="$CACHE_DIR/bin/.versitygw-build"
-  rm -rf "$gobin"
-  mkdir -p "$gobin"
-  # nice: the build shares the machine with everything else; static, no cgo.
-  CGO_ENABLED=0 GOBIN="$gobin" nice -n 10 \
-    go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
-  [ -x "$gobin/versitygw" ] || die "go install finished but $gobin/versitygw is missing"
-  mv "$gobin/versitygw" "$S3_BIN"
-  rm -rf "$gobin"
+  go_build versitygw versitygw="$S3_BIN" -- "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
 fi
 
 # --- Prometheus and promtool ----------------------------------------------------------------
@@ -111,18 +122,11 @@ if [ ! -x "$PROM_BIN" ] || [ ! -x "$PROMTOOL_BIN" ]; then
   command -v go >/dev/null 2>&1 ||
     die "Prometheus is missing and Go is not installed to build it (need Go >= 1.25)"
   log "building Prometheus and promtool $PROMETHEUS_VERSION with go install (several minutes, once)"
-  gobin="$CACHE_DIR/bin/.prometheus-build"
-  rm -rf "$gobin"
-  mkdir -p "$gobin"
   # remove_all_sd: no cloud service-discovery plugins (AWS, Azure, GCE, ...); file_sd and static
   # targets are all the local stack uses, and the build takes half as long.
-  CGO_ENABLED=0 GOBIN="$gobin" nice -n 10 \
-    go install -tags remove_all_sd "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION" \
+  go_build prometheus prometheus="$PROM_BIN" promtool="$PROMTOOL_BIN" -- -tags remove_all_sd \
+    "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION" \
     "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_VERSION"
-  [ -x "$gobin/prometheus" ] && [ -x "$gobin/promtool" ] || die "go install finished but prometheus or promtool is missing in $gobin"
-  mv "$gobin/prometheus" "$PROM_BIN"
-  mv "$gobin/promtool" "$PROMTOOL_BIN"
-  rm -rf "$gobin"
 fi
 
 # --- Kafka Connect worker jars and the Debezium plugin ---------------------------------------

@@ -183,14 +183,23 @@ pg_psql() {
   PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$(pg_data "$name")" -p "$port" -U postgres "$@"
 }
 
+# Runs the SQL on stdin (with psql's further arguments) in postgres $name until it succeeded once:
+# a marker file in the cluster's data directory says it did. $3 the marker, $4 what it does (logged).
+pg_once() {
+  local name="$1" port="$2" marker="$3" what="$4" data
+  shift 4
+  data="$(pg_data "$name")"
+  [ -f "$data/$marker" ] && return 0
+  log "postgres $name: $what"
+  pg_psql "$name" "$port" -d postgres "$@" || die "postgres $name: $what failed (see above)"
+  touch "$data/$marker"
+}
+
 # Roles, databases and grants. Idempotent SQL; runs until it succeeded once per cluster.
 pg_bootstrap() {
-  local name="$1" port="$2" data
-  data="$(pg_data "$name")"
-  [ -f "$data/.tributary-bootstrapped" ] && return 0
-  log "postgres $name: creating roles and databases"
+  local name="$1" port="$2"
   if [ "$name" = warehouse ]; then
-    pg_psql "$name" "$port" -d postgres <<'SQL' || die "creating roles/databases in postgres $name failed (see above)"
+    pg_once "$name" "$port" .tributary-bootstrapped "creating roles and databases" <<'SQL'
 ALTER ROLE postgres PASSWORD 'postgres';
 DO $$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tributary_writer') THEN
@@ -204,7 +213,7 @@ SELECT 'CREATE DATABASE warehouse OWNER tributary_writer'
 ALTER DATABASE warehouse OWNER TO tributary_writer;
 SQL
   else
-    pg_psql "$name" "$port" -d postgres <<'SQL' || die "creating roles/databases in postgres $name failed (see above)"
+    pg_once "$name" "$port" .tributary-bootstrapped "creating roles and databases" <<'SQL'
 ALTER ROLE postgres PASSWORD 'postgres';
 DO $$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tributary_reader') THEN
@@ -221,7 +230,6 @@ GRANT SELECT ON ALL TABLES IN SCHEMA public TO tributary_reader;
 ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT ON TABLES TO tributary_reader;
 SQL
   fi
-  touch "$data/.tributary-bootstrapped"
 }
 
 # The role Debezium connectors log in as: replication plus read access, nothing more. It does not
@@ -229,11 +237,7 @@ SQL
 # publication and connectors run with publication.autocreate.mode=disabled. Its own marker, so
 # clusters bootstrapped before this role existed get it too.
 pg_bootstrap_cdc() {
-  local name="$1" port="$2" data
-  data="$(pg_data "$name")"
-  [ -f "$data/.tributary-cdc-role" ] && return 0
-  log "postgres $name: creating role $CDC_ROLE"
-  pg_psql "$name" "$port" -d postgres -v role="$CDC_ROLE" -v password="$CDC_PASSWORD" <<'SQL' || die "creating role $CDC_ROLE in postgres $name failed (see above)"
+  pg_once "$1" "$2" .tributary-cdc-role "creating role $CDC_ROLE" -v role="$CDC_ROLE" -v password="$CDC_PASSWORD" <<'SQL'
 SELECT format('CREATE ROLE %I', :'role')
   WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
 SELECT format('ALTER ROLE %I LOGIN REPLICATION PASSWORD %L', :'role', :'password') \gexec
@@ -243,7 +247,6 @@ SELECT format('GRANT USAGE ON SCHEMA public TO %I', :'role') \gexec
 SELECT format('GRANT SELECT ON ALL TABLES IN SCHEMA public TO %I', :'role') \gexec
 SELECT format('ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT ON TABLES TO %I', :'role') \gexec
 SQL
-  touch "$data/.tributary-cdc-role"
 }
 
 # The reader role's least privilege (docs/security.md): no REPLICATION (only the CDC role has
@@ -251,31 +254,21 @@ SQL
 # query text), every transaction read-only. Its own marker, so clusters bootstrapped when the
 # role still had both lose them on their next start.
 pg_reader_least_privilege() {
-  local name="$1" port="$2" data
-  data="$(pg_data "$name")"
-  [ -f "$data/.tributary-reader-least" ] && return 0
-  log "postgres $name: tributary_reader without REPLICATION and pg_read_all_stats, read-only"
-  pg_psql "$name" "$port" -d postgres <<'SQL' || die "restricting tributary_reader in postgres $name failed (see above)"
+  pg_once "$1" "$2" .tributary-reader-least "tributary_reader without REPLICATION and pg_read_all_stats, read-only" <<'SQL'
 ALTER ROLE tributary_reader NOREPLICATION;
 ALTER ROLE tributary_reader SET default_transaction_read_only = on;
 SELECT 'REVOKE pg_read_all_stats FROM tributary_reader'
   WHERE pg_has_role('tributary_reader', 'pg_read_all_stats', 'MEMBER') \gexec
 SQL
-  touch "$data/.tributary-reader-least"
 }
 
 # The role that logs in with the local CA's client certificate (its CN) and nothing else: it
 # shows PostgreSQL client-certificate auth works. Its own marker, as for the CDC role.
 pg_bootstrap_tls() {
-  local name="$1" port="$2" data
-  data="$(pg_data "$name")"
-  [ -f "$data/.tributary-tls-role" ] && return 0
-  log "postgres $name: creating role $TLS_CLIENT_ROLE (client certificate)"
-  pg_psql "$name" "$port" -d postgres -v role="$TLS_CLIENT_ROLE" <<'SQL' || die "creating role $TLS_CLIENT_ROLE in postgres $name failed (see above)"
+  pg_once "$1" "$2" .tributary-tls-role "creating role $TLS_CLIENT_ROLE (client certificate)" -v role="$TLS_CLIENT_ROLE" <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'role')
   WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
 SQL
-  touch "$data/.tributary-tls-role"
 }
 
 pg_start() {

@@ -5,7 +5,7 @@
 // the DogStatsD packets caught on a local UDP socket, as the Datadog agent would), with every
 // label or tag it filters or groups by; and each Grafana panel's PromQL must return series from
 // the local Prometheus, which scrapes this worker (a file_sd target, test/integration/prometheus.ts).
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { runVerify } from '../../client/verify.js';
 import type { TributaryConfig } from '../../config/schema.js';
 import { freeLoopbackPort } from '../../activities/metrics/prometheus-endpoint.js';
 import { ROOT, uniqueName } from './stack.js';
+import { listenStatsd } from './statsd-agent.js';
 import { createFactTable, dropFactTable } from './fact-fixture.js';
 import { clicks, createTopic, deleteTopic, dropSchema, produce, topicStackConfig } from './topic-fixture.js';
 import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
@@ -66,9 +67,7 @@ function substitute(expr: string): string {
 }
 
 beforeAll(async () => {
-  udp = createSocket('udp4');
-  udp.on('message', (msg) => packets.push(...msg.toString().split('\n').filter(Boolean)));
-  await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+  udp = await listenStatsd(packets);
   promPort = await freeLoopbackPort();
   config = topicStackConfig([
     { name: 'orders', kind: 'fact', source: 'app', table: `public.${table}`, key: ['id'], watermark: 'updated_at', regions: ['us'], schedule: '0 3 1 1 *', slo: { freshnessSeconds: 600 }, options: { lagSeconds: 0 } },

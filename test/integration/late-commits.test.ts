@@ -9,9 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { targetTable } from '../../config/resolve.js';
-import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { STACK, connect, stackConfig, uniqueName, withClient } from './stack.js';
-import { dropSchema } from './fact-fixture.js';
+import { dropSchema, expectWarehouseEqualsSource } from './fact-fixture.js';
 import { failureOf, startHarness, type Harness } from './harness.js';
 import { createReaderRole, dropRole, localSecrets } from './source-role.js';
 import { caughtUp, startStandby, type Standby } from './hot-standby.js';
@@ -67,11 +66,7 @@ afterAll(async () => {
 });
 
 async function expectEqual(pipeline: string, table: string): Promise<void> {
-  const target = targetTable(config, config.pipelines.find((p) => p.name === pipeline)!);
-  const s = await withClient(STACK.source.us!, (c) => tableChecksum(c, ['public', table], ['id'], COLS));
-  const d = await withClient(STACK.warehouse, (c) => tableChecksum(c, target, ['id'], COLS, 'us'));
-  expect(d.rows, `${pipeline}: warehouse rows`).toBe(s.rows);
-  expect(d.checksum, `${pipeline}: per-row checksum`).toBe(s.checksum);
+  await expectWarehouseEqualsSource('us', table, targetTable(config, config.pipelines.find((p) => p.name === pipeline)!), COLS);
 }
 
 /** Rows 1-100 updated in a transaction held open past the look-back; rows 101-110 committed meanwhile. */

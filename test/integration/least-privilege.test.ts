@@ -8,10 +8,9 @@ import pg from 'pg';
 import { createDeps } from '../../activities/deps.js';
 import { withPg } from '../../activities/pg/connect.js';
 import { sourceTarget } from '../../activities/sources/postgres/target.js';
-import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { postgresEndpoints, targetTable } from '../../config/resolve.js';
 import { STACK, stackConfig, uniqueName, withClient } from './stack.js';
-import { dropSchema } from './fact-fixture.js';
+import { dropSchema, expectWarehouseEqualsSource } from './fact-fixture.js';
 import { startHarness, type Harness } from './harness.js';
 import { createReaderRole, dropRole, secretsFileFor } from './source-role.js';
 
@@ -47,11 +46,7 @@ afterAll(async () => {
 });
 
 async function expectEqual(pipeline: string, table: string): Promise<void> {
-  const target = targetTable(config, config.pipelines.find((p) => p.name === pipeline)!);
-  const s = await withClient(STACK.source.us!, (c) => tableChecksum(c, ['public', table], ['id'], COLS));
-  const d = await withClient(STACK.warehouse, (c) => tableChecksum(c, target, ['id'], COLS, 'us'));
-  expect(d.rows, `${pipeline}: warehouse rows`).toBe(s.rows);
-  expect(d.checksum, `${pipeline}: per-row checksum`).toBe(s.checksum);
+  await expectWarehouseEqualsSource('us', table, targetTable(config, config.pipelines.find((p) => p.name === pipeline)!), COLS);
 }
 
 describe('a source reader with only the documented grants', () => {

@@ -3,7 +3,7 @@
 // test is the Datadog agent (a UDP socket receiving the DogStatsD packets) and the Prometheus
 // server (it scrapes /metrics); both must show what the runs did, tagged by pipeline, region
 // and source, and /metrics must carry the Temporal SDK's runtime metrics too.
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { connectClient, runPipeline } from '../../client/run-pipeline.js';
@@ -11,6 +11,7 @@ import type { TributaryConfig } from '../../config/schema.js';
 import type { SyncResult } from '../../activities/types.js';
 import { freeLoopbackPort } from '../../activities/metrics/prometheus-endpoint.js';
 import { stackConfig, uniqueName } from './stack.js';
+import { listenStatsd } from './statsd-agent.js';
 import { createFactTable, dropFactTable, dropSchema, updateEvery } from './fact-fixture.js';
 import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
@@ -58,9 +59,7 @@ function sample(text: string, name: string, labels: string): number | undefined 
 }
 
 beforeAll(async () => {
-  udp = createSocket('udp4');
-  udp.on('message', (msg) => lines.push(...msg.toString().split('\n').filter(Boolean)));
-  await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+  udp = await listenStatsd(lines);
   promPort = await freeLoopbackPort();
   config = stackConfig([
     { name: 'orders', kind: 'fact', source: 'app', table: `public.${table}`, key: ['id'], watermark: 'updated_at', regions: ['us'], options: { lagSeconds: 0, lookbackSeconds: 5 } },

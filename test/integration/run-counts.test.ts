@@ -17,7 +17,7 @@ import type { TributaryConfig } from '../../config/schema.js';
 import { createDeps } from '../../activities/deps.js';
 import { createSecretProvider } from '../../activities/secrets/provider.js';
 import { S3Stage, s3Client, type S3StageConfig } from '../../activities/stage/s3-stage.js';
-import { ROOT, STACK, stackConfig, uniqueName, withClient } from './stack.js';
+import { ROOT, STACK, s3StageConfig, stackConfig, uniqueName, withClient } from './stack.js';
 import { createFactTable, dropFactTable, dropSchema } from './fact-fixture.js';
 import { failureOf, startHarness, type Harness } from './harness.js';
 import { clicks, createTopic, deleteTopic, produce, topicStackConfig } from './topic-fixture.js';
@@ -28,19 +28,7 @@ const ENDPOINT = process.env.TRIBUTARY_S3_ENDPOINT ?? 'http://127.0.0.1:59000';
 const BUCKET = process.env.TRIBUTARY_S3_BUCKET ?? 'tributary-stage';
 const secrets = createSecretProvider({ provider: 'file', path: process.env.TRIBUTARY_SECRETS_FILE ?? join(ROOT, 'infra/local/secrets.json'), ttlSeconds: 60 });
 const prefix = `test-run-counts-${randomBytes(4).toString('hex')}/`;
-const stageConfig: S3StageConfig = {
-  type: 's3',
-  bucket: BUCKET,
-  prefix,
-  awsRegion: 'us-east-1',
-  endpoint: ENDPOINT,
-  forcePathStyle: true,
-  secret: 'stage-s3',
-  retentionDays: 1,
-  retentionBy: 'sweep',
-  sliceCount: 4,
-  maxFileMB: 1,
-};
+const stageConfig = s3StageConfig(prefix, { retentionDays: 1 });
 
 interface LedgerRow {
   batch_id: string;

@@ -17,7 +17,7 @@ import { createStage } from '../../activities/stage/index.js';
 import { PART_BYTES } from '../../activities/stage/s3-upload.js';
 import { targetTable } from '../../config/resolve.js';
 import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
-import { ROOT, STACK, stackConfig, uniqueName, withClient } from './stack.js';
+import { ROOT, STACK, s3StageConfig, stackConfig, uniqueName, withClient } from './stack.js';
 import { createFactTable, dropFactTable, dropSchema, expectWarehouseEqualsSource, updateEvery } from './fact-fixture.js';
 import { startHarness, type Harness } from './harness.js';
 import { replayStaged } from '../../client/replay.js';
@@ -31,20 +31,7 @@ const DAY = 86_400_000;
 const secrets = createSecretProvider({ provider: 'file', path: process.env.TRIBUTARY_SECRETS_FILE ?? join(ROOT, 'infra/local/secrets.json'), ttlSeconds: 60 });
 const prefix = `test-${randomBytes(4).toString('hex')}/`;
 
-const stageConfig = (over: Partial<S3StageConfig> = {}): S3StageConfig => ({
-  type: 's3',
-  bucket: BUCKET,
-  prefix,
-  awsRegion: 'us-east-1',
-  endpoint: ENDPOINT,
-  forcePathStyle: true,
-  secret: 'stage-s3',
-  retentionDays: 3,
-  retentionBy: 'sweep',
-  sliceCount: 4,
-  maxFileMB: 1,
-  ...over,
-});
+const stageConfig = (over: Partial<S3StageConfig> = {}) => s3StageConfig(prefix, over);
 const stageOf = (over: Partial<S3StageConfig> = {}) => {
   const cfg = stageConfig(over);
   return new S3Stage(cfg, s3Client(cfg, secrets));

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { validateConfig } from '../../config/load.js';
 import type { TributaryConfig } from '../../config/schema.js';
+import type { S3StageConfig } from '../../activities/stage/s3-stage.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -52,6 +53,24 @@ export const CONNECT_SECRET = 'connect-local';
 /** A cluster's connect: block for the local Connect worker of a region (HTTPS, the local CA, basic auth). */
 export function connectConfig(region: string): { url: string; secret: string; tls: { caFile: string } } {
   return { url: STACK.connect[region]!, secret: CONNECT_SECRET, tls: { caFile: STACK.tls.caFile } };
+}
+
+/** A stage on the local S3 server (its "stage-s3" secret) under `prefix`: four slices, 1 MB files, swept after 3 days. */
+export function s3StageConfig(prefix: string, over: Partial<S3StageConfig> = {}): S3StageConfig {
+  return {
+    type: 's3',
+    bucket: STACK.s3.bucket,
+    prefix,
+    awsRegion: STACK.s3.region,
+    endpoint: STACK.s3.endpoint,
+    forcePathStyle: true,
+    secret: 'stage-s3',
+    retentionDays: 3,
+    retentionBy: 'sweep',
+    sliceCount: 4,
+    maxFileMB: 1,
+    ...over,
+  };
 }
 
 /** Writes the config to config.json in a fresh temp folder (for worker processes and the CLI); its path. */
