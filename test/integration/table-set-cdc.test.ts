@@ -13,7 +13,7 @@ import { discoverTableSets } from '../../client/table-sets.js';
 import type { CdcPipelineConfig, TributaryConfig } from '../../config/schema.js';
 import { captureConnector, captureSlot } from '../../names/managed-cdc.js';
 import { startHarness, type Harness } from './harness.js';
-import { STACK, connect, stackConfig, uniqueName, withClient } from './stack.js';
+import { STACK, connect, connectConfig, stackConfig, uniqueName, withClient } from './stack.js';
 import { dropSchema, withAdmin } from './topic-fixture.js';
 
 const { escapeIdentifier: ident } = pg;
@@ -25,7 +25,7 @@ const COLUMNS = ['id', 'name', 'amount'];
 let declared: TributaryConfig;
 let src: pg.Client;
 let harness: Harness;
-const rest = new ConnectCluster(STACK.connect.us!);
+let rest: ConnectCluster;
 const topics = new Set<string>();
 
 const pipelineOf = (table: string) => `${set}-${schema}-${table}`;
@@ -70,10 +70,11 @@ beforeAll(async () => {
     heartbeatTimeoutSeconds: 5,
     sources: {
       app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us', cdc }] },
-      events: { type: 'kafka', clusters: [{ region: 'us', cell: 'cell-1', brokers: [STACK.kafka[CELL]!], connect: STACK.connect.us }] },
+      events: { type: 'kafka', clusters: [{ region: 'us', cell: 'cell-1', brokers: [STACK.kafka[CELL]!], connect: connectConfig('us') }] },
     },
     tableSets: [{ name: set, source: 'app', regions: ['us'], include: [`${schema}.*`], cdc: { kafka: 'events' } }],
   });
+  rest = new ConnectCluster(connectConfig('us'), createSecretProvider(declared.secrets));
   src = await connect(STACK.source.us!);
   await src.query(`CREATE SCHEMA ${ident(schema)}`);
   // The reader reads the catalog and verifies; the connector's role snapshots (docs/security.md).
