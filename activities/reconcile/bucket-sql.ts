@@ -51,7 +51,7 @@ const RECORD_FORM: RowForm = {
 };
 
 /** The key columns' specs (key columns are among the compared ones). */
-function keySpecs(t: BucketTable): ColumnSpec[] {
+export function keySpecs(t: BucketTable): ColumnSpec[] {
   return t.key.map((k) => {
     const spec = t.columns.find((c) => c.name === k);
     if (!spec) throw badInput(`${t.schema}.${t.table}: key column "${k}" is not among the compared columns`);

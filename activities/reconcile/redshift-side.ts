@@ -8,19 +8,14 @@ import { sourceRowForm, redshiftAggregateSql, redshiftBucketRowsSql, redshiftInv
 import { DataApi } from '../warehouse/redshift/data-api.js';
 import { foldName } from '../warehouse/redshift/identifiers.js';
 import { TARGET_COLUMNS_SQL } from '../warehouse/redshift/merge-sql.js';
-import type { BucketTable } from './bucket-sql.js';
+import { keySpecs, type BucketTable } from './bucket-sql.js';
 import type { WarehouseSide } from './side.js';
 
 type RedshiftConfig = Extract<WarehouseConfig, { type: 'redshift' }>;
 
 function table(t: BucketTable): RedshiftBucketTable {
   if (!t.warehouse) throw badInput(`${t.schema}.${t.table}: a warehouse read needs its source`);
-  const key = t.key.map((k) => {
-    const spec = t.columns.find((c) => c.name === k);
-    if (!spec) throw badInput(`${t.schema}.${t.table}: key column "${k}" is not among the compared columns`);
-    return spec;
-  });
-  return { schema: t.schema, table: t.table, key, columns: t.columns, watermark: t.watermark, source: t.warehouse.source, softDeletes: t.warehouse.softDeletes };
+  return { schema: t.schema, table: t.table, key: keySpecs(t), columns: t.columns, watermark: t.watermark, source: t.warehouse.source, softDeletes: t.warehouse.softDeletes };
 }
 
 const notBuilt = (what: string) => () => Promise.reject(badInput(`${what} is not built for a Redshift warehouse yet`));
