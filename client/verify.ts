@@ -6,7 +6,7 @@ import { knownPipeline } from './backfill.js';
 import type { TributaryConfig } from '../config/schema.js';
 import type { VerifyResult } from '../activities/types.js';
 import { checkBuckets } from '../activities/reconcile/bucket-sql.js';
-import { warehouseVerifyBlocker } from '../activities/reconcile/warehouse-blocker.js';
+import { warehouseRepairBlocker, warehouseVerifyBlocker } from '../activities/reconcile/warehouse-blocker.js';
 import { resnapshotTarget } from './resnapshot.js';
 import type { verifyPipeline } from '../workflows/verify-pipeline.js';
 import { pipelineAttributes } from '../names/search-attributes.js';
@@ -31,7 +31,7 @@ export function verifyArgs(config: TributaryConfig, req: VerifyRequest): VerifyA
   const kind = kindOf(p);
   if (!kind.verify) throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline; verify compares fact, dimension, topic and cdc pipelines`);
   if (!kind.repair && req.repair) throw new RangeError(`pipeline ${p.name} is a ${p.kind} pipeline; verify compares it, --repair (a resnapshot of the drifted keys) is not built for it yet`);
-  const blocker = kind.verifyBlocker?.(p) ?? warehouseVerifyBlocker(config.warehouse);
+  const blocker = kind.verifyBlocker?.(p) ?? warehouseVerifyBlocker(config.warehouse, p.kind) ?? (req.repair ? warehouseRepairBlocker(config.warehouse, p.kind) : undefined);
   if (blocker) throw new RangeError(blocker);
   const regions = pipelineRegions(config, p);
   if (!regions.includes(req.region)) throw new RangeError(`pipeline ${p.name} does not run in region "${req.region}" (its regions: ${regions.join(', ')})`);

@@ -4,7 +4,7 @@
 // policy, catch-up window and hashing as the sync schedules, so apply treats both alike.
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { kindOf } from '../activities/kinds/registry.js';
-import { warehouseVerifyBlocker } from '../activities/reconcile/warehouse-blocker.js';
+import { warehouseRepairBlocker, warehouseVerifyBlocker } from '../activities/reconcile/warehouse-blocker.js';
 import { pipelineRegions, verifySettings } from '../config/resolve.js';
 import type { TributaryConfig } from '../config/schema.js';
 import { ACTION_MEMO, MANAGED_BY, SCHEDULE_MEMO } from '../names/schedule-marks.js';
@@ -23,8 +23,10 @@ export function verifySchedules(config: TributaryConfig): DesiredSchedule[] {
     // A kind may need more than the config says to verify (a cdc target, the table its connector
     // captures), and a warehouse its side of the comparison: without either, no schedule.
     const kind = kindOf(p);
-    if (!settings || !kind.verify || kind.verifyBlocker?.(p) !== undefined || warehouseVerifyBlocker(config.warehouse) !== undefined) return [];
-    const { schedule, buckets, repair } = settings;
+    if (!settings || !kind.verify || kind.verifyBlocker?.(p) !== undefined || warehouseVerifyBlocker(config.warehouse, p.kind) !== undefined) return [];
+    // A scheduled repair the warehouse cannot run: the schedule verifies only.
+    const { schedule, buckets } = settings;
+    const repair = settings.repair && warehouseRepairBlocker(config.warehouse, p.kind) === undefined;
     return [...new Set(pipelineRegions(config, p))].map((region): DesiredSchedule => {
       const id = verifyScheduleId(config, p.name, region);
       const spec = scheduleSpec(schedule);

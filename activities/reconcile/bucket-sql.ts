@@ -33,7 +33,34 @@ export interface BucketTable {
    * CDC target names its rows by the Kafka clusters the changes came through: any of them.
    */
   warehouse?: { source: string | string[]; softDeletes: boolean };
+  /** Source side: the text form the warehouse compares with (none: the record form, md5(ROW(...)::text)). */
+  form?: RowForm;
 }
+
+/** How a PostgreSQL source writes a row for a warehouse whose text of a record is not PostgreSQL's. */
+export interface RowForm {
+  /** A text expression naming one key. */
+  key(key: ColumnSpec[]): string;
+  /** The md5 (hex) of a row. */
+  row(columns: ColumnSpec[]): string;
+}
+
+const RECORD_FORM: RowForm = {
+  key: (key) => `ROW(${key.map((k) => ident(k.name)).join(', ')})::text`,
+  row: (columns) => rowHashExpr(columns),
+};
+
+/** The key columns' specs (key columns are among the compared ones). */
+export function keySpecs(t: BucketTable): ColumnSpec[] {
+  return t.key.map((k) => {
+    const spec = t.columns.find((c) => c.name === k);
+    if (!spec) throw badInput(`${t.schema}.${t.table}: key column "${k}" is not among the compared columns`);
+    return spec;
+  });
+}
+const keyText = (t: BucketTable) => (t.form ? t.form.key(keySpecs(t)) : RECORD_FORM.key(t.key.map((name) => ({ name, type: '' }))));
+const rowHash = (t: BucketTable) => (t.form ?? RECORD_FORM).row(t.columns);
+const bucketOf = (t: BucketTable, buckets: number) => `((('x' || substr(md5(${keyText(t)}), 1, 8))::bit(32)::int & 2147483647) % ${checkBuckets(buckets)})`;
 
 /** The _source condition of a warehouse read, on parameter n. */
 const sourceIs = (source: string | string[], n: number) => (Array.isArray(source) ? `_source = ANY($${n}::text[])` : `_source = $${n}`);
@@ -47,7 +74,7 @@ export function bucketExpr(key: string[], buckets: number): string {
 }
 
 /** 60 bits of a row's md5 as a positive bigint: their sum is an order-free checksum of a bucket. */
-const rowNumber = (t: BucketTable) => `('x' || substr(${rowHashExpr(t.columns)}, 1, 15))::bit(60)::bigint`;
+const rowNumber = (t: BucketTable) => `('x' || substr(${rowHash(t)}, 1, 15))::bit(60)::bigint`;
 
 /** Conditions with their parameters, numbered from `first`. */
 function conditions(t: BucketTable, cutoff: string | null, first: number): { where: string[]; params: unknown[] } {
@@ -80,7 +107,7 @@ export function bucketAggregateSql(t: BucketTable, buckets: number, cutoff: stri
   const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
   return {
     sql: `SELECT b AS bucket, count(*) AS rows, sum(n)::text AS total FROM (
-            SELECT ${bucketExpr(t.key, buckets)} AS b, ${rowNumber(t)} AS n FROM ${from(t)} ${filter}) x
+            SELECT ${bucketOf(t, buckets)} AS b, ${rowNumber(t)} AS n FROM ${from(t)} ${filter}) x
            WHERE $1::int[] IS NULL OR b = ANY($1::int[]) GROUP BY b`,
     params,
   };
@@ -93,7 +120,7 @@ export function bucketAggregateSql(t: BucketTable, buckets: number, cutoff: stri
  */
 export function bucketRowsSql(t: BucketTable, buckets: number, cutoff: string | null): BucketQuery {
   const params: unknown[] = [];
-  const where = [`${bucketExpr(t.key, buckets)} = ANY($1::int[])`];
+  const where = [`${bucketOf(t, buckets)} = ANY($1::int[])`];
   if (t.warehouse) {
     params.push(t.warehouse.source);
     where.push(sourceIs(t.warehouse.source, 2));
@@ -105,7 +132,7 @@ export function bucketRowsSql(t: BucketTable, buckets: number, cutoff: string | 
     pending = `${ident(t.watermark.column)} >= $${params.length + 1}::${wmCast(t.watermark.type)}`;
   }
   return {
-    sql: `SELECT ${bucketExpr(t.key, buckets)} AS b, ROW(${t.key.map(ident).join(', ')})::text AS k, ${rowHashExpr(t.columns)} AS h, ${pending} AS p
+    sql: `SELECT ${bucketOf(t, buckets)} AS b, ${keyText(t)} AS k, ${rowHash(t)} AS h, ${pending} AS p
             FROM ${from(t)} WHERE ${where.join(' AND ')}`,
     params,
   };
@@ -114,7 +141,7 @@ export function bucketRowsSql(t: BucketTable, buckets: number, cutoff: string | 
 /** Source rows of some buckets below the cutoff, as CSV: the repair batch. */
 export function bucketCopySql(t: BucketTable, allColumns: ColumnSpec[], buckets: number, only: number[], cutoff: string | null): string {
   const list = only.map((b) => checkBucket(b, buckets)).join(', ');
-  const where = [`${bucketExpr(t.key, buckets)} IN (${list})`];
+  const where = [`${bucketOf(t, buckets)} IN (${list})`];
   if (t.watermark && cutoff !== null) where.push(`${ident(t.watermark.column)} < ${literal(cutoff)}::${wmCast(t.watermark.type)}`);
   return `COPY (SELECT ${allColumns.map((c) => ident(c.name)).join(', ')} FROM ${from(t)} WHERE ${where.join(' AND ')}) TO STDOUT WITH (FORMAT csv)`;
 }
@@ -126,7 +153,7 @@ function checkBucket(b: number, buckets: number): number {
 
 /** Every key of some buckets at the source, as text per key column. $1 = buckets (int[]). */
 export function bucketKeysSql(t: BucketTable, buckets: number): string {
-  return `SELECT ${t.key.map((k, i) => `${ident(k)}::text AS k${i}`).join(', ')} FROM ${from(t)} WHERE ${bucketExpr(t.key, buckets)} = ANY($1::int[])`;
+  return `SELECT ${t.key.map((k, i) => `${ident(k)}::text AS k${i}`).join(', ')} FROM ${from(t)} WHERE ${bucketOf(t, buckets)} = ANY($1::int[])`;
 }
 
 export const KEEP_TABLE = 'tributary_keep';

@@ -1,7 +1,7 @@
 // What verify and repair ask of the warehouse side: the two bucket reads every side answers,
 // the target's columns, and the repair writes with their ledger rows.
 import type { ColumnSpec } from '../specs/columns.js';
-import type { BucketTable } from './bucket-sql.js';
+import type { BucketTable, RowForm } from './bucket-sql.js';
 import type { BucketReader } from './read.js';
 
 /** Re-sync writes, each in one transaction with its ledger row (a retried one finds the row and does nothing). */
@@ -29,6 +29,8 @@ export interface OffsetRange {
 }
 
 export interface WarehouseSide extends BucketReader {
+  /** How the source must write key texts and row hashes to compare with this side (none: the record form). */
+  sourceForm?: RowForm;
   /** The target's column names (empty: no target table yet). */
   targetColumns(schema: string, table: string): Promise<Set<string>>;
   /** Deletes the buckets' rows of one source whose key the source lacks; returns how many. */

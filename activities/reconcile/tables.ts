@@ -80,7 +80,7 @@ export async function reconcileTables(
     stream,
     sourceColumns,
     key,
-    source: { schema, table, key: p.key, columns, watermark },
+    source: { schema, table, key: p.key, columns, watermark, ...(dst.sourceForm ? { form: dst.sourceForm } : {}) },
     warehouse: targetCols.size === 0 ? null : { schema: tSchema, table: tTable, key: p.key, columns, watermark, warehouse: { source: endpoint.id, softDeletes } },
     cutoff,
     neverSynced: column !== undefined && cutoff === null,

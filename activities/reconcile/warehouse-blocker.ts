@@ -1,15 +1,34 @@
-// Whether a warehouse type has its side of verify and repair written (warehouse-side.ts), as a
-// plain table the schedules and the CLI read before they start anything: a warehouse without one
-// gets no verify schedule, and `tributary verify` says why instead of starting a workflow that fails.
+// Whether a warehouse type has its side of verify and repair written (warehouse-side.ts) for a
+// pipeline kind, as a plain table the schedules and the CLI read before they start anything: a
+// warehouse without one gets no verify schedule, and `tributary verify` says why instead of
+// starting a workflow that fails.
 import type { WarehouseConfig } from '../../config/schema.js';
 
-const BLOCKERS: { [T in WarehouseConfig['type']]: string | undefined } = {
-  postgres: undefined,
-  redshift:
-    "verify and repair compare each row's text form, and Redshift's text of numerics, timestamps, booleans, doubles and SUPER is not checked to equal PostgreSQL's: their Redshift side is not built yet",
+type Kind = 'fact' | 'dimension' | 'topic' | 'cdc';
+interface Blockers {
+  verify: Partial<Record<Kind, string>>;
+  repair: Partial<Record<Kind, string>>;
+}
+
+const BLOCKERS: { [T in WarehouseConfig['type']]: Blockers } = {
+  postgres: { verify: {}, repair: {} },
+  redshift: {
+    verify: {
+      topic: "verify of topic pipelines reads the target's offsets and dead letters, and its Redshift side is not built yet",
+      cdc: "verify of cdc pipelines compares keys by LSN, and its Redshift side is not built yet",
+    },
+    repair: {
+      fact: 'a fact repair deletes the warehouse rows the source lacks, and that delete is not built for Redshift yet (verify without --repair works)',
+    },
+  },
 };
 
-/** Why verify cannot run against this warehouse, or undefined when it can. */
-export function warehouseVerifyBlocker(w: WarehouseConfig): string | undefined {
-  return BLOCKERS[w.type];
+/** Why verify cannot run against this warehouse for a pipeline of this kind, or undefined when it can. */
+export function warehouseVerifyBlocker(w: WarehouseConfig, kind: string): string | undefined {
+  return BLOCKERS[w.type].verify[kind as Kind];
+}
+
+/** Why --repair cannot run against this warehouse for a pipeline of this kind, or undefined when it can. */
+export function warehouseRepairBlocker(w: WarehouseConfig, kind: string): string | undefined {
+  return BLOCKERS[w.type].repair[kind as Kind];
 }

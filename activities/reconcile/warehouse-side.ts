@@ -3,20 +3,17 @@
 // a warehouse verifies once its side is written here, and "PostgreSQL only" is decided here alone.
 import type { WarehouseConfig } from '../../config/schema.js';
 import type { ActivityDeps } from '../deps.js';
-import { badInput } from '../errors.js';
 import { withPg } from '../pg/connect.js';
 import { postgresWarehouseTarget } from '../warehouse/postgres/target.js';
 import { postgresSide } from './postgres-side.js';
 import type { WarehouseSide } from './side.js';
-import { warehouseVerifyBlocker } from './warehouse-blocker.js';
+import { openRedshiftSide, redshiftSide } from './redshift-side.js';
 
 type Opener<T extends WarehouseConfig['type']> = (deps: ActivityDeps, w: Extract<WarehouseConfig, { type: T }>) => <R>(fn: (side: WarehouseSide) => Promise<R>) => Promise<R>;
 
 const SIDES: { [T in WarehouseConfig['type']]: Opener<T> } = {
   postgres: (deps, w) => (fn) => withPg(postgresWarehouseTarget(w), deps.secrets, (c) => fn(postgresSide(c, w.schema))),
-  redshift: (_deps, w) => () => {
-    throw badInput(warehouseVerifyBlocker(w)!);
-  },
+  redshift: (_deps, w) => (fn) => fn(redshiftSide(openRedshiftSide(w))),
 };
 
 /** Runs fn with the configured warehouse's side of a comparison. */

@@ -55,7 +55,7 @@ describe('verify schedules', () => {
     expect(desiredSchedules(withTopic(false)).map((d) => d.id)).toEqual(['tributary/clicks/us']);
   });
 
-  it('are not made on a warehouse without its side of the comparison (Redshift), and `tributary verify` says why', () => {
+  it('are made on Redshift for facts (verify only: the fact repair is not built there), and --repair says why', () => {
     const cfg = validateConfig('test', {
       sources: { app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us' }] } },
       warehouse: { type: 'redshift', workgroup: 'bi', database: 'dev', awsRegion: 'us-east-1', copyRoleArn: 'arn:aws:iam::123456789012:role/tributary-load' },
@@ -63,8 +63,11 @@ describe('verify schedules', () => {
       secrets: { provider: 'env' },
       pipelines: [{ name: 'orders', kind: 'fact', source: 'app', table: 'orders', key: ['id'], watermark: 'updated_at' }],
     });
-    expect(desiredSchedules(cfg).map((d) => d.id)).toEqual(['tributary/orders/us']);
-    expect(() => verifyArgs(cfg, { pipeline: 'orders', region: 'us' })).toThrow(/Redshift side is not built yet/);
+    const all = desiredSchedules(cfg);
+    expect(all.map((d) => d.id)).toEqual(['tributary/orders/us', 'tributary/orders/us/verify']);
+    expect(all[1]!.options.action).toMatchObject({ workflowType: 'verifyPipeline', args: [{ pipeline: 'orders', region: 'us', repair: false }, expect.anything()] });
+    expect(verifyArgs(cfg, { pipeline: 'orders', region: 'us' })[0]).toMatchObject({ pipeline: 'orders', region: 'us' });
+    expect(() => verifyArgs(cfg, { pipeline: 'orders', region: 'us', repair: true })).toThrow(/not built for Redshift yet/);
   });
 
   it('start verifyPipeline per region with the configured buckets and repair', () => {

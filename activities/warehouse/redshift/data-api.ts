@@ -120,6 +120,17 @@ export class DataApi {
     return d.HasResultSet ? this.rows(id) : [];
   }
 
+  /** One statement without a result set; how many rows it changed. */
+  async execute(sql: string, params: Record<string, string> = {}, what = 'statement'): Promise<number> {
+    const Parameters = toParameters(params);
+    const id = await this.submit(what, () =>
+      this.client.send(new ExecuteStatementCommand({ ...targetParams(this.target), Sql: sql, ...(Parameters.length ? { Parameters } : {}) })),
+    );
+    const d = await this.wait(id, () => undefined);
+    if (d.Status !== 'FINISHED') throw new StatementFailed(d, 0);
+    return Math.max(0, d.ResultRows ?? 0);
+  }
+
   /** Rows of a finished statement (or batch sub-statement "<id>:<n>", 1-based), all pages. */
   async rows(id: string): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
