@@ -45,6 +45,7 @@ export function redshiftSide(api: DataApi): WarehouseSide {
     },
     deleteExtra: notBuilt('fact repair (deleting rows the source lacks)'),
     deleteKeysBefore: notBuilt('CDC repair'),
+    deleteOlderRows: notBuilt('resnapshot gap deletes'),
     targetOffsets: notBuilt('topic verify'),
     deadLetterOffsets: notBuilt('topic verify'),
   };

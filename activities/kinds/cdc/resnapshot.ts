@@ -99,7 +99,7 @@ export async function signalResnapshot(deps: ActivityDeps, p: CdcPipelineConfig,
   // Deletes need the position read before this signal, a filter the warehouse can name (the keys
   // given; verify's repair, by row text or bucket, deletes the keys the source lacks itself), and
   // a warehouse whose repair side is built.
-  const scoped = !input.keyTexts && !input.buckets && warehouseVerifyBlocker(deps.config.warehouse) === undefined;
+  const scoped = !input.keyTexts && !input.buckets && warehouseVerifyBlocker(deps.config.warehouse, 'cdc') === undefined;
   const gapDeletes = sent && scoped ? { belowLsn: written.lsn, keys: input.keys ?? null, byRange: written.byRange } : null;
   // A retried activity whose first try wrote the signal: its notifications may already be out, read them all.
   return { pipeline: p.name, region: input.region, signalId: input.signalId, collection, filter, notificationTopic, from: sent ? from : [], gapDeletes };
