@@ -156,7 +156,7 @@ export class DebeziumDecodeError extends Error {
   constructor(
     position: Position,
     readonly column: string | null,
-    reason: string,
+    readonly reason: string,
   ) {
     super(`${position.topic}[${position.partition}]@${position.offset}${column === null ? '' : ` column "${column}"`}: ${reason}`);
     this.name = 'DebeziumDecodeError';
