@@ -133,6 +133,25 @@ describe('decodeRecord errors', () => {
     expect(() => decodeRecord({ ...create, key: null })).toThrow(/without a key/);
   });
 
+  it('refuses a nameless field of an embedded schema and a declared decimal scale beyond numeric, naming them', () => {
+    const row = (fields: object[]) => ({ type: 'struct', optional: true, fields });
+    const message = (fields: object[], after: object) =>
+      JSON.stringify({
+        schema: { type: 'struct', fields: [{ ...row(fields), field: 'before' }, { ...row(fields), field: 'after' }, { type: 'struct', field: 'source', fields: [] }, { type: 'string', field: 'op' }] },
+        payload: { before: null, after, source: { lsn: 5, schema: 'public', table: 't', ts_ms: 1 }, op: 'c', ts_ms: 1 },
+      });
+    const base: KafkaRecord = { topic: 't', partition: 0, offset: '9', key: '{"id":1}', value: null };
+    const options = { columns: { id: 'bigint' } };
+    const nameless = message([{ type: 'int64', field: 'id' }, { type: 'string' }], { id: 1 });
+    expect(() => decodeRecord({ ...base, value: nameless }, options)).toThrow(/^t\[0\]@9: a field of the embedded schema has no name$/);
+    const variable = { type: 'struct', name: 'io.debezium.data.VariableScaleDecimal', field: 'amount', fields: [] };
+    const huge = message([{ type: 'int64', field: 'id' }, variable], { id: 1, amount: { scale: 300_000_000, value: 'AQ==' } });
+    expect(() => decodeRecord({ ...base, value: huge }, options)).toThrow(/^t\[0\]@9 column "amount": decimal scale 300000000 is beyond PostgreSQL numeric's 16383$/);
+    const fixed = { type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', field: 'amount', parameters: { scale: '-300000000' } };
+    const negative = message([{ type: 'int64', field: 'id' }, fixed], { id: 1, amount: 'AQ==' });
+    expect(() => decodeRecord({ ...base, value: negative }, options)).toThrow(/column "amount": decimal scale -300000000 is beyond/);
+  });
+
   it('returns truncate and message events as "other", for the caller to skip or refuse', () => {
     const value = JSON.stringify({ before: null, after: null, source: { lsn: 1 }, op: 't', ts_ms: 1 });
     expect(decodeRecord({ topic: 't', partition: 0, offset: '1', key: null, value })).toMatchObject({ kind: 'other', op: 't' });

@@ -22,6 +22,7 @@ import { collapseKeys, type Collapsed } from './collapse.js';
 import { changeReader, DebeziumDecodeError, type ChangeEvent, type DecodedRecord, type DecodeOptions, type FieldType, type OtherEvent, type ScannedChange } from './decode.js';
 import { type Row } from '../../specs/row.js';
 import { cutForKeyChanges } from './key-change-cut.js';
+import { cdcDeadLetterError, CdcDeadLetters, isUnknownOp } from './cdc-dead-letters.js';
 import { snapshotEpochs } from './snapshot-epochs.js';
 import { cutAtTruncate, truncatesOf, type TruncateAt } from './truncate-cut.js';
 
@@ -88,8 +89,10 @@ export async function extractCdcUnit(
   const decoded: (DecodedRecord | ScannedChange)[] = [];
   /** partition:offset of the deletes that move a row to a new key. */
   const moved = new Set<string>();
-  /** Events that are neither changes nor truncates (a logical message, an op this version does not know): skipped, but said. */
+  /** Logical decoding messages: skipped, but said. */
   const skipped = new Map<string, { count: number; first: string }>();
+  /** Events that do not decode or have an op this version does not know: they halt the batch. */
+  const dead = new CdcDeadLetters();
   let consumed = 0;
   const take = (batch: KafkaMessage[]) => {
     for (const m of batch) {
@@ -99,8 +102,13 @@ export async function extractCdcUnit(
         const record = { topic: unit.topic, partition: m.partition, offset: BigInt(m.offset), key: m.key, value: m.value, headers };
         d = reader.scan(record) ?? reader.decode(record);
       } catch (err) {
-        if (err instanceof DebeziumDecodeError) throw badInput(`${label}: ${err.message}`);
-        throw err;
+        if (!(err instanceof DebeziumDecodeError)) throw err;
+        dead.add({ partition: m.partition, offset: BigInt(m.offset), column: err.column, reason: err.reason });
+        continue;
+      }
+      if (d.kind === 'other' && isUnknownOp(d.op)) {
+        dead.add({ partition: d.partition, offset: d.offset, column: null, reason: `op "${d.op}" is not one this version applies (c, r, u, d, t; m is skipped)` });
+        continue;
       }
       decoded.push(d);
       if (d.kind === 'other' && d.op !== 't') {
@@ -130,6 +138,8 @@ export async function extractCdcUnit(
     }
   }
 
+  const halt = cdcDeadLetterError(dead, { pipeline: p.name, region: unit.region, source: endpoint.id, topic: unit.topic, consumed });
+  if (halt) throw badInput(halt);
   for (const [op, { count, first }] of skipped) {
     log.warn('cdc events skipped: not a change Tributary applies', { pipeline: p.name, region: unit.region, source: unit.source, topic: unit.topic, op, count, firstAt: first });
   }
@@ -194,8 +204,11 @@ export async function extractCdcUnit(
       try {
         text = part.map((c) => changeLine(complete(c), columns, c.kind === 'delete' && moved.has(`${c.partition}:${c.offset}`))).join('');
       } catch (err) {
-        if (err instanceof DebeziumDecodeError) throw badInput(`${label}: ${err.message}`);
-        throw err;
+        if (!(err instanceof DebeziumDecodeError)) throw err;
+        // A winner's row decodes only here: its event halts the batch like one that did not scan.
+        const one = new CdcDeadLetters();
+        one.add({ partition: err.position.partition, offset: err.position.offset, column: err.column, reason: err.reason });
+        throw badInput(cdcDeadLetterError(one, { pipeline: p.name, region: unit.region, source: endpoint.id, topic: unit.topic, consumed }) ?? err.message);
       }
       hash.update(text);
       await file.write(text, part.length);

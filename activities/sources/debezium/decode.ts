@@ -156,7 +156,7 @@ export class DebeziumDecodeError extends Error {
   constructor(
     position: Position,
     readonly column: string | null,
-    reason: string,
+    readonly reason: string,
   ) {
     super(`${position.topic}[${position.partition}]@${position.offset}${column === null ? '' : ` column "${column}"`}: ${reason}`);
     this.name = 'DebeziumDecodeError';
@@ -444,9 +444,13 @@ function envelope(loc: Located, ctx: Ctx, what: string): { schema: ConnectSchema
   return unwrap(parse(loc.bytes.toString('utf8'), ctx, what));
 }
 
-function cachedSchemaReader(fields: ConnectSchema[]): RowReader {
+function cachedSchemaReader(fields: ConnectSchema[], pos: Position): RowReader {
   let r = readers.get(fields);
-  if (!r) readers.set(fields, (r = schemaReader(fields)));
+  if (!r) {
+    // A forged or broken schema: a column without a name cannot be staged or merged.
+    if (fields.some((f) => typeof f.field !== 'string' || f.field === '')) throw new DebeziumDecodeError(pos, null, 'a field of the embedded schema has no name');
+    readers.set(fields, (r = schemaReader(fields)));
+  }
   return r;
 }
 
@@ -574,7 +578,7 @@ function parsed(loc: Located, ctx: Ctx): Payload & { schema: ConnectSchema | nul
 function readKey(record: KafkaRecord, ctx: Ctx, hints: RowReader, caches: Caches): { key: Row; keyReader: RowReader } {
   if (record.key === null) return { key: {}, keyReader: hints };
   const k = envelope(locate(record.key, caches.keys), ctx, 'key');
-  const keyReader = k.schema?.fields ? cachedSchemaReader(k.schema.fields) : hints;
+  const keyReader = k.schema?.fields ? cachedSchemaReader(k.schema.fields, ctx.pos) : hints;
   return { key: readRow(k.payload, keyReader, ctx), keyReader };
 }
 
@@ -627,7 +631,7 @@ function scanOne(record: KafkaRecord, ctx: Ctx, hints: RowReader, caches: Caches
   if ((op === 'd') !== (p.afterStart < 0)) return null;
   // As decodeOne: the key is read first, so a bad key is reported as such.
   const key = scanKey(record.key, record, ctx, hints, caches);
-  const reader = cachedSchemaReader(rowFields);
+  const reader = cachedSchemaReader(rowFields, ctx.pos);
   let afterBytes: Buffer | null = null;
   let afterStart = 0;
   let noUnavailable = false;
@@ -693,7 +697,7 @@ function decodeOne(record: KafkaRecord, pos: Position, ctx: Ctx, hints: RowReade
   if (op !== 'c' && op !== 'r' && op !== 'u' && op !== 'd') return { kind: 'other', ...pos, op, lsn: payload.lsn ?? null, commitLsn: payload.commitLsn, sourceTsMs: payload.tsMs, source: { schema: payload.sourceSchema, table: payload.table } };
   if (record.key === null) throw new DebeziumDecodeError(pos, null, 'a change event without a key (the table needs a primary key)');
 
-  const reader = rowSchema?.fields ? cachedSchemaReader(rowSchema.fields) : hints;
+  const reader = rowSchema?.fields ? cachedSchemaReader(rowSchema.fields, pos) : hints;
   const unavailable = new Set<string>();
   // Placeholders are left out of `before` too (it is only complete under REPLICA IDENTITY FULL).
   const before = payload.before == null ? null : readRow(payload.before, reader, ctx, new Set());

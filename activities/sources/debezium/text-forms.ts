@@ -14,7 +14,11 @@ export function unscaledFromBase64(b64: string): bigint {
 }
 
 /** unscaled × 10^-scale, written with exactly `scale` fraction digits (as numeric(p,s) prints). */
+/** PostgreSQL numeric's largest display scale: a declared scale beyond it is not a PostgreSQL value (and would cost its size in memory). */
+export const MAX_DECIMAL_SCALE = 16_383;
+
 export function decimalText(unscaled: bigint, scale: number): string {
+  if (!Number.isInteger(scale) || Math.abs(scale) > MAX_DECIMAL_SCALE) throw new RangeError(`decimal scale ${scale} is beyond PostgreSQL numeric's ${MAX_DECIMAL_SCALE}`);
   const sign = unscaled < 0n ? '-' : '';
   const digits = (unscaled < 0n ? -unscaled : unscaled).toString();
   if (scale <= 0) return `${sign}${digits}${'0'.repeat(-scale)}`;
