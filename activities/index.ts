@@ -29,6 +29,7 @@ import type {
 } from './types.js';
 import { createWarehouse } from './warehouse/index.js';
 import { refreshPipelines } from './catalog/expanded-config.js';
+import { isWarehouseUnreachable } from './pg/connect.js';
 
 export type * from './types.js';
 
@@ -73,6 +74,8 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
     const failures: SourceFailure[] = [];
     const warnings: string[] = [];
     const onSourceError = (source: string, err: unknown) => {
+      // The warehouse is every source's: unreachable, the plan as a whole fails and is retried.
+      if (isWarehouseUnreachable(err)) throw err;
       failures.push(sourceFailure(p.name, source, err));
       log.warn('source not planned', { pipeline: p.name, region: input.region, source, error: failures.at(-1)!.message });
     };

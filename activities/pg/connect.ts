@@ -60,6 +60,22 @@ async function clientConfig(target: PgTarget, cred: Cred, serverZone = false): P
   };
 }
 
+/** A session that could not be opened, naming which server (its target's label) it was for. */
+export class PgConnectError extends Error {
+  constructor(
+    readonly target: string,
+    cause: unknown,
+  ) {
+    super(`${target}: cannot connect: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** The warehouse could not be reached: no one source's fault, so a source's planning does not take it as its own failure. */
+export function isWarehouseUnreachable(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof PgConnectError && e.target === 'warehouse') return true;
+  return false;
+}
+
 /**
  * A connected client; the caller ends it. `serverZone`: the session keeps the TimeZone the
  * server, database and role give it, instead of UTC.
@@ -80,7 +96,7 @@ export async function connectPg(target: PgTarget, secrets: SecretProvider, serve
         secrets.refresh(target.secret);
         continue;
       }
-      throw new Error(`${target.label}: cannot connect: ${(err as Error).message}`, { cause: err });
+      throw new PgConnectError(target.label, err);
     }
   }
 }
@@ -121,7 +137,7 @@ async function pooledPg(target: PgTarget, secrets: SecretProvider): Promise<pg.P
         secrets.refresh(target.secret);
         continue;
       }
-      throw new Error(`${target.label}: cannot connect: ${(err as Error).message}`, { cause: err });
+      throw new PgConnectError(target.label, err);
     }
   }
 }
