@@ -30,6 +30,8 @@ import type {
 import { createWarehouse } from './warehouse/index.js';
 import { refreshPipelines } from './catalog/expanded-config.js';
 import { isWarehouseUnreachable } from './pg/connect.js';
+import { runInlineUnits } from './inline-units.js';
+import type { MergeActivity } from './heartbeat.js';
 
 export type * from './types.js';
 
@@ -69,7 +71,7 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
   };
   const refuse = (p: PipelineConfig, what: string, which: string) => badInput(`pipeline ${p.name}: ${what} works on ${which} pipelines, not ${p.kind}`);
 
-  async function plan(input: SyncInput & { runId: string }): Promise<Plan> {
+  async function plan(input: SyncInput & { runId: string }, activity: MergeActivity): Promise<Plan> {
     const { p, kind } = await resolve(input.pipeline);
     const failures: SourceFailure[] = [];
     const warnings: string[] = [];
@@ -82,12 +84,14 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
     const units = await kind.plan(ctx, p, { region: input.region, runId: input.runId, fullPass: input.fullPass, onSourceError, warnings });
     const parallel = kind.parallelism(ctx, p, units);
     for (const w of warnings) log.warn('plan warning', { pipeline: p.name, region: input.region, warning: w });
+    const inline = await runInlineUnits(ctx, p, kind, units, activity, Context.current().cancellationSignal);
     return {
       pipeline: p.name,
       region: input.region,
       maxParallel: parallel.extract,
       mergeParallel: parallel.merge,
-      units,
+      units: inline.units,
+      ...(inline.merged.length ? { merged: inline.merged } : {}),
       ranges: units.map((u) => kind.range(u)),
       ...(units.some((u) => kind.full(p, u)) ? { full: true } : {}),
       ...(failures.length ? { failures } : {}),
@@ -96,10 +100,10 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
   }
 
   return {
-    /** The plan of one run; heartbeats, so a killed worker's plan is retried within the heartbeat timeout. */
+    /** The plan of one run, with its small units extracted and merged; heartbeats, so a killed worker's plan is retried within the heartbeat timeout. */
     async planRange(input: SyncInput & { runId: string }): Promise<Plan> {
       // Cutting a large first load into chunks reads the whole range once: heartbeat meanwhile.
-      return whileHeartbeating(() => plan(input));
+      return whileHeartbeating((activity) => plan(input, activity));
     },
 
     /** Streams one unit from its source into the stage; returns file references and counts. */

@@ -32,6 +32,8 @@ interface UnitBase {
   checkpointStream?: string;
   /** More forward-only positions written with the merge, under streams of their own. */
   markers?: { stream: string; position: string }[];
+  /** A small read: its plan's activity extracts and merges it (activities/inline-units.ts). */
+  inline?: true;
 }
 
 /** One chunk of one watermark range of a fact table on one source server. */
@@ -146,8 +148,11 @@ export interface Plan {
   maxParallel: number;
   /** Merges of one source in flight at once (1: one at a time, in plan order). */
   mergeParallel?: number;
+  /** The units left for the workflow to extract and merge. */
   units: WorkUnit[];
-  /** Per unit, in order: what it covers (the kind says). */
+  /** Units the plan's activity extracted and merged itself (small reads), in plan order. */
+  merged?: MergeResult[];
+  /** Per unit planned (merged by the plan or not), in plan order: what it covers (the kind says). */
   ranges: UnitRange[];
   /** Some unit is as large as a batch may be: more is waiting now (a continuous workflow polls again at once). */
   full?: boolean;

@@ -33,7 +33,12 @@ export function runProgress(events: readonly HistoryEvent[]): RunProgress {
     if (type === 'extractToStage') progress.extracted++;
     if (type === 'mergeStaged') progress.merged++;
     if (type === 'planRange' && done.result?.payloads?.[0]) {
-      progress.units = defaultPayloadConverter.fromPayload<Plan>(done.result.payloads[0]).units.length;
+      const plan = defaultPayloadConverter.fromPayload<Plan>(done.result.payloads[0]);
+      // Small units come back extracted and merged already.
+      const inline = plan.merged?.length ?? 0;
+      progress.units = plan.units.length + inline;
+      progress.extracted += inline;
+      progress.merged += inline;
     }
   }
   return progress;

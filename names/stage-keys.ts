@@ -18,6 +18,15 @@ export function factChunkKeys(pipeline: string, region: string, runId: string, s
   return { batchId: `${runId}:${server}:${chunk}`, stagePrefix: `${pipeline}/${region}/${runId}/${server}-${chunk}` };
 }
 
+/**
+ * The whole range of a fact pull from the i-th server as one batch that its plan extracts and
+ * merges (a small read). Not a chunk number: a retried plan's chunks "<run>:<i>:<c>" never take
+ * it for their chunk 0, and it moves the checkpoint by itself, in order.
+ */
+export function factWholeRangeKeys(pipeline: string, region: string, runId: string, server: number): StageKeys {
+  return { batchId: `${runId}:${server}:whole`, stagePrefix: `${pipeline}/${region}/${runId}/${server}-whole` };
+}
+
 /** One offset range (chunk) of one partition of one cell's cluster: the chunk is the id's last part. */
 export function topicKeys(pipeline: string, region: string, runId: string, cell: string, partition: number, chunk: number): StageKeys {
   return { batchId: `${runId}:${cell}:${partition}:${chunk}`, stagePrefix: `${pipeline}/${region}/${runId}/${cell}-${partition}-${chunk}` };

@@ -88,12 +88,13 @@ async function syncRun(input: SyncInput, options: SyncOptions): Promise<SyncResu
     outcomes.push({ source: f.source, merged: [], error: ApplicationFailure.create({ message: f.message, type: f.badInput ? 'BadInput' : 'SourceFailed', nonRetryable: true }) });
   }
 
-  const merged = outcomes.flatMap((o) => o.merged);
+  // Small units were merged by the plan's activity itself.
+  const merged = [...(plan.merged ?? []), ...outcomes.flatMap((o) => o.merged)];
   const sum = (f: (m: MergeResult) => number) => merged.reduce((a, m) => a + f(m), 0);
   const result: SyncResult = {
     pipeline: input.pipeline,
     region: input.region,
-    units: plan.units.length,
+    units: plan.units.length + (plan.merged?.length ?? 0),
     rowsRead: sum((m) => m.rowsRead),
     rowsStaged: sum((m) => m.rowsStaged),
     inserted: sum((m) => m.inserted),

@@ -12,7 +12,8 @@ import { sourceTarget } from '../../sources/postgres/target.js';
 import type { WarehouseDialect } from '../../warehouse/dialect.js';
 import { tableColumns } from '../../sources/postgres/columns.js';
 import { withPg } from '../../pg/connect.js';
-import { watermarkType } from '../../sources/postgres/watermark-sql.js';
+import { rangeWhere, watermarkType } from '../../sources/postgres/watermark-sql.js';
+import { isSmallRead } from '../pull/small-read.js';
 import { planWatermarkRange, type PlannedRange } from '../pull/safe-bound.js';
 
 /** The stream under which the time of the last full pass is kept, next to the change-column checkpoint. */
@@ -49,7 +50,9 @@ export async function planDimension(
       ...dimensionKeys(p.name, region, runId, i),
     };
     if (!incremental) {
-      units.push({ ...base, checkpoint: null, window: null });
+      // A small table is read and merged by the plan's activity (a probe that cannot connect says no).
+      const small = await withPg(sourceTarget(endpoint), deps.secrets, (client) => isSmallRead(client, schema, table)).catch(() => false);
+      units.push({ ...base, checkpoint: null, window: null, ...(small ? { inline: true as const } : {}) });
       continue;
     }
     const label = `pipeline ${p.name}, source ${endpoint.id}`;
@@ -58,11 +61,15 @@ export async function planDimension(
     const now = new Date();
     const full = forceFullPass || fullPassDue(lastFull, now, incremental.fullPassEveryHours);
     let range: PlannedRange | null;
+    let small = false;
     try {
       range = await withPg(sourceTarget(endpoint), deps.secrets, async (client) => {
         const type = watermarkType(await tableColumns(client, schema, table, label), incremental.column, label);
         const spec = { pipeline: p.name, region, endpoint, schema, table, column: incremental.column, type, lagSeconds: incremental.lagSeconds, lookbackSeconds: incremental.lookbackSeconds, fullPass: full };
-        return planWatermarkRange(deps, warehouse, incremental.timeZone ? { ...spec, declaredZone: incremental.timeZone } : spec, client);
+        const planned = await planWatermarkRange(deps, warehouse, incremental.timeZone ? { ...spec, declaredZone: incremental.timeZone } : spec, client);
+        // What the unit reads: the whole table on a full pass, else the window.
+        if (full || planned) small = await isSmallRead(client, schema, table, full || !planned ? undefined : rangeWhere({ watermark: incremental.column, type, from: planned.from, to: planned.to }));
+        return planned;
       });
     } catch (err) {
       if (!onSourceError) throw err;
@@ -70,7 +77,10 @@ export async function planDimension(
       continue;
     }
     warnings.push(...(range?.warnings ?? []));
-    const positions = range ? { checkpoint: range.to, ...(range.checkpointStream ? { checkpointStream: range.checkpointStream } : {}) } : { checkpoint: null };
+    const positions = {
+      ...(range ? { checkpoint: range.to, ...(range.checkpointStream ? { checkpointStream: range.checkpointStream } : {}) } : { checkpoint: null }),
+      ...(small ? { inline: true as const } : {}),
+    };
     if (full) {
       // Rows changed at or after the bound are read now and again by the next window: the hashes make that a no-op.
       units.push({ ...base, window: null, ...positions, markers: [...(range ? [range.marker] : []), { stream: fullPassStream(stream), position: now.toISOString() }] });

@@ -2,7 +2,7 @@
 // committed checkpoint (minus the look-back) up to the safe upper bound, cut into keyset
 // chunks of about chunkRows rows. Chunks merge in order, each moving the checkpoint, so a run
 // stopped halfway resumes at the last merged chunk.
-import { factChunkKeys } from '../../../names/stage-keys.js';
+import { factChunkKeys, factWholeRangeKeys } from '../../../names/stage-keys.js';
 import type pg from 'pg';
 import type { FactPipelineConfig } from '../../../config/schema.js';
 import { postgresEndpoints, sourceTable, type PostgresEndpoint } from '../../../config/resolve.js';
@@ -12,7 +12,8 @@ import type { FactUnit, KeysetBound } from '../../types.js';
 import type { WarehouseDialect } from '../../warehouse/dialect.js';
 import { tableColumns } from '../../sources/postgres/columns.js';
 import { withPg } from '../../pg/connect.js';
-import { chunkBoundariesSql, keyColumns, nullWatermarkSql, watermarkType, type RangeSpec } from '../../sources/postgres/watermark-sql.js';
+import { chunkBoundariesSql, keyColumns, nullWatermarkSql, rangeWhere, watermarkType, type RangeSpec } from '../../sources/postgres/watermark-sql.js';
+import { isSmallRead } from '../pull/small-read.js';
 import { planWatermarkRange, type PlannedRange } from '../pull/safe-bound.js';
 import { badInput } from '../../errors.js';
 
@@ -40,26 +41,24 @@ export async function planFact(
       continue;
     }
     if (!planned) continue;
-    const { range, bounds } = planned;
+    const { range, bounds, small } = planned;
     warnings.push(...range.warnings);
+    const base = { kind: 'fact' as const, pipeline: p.name, region, source: endpoint.id, stream, from: range.from, to: range.to, markers: [range.marker], ...(range.checkpointStream ? { checkpointStream: range.checkpointStream } : {}) };
+    if (small) {
+      // The whole range is one small batch: the plan's activity extracts and merges it.
+      units.push({ ...base, after: null, until: null, checkpoint: range.to, inline: true, ...factWholeRangeKeys(p.name, region, runId, i) });
+      continue;
+    }
     // n bounds make n + 1 chunks: (-inf, b1], (b1, b2], ..., (bn, +inf), all inside [from, to).
     const chunks = bounds.length + 1;
     for (let c = 0; c < chunks; c++) {
       const last = c === chunks - 1;
       units.push({
-        kind: 'fact',
-        pipeline: p.name,
-        region,
-        source: endpoint.id,
-        stream,
-        from: range.from,
-        to: range.to,
+        ...base,
         after: c === 0 ? null : bounds[c - 1]!,
         until: last ? null : bounds[c]!,
         // Everything below the chunk's last watermark is loaded once it merges (the lower bound is inclusive).
         checkpoint: last ? range.to : bounds[c]!.watermark,
-        ...(range.checkpointStream ? { checkpointStream: range.checkpointStream } : {}),
-        markers: [range.marker],
         ...factChunkKeys(p.name, region, runId, i, c),
       });
     }
@@ -76,7 +75,7 @@ async function planChunks(
   endpoint: PostgresEndpoint,
   schema: string,
   table: string,
-): Promise<{ range: PlannedRange; bounds: KeysetBound[] } | null> {
+): Promise<{ range: PlannedRange; bounds: KeysetBound[]; small: boolean } | null> {
   const label = `pipeline ${p.name}, source ${endpoint.id}`;
   const columns = await tableColumns(client, schema, table, label);
   const type = watermarkType(columns, p.watermark, label);
@@ -108,5 +107,6 @@ async function planChunks(
   // Chunk bounds come back in the UTC text form; a zone's checkpoints carry no "Z".
   const text = (wm: string) => (range.checkpointStream ? wm.replace(/Z$/, '') : wm);
   const bounds = res.rows.map((r) => ({ watermark: text(r.wm!), key: key.map((_, i) => r[`k${i}`]!) }));
-  return { range, bounds };
+  const small = bounds.length === 0 && (await isSmallRead(client, schema, table, rangeWhere(spec)));
+  return { range, bounds, small };
 }

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { DialectCapabilities } from '../../specs/capabilities.js';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { ActivityDeps } from '../../deps.js';
-import { connectPg, withPg, type PgTarget } from '../../pg/connect.js';
+import { withPg, type PgTarget } from '../../pg/connect.js';
 import type { MergeResult, StagedBatch, StagedCdcBatch, StagedTopicBatch } from '../../types.js';
 import type { CheckpointKey, NewColumnPolicy, OffsetsKey, WarehouseDialect } from '../dialect.js';
 import * as sql from './merge-sql.js';
@@ -97,63 +97,64 @@ export class PostgresWarehouse implements WarehouseDialect {
     // A staged file that is not whole names all of where it was going.
     const fileLabel = describeWhere({ pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${spec.schema}.${spec.table}` });
     const targetLock = `tributary:${spec.schema}.${spec.table}`;
-    const client = await connectPg(this.target, this.deps.secrets);
-    let locked = false;
-    const unlock = async () => {
-      if (!locked) return;
-      locked = false;
-      await client.query(sql.UNLOCK_SQL, [targetLock]);
-    };
-    try {
-      await this.ensureState(client);
-      // Session-scoped, so a first-load chunk can let the next one in before it commits.
-      await client.query(sql.SESSION_LOCK_SQL, [targetLock]);
-      locked = true;
-      await client.query('BEGIN');
-      const done = await client.query<Record<string, string | null>>(sql.findBatchSql(this.stateSchema), [unit.batchId]);
-      if (done.rows[0]) {
-        await client.query('COMMIT');
-        return fromLedgerRow(unit.batchId, done.rows[0]);
-      }
+    // A pooled session: it goes back only after a merge that succeeded and DISCARD ALL (which also drops its locks and temp tables).
+    return withPg(this.target, this.deps.secrets, async (client) => {
+      let locked = false;
+      const unlock = async () => {
+        if (!locked) return;
+        locked = false;
+        await client.query(sql.UNLOCK_SQL, [targetLock]);
+      };
+      try {
+        await this.ensureState(client);
+        // Session-scoped, so a first-load chunk can let the next one in before it commits.
+        await client.query(sql.SESSION_LOCK_SQL, [targetLock]);
+        locked = true;
+        await client.query('BEGIN');
+        const done = await client.query<Record<string, string | null>>(sql.findBatchSql(this.stateSchema), [unit.batchId]);
+        if (done.rows[0]) {
+          await client.query('COMMIT');
+          return fromLedgerRow(unit.batchId, done.rows[0]);
+        }
 
-      const { spec: merged, altered } = await this.evolveTarget(client, spec, onNewColumn, label);
-      const firstLoad = span.whole && (await this.isFirstLoad(client, batch, merged));
-      // A whole read of a dimension: what the target held of this source before, against what the last batch left.
-      const snapshot = merged.mode.kind === 'snapshot' ? merged.mode : null;
-      const soft = snapshot?.deletes === 'soft';
-      const whole = snapshot !== null && !snapshot.partial;
-      const targetName = `${spec.schema}.${spec.table}`;
-      const sourceRows = async () => Number((await client.query<{ n: string }>(sql.sourceRowsSql(merged, soft), [unit.source])).rows[0]!.n);
-      const expected = whole && !isRepairBatch(unit.batchId) ? await client.query<{ target_rows: string }>(sql.lastTargetRowsSql(this.stateSchema), [targetName, unit.source]) : null;
-      const before = expected?.rows[0] ? { expected: Number(expected.rows[0].target_rows), found: await sourceRows() } : null;
-      // First-load chunks hold disjoint keys of one source: once the target's shape is settled
-      // (and committed), they COPY side by side. Anything else merges alone until it commits.
-      if (firstLoad && !altered) await unlock();
-      const { staged, inserted, updated, unchanged, deleted } = firstLoad ? await this.copyFirstLoad(client, batch, merged, label, fileLabel) : await this.mergeByKey(client, batch, merged, label, fileLabel);
-      const where = { pipeline: unit.pipeline, region: unit.region, source: unit.source, table: targetName };
-      const counts = { read: batch.rows, staged, inserted, updated, unchanged, deleted, deletedAbsent: snapshot ? deleted : 0, deduplicated: 0, deadLettered: 0 };
-      assertCountsAddUp(counts, batch.rows, where);
-      let partition: PartitionCounts = {};
-      if (snapshot) {
-        const targetRows = await sourceRows();
-        const problem = whole ? partitionProblem(batch.rows, targetRows) : null;
-        if (problem) throw badInput(`${describeWhere(where)}: ${problem}; nothing was merged`);
-        partition = { targetRows, ...(before ? { driftRows: before.found - before.expected } : {}) };
+        const { spec: merged, altered } = await this.evolveTarget(client, spec, onNewColumn, label);
+        const firstLoad = span.whole && (await this.isFirstLoad(client, batch, merged));
+        // A whole read of a dimension: what the target held of this source before, against what the last batch left.
+        const snapshot = merged.mode.kind === 'snapshot' ? merged.mode : null;
+        const soft = snapshot?.deletes === 'soft';
+        const whole = snapshot !== null && !snapshot.partial;
+        const targetName = `${spec.schema}.${spec.table}`;
+        const sourceRows = async () => Number((await client.query<{ n: string }>(sql.sourceRowsSql(merged, soft), [unit.source])).rows[0]!.n);
+        const expected = whole && !isRepairBatch(unit.batchId) ? await client.query<{ target_rows: string }>(sql.lastTargetRowsSql(this.stateSchema), [targetName, unit.source]) : null;
+        const before = expected?.rows[0] ? { expected: Number(expected.rows[0].target_rows), found: await sourceRows() } : null;
+        // First-load chunks hold disjoint keys of one source: once the target's shape is settled
+        // (and committed), they COPY side by side. Anything else merges alone until it commits.
+        if (firstLoad && !altered) await unlock();
+        const { staged, inserted, updated, unchanged, deleted } = firstLoad ? await this.copyFirstLoad(client, batch, merged, label, fileLabel) : await this.mergeByKey(client, batch, merged, label, fileLabel);
+        const where = { pipeline: unit.pipeline, region: unit.region, source: unit.source, table: targetName };
+        const counts = { read: batch.rows, staged, inserted, updated, unchanged, deleted, deletedAbsent: snapshot ? deleted : 0, deduplicated: 0, deadLettered: 0 };
+        assertCountsAddUp(counts, batch.rows, where);
+        let partition: PartitionCounts = {};
+        if (snapshot) {
+          const targetRows = await sourceRows();
+          const problem = whole ? partitionProblem(batch.rows, targetRows) : null;
+          if (problem) throw badInput(`${describeWhere(where)}: ${problem}; nothing was merged`);
+          partition = { targetRows, ...(before ? { driftRows: before.found - before.expected } : {}) };
+        }
+        await client.query(
+          sql.insertBatchSql(this.stateSchema),
+          ledgerRowParams({ batchId: unit.batchId, pipeline: unit.pipeline, region: unit.region, source: unit.source, stream: unit.stream, target: targetName, from: span.from, to: span.to, checksum: batch.checksum }, { ...counts, ...partition }),
+        );
+        await this.moveCheckpoints(client, unit, span.outOfOrder);
+        await client.query('COMMIT');
+        return countsResult(unit.batchId, { ...counts, ...partition });
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        await unlock().catch(() => undefined);
       }
-      await client.query(
-        sql.insertBatchSql(this.stateSchema),
-        ledgerRowParams({ batchId: unit.batchId, pipeline: unit.pipeline, region: unit.region, source: unit.source, stream: unit.stream, target: targetName, from: span.from, to: span.to, checksum: batch.checksum }, { ...counts, ...partition }),
-      );
-      await this.moveCheckpoints(client, unit, span.outOfOrder);
-      await client.query('COMMIT');
-      return countsResult(unit.batchId, { ...counts, ...partition });
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      await unlock().catch(() => undefined);
-      await client.end().catch(() => undefined);
-    }
+    });
   }
 
   /**
