@@ -362,6 +362,8 @@ const common = {
 
 /** What a merge does when the source has a column the warehouse table lacks. */
 const onNewColumn = z.enum(['add', 'ignore', 'fail'], { error: 'expected "add", "ignore" or "fail"' }).default('add');
+/** A run whose read holds at most this many rows is extracted and merged by its plan's activity (one activity per run); 0: never. */
+const smallReadRows = z.number({ error: 'expected a number of rows' }).int().min(0, 'expected 0 or more rows').max(1_000_000, 'expected at most 1000000 rows').default(10_000);
 
 const factPipeline = z.strictObject({
   ...common,
@@ -387,8 +389,9 @@ const factPipeline = z.strictObject({
       /** A range with more rows is cut into keyset chunks of about this many rows. */
       chunkRows: z.number({ error: 'expected a number of rows' }).int().min(1, 'expected at least 1 row per chunk').max(100_000_000, 'expected at most 100000000 rows per chunk').default(250_000),
       onNewColumn,
+      smallReadRows,
     })
-    .default({ lagSeconds: 5, lookbackSeconds: 0, maxParallel: 4, chunkRows: 250_000, onNewColumn: 'add' }),
+    .default({ lagSeconds: 5, lookbackSeconds: 0, maxParallel: 4, chunkRows: 250_000, onNewColumn: 'add', smallReadRows: 10_000 }),
 });
 
 const dimensionPipeline = z.strictObject({
@@ -402,6 +405,7 @@ const dimensionPipeline = z.strictObject({
     .strictObject({
       deletes: z.enum(['hard', 'soft'], { error: 'expected "hard" or "soft"' }).default('hard'),
       onNewColumn,
+      smallReadRows,
       /**
        * Incremental mode: read only the rows whose `column` moved past the checkpoint (safe
        * upper bound as for facts); a full pass, which also finds deletes, runs at least every
@@ -418,7 +422,7 @@ const dimensionPipeline = z.strictObject({
         })
         .optional(),
     })
-    .default({ deletes: 'hard', onNewColumn: 'add' }),
+    .default({ deletes: 'hard', onNewColumn: 'add', smallReadRows: 10_000 }),
 });
 
 const columnType = z.enum(['text', 'integer', 'bigint', 'numeric', 'double', 'boolean', 'timestamptz', 'date', 'jsonb'], {

@@ -133,6 +133,6 @@ it('sends DogStatsD counters and serves Prometheus metrics that match the runs',
   expect(sample(text, 'tributary_batches_total', labels)).toBe(total('units'));
   expect(sample(text, 'tributary_batch_duration_seconds_count', labels)).toBe(total('units'));
   expect(sample(text, 'tributary_freshness_seconds', labels)).toBeGreaterThanOrEqual(0);
-  expect(text).toMatch(/^temporal_activity_execution_latency_count\{[^}]*activity_type="mergeStaged"[^}]*task_queue="test-[^"]+-us"[^}]*\} [1-9]/m);
+  expect(text).toMatch(/^temporal_activity_execution_latency_count\{[^}]*activity_type="planRange"[^}]*task_queue="test-[^"]+-us"[^}]*\} [1-9]/m);
   expect(text).toMatch(/^temporal_workflow_completed_total\{[^}]*workflow_type="syncPipeline"[^}]*\} 2$/m);
 });

@@ -62,7 +62,8 @@ beforeAll(async () => {
     key: ['id'],
     watermark: 'updated_at',
     regions: ['us'],
-    options: { lagSeconds: 0 },
+    // Every run as its own plan, extract and merge activities, whose order and keys are the test.
+    options: { lagSeconds: 0, smallReadRows: 0 },
   });
   // Two sources on the one local server: B's endpoint id (and so its fairness key) is its own.
   config = stackConfig([fact('a_orders', 'app', tableA), fact('b_orders', 'crm', tableB)], {

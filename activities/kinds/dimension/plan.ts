@@ -51,7 +51,7 @@ export async function planDimension(
     };
     if (!incremental) {
       // A small table is read and merged by the plan's activity (a probe that cannot connect says no).
-      const small = await withPg(sourceTarget(endpoint), deps.secrets, (client) => isSmallRead(client, schema, table)).catch(() => false);
+      const small = p.options.smallReadRows > 0 && (await withPg(sourceTarget(endpoint), deps.secrets, (client) => isSmallRead(client, schema, table, p.options.smallReadRows)).catch(() => false));
       units.push({ ...base, checkpoint: null, window: null, ...(small ? { inline: true as const } : {}) });
       continue;
     }
@@ -68,7 +68,7 @@ export async function planDimension(
         const spec = { pipeline: p.name, region, endpoint, schema, table, column: incremental.column, type, lagSeconds: incremental.lagSeconds, lookbackSeconds: incremental.lookbackSeconds, fullPass: full };
         const planned = await planWatermarkRange(deps, warehouse, incremental.timeZone ? { ...spec, declaredZone: incremental.timeZone } : spec, client);
         // What the unit reads: the whole table on a full pass, else the window.
-        if (full || planned) small = await isSmallRead(client, schema, table, full || !planned ? undefined : rangeWhere({ watermark: incremental.column, type, from: planned.from, to: planned.to }));
+        if (full || planned) small = await isSmallRead(client, schema, table, p.options.smallReadRows, full || !planned ? undefined : rangeWhere({ watermark: incremental.column, type, from: planned.from, to: planned.to }));
         return planned;
       });
     } catch (err) {

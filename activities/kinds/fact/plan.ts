@@ -107,6 +107,6 @@ async function planChunks(
   // Chunk bounds come back in the UTC text form; a zone's checkpoints carry no "Z".
   const text = (wm: string) => (range.checkpointStream ? wm.replace(/Z$/, '') : wm);
   const bounds = res.rows.map((r) => ({ watermark: text(r.wm!), key: key.map((_, i) => r[`k${i}`]!) }));
-  const small = bounds.length === 0 && (await isSmallRead(client, schema, table, rangeWhere(spec)));
+  const small = bounds.length === 0 && (await isSmallRead(client, schema, table, p.options.smallReadRows, rangeWhere(spec)));
   return { range, bounds, small };
 }

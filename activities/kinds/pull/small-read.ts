@@ -4,10 +4,11 @@
 import type pg from 'pg';
 import { smallReadSql } from '../../sources/postgres/small-read.js';
 
-/** `where` narrows the read (a watermark range or window), built from quoted parts. */
-export async function isSmallRead(client: pg.Client, schema: string, table: string, where?: string): Promise<boolean> {
+/** `limit`: the pipeline's smallReadRows (0: never small); `where` narrows the read (a watermark range or window), built from quoted parts. */
+export async function isSmallRead(client: pg.Client, schema: string, table: string, limit: number, where?: string): Promise<boolean> {
+  if (limit <= 0) return false;
   try {
-    return (await client.query<{ small: boolean }>(smallReadSql(schema, table, where))).rows[0]?.small === true;
+    return (await client.query<{ small: boolean }>(smallReadSql(schema, table, limit, where))).rows[0]?.small === true;
   } catch {
     return false;
   }
