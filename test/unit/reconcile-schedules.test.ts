@@ -20,7 +20,7 @@ describe('verify schedules', () => {
     const byDefault = desiredSchedules(config());
     expect(byDefault.map((d) => d.id)).toEqual(ALL_FOUR);
     const v = byDefault.find((d) => d.id === 'tributary/orders/us/verify')!;
-    expect(v.options.spec).toEqual({ cronExpressions: ['30 4 * * *'] });
+    expect(v.options.spec).toEqual({ cronExpressions: ['30 4 * * *'], jitter: 60_000 });
     expect(v.options.action.args[0]).toEqual({ pipeline: 'orders', region: 'us', buckets: 16, repair: false });
     expect(desiredSchedules(config({ buckets: 8 })).map((d) => d.id)).toEqual(ALL_FOUR);
     expect(desiredSchedules(config(false)).map((d) => d.id)).toEqual(['tributary/orders/us', 'tributary/orders/eu']);
@@ -80,7 +80,7 @@ describe('verify schedules', () => {
       taskQueue: 'tributary-eu',
       args: [{ pipeline: 'orders', region: 'eu', buckets: 16, repair: true }, { heartbeatTimeoutSeconds: 30 }],
     });
-    expect(v.options.spec).toEqual({ cronExpressions: ['0 5 * * *'] });
+    expect(v.options.spec).toEqual({ cronExpressions: ['0 5 * * *'], jitter: 60_000 });
     // A change to the verify block changes the hash, so apply updates the schedule.
     const other = desiredSchedules(config({ schedule: '0 5 * * *', buckets: 32, repair: true })).find((d) => d.id === v.id)!;
     expect(other.hash).not.toBe(v.hash);

@@ -13,6 +13,7 @@ import {
   type DesiredSchedule,
   type ExistingSchedule,
 } from '../../schedules/index.js';
+import { scheduleJitterMs, scheduleSpec } from '../../schedules/spec.js';
 
 const PREFIX = 'tributary';
 
@@ -59,10 +60,20 @@ describe('desiredSchedules', () => {
     expect(desiredSchedules(config([fact('orders')], { taskQueuePrefix: 'qa' })).map((d) => d.id)).toEqual(['qa/orders/us', 'qa/orders/eu']);
   });
 
-  it('turns a cron into a cron spec and "@every 10m" into a 10-minute interval', () => {
+  it('turns a cron into a cron spec and "@every 10m" into a 10-minute interval, each with a jitter', () => {
     const ds = desiredSchedules(base());
-    expect(byId(ds, 'tributary/orders/us').options.spec).toEqual({ cronExpressions: ['*/15 * * * *'] });
-    expect(byId(ds, 'tributary/payments/eu').options.spec).toEqual({ intervals: [{ every: 600_000 }] });
+    expect(byId(ds, 'tributary/orders/us').options.spec).toEqual({ cronExpressions: ['*/15 * * * *'], jitter: 60_000 });
+    expect(byId(ds, 'tributary/payments/eu').options.spec).toEqual({ intervals: [{ every: 600_000 }], jitter: 60_000 });
+  });
+
+  it('jitters a fire by a tenth of the schedule\'s longest gap, at most a minute', () => {
+    expect(scheduleJitterMs('@every 30s')).toBe(3_000);
+    expect(scheduleJitterMs('* * * * *')).toBe(6_000);
+    expect(scheduleJitterMs('@every 5m')).toBe(30_000);
+    expect(scheduleJitterMs('*/15 * * * *')).toBe(60_000);
+    expect(scheduleJitterMs('0 3 * * *')).toBe(60_000);
+    expect(scheduleJitterMs('0 0 30 2 *')).toBe(0);
+    expect(scheduleSpec('0 0 30 2 *')).toEqual({ cronExpressions: ['0 0 30 2 *'] });
   });
 
   it('starts syncPipeline as `tributary run` does: same args, task queue, workflow id and search attributes', () => {
