@@ -31,9 +31,17 @@ function fieldValues(field: string, [lo, hi]: readonly [number, number]): Set<nu
   return out;
 }
 
+/** Scanning a year costs milliseconds, and hundreds of pipelines share a few schedules: each text is scanned once. */
+const scanned = new Map<string, number | null>();
+
 /** Seconds of the longest gap between consecutive fires; null for a cron that never fires. */
 export function longestScheduleGapSeconds(schedule: string): number | null {
   const text = schedule.trim();
+  if (!scanned.has(text)) scanned.set(text, scanGap(text));
+  return scanned.get(text)!;
+}
+
+function scanGap(text: string): number | null {
   const every = /^@every (\d+)([smh])$/.exec(text);
   if (every) return Number(every[1]) * UNIT_SECONDS[every[2] as keyof typeof UNIT_SECONDS];
   const [minute, hour, dom, month, dow] = text.split(/\s+/).map((f, i) => fieldValues(f, RANGES[i]!));
