@@ -158,6 +158,14 @@ describe('stage keys', () => {
     expect(keys.batchChunk(keys.cdcKeys('cdc', 'us', 'r1', 'cell-1', 0).batchId)).toBeNull();
     expect(keys.chunkPrefix('r1')).toBeNull();
   });
+
+  it('name a fact range merged by its plan so that no chunk of a retried plan is taken for it', () => {
+    const whole = keys.factWholeRangeKeys('orders', 'us', 'r1', 1);
+    expect(whole).toEqual({ batchId: 'r1:1:whole', stagePrefix: 'orders/us/r1/1-whole' });
+    expect(keys.batchChunk(whole.batchId)).toBeNull();
+    expect(keys.chunkPrefix(whole.batchId)).toBeNull();
+    expect(whole.batchId).not.toBe(keys.factChunkKeys('orders', 'us', 'r1', 1, 0).batchId);
+  });
 });
 
 /** The project files a file imports: [specifier, type-only]. */
