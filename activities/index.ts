@@ -84,14 +84,14 @@ export function createActivities(configOrDeps: TributaryConfig | ActivityDeps) {
     const units = await kind.plan(ctx, p, { region: input.region, runId: input.runId, fullPass: input.fullPass, onSourceError, warnings });
     const parallel = kind.parallelism(ctx, p, units);
     for (const w of warnings) log.warn('plan warning', { pipeline: p.name, region: input.region, warning: w });
-    const inline = await runInlineUnits(ctx, p, kind, units, activity, Context.current().cancellationSignal);
+    const small = await runInlineUnits(ctx, p, kind, units, activity, Context.current().cancellationSignal);
     return {
       pipeline: p.name,
       region: input.region,
       maxParallel: parallel.extract,
       mergeParallel: parallel.merge,
-      units: inline.units,
-      ...(inline.merged.length ? { merged: inline.merged } : {}),
+      units: small.units,
+      ...(small.inline.length ? { inline: small.inline } : {}),
       ranges: units.map((u) => kind.range(u)),
       ...(units.some((u) => kind.full(p, u)) ? { full: true } : {}),
       ...(failures.length ? { failures } : {}),

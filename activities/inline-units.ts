@@ -9,7 +9,7 @@ import { log } from '@temporalio/activity';
 import type { PipelineConfig } from '../config/schema.js';
 import type { MergeActivity } from './heartbeat.js';
 import type { KindContext, KindName, PipelineKind } from './kinds/kind.js';
-import type { MergeResult, WorkUnit } from './types.js';
+import type { InlineBatch, WorkUnit } from './types.js';
 
 /** `kind` is the pipeline's own (kinds/registry.ts `kindOf`). */
 export async function runInlineUnits(
@@ -19,9 +19,9 @@ export async function runInlineUnits(
   units: WorkUnit[],
   activity: MergeActivity,
   signal: AbortSignal,
-): Promise<{ units: WorkUnit[]; merged: MergeResult[] }> {
+): Promise<{ units: WorkUnit[]; inline: InlineBatch[] }> {
   const left: WorkUnit[] = [];
-  const merged: MergeResult[] = [];
+  const inline: InlineBatch[] = [];
   for (const unit of units) {
     // Only a source's one unit: a source's merges go in plan order, and the others are the workflow's.
     if (!unit.inline || units.filter((u) => u.source === unit.source).length > 1) {
@@ -34,12 +34,12 @@ export async function runInlineUnits(
       // Heartbeats reach the plan's activity; no attempt of it resumes another batch's statement (Redshift), it finds its own by name.
       const result = await kind.merge(ctx, p, batch, { heartbeat: (d) => activity.heartbeat(d) });
       log.info('merged', { pipeline: p.name, region: unit.region, source: unit.source, ...result });
-      merged.push(result);
+      inline.push({ staged: batch, merged: result });
     } catch (err) {
       if (signal.aborted) throw err;
       log.warn('small unit left to the workflow', { pipeline: p.name, region: unit.region, source: unit.source, batchId: unit.batchId, error: (err as Error).message });
       left.push(unit);
     }
   }
-  return { units: left, merged };
+  return { units: left, inline };
 }

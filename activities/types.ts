@@ -151,7 +151,7 @@ export interface Plan {
   /** The units left for the workflow to extract and merge. */
   units: WorkUnit[];
   /** Units the plan's activity extracted and merged itself (small reads), in plan order. */
-  merged?: MergeResult[];
+  inline?: InlineBatch[];
   /** Per unit planned (merged by the plan or not), in plan order: what it covers (the kind says). */
   ranges: UnitRange[];
   /** Some unit is as large as a batch may be: more is waiting now (a continuous workflow polls again at once). */
@@ -160,6 +160,12 @@ export interface Plan {
   failures?: SourceFailure[];
   /** Things a person should look at that do not stop the run (rows stamped in the future). */
   warnings?: string[];
+}
+
+/** A unit its plan extracted and merged: the staged batch (what an extract returns, which replay reads) and its merge. */
+export interface InlineBatch {
+  staged: StagedBatch;
+  merged: MergeResult;
 }
 
 export interface SourceFailure {

@@ -1,5 +1,6 @@
 // Replaying what past runs staged, from code: the batches come from the runs' Temporal history
-// (the extractToStage results: file references and columns; the files must still be in the stage,
+// (the extractToStage results, and the batches a plan extracted and merged itself: file
+// references and columns; the files must still be in the stage,
 // stage.retentionDays), and a replayPipeline workflow on the region's worker merges them again
 // through the merge activity a run uses. Each replayed batch gets a new batch id, so the ledger does
 // not take it for a retry; the kind's merge rules still hold (workflows/replay.ts). A dimension
@@ -9,7 +10,7 @@ import { type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { pipelineRegions } from '../config/resolve.js';
 import type { TributaryConfig } from '../config/schema.js';
-import type { ReplayedBatch, StagedBatch } from '../activities/types.js';
+import type { Plan, ReplayedBatch, StagedBatch } from '../activities/types.js';
 import { PIPELINE_KEY, REGION_KEY, pipelineAttributes } from '../names/search-attributes.js';
 import { isSyncRunOf, replayWorkflowId, taskQueue } from '../names/temporal-ids.js';
 import type { replayPipeline } from '../workflows/replay.js';
@@ -55,13 +56,18 @@ export async function stagedBatches(client: Client, config: TributaryConfig, opt
   for (const r of runs) {
     const history = await client.workflow.getHandle(r.workflowId, r.runId).fetchHistory();
     const extracts = new Set<string>();
+    const plans = new Set<string>();
+    const run = `${r.workflowId} (${r.runId})`;
     for (const e of history.events ?? []) {
-      if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'extractToStage') extracts.add(String(e.eventId));
+      const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
+      if (type === 'extractToStage') extracts.add(String(e.eventId));
+      if (type === 'planRange') plans.add(String(e.eventId));
       const done = e.activityTaskCompletedEventAttributes;
       const payload = done?.result?.payloads?.[0];
-      if (done && payload && extracts.has(String(done.scheduledEventId))) {
-        out.push({ run: `${r.workflowId} (${r.runId})`, batch: defaultPayloadConverter.fromPayload<StagedBatch>(payload) });
-      }
+      if (!done || !payload) continue;
+      if (extracts.has(String(done.scheduledEventId))) out.push({ run, batch: defaultPayloadConverter.fromPayload<StagedBatch>(payload) });
+      // Small units: staged and merged by the plan, before any extract of the run.
+      if (plans.has(String(done.scheduledEventId))) for (const b of defaultPayloadConverter.fromPayload<Plan>(payload).inline ?? []) out.push({ run, batch: b.staged });
     }
   }
   return out;

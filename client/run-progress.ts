@@ -35,7 +35,7 @@ export function runProgress(events: readonly HistoryEvent[]): RunProgress {
     if (type === 'planRange' && done.result?.payloads?.[0]) {
       const plan = defaultPayloadConverter.fromPayload<Plan>(done.result.payloads[0]);
       // Small units come back extracted and merged already.
-      const inline = plan.merged?.length ?? 0;
+      const inline = plan.inline?.length ?? 0;
       progress.units = plan.units.length + inline;
       progress.extracted += inline;
       progress.merged += inline;

@@ -89,12 +89,12 @@ async function syncRun(input: SyncInput, options: SyncOptions): Promise<SyncResu
   }
 
   // Small units were merged by the plan's activity itself.
-  const merged = [...(plan.merged ?? []), ...outcomes.flatMap((o) => o.merged)];
+  const merged = [...(plan.inline ?? []).map((b) => b.merged), ...outcomes.flatMap((o) => o.merged)];
   const sum = (f: (m: MergeResult) => number) => merged.reduce((a, m) => a + f(m), 0);
   const result: SyncResult = {
     pipeline: input.pipeline,
     region: input.region,
-    units: plan.units.length + (plan.merged?.length ?? 0),
+    units: plan.units.length + (plan.inline?.length ?? 0),
     rowsRead: sum((m) => m.rowsRead),
     rowsStaged: sum((m) => m.rowsStaged),
     inserted: sum((m) => m.inserted),

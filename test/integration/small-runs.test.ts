@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import pg from 'pg';
+import { replayStaged } from '../../client/replay.js';
 import { connectClient, startPipeline } from '../../client/run-pipeline.js';
 import { targetTable } from '../../config/resolve.js';
 import type { TributaryConfig } from '../../config/schema.js';
@@ -92,6 +93,11 @@ it('loads, changes and polls small tables in one activity a run, equal to the so
   expect(idle.result.ranges[0]!.from).toBe(second[0]!.result.ranges[0]!.to);
   const next = await run('facts');
   expect(next.result.ranges[0]!.from).toBe(idle.result.ranges[0]!.to);
+
+  // Replay finds the batches the plans staged: every run's, in order, files still in the stage.
+  const listed = await replayStaged(client, config, { pipeline: 'facts', region: 'us', dryRun: true });
+  expect(listed.map((b) => b.rows)).toEqual([1_000, 50 + updated, 0, 0]);
+  expect(listed.every((b) => b.missing.length === 0 && b.batchId.endsWith(':0:whole'))).toBe(true);
 }, 180_000);
 
 it('hands a small unit whose merge fails back to the workflow, whose merge finds it committed', async () => {

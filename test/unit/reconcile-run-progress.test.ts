@@ -23,4 +23,10 @@ describe('run progress from history', () => {
     ];
     expect(runProgress(events)).toEqual({ units: 3, extracted: 2, merged: 1, retrying: 0 });
   });
+
+  it('counts the units a plan extracted and merged itself as extracted and merged', () => {
+    const inline = [{ staged: {}, merged: {} }];
+    const events = [scheduled(5, 'planRange'), completed(7, 5, { pipeline: 'orders', region: 'us', maxParallel: 2, units: [{}], inline })];
+    expect(runProgress(events)).toEqual({ units: 2, extracted: 1, merged: 1, retrying: 0 });
+  });
 });
