@@ -6,7 +6,7 @@
 // Reports seconds for all 100 and per run, and writes bench/results/p2-incremental-poll.json.
 // Needs the local stack (make stack). Usage: node --import tsx bench/p2-incremental-poll.ts [pipelines]
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { connectClient, startPipeline } from '../client/run-pipeline.js';
@@ -43,6 +43,8 @@ async function runFloor(): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
+// The machine is shared: its load (1-minute average) before and after says how much else ran.
+const loadBefore = loadavg()[0]!;
 await seed();
 await sql(WAREHOUSE, `DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
 const config = benchConfig(
@@ -83,7 +85,7 @@ try {
   const out = {
     benchmark: 'P2 no-change incremental poll',
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30) },
+    machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), loadAverageBefore: loadBefore, loadAverageAfter: loadavg()[0]! },
     pipelines: PIPELINES,
     rounds: polls.length,
     floor: { secondsForAll: median(floors), secondsPerPipeline: median(floors) / PIPELINES, what: 'connect + SELECT max(updated_at), all at once' },

@@ -13,7 +13,7 @@
 // Usage: node --import tsx bench/p7-estate-onboarding.ts [tables per region, default 200]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createSecretProvider } from '../activities/secrets/provider.js';
@@ -123,6 +123,8 @@ tableSets:
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 
 const all = specs();
+// The machine is shared: its load (1-minute average) before and after says how much else ran.
+const loadBefore = loadavg()[0]!;
 console.error(`seeding ${TABLES} tables in each region (row scale ${ROW_SCALE})`);
 await Promise.all(REGIONS.map((r) => seed(r, all)));
 await sql(WAREHOUSE, `DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE; DROP SCHEMA IF EXISTS ${SCHEMA}_dlt_us CASCADE; DROP SCHEMA IF EXISTS ${SCHEMA}_dlt_eu CASCADE; DROP SCHEMA IF EXISTS ${SCHEMA}_dlt_us_staging CASCADE; DROP SCHEMA IF EXISTS ${SCHEMA}_dlt_eu_staging CASCADE`);
@@ -209,6 +211,7 @@ const result = {
   bench: 'P7 estate onboarding, and P2 at estate scale',
   file: 'bench/results/p7-estate-onboarding.json',
   measuredOn: new Date().toISOString().slice(0, 10),
+  machine: { cpus: cpus().length, loadAverageBefore: loadBefore, loadAverageAfter: loadavg()[0]! },
   scale: { tablesPerRegion: TABLES, regions: REGIONS.length, rowScale: ROW_SCALE, full: TABLES === 200 && ROW_SCALE === 1, sourceRows: 2 * all.reduce((n, s) => n + s.rows, 0) },
   configLines: configText.trimEnd().split('\n').length,
   tributary: { seconds: tributarySeconds, catalogReadAndStoreSeconds: tPlanStored, smallTablesSeconds: tSmall, perSmallTableMs: (tSmall * 1000) / smallPipelines.length, pipelines: pipelinesRun, leftOut },
