@@ -533,8 +533,10 @@ const cdcPipeline = z.strictObject({
       maxBatchesPerRun: z.number().int().min(1).max(100).default(4),
       /** Continuous mode: poll this often when no batch is waiting. */
       intervalSeconds: seconds('the poll interval', HOUR).min(1).default(5),
+      /** Events that cannot be applied go to tributary_dead_letters up to this share of a batch; 0: any halts it (docs/cdc.md). */
+      maxDeadLetterRatio: z.number().min(0).max(1).default(0),
     })
-    .default({ deletes: 'hard', onNewColumn: 'add', onTruncate: 'apply', decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive', maxMessagesPerPartition: 100_000, maxBatchesPerRun: 4, intervalSeconds: 5 }),
+    .default({ deletes: 'hard', onNewColumn: 'add', onTruncate: 'apply', decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive', maxMessagesPerPartition: 100_000, maxBatchesPerRun: 4, intervalSeconds: 5, maxDeadLetterRatio: 0 }),
   /** Set by a capture entry: `apply` keeps this table's publication, connector and topic in step (needs options.capturedFrom). */
   managed: managedSpec.optional(),
 });

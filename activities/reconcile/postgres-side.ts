@@ -4,7 +4,7 @@ import pg from 'pg';
 import { LOCK_SQL, findBatchSql, insertBatchSql, targetColumnsSql } from '../warehouse/postgres/merge-sql.js';
 import { NO_ROWS } from '../merge-rules/batch-counts.js';
 import { ledgerRowParams } from '../warehouse/postgres/ledger-row.js';
-import { DEAD_LETTERS_TABLE } from '../warehouse/postgres/topic-merge-sql.js';
+import { DEAD_LETTERS_TABLE } from '../warehouse/postgres/dead-letters-sql.js';
 import { deleteExtraSql, deleteOlderKeysSql, deleteOlderRowsSql, invalidateHashesSql, keepKeysSql, targetOffsetsSql } from './bucket-sql.js';
 import { pgBucketReader } from './read.js';
 import type { DeleteExtra, WarehouseSide } from './side.js';

@@ -1,8 +1,8 @@
 // CDC pipelines: Debezium change events of one table through every cell cluster of a region,
 // collapsed per key and applied in LSN order, with snapshot epochs that heal re-snapshots.
-import { extractCdcUnit } from '../../sources/debezium/cdc-extract.js';
 import type { PipelineKind } from '../kind.js';
-import { applyCdc, movedLsnsFor } from './apply.js';
+import { applyCdc } from './apply.js';
+import { extractCdc } from './extract.js';
 import { cutShort } from './cut-short.js';
 import { planCdc } from './plan.js';
 import { verifyCdc } from './verify.js';
@@ -18,7 +18,7 @@ export const cdc: PipelineKind<'cdc'> = {
   full: (p, u) => u.ranges.some((r) => r.to - r.from >= p.options.maxMessagesPerPartition),
   progress: 'messages',
   async extract({ deps, warehouse }, p, unit, progress, signal) {
-    const batch = await extractCdcUnit(deps, p, unit, movedLsnsFor(deps, warehouse, p, unit), progress, signal);
+    const batch = await extractCdc(deps, warehouse, p, unit, progress, signal);
     return cutShort(unit, batch) ? { ...batch, endsRun: true } : batch;
   },
   merge: ({ deps, warehouse }, p, batch) => applyCdc(deps, warehouse, p, batch),

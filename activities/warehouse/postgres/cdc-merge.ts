@@ -28,6 +28,7 @@ export type { CdcTarget } from '../../specs/merge-specs.js';
 import { LOCK_SQL, createSchemaSql, findBatchSql, insertBatchSql, targetColumnsSql } from './merge-sql.js';
 import { lockOffsetSql, upsertOffsetSql, insertGapSql } from './topic-merge-sql.js';
 import { ensureTopicState } from './topic-merge.js';
+import { loadDeadLetters } from './dead-letters.js';
 import * as sql from './cdc-merge-sql.js';
 import * as heal from './cdc-heal-sql.js';
 import { stateOnce } from './state-once.js';
@@ -81,6 +82,7 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
   const label = `pipeline ${unit.pipeline}, source ${unit.source}`;
   const cdc = { newestSourceTsMs: info.newestSourceTsMs, events: info.events };
   const nothing = { ...countsResult(unit.batchId, NO_ROWS, true), cdc };
+  const fileLabel = describeWhere({ pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${t.schema}.${t.table}` });
 
   await ensureTopicState(client, stateSchema);
   await ensureCdcState(client, stateSchema);
@@ -120,7 +122,7 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
       for (const file of batch.files) {
         const copy = client.query(copyFrom(sql.copyCdcStageSql(spec, meta)));
         await pipeline(stage.reader(file.key), gunzipStaged(), copy).catch((err: unknown) => {
-          throw stagedFileError(err, file.key, describeWhere({ pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${t.schema}.${t.table}` }));
+          throw stagedFileError(err, file.key, fileLabel);
         });
         staged += Number(copy.rowCount ?? 0);
       }
@@ -176,9 +178,10 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
     }
     // Changes that left the target as it was: older than the warehouse row, or deleting a key already gone.
     const unchanged = staged - inserted - updated - (deleted - deletedAbsent);
-    const counts: LedgerCounts = { read: info.events, staged, inserted, updated, unchanged, deleted, deletedAbsent, deduplicated: info.events - batch.rows, deadLettered: 0 };
-    assertCountsAddUp(counts, batch.rows, { pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${t.schema}.${t.table}` });
     const where = [unit.pipeline, unit.region, unit.source, unit.cell, unit.topic];
+    const dead = await loadDeadLetters(client, stage, stateSchema, info.deadLetters?.files ?? [], [...where, unit.batchId], fileLabel);
+    const counts: LedgerCounts = { read: info.events + (info.deadLetters?.count ?? 0), staged: staged + dead.staged, inserted, updated, unchanged, deleted, deletedAbsent, deduplicated: info.events - batch.rows, deadLettered: dead.inserted };
+    assertCountsAddUp(counts, batch.rows + (info.deadLetters?.count ?? 0), { pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${t.schema}.${t.table}` });
     for (const r of unit.ranges) {
       const c = current.get(r.partition) ?? null;
       if (c !== null && c < r.from) {

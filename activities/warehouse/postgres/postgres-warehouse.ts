@@ -13,6 +13,7 @@ import * as sql from './merge-sql.js';
 import { holds, widened } from '../widening.js';
 import { mergeTopicBatch, readTopicOffsets } from './topic-merge.js';
 import { mergeCdcBatch, readMovedLsns, type CdcTarget } from './cdc-merge.js';
+import { addCdcSkip, readCdcSkips } from './cdc-skips.js';
 import type { Row } from '../../specs/row.js';
 import type { PullSpan } from '../../specs/merge-specs.js';
 import type { TopicMergeSpec } from './topic-merge-sql.js';
@@ -71,6 +72,14 @@ export class PostgresWarehouse implements WarehouseDialect {
 
   readOffsets(key: OffsetsKey): Promise<Map<number, number>> {
     return withPg(this.target, this.deps.secrets, (client) => readTopicOffsets(client, this.stateSchema, key));
+  }
+
+  cdcSkips(key: OffsetsKey): Promise<{ partition: number; offset: number }[]> {
+    return withPg(this.target, this.deps.secrets, (client) => readCdcSkips(client, this.stateSchema, key));
+  }
+
+  addCdcSkip(key: OffsetsKey, partition: number, offset: number): Promise<void> {
+    return withPg(this.target, this.deps.secrets, (client) => addCdcSkip(client, this.stateSchema, key, partition, offset));
   }
 
   mergeTopic(batch: StagedTopicBatch, spec: TopicMergeSpec): Promise<MergeResult> {

@@ -88,6 +88,9 @@ export async function mergeRedshiftCdc(w: RedshiftSession, batch: StagedCdcBatch
   const stage = w.s3Stage(label);
   const cdc = { newestSourceTsMs: info.newestSourceTsMs, events: info.events };
   const nothing = { ...fromLedger(unit.batchId, NO_ROWS_LEDGER, true), cdc };
+  if (info.deadLetters) {
+    throw badInput(`${label}, region ${unit.region}: ${info.deadLetters.count} events of topic ${unit.topic} are dead letters, and the Redshift CDC merge writes no dead letters yet; set options.maxDeadLetterRatio to 0 so such events halt the batch (docs/cdc.md)`);
+  }
   const problems = columnNameProblems(batch.columns.map((c) => c.name));
   if (problems.length) throw badInput(`${label}: topic ${unit.topic} cannot apply to Redshift: ${problems.join('; ')}`);
 

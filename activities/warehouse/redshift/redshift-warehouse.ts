@@ -183,6 +183,15 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
     return readRedshiftMovedLsns(this, target, source, oldKeys);
   }
 
+  // CDC dead letters are not written on Redshift yet (redshift-cdc.ts refuses them), so no skip is kept.
+  cdcSkips(): Promise<{ partition: number; offset: number }[]> {
+    return Promise.resolve([]);
+  }
+
+  addCdcSkip(key: OffsetsKey): Promise<void> {
+    return Promise.reject(badInput(`pipeline ${key.pipeline}, region ${key.region}: a CDC skip needs the dead-letter table of a PostgreSQL warehouse; the Redshift CDC merge writes no dead letters yet (docs/cdc.md)`));
+  }
+
   /** The S3 stage the merges load from, or a message naming the pipeline and source. */
   s3Stage(label: string): S3Stage {
     const stage = this.deps.stage;
