@@ -6,10 +6,10 @@ import type { TributaryConfig } from '../../config/schema.js';
 import { taskQueue } from '../../names/temporal-ids.js';
 import { table, UsageError } from '../output.js';
 
-export const CDC_ACTIONS = ['start', 'stop', 'status', 'resnapshot'] as const;
+export const CDC_ACTIONS = ['start', 'stop', 'status', 'resnapshot', 'skip'] as const;
 export type CdcAction = (typeof CDC_ACTIONS)[number];
 
-export async function cdc(config: TributaryConfig, action: Exclude<CdcAction, 'resnapshot'>, pipeline: string, region: string | undefined, json: boolean): Promise<number> {
+export async function cdc(config: TributaryConfig, action: Exclude<CdcAction, 'resnapshot' | 'skip'>, pipeline: string, region: string | undefined, json: boolean): Promise<number> {
   let regions: string[];
   try {
     regions = cdcRegions(config, pipeline, region);

@@ -24,6 +24,7 @@ describe('cdc pipeline config', () => {
       maxMessagesPerPartition: 100_000,
       maxBatchesPerRun: 4,
       intervalSeconds: 5,
+      maxDeadLetterRatio: 0,
     });
   });
 

@@ -19,7 +19,7 @@ describe('tributary help', () => {
     const [flag, word] = await Promise.all([cli('--help'), cli('help')]);
     expect(flag.code).toBe(0);
     expect(word).toMatchObject({ code: 0, stdout: flag.stdout });
-    for (const line of ['backfill PIPELINE --region R [--from T] [--to T]', 'cdc start|stop|status|resnapshot PIPELINE [--region R] [--keys K,K] [--json]', 'status [PIPELINE] [--json]', 'validate [FILE]']) {
+    for (const line of ['backfill PIPELINE --region R [--from T] [--to T]', 'cdc start|stop|status|resnapshot|skip PIPELINE [--region R] [--keys K,K] [--cell C]', 'status [PIPELINE] [--json]', 'validate [FILE]']) {
       expect(flag.stdout).toContain(line);
     }
     expect(flag.stdout).toContain('--config FILE');
@@ -97,7 +97,7 @@ describe('tributary usage errors (exit 2, nothing done)', () => {
     expect(run.stderr).toContain('usage: tributary run PIPELINE [--region R] [--full-pass] [--json]');
     expect(backfill.stderr).toContain('backfill needs --region R');
     expect(both.stderr).toContain('backfill needs PIPELINE and --region R');
-    expect(cdc.stderr).toContain('action is one of start, stop, status, resnapshot, not "restart"');
+    expect(cdc.stderr).toContain('action is one of start, stop, status, resnapshot, skip, not "restart"');
     expect(buckets.stderr).toContain('--buckets expects a whole number of at least 1, got "many"');
     expect(extra.stderr).toContain('trigger takes PIPELINE; "clicks" is one argument too many');
     expect(value.stderr).toContain("'--region <value>' argument missing");
