@@ -62,6 +62,14 @@ describe('CDC events that cannot be applied', () => {
     expect(dead.lines()).toHaveLength(2);
   });
 
+  it('stages only the dead letters of the ranges the batch applies (a partition cut short reads the rest again)', () => {
+    const dead = new CdcDeadLetters();
+    for (const [partition, offset] of [[0, 3n], [0, 9n], [1, 4n]] as const) dead.add(bad(partition, offset));
+    expect(dead.lines().map((l) => l.split(',').slice(0, 2).join(':'))).toEqual(['0:3', '0:9', '1:4']);
+    const applied = [{ partition: 0, from: 0, to: 5 }, { partition: 1, from: 4, to: 10 }];
+    expect(dead.lines(applied).map((l) => l.split(',').slice(0, 2).join(':'))).toEqual(['0:3', '1:4']);
+  });
+
   it('names the cell in the skip command when the region has several clusters', () => {
     expect(cdcSkipCommand({ pipeline: 'orders', region: 'us', cell: 'cell-2' }, 3, 99n)).toBe('tributary cdc skip orders --region us --cell cell-2 --partition 3 --offset 99');
     expect(cdcSkipCommand({ pipeline: 'orders', region: 'us', cell: null }, 0, 0n)).toBe('tributary cdc skip orders --region us --partition 0 --offset 0');

@@ -51,7 +51,7 @@ export class CdcDeadLetters {
   count = 0;
   /** Those that count towards maxDeadLetterRatio (not skipped by an operator). */
   counted = 0;
-  #lines: string[] = [];
+  #staged: { partition: number; offset: bigint; line: string }[] = [];
 
   constructor(private readonly keepUpTo = Number.POSITIVE_INFINITY) {}
 
@@ -62,13 +62,17 @@ export class CdcDeadLetters {
       if (this.first.length < KEEP) this.first.push(d);
     }
     if (this.counted <= this.keepUpTo) {
-      this.#lines.push(deadLetterLine({ partition: d.partition, offset: d.offset, at: m ? isoOrNull(m.timestamp) : null, key: m?.key ?? null, value: m?.value ?? null, reason: d.code, field: d.column, detail: d.reason }));
+      this.#staged.push({ partition: d.partition, offset: d.offset, line: deadLetterLine({ partition: d.partition, offset: d.offset, at: m ? isoOrNull(m.timestamp) : null, key: m?.key ?? null, value: m?.value ?? null, reason: d.code, field: d.column, detail: d.reason }) });
     }
   }
 
-  /** The staged lines (dead-letters CSV), every dead letter's when the batch may load. */
-  lines(): readonly string[] {
-    return this.#lines;
+  /**
+   * The staged lines (dead-letters CSV), every dead letter's when the batch may load; with
+   * `ranges`, only those the batch applies (a partition cut short reads the rest again).
+   */
+  lines(ranges?: readonly { partition: number; from: number; to: number }[]): string[] {
+    const applies = (d: { partition: number; offset: bigint }) => !ranges || ranges.some((r) => r.partition === d.partition && d.offset >= BigInt(r.from) && d.offset < BigInt(r.to));
+    return this.#staged.filter(applies).map((d) => d.line);
   }
 }
 

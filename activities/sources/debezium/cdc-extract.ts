@@ -239,7 +239,8 @@ export async function extractCdcUnit(
     throw err;
   }
   const staged = await file.commit();
-  const deadLetters = dead.count > 0 ? { files: [await stageDeadLetters(deps, unit, dead)], count: dead.count } : undefined;
+  const deadLines = dead.lines(ranges);
+  const deadLetters = deadLines.length > 0 ? { files: [await stageDeadLetters(deps, unit, deadLines)], count: deadLines.length } : undefined;
   const deletes = pending.filter((c) => c.kind === 'delete').length;
   return {
     unit,

@@ -4,12 +4,11 @@ import type { ActivityDeps } from '../../deps.js';
 import type { StagedFile } from '../../stage/stage.js';
 import type { CdcUnit } from '../../types.js';
 import { openCsv } from '../kafka/extract-topic.js';
-import type { CdcDeadLetters } from './cdc-dead-letters.js';
 
-export async function stageDeadLetters(deps: ActivityDeps, unit: CdcUnit, dead: CdcDeadLetters): Promise<StagedFile> {
+export async function stageDeadLetters(deps: ActivityDeps, unit: CdcUnit, lines: readonly string[]): Promise<StagedFile> {
   const file = await openCsv(deps.stage, `${unit.stagePrefix}/dead-letters.csv.gz`);
   try {
-    for (const line of dead.lines()) await file.write(line, 1);
+    for (const line of lines) await file.write(line, 1);
   } catch (err) {
     await file.abort();
     throw err;
