@@ -6,7 +6,6 @@
 //    those rows: a row changed by hand in the warehouse comes back, another one stays changed;
 //  - `verify --repair` finds rows changed and added by hand in the warehouse and repairs them by a
 //    resnapshot of exactly the drifted keys (and a delete of the key the source lacks).
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -16,7 +15,8 @@ import { runVerify } from '../../client/verify.js';
 import { createPublication, registerConnector } from '../fixtures/debezium/connect.js';
 import { createSignalTable, removeCapture, signalConnector, withSignalSecret } from './cdc-signal-fixture.js';
 import { startHarness, type Harness } from './harness.js';
-import { ROOT, STACK, connect, withClient, writeConfigFile } from './stack.js';
+import { STACK, connect, withClient, writeConfigFile } from './stack.js';
+import { runCli } from './cli-process.js';
 import { topicStackConfig } from './topic-fixture.js';
 
 const { escapeIdentifier: ident } = pg;
@@ -50,13 +50,7 @@ async function runWhile<T>(work: Promise<T>): Promise<T> {
   return done;
 }
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args, '--config', configFile], { cwd: ROOT }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (...args: string[]) => runCli(configFile, args);
 
 beforeAll(async () => {
   const base = topicStackConfig([{ name, kind: 'cdc', source: 'events', regions: ['us'], topic, target: name, key: ['id'], options: { capturedFrom: { source: 'app', table: `public.${name}` } } }], { heartbeatTimeoutSeconds: 5 });

@@ -4,14 +4,14 @@
 // workflow's last error names the command that skips it. That command, run as a user runs the CLI,
 // lets the running workflow move on by itself: the poison event is in tributary_dead_letters once
 // ("skipped by operator"), and the warehouse ends equal to the source with no key twice.
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../../client/run-pipeline.js';
 import { cdcContinuousStatus, startCdcContinuous } from '../../client/cdc-continuous.js';
 import { cdcWorkflowId } from '../../names/temporal-ids.js';
-import { ROOT } from './stack.js';
+import { runCli } from './cli-process.js';
 import { endOffsets, killProcess, produce, query, startWorkerProcess, workerStarted } from './topic-fixture.js';
 import { createCdcTable, type CdcTable } from './cdc-table.js';
 
@@ -22,13 +22,7 @@ let t: CdcTable;
 let client: Client;
 let worker: ChildProcess | undefined;
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args, '--config', t.configFile], { cwd: ROOT }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (...args: string[]) => runCli(t.configFile, args);
 
 async function until<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 180_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
