@@ -45,6 +45,8 @@ interface Script {
   /** The open snapshot (lsn, closing, mark partition) and the snapshot epochs (partition, lsn) in the ledger. */
   snapshot?: [string, boolean, number | null];
   epochs?: [number, string][];
+  /** The CDC skip list (partition, offset). */
+  skips?: [number, number][];
   /** How the merge batch ends. */
   batch?: Partial<DescribeStatementResponse>;
   counts?: Record<string, number>;
@@ -84,6 +86,7 @@ function scripted(s: Script) {
     if (sql.includes('"tributary_cdc_snapshots"')) {
       return result(['lsn', 'closing', 'mark_partition'], s.snapshot ? [[str(s.snapshot[0]), num(s.snapshot[1] ? 1 : 0), s.snapshot[2] === null ? { isNull: true } : num(s.snapshot[2])]] : []);
     }
+    if (sql.includes('"tributary_cdc_skips"')) return result(['kafka_partition', 'kafka_offset'], (s.skips ?? []).map(([p, o]) => [num(p), num(o)]));
     if (sql.includes('"tributary_cdc_epochs"')) return result(['kafka_partition', 'lsn'], (s.epochs ?? []).map(([p, l]) => [num(p), str(l)]));
     if (sql.includes('tributary_cdc_moved__')) return result(['k_0', 'lsn'], (s.moved ?? []).map(([k, l]) => [str(k), str(l)]));
     if (sql.includes('sys_load_error_detail')) {
@@ -384,6 +387,44 @@ describe('Redshift CDC merge through the Data API (aws-sdk-client-mock)', () => 
     const err = await warehouse().mergeCdc(cdcBatch(wide), target, activity).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as Error).message).toMatch(/^pipeline orders-cdc, source events\/us\/cell-1: the CDC merge into analytics\.orders needs \d+ statements \(two per column PostgreSQL may TOAST/);
+  });
+
+  it('dead letters: the batch COPYs them from their manifest, checks the count, inserts them with their lineage, and counts them read, staged and dead-lettered', async () => {
+    const ledgerRow = { rows_staged: 6, inserted: 2, updated: 1, unchanged: 0, deleted: 1, quarantined: 0, rows_read: 7, deduplicated: 1, dead_lettered: 2, deleted_absent: 0 };
+    const api = scripted({ offsets: [[1, 3]], counts: { rows_in: 4, ...ledgerRow } });
+    const batch = cdcBatch();
+    const staged: StagedCdcBatch = { ...batch, cdc: { ...batch.cdc, deadLetters: { files: [{ key: 'orders-cdc/us/run-2/c0/dead-letters.csv.gz', rows: 2, bytes: 40 }], count: 2 } } };
+    const r = await warehouse().mergeCdc(staged, target, activity);
+    expect(r).toMatchObject({ rowsRead: 7, rowsStaged: 6, deadLettered: 2 });
+    const b = api.batches[0]!;
+    const at = (re: RegExp) => b.Sqls.findIndex((q) => re.test(q));
+    const guard = at(/tributary_offsets|tributary_ranges/);
+    const copyDead = at(/^COPY tributary_topic_dead FROM 's3:\/\/.*dead-letters/);
+    const insertDead = at(/^INSERT INTO "[^"]+"\."tributary_dead_letters" \(pipeline, region, source, cell, topic, "kafka_partition", "kafka_offset"/);
+    expect(guard).toBeGreaterThanOrEqual(0);
+    expect(copyDead).toBeGreaterThan(guard);
+    expect(b.Sqls[copyDead + 1]).toMatch(/pg_last_copy_count\(\) <> CAST\(:dead_rows AS BIGINT\).*dead letters/);
+    expect(insertDead).toBeGreaterThan(copyDead);
+    expect(b.Sqls.find((q) => q.includes('INSERT INTO') && q.includes('"tributary_batches"'))).toContain('c.rows_in + CAST(:dead_rows AS BIGINT)');
+    expect(b.Parameters).toEqual(expect.arrayContaining([{ name: 'dead_rows', value: '2' }, { name: 'cell', value: 'cell-1' }]));
+    // A batch without dead letters sends none of that.
+    redshift.reset();
+    const plain = scripted({ offsets: [[1, 3]], counts: { rows_in: 4, ...ledgerRow, rows_staged: 4, rows_read: 5, dead_lettered: 0 } });
+    await warehouse().mergeCdc(cdcBatch(), target, activity);
+    expect(plain.batches[0]!.Sqls.some((q) => q.includes('tributary_topic_dead'))).toBe(false);
+  });
+
+  it('the skip list: created once, read per cell and topic, a skip inserted only when absent', async () => {
+    const api = scripted({ skips: [[0, 41]] });
+    const w = warehouse();
+    const key = { pipeline: 'orders-cdc', region: 'us', cell: 'cell-1', topic: 'app_us.public.orders' };
+    expect(await w.cdcSkips(key)).toEqual([{ partition: 0, offset: 41 }]);
+    await w.addCdcSkip(key, 1, 7);
+    const creates = api.executed.filter((e) => e.Sql.startsWith('CREATE TABLE IF NOT EXISTS') && e.Sql.includes('"tributary_cdc_skips"'));
+    expect(creates).toHaveLength(1);
+    const insert = api.executed.find((e) => e.Sql.startsWith('INSERT INTO') && e.Sql.includes('"tributary_cdc_skips"'))!;
+    expect(insert.Sql).toMatch(/WHERE NOT EXISTS \(SELECT 1 FROM .*kafka_offset = CAST\(:offset AS BIGINT\)\)/);
+    expect(insert.Parameters).toEqual(expect.arrayContaining([{ name: 'cell', value: 'cell-1' }, { name: 'partition', value: '1' }, { name: 'offset', value: '7' }]));
   });
 
   it('movedLsns: nothing without a moved-rows table; else the LSN per old key, asked with parameters', async () => {

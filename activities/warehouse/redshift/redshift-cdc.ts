@@ -88,9 +88,6 @@ export async function mergeRedshiftCdc(w: RedshiftSession, batch: StagedCdcBatch
   const stage = w.s3Stage(label);
   const cdc = { newestSourceTsMs: info.newestSourceTsMs, events: info.events };
   const nothing = { ...fromLedger(unit.batchId, NO_ROWS_LEDGER, true), cdc };
-  if (info.deadLetters) {
-    throw badInput(`${label}, region ${unit.region}: ${info.deadLetters.count} events of topic ${unit.topic} are dead letters, and the Redshift CDC merge writes no dead letters yet; set options.maxDeadLetterRatio to 0 so such events halt the batch (docs/cdc.md)`);
-  }
   const problems = columnNameProblems(batch.columns.map((c) => c.name));
   if (problems.length) throw badInput(`${label}: topic ${unit.topic} cannot apply to Redshift: ${problems.join('; ')}`);
 
@@ -119,6 +116,7 @@ export async function mergeRedshiftCdc(w: RedshiftSession, batch: StagedCdcBatch
       `${unit.stagePrefix}/changes.manifest.json`,
     );
   }
+  const dead = info.deadLetters && { manifestUrl: await stage.batchManifestUrl(info.deadLetters.files.map((f) => f.key), `${unit.stagePrefix}/dead-letters.manifest.json`), count: info.deadLetters.count };
   const ranges = (f: (r: { partition: number; from: number; to: number }) => number) => info.ranges.map((r) => `${r.partition}:${f(r)}`).join(',');
   // Read before the batch: a Data API failure here is retried, not taken for bad input.
   const heal = await healFor(w, unit, info, batch.stagedColumns, targetExists);
@@ -143,6 +141,7 @@ export async function mergeRedshiftCdc(w: RedshiftSession, batch: StagedCdcBatch
       },
       moves: cdcMoves(info.ranges, current),
       heal,
+      ...(dead ? { dead } : {}),
     });
   } catch (err) {
     throw badInput(`${label}: ${(err as Error).message}`);
@@ -151,7 +150,7 @@ export async function mergeRedshiftCdc(w: RedshiftSession, batch: StagedCdcBatch
   try {
     row = await w.runBatch(plan.sqls, plan.parameters, unit.batchId, plan.at.result, activity);
   } catch (err) {
-    if (err instanceof StatementFailed) throw await explainBatch(w, err, { guard: plan.at.guard, copies: [plan.at.copy], counts: [plan.at.countCheck], countsCheck: -1 }, label, target, unit.region);
+    if (err instanceof StatementFailed) throw await explainBatch(w, err, { guard: plan.at.guard, copies: [plan.at.copy, plan.at.copyDead], counts: [plan.at.countCheck, plan.at.countDead], countsCheck: -1 }, label, target, unit.region);
     throw err;
   }
   if (!row) throw new Error(`${label}: the merge into ${target} finished without its counts`);

@@ -23,6 +23,7 @@ import { acquireMergeSlot } from './merge-limit.js';
 import * as sql from './merge-sql.js';
 import { countsFailure, fromLedger } from './ledger-result.js';
 import { declaredVarcharBytes, redshiftType } from './types.js';
+import { addRedshiftCdcSkip, readRedshiftCdcSkips } from './cdc-skips.js';
 
 export type { RedshiftConfig } from './session.js';
 
@@ -183,13 +184,12 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
     return readRedshiftMovedLsns(this, target, source, oldKeys);
   }
 
-  // CDC dead letters are not written on Redshift yet (redshift-cdc.ts refuses them), so no skip is kept.
-  cdcSkips(): Promise<{ partition: number; offset: number }[]> {
-    return Promise.resolve([]);
+  cdcSkips(key: OffsetsKey): Promise<{ partition: number; offset: number }[]> {
+    return readRedshiftCdcSkips(this, key);
   }
 
-  addCdcSkip(key: OffsetsKey): Promise<void> {
-    return Promise.reject(badInput(`pipeline ${key.pipeline}, region ${key.region}: a CDC skip needs the dead-letter table of a PostgreSQL warehouse; the Redshift CDC merge writes no dead letters yet (docs/cdc.md)`));
+  addCdcSkip(key: OffsetsKey, partition: number, offset: number): Promise<void> {
+    return addRedshiftCdcSkip(this, key, partition, offset);
   }
 
   /** The S3 stage the merges load from, or a message naming the pipeline and source. */

@@ -56,6 +56,19 @@ const stageDefs = (cols: ColumnSpec[]) =>
     })
     .join(', ');
 
+/** The temp table a batch's staged dead letters are COPYed into (topic and CDC merges). */
+export function deadStageSql(): string {
+  return `CREATE TEMP TABLE ${TOPIC_DEAD} (${stageDefs(DEAD_LETTER_COLUMNS)})`;
+}
+
+/** The staged dead letters into the dead-letter table, with where they came from (:pipeline, :region, :source, :cell, :topic, :batch_id, :loaded_at). */
+export function insertDeadLettersSql(p: Params, stateSchema: string): string {
+  const dead = DEAD_LETTER_COLUMNS.map((c) => ident(c.name)).join(', ');
+  return `INSERT INTO ${qualified(stateSchema, DEAD_LETTERS_TABLE)} (pipeline, region, source, cell, topic, ${dead}, batch_id, dead_lettered_at)
+       SELECT ${[p.ref('pipeline', V), p.ref('region', V), p.ref('source', V), p.ref('cell', V), p.ref('topic', V)].join(', ')}, ${dead}, ${p.ref('batch_id', V)}, ${p.ref('loaded_at', 'TIMESTAMPTZ')}
+         FROM ${TOPIC_DEAD}`;
+}
+
 export interface TopicBatchInput {
   spec: TopicMergeSpec;
   stateSchema: string;
@@ -117,7 +130,7 @@ export function topicMergeBatch(input: TopicBatchInput): TopicBatch {
   push(`CREATE TEMP TABLE ${TOPIC_STAGE} (${stageDefs(staged)})`);
   push(copySql(input.rowsManifestUrl, input.copyRoleArn, TOPIC_STAGE), 'copyRows');
   push(countCheck('rows', 'rows'), 'countRows');
-  push(`CREATE TEMP TABLE ${TOPIC_DEAD} (${stageDefs(DEAD_LETTER_COLUMNS)})`);
+  push(deadStageSql());
   push(copySql(input.deadManifestUrl, input.copyRoleArn, TOPIC_DEAD), 'copyDead');
   push(countCheck('dead_rows', 'dead letters'), 'countDead');
   // Offsets another run loaded already (it committed part of this range).
@@ -155,12 +168,7 @@ export function topicMergeBatch(input: TopicBatchInput): TopicBatch {
     );
     push(`INSERT INTO ${target} (${insertCols}) SELECT ${insertValues('s')} FROM ${TOPIC_STAGE} s`);
   }
-  const dead = DEAD_LETTER_COLUMNS.map((c) => ident(c.name)).join(', ');
-  push(
-    `INSERT INTO ${qualified(stateSchema, DEAD_LETTERS_TABLE)} (pipeline, region, source, cell, topic, ${dead}, batch_id, dead_lettered_at)
-       SELECT ${[p.ref('pipeline', V), p.ref('region', V), p.ref('source', V), p.ref('cell', V), p.ref('topic', V)].join(', ')}, ${dead}, ${p.ref('batch_id', V)}, ${p.ref('loaded_at', 'TIMESTAMPTZ')}
-         FROM ${TOPIC_DEAD}`,
-  );
+  push(insertDeadLettersSql(p, stateSchema));
   if (input.move.gap) push(gapsSql(p, stateSchema));
   // Counted: messages consumed = rows and dead letters staged; of those, messages another run loaded
   // already and rows older than the warehouse's are unchanged, older rows of a key in the batch deduplicated.
