@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holds, widened } from '../../activities/warehouse/widening.js';
+import { holds, widened } from '../../types/widening.js';
 
 describe('a column retyped at the source', () => {
   it('is held by a target as wide or wider', () => {

@@ -3,6 +3,7 @@
 // staged batch and the target carry besides them. Pure.
 import type { ColumnSpec } from '../../specs/columns.js';
 import type { FieldType } from './decode.js';
+import { holds, widened } from '../../../types/widening.js';
 
 const BY_SEMANTIC: Record<string, string> = {
   'org.apache.kafka.connect.data.Decimal': 'numeric',
@@ -52,12 +53,18 @@ export function warehouseType(f: FieldType): string {
 
 /**
  * The batch's columns in the newest schema's order, followed by columns only older events had
- * (a column dropped at the source keeps its warehouse column).
+ * (a column dropped at the source keeps its warehouse column). A column retyped within the batch
+ * is staged as a type that holds both, so older events' values are not rounded into a narrower one.
  */
 export function batchColumns(schemas: readonly (readonly FieldType[])[]): ColumnSpec[] {
   const out = new Map<string, ColumnSpec>();
   for (let i = schemas.length - 1; i >= 0; i--) {
-    for (const f of schemas[i]!) if (!out.has(f.name)) out.set(f.name, { name: f.name, type: warehouseType(f) });
+    for (const f of schemas[i]!) {
+      const type = warehouseType(f);
+      const newer = out.get(f.name);
+      if (!newer) out.set(f.name, { name: f.name, type });
+      else if (!holds(newer.type, type)) newer.type = widened(newer.type, type) ?? newer.type;
+    }
   }
   return [...out.values()];
 }
