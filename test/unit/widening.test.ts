@@ -24,11 +24,14 @@ describe('a column retyped at the source', () => {
     expect(widened('character varying(10)', 'character varying(40)')).toBe('character varying(40)');
     expect(widened('character varying(10)', 'text')).toBe('text');
     expect(widened('real', 'double precision')).toBe('double precision');
+    expect(widened('integer', 'text')).toBe('text');
+    expect(widened('jsonb', 'text')).toBe('text');
+    expect(widened('timestamp without time zone', 'timestamp(3) with time zone')).toBe('timestamp with time zone');
   });
 
   it('needs a person when no type holds both', () => {
     expect(holds('integer', 'text')).toBe(false);
-    expect(widened('integer', 'text')).toBeNull();
+    expect(widened('timestamp with time zone', 'timestamp without time zone')).toBeNull();
     expect(widened('date', 'timestamp with time zone')).toBeNull();
     expect(widened('boolean', 'integer')).toBeNull();
   });
