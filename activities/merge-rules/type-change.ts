@@ -30,7 +30,7 @@ export function retypes(columns: readonly ColumnSpec[], target: ReadonlyMap<stri
     const to = widened(now, c.type);
     if (to === null) {
       throw badInput(
-        `${where}: column ${c.name} is ${is} ${batchSide}, but the target keeps it as ${now}, which cannot hold every value of it, and no type holds both; change the target column by hand (or drop it and backfill or re-snapshot)`,
+        `${where}: column ${c.name} is ${is} ${batchSide}, but the target keeps it as ${now}, which cannot hold every value of it, and no type holds both; change the target column by hand`,
       );
     }
     if (policy === 'fail') {
