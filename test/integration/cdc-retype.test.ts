@@ -17,6 +17,7 @@ const name = uniqueName('cdc_retype');
 const topic = `${name}.public.${name}`;
 const q = `public.${ident(name)}`;
 const COLUMNS = 'id, amount::text AS amount, code::text AS code, at::text AS at, n::text AS n, label';
+type Row = Record<'id' | 'amount' | 'code' | 'at' | 'n' | 'label', string>;
 
 let config: TributaryConfig;
 let harness: Harness;
@@ -24,12 +25,12 @@ let src: pg.Client;
 
 const target = () => `${ident(config.warehouse.schema)}.${ident(name)}`;
 // Both sides print timestamptz in UTC, so their text forms compare.
-const sourceRows = async () => (await src.query(`SELECT ${COLUMNS} FROM ${q} ORDER BY id`)).rows;
-const warehouseRows = async () => {
+const sourceRows = async () => (await src.query<Row>(`SELECT ${COLUMNS} FROM ${q} ORDER BY id`)).rows;
+const warehouseRows = async (): Promise<Row[]> => {
   const c = await connect(STACK.warehouse);
   try {
     await c.query(`SET TimeZone = 'UTC'`);
-    return (await c.query(`SELECT ${COLUMNS} FROM ${target()} ORDER BY id`)).rows;
+    return (await c.query<Row>(`SELECT ${COLUMNS} FROM ${target()} ORDER BY id`)).rows;
   } finally {
     await c.end();
   }

@@ -35,7 +35,7 @@ async function withTypes(t: Types): Promise<Harness> {
 }
 
 const message = (m: Record<string, unknown>) => ({ partition: 0, value: JSON.stringify(m) });
-const rows = (table: string) => query(`SELECT id::text AS id, qty::text AS qty${table === topics.amounts ? ', code::text AS code, price::text AS price' : ''} FROM ${ident(schema)}.${ident(table)} ORDER BY id`);
+const rows = (table: string) => query<Record<string, string>>(`SELECT id::text AS id, qty::text AS qty${table === topics.amounts ? ', code::text AS code, price::text AS price' : ''} FROM ${ident(schema)}.${ident(table)} ORDER BY id`);
 const types = async (table: string) =>
   Object.fromEntries(
     (

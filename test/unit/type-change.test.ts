@@ -9,6 +9,7 @@ import type { FieldType } from '../../activities/sources/debezium/decode.js';
 import { WAREHOUSE_TYPE } from '../../activities/sources/kafka/topic-columns.js';
 import { widenColumnsSql } from '../../activities/warehouse/postgres/merge-sql.js';
 import type { ColumnSpec } from '../../activities/specs/columns.js';
+import { validateConfig } from '../../config/load.js';
 
 const WHERE = 'pipeline orders, region us, source app/us, table analytics.orders';
 const target = (cols: ColumnSpec[]) => new Map(cols.map((c) => [c.name, c.type]));
@@ -24,23 +25,10 @@ function refusal(f: () => unknown): ApplicationFailure {
 }
 
 describe('pull columns retyped at the source', () => {
-  const before = target([
-    { name: 'amount', type: 'numeric(10,2)' },
-    { name: 'label', type: 'character varying(20)' },
-    { name: 'code', type: 'integer' },
-    { name: 'at', type: 'timestamp without time zone' },
-    { name: 'flag', type: 'boolean' },
-  ]);
+  const before = new Map(Object.entries({ amount: 'numeric(10,2)', label: 'character varying(20)', code: 'integer', at: 'timestamp without time zone', flag: 'boolean' }));
 
   it('widens each to the type that holds both, and leaves a type the target holds alone', () => {
-    const now: ColumnSpec[] = [
-      { name: 'amount', type: 'numeric(14,4)' },
-      { name: 'label', type: 'character varying(200)' },
-      { name: 'code', type: 'bigint' },
-      { name: 'at', type: 'timestamp with time zone' },
-      { name: 'flag', type: 'boolean' },
-      { name: 'fresh', type: 'text' },
-    ];
+      const now = Object.entries({ amount: 'numeric(14,4)', label: 'character varying(200)', code: 'bigint', at: 'timestamp with time zone', flag: 'boolean', fresh: 'text' }).map(([name, type]) => ({ name, type }));
     expect(retypes(now, before, 'widen', WHERE, 'at the source')).toEqual([
       { name: 'amount', from: 'numeric(10,2)', to: 'numeric(14,4)' },
       { name: 'label', from: 'character varying(20)', to: 'character varying(200)' },
@@ -80,22 +68,17 @@ describe('pull columns retyped at the source', () => {
 describe('CDC columns from the Debezium event schema', () => {
   const field = (name: string, type: string, semantic: string | null = null, parameters: Record<string, string> = {}): FieldType => ({ name, type, semantic, optional: true, parameters });
   const decimal = (name: string, precision: number, scale: number) => field(name, 'bytes', 'org.apache.kafka.connect.data.Decimal', { scale: String(scale), 'connect.decimal.precision': String(precision) });
-  const oldSchema = [
-    field('id', 'int64'),
-    decimal('amount', 10, 2),
-    field('code', 'int32'),
-    field('at', 'int64', 'io.debezium.time.MicroTimestamp'),
-    field('n', 'int32'),
-    field('label', 'string'),
+  // Each column as the event schema gave it before the ALTER at the source, and after.
+  const retyped: [FieldType, FieldType][] = [
+    [field('id', 'int64'), field('id', 'int64')],
+    [decimal('amount', 10, 2), decimal('amount', 14, 4)],
+    [field('code', 'int32'), field('code', 'int64')],
+    [field('at', 'int64', 'io.debezium.time.MicroTimestamp'), field('at', 'string', 'io.debezium.time.ZonedTimestamp')],
+    [field('n', 'int32'), field('n', 'string')],
+    [field('label', 'string'), field('label', 'string')],
   ];
-  const newSchema = [
-    field('id', 'int64'),
-    decimal('amount', 14, 4),
-    field('code', 'int64'),
-    field('at', 'string', 'io.debezium.time.ZonedTimestamp'),
-    field('n', 'string'),
-    field('label', 'string'),
-  ];
+  const oldSchema = retyped.map(([before]) => before);
+  const newSchema = retyped.map(([, after]) => after);
 
   it('widens numeric precision and scale, int32 to int64, a timestamp to timestamptz and a type to text', () => {
     const targetTypes = target(batchColumns([oldSchema]));
@@ -153,5 +136,34 @@ describe('the PostgreSQL widening DDL', () => {
       'ALTER TABLE "a"."t" ALTER COLUMN "amount" TYPE numeric(14,4) USING "amount"::numeric(14,4)',
       `ALTER TABLE "a"."t" ALTER COLUMN "at" TYPE timestamp with time zone USING "at" AT TIME ZONE 'UTC'`,
     ]);
+  });
+});
+
+describe('onTypeChange in the config', () => {
+  const pipelines = (options: Record<string, unknown>) => [
+    { name: 'f', kind: 'fact', source: 'app', table: 'public.f', key: ['id'], watermark: 'at', options },
+    { name: 'd', kind: 'dimension', source: 'app', table: 'public.d', key: ['id'], options },
+    { name: 't', kind: 'topic', source: 'events', topic: 't', target: 't', columns: [{ name: 'id', path: 'id', type: 'bigint' }], options },
+    { name: 'c', kind: 'cdc', source: 'events', topic: 'c', target: 'c', key: ['id'], options },
+  ];
+  const config = (options: Record<string, unknown>) => ({
+    sources: {
+      app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us' }] },
+      events: { type: 'kafka', clusters: [{ region: 'us', cell: 'cell-1', brokers: ['127.0.0.1:19092'] }] },
+    },
+    warehouse: { type: 'postgres', secret: 'warehouse' },
+    stage: { type: 'file', path: 'stage' },
+    secrets: { provider: 'env' },
+    pipelines: pipelines(options),
+  });
+  const policies = (options: Record<string, unknown>) => validateConfig('t', config(options)).pipelines.map((p) => (p.options as { onTypeChange: string }).onTypeChange);
+
+  it('is declared for every kind, "widen" by default', () => {
+    expect(policies({})).toEqual(['widen', 'widen', 'widen', 'widen']);
+    expect(policies({ onTypeChange: 'fail' })).toEqual(['fail', 'fail', 'fail', 'fail']);
+  });
+
+  it('refuses another value', () => {
+    expect(() => validateConfig('t', config({ onTypeChange: 'cast' }))).toThrow(/onTypeChange[\s\S]*expected "widen" or "fail"/);
   });
 });
