@@ -99,6 +99,12 @@ describe('CDC columns from the Debezium event schema', () => {
     const staged = batchColumns([oldSchema, newSchema, [field('id', 'int64'), decimal('amount', 12, 6)]]);
     expect(staged.find((c) => c.name === 'amount')).toEqual({ name: 'amount', type: 'numeric(16,6)' });
     expect(staged.find((c) => c.name === 'code')).toEqual({ name: 'code', type: 'bigint' });
+    expect(staged.find((c) => c.name === 'at')).toEqual({ name: 'at', type: 'timestamp with time zone' });
+    // Narrowed at the source within the batch: the older, wider type is staged.
+    expect(batchColumns([[decimal('amount', 14, 4)], [decimal('amount', 10, 2)]])).toEqual([{ name: 'amount', type: 'numeric(14,4)' }]);
+    // integer 0 and 1 would load as false and true: refused, not converted.
+    const e = refusal(() => batchColumns([[field('flag', 'int32')], [field('flag', 'boolean')]], WHERE));
+    expect(e.message).toBe(`${WHERE}: column flag is integer in earlier events of the batch and boolean in later ones, and no type holds both; change the target column by hand`);
   });
 
   it('refuses a narrowing the target cannot hold, naming both types', () => {
