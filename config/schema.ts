@@ -363,6 +363,9 @@ const common = {
 /** What a merge does when the source has a column the warehouse table lacks. */
 const onNewColumn = z.enum(['add', 'ignore', 'fail'], { error: 'expected "add", "ignore" or "fail"' }).default('add');
 
+/** What a merge does when a column's type changed so the warehouse column cannot hold it: widen the column where a wider type holds both, or fail (docs/pipelines.md). */
+const onTypeChange = z.enum(['widen', 'fail'], { error: 'expected "widen" or "fail"' }).default('widen');
+
 const factPipeline = z.strictObject({
   ...common,
   kind: z.literal('fact'),
@@ -387,8 +390,9 @@ const factPipeline = z.strictObject({
       /** A range with more rows is cut into keyset chunks of about this many rows. */
       chunkRows: z.number({ error: 'expected a number of rows' }).int().min(1, 'expected at least 1 row per chunk').max(100_000_000, 'expected at most 100000000 rows per chunk').default(250_000),
       onNewColumn,
+      onTypeChange,
     })
-    .default({ lagSeconds: 5, lookbackSeconds: 0, maxParallel: 4, chunkRows: 250_000, onNewColumn: 'add' }),
+    .default({ lagSeconds: 5, lookbackSeconds: 0, maxParallel: 4, chunkRows: 250_000, onNewColumn: 'add', onTypeChange: 'widen' }),
 });
 
 const dimensionPipeline = z.strictObject({
@@ -402,6 +406,7 @@ const dimensionPipeline = z.strictObject({
     .strictObject({
       deletes: z.enum(['hard', 'soft'], { error: 'expected "hard" or "soft"' }).default('hard'),
       onNewColumn,
+      onTypeChange,
       /**
        * Incremental mode: read only the rows whose `column` moved past the checkpoint (safe
        * upper bound as for facts); a full pass, which also finds deletes, runs at least every
@@ -418,7 +423,7 @@ const dimensionPipeline = z.strictObject({
         })
         .optional(),
     })
-    .default({ deletes: 'hard', onNewColumn: 'add' }),
+    .default({ deletes: 'hard', onNewColumn: 'add', onTypeChange: 'widen' }),
 });
 
 const columnType = z.enum(['text', 'integer', 'bigint', 'numeric', 'double', 'boolean', 'timestamptz', 'date', 'jsonb'], {
@@ -463,8 +468,10 @@ const topicPipeline = z
         maxDeadLetterRatio: z.number().min(0).max(1).default(0.01),
         /** A larger message value is dead-lettered as oversized. */
         maxMessageBytes: count('message bytes', 1, 64 * 1024 * 1024).default(1_048_576),
+        /** A column's type changed in the config. */
+        onTypeChange,
       })
-      .default({ maxMessagesPerPartition: 500_000, maxBatchesPerPartition: 4, maxParallel: 4, maxDeadLetterRatio: 0.01, maxMessageBytes: 1_048_576 }),
+      .default({ maxMessagesPerPartition: 500_000, maxBatchesPerPartition: 4, maxParallel: 4, maxDeadLetterRatio: 0.01, maxMessageBytes: 1_048_576, onTypeChange: 'widen' }),
   })
   .superRefine((p, ctx) => {
     const names = new Set<string>();
@@ -499,6 +506,7 @@ const cdcPipeline = z.strictObject({
     .strictObject({
       deletes: z.enum(['hard', 'soft'], { error: 'expected "hard" or "soft"' }).default('hard'),
       onNewColumn,
+      onTypeChange,
       /** A truncate at the source: empty the target's rows of that source (per `deletes`), skip it, or fail the batch. */
       onTruncate: z.enum(['apply', 'ignore', 'fail'], { error: 'expected "apply", "ignore" or "fail"' }).default('apply'),
       /** The PostgreSQL source and table the connector captures: what `tributary verify` compares the target with. */
@@ -536,7 +544,7 @@ const cdcPipeline = z.strictObject({
       /** Events that cannot be applied go to tributary_dead_letters up to this share of a batch; 0: any halts it (docs/cdc.md). */
       maxDeadLetterRatio: z.number().min(0).max(1).default(0),
     })
-    .default({ deletes: 'hard', onNewColumn: 'add', onTruncate: 'apply', decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive', maxMessagesPerPartition: 100_000, maxBatchesPerRun: 4, intervalSeconds: 5, maxDeadLetterRatio: 0 }),
+    .default({ deletes: 'hard', onNewColumn: 'add', onTypeChange: 'widen', onTruncate: 'apply', decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive', maxMessagesPerPartition: 100_000, maxBatchesPerRun: 4, intervalSeconds: 5, maxDeadLetterRatio: 0 }),
   /** Set by a capture entry: `apply` keeps this table's publication, connector and topic in step (needs options.capturedFrom). */
   managed: managedSpec.optional(),
 });

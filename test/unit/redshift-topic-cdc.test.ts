@@ -39,6 +39,8 @@ const result = (names: string[], rows: Field[][]) => ({ ColumnMetadata: names.ma
 interface Script {
   /** Columns information_schema has for a table name (absent: the table does not exist). */
   tables?: Record<string, string[]>;
+  /** Per table name and column: data_type, character_maximum_length, numeric_precision, numeric_scale (else VARCHAR(256)). */
+  types?: Record<string, Record<string, [string, number | null, number | null, number | null]>>;
   ledgerHit?: boolean;
   offsets?: [number, number][];
   moved?: [string, string][];
@@ -77,7 +79,15 @@ function scripted(s: Script) {
     const param = (name: string) => q?.Parameters?.find((p) => p.name === name)?.value ?? '';
     if (sql.includes('information_schema.columns')) {
       const cols = s.tables?.[param('table')] ?? [];
-      return result(['column_name', 'data_type', 'character_maximum_length'], cols.map((c) => [str(c), str('character varying'), num(256)]));
+      const typed = s.types?.[param('table')] ?? {};
+      const orNull = (v: number | null): Field => (v === null ? { isNull: true } : num(v));
+      return result(
+        ['column_name', 'data_type', 'character_maximum_length', 'numeric_precision', 'numeric_scale'],
+        cols.map((c) => {
+          const [type, length, precision, scale] = typed[c] ?? ['character varying', 256, null, null];
+          return [str(c), str(type), orNull(length), orNull(precision), orNull(scale)];
+        }),
+      );
     }
     if (sql.includes('"tributary_batches" WHERE batch_id')) {
       return result(['rows_staged', 'inserted', 'updated', 'unchanged', 'deleted', 'quarantined'], s.ledgerHit ? [[4, 2, 1, 1, 0, 0].map(num)] : []);
@@ -442,5 +452,51 @@ describe('Redshift CDC merge through the Data API (aws-sdk-client-mock)', () => 
         { name: 'oldkey_1_0', value: '2' },
       ]),
     );
+  });
+});
+
+describe('Redshift: a column retyped at the source (onTypeChange)', () => {
+  const cols = ['id', 'note', 'qty', 'doc', '_lsn'];
+  const moved = 'tributary_cdc_moved__analytics__orders';
+  const ledgerRow = { rows_staged: 4, inserted: 4, updated: 0, unchanged: 0, deleted: 0, quarantined: 0, rows_read: 5, deduplicated: 1, dead_lettered: 0, deleted_absent: 0 };
+  const narrow = (qty: [string, number | null, number | null, number | null]) => ({ note: ['character varying', 80, null, null] as [string, number, null, null], qty });
+
+  it('widens a VARCHAR too short for the new type in the target and its moved-rows table before the batch', async () => {
+    const api = scripted({ offsets: [[1, 3]], counts: { rows_in: 4, ...ledgerRow }, tables: { orders: cols, [moved]: cols }, types: { orders: narrow(['integer', null, 32, 0]), [moved]: narrow(['integer', null, 32, 0]) } });
+    await warehouse().mergeCdc(cdcBatch(), target, activity);
+    const alters = api.executed.map((e) => e.Sql).filter((q) => q.includes('ALTER COLUMN'));
+    expect(alters).toEqual([
+      'ALTER TABLE "analytics"."orders" ALTER COLUMN "note" TYPE VARCHAR(65535)',
+      `ALTER TABLE "${cfg.schema}"."${moved}" ALTER COLUMN "note" TYPE VARCHAR(65535)`,
+    ]);
+    expect(api.batches).toHaveLength(1);
+  });
+
+  it('under onTypeChange: fail refuses the widening; a change Redshift cannot make in place is refused whatever the policy, naming both types; nothing is sent', async () => {
+    const strict = scripted({ offsets: [[1, 3]], tables: { orders: cols }, types: { orders: narrow(['integer', null, 32, 0]) } });
+    const refused = await warehouse().mergeCdc(cdcBatch(), { ...target, onTypeChange: 'fail' }, activity).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ApplicationFailure);
+    expect((refused as ApplicationFailure).nonRetryable).toBe(true);
+    expect((refused as Error).message).toBe(
+      'pipeline orders-cdc, region us, source events/us/cell-1, table analytics.orders: column note is text at the source (VARCHAR(65535) on Redshift), but the target keeps it as VARCHAR(80), which cannot hold every value of it, and the pipeline\'s onTypeChange policy is "fail"; widen the target column by hand, or set onTypeChange: widen',
+    );
+    expect(strict.executed.some((e) => e.Sql.includes('ALTER COLUMN'))).toBe(false);
+    expect(strict.batches).toHaveLength(0);
+
+    redshift.reset();
+    const bigger = scripted({ offsets: [[1, 3]], tables: { orders: cols }, types: { orders: { qty: ['integer', null, 32, 0] } } });
+    const columns = cdcColumns.map((c) => (c.name === 'qty' ? { ...c, type: 'bigint' } : c));
+    const err = await warehouse().mergeCdc(cdcBatch(columns), target, activity).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      "pipeline orders-cdc, region us, source events/us/cell-1, table analytics.orders: column qty is bigint at the source (BIGINT on Redshift), but the target keeps it as INTEGER, which cannot hold every value of it; Redshift cannot change the column's type in place: add a wider column by hand and copy the values, or recreate the target and backfill",
+    );
+    expect(bigger.batches).toHaveLength(0);
+  });
+
+  it('a topic column declared bigint where the target is INTEGER is refused, naming the partition', async () => {
+    const api = scripted({ offsets: [[2, 10]], tables: { clicks: ['click_id', 'raw'] }, types: { clicks: { click_id: ['integer', null, 32, 0] } } });
+    const err = await warehouse().mergeTopic(topicBatch(), topicSpec, activity).catch((e: unknown) => e);
+    expect((err as Error).message).toContain('pipeline clicks, region us, source events/us/cell-1, table analytics.clicks, partition 2: column click_id is bigint in the config (BIGINT on Redshift), but the target keeps it as INTEGER');
+    expect(api.batches).toHaveLength(0);
   });
 });

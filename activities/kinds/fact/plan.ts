@@ -15,6 +15,7 @@ import { withPg } from '../../pg/connect.js';
 import { chunkBoundariesSql, keyColumns, nullWatermarkSql, watermarkType, type RangeSpec } from '../../sources/postgres/watermark-sql.js';
 import { planWatermarkRange, type PlannedRange } from '../pull/safe-bound.js';
 import { badInput } from '../../errors.js';
+import { planSource } from '../plan-source.js';
 
 export async function planFact(
   deps: ActivityDeps,
@@ -31,14 +32,8 @@ export async function planFact(
   const stream = `${schema}.${table}`;
   const units: FactUnit[] = [];
   for (const [i, endpoint] of postgresEndpoints(deps.config, p.source, region).entries()) {
-    let planned: Awaited<ReturnType<typeof planChunks>>;
-    try {
-      planned = await withPg(sourceTarget(endpoint), deps.secrets, (client) => planChunks(deps, warehouse, client, p, region, endpoint, schema, table));
-    } catch (err) {
-      if (!onSourceError) throw err;
-      onSourceError(endpoint.id, err);
-      continue;
-    }
+    const result = await planSource(endpoint.id, () => withPg(sourceTarget(endpoint), deps.secrets, (client) => planChunks(deps, warehouse, client, p, region, endpoint, schema, table)), onSourceError);
+    const planned = result?.planned;
     if (!planned) continue;
     const { range, bounds } = planned;
     warnings.push(...range.warnings);

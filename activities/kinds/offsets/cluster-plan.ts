@@ -8,6 +8,7 @@ import { badInput } from '../../errors.js';
 import type { WarehouseDialect } from '../../warehouse/dialect.js';
 import { openKafka, UnknownTopicError } from '../../sources/kafka/client.js';
 import { planRanges, type PlannedRange } from './offset-plan.js';
+import { planSource } from '../plan-source.js';
 
 export interface ClusterPlanOptions {
   maxMessagesPerPartition: number;
@@ -30,13 +31,8 @@ export async function planClusters<U>(
   const committed = await Promise.all(endpoints.map((e) => readOffsets({ pipeline: p.name, region, cell: e.cell, topic: p.topic })));
   const perCluster = await Promise.all(
     endpoints.map(async (e, i) => {
-      try {
-        return toUnits(e, await planCluster(e, committed[i]!));
-      } catch (err) {
-        if (!onSourceError) throw err;
-        onSourceError(e.id, err);
-        return [];
-      }
+      const result = await planSource(e.id, async () => toUnits(e, await planCluster(e, committed[i]!)), onSourceError);
+      return result?.planned ?? [];
     }),
   );
   return perCluster.flat();

@@ -192,7 +192,7 @@ export async function extractCdcUnit(
   const keptChanges = records.filter((d): d is ChangeEvent | ScannedChange => d.kind === 'change' || d.kind === 'scanned');
   const schemas = keptChanges.map((e) => e.fields).filter((f): f is FieldType[] => f !== null);
   let columns: ColumnSpec[];
-  if (schemas.length > 0) columns = batchColumns(schemas);
+  if (schemas.length > 0) columns = batchColumns(schemas, `${label}, region ${unit.region}, topic ${unit.topic}`);
   // Rendered from the type map (checked when the config was read), never pasted into DDL.
   else if (p.options.columnTypes) columns = Object.entries(p.options.columnTypes).map(([name, type]) => declaredColumn(name, type));
   else if (pending.length === 0) columns = [];

@@ -22,7 +22,8 @@ import type { ColumnSpec } from '../../specs/columns.js';
 import type { Stage } from '../../stage/stage.js';
 import type { StagedCdcBatch, CdcUnit, MergeResult } from '../../types.js';
 import { badInput } from '../../errors.js';
-import type { CdcTarget, NewColumnPolicy } from '../../specs/merge-specs.js';
+import type { CdcTarget } from '../../specs/merge-specs.js';
+import { retypeTarget } from './retype-target.js';
 
 export type { CdcTarget } from '../../specs/merge-specs.js';
 import { LOCK_SQL, createSchemaSql, findBatchSql, insertBatchSql, targetColumnsSql } from './merge-sql.js';
@@ -49,15 +50,18 @@ function decide(unit: CdcUnit, current: Map<number, number | null>, label: strin
   }
 }
 
-/** Creates the target or applies the new-column policy; returns the columns the target gets. */
-async function evolve(client: pg.Client, spec: sql.CdcMergeSpec, policy: NewColumnPolicy, label: string): Promise<ColumnSpec[]> {
+/** Creates the target or applies the type-change and new-column policies; returns the columns the target gets. */
+async function evolve(client: pg.Client, spec: sql.CdcMergeSpec, t: CdcTarget, label: string, where: string): Promise<ColumnSpec[]> {
+  const policy = t.onNewColumn;
   await client.query(createSchemaSql(spec.schema));
-  const before = await client.query<{ name: string }>(targetColumnsSql(), [spec.schema, spec.table]);
+  const before = await client.query<{ name: string; type: string }>(targetColumnsSql(), [spec.schema, spec.table]);
   if (before.rows.length === 0) {
     await client.query(sql.createCdcTargetSql(spec));
     return spec.columns;
   }
   const existing = new Set(before.rows.map((r) => r.name));
+  const targetTypes = new Map(before.rows.map((r) => [r.name, r.type]));
+  await retypeTarget(client, { target: spec, targetTypes, columns: spec.columns, policy: t.onTypeChange, where, batchSide: 'at the source' });
   const meta = sql.cdcMetaColumns(spec).filter((c) => !existing.has(c.name));
   for (const stmt of sql.addCdcColumnsSql(spec, meta)) await client.query(stmt);
   const fresh = spec.columns.filter((c) => !existing.has(c.name));
@@ -116,7 +120,7 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
       (await client.query(heal.deleteByVersionSql(spec, cmp), spec.deletes === 'soft' ? [unit.source, bound, unit.batchId] : [unit.source, bound])).rowCount ?? 0;
     let exists = batch.rows > 0;
     if (batch.rows > 0) {
-      spec.written = await evolve(client, spec, t.onNewColumn, label);
+      spec.written = await evolve(client, spec, t, label, describeWhere({ pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${t.schema}.${t.table}` }));
       await client.query(sql.createCdcStageSql(spec));
       const meta = stagedMeta(batch.stagedColumns);
       for (const file of batch.files) {
