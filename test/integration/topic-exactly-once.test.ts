@@ -76,7 +76,7 @@ const copies = (statements: string[]) => statements.filter((s) => s.startsWith('
 
 /** Batch ids are the run's id, cell, partition and chunk: every test plans runs of its own. */
 async function plan(name: string, run: string, partition: number): Promise<TopicUnit> {
-  const units = await planTopic(deps, warehouse, pipeline(name), 'eu', run);
+  const units = await planTopic({ deps, warehouse }, pipeline(name), { region: 'eu', runId: run });
   return units.find((u) => u.partition === partition)!;
 }
 
@@ -139,7 +139,7 @@ describe('topic merges, exactly once', () => {
 
   it('never loads a message twice: the same batch merged twice at once loads once, and a target that already holds an offset refuses the batch', async () => {
     await produce(CELL, dupTopic, clicks(CELL, 0, 400));
-    const units = await planTopic(deps, warehouse, pipeline('dup'), 'eu', 'dup-a');
+    const units = await planTopic({ deps, warehouse }, pipeline('dup'), { region: 'eu', runId: 'dup-a' });
     const p0 = await extractTopicUnit(deps, pipeline('dup'), units.find((u) => u.partition === 0)!, warehouse.capabilities);
     const p1 = await extractTopicUnit(deps, pipeline('dup'), units.find((u) => u.partition === 1)!, warehouse.capabilities);
 

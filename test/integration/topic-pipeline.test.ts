@@ -172,10 +172,10 @@ describe('topic pipeline', () => {
     const p = config.pipelines.find((x) => x.name === 'retry') as TopicPipelineConfig;
     const spec = topicMergeSpec(config, p);
     await produce(cell, retryTopic, clicks(cell, 0, 400));
-    const planA = await planTopic(deps, warehouse, p, 'eu', 'run-a');
+    const planA = await planTopic({ deps, warehouse }, p, { region: 'eu', runId: 'run-a' });
     await produce(cell, retryTopic, clicks(cell, 400, 40));
     // A second run planned before the first merged: its partition-0 range [0, 110) overlaps [0, 100).
-    const planB = await planTopic(deps, warehouse, p, 'eu', 'run-b');
+    const planB = await planTopic({ deps, warehouse }, p, { region: 'eu', runId: 'run-b' });
     const a = await extractTopicUnit(deps, p, planA.find((u) => u.partition === 0)!, warehouse.capabilities);
     const b = await extractTopicUnit(deps, p, planB.find((u) => u.partition === 0)!, warehouse.capabilities);
     expect([a.rows, b.rows]).toEqual([100, 110]);
