@@ -15,20 +15,14 @@ import type { WarehouseDialect } from '../../activities/warehouse/dialect.js';
 import { mergeTopicBatch } from '../../activities/warehouse/postgres/topic-merge.js';
 import type { MergeResult, StagedTopicBatch, TopicUnit } from '../../activities/types.js';
 import { STACK, connect, uniqueName } from './stack.js';
-import { click, clicks, createTopic, deleteTopic, dropSchema, produce, qualified, query, topicStackConfig } from './topic-fixture.js';
+import { click, clickColumns, clicks, createTopic, deleteTopic, dropSchema, produce, qualified, query, topicStackConfig } from './topic-fixture.js';
 
 const CELL = 'eu/cell-1';
 const appendTopic = uniqueName('once');
 const dupTopic = uniqueName('once_dup');
 const topics = [appendTopic, dupTopic];
 
-const columns = [
-  { name: 'id', path: 'id', type: 'bigint', required: true },
-  { name: 'user_name', path: 'user.name', type: 'text' },
-  { name: 'amount', path: 'amount', type: 'numeric' },
-  { name: 'at', path: 'at', type: 'timestamptz', required: true },
-  { name: 'first_tag', path: 'tags[0]', type: 'text' },
-];
+const columns = clickColumns('id', 'user_name', 'amount', 'at', 'first_tag');
 
 let config: TributaryConfig;
 let deps: ActivityDeps;
