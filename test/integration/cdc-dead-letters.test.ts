@@ -7,22 +7,20 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TributaryConfig } from '../../config/schema.js';
-import { failureOf, startHarness, type Harness } from './harness.js';
-import { createTopic, deleteTopic, dropSchema, produce, query, topicStackConfig, type Produced } from './topic-fixture.js';
+import { changeEvent } from '../fixtures/debezium/change-event.js';
+import { failureOf, type Harness } from './harness.js';
+import { PRODUCED_CELL, removeTopics, startOnTopics } from './produced-cdc-fixture.js';
+import { produce, query, topicStackConfig } from './topic-fixture.js';
 
 const { escapeIdentifier: ident } = pg;
 const id = randomBytes(4).toString('hex');
-const CELL = 'us/cell-1';
+const CELL = PRODUCED_CELL;
 const TOPIC = `cdc_dead_${id}`;
 
 let config: TributaryConfig;
 let harness: Harness;
 
-function event(op: string, key: number, lsn: number, after: { n: number } | null): Produced & { partition: number } {
-  const source = { version: '3.6.1.Final', connector: 'postgresql', name: 'dl', ts_ms: 1_800_000_000_000 + lsn, snapshot: 'false', db: 'app', schema: 'public', table: 't', txId: lsn, lsn };
-  const value = { before: null, after: after ? { id: key, ...after } : null, source, transaction: null, op, ts_ms: 1_800_000_000_000 + lsn };
-  return { partition: 0, key: JSON.stringify({ id: key }), value: JSON.stringify(value) };
-}
+const event = (op: string, key: number, lsn: number, after: { n: number } | null) => changeEvent('dl', op, key, lsn, null, after);
 
 /** A change event whose embedded schema has a field without a name. */
 function nameless(key: number, lsn: number): string {
@@ -37,15 +35,10 @@ beforeAll(async () => {
   config = topicStackConfig([
     { name: 'dead', kind: 'cdc', source: 'events', regions: ['us'], topic: TOPIC, target: TOPIC, key: ['id'], options: { columnTypes: { id: 'bigint', n: 'integer' } } },
   ]);
-  await createTopic(CELL, TOPIC, 1);
-  harness = await startHarness(config, ['us']);
+  harness = await startOnTopics(config, { [TOPIC]: 1 });
 }, 120_000);
 
-afterAll(async () => {
-  await harness?.close();
-  await deleteTopic(CELL, TOPIC);
-  if (config) await dropSchema(config.warehouse.schema);
-}, 60_000);
+afterAll(() => removeTopics(harness, config, [TOPIC]), 60_000);
 
 it('halts a batch with an undecodable event, an unknown op and a nameless field, naming each, writing nothing', async () => {
   await produce(CELL, TOPIC, [

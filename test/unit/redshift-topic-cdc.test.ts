@@ -155,7 +155,7 @@ const resultCounts = (l: LedgerRow) => ({
   deadLettered: l.dead_lettered,
 });
 /** Data API parameters that include these values. */
-const withParams = (values: Record<string, string>) => expect.arrayContaining(Object.entries(values).map(([name, value]) => ({ name, value })));
+const withParams = (values: Record<string, string>): unknown => expect.arrayContaining(Object.entries(values).map(([name, value]) => ({ name, value })));
 const heads = (sqls: string[]) => sqls.map((s) => s.trim().split(/\s+/).slice(0, 2).join(' '));
 
 beforeEach(() => redshift.reset());
