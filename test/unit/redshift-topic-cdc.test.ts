@@ -5,35 +5,25 @@
 // turned into results and errors. The same SQL runs for real on PostgreSQL in
 // test/integration/redshift-sql-on-postgres.test.ts.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { mockClient } from 'aws-sdk-client-mock';
 import {
   BatchExecuteStatementCommand,
   DescribeStatementCommand,
   ExecuteStatementCommand,
   GetStatementResultCommand,
   ListStatementsCommand,
-  RedshiftDataClient,
   type DescribeStatementResponse,
   type Field,
   type SubStatementData,
 } from '@aws-sdk/client-redshift-data';
-import { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
-import { DataApi, DEFAULT_POLL } from '../../activities/warehouse/redshift/data-api.js';
-import { RedshiftWarehouse } from '../../activities/warehouse/redshift/redshift-warehouse.js';
-import { S3Stage } from '../../activities/stage/s3-stage.js';
 import { oldKeyId } from '../../activities/merge-rules/key-id.js';
-import type { ActivityDeps } from '../../activities/deps.js';
 import type { CdcUnit, StagedCdcBatch, StagedTopicBatch, TopicUnit } from '../../activities/types.js';
 import type { TopicMergeSpec } from '../../activities/warehouse/postgres/topic-merge-sql.js';
 
-import { cfg, stageCfg } from './redshift-fixtures.js';
+import { mockDataApi, num, redshiftWarehouse, str } from './redshift-fixtures.js';
 
-const redshift = mockClient(RedshiftDataClient);
+const redshift = mockDataApi();
 
-const noSleep = () => Promise.resolve();
-const str = (v: string | null): Field => (v === null ? { isNull: true } : { stringValue: v });
-const num = (v: number): Field => ({ longValue: v });
 const result = (names: string[], rows: Field[][]) => ({ ColumnMetadata: names.map((name) => ({ name })), Records: rows });
 
 interface Script {
@@ -96,10 +86,7 @@ function scripted(s: Script) {
   return { executed, batches };
 }
 
-function warehouse() {
-  const stage = new S3Stage(stageCfg, new S3Client({ region: 'us-east-1' }));
-  return new RedshiftWarehouse({ stage } as unknown as ActivityDeps, cfg, new DataApi(new RedshiftDataClient({ region: 'us-east-1' }), cfg, DEFAULT_POLL, noSleep), noSleep);
-}
+const warehouse = redshiftWarehouse;
 
 const activity = { heartbeat: () => undefined };
 const topicSpec: TopicMergeSpec = {
