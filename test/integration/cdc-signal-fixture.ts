@@ -1,6 +1,7 @@
 // What resnapshot tests set up for Debezium's signal channel on the us source: the shared signal
 // table of the convention (docs/cdc.md, Resnapshots), a connector that reads signals from it and
-// writes notifications to a topic, and a config whose us server names the role that writes signals.
+// writes notifications to a topic, and a config whose us server names the role that writes signals;
+// the captured table with its publication and workers, runs while a resnapshot goes on, and removal.
 import pg from 'pg';
 import type { TributaryConfig } from '../../config/schema.js';
 import { validateConfig } from '../../config/load.js';
