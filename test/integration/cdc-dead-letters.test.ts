@@ -13,26 +13,24 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSecretProvider } from '../../activities/secrets/provider.js';
 import { skipCdcEvent } from '../../client/cdc-skip.js';
 import type { TributaryConfig } from '../../config/schema.js';
-import { failureOf, startHarness, type Harness } from './harness.js';
-import { createTopic, deleteTopic, dropSchema, produce, query, topicStackConfig, type Produced } from './topic-fixture.js';
+import { changeEvent, type ChangeMessage } from '../fixtures/debezium/change-event.js';
+import { failureOf, type Harness } from './harness.js';
+import { PRODUCED_CELL, removeTopics, startOnTopics } from './produced-cdc-fixture.js';
+import { produce, query, topicStackConfig } from './topic-fixture.js';
 
 const { escapeIdentifier: ident } = pg;
 const id = randomBytes(4).toString('hex');
-const CELL = 'us/cell-1';
+const CELL = PRODUCED_CELL;
 const HALTS = `cdc_dead_${id}`;
 const LENIENT = `cdc_lenient_${id}`;
 
 let config: TributaryConfig;
 let harness: Harness;
 
-function event(op: string, key: number, lsn: number, after: { n: number } | null, table = 't'): Produced & { partition: number } {
-  const source = { version: '3.6.1.Final', connector: 'postgresql', name: 'dl', ts_ms: 1_800_000_000_000 + lsn, snapshot: 'false', db: 'app', schema: 'public', table, txId: lsn, lsn };
-  const value = { before: null, after: after ? { id: key, ...after } : null, source, transaction: null, op, ts_ms: 1_800_000_000_000 + lsn };
-  return { partition: 0, key: JSON.stringify({ id: key }), value: JSON.stringify(value) };
-}
+const event = (op: string, key: number, lsn: number, after: { n: number } | null, table = 't') => changeEvent('dl', op, key, lsn, null, after, undefined, table);
 
 /** A create whose embedded schema has the given row fields. */
-function withSchema(key: number, lsn: number, fields: object[], after: object): Produced & { partition: number } {
+function withSchema(key: number, lsn: number, fields: object[], after: object): ChangeMessage {
   const row = { type: 'struct', optional: true, fields };
   const value = JSON.stringify({
     schema: { type: 'struct', fields: [{ ...row, field: 'before' }, { ...row, field: 'after' }, { type: 'struct', field: 'source', fields: [] }, { type: 'string', field: 'op' }] },
@@ -44,7 +42,7 @@ function withSchema(key: number, lsn: number, fields: object[], after: object): 
 const nameless = (key: number, lsn: number) => withSchema(key, lsn, [{ type: 'int64', field: 'id' }, { type: 'int32' }], {});
 const hugeScale = (key: number, lsn: number) =>
   withSchema(key, lsn, [{ type: 'int64', field: 'id' }, { type: 'struct', name: 'io.debezium.data.VariableScaleDecimal', field: 'amount', fields: [] }], { amount: { scale: 300_000_000, value: 'AQ==' } });
-const notJson = (key: number): Produced & { partition: number } => ({ partition: 0, key: JSON.stringify({ id: key }), value: 'not json {' });
+const notJson = (key: number): ChangeMessage => ({ partition: 0, key: JSON.stringify({ id: key }), value: 'not json {' });
 
 const schema = () => ident(config.warehouse.schema);
 const rows = (table: string) => query<{ id: string; n: number }>(`SELECT id::text, n FROM ${schema()}.${ident(table)} ORDER BY id`);
@@ -62,15 +60,10 @@ beforeAll(async () => {
     { name: 'halts', kind: 'cdc', source: 'events', regions: ['us'], topic: HALTS, target: HALTS, key: ['id'], options: { columnTypes } },
     { name: 'lenient', kind: 'cdc', source: 'events', regions: ['us'], topic: LENIENT, target: LENIENT, key: ['id'], options: { columnTypes, maxDeadLetterRatio: 0.5, capturedFrom: { source: 'app', table: 't' } } },
   ]);
-  await Promise.all([createTopic(CELL, HALTS, 1), createTopic(CELL, LENIENT, 1)]);
-  harness = await startHarness(config, ['us']);
+  harness = await startOnTopics(config, { [HALTS]: 1, [LENIENT]: 1 });
 }, 120_000);
 
-afterAll(async () => {
-  await harness?.close();
-  await Promise.all([deleteTopic(CELL, HALTS), deleteTopic(CELL, LENIENT)]);
-  if (config) await dropSchema(config.warehouse.schema);
-}, 60_000);
+afterAll(() => removeTopics(harness, config, [HALTS, LENIENT]), 60_000);
 
 it('at maxDeadLetterRatio 0 halts naming the event and its skip command; each skip moves past exactly that event', async () => {
   await produce(CELL, HALTS, [event('c', 1, 10, { n: 1 }), notJson(2), event('c', 3, 30, { n: 3 }), event('x', 4, 40, { n: 4 }), event('m', 5, 50, null), nameless(6, 60)]);

@@ -5,35 +5,25 @@
 // turned into results and errors. The same SQL runs for real on PostgreSQL in
 // test/integration/redshift-sql-on-postgres.test.ts.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { mockClient } from 'aws-sdk-client-mock';
 import {
   BatchExecuteStatementCommand,
   DescribeStatementCommand,
   ExecuteStatementCommand,
   GetStatementResultCommand,
   ListStatementsCommand,
-  RedshiftDataClient,
   type DescribeStatementResponse,
   type Field,
   type SubStatementData,
 } from '@aws-sdk/client-redshift-data';
-import { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
-import { DataApi, DEFAULT_POLL } from '../../activities/warehouse/redshift/data-api.js';
-import { RedshiftWarehouse } from '../../activities/warehouse/redshift/redshift-warehouse.js';
-import { S3Stage } from '../../activities/stage/s3-stage.js';
 import { oldKeyId } from '../../activities/merge-rules/key-id.js';
-import type { ActivityDeps } from '../../activities/deps.js';
 import type { CdcUnit, StagedCdcBatch, StagedTopicBatch, TopicUnit } from '../../activities/types.js';
 import type { TopicMergeSpec } from '../../activities/warehouse/postgres/topic-merge-sql.js';
 
-import { cfg, stageCfg } from './redshift-fixtures.js';
+import { cfg, mockDataApi, num, redshiftWarehouse, str } from './redshift-fixtures.js';
 
-const redshift = mockClient(RedshiftDataClient);
+const redshift = mockDataApi();
 
-const noSleep = () => Promise.resolve();
-const str = (v: string | null): Field => (v === null ? { isNull: true } : { stringValue: v });
-const num = (v: number): Field => ({ longValue: v });
 const result = (names: string[], rows: Field[][]) => ({ ColumnMetadata: names.map((name) => ({ name })), Records: rows });
 
 interface Script {
@@ -109,10 +99,7 @@ function scripted(s: Script) {
   return { executed, batches };
 }
 
-function warehouse() {
-  const stage = new S3Stage(stageCfg, new S3Client({ region: 'us-east-1' }));
-  return new RedshiftWarehouse({ stage } as unknown as ActivityDeps, cfg, new DataApi(new RedshiftDataClient({ region: 'us-east-1' }), cfg, DEFAULT_POLL, noSleep), noSleep);
-}
+const warehouse = redshiftWarehouse;
 
 const activity = { heartbeat: () => undefined };
 const topicSpec: TopicMergeSpec = {
@@ -154,6 +141,21 @@ const topicBatch = (unit = topicUnit()): StagedTopicBatch => ({
 });
 /** Sub-statements of a failed batch: `n` finished, then the failed one. */
 const subs = (n: number, failed: SubStatementData): SubStatementData[] => [...Array.from({ length: n }, (_, i) => ({ Id: `b-1:${i + 1}`, Status: 'FINISHED' as const })), failed];
+type LedgerRow = Record<'rows_staged' | 'inserted' | 'updated' | 'unchanged' | 'deleted' | 'quarantined' | 'rows_read' | 'deduplicated' | 'dead_lettered' | 'deleted_absent', number>;
+/** A merge result's counts are its batch ledger row's, read back after the batch. */
+const resultCounts = (l: LedgerRow) => ({
+  rowsRead: l.rows_read,
+  rowsStaged: l.rows_staged,
+  inserted: l.inserted,
+  updated: l.updated,
+  unchanged: l.unchanged,
+  deleted: l.deleted,
+  deletedAbsent: l.deleted_absent,
+  deduplicated: l.deduplicated,
+  deadLettered: l.dead_lettered,
+});
+/** Data API parameters that include these values. */
+const withParams = (values: Record<string, string>): unknown => expect.arrayContaining(Object.entries(values).map(([name, value]) => ({ name, value })));
 const heads = (sqls: string[]) => sqls.map((s) => s.trim().split(/\s+/).slice(0, 2).join(' '));
 
 beforeEach(() => redshift.reset());
@@ -166,15 +168,7 @@ describe('Redshift topic merge through the Data API (aws-sdk-client-mock)', () =
     const r = await warehouse().mergeTopic(topicBatch(), topicSpec, activity);
     expect(r).toEqual({
       batchId: 'run-1:t0',
-      rowsRead: 10,
-      rowsStaged: 10,
-      inserted: 6,
-      updated: 2,
-      unchanged: 1,
-      deleted: 0,
-      deletedAbsent: 0,
-      deduplicated: 0,
-      deadLettered: 1,
+      ...resultCounts(ledgerRow),
       alreadyCommitted: false,
       topic: { source: 'events/us/cell-1', cell: 'cell-1', topic: 'clicks', partition: 2, consumed: 10, loaded: 9, deadLettered: 1, newestTimestamp: '2026-01-01T00:00:00.000Z', nextOffset: 20, offsetLag: 5 },
     });
@@ -204,15 +198,7 @@ describe('Redshift topic merge through the Data API (aws-sdk-client-mock)', () =
     expect(b.Sqls[8]).toContain(`FROM 's3://tributary-stage/tributary/clicks/us/run-1/t0/dead-letters.csv.gz.manifest'`);
     // Planned at the ledger's position: nothing trimmed; the guard expects 10 and the ledger moves to 20.
     expect(b.Sqls.some((s) => s.startsWith('DELETE FROM tributary_topic_stage'))).toBe(false);
-    expect(b.Parameters).toEqual(
-      expect.arrayContaining([
-        { name: 'r0_expected', value: '10' },
-        { name: 'r0_next', value: '20' },
-        { name: 'rows', value: '9' },
-        { name: 'dead_rows', value: '1' },
-        { name: 'consumed', value: '10' },
-      ]),
-    );
+    expect(b.Parameters).toEqual(withParams({ r0_expected: '10', r0_next: '20', rows: '9', dead_rows: '1', consumed: '10' }));
     // Messages consumed must be the rows and dead letters staged, checked before the ledger row is written.
     const check = b.Sqls.findIndex((x) => x.includes("' rows read, but '"));
     expect(check).toBeGreaterThan(0);
@@ -239,7 +225,7 @@ describe('Redshift topic merge through the Data API (aws-sdk-client-mock)', () =
     await warehouse().mergeTopic(topicBatch(), topicSpec, activity);
     const b = api.batches[0]!;
     expect(b.Sqls.filter((s) => s.includes('WHERE kafka_offset < CAST(:load_from AS BIGINT)'))).toHaveLength(2);
-    expect(b.Parameters).toEqual(expect.arrayContaining([{ name: 'load_from', value: '15' }, { name: 'r0_expected', value: '15' }]));
+    expect(b.Parameters).toEqual(withParams({ load_from: '15', r0_expected: '15' }));
   });
 
   it('a ledger that does not fit the plan is bad input naming the pipeline, source and partition; nothing is sent', async () => {
@@ -266,7 +252,7 @@ describe('Redshift topic merge through the Data API (aws-sdk-client-mock)', () =
   it('readOffsets reads the ledger of one topic and cell', async () => {
     const api = scripted({ offsets: [[0, 7], [3, 12]] });
     expect(await warehouse().readOffsets({ pipeline: 'clicks', region: 'us', cell: 'cell-1', topic: 'clicks' })).toEqual(new Map([[0, 7], [3, 12]]));
-    expect(api.executed.at(-1)?.Parameters).toEqual(expect.arrayContaining([{ name: 'cell', value: 'cell-1' }]));
+    expect(api.executed.at(-1)?.Parameters).toEqual(withParams({ cell: 'cell-1' }));
   });
 });
 
@@ -312,15 +298,7 @@ describe('Redshift CDC merge through the Data API (aws-sdk-client-mock)', () => 
     const r = await warehouse().mergeCdc(cdcBatch(), target, activity);
     expect(r).toEqual({
       batchId: 'run-2:c0',
-      rowsRead: 5,
-      rowsStaged: 4,
-      inserted: 2,
-      updated: 1,
-      unchanged: 0,
-      deleted: 1,
-      deletedAbsent: 0,
-      deduplicated: 1,
-      deadLettered: 0,
+      ...resultCounts(ledgerRow),
       alreadyCommitted: false,
       cdc: { newestSourceTsMs: 1_767_225_600_000, events: 5 },
     });
@@ -331,19 +309,12 @@ describe('Redshift CDC merge through the Data API (aws-sdk-client-mock)', () => 
     const all = b.Sqls.join('\n');
     // One pair of fills (warehouse row, then moved row) per column PostgreSQL may TOAST: note and doc, not id or qty.
     expect(b.Sqls.filter((s) => s.startsWith('UPDATE tributary_cdc_stage SET'))).toHaveLength(4);
-    expect(b.Parameters).toEqual(expect.arrayContaining([{ name: 'mc_0', value: 'note' }, { name: 'mc_1', value: 'doc' }]));
+    expect(b.Parameters).toEqual(withParams({ mc_0: 'note', mc_1: 'doc' }));
     expect(b.Parameters?.some((p) => p.value === 'qty')).toBe(false);
     expect(all).toContain(`DELETE FROM "analytics"."orders" USING tributary_cdc_stage WHERE tributary_cdc_stage."_op" IN ('d', 'm')`);
     expect(all).not.toMatch(/ON CONFLICT|RETURNING|xmax|TRUNCATE\s/);
     // Both partitions' ledger rows are guarded: partition 0 absent, partition 1 at 3.
-    expect(b.Parameters).toEqual(
-      expect.arrayContaining([
-        { name: 'r0_partition', value: '0' },
-        { name: 'r1_partition', value: '1' },
-        { name: 'r1_expected', value: '3' },
-        { name: 'r0_next', value: '5' },
-      ]),
-    );
+    expect(b.Parameters).toEqual(withParams({ r0_partition: '0', r1_partition: '1', r1_expected: '3', r0_next: '5' }));
     expect(b.Parameters?.some((p) => p.name === 'r0_expected')).toBe(false);
   });
 
@@ -369,7 +340,7 @@ describe('Redshift CDC merge through the Data API (aws-sdk-client-mock)', () => 
     const changes = at(/^DELETE FROM "analytics"."orders" USING tributary_cdc_stage WHERE tributary_cdc_stage."_op" IN \('d', 'm'\)/);
     const gap = at(/^DELETE FROM "analytics"."orders" WHERE "_source" = :source AND "_lsn" < CAST\(:close_below/);
     expect(raise < truncate && truncate < changes && changes < gap).toBe(true);
-    expect(b.Parameters).toEqual(expect.arrayContaining([{ name: 'truncate_version', value: '850' }, { name: 'close_below', value: '900' }, { name: 'ep_0', value: '0' }, { name: 'el_0', value: '900' }]));
+    expect(b.Parameters).toEqual(withParams({ truncate_version: '850', close_below: '900', ep_0: '0', el_0: '900' }));
     // The snapshot closed: its ledger row goes and none is kept; the ledger row counts what the truncate and the gap removed.
     expect(b.Sqls.some((x) => x.startsWith('DELETE FROM "analytics"."tributary_cdc_snapshots"'))).toBe(true);
     expect(b.Sqls.some((x) => x.startsWith('INSERT INTO "analytics"."tributary_cdc_snapshots"'))).toBe(false);
@@ -445,13 +416,7 @@ describe('Redshift CDC merge through the Data API (aws-sdk-client-mock)', () => 
     const api = scripted({ tables: { tributary_cdc_moved__analytics__orders: ['id', '_lsn'] }, moved: [['1', '400']] });
     const lsns = await warehouse().movedLsns({ schema: 'analytics', table: 'orders' }, 'events/us/cell-1', [{ id: '1' }, { id: '2' }]);
     expect(lsns).toEqual(new Map([[oldKeyId({ id: '1' }), 400n]]));
-    expect(api.executed.at(-1)?.Parameters).toEqual(
-      expect.arrayContaining([
-        { name: 'source', value: 'events/us/cell-1' },
-        { name: 'oldkey_0_0', value: '1' },
-        { name: 'oldkey_1_0', value: '2' },
-      ]),
-    );
+    expect(api.executed.at(-1)?.Parameters).toEqual(withParams({ source: 'events/us/cell-1', oldkey_0_0: '1', oldkey_1_0: '2' }));
   });
 });
 

@@ -11,7 +11,7 @@ import { resnapshotGapDeletes, resnapshotProgress, signalResnapshot } from './re
 import { checkBuckets } from '../../reconcile/bucket-sql.js';
 
 export const cdc: PipelineKind<'cdc'> = {
-  plan: ({ deps, warehouse }, p, req) => planCdc(deps, warehouse, p, req.region, req.runId, req.onSourceError),
+  plan: planCdc,
   // One extract per cluster at a time (an extract holds its decoded batch in memory); the next
   // starts as soon as one ends, so it runs while that batch merges. A cluster's batches apply in order.
   parallelism: (_ctx, _p, units) => ({ extract: Math.max(1, new Set(units.map((u) => u.source)).size), merge: 1 }),

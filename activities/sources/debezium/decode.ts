@@ -7,7 +7,7 @@
 import { ByteArena } from './byte-arena.js';
 import { SchemaCache, splitEnvelope, type EnvelopeParts } from './envelope.js';
 import { isMarkedInteger, jsonInteger, parseJson, stringifyJson } from './json.js';
-import { scanPayload, scanPayloadSpans, standardLayout, type PayloadLayout } from './payload-scan.js';
+import { scanPayload, scanPayloadSpans, standardLayout, type PayloadLayout, type PayloadParts } from './payload-scan.js';
 import { sequenceCommitLsn, sequenceLsn } from './sequence-lsn.js';
 import { isSnapshot, snapshotMark, type SnapshotMark } from './snapshot-mark.js';
 import {
@@ -513,18 +513,10 @@ interface Caches {
 }
 
 /** What decoding takes from a change event's payload, whether scanned or parsed whole. */
-interface Payload {
-  op: string;
+interface Payload extends Omit<PayloadParts, 'before' | 'after' | 'schema'> {
   before: Json;
   after: Json;
-  lsn: bigint | undefined;
-  commitLsn: bigint | undefined;
-  txId: bigint | null;
-  tsMs: number;
-  snapshot: boolean;
-  snapshotMark: SnapshotMark;
   sourceSchema: string;
-  table: string;
 }
 
 /** The payload from its bytes (see payload-scan.ts), or null to parse it whole. */

@@ -13,7 +13,7 @@
 import { LINEAGE_COLUMNS, type CdcMergeSpec } from '../../specs/merge-specs.js';
 import { foldName, ident, identifierProblem, qualified } from './identifiers.js';
 import { copySql, LEDGER_COUNT_COLUMNS, Params, type Param } from './merge-sql.js';
-import { batchLedgerSql, gapsSql, ledgerBatchValues, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, V, type LedgerBatch, type LedgerMove } from './offsets-sql.js';
+import { batchLedgerSql, gapsSql, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, stagedBatchValues, V, type LedgerBatch, type LedgerMove } from './offsets-sql.js';
 import { assertStatementSize, MAX_BATCH_STATEMENTS } from './statement-size.js';
 import { deleteByVersionSqls, GAP_DELETED, healValues, keepSnapshotSqls, raiseToEpochsSql, TRUNCATED, upsertEpochsSqls, type CdcHeal } from './cdc-heal-sql.js';
 import { MAX_VARCHAR_BYTES, redshiftType } from './types.js';
@@ -124,15 +124,9 @@ export function cdcMergeBatch(input: CdcBatchInput): CdcBatch {
   const types = new Map(spec.columns.map((c) => [c.name, redshiftType(c).sql]));
   const resolvable = spec.written.filter((c) => !spec.key.includes(c.name) && toastable(c.type));
   const p = new Params({
-    ...ledgerBatchValues(v, spec),
-    rows: v.rows,
+    ...stagedBatchValues(v, spec, { from: v.rangeFrom, to: v.rangeTo }),
     events: v.events,
     dead_rows: input.dead?.count ?? 0,
-    range_from: v.rangeFrom,
-    range_to: v.rangeTo,
-    checksum: v.checksum,
-    extracted_at: v.extractedAt,
-    loaded_at: v.loadedAt,
     expire_before: v.expireBefore,
     ...Object.fromEntries(resolvable.map((c, i) => [`mc_${i}`, c.name])),
     ...Object.fromEntries(spec.key.map((k, j) => [`mk_${j}`, k])),

@@ -11,7 +11,7 @@ import { LINEAGE_COLUMNS } from '../../specs/merge-specs.js';
 import type { TopicMergeSpec } from '../../specs/merge-specs.js';
 import { foldName, ident, qualified } from './identifiers.js';
 import { copySql, LEDGER_COUNT_COLUMNS, Params, type Param } from './merge-sql.js';
-import { batchLedgerSql, readCheckSql, DEAD_LETTERS_TABLE, gapsSql, ledgerBatchValues, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, V, type LedgerBatch, type LedgerMove } from './offsets-sql.js';
+import { batchLedgerSql, readCheckSql, DEAD_LETTERS_TABLE, gapsSql, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, stagedBatchValues, V, type LedgerBatch, type LedgerMove } from './offsets-sql.js';
 import { assertStatementSize, MAX_BATCH_STATEMENTS } from './statement-size.js';
 import { MAX_VARCHAR_BYTES, redshiftType } from './types.js';
 
@@ -101,16 +101,10 @@ export interface TopicBatch {
 export function topicMergeBatch(input: TopicBatchInput): TopicBatch {
   const { spec, values: v, stateSchema } = input;
   const p = new Params({
-    ...ledgerBatchValues(v, spec),
-    rows: v.rows,
+    ...stagedBatchValues(v, spec, { from: String(v.loadFrom), to: String(v.to) }),
     dead_rows: v.deadLetters,
     consumed: v.consumed,
     load_from: v.loadFrom,
-    range_from: String(v.loadFrom),
-    range_to: String(v.to),
-    checksum: v.checksum,
-    extracted_at: v.extractedAt,
-    loaded_at: v.loadedAt,
     ...ledgerValues([input.move]),
   });
   const target = qualified(spec.schema, spec.table);
