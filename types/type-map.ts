@@ -26,11 +26,15 @@ export interface RedshiftType {
 export type RedshiftPolicy = 'exact' | 'text form' | 'quarantine' | 'fail';
 
 /**
- * How a column's canonical text is written (`canonicalText` in render.ts): `text` the type's own
- * text form on both sides; `utc` a timestamptz in UTC; `json` a JSON value; `array` an array's JSON (Redshift keeps arrays in SUPER); `geometry` hex EWKB; `bpchar` blank-trimmed text;
- * `boolean` true/false (Redshift casts no boolean to text).
+ * How a column's canonical text is written (`canonicalText` in render.ts, one SQL expression per
+ * dialect, both giving the same text for the same value): `text` the type's own text form;
+ * `numeric` plain digits without trailing fractional zeros; `boolean` t/f (Redshift casts no
+ * boolean to text); `date` and `timestamp` through TO_CHAR; `utc` a timestamptz in UTC;
+ * `bpchar` blank-trimmed text; `float`, `time`, `json`, `array` (Redshift keeps arrays in SUPER)
+ * and `geometry` (hex EWKB) have no Redshift expression shown to agree: verify on Redshift
+ * refuses their columns.
  */
-export type CanonicalForm = 'text' | 'boolean' | 'utc' | 'json' | 'array' | 'geometry' | 'bpchar';
+export type CanonicalForm = 'text' | 'numeric' | 'boolean' | 'date' | 'timestamp' | 'utc' | 'bpchar' | 'float' | 'time' | 'json' | 'array' | 'geometry';
 
 export interface TypeRow {
   /** The row's name in docs/types.md. */
@@ -98,15 +102,15 @@ export const TYPE_ROWS: TypeRow[] = [
   row({ title: 'integer', names: ['integer', 'int', 'int4'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('INTEGER')), policy: EXACT }),
   row({ title: 'bigint', names: ['bigint', 'int8'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('BIGINT')), policy: EXACT }),
   row({
-    title: 'numeric(p,s)', names: ['numeric', 'decimal'], modifiers: 'numeric', origin: 'built-in', postgres: 'same', redshift: decimal, compare: 'text',
+    title: 'numeric(p,s)', names: ['numeric', 'decimal'], modifiers: 'numeric', origin: 'built-in', postgres: 'same', redshift: decimal, compare: 'text', canonical: 'numeric',
     policy: { redshift: 'fail', reason: `DECIMAL up to precision 38; wider or unconstrained numeric is VARCHAR with the exact digits (${LONG_TEXT}). NaN has no DECIMAL value: the load fails naming the column` },
   }),
   row({
-    title: 'real', names: ['real', 'float4'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('REAL')),
+    title: 'real', names: ['real', 'float4'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('REAL')), canonical: 'float',
     policy: { redshift: 'exact', reason: 'NaN and ±Infinity are float values in Redshift too (not run against Redshift itself)' },
   }),
   row({
-    title: 'double precision', names: ['double precision', 'float8'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('DOUBLE PRECISION')),
+    title: 'double precision', names: ['double precision', 'float8'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('DOUBLE PRECISION')), canonical: 'float',
     policy: { redshift: 'exact', reason: 'NaN and ±Infinity are float values in Redshift too (not run against Redshift itself)' },
   }),
   row({ title: 'money', names: ['money'], origin: 'built-in', postgres: 'same', redshift: textOf(32), policy: TEXT_FORM('money type (its text form follows lc_monetary)') }),
@@ -124,14 +128,14 @@ export const TYPE_ROWS: TypeRow[] = [
   }),
   row({ title: 'boolean', names: ['boolean', 'bool'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('BOOLEAN')), canonical: 'boolean', policy: EXACT }),
   row({
-    title: 'date', names: ['date'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('DATE')),
+    title: 'date', names: ['date'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('DATE')), canonical: 'date',
     policy: { redshift: 'fail', reason: 'Redshift DATE has no ±infinity and ends in year 294276: such a value fails the load naming the column' },
   }),
-  row({ title: 'time(p)', names: ['time'], modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIME')), policy: { redshift: 'exact', reason: 'TIME keeps microseconds, as PostgreSQL does' } }),
-  row({ title: 'timetz(p)', names: ['timetz'], modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIMETZ')), policy: { redshift: 'exact', reason: 'TIMETZ keeps microseconds and the offset' } }),
+  row({ title: 'time(p)', names: ['time'], modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIME')), canonical: 'time', policy: { redshift: 'exact', reason: 'TIME keeps microseconds, as PostgreSQL does' } }),
+  row({ title: 'timetz(p)', names: ['timetz'], modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIMETZ')), canonical: 'time', policy: { redshift: 'exact', reason: 'TIMETZ keeps microseconds and the offset' } }),
   row({
     title: 'timestamp(p)', names: ['timestamp'], modifiers: 'precision', origin: 'built-in', postgres: 'same',
-    redshift: fixed(plain('TIMESTAMP')),
+    redshift: fixed(plain('TIMESTAMP')), canonical: 'timestamp',
     policy: { redshift: 'fail', reason: 'TIMESTAMP keeps microseconds but has no ±infinity: such a value fails the load naming the column' },
   }),
   row({

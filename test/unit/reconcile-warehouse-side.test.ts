@@ -8,7 +8,7 @@ import { redshiftSide } from '../../activities/reconcile/redshift-side.js';
 import { DataApi } from '../../activities/warehouse/redshift/data-api.js';
 import type { BucketTable } from '../../activities/reconcile/bucket-sql.js';
 import { bucketAggregateSql } from '../../activities/reconcile/bucket-sql.js';
-import { canonicalProblems, typeFamily } from '../../activities/warehouse/redshift/canonical-text.js';
+import { canonicalProblems } from '../../activities/warehouse/redshift/row-text.js';
 import { cfg } from './redshift-fixtures.js';
 
 const redshift = mockClient(RedshiftDataClient);
@@ -62,9 +62,9 @@ describe('the Redshift side of verify', () => {
     const side = redshiftSide(api());
     const src = bucketAggregateSql({ ...target, warehouse: undefined, form: side.sourceForm }, 16, null);
     expect(src.sql).not.toContain('ROW(');
-    expect(src.sql).toContain(`TO_CHAR("updated_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`);
-    expect((typeFamily('real') as { unsupported: string }).unsupported).toMatch(/float/);
-    expect(canonicalProblems([{ name: 'doc', type: 'jsonb' }])).toMatch(/column "doc" jsonb is SUPER/);
+    expect(src.sql).toContain(`TO_CHAR(("updated_at") AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`);
+    expect(canonicalProblems([{ name: 'r', type: 'real' }])).toMatch(/column "r" \(real\): Redshift's text of a float/);
+    expect(canonicalProblems([{ name: 'doc', type: 'jsonb' }])).toMatch(/column "doc" \(jsonb\): it is SUPER/);
     const err = await side.aggregates({ ...target, columns: [...columns, { name: 'doc', type: 'jsonb' }] }, 16, null, null).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).nonRetryable).toBe(true);

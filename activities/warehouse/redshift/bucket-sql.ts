@@ -1,9 +1,9 @@
 // Verify's reads of a Redshift target, in Redshift SQL: per-bucket counts and checksums and the
-// rows of some buckets, from the canonical text forms of canonical-text.ts, and the row-hash reset
+// rows of some buckets, from the canonical texts of the type map (row-text.ts), and the row-hash reset
 // of a dimension repair. The PostgreSQL source computes the same numbers with `sourceRowForm`.
 import type { ColumnSpec } from '../../specs/columns.js';
 import { badInput } from '../../errors.js';
-import { bucketOfText, rowNumberOf, rowTextExpr } from './canonical-text.js';
+import { bucketOfText, rowNumberOf, rowTextExpr } from './row-text.js';
 import { ident, qualified } from './identifiers.js';
 import { assertStatementSize, groupBySize } from './statement-size.js';
 
