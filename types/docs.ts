@@ -69,15 +69,19 @@ export function typesMarkdown(columns: Map<string, string[]>): string {
     '',
     'Shown by `test/integration/type-matrix.test.ts` (each column loaded as a fact and as a dimension into the',
     "PostgreSQL warehouse, source and warehouse text forms and canonical texts equal; the Redshift staging read on",
-    'the source) and `test/unit/type-map.test.ts` (the Redshift DDL and staging of every row). The Redshift side',
+    'the source), `test/integration/type-matrix-cdc.test.ts` (the same table through the real Debezium connector,',
+    'JSON schemas, `decimal.handling.mode: precise`, `time.precision.mode: adaptive_time_microseconds`, into a cdc',
+    "pipeline's target: each column's output form equal to the source's, except where the last column says what",
+    'Debezium does instead) and `test/unit/type-map.test.ts` (the Redshift DDL and staging of every row). A CDC',
+    "target is typed from Debezium's message schema: a type it sends as a string is `text` there. The Redshift side",
     'is not run against Redshift itself.',
     '',
-    '| type | origin | PostgreSQL warehouse | Redshift | Redshift policy | why | canonical text | type-matrix columns |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| type | origin | PostgreSQL warehouse | Redshift | Redshift policy | why | canonical text | type-matrix columns | through Debezium |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map((r) => {
       const names = r.names.length > 1 ? ` (${r.names.join(', ')})` : '';
       const cols = columns.get(r.title) ?? [];
-      return `| ${cell(r.title + names)} | ${r.origin} | ${cell(postgresSide(r))} | ${cell(redshiftSide(r))} | ${r.policy.redshift} | ${cell(r.policy.reason)} | ${cell(canonicalCell(r))} | ${cols.map((c) => `\`${c}\``).join(', ') || 'none'} |`;
+      return `| ${cell(r.title + names)} | ${r.origin} | ${cell(postgresSide(r))} | ${cell(redshiftSide(r))} | ${r.policy.redshift} | ${cell(r.policy.reason)} | ${cell(canonicalCell(r))} | ${cols.map((c) => `\`${c}\``).join(', ') || 'none'} | ${cell(r.debezium ?? 'its text form')} |`;
     }),
     '',
   ];
