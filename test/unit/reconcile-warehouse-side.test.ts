@@ -11,6 +11,7 @@ import type { BucketTable } from '../../activities/reconcile/bucket-sql.js';
 import { bucketAggregateSql } from '../../activities/reconcile/bucket-sql.js';
 import { canonicalProblems } from '../../activities/warehouse/redshift/row-text.js';
 import { cfg } from './redshift-fixtures.js';
+import { redshiftDeleteExtraBatch } from '../../activities/warehouse/redshift/bucket-sql.js';
 import { warehouseRepairBlocker, warehouseVerifyBlocker } from '../../activities/reconcile/warehouse-blocker.js';
 import type { DeleteExtra } from '../../activities/reconcile/side.js';
 
@@ -157,6 +158,23 @@ describe('fact repair on Redshift', () => {
     expect(batch.Parameters).toContainEqual({ name: 'range_to', value: '2026-01-01 00:00:00+00' });
     // The count is read from the batch's last statement.
     expect(redshift.commandCalls(GetStatementResultCommand)[2]!.args[0].input.Id).toBe(`b1:${sqls.length}`);
+  });
+
+  it('refuses at once, naming pipeline, region, source and table, more keys than one batch holds', () => {
+    const extra = Array.from({ length: 60_000 }, (_, i) => `V${i.toString(16).padStart(32, '0')}`);
+    const values = { batchId: 'r', pipeline: 'orders', region: 'us', source: 'app/us', stream: 'public.orders', rangeTo: null, checksum: 'repair', loadedAt: '2026-01-01T00:00:00Z' };
+    const t = { schema: 'analytics', table: 'orders', key: [columns[0]!], columns, source: 'app/us', softDeletes: false };
+    let err: unknown;
+    try {
+      redshiftDeleteExtraBatch(t, 'tributary_state', { buckets: 16, only: [3], extra }, values);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as ApplicationFailure).nonRetryable).toBe(true);
+    expect((err as Error).message).toBe('pipeline orders, region us, source app/us, table analytics.orders: the repair would delete 60000 keys the source lacks, more than one Redshift batch (40 statements of 100 KB) holds; nothing was deleted');
+    // Up to the limit, one batch: every statement fits the Data API.
+    const plan = redshiftDeleteExtraBatch(t, 'tributary_state', { buckets: 16, only: [3], extra: extra.slice(0, 40_000) }, values);
+    expect(plan.sqls.length).toBeLessThanOrEqual(40);
   });
 
   it('returns the count of a delete already in the ledger without a batch', async () => {

@@ -115,7 +115,8 @@ export function redshiftDeleteExtraBatch(
     `SELECT s.done, b.deleted FROM ${STATE_TABLE} s, ${ledger} b WHERE b.batch_id = ${p.ref('batch_id')}`,
   ];
   if (sqls.length > MAX_BATCH_STATEMENTS) {
-    throw badInput(`${t.schema}.${t.table}: the repair would delete ${extra.length} keys of source ${v.source} that the source lacks, more than one Redshift batch (${MAX_BATCH_STATEMENTS} statements of 100 KB) holds; nothing was deleted`);
+    const where = `pipeline ${v.pipeline}, region ${v.region}, source ${v.source}, table ${t.schema}.${t.table}`;
+    throw badInput(`${where}: the repair would delete ${extra.length} keys the source lacks, more than one Redshift batch (${MAX_BATCH_STATEMENTS} statements of 100 KB) holds; nothing was deleted`);
   }
   return { sqls: sqls.map((s, i) => assertStatementSize(s, `repair statement ${i + 1} for ${t.schema}.${t.table}`)), parameters: p.list(), result: sqls.length - 1 };
 }
