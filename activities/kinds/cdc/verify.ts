@@ -65,7 +65,7 @@ export async function withCdcSides<T>(deps: ActivityDeps, p: CdcPipelineConfig, 
       return fn(src, dst, {
         server,
         clusters,
-        source: { schema, table, ...side },
+        source: { schema, table, ...side, ...(dst.sourceForm ? { form: dst.sourceForm } : {}) },
         warehouse: targetCols.size === 0 ? null : { schema: tSchema, table: tTable, ...side, warehouse: { source: clusters, softDeletes: p.options.deletes === 'soft' } },
       });
     }),

@@ -23,6 +23,10 @@ const BY_SEMANTIC: Record<string, string> = {
   'io.debezium.time.ZonedTime': 'time with time zone',
   'io.debezium.data.Json': 'jsonb',
   'io.debezium.data.Uuid': 'uuid',
+  // PostGIS values as their hex EWKB text, as the PostgreSQL warehouse keeps them (docs/types.md).
+  'io.debezium.data.geometry.Geometry': 'text',
+  'io.debezium.data.geometry.Geography': 'text',
+  'io.debezium.data.geometry.Point': 'point',
 };
 
 const BY_TYPE: Record<string, string> = {
@@ -32,6 +36,9 @@ const BY_TYPE: Record<string, string> = {
   int64: 'bigint',
   float32: 'real',
   float64: 'double precision',
+  // The JSON converter's names of the two float types.
+  float: 'real',
+  double: 'double precision',
   boolean: 'boolean',
   string: 'text',
   bytes: 'bytea',
