@@ -91,3 +91,35 @@ function describe(what: Record<string, string>): string {
     .map((k) => `${k === 'stream' ? 'table' : k} ${what[k]}`)
     .join(', ');
 }
+
+/** SQLSTATEs a moment later may not raise: connection (08), rollback races (40), resources (53), lock not available, shutdown and cancel (57), system (58). */
+const TRANSIENT_SQLSTATE = /^(08|40|53|57|58)|^55P03$/;
+
+/** Socket errors of a server going away or not yet back; an unknown host (ENOTFOUND) is a config error and is not among them. */
+const TRANSIENT_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'PLT_KFK_NETWORK']);
+
+/** node-postgres's own texts for a session the server closed (they carry no code). */
+const PG_CLOSED = /^Connection terminated|^timeout expired$/;
+
+/**
+ * Would the same call likely succeed in a few seconds: a refused or lost connection, a server
+ * shutting down or starting up, a serialization race? Conservative: anything not known to be
+ * transient (bad input, a privilege, an unknown host, a bug) is not.
+ */
+export function transientError(err: unknown): boolean {
+  if (err instanceof ApplicationFailure || codeBug(err)) return false;
+  const seen = new Set<unknown>();
+  const walk = (e: unknown): boolean => {
+    if (!(e instanceof Error) || seen.has(e)) return false;
+    seen.add(e);
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (/^[0-9A-Z]{5}$/.test(code)) return TRANSIENT_SQLSTATE.test(code);
+      if (TRANSIENT_ERRNO.has(code)) return true;
+    }
+    if (PG_CLOSED.test(e.message)) return true;
+    if (e instanceof AggregateError && e.errors.length > 0 && e.errors.every(walk)) return true;
+    return walk(e.cause);
+  };
+  return walk(err);
+}

@@ -108,6 +108,8 @@ export interface CdcBatchInfo {
   snapshots?: CdcSnapshotInfo;
   /** The batch's last truncate, applied before its changes (truncate-cut.ts); null when none. */
   truncate?: { partition: number; version: string } | null;
+  /** Events staged as dead letters beside the changes (cdc-dead-letters.ts); absent: none. */
+  deadLetters?: { files: StagedFile[]; count: number };
 }
 
 /** LSNs are 64-bit: decimal text here, so they travel through workflow history unchanged. */

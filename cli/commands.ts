@@ -166,19 +166,30 @@ export const COMMANDS: readonly Command[] = [
   }),
   command({
     name: 'cdc',
-    summary: "a cdc pipeline's continuous workflow (start, stop, status), or a resnapshot of its table",
+    summary: "a cdc pipeline's continuous workflow (start, stop, status), a resnapshot of its table, or a skip of one event",
     help:
       'start: starts it in each region (its schedule is paused while it runs).\n' +
       'stop: stops it after the batch in progress (its schedule is resumed).\n' +
       'status: its state, batches and events applied, and freshness; exit 1 if it failed.\n' +
       "resnapshot: asks the connector for an incremental snapshot of the table (or of --keys) through Debezium's signal table " +
-      "and follows it until its last chunk is applied by the pipeline's runs (docs/cdc.md); exit 1 if it failed.",
-    args: [{ name: 'action', required: true, choices: ['start', 'stop', 'status', 'resnapshot'], help: 'what to do' }, { ...PIPELINE, help: 'a cdc pipeline of the config' }],
-    flags: [REGION, { name: 'keys', type: 'string', value: 'K,K', help: 'resnapshot: only these keys (a composite key: its values joined by ":")' }, JSON_OUT],
+      "and follows it until its last chunk is applied by the pipeline's runs (docs/cdc.md); exit 1 if it failed.\n" +
+      'skip: the event at --partition and --offset (--region, and --cell if the region has several) goes to the dead letters ' +
+      'with reason "skipped by operator" when the next batch reaches it, and the rest applies (docs/cdc.md).',
+    args: [{ name: 'action', required: true, choices: ['start', 'stop', 'status', 'resnapshot', 'skip'], help: 'what to do' }, { ...PIPELINE, help: 'a cdc pipeline of the config' }],
+    flags: [
+      REGION,
+      { name: 'keys', type: 'string', value: 'K,K', help: 'resnapshot: only these keys (a composite key: its values joined by ":")' },
+      { name: 'cell', type: 'string', value: 'C', help: "skip: the Kafka cluster's cell (needed when the region has several)" },
+      { name: 'partition', type: 'string', value: 'P', help: 'skip: the partition of the event' },
+      { name: 'offset', type: 'string', value: 'O', help: 'skip: the offset of the event' },
+      JSON_OUT,
+    ],
     run: async ({ args, flags, expanded }) =>
       args.action === 'resnapshot'
         ? (await import('./commands/resnapshot.js')).resnapshot(await expanded(), args.pipeline, flags.region, flags.keys, flags.json)
-        : (await import('./commands/cdc.js')).cdc(await expanded(), args.action, args.pipeline, flags.region, flags.json),
+        : args.action === 'skip'
+          ? (await import('./commands/cdc-skip.js')).cdcSkip(await expanded(), args.pipeline, { region: flags.region, cell: flags.cell, partition: flags.partition, offset: flags.offset }, flags.json)
+          : (await import('./commands/cdc.js')).cdc(await expanded(), args.action, args.pipeline, flags.region, flags.json),
   }),
   command({
     name: 'help',

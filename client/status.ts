@@ -22,6 +22,7 @@ import { kindOf } from '../activities/kinds/registry.js';
 import { offsetLag, statusRow, type SourceFacts, type StatusRow, type TemporalFacts } from './status-rows.js';
 import { openKafka, UnknownTopicError, type PartitionBounds } from '../activities/sources/kafka/client.js';
 import { addCaptureHealth } from './capture-health.js';
+import { rootMessage } from '../common/root-message.js';
 
 export type { StatusRow, PipelineState } from './status-rows.js';
 
@@ -168,8 +169,6 @@ async function failureMessage(client: Client, workflowId: string, runId: string)
     await client.withDeadline(Date.now() + 5_000, () => client.workflow.getHandle(workflowId, runId).result());
     return 'unknown';
   } catch (err) {
-    let e: unknown = err;
-    while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-    return e instanceof Error ? e.message : String(e);
+    return rootMessage(err);
   }
 }

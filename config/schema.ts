@@ -365,6 +365,9 @@ const onNewColumn = z.enum(['add', 'ignore', 'fail'], { error: 'expected "add", 
 /** A run whose read holds at most this many rows is extracted and merged by its plan's activity (one activity per run); 0: never. */
 const smallReadRows = z.number({ error: 'expected a number of rows' }).int().min(0, 'expected 0 or more rows').max(1_000_000, 'expected at most 1000000 rows').default(10_000);
 
+/** What a merge does when a column's type changed so the warehouse column cannot hold it: widen the column where a wider type holds both, or fail (docs/pipelines.md). */
+const onTypeChange = z.enum(['widen', 'fail'], { error: 'expected "widen" or "fail"' }).default('widen');
+
 const factPipeline = z.strictObject({
   ...common,
   kind: z.literal('fact'),
@@ -389,9 +392,10 @@ const factPipeline = z.strictObject({
       /** A range with more rows is cut into keyset chunks of about this many rows. */
       chunkRows: z.number({ error: 'expected a number of rows' }).int().min(1, 'expected at least 1 row per chunk').max(100_000_000, 'expected at most 100000000 rows per chunk').default(250_000),
       onNewColumn,
+      onTypeChange,
       smallReadRows,
     })
-    .default({ lagSeconds: 5, lookbackSeconds: 0, maxParallel: 4, chunkRows: 250_000, onNewColumn: 'add', smallReadRows: 10_000 }),
+    .default({ lagSeconds: 5, lookbackSeconds: 0, maxParallel: 4, chunkRows: 250_000, onNewColumn: 'add', onTypeChange: 'widen', smallReadRows: 10_000 }),
 });
 
 const dimensionPipeline = z.strictObject({
@@ -405,6 +409,7 @@ const dimensionPipeline = z.strictObject({
     .strictObject({
       deletes: z.enum(['hard', 'soft'], { error: 'expected "hard" or "soft"' }).default('hard'),
       onNewColumn,
+      onTypeChange,
       smallReadRows,
       /**
        * Incremental mode: read only the rows whose `column` moved past the checkpoint (safe
@@ -422,7 +427,7 @@ const dimensionPipeline = z.strictObject({
         })
         .optional(),
     })
-    .default({ deletes: 'hard', onNewColumn: 'add', smallReadRows: 10_000 }),
+    .default({ deletes: 'hard', onNewColumn: 'add', onTypeChange: 'widen', smallReadRows: 10_000 }),
 });
 
 const columnType = z.enum(['text', 'integer', 'bigint', 'numeric', 'double', 'boolean', 'timestamptz', 'date', 'jsonb'], {
@@ -467,8 +472,10 @@ const topicPipeline = z
         maxDeadLetterRatio: z.number().min(0).max(1).default(0.01),
         /** A larger message value is dead-lettered as oversized. */
         maxMessageBytes: count('message bytes', 1, 64 * 1024 * 1024).default(1_048_576),
+        /** A column's type changed in the config. */
+        onTypeChange,
       })
-      .default({ maxMessagesPerPartition: 500_000, maxBatchesPerPartition: 4, maxParallel: 4, maxDeadLetterRatio: 0.01, maxMessageBytes: 1_048_576 }),
+      .default({ maxMessagesPerPartition: 500_000, maxBatchesPerPartition: 4, maxParallel: 4, maxDeadLetterRatio: 0.01, maxMessageBytes: 1_048_576, onTypeChange: 'widen' }),
   })
   .superRefine((p, ctx) => {
     const names = new Set<string>();
@@ -503,6 +510,7 @@ const cdcPipeline = z.strictObject({
     .strictObject({
       deletes: z.enum(['hard', 'soft'], { error: 'expected "hard" or "soft"' }).default('hard'),
       onNewColumn,
+      onTypeChange,
       /** A truncate at the source: empty the target's rows of that source (per `deletes`), skip it, or fail the batch. */
       onTruncate: z.enum(['apply', 'ignore', 'fail'], { error: 'expected "apply", "ignore" or "fail"' }).default('apply'),
       /** The PostgreSQL source and table the connector captures: what `tributary verify` compares the target with. */
@@ -537,8 +545,10 @@ const cdcPipeline = z.strictObject({
       maxBatchesPerRun: z.number().int().min(1).max(100).default(4),
       /** Continuous mode: poll this often when no batch is waiting. */
       intervalSeconds: seconds('the poll interval', HOUR).min(1).default(5),
+      /** Events that cannot be applied go to tributary_dead_letters up to this share of a batch; 0: any halts it (docs/cdc.md). */
+      maxDeadLetterRatio: z.number().min(0).max(1).default(0),
     })
-    .default({ deletes: 'hard', onNewColumn: 'add', onTruncate: 'apply', decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive', maxMessagesPerPartition: 100_000, maxBatchesPerRun: 4, intervalSeconds: 5 }),
+    .default({ deletes: 'hard', onNewColumn: 'add', onTypeChange: 'widen', onTruncate: 'apply', decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive', maxMessagesPerPartition: 100_000, maxBatchesPerRun: 4, intervalSeconds: 5, maxDeadLetterRatio: 0 }),
   /** Set by a capture entry: `apply` keeps this table's publication, connector and topic in step (needs options.capturedFrom). */
   managed: managedSpec.optional(),
 });

@@ -3,6 +3,7 @@
 // test columns that show it. Pure; `npm run docs:types` writes it (test/types-doc.ts).
 import { parsePgType } from './parse.js';
 import { CLASS_ROWS, TYPE_ROWS, type TypeRow } from './type-map.js';
+import { redshiftRowRefusal } from './render.js';
 
 /** Examples a parameterised type's Redshift column is shown for. */
 const EXAMPLES: Record<string, string[]> = {
@@ -15,13 +16,24 @@ const EXAMPLES: Record<string, string[]> = {
 
 const CANONICAL: Record<TypeRow['canonical'], string> = {
   text: 'its text form',
-  boolean: '`true` / `false`',
+  numeric: 'its digits, trailing fractional zeros cut',
+  boolean: '`t` / `f`',
+  date: '`YYYY-MM-DD`',
+  timestamp: '`YYYY-MM-DD HH24:MI:SS.US`',
   utc: 'UTC, `YYYY-MM-DD HH24:MI:SS.US`',
-  json: 'the JSON value',
+  bpchar: 'without trailing blanks',
+  float: 'its text form',
+  time: 'its text form',
+  json: 'the jsonb text',
   array: "the array's JSON",
   geometry: 'hex EWKB',
-  bpchar: 'without trailing blanks',
 };
+
+/** The canonical text cell: the form, and why verify on Redshift does not compare it where it does not. */
+function canonicalCell(r: TypeRow): string {
+  const refused = redshiftRowRefusal(r);
+  return refused ? `${CANONICAL[r.canonical]}; not compared on Redshift: ${refused}` : CANONICAL[r.canonical];
+}
 
 function postgresSide(r: TypeRow): string {
   if (r.postgres === 'same') return r === CLASS_ROWS.array ? 'an array of its element\'s type' : 'the same type';
@@ -57,15 +69,19 @@ export function typesMarkdown(columns: Map<string, string[]>): string {
     '',
     'Shown by `test/integration/type-matrix.test.ts` (each column loaded as a fact and as a dimension into the',
     "PostgreSQL warehouse, source and warehouse text forms and canonical texts equal; the Redshift staging read on",
-    'the source) and `test/unit/type-map.test.ts` (the Redshift DDL and staging of every row). The Redshift side',
+    'the source), `test/integration/type-matrix-cdc.test.ts` (the same table through the real Debezium connector,',
+    'JSON schemas, `decimal.handling.mode: precise`, `time.precision.mode: adaptive_time_microseconds`, into a cdc',
+    "pipeline's target: each column's output form equal to the source's, except where the last column says what",
+    'Debezium does instead) and `test/unit/type-map.test.ts` (the Redshift DDL and staging of every row). A CDC',
+    "target is typed from Debezium's message schema: a type it sends as a string is `text` there. The Redshift side",
     'is not run against Redshift itself.',
     '',
-    '| type | origin | PostgreSQL warehouse | Redshift | Redshift policy | why | canonical text | type-matrix columns |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| type | origin | PostgreSQL warehouse | Redshift | Redshift policy | why | canonical text | type-matrix columns | through Debezium |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map((r) => {
       const names = r.names.length > 1 ? ` (${r.names.join(', ')})` : '';
       const cols = columns.get(r.title) ?? [];
-      return `| ${cell(r.title + names)} | ${r.origin} | ${cell(postgresSide(r))} | ${cell(redshiftSide(r))} | ${r.policy.redshift} | ${cell(r.policy.reason)} | ${CANONICAL[r.canonical]} | ${cols.map((c) => `\`${c}\``).join(', ') || 'none'} |`;
+      return `| ${cell(r.title + names)} | ${r.origin} | ${cell(postgresSide(r))} | ${cell(redshiftSide(r))} | ${r.policy.redshift} | ${cell(r.policy.reason)} | ${cell(canonicalCell(r))} | ${cols.map((c) => `\`${c}\``).join(', ') || 'none'} | ${cell(r.debezium ?? 'its text form')} |`;
     }),
     '',
   ];

@@ -100,42 +100,57 @@ function arrayJson(col: string): string {
 
 const canonicalForm = (c: TypedColumn): CanonicalForm => redshiftRow(c).row.canonical;
 
+/** Text without trailing fractional zeros (and a bare point): DECIMAL(p,s) pads to its scale, the source's numeric may not. */
+const numericTrim = (t: string) => `CASE WHEN POSITION('.' IN ${t}) > 0 THEN RTRIM(RTRIM(${t}, '0'), '.') ELSE ${t} END`;
+const same = (sql: (ref: string) => string) => ({ postgres: sql, redshift: sql });
+const boolText = (ref: string) => `CASE WHEN ${ref} THEN 't' WHEN NOT ${ref} THEN 'f' END`;
+const refused = (why: string) => ({ postgres: (ref: string) => `(${ref})::text`, redshift: why });
+
+/**
+ * Each canonical form in each dialect: an expression of the column (`ref`, quoted), or, for
+ * Redshift, why none is shown to give PostgreSQL's text. Why the pairs agree: integers print
+ * digits and a sign on both; numeric plain notation on both, trailing fractional zeros cut; TO_CHAR
+ * reads one pattern alike on both (US = microseconds), timestamptz taken AT TIME ZONE 'UTC'
+ * first so no session zone counts; char(n) is compared blank-trimmed; a type Redshift keeps as
+ * VARCHAR holds the text the stage wrote, which is the source's ::text.
+ */
+const CANONICAL_SQL: Record<CanonicalForm, { postgres(ref: string, c: TypedColumn): string; redshift: ((ref: string) => string) | string }> = {
+  text: { postgres: (ref) => `(${ref})::text`, redshift: (ref) => `CAST(${ref} AS VARCHAR(${MAX_VARCHAR_BYTES}))` },
+  numeric: { postgres: (ref) => numericTrim(`(${ref})::text`), redshift: (ref) => numericTrim(`CAST(${ref} AS VARCHAR(${MAX_VARCHAR_BYTES}))`) },
+  boolean: same(boolText),
+  // PostgreSQL's date outlasts its timestamp, which TO_CHAR goes through; Redshift's DATE ends where both timestamps do.
+  date: { postgres: (ref) => `CASE WHEN ${ref} <= DATE '294276-12-31' THEN TO_CHAR(${ref}, 'YYYY-MM-DD') END`, redshift: (ref) => `TO_CHAR(${ref}, 'YYYY-MM-DD')` },
+  timestamp: same((ref) => `TO_CHAR(${ref}, 'YYYY-MM-DD HH24:MI:SS.US')`),
+  utc: same((ref) => `TO_CHAR((${ref}) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`),
+  bpchar: { postgres: (ref) => `RTRIM((${ref})::text, ' ')`, redshift: (ref) => `RTRIM(${ref}, ' ')` },
+  float: refused("Redshift's text of a float is not shown to equal PostgreSQL's"),
+  time: refused("Redshift's TIME and TIMETZ text is not shown to equal PostgreSQL's"),
+  json: { postgres: (ref) => `(${ref})::jsonb::text`, redshift: "it is SUPER in Redshift, whose JSON text (JSON_SERIALIZE) is not jsonb's" },
+  array: { postgres: (ref, c) => `(${arrayJson(arrayRef(c, ref))})::text`, redshift: "it is SUPER in Redshift, whose JSON text (JSON_SERIALIZE) is not PostgreSQL's" },
+  geometry: refused("Redshift's hex EWKB (ST_AsHexEWKB) is not shown to equal PostGIS's text"),
+};
+
+/** Why verify on Redshift cannot compare a row's type (null: it can); docs/types.md shows it. */
+export function redshiftRowRefusal(row: TypeRow): string | null {
+  const sql = CANONICAL_SQL[row.canonical].redshift;
+  return typeof sql === 'string' ? sql : null;
+}
+
+/** Why verify on Redshift cannot compare a column (null: it can), from its row's canonical form. */
+export const redshiftCanonicalRefusal = (c: TypedColumn): string | null => redshiftRowRefusal(redshiftRow(c).row);
+
 /**
  * The SQL expression of a column's canonical text in a dialect: on a PostgreSQL server (a source
  * or a PostgreSQL warehouse) and on Redshift the same value gives the same text, so per-bucket
  * checksums of the two sides can be compared. `ref` is the column as the query names it (quoted).
- * NULL stays NULL. The Redshift side is written from Redshift's documentation and checked for
- * shape only; the PostgreSQL side is run by the type-matrix test.
+ * NULL stays NULL (and so do infinities, which TO_CHAR does not print). Throws for a column
+ * Redshift cannot compare: ask `redshiftCanonicalRefusal` first.
  */
 export function canonicalText(c: TypedColumn, dialect: 'postgres' | 'redshift', ref: string): string {
-  const form = canonicalForm(c);
-  if (dialect === 'postgres') {
-    switch (form) {
-      case 'utc':
-        return `to_char((${ref}) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
-      case 'json':
-        return `(${ref})::jsonb::text`;
-      case 'array':
-        return `(${arrayJson(arrayRef(c, ref))})::text`;
-      default:
-        return `(${ref})::text`;
-    }
-  }
-  switch (form) {
-    case 'utc':
-      return `to_char((${ref}) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
-    case 'json':
-    case 'array':
-      return `JSON_SERIALIZE(${ref})`;
-    case 'geometry':
-      return `ST_AsHexEWKB(${ref})`;
-    case 'bpchar':
-      return `RTRIM(${ref})`;
-    case 'boolean':
-      return `CASE WHEN ${ref} THEN 'true' WHEN NOT ${ref} THEN 'false' END`;
-    default:
-      return `CAST(${ref} AS VARCHAR(${MAX_VARCHAR_BYTES}))`;
-  }
+  const sql = CANONICAL_SQL[canonicalForm(c)];
+  if (dialect === 'postgres') return sql.postgres(ref, c);
+  if (typeof sql.redshift === 'string') throw new Error(`column "${c.name}": ${sql.redshift}`);
+  return sql.redshift(ref);
 }
 
 /** How a merge compares a column's old and new value (`ref` quoted): by value, or by text form where the type's equality is looser or missing. */

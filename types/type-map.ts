@@ -26,11 +26,15 @@ export interface RedshiftType {
 export type RedshiftPolicy = 'exact' | 'text form' | 'quarantine' | 'fail';
 
 /**
- * How a column's canonical text is written (`canonicalText` in render.ts): `text` the type's own
- * text form on both sides; `utc` a timestamptz in UTC; `json` a JSON value; `array` an array's JSON (Redshift keeps arrays in SUPER); `geometry` hex EWKB; `bpchar` blank-trimmed text;
- * `boolean` true/false (Redshift casts no boolean to text).
+ * How a column's canonical text is written (`canonicalText` in render.ts, one SQL expression per
+ * dialect, both giving the same text for the same value): `text` the type's own text form;
+ * `numeric` plain digits without trailing fractional zeros; `boolean` t/f (Redshift casts no
+ * boolean to text); `date` and `timestamp` through TO_CHAR; `utc` a timestamptz in UTC;
+ * `bpchar` blank-trimmed text; `float`, `time`, `json`, `array` (Redshift keeps arrays in SUPER)
+ * and `geometry` (hex EWKB) have no Redshift expression shown to agree: verify on Redshift
+ * refuses their columns.
  */
-export type CanonicalForm = 'text' | 'boolean' | 'utc' | 'json' | 'array' | 'geometry' | 'bpchar';
+export type CanonicalForm = 'text' | 'numeric' | 'boolean' | 'date' | 'timestamp' | 'utc' | 'bpchar' | 'float' | 'time' | 'json' | 'array' | 'geometry';
 
 export interface TypeRow {
   /** The row's name in docs/types.md. */
@@ -53,6 +57,11 @@ export interface TypeRow {
    * '1 day' = '24 hours', box and circle by area) or missing (json, xml, point).
    */
   compare: 'value' | 'text';
+  /**
+   * What the Debezium PostgreSQL connector does to the type's values where the CDC target does
+   * not get the source's text form (absent: it does), shown by test/integration/type-matrix-cdc.test.ts.
+   */
+  debezium?: string;
 }
 
 export const MAX_VARCHAR_BYTES = 65535;
@@ -98,22 +107,22 @@ export const TYPE_ROWS: TypeRow[] = [
   row({ title: 'integer', names: ['integer', 'int', 'int4'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('INTEGER')), policy: EXACT }),
   row({ title: 'bigint', names: ['bigint', 'int8'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('BIGINT')), policy: EXACT }),
   row({
-    title: 'numeric(p,s)', names: ['numeric', 'decimal'], modifiers: 'numeric', origin: 'built-in', postgres: 'same', redshift: decimal, compare: 'text',
+    title: 'numeric(p,s)', names: ['numeric', 'decimal'], debezium: 'NaN and ±Infinity arrive as NULL: Debezium\'s decimals have none',  modifiers: 'numeric', origin: 'built-in', postgres: 'same', redshift: decimal, compare: 'text', canonical: 'numeric',
     policy: { redshift: 'fail', reason: `DECIMAL up to precision 38; wider or unconstrained numeric is VARCHAR with the exact digits (${LONG_TEXT}). NaN has no DECIMAL value: the load fails naming the column` },
   }),
   row({
-    title: 'real', names: ['real', 'float4'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('REAL')),
+    title: 'real', names: ['real', 'float4'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('REAL')), canonical: 'float',
     policy: { redshift: 'exact', reason: 'NaN and ±Infinity are float values in Redshift too (not run against Redshift itself)' },
   }),
   row({
-    title: 'double precision', names: ['double precision', 'float8'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('DOUBLE PRECISION')),
+    title: 'double precision', names: ['double precision', 'float8'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('DOUBLE PRECISION')), canonical: 'float',
     policy: { redshift: 'exact', reason: 'NaN and ±Infinity are float values in Redshift too (not run against Redshift itself)' },
   }),
-  row({ title: 'money', names: ['money'], origin: 'built-in', postgres: 'same', redshift: textOf(32), policy: TEXT_FORM('money type (its text form follows lc_monetary)') }),
+  row({ title: 'money', names: ['money'], debezium: 'a Decimal of the amount (numeric in the target), without the currency format of lc_monetary',  origin: 'built-in', postgres: 'same', redshift: textOf(32), policy: TEXT_FORM('money type (its text form follows lc_monetary)') }),
   row({ title: 'text', names: ['text'], origin: 'built-in', postgres: 'same', redshift: TEXT, policy: { redshift: 'quarantine', reason: LONG_TEXT } }),
   row({ title: 'varchar(n)', names: ['character varying', 'varchar'], modifiers: 'length', origin: 'built-in', postgres: 'same', redshift: charLength, policy: { redshift: 'quarantine', reason: `VARCHAR(4n) bytes hold n characters; ${LONG_TEXT}` } }),
   row({
-    title: 'char(n)', names: ['character', 'char', 'bpchar'], modifiers: 'length', origin: 'built-in', postgres: 'same', redshift: charLength, canonical: 'bpchar',
+    title: 'char(n)', names: ['character', 'char', 'bpchar'], debezium: 'text holding the padded value (the type\'s output form)',  modifiers: 'length', origin: 'built-in', postgres: 'same', redshift: charLength, canonical: 'bpchar',
     policy: { redshift: 'exact', reason: 'Redshift CHAR is single-byte only, so VARCHAR(4n) keeps the padded value; compared without trailing blanks, as PostgreSQL compares char(n)' },
   }),
   row({ title: 'name', names: ['name'], origin: 'built-in', postgres: 'same', redshift: textOf(256), policy: EXACT }),
@@ -124,53 +133,57 @@ export const TYPE_ROWS: TypeRow[] = [
   }),
   row({ title: 'boolean', names: ['boolean', 'bool'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('BOOLEAN')), canonical: 'boolean', policy: EXACT }),
   row({
-    title: 'date', names: ['date'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('DATE')),
+    title: 'date', names: ['date'], debezium: '±infinity, BC dates and dates past year 294276 arrive as other days (the connector\'s conversion); the run then fails where such a day is out of range',  origin: 'built-in', postgres: 'same', redshift: fixed(plain('DATE')), canonical: 'date',
     policy: { redshift: 'fail', reason: 'Redshift DATE has no ±infinity and ends in year 294276: such a value fails the load naming the column' },
   }),
-  row({ title: 'time(p)', names: ['time'], modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIME')), policy: { redshift: 'exact', reason: 'TIME keeps microseconds, as PostgreSQL does' } }),
-  row({ title: 'timetz(p)', names: ['timetz'], modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIMETZ')), policy: { redshift: 'exact', reason: 'TIMETZ keeps microseconds and the offset' } }),
+  row({ title: 'time(p)', names: ['time'], modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIME')), canonical: 'time', policy: { redshift: 'exact', reason: 'TIME keeps microseconds, as PostgreSQL does' } }),
+  row({ title: 'timetz(p)', names: ['timetz'], debezium: 'in UTC: the offset is not sent',  modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIMETZ')), canonical: 'time', policy: { redshift: 'exact', reason: 'TIMETZ keeps microseconds and the offset' } }),
   row({
-    title: 'timestamp(p)', names: ['timestamp'], modifiers: 'precision', origin: 'built-in', postgres: 'same',
-    redshift: fixed(plain('TIMESTAMP')),
+    title: 'timestamp(p)', names: ['timestamp'], debezium: 'the last microsecond of year 294276 overflows MicroTimestamp and arrives as another value',  modifiers: 'precision', origin: 'built-in', postgres: 'same',
+    redshift: fixed(plain('TIMESTAMP')), canonical: 'timestamp',
     policy: { redshift: 'fail', reason: 'TIMESTAMP keeps microseconds but has no ±infinity: such a value fails the load naming the column' },
   }),
   row({
     title: 'timestamptz(p)', names: ['timestamptz'], modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIMESTAMPTZ')), canonical: 'utc',
     policy: { redshift: 'fail', reason: 'TIMESTAMPTZ keeps microseconds but has no ±infinity: such a value fails the load naming the column' },
   }),
-  row({ title: 'interval', names: ['interval'], modifiers: 'precision', origin: 'built-in', postgres: 'same', compare: 'text', redshift: textOf(100), policy: TEXT_FORM('interval of months, days and microseconds in one value (its INTERVAL types split them)') }),
+  row({ title: 'interval', names: ['interval'], debezium: 'microseconds (MicroDuration, a month as 30.4375 days; bigint in the target): months, days and time are not kept apart, and values past about 292,000 years overflow',  modifiers: 'precision', origin: 'built-in', postgres: 'same', compare: 'text', redshift: textOf(100), policy: TEXT_FORM('interval of months, days and microseconds in one value (its INTERVAL types split them)') }),
   row({ title: 'uuid', names: ['uuid'], origin: 'built-in', postgres: 'same', redshift: textOf(36), policy: TEXT_FORM('uuid type') }),
-  row({ title: 'json', names: ['json'], origin: 'built-in', postgres: 'same', compare: 'text', redshift: fixed(SUPER), canonical: 'json', policy: { redshift: 'exact', reason: 'SUPER keeps the JSON value (not its whitespace or duplicate keys); values past 16 MB fail the load' } }),
+  row({ title: 'json', names: ['json'], debezium: 'jsonb in the target: spacing and duplicate keys are not kept',  origin: 'built-in', postgres: 'same', compare: 'text', redshift: fixed(SUPER), canonical: 'json', policy: { redshift: 'exact', reason: 'SUPER keeps the JSON value (not its whitespace or duplicate keys); values past 16 MB fail the load' } }),
   row({ title: 'jsonb', names: ['jsonb'], origin: 'built-in', postgres: 'same', redshift: fixed(SUPER), canonical: 'json', policy: { redshift: 'exact', reason: 'SUPER keeps the JSON value; values past 16 MB fail the load' } }),
   row({ title: 'xml', names: ['xml'], origin: 'built-in', postgres: 'same', compare: 'text', redshift: TEXT, policy: TEXT_FORM('xml type') }),
-  row({ title: 'inet', names: ['inet'], origin: 'built-in', postgres: 'same', redshift: textOf(43), policy: TEXT_FORM('network address types') }),
+  row({ title: 'inet', names: ['inet'], debezium: 'text in its output form (a host address without /32 or /128)',  origin: 'built-in', postgres: 'same', redshift: textOf(43), policy: TEXT_FORM('network address types') }),
   row({ title: 'cidr', names: ['cidr'], origin: 'built-in', postgres: 'same', redshift: textOf(43), policy: TEXT_FORM('network address types') }),
   row({ title: 'macaddr', names: ['macaddr'], origin: 'built-in', postgres: 'same', redshift: textOf(17), policy: TEXT_FORM('MAC address types') }),
   row({ title: 'macaddr8', names: ['macaddr8'], origin: 'built-in', postgres: 'same', redshift: textOf(23), policy: TEXT_FORM('MAC address types') }),
-  row({ title: 'bit(n)', names: ['bit'], modifiers: 'length', origin: 'built-in', postgres: 'same', redshift: (t) => varchar(Number(t.mods?.[0] ?? 1)), policy: TEXT_FORM('bit strings') }),
-  row({ title: 'varbit(n)', names: ['bit varying', 'varbit'], modifiers: 'length', origin: 'built-in', postgres: 'same', redshift: (t) => (t.mods ? varchar(Number(t.mods[0])) : TEXT()), policy: TEXT_FORM('bit strings') }),
+  row({ title: 'bit(n)', names: ['bit'], debezium: 'io.debezium.data.Bits: bytes without the bit length (bytea in the target)',  modifiers: 'length', origin: 'built-in', postgres: 'same', redshift: (t) => varchar(Number(t.mods?.[0] ?? 1)), policy: TEXT_FORM('bit strings') }),
+  row({ title: 'varbit(n)', names: ['bit varying', 'varbit'], debezium: 'io.debezium.data.Bits: bytes without the bit length (bytea in the target): leading zeros are lost',  modifiers: 'length', origin: 'built-in', postgres: 'same', redshift: (t) => (t.mods ? varchar(Number(t.mods[0])) : TEXT()), policy: TEXT_FORM('bit strings') }),
   row({ title: 'tsvector', names: ['tsvector'], origin: 'built-in', postgres: 'same', redshift: TEXT, policy: TEXT_FORM('text search types') }),
-  row({ title: 'tsquery', names: ['tsquery'], origin: 'built-in', postgres: 'same', redshift: TEXT, policy: TEXT_FORM('text search types') }),
+  row({ title: 'tsquery', names: ['tsquery'], debezium: "left out of Debezium's events: the connector has no mapping for the type",  origin: 'built-in', postgres: 'same', redshift: TEXT, policy: TEXT_FORM('text search types') }),
   ...['point', 'line', 'lseg', 'box', 'path', 'polygon', 'circle'].map((g) =>
-    row({ title: g, names: [g], origin: 'built-in', postgres: 'same', compare: 'text', redshift: TEXT, policy: TEXT_FORM('PostgreSQL geometric types (its GEOMETRY is PostGIS-like)') }),
+    row({
+      title: g, names: [g], origin: 'built-in', postgres: 'same', compare: 'text', redshift: TEXT, policy: TEXT_FORM('PostgreSQL geometric types (its GEOMETRY is PostGIS-like)'),
+      ...(g === 'point' ? {} : { debezium: "left out of Debezium's events: the connector has no mapping for the type" }),
+    }),
   ),
-  row({ title: 'oid', names: ['oid', 'xid', 'cid', 'xid8'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('BIGINT')), policy: { redshift: 'exact', reason: 'unsigned 32-bit (xid8 64-bit) numbers; BIGINT holds oid, xid and cid (xid8 past 2^63 fails the load)' } }),
+  row({ title: 'oid', names: ['oid', 'xid', 'cid', 'xid8'], debezium: 'oid arrives; xid is left out of Debezium\'s events (cid and xid8 not tried)',  origin: 'built-in', postgres: 'same', redshift: fixed(plain('BIGINT')), policy: { redshift: 'exact', reason: 'unsigned 32-bit (xid8 64-bit) numbers; BIGINT holds oid, xid and cid (xid8 past 2^63 fails the load)' } }),
   row({
     title: 'reg* (regclass, regtype, ...)',
     names: ['regclass', 'regtype', 'regproc', 'regprocedure', 'regoper', 'regoperator', 'regconfig', 'regdictionary', 'regnamespace', 'regrole', 'regcollation'],
-    origin: 'built-in', postgres: 'text', redshift: textOf(512),
+    origin: 'built-in', postgres: 'text', redshift: textOf(512), debezium: "left out of Debezium's events: the connector has no mapping for the type",
     policy: TEXT_FORM('object identifier types; the name is the source catalog\'s, so the warehouse keeps it as text'),
   }),
-  row({ title: 'pg_lsn', names: ['pg_lsn'], origin: 'built-in', postgres: 'same', redshift: textOf(17), policy: TEXT_FORM('pg_lsn type') }),
+  row({ title: 'pg_lsn', names: ['pg_lsn'], debezium: "left out of Debezium's events: the connector has no mapping for the type",  origin: 'built-in', postgres: 'same', redshift: textOf(17), policy: TEXT_FORM('pg_lsn type') }),
   row({
     title: 'ranges (int4range, ..., daterange)', names: ['int4range', 'int8range', 'numrange', 'tsrange', 'tstzrange', 'daterange'], origin: 'built-in', postgres: 'same', redshift: TEXT,
     policy: TEXT_FORM('range types'),
   }),
   row({
     title: 'multiranges (int4multirange, ...)', names: ['int4multirange', 'int8multirange', 'nummultirange', 'tsmultirange', 'tstzmultirange', 'datemultirange'], origin: 'built-in', postgres: 'same', redshift: TEXT,
+    debezium: "left out of Debezium's events: the connector has no mapping for the type",
     policy: TEXT_FORM('multirange types'),
   }),
-  row({ title: 'hstore', names: ['hstore'], origin: 'contrib', postgres: 'text', redshift: TEXT, policy: TEXT_FORM('hstore type') }),
+  row({ title: 'hstore', names: ['hstore'], debezium: 'a JSON object (hstore.handling.mode json), jsonb in the target',  origin: 'contrib', postgres: 'text', redshift: TEXT, policy: TEXT_FORM('hstore type') }),
   row({ title: 'citext', names: ['citext'], origin: 'contrib', postgres: 'text', redshift: TEXT, policy: { redshift: 'quarantine', reason: `the value as is (comparisons in the warehouse are case-sensitive); ${LONG_TEXT}` } }),
   row({ title: 'ltree', names: ['ltree'], origin: 'contrib', postgres: 'text', redshift: TEXT, policy: TEXT_FORM('ltree type') }),
   row({
@@ -187,11 +200,13 @@ export const TYPE_ROWS: TypeRow[] = [
 export const CLASS_ROWS = {
   domain: row({ title: 'domain', names: [], origin: 'user-defined', postgres: 'base type', redshift: TEXT, policy: { redshift: 'exact', reason: "its base type's row; NOT NULL and CHECK stay at the source" } }),
   enum: row({ title: 'enum', names: [], origin: 'user-defined', postgres: 'text', redshift: TEXT, policy: TEXT_FORM('enums (the labels are text)') }),
-  composite: row({ title: 'composite', names: [], origin: 'user-defined', postgres: 'text', redshift: TEXT, policy: TEXT_FORM('composite types') }),
-  range: row({ title: 'range or multirange of a user-defined type', names: [], origin: 'user-defined', postgres: 'text', redshift: TEXT, policy: TEXT_FORM('range types') }),
+  composite: row({ title: 'composite', names: [], origin: 'user-defined', postgres: 'text', redshift: TEXT, debezium: "left out of Debezium's events: the connector has no mapping for the type", policy: TEXT_FORM('composite types') }),
+  range: row({ title: 'range or multirange of a user-defined type', names: [], origin: 'user-defined', postgres: 'text', redshift: TEXT, debezium: "left out of Debezium's events: the connector has no mapping for the type", policy: TEXT_FORM('range types') }),
   other: row({ title: 'any other base type (an extension not listed)', names: [], origin: 'user-defined', postgres: 'text', redshift: TEXT, policy: TEXT_FORM('type of that name') }),
   array: row({
     title: 'array of any type above', names: [], origin: 'built-in', postgres: 'same', compare: 'text', redshift: fixed(SUPER), canonical: 'array',
+    debezium:
+      'JSON arrays (jsonb in the target) without lower bounds; two-dimensional and numeric arrays arrive as NULLs, infinity elements as other timestamps, an enum array with a NULL element as NULL, an array with other lower bounds as Java object names; arrays of a domain are left out',
     policy: { redshift: 'text form', reason: 'SUPER keeps elements, NULLs and nesting as JSON; an array whose lower bounds are not 1 ([2:3]={..}) has no JSON form and is kept as its text form, a JSON string' },
   }),
 } satisfies Record<string, TypeRow>;

@@ -6,6 +6,7 @@
 import { setWorkflowOptions, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo, log } from '@temporalio/workflow';
 import type { Activities, MergeResult, StagedBatch, WorkUnit } from '../activities/index.js';
 import { bySource } from '../common/by-source.js';
+import { rootMessage } from '../common/root-message.js';
 import { cdcPollRunId } from '../names/stage-keys.js';
 import { sourceFairnessKey } from '../names/task-priority.js';
 import { fairActivities } from './fair-activities.js';
@@ -101,7 +102,7 @@ export async function cdcContinuous(input: CdcContinuousInput): Promise<CdcConti
       if (!plan.failures?.length) lastError = null;
     } catch (err) {
       // A failed batch is retried by the next poll, planned again from the ledger.
-      lastError = err instanceof Error ? err.message : String(err);
+      lastError = rootMessage(err);
       log.warn('CDC poll failed', { pipeline: input.pipeline, region: input.region, error: lastError });
     }
     state.polledAt = Date.now();

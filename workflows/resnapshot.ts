@@ -6,6 +6,7 @@
 // per chunk window). `followResnapshot` is the same loop for verify's repair.
 import { ApplicationFailure, defineQuery, proxyActivities, setHandler, sleep, uuid4 } from '@temporalio/workflow';
 import type { Activities, ResnapshotInput, ResnapshotProgress, ResnapshotSignal, ResnapshotTarget } from '../activities/index.js';
+import { sourceFairnessKey } from '../names/task-priority.js';
 
 export interface ResnapshotOptions {
   /** Poll this often. */
@@ -27,8 +28,9 @@ export const resnapshotProgressQuery = defineQuery<ResnapshotProgress | null>('r
 
 type Acts = Pick<Activities, 'signalResnapshot' | 'resnapshotProgress' | 'resnapshotGapDeletes'>;
 
-export function resnapshotActivities(): Acts {
-  return proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: { initialInterval: '1s', maximumInterval: '30s' } });
+/** Fair among pipelines like the plan: the signal and the deletes work on the pipeline's own source and target. */
+export function resnapshotActivities(pipeline: string): Acts {
+  return proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: { initialInterval: '1s', maximumInterval: '30s' }, priority: { fairnessKey: sourceFairnessKey(pipeline) } });
 }
 
 export async function followResnapshot(acts: Acts, input: ResnapshotInput, options: ResnapshotOptions, onProgress: (p: ResnapshotProgress) => void): Promise<ResnapshotResult> {
@@ -88,5 +90,5 @@ export async function followResnapshot(acts: Acts, input: ResnapshotInput, optio
 export async function resnapshotPipeline(input: ResnapshotInput, options: ResnapshotOptions = {}): Promise<ResnapshotResult> {
   let latest: ResnapshotProgress | null = null;
   setHandler(resnapshotProgressQuery, () => latest);
-  return followResnapshot(resnapshotActivities(), input, options, (p) => void (latest = p));
+  return followResnapshot(resnapshotActivities(input.pipeline), input, options, (p) => void (latest = p));
 }

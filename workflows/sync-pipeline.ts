@@ -9,6 +9,7 @@ import type { Activities, MergeResult, StagedBatch, SyncInput, SyncResult, WorkU
 import { createLimiter } from './bounded.js';
 import { bySource } from '../common/by-source.js';
 import { reportedRun } from './run-report.js';
+import { rootMessage } from '../common/root-message.js';
 
 export interface SyncOptions {
   /** How long an extract or merge may go without a heartbeat before it is retried elsewhere. */
@@ -123,9 +124,3 @@ async function syncRun(input: SyncInput, options: SyncOptions): Promise<SyncResu
   return result;
 }
 
-/** The innermost message: workflow -> activity failure -> application failure. */
-function rootMessage(err: unknown): string {
-  let e = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  return e instanceof Error ? e.message : String(e);
-}

@@ -41,7 +41,7 @@ export async function verifyPipeline(input: VerifyInput & { repair?: boolean }, 
     const step = await fair.repairBuckets(req);
     if (step.resnapshot || !(step.batch ?? step.unit)) {
       // Change capture re-reads the drifted keys; the pipeline's runs apply them like any change.
-      const done = step.resnapshot ? await followResnapshot(resnapshotActivities(), step.resnapshot, {}, () => undefined) : null;
+      const done = step.resnapshot ? await followResnapshot(resnapshotActivities(step.resnapshot.pipeline), step.resnapshot, {}, () => undefined) : null;
       repaired.push({
         source: src.source,
         buckets: only,

@@ -151,9 +151,9 @@ function checkBucket(b: number, buckets: number): number {
   return b;
 }
 
-/** Every key of some buckets at the source, as text per key column. $1 = buckets (int[]). */
+/** Every key of some buckets at the source, as text per key column (k0, k1, ...) and as the key text verify compares (kt). $1 = buckets (int[]). */
 export function bucketKeysSql(t: BucketTable, buckets: number): string {
-  return `SELECT ${t.key.map((k, i) => `${ident(k)}::text AS k${i}`).join(', ')} FROM ${from(t)} WHERE ${bucketOf(t, buckets)} = ANY($1::int[])`;
+  return `SELECT ${t.key.map((k, i) => `${ident(k)}::text AS k${i}`).join(', ')}, ${keyText(t)} AS kt FROM ${from(t)} WHERE ${bucketOf(t, buckets)} = ANY($1::int[])`;
 }
 
 export const KEEP_TABLE = 'tributary_keep';

@@ -77,3 +77,9 @@ export function changedKeys(source: readonly BucketRow[], warehouse: readonly Bu
   const inWarehouse = new Map(warehouse.map((r) => [r.key, r.hash]));
   return source.filter((r) => !r.pending && inWarehouse.has(r.key) && inWarehouse.get(r.key) !== r.hash).map((r) => r.key);
 }
+
+/** Warehouse keys the source lacks (`atSource`: the source's key texts of the same buckets): the rows a fact repair deletes. */
+export function extraKeys(atSource: readonly string[], warehouse: readonly BucketRow[]): string[] {
+  const keep = new Set(atSource);
+  return [...new Set(warehouse.map((r) => r.key).filter((k) => !keep.has(k)))];
+}

@@ -4,10 +4,10 @@ import pg from 'pg';
 import { LOCK_SQL, findBatchSql, insertBatchSql, targetColumnsSql } from '../warehouse/postgres/merge-sql.js';
 import { NO_ROWS } from '../merge-rules/batch-counts.js';
 import { ledgerRowParams } from '../warehouse/postgres/ledger-row.js';
-import { DEAD_LETTERS_TABLE } from '../warehouse/postgres/topic-merge-sql.js';
+import { DEAD_LETTERS_TABLE } from '../warehouse/postgres/dead-letters-sql.js';
 import { deleteExtraSql, deleteOlderKeysSql, deleteOlderRowsSql, invalidateHashesSql, keepKeysSql, targetOffsetsSql } from './bucket-sql.js';
 import { pgBucketReader } from './read.js';
-import type { DeleteExtra, WarehouseSide } from './side.js';
+import { repairChecksum, type DeleteExtra, type WarehouseSide } from './side.js';
 
 const { escapeIdentifier: ident } = pg;
 const offsets = (rows: { o: string }[]) => rows.map((r) => Number(r.o));
@@ -32,7 +32,7 @@ export function postgresSide(c: pg.Client, stateSchema: string): WarehouseSide {
         await c.query(
           insertBatchSql(stateSchema),
           ledgerRowParams(
-            { batchId: d.ledgerId, pipeline: d.pipeline, region: d.region, source: d.source, stream: d.stream, target: `${d.target.schema}.${d.target.table}`, from: null, to: d.cutoff, checksum: `repair:buckets ${d.only.join(',')} of ${d.buckets}` },
+            { batchId: d.ledgerId, pipeline: d.pipeline, region: d.region, source: d.source, stream: d.stream, target: `${d.target.schema}.${d.target.table}`, from: null, to: d.cutoff, checksum: repairChecksum(d) },
             // A repair reads and stages nothing; what it deletes, the source no longer has.
             { ...NO_ROWS, deleted, deletedAbsent: deleted },
           ),

@@ -1,15 +1,19 @@
-// The Redshift warehouse's side of verify and repair: bucket reads in Redshift SQL through the
-// Data API (warehouse/redshift/bucket-sql.ts) and the dimension repair's row-hash reset. Fact
-// repair's deletes and CDC's key deletes are not built on Redshift yet: they refuse, naming why.
+// The Redshift warehouse's side of verify and repair, in Redshift SQL through the Data API: bucket
+// reads (warehouse/redshift/bucket-sql.ts), a topic target's offsets and dead letters
+// (topic-verify-sql.ts), the dimension repair's row-hash reset and the fact repair's delete of
+// the keys the source lacks. CDC's key deletes are not built on Redshift: they refuse, naming why.
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { WarehouseConfig } from '../../config/schema.js';
 import { badInput } from '../errors.js';
-import { sourceRowForm, redshiftAggregateSql, redshiftBucketRowsSql, redshiftInvalidateSqls, type RedshiftBucketTable } from '../warehouse/redshift/bucket-sql.js';
+import { sourceRowForm, redshiftAggregateSql, redshiftBucketRowsSql, redshiftDeleteExtraBatch, redshiftInvalidateSqls, type RedshiftBucketTable } from '../warehouse/redshift/bucket-sql.js';
+import { DEAD_LETTERS_TABLE } from '../warehouse/redshift/offsets-sql.js';
+import { redshiftDeadLetterOffsetsSql, redshiftTargetOffsetsSql } from '../warehouse/redshift/topic-verify-sql.js';
+import { extraKeys } from './compare.js';
 import { DataApi } from '../warehouse/redshift/data-api.js';
 import { foldName } from '../warehouse/redshift/identifiers.js';
-import { TARGET_COLUMNS_SQL } from '../warehouse/redshift/merge-sql.js';
+import { findBatchSql, TARGET_COLUMNS_SQL } from '../warehouse/redshift/merge-sql.js';
 import { keySpecs, type BucketTable } from './bucket-sql.js';
-import type { WarehouseSide } from './side.js';
+import { repairChecksum, type WarehouseSide } from './side.js';
 
 type RedshiftConfig = Extract<WarehouseConfig, { type: 'redshift' }>;
 
@@ -20,8 +24,14 @@ function table(t: BucketTable): RedshiftBucketTable {
 
 const notBuilt = (what: string) => () => Promise.reject(badInput(`${what} is not built for a Redshift warehouse yet`));
 
-export function redshiftSide(api: DataApi): WarehouseSide {
-  return {
+const offsets = (rows: Record<string, unknown>[]) => rows.map((r) => Number(r.o));
+
+export function redshiftSide(api: DataApi, stateSchema: string): WarehouseSide {
+  const columnsOf = async (schema: string, name: string) => {
+    const rows = await api.query(TARGET_COLUMNS_SQL, { schema: foldName(schema), table: foldName(name) }, 'read the target columns');
+    return new Set(rows.map((r) => String(r.column_name)));
+  };
+  const side: WarehouseSide = {
     sourceForm: sourceRowForm,
     async aggregates(t, buckets, cutoff, only) {
       const q = redshiftAggregateSql(table(t), buckets, cutoff, only);
@@ -34,21 +44,41 @@ export function redshiftSide(api: DataApi): WarehouseSide {
       const rows = await api.query(q.sql, q.params, `bucket rows of ${t.schema}.${t.table}`);
       return rows.map((r) => ({ bucket: Number(r.b), key: String(r.k), hash: String(r.h), pending: false }));
     },
-    async targetColumns(schema, name) {
-      const rows = await api.query(TARGET_COLUMNS_SQL, { schema: foldName(schema), table: foldName(name) }, 'read the target columns');
-      return new Set(rows.map((r) => String(r.column_name)));
-    },
+    targetColumns: columnsOf,
     async invalidateHashes(t, source, keys) {
       let n = 0;
       for (const stmt of redshiftInvalidateSqls({ ...table(t), source }, keys)) n += await api.execute(stmt, {}, `row-hash reset of ${t.schema}.${t.table}`);
       return n;
     },
-    deleteExtra: notBuilt('fact repair (deleting rows the source lacks)'),
+    async deleteExtra(d) {
+      const what = `repair of ${d.target.schema}.${d.target.table}`;
+      const [done] = await api.query(findBatchSql(stateSchema), { batch_id: d.ledgerId }, `look up the ${what}`);
+      if (done) return Number(done.deleted);
+      // The warehouse's keys of the buckets that the source lacks, by the key texts verify compared.
+      const extra = extraKeys(d.keepTexts, await side.bucketRows(d.target, d.buckets, null, d.only));
+      const t = { ...table(d.target), source: d.source };
+      const values = { batchId: d.ledgerId, pipeline: d.pipeline, region: d.region, source: d.source, stream: d.stream, rangeTo: d.cutoff, checksum: repairChecksum(d), loadedAt: new Date().toISOString() };
+      const plan = redshiftDeleteExtraBatch(t, stateSchema, { buckets: d.buckets, only: d.only, extra }, values);
+      const run = await api.batch(plan.sqls, plan.parameters, `tributary-repair/${d.ledgerId}`, { heartbeat: () => undefined });
+      const [row] = await api.rows(`${run.Id}:${plan.result + 1}`);
+      if (!row) throw new Error(`${what}: the delete finished but ${d.ledgerId} is not in the ledger`);
+      return Number(row.deleted);
+    },
     deleteKeysBefore: notBuilt('CDC repair'),
     deleteOlderRows: notBuilt('resnapshot gap deletes'),
-    targetOffsets: notBuilt('topic verify'),
-    deadLetterOffsets: notBuilt('topic verify'),
+    async targetOffsets(t, r) {
+      if ((await columnsOf(t.schema, t.table)).size === 0) return [];
+      const q = redshiftTargetOffsetsSql(t, r);
+      return offsets(await api.query(q.sql, q.params, `offsets of ${t.schema}.${t.table}`));
+    },
+    async deadLetterOffsets(pipeline, topic, r) {
+      // No dead-letter table yet: nothing was dead-lettered.
+      if ((await columnsOf(stateSchema, DEAD_LETTERS_TABLE)).size === 0) return [];
+      const q = redshiftDeadLetterOffsetsSql(stateSchema, pipeline, topic, r);
+      return offsets(await api.query(q.sql, q.params, `dead letters of ${pipeline}`));
+    },
   };
+  return side;
 }
 
 export const openRedshiftSide = (w: RedshiftConfig) => new DataApi(new RedshiftDataClient({ region: w.awsRegion }), w);

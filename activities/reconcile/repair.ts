@@ -72,6 +72,7 @@ export async function deleteExtra(deps: ActivityDeps, warehouse: WarehouseDialec
       target: t.warehouse,
       key: t.key,
       keep: t.key.map((_, i) => keys.rows.map((r) => r[`k${i}`]!)),
+      keepTexts: keys.rows.map((r) => r.kt!),
       buckets: req.buckets,
       only: req.only,
     });

@@ -16,9 +16,14 @@ export interface DeleteExtra {
   key: ColumnSpec[];
   /** The source's keys of the buckets, one text array per key column. */
   keep: string[][];
+  /** The same keys as key texts in this side's form (what its bucket rows name them by). */
+  keepTexts: string[];
   buckets: number;
   only: number[];
 }
+
+/** What a repair's ledger row says it covered. */
+export const repairChecksum = (d: Pick<DeleteExtra, 'buckets' | 'only'>) => `repair:buckets ${d.only.join(',')} of ${d.buckets}`;
 
 /** Offsets [from, to) of one partition, as loaded from one cell cluster. */
 export interface OffsetRange {

@@ -13,7 +13,7 @@ type Opener<T extends WarehouseConfig['type']> = (deps: ActivityDeps, w: Extract
 
 const SIDES: { [T in WarehouseConfig['type']]: Opener<T> } = {
   postgres: (deps, w) => (fn) => withPg(postgresWarehouseTarget(w), deps.secrets, (c) => fn(postgresSide(c, w.schema))),
-  redshift: (_deps, w) => (fn) => fn(redshiftSide(openRedshiftSide(w))),
+  redshift: (_deps, w) => (fn) => fn(redshiftSide(openRedshiftSide(w), w.schema)),
 };
 
 /** Runs fn with the configured warehouse's side of a comparison. */

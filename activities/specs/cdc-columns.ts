@@ -1,6 +1,7 @@
 // The columns a CDC batch stages and a CDC target keeps besides the row's own, shared by the
 // Debezium extract and the warehouse dialects. Pure.
 import type { ColumnSpec } from './columns.js';
+import { LINEAGE_COLUMNS, SOFT_DELETE_COLUMNS } from './merge-specs.js';
 
 /**
  * Staged after the row's columns: what to do, the version, the commit time, where missing TOAST
@@ -29,4 +30,5 @@ export const CDC_TARGET_META: ColumnSpec[] = [
   { name: '_source_ts', type: 'timestamp with time zone' },
 ];
 
-export const CDC_RESERVED = new Set(['_op', '_lsn', '_source_ts', '_missing', '_partition', '_deleted', '_deleted_at', '_source', '_region', '_batch_id', '_extracted_at', '_loaded_at']);
+/** Names a captured table's own columns may not have: the staged meta, soft-delete and lineage columns. */
+export const CDC_RESERVED = new Set([...CDC_STAGED_META, ...SOFT_DELETE_COLUMNS, ...LINEAGE_COLUMNS].map((c) => c.name));

@@ -21,6 +21,9 @@ export interface OffsetsKey {
 /** What a merge does when the batch has a column the target lacks. */
 export type NewColumnPolicy = 'add' | 'ignore' | 'fail';
 
+/** What a merge does when the batch has a column of a type the target cannot hold (merge-rules/type-change.ts); absent: widen. */
+export type TypeChangePolicy = 'widen' | 'fail';
+
 /** Lineage columns on every target table: which server, region and batch a row came from, and when. */
 export const LINEAGE_COLUMNS: ColumnSpec[] = [
   { name: '_source', type: 'text' },
@@ -61,6 +64,7 @@ export interface MergeSpec {
   stagedColumns: ColumnSpec[];
   key: string[];
   mode: MergeMode;
+  onTypeChange?: TypeChangePolicy;
 }
 
 /** What a pull batch covers, as its kind sees it, so the dialect reads no kind. */
@@ -81,6 +85,7 @@ export interface TopicMergeSpec {
   columns: ColumnSpec[];
   /** Upsert by these columns (newest message wins); null appends, keyed by cluster, partition and offset. */
   key: string[] | null;
+  onTypeChange?: TypeChangePolicy;
 }
 
 export interface CdcTarget {
@@ -89,6 +94,7 @@ export interface CdcTarget {
   key: string[];
   deletes: 'hard' | 'soft';
   onNewColumn: NewColumnPolicy;
+  onTypeChange?: TypeChangePolicy;
 }
 
 /** One CDC batch's merge into its target, as both dialects are asked it. */

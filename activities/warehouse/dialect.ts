@@ -30,6 +30,14 @@ export interface ChangeApplier {
   movedLsns(target: { schema: string; table: string }, source: string, oldKeys: Row[]): Promise<Map<string, bigint>>;
 }
 
+/** CDC events an operator skipped (`tributary cdc skip`): the extract stages them as dead letters. */
+export interface CdcSkipList {
+  /** The skipped offsets of one pipeline, region, cell and topic. */
+  cdcSkips(key: OffsetsKey): Promise<{ partition: number; offset: number }[]>;
+  /** Records one skip (idempotent). */
+  addCdcSkip(key: OffsetsKey, partition: number, offset: number): Promise<void>;
+}
+
 /** Status reads the state tables (checkpoints, batches, offsets) with statements of its own. */
 export interface StateReader {
   /** How the statements bind parameters: $1, $2… in order, or :name. */
@@ -38,6 +46,6 @@ export interface StateReader {
   queryState(sql: string, params?: Record<string, string>): Promise<Record<string, unknown>[]>;
 }
 
-export interface WarehouseDialect extends PullMerger, OffsetMerger, ChangeApplier, StateReader {
+export interface WarehouseDialect extends PullMerger, OffsetMerger, ChangeApplier, CdcSkipList, StateReader {
   readonly capabilities: DialectCapabilities;
 }

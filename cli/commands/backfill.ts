@@ -3,9 +3,8 @@ import { connectClient } from '../../client/run-pipeline.js';
 import type { TributaryConfig } from '../../config/schema.js';
 import type { BackfillProgress } from '../../activities/types.js';
 import { taskQueue } from '../../names/temporal-ids.js';
-import { endProgress, progress, table, UsageError } from '../output.js';
-
-const POLL_MS = 2_000;
+import { follow } from '../follow.js';
+import { table, UsageError } from '../output.js';
 
 /**
  * `tributary backfill PIPELINE --region R [--from T --to T] [--source S] [--chunk-rows N] [--max-parallel N] [--json]`:
@@ -24,19 +23,12 @@ export async function backfill(config: TributaryConfig, req: BackfillRequest, js
     }
     if (!json) console.error(`backfill ${handle.workflowId}: following it (Ctrl-C stops following, not the backfill; run the same command to attach again)`);
     const result = handle.result();
-    let done = false;
-    void result.then(
-      () => (done = true),
-      () => (done = true),
-    );
-    let last = '';
-    while (!done) {
-      const p = await backfillProgress(client, handle);
-      const line = p ? progressLine(p) : `waiting for a worker on task queue ${taskQueue(config, req.region)}...`;
-      if (!json && line !== last) progress((last = line));
-      await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, POLL_MS))]);
+    if (!json) {
+      await follow(result, async () => {
+        const p = await backfillProgress(client, handle);
+        return p ? progressLine(p) : `waiting for a worker on task queue ${taskQueue(config, req.region)}...`;
+      });
     }
-    if (!json) endProgress();
     const r = await result;
     if (json) console.log(JSON.stringify({ workflowId: handle.workflowId, ...r }, null, 2));
     else {

@@ -33,6 +33,21 @@ mvn_fetch() {
     >"$out" 2>&1 || { tail -n 30 "$out" >&2; die "Maven could not fetch $what; see $out"; }
 }
 
+# Folder $1 fetched from Maven Central unless its marker .tributary-complete holds stamp $2: the
+# function $4 fills the empty temp folder it is given, which is then swapped in whole, so an
+# interrupted download never looks complete. $3 names what it fetches.
+fetch_swapped() {
+  local dir="$1" stamp="$2" what="$3" fill="$4" tmp="$1.tmp"
+  stale "$dir/.tributary-complete" "$stamp" || return 0
+  log "fetching $what from Maven Central into $dir"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  "$fill" "$tmp"
+  rm -rf "$dir"
+  mv "$tmp" "$dir"
+  echo "$stamp" >"$dir/.tributary-complete"
+}
+
 # go install into a temp dir, then each command moved to its place, so a half build never counts.
 # $1 names the build; then command=destination pairs up to "--"; the rest are go install's arguments.
 go_build() {
@@ -86,22 +101,15 @@ fi
 
 # --- Kafka jars ------------------------------------------------------------------------------
 # The marker records what the libs were resolved from, so a change of version or pom refetches.
-kafka_stamp="$KAFKA_VERSION $KAFKA_SCALA_VERSION $(sha256sum <"$LOCAL_DIR/kafka/pom.xml" | cut -d' ' -f1)"
-if stale "$KAFKA_LIBS_MARKER" "$kafka_stamp"; then
-  log "fetching Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_LIBS"
-  tmp_libs="$KAFKA_HOME/libs.tmp"
-  rm -rf "$tmp_libs"
-  mkdir -p "$KAFKA_HOME"
+kafka_libs() {
   mvn_fetch "$KAFKA_HOME/mvn.log" "the Kafka jars" -f "$LOCAL_DIR/kafka/pom.xml" \
     -Dkafka.version="$KAFKA_VERSION" -Dscala.binary.version="$KAFKA_SCALA_VERSION" \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp_libs"
-  [ -f "$tmp_libs/kafka_$KAFKA_SCALA_VERSION-$KAFKA_VERSION.jar" ] ||
-    die "Maven finished but kafka_$KAFKA_SCALA_VERSION-$KAFKA_VERSION.jar is not in $tmp_libs"
-  # Swap in whole so an interrupted download never looks complete.
-  rm -rf "$KAFKA_LIBS"
-  mv "$tmp_libs" "$KAFKA_LIBS"
-  echo "$kafka_stamp" >"$KAFKA_LIBS_MARKER"
-fi
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$1"
+  [ -f "$1/kafka_$KAFKA_SCALA_VERSION-$KAFKA_VERSION.jar" ] ||
+    die "Maven finished but kafka_$KAFKA_SCALA_VERSION-$KAFKA_VERSION.jar is not in $1"
+}
+fetch_swapped "$KAFKA_LIBS" "$KAFKA_VERSION $KAFKA_SCALA_VERSION $(sha256sum <"$LOCAL_DIR/kafka/pom.xml" | cut -d' ' -f1)" \
+  "Kafka $KAFKA_VERSION jars" kafka_libs
 
 # --- S3-compatible object store (versitygw) --------------------------------------------------
 # MinIO is not served by the Go module proxy (403 for its release tags), so the S3 stage runs on
@@ -132,24 +140,18 @@ fi
 # --- Kafka Connect worker jars and the Debezium plugin ---------------------------------------
 # One Maven run: the worker classpath (every jar but the plugin archive) and the plugin archive
 # unpacked into plugin.path. Swapped in whole, like the Kafka jars.
-connect_stamp="$KAFKA_VERSION $DEBEZIUM_VERSION $(sha256sum <"$LOCAL_DIR/connect/pom.xml" | cut -d' ' -f1)"
-if stale "$CONNECT_MARKER" "$connect_stamp"; then
-  log "fetching Kafka Connect $KAFKA_VERSION and Debezium $DEBEZIUM_VERSION from Maven Central into $CONNECT_HOME"
-  tmp_home="$CONNECT_HOME.tmp"
-  rm -rf "$tmp_home"
-  mkdir -p "$tmp_home"
-  mvn_fetch "$tmp_home/mvn.log" "the Kafka Connect jars" -f "$LOCAL_DIR/connect/pom.xml" \
+connect_home() {
+  mvn_fetch "$1/mvn.log" "the Kafka Connect jars" -f "$LOCAL_DIR/connect/pom.xml" \
     -Dkafka.version="$KAFKA_VERSION" -Ddebezium.version="$DEBEZIUM_VERSION" \
-    -Dconnect.libs.dir="$tmp_home/libs" -Dconnect.plugins.dir="$tmp_home/plugins" \
+    -Dconnect.libs.dir="$1/libs" -Dconnect.plugins.dir="$1/plugins" \
     dependency:copy-dependencies@worker-libs dependency:unpack-dependencies@debezium-plugin
-  [ -f "$tmp_home/libs/connect-runtime-$KAFKA_VERSION.jar" ] ||
-    die "Maven finished but connect-runtime-$KAFKA_VERSION.jar is not in $tmp_home/libs"
-  [ -f "$tmp_home/plugins/debezium-connector-postgres/debezium-connector-postgres-$DEBEZIUM_VERSION.jar" ] ||
-    die "Maven finished but the Debezium PostgreSQL plugin is not in $tmp_home/plugins"
-  rm -rf "$CONNECT_HOME"
-  mv "$tmp_home" "$CONNECT_HOME"
-  echo "$connect_stamp" >"$CONNECT_MARKER"
-fi
+  [ -f "$1/libs/connect-runtime-$KAFKA_VERSION.jar" ] ||
+    die "Maven finished but connect-runtime-$KAFKA_VERSION.jar is not in $1/libs"
+  [ -f "$1/plugins/debezium-connector-postgres/debezium-connector-postgres-$DEBEZIUM_VERSION.jar" ] ||
+    die "Maven finished but the Debezium PostgreSQL plugin is not in $1/plugins"
+}
+fetch_swapped "$CONNECT_HOME" "$KAFKA_VERSION $DEBEZIUM_VERSION $(sha256sum <"$LOCAL_DIR/connect/pom.xml" | cut -d' ' -f1)" \
+  "Kafka Connect $KAFKA_VERSION and Debezium $DEBEZIUM_VERSION" connect_home
 
 # --- Debezium JDBC sink plugin (the peer in bench/p4-cdc-apply.ts) ---------------------------
 # Debezium's plugin archive unpacked into plugin.path beside the PostgreSQL connector, with a

@@ -17,7 +17,6 @@ if [ -L "$STACK_DIR" ]; then STACK_DIR="$(cd "$STACK_DIR" && pwd -P)"; fi
 PG_BIN="/usr/lib/postgresql/$PG_MAJOR/bin"
 KAFKA_HOME="$CACHE_DIR/kafka-$KAFKA_VERSION"
 KAFKA_LIBS="$KAFKA_HOME/libs"
-KAFKA_LIBS_MARKER="$KAFKA_LIBS/.tributary-complete"
 
 # How long start.sh waits for one service to become ready (seconds).
 START_TIMEOUT="${TRIBUTARY_START_TIMEOUT:-180}"
@@ -86,7 +85,6 @@ CONNECT_AUTH_DIR="$STACK_DIR/connect/auth"
 CONNECT_HOME="$CACHE_DIR/connect-$KAFKA_VERSION-debezium-$DEBEZIUM_VERSION"
 CONNECT_LIBS="$CONNECT_HOME/libs"
 CONNECT_PLUGINS="$CONNECT_HOME/plugins"
-CONNECT_MARKER="$CONNECT_HOME/.tributary-complete"
 # The role the connectors log in as (created in the source clusters by start.sh; secrets.json
 # "app-us-cdc"/"app-eu-cdc"). Workers get the password in their environment so connector
 # configs say ${env:TRIBUTARY_CDC_PASSWORD} instead of holding it.

@@ -195,32 +195,33 @@ pg_once() {
   touch "$data/$marker"
 }
 
+# The superuser's password and the cluster's login role (psql variables role and password).
+LOGIN_ROLE_SQL=$(
+  cat <<'SQL'
+ALTER ROLE postgres PASSWORD 'postgres';
+SELECT format('CREATE ROLE %I', :'role')
+  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
+SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', :'role', :'password') \gexec
+SQL
+)
+
 # Roles, databases and grants. Idempotent SQL; runs until it succeeded once per cluster.
 pg_bootstrap() {
-  local name="$1" port="$2"
+  local name="$1" port="$2" role password databases
   if [ "$name" = warehouse ]; then
-    pg_once "$name" "$port" .tributary-bootstrapped "creating roles and databases" <<'SQL'
-ALTER ROLE postgres PASSWORD 'postgres';
-DO $$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tributary_writer') THEN
-    CREATE ROLE tributary_writer;
-  END IF;
-END $$;
-ALTER ROLE tributary_writer LOGIN PASSWORD 'writer-local';
+    role=tributary_writer password=writer-local
+    databases=$(
+      cat <<'SQL'
 SELECT 'CREATE DATABASE warehouse OWNER tributary_writer'
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'warehouse') \gexec
 -- Owner of the database: may create schemas, and (PG 15) tables in public.
 ALTER DATABASE warehouse OWNER TO tributary_writer;
 SQL
+    )
   else
-    pg_once "$name" "$port" .tributary-bootstrapped "creating roles and databases" <<'SQL'
-ALTER ROLE postgres PASSWORD 'postgres';
-DO $$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tributary_reader') THEN
-    CREATE ROLE tributary_reader;
-  END IF;
-END $$;
-ALTER ROLE tributary_reader LOGIN PASSWORD 'reader-local';
+    role=tributary_reader password=reader-local
+    databases=$(
+      cat <<'SQL'
 SELECT 'CREATE DATABASE app'
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'app') \gexec
 GRANT CONNECT ON DATABASE app TO tributary_reader;
@@ -229,7 +230,10 @@ GRANT USAGE ON SCHEMA public TO tributary_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO tributary_reader;
 ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT ON TABLES TO tributary_reader;
 SQL
+    )
   fi
+  pg_once "$name" "$port" .tributary-bootstrapped "creating roles and databases" -v role="$role" -v password="$password" \
+    <<<"$LOGIN_ROLE_SQL"$'\n'"$databases"
 }
 
 # The role Debezium connectors log in as: replication plus read access, nothing more. It does not

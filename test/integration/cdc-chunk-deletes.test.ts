@@ -15,11 +15,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TributaryConfig } from '../../config/schema.js';
 import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { startResnapshot } from '../../client/resnapshot.js';
-import { createPublication, registerConnector } from '../fixtures/debezium/connect.js';
-import { createSignalTable, removeCapture, signalConnector, withSignalSecret } from './cdc-signal-fixture.js';
+import { registerConnector } from '../fixtures/debezium/connect.js';
+import { removeCapture, runWhile, signalConnector, startSignalCapture, withSignalSecret } from './cdc-signal-fixture.js';
 import { removeKeepingTopic } from './cdc-gap-fixture.js';
-import { startHarness, type Harness } from './harness.js';
-import { STACK, connect, withClient } from './stack.js';
+import type { Harness } from './harness.js';
+import { STACK, withClient } from './stack.js';
 import { topicStackConfig } from './topic-fixture.js';
 
 const { escapeIdentifier: ident } = pg;
@@ -69,18 +69,16 @@ async function liveKeys(t: string, ids: number[]): Promise<number[]> {
   return r.rows.map((x) => Number(x.id));
 }
 
-/** Runs both pipelines until the promise settles: a resnapshot's rows are applied by the pipelines' own runs. */
-async function runWhile<T>(work: Promise<T>, alongside: () => Promise<void> = () => Promise.resolve()): Promise<T> {
-  let settled = false;
-  const done = work.finally(() => void (settled = true));
-  done.catch(() => undefined);
-  while (!settled) {
-    await alongside();
-    await runBoth();
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return done;
-}
+/** Runs both pipelines (after `alongside`) until the promise settles. */
+const whileRunning = <T>(work: Promise<T>, alongside: () => Promise<void> = () => Promise.resolve()): Promise<T> =>
+  runWhile(
+    work,
+    async () => {
+      await alongside();
+      await runBoth();
+    },
+    200,
+  );
 
 /** Keys deleted at the source in the gap: spread over the whole key range, so over many chunks. */
 const gapKeys = Array.from({ length: Math.floor(ROWS / 37) }, (_, i) => 37 * (i + 1));
@@ -90,13 +88,7 @@ beforeAll(async () => {
   const pipeline = (p: string, deletes: string) => ({ name: p, kind: 'cdc', source: 'events', regions: ['us'], topic, target: p, key: ['id'], options: { deletes, capturedFrom } });
   const base = topicStackConfig([pipeline(name, 'hard'), pipeline(SOFT, 'soft')], { heartbeatTimeoutSeconds: 5 });
   config = withSignalSecret(base);
-  src = await connect(STACK.source.us!);
-  await createSignalTable(src);
-  await src.query(`CREATE TABLE ${q} (id bigint PRIMARY KEY, name text NOT NULL, amount numeric(12,3))`);
-  await src.query(`INSERT INTO ${q} SELECT g, 'seed' || g, g * 1.5 FROM generate_series(1, ${ROWS}) g`);
-  await createPublication(STACK.source.us!, name, [`public.${name}`, 'tributary.debezium_signal']);
-  await registerConnector(STACK.connect.us!, name, connector('initial'));
-  harness = await startHarness(config, ['us']);
+  ({ src, harness } = await startSignalCapture(config, name, ROWS, connector('initial')));
   for (let i = 0; i < 120 && !((await equal(name)) && (await equal(SOFT))); i++) {
     await runBoth();
     await new Promise((r) => setTimeout(r, 500));
@@ -104,10 +96,7 @@ beforeAll(async () => {
   expect(await checksums(name).then((c) => c.warehouse)).toEqual((await checksums(name)).source);
 }, 300_000);
 
-afterAll(async () => {
-  await harness?.close();
-  await removeCapture(src, config, name, [topic, notifications]);
-}, 180_000);
+afterAll(() => removeCapture(harness, src, config, name, [topic, notifications]), 180_000);
 
 it('a resnapshot after a gap deletes the keys gone at the source chunk window by chunk window, and no row changed since', async () => {
   await removeKeepingTopic(src, name, { keepSlot: false });
@@ -146,7 +135,7 @@ it('a resnapshot after a gap deletes the keys gone at the source chunk window by
       }
     }
   };
-  const result = await runWhile(handle.result(), workload);
+  const result = await whileRunning(handle.result(), workload);
   expect(result.progress.state).toBe('done');
   expect(result.signal.gapDeletes).toMatchObject({ keys: null, byRange: true });
   // Exactly the gap's keys not inserted again, most of them by chunk windows before the end.
@@ -173,14 +162,14 @@ it('a resnapshot of given keys deletes only among them; one of the whole table d
   expect(stale.length).toBeGreaterThan(10);
   const [inList, outside] = [stale[0]!, stale[1]!];
   const live = 5;
-  const some = await runWhile((await startResnapshot(harness.client, config, { pipeline: SOFT, region: 'us', keys: [[String(inList)], [String(live)]], options: { pollSeconds: 1 } })).result());
+  const some = await whileRunning((await startResnapshot(harness.client, config, { pipeline: SOFT, region: 'us', keys: [[String(inList)], [String(live)]], options: { pollSeconds: 1 } })).result());
   expect(some.signal.gapDeletes).toMatchObject({ keys: [[String(inList)], [String(live)]] });
   expect(some.gapDeletes?.deleted).toBe(1);
   expect(await liveKeys(SOFT, [inList, outside, live])).toEqual([outside, live].sort((a, b) => a - b));
   const marked = await withClient(STACK.warehouse, (w) => w.query<{ _deleted: boolean }>(`SELECT _deleted FROM ${target(SOFT)} WHERE id = $1`, [inList]));
   expect(marked.rows[0]?._deleted).toBe(true);
 
-  const all = await runWhile((await startResnapshot(harness.client, config, { pipeline: SOFT, region: 'us', options: { pollSeconds: 1 } })).result());
+  const all = await whileRunning((await startResnapshot(harness.client, config, { pipeline: SOFT, region: 'us', options: { pollSeconds: 1 } })).result());
   expect(all.gapDeletes?.deleted).toBe(stale.length - 1);
   for (let i = 0; i < 60 && !(await equal(SOFT)); i++) await harness.run(SOFT, 'us');
   const { source, warehouse } = await checksums(SOFT);

@@ -4,7 +4,7 @@
 // While it runs, the pipeline's schedule stays paused (also through `apply`, even one that creates
 // it), `tributary status` shows the pipeline as continuous, and `tributary run`
 // refuses with a message naming the workflow; after `stop` both work again.
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
@@ -13,7 +13,7 @@ import type { CdcStartResult, CdcStatus, CdcStopResult } from '../../client/cdc-
 import { CONTINUOUS_PAUSE_NOTE } from '../../names/schedule-marks.js';
 import { cdcWorkflowId, scheduleId } from '../../names/temporal-ids.js';
 import { applySchedules } from '../../schedules/index.js';
-import { ROOT } from './stack.js';
+import { runCli } from './cli-process.js';
 import { killProcess, startWorkerProcess, workerStarted } from './topic-fixture.js';
 import { createCdcTable, type CdcTable } from './cdc-table.js';
 
@@ -24,20 +24,8 @@ let PIPELINE: string;
 let client: Client;
 let worker: ChildProcess | undefined;
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** The CLI as a user runs it: its own process, this test's config. */
-function cli(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args, '--config', t.configFile], { cwd: ROOT }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (...args: string[]) => runCli(t.configFile, args);
 
 async function cliJson<T>(...args: string[]): Promise<T> {
   const r = await cli(...args, '--json');

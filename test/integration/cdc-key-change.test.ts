@@ -18,32 +18,27 @@ import { validateConfig } from '../../config/load.js';
 import { createSecretProvider } from '../../activities/secrets/provider.js';
 import { createStage } from '../../activities/stage/index.js';
 import type { S3Stage } from '../../activities/stage/s3-stage.js';
-import { startHarness, type Harness } from './harness.js';
-import { createTopic, deleteTopic, dropSchema, produce, query, topicStackConfig, type Produced } from './topic-fixture.js';
+import { changeEvent } from '../fixtures/debezium/change-event.js';
+import type { Harness } from './harness.js';
+import { PRODUCED_CELL, removeTopics, startOnTopics } from './produced-cdc-fixture.js';
+import { produce, query, topicStackConfig, type Produced } from './topic-fixture.js';
 
 const { escapeIdentifier: ident } = pg;
 const id = randomBytes(4).toString('hex');
-const CELL = 'us/cell-1';
+const CELL = PRODUCED_CELL;
 const HARD = `keychange_hard_${id}`;
 const SOFT = `keychange_soft_${id}`;
 const UNAVAILABLE = '__debezium_unavailable_value';
+/** Key 1 moves to key 2: Debezium's header on key 1's delete and tombstone, and on key 2's create. */
+const TO_KEY_2 = { '__debezium.newkey': JSON.stringify({ id: 2 }) };
+const FROM_KEY_1 = { '__debezium.oldkey': JSON.stringify({ id: 1 }) };
 
 let config: TributaryConfig;
 let harness: Harness;
 
 /** One Debezium change event (schemaless JSON converter) and its key, as the connector writes them. */
-function event(op: 'c' | 'u' | 'd', key: number, lsn: number, after: { n: number; big: string } | null, headers?: Record<string, string>): Produced & { partition: number } {
-  const source = { version: '3.6.1.Final', connector: 'postgresql', name: 'kc', ts_ms: 1_800_000_000_000 + lsn, snapshot: 'false', db: 'app', schema: 'public', table: 't', txId: lsn, lsn };
-  const value = {
-    before: op === 'd' ? { id: key, n: null, big: null } : null,
-    after: after ? { id: key, ...after } : null,
-    source,
-    transaction: null,
-    op,
-    ts_ms: 1_800_000_000_000 + lsn,
-  };
-  return { partition: 0, key: JSON.stringify({ id: key }), value: JSON.stringify(value), ...(headers ? { headers } : {}) };
-}
+const event = (op: 'c' | 'u' | 'd', key: number, lsn: number, after: { n: number; big: string } | null, headers?: Record<string, string>) =>
+  changeEvent('kc', op, key, lsn, op === 'd' ? { id: key, n: null, big: null } : null, after, headers);
 const tombstone = (key: number, headers?: Record<string, string>): Produced => ({ partition: 0, key: JSON.stringify({ id: key }), value: null, ...(headers ? { headers } : {}) });
 const on = (partition: number, m: Produced): Produced => ({ ...m, partition });
 
@@ -80,26 +75,18 @@ beforeAll(async () => {
     sliceCount: 2,
   };
   config = validateConfig('cdc-key-change-test', { ...base, stage });
-  await createTopic(CELL, HARD, 2);
-  await createTopic(CELL, SOFT, 1);
-  harness = await startHarness(config, ['us']);
+  harness = await startOnTopics(config, { [HARD]: 2, [SOFT]: 1 });
 }, 120_000);
 
-afterAll(async () => {
-  await harness?.close();
-  await deleteTopic(CELL, HARD);
-  await deleteTopic(CELL, SOFT);
-  if (config) await dropSchema(config.warehouse.schema);
-}, 60_000);
+afterAll(() => removeTopics(harness, config, [HARD, SOFT]), 60_000);
 
 it('holds back a create moved from a key whose earlier changes and delete are still behind in another partition', async () => {
-  const moved = { '__debezium.newkey': JSON.stringify({ id: 2 }) };
   await produce(CELL, HARD, [
     event('c', 1, 10, { n: 1, big: 'first' }),
     event('u', 1, 20, { n: 1, big: 'second' }),
-    event('d', 1, 30, null, moved),
-    tombstone(1, moved),
-    on(1, event('c', 2, 30, { n: 1, big: UNAVAILABLE }, { '__debezium.oldkey': JSON.stringify({ id: 1 }) })),
+    event('d', 1, 30, null, TO_KEY_2),
+    tombstone(1, TO_KEY_2),
+    on(1, event('c', 2, 30, { n: 1, big: UNAVAILABLE }, FROM_KEY_1)),
     on(1, event('u', 2, 40, { n: 2, big: UNAVAILABLE })),
   ]);
   // One message per partition and run: partition 0 needs four runs, partition 1 waits for the delete.
@@ -120,14 +107,13 @@ it('holds back a create moved from a key whose earlier changes and delete are st
 }, 300_000);
 
 it('fills a moved create from the moved row, not from the soft-deleted row that kept older values', async () => {
-  const moved = { '__debezium.newkey': JSON.stringify({ id: 2 }) };
   await produce(CELL, SOFT, [
     event('c', 1, 10, { n: 1, big: 'first' }),
     event('c', 5, 15, { n: 5, big: 'other' }),
     event('u', 1, 20, { n: 1, big: 'second' }),
-    event('d', 1, 30, null, moved),
-    tombstone(1, moved),
-    event('c', 2, 30, { n: 1, big: UNAVAILABLE }, { '__debezium.oldkey': JSON.stringify({ id: 1 }) }),
+    event('d', 1, 30, null, TO_KEY_2),
+    tombstone(1, TO_KEY_2),
+    event('c', 2, 30, { n: 1, big: UNAVAILABLE }, FROM_KEY_1),
   ]);
   await runUntilApplied('soft', 4);
   expect(await rows(SOFT, ', _deleted AS deleted')).toEqual([

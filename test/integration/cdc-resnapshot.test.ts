@@ -6,17 +6,16 @@
 //    those rows: a row changed by hand in the warehouse comes back, another one stays changed;
 //  - `verify --repair` finds rows changed and added by hand in the warehouse and repairs them by a
 //    resnapshot of exactly the drifted keys (and a delete of the key the source lacks).
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TributaryConfig } from '../../config/schema.js';
 import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { runVerify } from '../../client/verify.js';
-import { createPublication, registerConnector } from '../fixtures/debezium/connect.js';
-import { createSignalTable, removeCapture, signalConnector, withSignalSecret } from './cdc-signal-fixture.js';
-import { startHarness, type Harness } from './harness.js';
-import { ROOT, STACK, connect, withClient, writeConfigFile } from './stack.js';
+import { removeCapture, runWhile, signalConnector, startSignalCapture, withSignalSecret } from './cdc-signal-fixture.js';
+import type { Harness } from './harness.js';
+import { STACK, withClient, writeConfigFile } from './stack.js';
+import { runCli } from './cli-process.js';
 import { topicStackConfig } from './topic-fixture.js';
 
 const { escapeIdentifier: ident } = pg;
@@ -38,37 +37,16 @@ async function checksums() {
   return { source, warehouse };
 }
 
-/** Runs the pipeline until the promise settles: a resnapshot is applied by the pipeline's own runs. */
-async function runWhile<T>(work: Promise<T>): Promise<T> {
-  let settled = false;
-  const done = work.finally(() => void (settled = true));
-  done.catch(() => undefined);
-  while (!settled) {
-    await harness.run(name, 'us');
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  return done;
-}
+/** Runs the pipeline until the promise settles. */
+const whileRunning = <T>(work: Promise<T>): Promise<T> => runWhile(work, () => harness.run(name, 'us').then(() => undefined), 300);
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args, '--config', configFile], { cwd: ROOT }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (...args: string[]) => runCli(configFile, args);
 
 beforeAll(async () => {
   const base = topicStackConfig([{ name, kind: 'cdc', source: 'events', regions: ['us'], topic, target: name, key: ['id'], options: { capturedFrom: { source: 'app', table: `public.${name}` } } }], { heartbeatTimeoutSeconds: 5 });
   config = withSignalSecret(base);
   configFile = writeConfigFile(config);
-  src = await connect(STACK.source.us!);
-  await createSignalTable(src);
-  await src.query(`CREATE TABLE ${q} (id bigint PRIMARY KEY, name text NOT NULL, amount numeric(12,3))`);
-  await src.query(`INSERT INTO ${q} SELECT g, 'seed' || g, g * 1.5 FROM generate_series(1, 3000) g`);
-  await createPublication(STACK.source.us!, name, [`public.${name}`, 'tributary.debezium_signal']);
-  await registerConnector(STACK.connect.us!, name, signalConnector(name, notifications, { 'incremental.snapshot.chunk.size': '50' }));
-  harness = await startHarness(config, ['us']);
+  ({ src, harness } = await startSignalCapture(config, name, 3000, signalConnector(name, notifications, { 'incremental.snapshot.chunk.size': '50' })));
   // The initial snapshot, applied.
   for (let i = 0; i < 120; i++) {
     await harness.run(name, 'us');
@@ -78,10 +56,7 @@ beforeAll(async () => {
   }
 }, 240_000);
 
-afterAll(async () => {
-  await harness?.close();
-  await removeCapture(src, config, name, [topic, notifications]);
-}, 180_000);
+afterAll(() => removeCapture(harness, src, config, name, [topic, notifications]), 180_000);
 
 it('cdc resnapshot of the table while it takes updates and deletes follows it to the end, and the warehouse equals the source', async () => {
   expect(await checksums().then((c) => c.warehouse)).toEqual((await checksums()).source);
@@ -98,7 +73,7 @@ it('cdc resnapshot of the table while it takes updates and deletes follows it to
       else await src.query(`DELETE FROM ${q} WHERE id = $1`, [id]);
     }
   })();
-  const r = await runWhile(command.finally(() => void (finished = true)));
+  const r = await whileRunning(command.finally(() => void (finished = true)));
   await load;
   expect(r.code, r.stderr).toBe(0);
   const [out] = JSON.parse(r.stdout) as { region: string; result: { signal: { signalId: string; filter: string | null }; progress: { state: string; chunks: number; rowsScanned: number } } }[];
@@ -118,7 +93,7 @@ it('cdc resnapshot of the table while it takes updates and deletes follows it to
 
 it('cdc resnapshot --keys re-reads exactly those keys', async () => {
   await withClient(STACK.warehouse, (w) => w.query(`UPDATE ${target()} SET name = 'by hand' WHERE id IN (2, 3, 4)`));
-  const r = await runWhile(cli('cdc', 'resnapshot', name, '--region', 'us', '--keys', '2,3', '--json'));
+  const r = await whileRunning(cli('cdc', 'resnapshot', name, '--region', 'us', '--keys', '2,3', '--json'));
   expect(r.code, r.stderr).toBe(0);
   const [out] = JSON.parse(r.stdout) as { result: { signal: { filter: string }; progress: { rowsScanned: number } } }[];
   expect(out!.result.signal.filter).toBe(`"id" IN ('2', '3')`);
@@ -128,7 +103,7 @@ it('cdc resnapshot --keys re-reads exactly those keys', async () => {
   expect(rows.rows.find((x) => x.id === '4')?.name).toBe('by hand');
   expect(out!.result.progress.rowsScanned).toBe(at.rows.length);
   // Put it back for the next test.
-  await runWhile(cli('cdc', 'resnapshot', name, '--region', 'us', '--keys', '4'));
+  await whileRunning(cli('cdc', 'resnapshot', name, '--region', 'us', '--keys', '4'));
 }, 300_000);
 
 it('verify --repair finds rows changed and added by hand and repairs them by a resnapshot of exactly those keys', async () => {
@@ -144,7 +119,7 @@ it('verify --repair finds rows changed and added by hand and repairs them by a r
   expect(drifted.before).toMatchObject({ kind: 'cdc', repairable: true });
   const counts = drifted.before.sources[0]!.drifted.reduce((n, d) => ({ changed: n.changed + d.changed, extra: n.extra + d.extra }), { changed: 0, extra: 0 });
   expect(counts).toEqual({ changed: 2, extra: 1 });
-  const repaired = await runWhile(runVerify(harness.client, config, { pipeline: name, region: 'us', buckets: 16, repair: true }));
+  const repaired = await whileRunning(runVerify(harness.client, config, { pipeline: name, region: 'us', buckets: 16, repair: true }));
   expect(repaired.repaired[0]).toMatchObject({ deleted: 1, resnapshot: { rowsScanned: 2 } });
   expect(repaired.after?.driftedBuckets).toBe(0);
   const { source, warehouse } = await checksums();

@@ -8,6 +8,11 @@ import { STACK, withClient } from './stack.js';
 const { escapeIdentifier: ident } = pg;
 export const FACT_COLUMNS = ['id', 'customer_id', 'amount', 'status', 'note', 'payload', 'updated_at'];
 
+/** A fact pipeline of `public.<table>` on `source`, in region us, keyed by id, its watermark updated_at. */
+export function usFactPipeline(name: string, source: string, table: string, options: Record<string, unknown>) {
+  return { name, kind: 'fact', source, table: `public.${table}`, key: ['id'], watermark: 'updated_at', regions: ['us'], options };
+}
+
 export async function createFactTable(region: string, table: string, rows: number): Promise<void> {
   await withClient(STACK.source[region]!, async (c) => {
     await c.query(`CREATE TABLE public.${ident(table)} (

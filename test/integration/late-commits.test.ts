@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { targetTable } from '../../config/resolve.js';
 import { STACK, connect, stackConfig, uniqueName, withClient } from './stack.js';
-import { dropSchema, expectWarehouseEqualsSource } from './fact-fixture.js';
+import { dropSchema, expectWarehouseEqualsSource, usFactPipeline } from './fact-fixture.js';
 import { failureOf, startHarness, type Harness } from './harness.js';
 import { createReaderRole, dropRole, localSecrets } from './source-role.js';
 import { caughtUp, startStandby, type Standby } from './hot-standby.js';
@@ -25,16 +25,7 @@ const primary = new URL(STACK.source.us!);
 let standby: Standby;
 let h: Harness;
 
-const fact = (name: string, source: string, table: string) => ({
-  name,
-  kind: 'fact',
-  source,
-  table: `public.${table}`,
-  key: ['id'],
-  watermark: 'updated_at',
-  regions: ['us'],
-  options: { lagSeconds: 0, lookbackSeconds: 1 },
-});
+const fact = (name: string, source: string, table: string) => usFactPipeline(name, source, table, { lagSeconds: 0, lookbackSeconds: 1 });
 const config = stackConfig([fact('direct', 'app', tables.direct), fact('replica', 'replica', tables.replica), fact('bare', 'bare', tables.bare)], {
   sources: {
     replica: { type: 'postgres', servers: [{ region: 'us', host: '127.0.0.1', port: STANDBY_PORT, secret: 'app-us', primary: { host: primary.hostname, port: Number(primary.port) } }] },

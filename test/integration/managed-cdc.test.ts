@@ -18,8 +18,9 @@ import { createSecretProvider } from '../../activities/secrets/provider.js';
 import { tableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { pipelineStatus } from '../../client/status.js';
 import { captureConnector, captureSlot } from '../../names/managed-cdc.js';
+import { CAPTURE_CELL, captureConfig, removeManagedCapture } from './capture-fixture.js';
 import { startHarness, type Harness } from './harness.js';
-import { ROOT, STACK, connect, connectConfig, stackConfig, uniqueName, withClient, writeConfigFile } from './stack.js';
+import { ROOT, STACK, connect, connectConfig, uniqueName, withClient, writeConfigFile } from './stack.js';
 import { dropSchema, endOffsets, withAdmin } from './topic-fixture.js';
 
 const { escapeIdentifier: ident } = pg;
@@ -27,7 +28,6 @@ const capture = uniqueName('mcdc');
 const tables = ['a', 'b', 'c', 'd'].map((t) => `${capture}_${t}`);
 const [A, B, C, D] = tables as [string, string, string, string];
 const COLUMNS = ['id', 'name', 'amount'];
-const CELL = 'us/cell-1';
 
 let base: TributaryConfig;
 let src: pg.Client;
@@ -85,14 +85,7 @@ async function untilEqual(table: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  const cdc = { secret: 'app-us-cdc', passwordRef: '${env:TRIBUTARY_CDC_PASSWORD}', ownerSecret: 'app-us-owner' };
-  base = stackConfig([], {
-    heartbeatTimeoutSeconds: 5,
-    sources: {
-      app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us', cdc }] },
-      events: { type: 'kafka', clusters: [{ region: 'us', cell: 'cell-1', brokers: [STACK.kafka[CELL]!], connect: connectConfig('us') }] },
-    },
-  });
+  base = captureConfig();
   rest = new ConnectCluster(connectConfig('us'), createSecretProvider(base.secrets));
   connector = captureConnector(base, capture);
   slot = captureSlot(base, capture);
@@ -108,16 +101,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness?.close();
   // Whatever the test left: the connector, its slot and publication, the topics and tables.
-  await rest.delete(connector).catch(() => undefined);
-  for (let i = 0; i < 240 && (await slotRow().catch(() => undefined))?.active; i++) await new Promise((r) => setTimeout(r, 250));
-  await src?.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [slot]).catch(() => undefined);
-  await src?.query(`DROP PUBLICATION IF EXISTS ${ident(slot)}`).catch(() => undefined);
   const config = withTables(tables);
-  await withAdmin(CELL, async (a) => {
-    const there = new Set(await a.listTopics());
-    const topics = tables.map((t) => topicOf(config, t)).filter((t) => there.has(t));
-    if (topics.length) await a.deleteTopics({ topics });
-  }).catch(() => undefined);
+  await removeManagedCapture(rest, src, connector, slot, tables.map((t) => topicOf(config, t)));
   for (const t of tables) await src?.query(`DROP TABLE IF EXISTS public.${ident(t)}`);
   await src?.end();
   if (base) await dropSchema(base.warehouse.schema);
@@ -135,7 +120,7 @@ it('apply creates and keeps in step the publication, topics and connector of a c
   expect(config['signal.data.collection']).toBe('tributary.debezium_signal');
   expect(config['signal.enabled.channels']).toBe('source');
   expect(config['table.include.list']).toBe([A, B, C].map((t) => `public\\.${t}`).join(','));
-  const topics = await withAdmin(CELL, (a) => a.listTopics());
+  const topics = await withAdmin(CAPTURE_CELL, (a) => a.listTopics());
   for (const t of [A, B, C]) expect(topics).toContain(topicOf(first, t));
   expect((await apply(first)).map((r) => r.action)).toEqual(['unchanged']);
   for (const t of [A, B, C]) await untilEqual(t);
@@ -158,12 +143,12 @@ it('apply creates and keeps in step the publication, topics and connector of a c
   expect((await apply(third)).map((r) => [r.action, r.error])).toEqual([['update', undefined]]);
   expect(await publicationTables()).not.toContain(`public.${B}`);
   expect(await includeList()).not.toContain(`public\\.${B}`);
-  const bBefore = await endOffsets(CELL, topicOf(first, B));
+  const bBefore = await endOffsets(CAPTURE_CELL, topicOf(first, B));
   await src.query(`UPDATE public.${ident(B)} SET name = 'after removal' WHERE id = 1`);
   await src.query(`UPDATE public.${ident(C)} SET name = 'after removal' WHERE id = 1`);
   // C's change committed after B's: once it is applied, B's would have been sent before it.
   await untilEqual(C);
-  expect(await endOffsets(CELL, topicOf(first, B))).toEqual(bBefore);
+  expect(await endOffsets(CAPTURE_CELL, topicOf(first, B))).toEqual(bBefore);
 
   // 4. Paused, the connector confirms nothing: the slot holds back at least the WAL written since.
   await rest.pause(connector);
@@ -255,7 +240,7 @@ it('without an owner secret, apply only checks: it names the statements for the 
     await src.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [pub]).catch(() => undefined);
     await src.query(`DROP PUBLICATION IF EXISTS ${ident(pub)}`);
     await src.query(`DROP TABLE IF EXISTS public.${ident(table)}`);
-    await withAdmin(CELL, async (a) => {
+    await withAdmin(CAPTURE_CELL, async (a) => {
       const topic = (config.pipelines[0] as CdcPipelineConfig).topic;
       if ((await a.listTopics()).includes(topic)) await a.deleteTopics({ topics: [topic] });
     }).catch(() => undefined);

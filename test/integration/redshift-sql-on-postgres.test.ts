@@ -617,7 +617,7 @@ async function ledgerMap(pipelineName: string): Promise<Map<number, number | nul
 
 let cdcSeq = 0;
 /** One partition's next range after the ledger, and the batch applied as the warehouse does it. */
-async function cdcMerge(spec: RedshiftCdcSpec, pipelineName: string, rows: Cells, opts: { batchId?: string; expected?: Map<number, number | null>; heal?: CdcHeal } = {}) {
+async function cdcMerge(spec: RedshiftCdcSpec, pipelineName: string, rows: Cells, opts: { batchId?: string; expected?: Map<number, number | null>; heal?: CdcHeal; dead?: Cells } = {}) {
   await withSession(async (c) => {
     if ((await targetColumns(c, { ...factSpec(spec.table), schema: spec.schema })).length === 0) await c.query(createCdcTargetSql(spec));
     if ((await targetColumns(c, { ...factSpec(movedTableName(spec.schema, spec.table)), schema })).length === 0) await c.query(createMovedTableSql(spec, schema));
@@ -625,7 +625,8 @@ async function cdcMerge(spec: RedshiftCdcSpec, pipelineName: string, rows: Cells
   // Planned after the ledger as read now, or as `expected` says (a decision made on a stale read).
   const current = opts.expected ?? new Map([[0, (await ledgerMap(pipelineName)).get(0) ?? null]]);
   const from = current.get(0) ?? 0;
-  const unit = cdcUnit(pipelineName, [{ partition: 0, from, to: from + rows.length, committed: current.get(0) ?? null, endOffset: from + rows.length }], opts.batchId ?? `cdc-${++cdcSeq}`);
+  const events = rows.length + (opts.dead?.length ?? 0);
+  const unit = cdcUnit(pipelineName, [{ partition: 0, from, to: from + events, committed: current.get(0) ?? null, endOffset: from + events }], opts.batchId ?? `cdc-${++cdcSeq}`);
   if (cdcDecision(unit, current) === 'skip') return { skipped: true as const };
   const plan = cdcMergeBatch({
     spec,
@@ -636,7 +637,7 @@ async function cdcMerge(spec: RedshiftCdcSpec, pipelineName: string, rows: Cells
       ...ledgerBatch(unit),
       rows: rows.length,
       rangeFrom: `0:${from}`,
-      rangeTo: `0:${from + rows.length}`,
+      rangeTo: `0:${from + events}`,
       checksum: 'sha256:c',
       extractedAt: '2026-01-01T00:00:00Z',
       loadedAt: '2026-01-01T00:00:01Z',
@@ -645,8 +646,11 @@ async function cdcMerge(spec: RedshiftCdcSpec, pipelineName: string, rows: Cells
     },
     moves: cdcMoves(unit.ranges, current),
     ...(opts.heal ? { heal: opts.heal } : {}),
+    ...(opts.dead ? { dead: { manifestUrl: MANIFEST, count: opts.dead.length } } : {}),
   });
-  const out = await withSession((c) => runOnPostgres(c, plan.sqls, plan.parameters, new Map([[plan.at.copy, { table: CDC_STAGE, rows }]])));
+  const copies = new Map([[plan.at.copy, { table: CDC_STAGE, rows }]]);
+  if (opts.dead) copies.set(plan.at.copyDead, { table: TOPIC_DEAD, rows: opts.dead });
+  const out = await withSession((c) => runOnPostgres(c, plan.sqls, plan.parameters, copies));
   const r = out[plan.at.result]![0]!;
   return { skipped: false as const, plan, counts: { rows: Number(r.rows_in), inserted: Number(r.inserted), updated: Number(r.updated), deleted: Number(r.deleted) } };
 }
@@ -685,6 +689,27 @@ describe('Redshift CDC merge SQL, executed on PostgreSQL', () => {
       { id: '3', note: '', big: 'B3', qty: null, _lsn: '100' },
     ]);
     expect(await ledgerMap('orders-cdc')).toEqual(new Map([[0, 6]]));
+  });
+
+  it('writes the dead letters of a batch beside its changes, counted read, staged and dead-lettered', async () => {
+    const deadSpec = cdcSpec(uniqueName('orders_cdc_dead'), 'hard');
+    const r = await cdcMerge(deadSpec, 'orders-cdc-dead', [[7, 'seven', 'B7', 7, 'u', 700, TS, null]], {
+      batchId: 'cdc-dead-1',
+      dead: [
+        [0, 1, TS, '\\x7b7d', '\\x6e6f', 'undecodable', null, 'the value is not JSON'],
+        [0, 2, TS, null, null, 'skipped by operator', null, 'passed over with tributary cdc skip'],
+      ],
+    });
+    if (r.skipped) throw new Error('expected a load');
+    expect(r.counts).toEqual({ rows: 1, inserted: 1, updated: 0, deleted: 0 });
+    const dead = await withSession((c) => c.query(`SELECT cell, kafka_offset, message_value, reason, detail FROM ${q('tributary_dead_letters')} WHERE batch_id = 'cdc-dead-1' ORDER BY kafka_offset`));
+    expect(dead.rows).toEqual([
+      { cell: 'cell-1', kafka_offset: '1', message_value: '\\x6e6f', reason: 'undecodable', detail: 'the value is not JSON' },
+      { cell: 'cell-1', kafka_offset: '2', message_value: null, reason: 'skipped by operator', detail: 'passed over with tributary cdc skip' },
+    ]);
+    const ledger = await withSession((c) => c.query(`SELECT rows_read, rows_staged, inserted, dead_lettered FROM ${q('tributary_batches')} WHERE batch_id = 'cdc-dead-1'`));
+    expect(ledger.rows).toEqual([{ rows_read: '3', rows_staged: '3', inserted: '1', dead_lettered: '2' }]);
+    expect(await ledgerMap('orders-cdc-dead')).toEqual(new Map([[0, 3]]));
   });
 
   it('fills an unchanged TOASTed value from the warehouse row, and a newer delete deletes', async () => {

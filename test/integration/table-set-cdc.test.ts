@@ -12,14 +12,14 @@ import { runPipeline } from '../../client/run-pipeline.js';
 import { discoverTableSets } from '../../client/table-sets.js';
 import type { CdcPipelineConfig, TributaryConfig } from '../../config/schema.js';
 import { captureConnector, captureSlot } from '../../names/managed-cdc.js';
+import { captureConfig, removeManagedCapture } from './capture-fixture.js';
 import { startHarness, type Harness } from './harness.js';
-import { STACK, connect, connectConfig, stackConfig, uniqueName, withClient } from './stack.js';
-import { dropSchema, withAdmin } from './topic-fixture.js';
+import { STACK, connect, connectConfig, uniqueName, withClient } from './stack.js';
+import { dropSchema } from './topic-fixture.js';
 
 const { escapeIdentifier: ident } = pg;
 const set = uniqueName('tscdc');
 const schema = set;
-const CELL = 'us/cell-1';
 const COLUMNS = ['id', 'name', 'amount'];
 
 let declared: TributaryConfig;
@@ -65,15 +65,7 @@ async function createTable(table: string, rows: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  const cdc = { secret: 'app-us-cdc', passwordRef: '${env:TRIBUTARY_CDC_PASSWORD}', ownerSecret: 'app-us-owner' };
-  declared = stackConfig([], {
-    heartbeatTimeoutSeconds: 5,
-    sources: {
-      app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us', cdc }] },
-      events: { type: 'kafka', clusters: [{ region: 'us', cell: 'cell-1', brokers: [STACK.kafka[CELL]!], connect: connectConfig('us') }] },
-    },
-    tableSets: [{ name: set, source: 'app', regions: ['us'], include: [`${schema}.*`], cdc: { kafka: 'events' } }],
-  });
+  declared = captureConfig({ tableSets: [{ name: set, source: 'app', regions: ['us'], include: [`${schema}.*`], cdc: { kafka: 'events' } }] });
   rest = new ConnectCluster(connectConfig('us'), createSecretProvider(declared.secrets));
   src = await connect(STACK.source.us!);
   await src.query(`CREATE SCHEMA ${ident(schema)}`);
@@ -89,20 +81,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await harness?.close();
-  const slot = captureSlot(declared, set);
-  await rest.delete(captureConnector(declared, set)).catch(() => undefined);
-  for (let i = 0; i < 240; i++) {
-    const active = (await src.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]).catch(() => ({ rows: [] }))).rows[0]?.active;
-    if (!active) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  await src?.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [slot]).catch(() => undefined);
-  await src?.query(`DROP PUBLICATION IF EXISTS ${ident(slot)}`).catch(() => undefined);
-  await withAdmin(CELL, async (a) => {
-    const there = new Set(await a.listTopics());
-    const mine = [...topics].filter((t) => there.has(t));
-    if (mine.length) await a.deleteTopics({ topics: mine });
-  }).catch(() => undefined);
+  await removeManagedCapture(rest, src, captureConnector(declared, set), captureSlot(declared, set), [...topics]);
   await src?.query(`DROP SCHEMA IF EXISTS ${ident(schema)} CASCADE`);
   await src?.end();
   if (declared) await dropSchema(declared.warehouse.schema);

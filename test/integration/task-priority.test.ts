@@ -18,7 +18,7 @@ import { taskQueue } from '../../names/temporal-ids.js';
 import { workflowBundleOptions } from '../../workers/workflows-path.js';
 import { runReportSinks } from '../../workers/run-metrics-sink.js';
 import { noopMetrics } from '../../activities/metrics/index.js';
-import { createFactTable, dropFactTable, dropSchema, insertRows } from './fact-fixture.js';
+import { createFactTable, dropFactTable, dropSchema, insertRows, usFactPipeline } from './fact-fixture.js';
 import { PG_TLS, STACK, stackConfig, uniqueName, withClient } from './stack.js';
 
 const tableA = uniqueName('prio_a');
@@ -54,17 +54,8 @@ function recordingActivities(): Record<string, (...args: unknown[]) => Promise<u
 }
 
 beforeAll(async () => {
-  const fact = (name: string, source: string, table: string) => ({
-    name,
-    kind: 'fact',
-    source,
-    table: `public.${table}`,
-    key: ['id'],
-    watermark: 'updated_at',
-    regions: ['us'],
-    // Every run as its own plan, extract and merge activities, whose order and keys are the test.
-    options: { lagSeconds: 0, smallReadRows: 0 },
-  });
+  // Every run as its own plan, extract and merge activities, whose order and keys are the test.
+  const fact = (name: string, source: string, table: string) => usFactPipeline(name, source, table, { lagSeconds: 0, smallReadRows: 0 });
   // Two sources on the one local server: B's endpoint id (and so its fairness key) is its own.
   config = stackConfig([fact('a_orders', 'app', tableA), fact('b_orders', 'crm', tableB)], {
     sources: { crm: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us', tls: PG_TLS }] } },

@@ -15,20 +15,14 @@ import type { WarehouseDialect } from '../../activities/warehouse/dialect.js';
 import { mergeTopicBatch } from '../../activities/warehouse/postgres/topic-merge.js';
 import type { MergeResult, StagedTopicBatch, TopicUnit } from '../../activities/types.js';
 import { STACK, connect, uniqueName } from './stack.js';
-import { click, clicks, createTopic, deleteTopic, dropSchema, produce, qualified, query, topicStackConfig } from './topic-fixture.js';
+import { click, clickColumns, clicks, createTopic, deleteTopic, dropSchema, produce, qualified, query, topicStackConfig } from './topic-fixture.js';
 
 const CELL = 'eu/cell-1';
 const appendTopic = uniqueName('once');
 const dupTopic = uniqueName('once_dup');
 const topics = [appendTopic, dupTopic];
 
-const columns = [
-  { name: 'id', path: 'id', type: 'bigint', required: true },
-  { name: 'user_name', path: 'user.name', type: 'text' },
-  { name: 'amount', path: 'amount', type: 'numeric' },
-  { name: 'at', path: 'at', type: 'timestamptz', required: true },
-  { name: 'first_tag', path: 'tags[0]', type: 'text' },
-];
+const columns = clickColumns('id', 'user_name', 'amount', 'at', 'first_tag');
 
 let config: TributaryConfig;
 let deps: ActivityDeps;
@@ -76,7 +70,7 @@ const copies = (statements: string[]) => statements.filter((s) => s.startsWith('
 
 /** Batch ids are the run's id, cell, partition and chunk: every test plans runs of its own. */
 async function plan(name: string, run: string, partition: number): Promise<TopicUnit> {
-  const units = await planTopic(deps, warehouse, pipeline(name), 'eu', run);
+  const units = await planTopic({ deps, warehouse }, pipeline(name), { region: 'eu', runId: run });
   return units.find((u) => u.partition === partition)!;
 }
 
@@ -139,7 +133,7 @@ describe('topic merges, exactly once', () => {
 
   it('never loads a message twice: the same batch merged twice at once loads once, and a target that already holds an offset refuses the batch', async () => {
     await produce(CELL, dupTopic, clicks(CELL, 0, 400));
-    const units = await planTopic(deps, warehouse, pipeline('dup'), 'eu', 'dup-a');
+    const units = await planTopic({ deps, warehouse }, pipeline('dup'), { region: 'eu', runId: 'dup-a' });
     const p0 = await extractTopicUnit(deps, pipeline('dup'), units.find((u) => u.partition === 0)!, warehouse.capabilities);
     const p1 = await extractTopicUnit(deps, pipeline('dup'), units.find((u) => u.partition === 1)!, warehouse.capabilities);
 

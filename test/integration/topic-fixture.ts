@@ -110,6 +110,21 @@ export function click(cell: string, n: number): Record<string, unknown> {
   };
 }
 
+/** What a topic pipeline may load of a click event, column by column. */
+const CLICK_COLUMNS = {
+  id: { name: 'id', path: 'id', type: 'bigint', required: true },
+  user_name: { name: 'user_name', path: 'user.name', type: 'text' },
+  tier: { name: 'tier', path: '$.user.tier', type: 'text' },
+  amount: { name: 'amount', path: 'amount', type: 'numeric' },
+  at: { name: 'at', path: 'at', type: 'timestamptz', required: true },
+  first_tag: { name: 'first_tag', path: 'tags[0]', type: 'text' },
+};
+
+/** The named columns of click events, for a topic pipeline's `columns`. */
+export function clickColumns(...names: (keyof typeof CLICK_COLUMNS)[]) {
+  return names.map((n) => CLICK_COLUMNS[n]);
+}
+
 /** n messages of clicks numbered from `first`, spread round-robin over `partitions`. */
 export function clicks(cell: string, first: number, n: number, partitions = 4): Produced[] {
   return Array.from({ length: n }, (_, i) => ({ partition: (first + i) % partitions, value: JSON.stringify(click(cell, first + i)) }));

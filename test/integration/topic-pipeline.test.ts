@@ -16,6 +16,7 @@ import {
   CELLS,
   addPartitions,
   click,
+  clickColumns,
   clicks,
   createTopic,
   deleteTopic,
@@ -36,21 +37,14 @@ const badTopic = uniqueName('bad');
 const retryTopic = uniqueName('retry');
 const topics = [clicksTopic, usersTopic, poisonTopic, badTopic, retryTopic];
 
-const clickColumns = [
-  { name: 'id', path: 'id', type: 'bigint', required: true },
-  { name: 'user_name', path: 'user.name', type: 'text' },
-  { name: 'tier', path: '$.user.tier', type: 'text' },
-  { name: 'amount', path: 'amount', type: 'numeric' },
-  { name: 'at', path: 'at', type: 'timestamptz', required: true },
-  { name: 'first_tag', path: 'tags[0]', type: 'text' },
-];
+const clickFields = clickColumns('id', 'user_name', 'tier', 'amount', 'at', 'first_tag');
 
 let config: TributaryConfig;
 let harness: Harness;
 
 beforeAll(async () => {
   config = topicStackConfig([
-    { name: 'clicks', kind: 'topic', source: 'events', topic: clicksTopic, target: uniqueName('clicks'), columns: clickColumns, options: { keepRawAs: 'raw', maxMessagesPerPartition: 700 } },
+    { name: 'clicks', kind: 'topic', source: 'events', topic: clicksTopic, target: uniqueName('clicks'), columns: clickFields, options: { keepRawAs: 'raw', maxMessagesPerPartition: 700 } },
     {
       name: 'users',
       kind: 'topic',
@@ -65,9 +59,9 @@ beforeAll(async () => {
         { name: 'version', path: 'v', type: 'integer', required: true },
       ],
     },
-    { name: 'poison', kind: 'topic', source: 'events', topic: poisonTopic, target: uniqueName('poison'), regions: ['us'], columns: clickColumns, options: { maxMessageBytes: 2_000, maxDeadLetterRatio: 0.02 } },
-    { name: 'retry', kind: 'topic', source: 'events', topic: retryTopic, target: uniqueName('retry'), regions: ['eu'], columns: clickColumns },
-    { name: 'bad', kind: 'topic', source: 'events', topic: badTopic, target: uniqueName('bad'), regions: ['eu'], columns: clickColumns, options: { maxDeadLetterRatio: 0.05 } },
+    { name: 'poison', kind: 'topic', source: 'events', topic: poisonTopic, target: uniqueName('poison'), regions: ['us'], columns: clickFields, options: { maxMessageBytes: 2_000, maxDeadLetterRatio: 0.02 } },
+    { name: 'retry', kind: 'topic', source: 'events', topic: retryTopic, target: uniqueName('retry'), regions: ['eu'], columns: clickFields },
+    { name: 'bad', kind: 'topic', source: 'events', topic: badTopic, target: uniqueName('bad'), regions: ['eu'], columns: clickFields, options: { maxDeadLetterRatio: 0.05 } },
   ]);
   for (const cell of CELLS) for (const t of topics) await createTopic(cell, t);
   harness = await startHarness(config, ['us', 'eu']);
@@ -172,10 +166,10 @@ describe('topic pipeline', () => {
     const p = config.pipelines.find((x) => x.name === 'retry') as TopicPipelineConfig;
     const spec = topicMergeSpec(config, p);
     await produce(cell, retryTopic, clicks(cell, 0, 400));
-    const planA = await planTopic(deps, warehouse, p, 'eu', 'run-a');
+    const planA = await planTopic({ deps, warehouse }, p, { region: 'eu', runId: 'run-a' });
     await produce(cell, retryTopic, clicks(cell, 400, 40));
     // A second run planned before the first merged: its partition-0 range [0, 110) overlaps [0, 100).
-    const planB = await planTopic(deps, warehouse, p, 'eu', 'run-b');
+    const planB = await planTopic({ deps, warehouse }, p, { region: 'eu', runId: 'run-b' });
     const a = await extractTopicUnit(deps, p, planA.find((u) => u.partition === 0)!, warehouse.capabilities);
     const b = await extractTopicUnit(deps, p, planB.find((u) => u.partition === 0)!, warehouse.capabilities);
     expect([a.rows, b.rows]).toEqual([100, 110]);

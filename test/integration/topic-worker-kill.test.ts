@@ -10,6 +10,7 @@ import type { TributaryConfig } from '../../config/schema.js';
 import { uniqueName, writeConfigFile } from './stack.js';
 import {
   CELLS,
+  clickColumns,
   clicks,
   createTopic,
   deleteTopic,
@@ -56,12 +57,7 @@ beforeAll(async () => {
         source: 'events',
         topic,
         target: uniqueName('killed_clicks'),
-        columns: [
-          { name: 'id', path: 'id', type: 'bigint', required: true },
-          { name: 'user_name', path: 'user.name', type: 'text' },
-          { name: 'amount', path: 'amount', type: 'numeric' },
-          { name: 'at', path: 'at', type: 'timestamptz' },
-        ],
+        columns: clickColumns('id', 'user_name', 'amount', 'at'),
         options: { keepRawAs: 'raw', maxMessagesPerPartition: 2_500, maxBatchesPerPartition: 20, maxParallel: 4 },
       },
     ],

@@ -13,8 +13,9 @@ import { tableColumns } from '../../activities/sources/postgres/columns.js';
 import { stagedColumnsOptions, stagedSelectList } from '../../activities/sources/postgres/staged-columns.js';
 import { REDSHIFT_CAPABILITIES } from '../../activities/warehouse/redshift/redshift-warehouse.js';
 import { CLASS_ROWS, TYPE_ROWS } from '../../types/type-map.js';
-import { canonicalText, rowOf } from '../../types/render.js';
+import { rowOf } from '../../types/render.js';
 import { createMatrixTable, dropMatrixTable, matrixColumns } from './type-matrix-columns.js';
+import { textForms } from './type-matrix-forms.js';
 
 const { escapeIdentifier: ident } = pg;
 const table = uniqueName('type_matrix');
@@ -39,20 +40,6 @@ afterAll(async () => {
   await withClient(STACK.source.us!, (c) => dropMatrixTable(c, table, t));
   await dropSchema(config.warehouse.schema);
 });
-
-/** Per column, the text form and the canonical text of every row, ordered by id. */
-async function textForms(url: string, schema: string, tableName: string): Promise<Record<string, { text: (string | null)[]; canonical: (string | null)[] }>> {
-  return withClient(url, async (c) => {
-    const columns = await tableColumns(c, schema, tableName, `test ${schema}.${tableName}`);
-    const out: Record<string, { text: (string | null)[]; canonical: (string | null)[] }> = {};
-    for (const col of columns.filter((x) => x.name.startsWith('c_'))) {
-      const ref = ident(col.name);
-      const rows = (await c.query<{ text: string | null; canonical: string | null }>(`SELECT (${ref})::text AS text, ${canonicalText(col, 'postgres', ref)} AS canonical FROM ${ident(schema)}.${ident(tableName)} ORDER BY id`)).rows;
-      out[col.name] = { text: rows.map((r) => r.text), canonical: rows.map((r) => r.canonical) };
-    }
-    return out;
-  });
-}
 
 describe('the type matrix', () => {
   it('has a column of every row of the type map', async () => {

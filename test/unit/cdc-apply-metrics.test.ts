@@ -47,7 +47,7 @@ describe('applyCdc', () => {
     const { seen, deps, warehouse } = setup(false);
     const now = () => Date.parse('2026-01-01T00:00:06.000Z');
     await applyCdc(deps, warehouse, config.pipelines[0] as CdcPipelineConfig, batch, now);
-    expect(seen.target).toEqual({ schema: 'wh', table: 'orders', key: ['id'], deletes: 'soft', onNewColumn: 'add' });
+    expect(seen.target).toEqual({ schema: 'wh', table: 'orders', key: ['id'], deletes: 'soft', onNewColumn: 'add', onTypeChange: 'widen' });
     expect(seen.batches).toEqual([{ read: 5, staged: 3, inserted: 1, updated: 1, unchanged: 0, deleted: 1, deduplicated: 2, deadLettered: 0 }]);
     expect(seen.freshness).toEqual([10]);
   });

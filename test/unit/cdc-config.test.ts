@@ -13,17 +13,19 @@ function config(options: Record<string, unknown> = {}) {
 }
 
 describe('cdc pipeline config', () => {
-  it('defaults to Debezium defaults, hard deletes, adding new columns and applying truncates', () => {
+  it('defaults to Debezium defaults, hard deletes, adding new columns, widening retyped ones and applying truncates', () => {
     const p = validateConfig('t', config()).pipelines[0]!;
     expect(p.kind === 'cdc' && p.options).toEqual({
       deletes: 'hard',
       onNewColumn: 'add',
+      onTypeChange: 'widen',
       onTruncate: 'apply',
       decimalHandlingMode: 'precise',
       timePrecisionMode: 'adaptive',
       maxMessagesPerPartition: 100_000,
       maxBatchesPerRun: 4,
       intervalSeconds: 5,
+      maxDeadLetterRatio: 0,
     });
   });
 

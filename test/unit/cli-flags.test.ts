@@ -14,12 +14,18 @@ const cli = (...args: string[]) =>
     (e: { code: number; stdout: string; stderr: string }) => e,
   );
 
+/** A usage error: exit 2, nothing on stdout, and `says` on stderr. */
+function expectUsageError(r: { code: number; stdout: string; stderr: string }, says: string): void {
+  expect(r).toMatchObject({ code: 2, stdout: '' });
+  expect(r.stderr).toContain(says);
+}
+
 describe('tributary help', () => {
   it('--help and help list every command with its arguments, flags and summary', async () => {
     const [flag, word] = await Promise.all([cli('--help'), cli('help')]);
     expect(flag.code).toBe(0);
     expect(word).toMatchObject({ code: 0, stdout: flag.stdout });
-    for (const line of ['backfill PIPELINE --region R [--from T] [--to T]', 'cdc start|stop|status|resnapshot PIPELINE [--region R] [--keys K,K] [--json]', 'status [PIPELINE] [--json]', 'validate [FILE]']) {
+    for (const line of ['backfill PIPELINE --region R [--from T] [--to T]', 'cdc start|stop|status|resnapshot|skip PIPELINE [--region R] [--keys K,K] [--cell C]', 'status [PIPELINE] [--json]', 'validate [FILE]']) {
       expect(flag.stdout).toContain(line);
     }
     expect(flag.stdout).toContain('--config FILE');
@@ -60,26 +66,19 @@ describe('tributary usage errors (exit 2, nothing done)', () => {
       cli('resume', 'orders', '--note', 'why', ...NO_CONFIG),
       cli('validate', '--json', ...NO_CONFIG),
     ]);
-    expect(apply).toMatchObject({ code: 2, stdout: '' });
-    expect(apply.stderr).toContain('apply does not take --region (it takes --dry-run, --drop-slot, --json)');
+    expectUsageError(apply, 'apply does not take --region (it takes --dry-run, --drop-slot, --json)');
     expect(apply.stderr).toContain('usage: tributary apply [--dry-run] [--drop-slot] [--json]');
-    expect(status).toMatchObject({ code: 2, stdout: '' });
-    expect(status.stderr).toContain('status does not take --from (it takes --json)');
-    expect(resume).toMatchObject({ code: 2, stdout: '' });
-    expect(resume.stderr).toContain('resume does not take --note (it takes --region, --json)');
-    expect(validate.code).toBe(2);
-    expect(validate.stderr).toContain('validate does not take --json');
+    expectUsageError(status, 'status does not take --from (it takes --json)');
+    expectUsageError(resume, 'resume does not take --note (it takes --region, --json)');
+    expectUsageError(validate, 'validate does not take --json');
     for (const r of [apply, status, resume, validate]) expect(r.stderr).not.toContain('no-such-config.yaml');
   }, 60_000);
 
   it('an unknown command, and no command, are usage errors; demo moved to make demo', async () => {
     const [bogus, none, demo] = await Promise.all([cli('bogus'), cli(), cli('demo')]);
-    expect(bogus).toMatchObject({ code: 2, stdout: '' });
-    expect(bogus.stderr).toContain('unknown command "bogus" (commands: validate, run, apply,');
-    expect(none).toMatchObject({ code: 2, stdout: '' });
-    expect(none.stderr).toContain('no command given');
-    expect(demo.code).toBe(2);
-    expect(demo.stderr).toContain('the demo is run by make demo');
+    expectUsageError(bogus, 'unknown command "bogus" (commands: validate, run, apply,');
+    expectUsageError(none, 'no command given');
+    expectUsageError(demo, 'the demo is run by make demo');
   }, 60_000);
 
   it('a missing argument or required flag, a bad value or one argument too many', async () => {
@@ -92,14 +91,13 @@ describe('tributary usage errors (exit 2, nothing done)', () => {
       cli('trigger', 'orders', 'clicks', ...NO_CONFIG),
       cli('run', 'orders', '--region'),
     ]);
-    for (const r of [run, backfill, both, cdc, buckets, extra, value]) expect(r).toMatchObject({ code: 2, stdout: '' });
-    expect(run.stderr).toContain('run needs PIPELINE');
+    expectUsageError(run, 'run needs PIPELINE');
     expect(run.stderr).toContain('usage: tributary run PIPELINE [--region R] [--full-pass] [--json]');
-    expect(backfill.stderr).toContain('backfill needs --region R');
-    expect(both.stderr).toContain('backfill needs PIPELINE and --region R');
-    expect(cdc.stderr).toContain('action is one of start, stop, status, resnapshot, not "restart"');
-    expect(buckets.stderr).toContain('--buckets expects a whole number of at least 1, got "many"');
-    expect(extra.stderr).toContain('trigger takes PIPELINE; "clicks" is one argument too many');
-    expect(value.stderr).toContain("'--region <value>' argument missing");
+    expectUsageError(backfill, 'backfill needs --region R');
+    expectUsageError(both, 'backfill needs PIPELINE and --region R');
+    expectUsageError(cdc, 'action is one of start, stop, status, resnapshot, skip, not "restart"');
+    expectUsageError(buckets, '--buckets expects a whole number of at least 1, got "many"');
+    expectUsageError(extra, 'trigger takes PIPELINE; "clicks" is one argument too many');
+    expectUsageError(value, "'--region <value>' argument missing");
   }, 60_000);
 });

@@ -73,7 +73,7 @@ describe('parsing a command line', () => {
       [['help', '--json'], /^help does not take --json \(it takes no flags of its own\)$/],
       [['run'], /^run needs PIPELINE$/],
       [['replay', 'orders'], /^replay needs --region R$/],
-      [['cdc'], /^cdc needs start\|stop\|status\|resnapshot and PIPELINE$/],
+      [['cdc'], /^cdc needs start\|stop\|status\|resnapshot\|skip and PIPELINE$/],
       [['cdc', 'restart', 'orders'], /not "restart"/],
       [['verify', 'orders', '--buckets', '0'], /--buckets expects a whole number of at least 1, got "0"/],
       [['apply', 'now'], /apply takes no arguments; "now" is one argument too many/],

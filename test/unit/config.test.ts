@@ -13,7 +13,7 @@ describe('config validation', () => {
     const orders = cfg.pipelines[0]!;
     expect(orders.kind).toBe('fact');
     expect(orders.schedule).toBe('*/15 * * * *');
-    expect(orders.kind === 'fact' && orders.options).toEqual({ lagSeconds: 5, lookbackSeconds: 0, maxParallel: 4, chunkRows: 250_000, onNewColumn: 'add', smallReadRows: 10_000 });
+    expect(orders.kind === 'fact' && orders.options).toEqual({ lagSeconds: 5, lookbackSeconds: 0, maxParallel: 4, chunkRows: 250_000, onNewColumn: 'add', onTypeChange: 'widen', smallReadRows: 10_000 });
     expect(pipelineRegions(cfg, orders)).toEqual(['us', 'eu']);
     expect(targetTable(cfg, orders)).toEqual(['analytics', 'orders']);
     expect(cfg.stage.type === 'file' && cfg.stage.path).toBe(`${dir}stage`);

@@ -3,6 +3,7 @@
 // every decoded value must equal what PostgreSQL itself printed for that row.
 import { describe, expect, it } from 'vitest';
 import { DebeziumDecodeError, decodeRecord, type ChangeEvent, type DecodedRecord, type KafkaRecord } from '../../activities/sources/debezium/decode.js';
+import { warehouseType } from '../../activities/sources/debezium/cdc-columns.js';
 import { FIXTURES, asCarried, decodeOptionsFor, loadFixture, type Fixture } from '../fixtures/debezium/load.js';
 
 function decodeAll(f: Fixture): DecodedRecord[] {
@@ -150,6 +151,25 @@ describe('decodeRecord errors', () => {
     const fixed = { type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', field: 'amount', parameters: { scale: '-300000000' } };
     const negative = message([{ type: 'int64', field: 'id' }, fixed], { id: 1, amount: 'AQ==' });
     expect(() => decodeRecord({ ...base, value: negative }, options)).toThrow(/column "amount": decimal scale -300000000 is beyond/);
+  });
+
+  it('reads PostGIS values as their hex EWKB, points as (x,y), floats as floats (values as the connector sent them for the type matrix)', () => {
+    const row = (fields: object[]) => ({ type: 'struct', optional: true, fields });
+    const geometry = (name: string, field: string) => ({ type: 'struct', name: `io.debezium.data.geometry.${name}`, field, fields: [] });
+    const fields = [{ type: 'int64', field: 'id' }, geometry('Geometry', 'g'), geometry('Geography', 'gg'), geometry('Point', 'p'), { type: 'float', field: 'r' }, { type: 'double', field: 'd' }];
+    const value = JSON.stringify({
+      schema: { type: 'struct', fields: [{ ...row(fields), field: 'before' }, { ...row(fields), field: 'after' }, { type: 'struct', field: 'source', fields: [] }, { type: 'string', field: 'op' }] },
+      payload: {
+        before: null,
+        after: { id: 1, g: { wkb: 'AQEAACDmEAAAAAAAAAAA8D8AAAAAAAAAQA==', srid: 4326 }, gg: { wkb: 'AQcAAAAAAAAA', srid: null }, p: { x: 'NaN', y: -2, wkb: 'AQ==', srid: null }, r: 'Infinity', d: 5e-324 },
+        source: { lsn: 5, schema: 'public', table: 't', ts_ms: 1 },
+        op: 'r',
+        ts_ms: 1,
+      },
+    });
+    const e = decodeRecord({ topic: 't', partition: 0, offset: '1', key: '{"id":1}', value }, { columns: { id: 'bigint' } });
+    expect(e.kind === 'change' && e.after).toEqual({ id: '1', g: '0101000020E6100000000000000000F03F0000000000000040', gg: '010700000000000000', p: '(NaN,-2)', r: 'Infinity', d: '5e-324' });
+    expect(e.kind === 'change' && Object.fromEntries(e.fields!.map((f) => [f.name, warehouseType(f)]))).toEqual({ id: 'bigint', g: 'text', gg: 'text', p: 'point', r: 'real', d: 'double precision' });
   });
 
   it('returns truncate and message events as "other", for the caller to skip or refuse', () => {

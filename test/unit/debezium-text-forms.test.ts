@@ -59,11 +59,23 @@ describe('dates and times', () => {
     expect(timestampText(9_223_372_036_854_775n)).toBe('2262-04-11 23:47:16.854775');
   });
 
+  it("reads Debezium's infinity markers (milliseconds) as ±infinity, and a real value near them as itself", () => {
+    expect(timestampText(9_223_372_036_825_200n * 1000n)).toBe('infinity');
+    expect(timestampText(-9_223_372_036_832_400n * 1000n)).toBe('-infinity');
+    expect(timestampText(9_223_372_036_825_200n)).toBe('2262-04-11 23:47:16.8252');
+  });
+
   it('rewrites ISO zoned timestamps and times as timestamptz and timetz text', () => {
     expect(zonedTimestampText('2024-02-29T11:45:30.123456Z')).toBe('2024-02-29 11:45:30.123456+00');
     expect(zonedTimestampText('2038-01-19T03:14:08.000000Z')).toBe('2038-01-19 03:14:08+00');
     expect(zonedTimestampText('2024-02-29T11:45:30+05:30')).toBe('2024-02-29 11:45:30+05:30');
     expect(zonedTimeText('13:45:30.500Z')).toBe('13:45:30.5+00');
+    // Signed years past 9999 and before year 1, and the infinities.
+    expect(zonedTimestampText('+294276-12-31T23:59:59Z')).toBe('294276-12-31 23:59:59+00');
+    expect(zonedTimestampText('-4712-01-01T00:00:00Z')).toBe('4713-01-01 00:00:00+00 BC');
+    expect(zonedTimestampText('0000-03-01T00:00:00.5Z')).toBe('0001-03-01 00:00:00.5+00 BC');
+    expect(zonedTimestampText('infinity')).toBe('infinity');
+    expect(zonedTimestampText('-infinity')).toBe('-infinity');
     expect(() => zonedTimestampText('yesterday')).toThrow(RangeError);
   });
 

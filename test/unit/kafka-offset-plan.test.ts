@@ -1,7 +1,7 @@
 // Offset planning and the ledger rule of topic merges: exact ranges from the ledger to the end,
 // and a batch applied only from where the ledger stands (never twice, never a skip).
 import { describe, expect, it } from 'vitest';
-import { deadLetterRatioError } from '../../activities/sources/kafka/dead-letter-ratio.js';
+import { deadLetterRatioError } from '../../activities/sources/dead-letter-ratio.js';
 import { planRanges } from '../../activities/kinds/offsets/offset-plan.js';
 import { decideMerge } from '../../activities/merge-rules/offset-decision.js';
 

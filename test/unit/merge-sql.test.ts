@@ -3,12 +3,9 @@ import * as sql from '../../activities/warehouse/postgres/merge-sql.js';
 import { chunkBoundariesSql, minusSeconds, rangeCopySql, watermarkType, keyColumns, type RangeSpec } from '../../activities/sources/postgres/watermark-sql.js';
 import { boundSql } from '../../activities/sources/postgres/bound-sql.js';
 import { snapshotCopySql } from '../../activities/sources/postgres/snapshot-sql.js';
+import { ORDERS_COLUMNS } from './orders-columns.js';
 
-const columns = [
-  { name: 'id', type: 'bigint' },
-  { name: 'Note', type: 'text' },
-  { name: 'updated_at', type: 'timestamp with time zone' },
-];
+const columns = ORDERS_COLUMNS;
 const fact: sql.MergeSpec = { schema: 'analytics', table: 'orders', columns, stagedColumns: columns, key: ['id'], mode: { kind: 'upsert', version: 'updated_at' } };
 const dim = (deletes: 'hard' | 'soft'): sql.MergeSpec => ({
   ...fact,

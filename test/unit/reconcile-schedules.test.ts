@@ -55,19 +55,31 @@ describe('verify schedules', () => {
     expect(desiredSchedules(withTopic(false)).map((d) => d.id)).toEqual(['tributary/clicks/us']);
   });
 
-  it('are made on Redshift for facts (verify only: the fact repair is not built there), and --repair says why', () => {
+  it('are made on Redshift for every kind, facts with repair; a CDC --repair says why', () => {
     const cfg = validateConfig('test', {
-      sources: { app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us' }] } },
+      sources: {
+        app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us' }] },
+        events: { type: 'kafka', clusters: [{ region: 'us', cell: 'cell-1', brokers: ['127.0.0.1:19092'], secret: 'k' }] },
+      },
       warehouse: { type: 'redshift', workgroup: 'bi', database: 'dev', awsRegion: 'us-east-1', copyRoleArn: 'arn:aws:iam::123456789012:role/tributary-load' },
       stage: { type: 's3', bucket: 'tributary-stage', awsRegion: 'us-east-1' },
       secrets: { provider: 'env' },
-      pipelines: [{ name: 'orders', kind: 'fact', source: 'app', table: 'orders', key: ['id'], watermark: 'updated_at' }],
+      pipelines: [
+        { name: 'orders', kind: 'fact', source: 'app', table: 'orders', key: ['id'], watermark: 'updated_at', verify: { schedule: '0 5 * * *', repair: true } },
+        { name: 'captured', kind: 'cdc', source: 'events', topic: 'app.public.orders', target: 'captured', key: ['id'], options: { capturedFrom: { source: 'app', table: 'public.orders' } }, verify: { schedule: '0 5 * * *', repair: true } },
+        { name: 'clicks', kind: 'topic', source: 'events', topic: 'clicks', target: 'clicks', columns: [{ name: 'id', path: 'id', type: 'bigint' }] },
+      ],
     });
     const all = desiredSchedules(cfg);
-    expect(all.map((d) => d.id)).toEqual(['tributary/orders/us', 'tributary/orders/us/verify']);
-    expect(all[1]!.options.action).toMatchObject({ workflowType: 'verifyPipeline', args: [{ pipeline: 'orders', region: 'us', repair: false }, expect.anything()] });
-    expect(verifyArgs(cfg, { pipeline: 'orders', region: 'us' })[0]).toMatchObject({ pipeline: 'orders', region: 'us' });
-    expect(() => verifyArgs(cfg, { pipeline: 'orders', region: 'us', repair: true })).toThrow(/not built for Redshift yet/);
+    expect(all.map((d) => d.id)).toEqual(['tributary/orders/us', 'tributary/captured/us', 'tributary/clicks/us', 'tributary/orders/us/verify', 'tributary/captured/us/verify', 'tributary/clicks/us/verify']);
+    const action = (id: string) => all.find((d) => d.id === id)!.options.action;
+    expect(action('tributary/orders/us/verify')).toMatchObject({ workflowType: 'verifyPipeline', args: [{ pipeline: 'orders', repair: true }, expect.anything()] });
+    // Configured with repair, but a CDC repair is not built on Redshift: its schedule verifies only.
+    expect(action('tributary/captured/us/verify')).toMatchObject({ workflowType: 'verifyPipeline', args: [{ pipeline: 'captured', repair: false }, expect.anything()] });
+    expect(verifyArgs(cfg, { pipeline: 'orders', region: 'us', repair: true })[0]).toMatchObject({ pipeline: 'orders', region: 'us', repair: true });
+    expect(verifyArgs(cfg, { pipeline: 'clicks', region: 'us' })[0]).toMatchObject({ pipeline: 'clicks', region: 'us' });
+    expect(verifyArgs(cfg, { pipeline: 'captured', region: 'us' })[0]).toMatchObject({ pipeline: 'captured', region: 'us' });
+    expect(() => verifyArgs(cfg, { pipeline: 'captured', region: 'us', repair: true })).toThrow(/cdc repair .* hashes/);
   });
 
   it('start verifyPipeline per region with the configured buckets and repair', () => {

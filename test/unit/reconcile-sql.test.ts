@@ -10,12 +10,9 @@ import {
   keepKeysSql,
   type BucketTable,
 } from '../../activities/reconcile/bucket-sql.js';
+import { ORDERS_COLUMNS } from './orders-columns.js';
 
-const columns = [
-  { name: 'id', type: 'bigint' },
-  { name: 'Note', type: 'text' },
-  { name: 'updated_at', type: 'timestamp with time zone' },
-];
+const columns = ORDERS_COLUMNS;
 const source: BucketTable = { schema: 'public', table: 'orders', key: ['id'], columns, watermark: { column: 'updated_at', type: 'timestamp with time zone' } };
 const warehouse: BucketTable = { ...source, schema: 'analytics', warehouse: { source: 'app/us', softDeletes: false } };
 

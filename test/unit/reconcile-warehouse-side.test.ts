@@ -1,15 +1,19 @@
-// Verify on Redshift at the Data API boundary (the client mocked): the statements sent for the
-// bucket checksums and rows, how answers are read, and what is refused without a statement.
+// Verify and repair on Redshift at the Data API boundary (the client mocked): the statements sent
+// for the bucket checksums and rows, a topic target's offsets and dead letters, a fact repair's
+// delete with its ledger row, how answers are read, and what is refused without a statement.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DescribeStatementCommand, ExecuteStatementCommand, GetStatementResultCommand, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import { BatchExecuteStatementCommand, DescribeStatementCommand, ExecuteStatementCommand, GetStatementResultCommand, ListStatementsCommand, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { ApplicationFailure } from '@temporalio/common';
 import { redshiftSide } from '../../activities/reconcile/redshift-side.js';
 import { DataApi } from '../../activities/warehouse/redshift/data-api.js';
 import type { BucketTable } from '../../activities/reconcile/bucket-sql.js';
 import { bucketAggregateSql } from '../../activities/reconcile/bucket-sql.js';
-import { canonicalProblems, typeFamily } from '../../activities/warehouse/redshift/canonical-text.js';
+import { canonicalProblems } from '../../activities/warehouse/redshift/row-text.js';
 import { cfg } from './redshift-fixtures.js';
+import { redshiftDeleteExtraBatch } from '../../activities/warehouse/redshift/bucket-sql.js';
+import { warehouseRepairBlocker, warehouseVerifyBlocker } from '../../activities/reconcile/warehouse-blocker.js';
+import type { DeleteExtra } from '../../activities/reconcile/side.js';
 
 const redshift = mockClient(RedshiftDataClient);
 const api = () => new DataApi(new RedshiftDataClient({ region: 'us-east-1' }), cfg, { initialMs: 1, maxMs: 1, maxSubmissions: 2, maxPollErrors: 2 }, () => Promise.resolve());
@@ -34,7 +38,7 @@ describe('the Redshift side of verify', () => {
       ColumnMetadata: [{ name: 'bucket_no' }, { name: 'row_count' }, { name: 'total' }],
       Records: [[{ longValue: 3 }, { longValue: 2 }, { stringValue: '1845281729934615123' }]],
     });
-    const out = await redshiftSide(api()).aggregates(target, 16, '2026-01-01 00:00:00+00', [3, 9]);
+    const out = await redshiftSide(api(), 'tributary_state').aggregates(target, 16, '2026-01-01 00:00:00+00', [3, 9]);
     expect(out).toEqual([{ bucket: 3, rows: 2, total: '1845281729934615123' }]);
     const sent = redshift.commandCalls(ExecuteStatementCommand)[0]!.args[0].input;
     expect(sent.WorkgroupName).toBe('bi');
@@ -51,7 +55,7 @@ describe('the Redshift side of verify', () => {
 
   it('reads the rows of some buckets, and resets row hashes counting the rows changed', async () => {
     redshift.on(GetStatementResultCommand).resolves({ ColumnMetadata: [{ name: 'b' }, { name: 'k' }, { name: 'h' }], Records: [[{ longValue: 3 }, { stringValue: 'Vabc' }, { stringValue: 'f00' }]] });
-    const side = redshiftSide(api());
+    const side = redshiftSide(api(), 'tributary_state');
     expect(await side.bucketRows(target, 16, null, [3])).toEqual([{ bucket: 3, key: 'Vabc', hash: 'f00', pending: false }]);
     expect(await side.invalidateHashes(target, 'app/us', ["V'x"])).toBe(3);
     const update = redshift.commandCalls(ExecuteStatementCommand)[1]!.args[0].input.Sql!;
@@ -59,17 +63,132 @@ describe('the Redshift side of verify', () => {
   });
 
   it('gives the source the same canonical form (no record text) and refuses what it cannot compare, before any statement', async () => {
-    const side = redshiftSide(api());
+    const side = redshiftSide(api(), 'tributary_state');
     const src = bucketAggregateSql({ ...target, warehouse: undefined, form: side.sourceForm }, 16, null);
     expect(src.sql).not.toContain('ROW(');
-    expect(src.sql).toContain(`TO_CHAR("updated_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`);
-    expect((typeFamily('real') as { unsupported: string }).unsupported).toMatch(/float/);
-    expect(canonicalProblems([{ name: 'doc', type: 'jsonb' }])).toMatch(/column "doc" jsonb is SUPER/);
+    expect(src.sql).toContain(`TO_CHAR(("updated_at") AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`);
+    expect(canonicalProblems([{ name: 'r', type: 'real' }])).toMatch(/column "r" \(real\): Redshift's text of a float/);
+    expect(canonicalProblems([{ name: 'doc', type: 'jsonb' }])).toMatch(/column "doc" \(jsonb\): it is SUPER/);
     const err = await side.aggregates({ ...target, columns: [...columns, { name: 'doc', type: 'jsonb' }] }, 16, null, null).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).nonRetryable).toBe(true);
-    const del = await side.deleteExtra({} as never).catch((e: unknown) => e);
-    expect((del as Error).message).toMatch(/not built for a Redshift warehouse yet/);
+    const del = await side.deleteKeysBefore({ ...target, warehouse: { source: ['kafka/us'], softDeletes: false } }, ['Vx'], '0/1').catch((e: unknown) => e);
+    expect((del as Error).message).toMatch(/CDC repair is not built for a Redshift warehouse yet/);
     expect(redshift.commandCalls(ExecuteStatementCommand)).toHaveLength(0);
+  });
+});
+
+const results = (...answers: { names: string[]; rows: unknown[][] }[]) => {
+  let chain = redshift.on(GetStatementResultCommand);
+  for (const a of answers) {
+    chain = chain.resolvesOnce({
+      ColumnMetadata: a.names.map((name) => ({ name })),
+      Records: a.rows.map((r) => r.map((v) => (typeof v === 'number' ? { longValue: v } : { stringValue: String(v) }))),
+    });
+  }
+};
+const sentSql = () => redshift.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input);
+
+describe('topic verify on Redshift', () => {
+  beforeEach(() => {
+    redshift.reset();
+    redshift.on(ExecuteStatementCommand).resolves({ Id: 'q1' });
+    redshift.on(DescribeStatementCommand).resolves({ Id: 'q1', Status: 'FINISHED', HasResultSet: true });
+  });
+  const range = { source: 'kafka/us', partition: 2, from: 10, to: 20 };
+
+  it("reads the offsets a target's rows of one cluster hold in a partition range", async () => {
+    results({ names: ['column_name'], rows: [['kafka_offset']] }, { names: ['o'], rows: [[12], [15]] });
+    expect(await redshiftSide(api(), 'tributary_state').targetOffsets({ schema: 'Events', table: 'clicks' }, range)).toEqual([12, 15]);
+    const [columns, offsets] = sentSql();
+    expect(columns!.Parameters).toEqual([{ name: 'schema', value: 'events' }, { name: 'table', value: 'clicks' }]);
+    expect(offsets!.Sql).toBe('SELECT kafka_offset AS o FROM "events"."clicks" WHERE _source = :source AND kafka_partition = CAST(:partition AS INTEGER) AND kafka_offset >= CAST(:from AS BIGINT) AND kafka_offset < CAST(:to AS BIGINT)');
+    expect(offsets!.Parameters).toEqual([{ name: 'source', value: 'kafka/us' }, { name: 'partition', value: '2' }, { name: 'from', value: '10' }, { name: 'to', value: '20' }]);
+  });
+
+  it('reads the dead letters of the range, retention gaps left out, and no table as none', async () => {
+    results({ names: ['column_name'], rows: [['kafka_offset']] }, { names: ['o'], rows: [[11]] }, { names: ['column_name'], rows: [] });
+    const side = redshiftSide(api(), 'tributary_state');
+    expect(await side.deadLetterOffsets('clicks', 'web.clicks', range)).toEqual([11]);
+    const dead = sentSql()[1]!;
+    expect(dead.Sql).toContain('FROM "tributary_state"."tributary_dead_letters"');
+    expect(dead.Sql).toContain("AND reason <> 'retention-gap'");
+    expect(dead.Parameters).toContainEqual({ name: 'pipeline', value: 'clicks' });
+    expect(dead.Parameters).toContainEqual({ name: 'topic', value: 'web.clicks' });
+    expect(await side.targetOffsets({ schema: 'events', table: 'missing' }, range)).toEqual([]);
+    expect(sentSql()).toHaveLength(3);
+  });
+});
+
+describe('fact repair on Redshift', () => {
+  const request: DeleteExtra = {
+    ledgerId: 'repair-1:delete',
+    pipeline: 'orders',
+    region: 'us',
+    source: 'app/us',
+    stream: 'public.orders',
+    cutoff: '2026-01-01 00:00:00+00',
+    target,
+    key: [columns[0]!],
+    keep: [['1']],
+    keepTexts: ['Vkept'],
+    buckets: 16,
+    only: [3],
+  };
+
+  beforeEach(() => {
+    redshift.reset();
+    redshift.on(ExecuteStatementCommand).resolves({ Id: 'q1' });
+    redshift.on(ListStatementsCommand).resolves({ Statements: [] });
+    redshift.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
+    redshift.on(DescribeStatementCommand).callsFake((input: { Id: string }) => ({ Id: input.Id, Status: 'FINISHED', HasResultSet: true }));
+  });
+
+  it("deletes the buckets' keys the source lacks in one batch with its ledger row, and reads the count back", async () => {
+    results({ names: ['deleted'], rows: [] }, { names: ['b', 'k', 'h'], rows: [[3, 'Vkept', 'h1'], [3, "Vgo'ne", 'h2']] }, { names: ['done', 'deleted'], rows: [[0, 1]] });
+    expect(await redshiftSide(api(), 'tributary_state').deleteExtra(request)).toBe(1);
+    const batch = redshift.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input;
+    expect(batch.StatementName).toBe('tributary-repair/repair-1:delete');
+    const sqls = batch.Sqls!;
+    expect(sqls[0]).toBe('LOCK "analytics"."orders"');
+    expect(sqls).toContain(`INSERT INTO tributary_extra VALUES ('Vgo''ne')`);
+    expect(sqls.find((x) => x.startsWith('DELETE'))).toMatch(/^DELETE FROM "analytics"."orders" WHERE _source = :source AND \(\(STRTOL\(.* IN \(3\)\s+AND .* IN \(SELECT k FROM tributary_extra\) AND EXISTS \(SELECT 1 FROM tributary_state WHERE done = 0\)$/s);
+    expect(sqls.find((x) => x.startsWith('INSERT INTO "tributary_state"."tributary_batches"'))).toContain('WHERE s.done = 0');
+    expect(batch.Parameters).toContainEqual({ name: 'checksum', value: 'repair:buckets 3 of 16' });
+    expect(batch.Parameters).toContainEqual({ name: 'range_to', value: '2026-01-01 00:00:00+00' });
+    // The count is read from the batch's last statement.
+    expect(redshift.commandCalls(GetStatementResultCommand)[2]!.args[0].input.Id).toBe(`b1:${sqls.length}`);
+  });
+
+  it('refuses at once, naming pipeline, region, source and table, more keys than one batch holds', () => {
+    const extra = Array.from({ length: 60_000 }, (_, i) => `V${i.toString(16).padStart(32, '0')}`);
+    const values = { batchId: 'r', pipeline: 'orders', region: 'us', source: 'app/us', stream: 'public.orders', rangeTo: null, checksum: 'repair', loadedAt: '2026-01-01T00:00:00Z' };
+    const t = { schema: 'analytics', table: 'orders', key: [columns[0]!], columns, source: 'app/us', softDeletes: false };
+    let err: unknown;
+    try {
+      redshiftDeleteExtraBatch(t, 'tributary_state', { buckets: 16, only: [3], extra }, values);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as ApplicationFailure).nonRetryable).toBe(true);
+    expect((err as Error).message).toBe('pipeline orders, region us, source app/us, table analytics.orders: the repair would delete 60000 keys the source lacks, more than one Redshift batch (40 statements of 100 KB) holds; nothing was deleted');
+    // Up to the limit, one batch: every statement fits the Data API.
+    const plan = redshiftDeleteExtraBatch(t, 'tributary_state', { buckets: 16, only: [3], extra: extra.slice(0, 40_000) }, values);
+    expect(plan.sqls.length).toBeLessThanOrEqual(40);
+  });
+
+  it('returns the count of a delete already in the ledger without a batch', async () => {
+    results({ names: ['deleted'], rows: [[4]] });
+    expect(await redshiftSide(api(), 'tributary_state').deleteExtra(request)).toBe(4);
+    expect(sentSql()[0]!.Parameters).toEqual([{ name: 'batch_id', value: 'repair-1:delete' }]);
+    expect(redshift.commandCalls(BatchExecuteStatementCommand)).toHaveLength(0);
+  });
+});
+
+describe('what Redshift verifies and repairs', () => {
+  it('verifies every kind and repairs facts and dimensions; a CDC repair is refused with the reason', () => {
+    for (const kind of ['fact', 'dimension', 'topic', 'cdc']) expect(warehouseVerifyBlocker(cfg, kind), kind).toBeUndefined();
+    for (const kind of ['fact', 'dimension']) expect(warehouseRepairBlocker(cfg, kind), kind).toBeUndefined();
+    expect(warehouseRepairBlocker(cfg, 'cdc')).toMatch(/hashes/);
   });
 });

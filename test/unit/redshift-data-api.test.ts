@@ -3,7 +3,6 @@
 // handled (statement sequence, polling, load errors, retries, resume, the merge limit). The SQL
 // itself runs for real on PostgreSQL in test/integration/redshift-sql-on-postgres.test.ts.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { mockClient } from 'aws-sdk-client-mock';
 import {
   ActiveStatementsExceededException,
   BatchExecuteStatementCommand,
@@ -14,23 +13,20 @@ import {
   RedshiftDataClient,
   ValidationException,
   type DescribeStatementResponse,
-  type Field,
 } from '@aws-sdk/client-redshift-data';
-import { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import { DataApi, backoff, DEFAULT_POLL, targetParams } from '../../activities/warehouse/redshift/data-api.js';
 import { RedshiftWarehouse, MERGE_STATEMENT_PREFIX } from '../../activities/warehouse/redshift/redshift-warehouse.js';
 import { acquireMergeSlot } from '../../activities/warehouse/redshift/merge-limit.js';
 import { LEDGER_COUNT_COLUMNS } from '../../activities/warehouse/redshift/merge-sql.js';
-import { S3Stage } from '../../activities/stage/s3-stage.js';
 import type { ActivityDeps } from '../../activities/deps.js';
 import type { FactUnit, StagedBatch } from '../../activities/types.js';
 import { factSpan } from '../../activities/kinds/fact/index.js';
 import type { MergeSpec } from '../../activities/warehouse/postgres/merge-sql.js';
 
-import { cfg, stageCfg } from './redshift-fixtures.js';
+import { cfg, mockDataApi, noSleep, num, redshiftWarehouse, str } from './redshift-fixtures.js';
 
-const redshift = mockClient(RedshiftDataClient);
+const redshift = mockDataApi();
 
 const columns = [
   { name: 'id', type: 'bigint' },
@@ -61,9 +57,6 @@ const batch = (batchId = 'run-1:0:0'): StagedBatch => ({
   checksum: 'sha256:abc',
 });
 
-const noSleep = () => Promise.resolve();
-const str = (v: string | null): Field => (v === null ? { isNull: true } : { stringValue: v });
-const num = (v: number): Field => ({ longValue: v });
 
 /** A scripted Data API: single statements finish at once; merge batches follow `script`. */
 function scriptedRedshift(script: Partial<DescribeStatementResponse>[][], opts: { ledgerHit?: boolean; loadErrors?: boolean; noteBytes?: number; amount?: [number, number]; oldLedger?: boolean } = {}) {
@@ -131,11 +124,7 @@ function scriptedRedshift(script: Partial<DescribeStatementResponse>[][], opts: 
   return { executed, batches, polls };
 }
 
-function warehouse() {
-  const stage = new S3Stage(stageCfg, new S3Client({ region: 'us-east-1' }));
-  const deps = { stage } as unknown as ActivityDeps;
-  return new RedshiftWarehouse(deps, cfg, new DataApi(new RedshiftDataClient({ region: 'us-east-1' }), cfg, DEFAULT_POLL, noSleep), noSleep);
-}
+const warehouse = redshiftWarehouse;
 
 beforeEach(() => redshift.reset());
 

@@ -5,46 +5,40 @@
 // turned into results and errors. The same SQL runs for real on PostgreSQL in
 // test/integration/redshift-sql-on-postgres.test.ts.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { mockClient } from 'aws-sdk-client-mock';
 import {
   BatchExecuteStatementCommand,
   DescribeStatementCommand,
   ExecuteStatementCommand,
   GetStatementResultCommand,
   ListStatementsCommand,
-  RedshiftDataClient,
   type DescribeStatementResponse,
   type Field,
   type SubStatementData,
 } from '@aws-sdk/client-redshift-data';
-import { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
-import { DataApi, DEFAULT_POLL } from '../../activities/warehouse/redshift/data-api.js';
-import { RedshiftWarehouse } from '../../activities/warehouse/redshift/redshift-warehouse.js';
-import { S3Stage } from '../../activities/stage/s3-stage.js';
 import { oldKeyId } from '../../activities/merge-rules/key-id.js';
-import type { ActivityDeps } from '../../activities/deps.js';
 import type { CdcUnit, StagedCdcBatch, StagedTopicBatch, TopicUnit } from '../../activities/types.js';
 import type { TopicMergeSpec } from '../../activities/warehouse/postgres/topic-merge-sql.js';
 
-import { cfg, stageCfg } from './redshift-fixtures.js';
+import { cfg, mockDataApi, num, redshiftWarehouse, str } from './redshift-fixtures.js';
 
-const redshift = mockClient(RedshiftDataClient);
+const redshift = mockDataApi();
 
-const noSleep = () => Promise.resolve();
-const str = (v: string | null): Field => (v === null ? { isNull: true } : { stringValue: v });
-const num = (v: number): Field => ({ longValue: v });
 const result = (names: string[], rows: Field[][]) => ({ ColumnMetadata: names.map((name) => ({ name })), Records: rows });
 
 interface Script {
   /** Columns information_schema has for a table name (absent: the table does not exist). */
   tables?: Record<string, string[]>;
+  /** Per table name and column: data_type, character_maximum_length, numeric_precision, numeric_scale (else VARCHAR(256)). */
+  types?: Record<string, Record<string, [string, number | null, number | null, number | null]>>;
   ledgerHit?: boolean;
   offsets?: [number, number][];
   moved?: [string, string][];
   /** The open snapshot (lsn, closing, mark partition) and the snapshot epochs (partition, lsn) in the ledger. */
   snapshot?: [string, boolean, number | null];
   epochs?: [number, string][];
+  /** The CDC skip list (partition, offset). */
+  skips?: [number, number][];
   /** How the merge batch ends. */
   batch?: Partial<DescribeStatementResponse>;
   counts?: Record<string, number>;
@@ -75,7 +69,15 @@ function scripted(s: Script) {
     const param = (name: string) => q?.Parameters?.find((p) => p.name === name)?.value ?? '';
     if (sql.includes('information_schema.columns')) {
       const cols = s.tables?.[param('table')] ?? [];
-      return result(['column_name', 'data_type', 'character_maximum_length'], cols.map((c) => [str(c), str('character varying'), num(256)]));
+      const typed = s.types?.[param('table')] ?? {};
+      const orNull = (v: number | null): Field => (v === null ? { isNull: true } : num(v));
+      return result(
+        ['column_name', 'data_type', 'character_maximum_length', 'numeric_precision', 'numeric_scale'],
+        cols.map((c) => {
+          const [type, length, precision, scale] = typed[c] ?? ['character varying', 256, null, null];
+          return [str(c), str(type), orNull(length), orNull(precision), orNull(scale)];
+        }),
+      );
     }
     if (sql.includes('"tributary_batches" WHERE batch_id')) {
       return result(['rows_staged', 'inserted', 'updated', 'unchanged', 'deleted', 'quarantined'], s.ledgerHit ? [[4, 2, 1, 1, 0, 0].map(num)] : []);
@@ -84,6 +86,7 @@ function scripted(s: Script) {
     if (sql.includes('"tributary_cdc_snapshots"')) {
       return result(['lsn', 'closing', 'mark_partition'], s.snapshot ? [[str(s.snapshot[0]), num(s.snapshot[1] ? 1 : 0), s.snapshot[2] === null ? { isNull: true } : num(s.snapshot[2])]] : []);
     }
+    if (sql.includes('"tributary_cdc_skips"')) return result(['kafka_partition', 'kafka_offset'], (s.skips ?? []).map(([p, o]) => [num(p), num(o)]));
     if (sql.includes('"tributary_cdc_epochs"')) return result(['kafka_partition', 'lsn'], (s.epochs ?? []).map(([p, l]) => [num(p), str(l)]));
     if (sql.includes('tributary_cdc_moved__')) return result(['k_0', 'lsn'], (s.moved ?? []).map(([k, l]) => [str(k), str(l)]));
     if (sql.includes('sys_load_error_detail')) {
@@ -96,10 +99,7 @@ function scripted(s: Script) {
   return { executed, batches };
 }
 
-function warehouse() {
-  const stage = new S3Stage(stageCfg, new S3Client({ region: 'us-east-1' }));
-  return new RedshiftWarehouse({ stage } as unknown as ActivityDeps, cfg, new DataApi(new RedshiftDataClient({ region: 'us-east-1' }), cfg, DEFAULT_POLL, noSleep), noSleep);
-}
+const warehouse = redshiftWarehouse;
 
 const activity = { heartbeat: () => undefined };
 const topicSpec: TopicMergeSpec = {
@@ -141,6 +141,21 @@ const topicBatch = (unit = topicUnit()): StagedTopicBatch => ({
 });
 /** Sub-statements of a failed batch: `n` finished, then the failed one. */
 const subs = (n: number, failed: SubStatementData): SubStatementData[] => [...Array.from({ length: n }, (_, i) => ({ Id: `b-1:${i + 1}`, Status: 'FINISHED' as const })), failed];
+type LedgerRow = Record<'rows_staged' | 'inserted' | 'updated' | 'unchanged' | 'deleted' | 'quarantined' | 'rows_read' | 'deduplicated' | 'dead_lettered' | 'deleted_absent', number>;
+/** A merge result's counts are its batch ledger row's, read back after the batch. */
+const resultCounts = (l: LedgerRow) => ({
+  rowsRead: l.rows_read,
+  rowsStaged: l.rows_staged,
+  inserted: l.inserted,
+  updated: l.updated,
+  unchanged: l.unchanged,
+  deleted: l.deleted,
+  deletedAbsent: l.deleted_absent,
+  deduplicated: l.deduplicated,
+  deadLettered: l.dead_lettered,
+});
+/** Data API parameters that include these values. */
+const withParams = (values: Record<string, string>): unknown => expect.arrayContaining(Object.entries(values).map(([name, value]) => ({ name, value })));
 const heads = (sqls: string[]) => sqls.map((s) => s.trim().split(/\s+/).slice(0, 2).join(' '));
 
 beforeEach(() => redshift.reset());
@@ -153,15 +168,7 @@ describe('Redshift topic merge through the Data API (aws-sdk-client-mock)', () =
     const r = await warehouse().mergeTopic(topicBatch(), topicSpec, activity);
     expect(r).toEqual({
       batchId: 'run-1:t0',
-      rowsRead: 10,
-      rowsStaged: 10,
-      inserted: 6,
-      updated: 2,
-      unchanged: 1,
-      deleted: 0,
-      deletedAbsent: 0,
-      deduplicated: 0,
-      deadLettered: 1,
+      ...resultCounts(ledgerRow),
       alreadyCommitted: false,
       topic: { source: 'events/us/cell-1', cell: 'cell-1', topic: 'clicks', partition: 2, consumed: 10, loaded: 9, deadLettered: 1, newestTimestamp: '2026-01-01T00:00:00.000Z', nextOffset: 20, offsetLag: 5 },
     });
@@ -191,15 +198,7 @@ describe('Redshift topic merge through the Data API (aws-sdk-client-mock)', () =
     expect(b.Sqls[8]).toContain(`FROM 's3://tributary-stage/tributary/clicks/us/run-1/t0/dead-letters.csv.gz.manifest'`);
     // Planned at the ledger's position: nothing trimmed; the guard expects 10 and the ledger moves to 20.
     expect(b.Sqls.some((s) => s.startsWith('DELETE FROM tributary_topic_stage'))).toBe(false);
-    expect(b.Parameters).toEqual(
-      expect.arrayContaining([
-        { name: 'r0_expected', value: '10' },
-        { name: 'r0_next', value: '20' },
-        { name: 'rows', value: '9' },
-        { name: 'dead_rows', value: '1' },
-        { name: 'consumed', value: '10' },
-      ]),
-    );
+    expect(b.Parameters).toEqual(withParams({ r0_expected: '10', r0_next: '20', rows: '9', dead_rows: '1', consumed: '10' }));
     // Messages consumed must be the rows and dead letters staged, checked before the ledger row is written.
     const check = b.Sqls.findIndex((x) => x.includes("' rows read, but '"));
     expect(check).toBeGreaterThan(0);
@@ -226,7 +225,7 @@ describe('Redshift topic merge through the Data API (aws-sdk-client-mock)', () =
     await warehouse().mergeTopic(topicBatch(), topicSpec, activity);
     const b = api.batches[0]!;
     expect(b.Sqls.filter((s) => s.includes('WHERE kafka_offset < CAST(:load_from AS BIGINT)'))).toHaveLength(2);
-    expect(b.Parameters).toEqual(expect.arrayContaining([{ name: 'load_from', value: '15' }, { name: 'r0_expected', value: '15' }]));
+    expect(b.Parameters).toEqual(withParams({ load_from: '15', r0_expected: '15' }));
   });
 
   it('a ledger that does not fit the plan is bad input naming the pipeline, source and partition; nothing is sent', async () => {
@@ -253,7 +252,7 @@ describe('Redshift topic merge through the Data API (aws-sdk-client-mock)', () =
   it('readOffsets reads the ledger of one topic and cell', async () => {
     const api = scripted({ offsets: [[0, 7], [3, 12]] });
     expect(await warehouse().readOffsets({ pipeline: 'clicks', region: 'us', cell: 'cell-1', topic: 'clicks' })).toEqual(new Map([[0, 7], [3, 12]]));
-    expect(api.executed.at(-1)?.Parameters).toEqual(expect.arrayContaining([{ name: 'cell', value: 'cell-1' }]));
+    expect(api.executed.at(-1)?.Parameters).toEqual(withParams({ cell: 'cell-1' }));
   });
 });
 
@@ -299,15 +298,7 @@ describe('Redshift CDC merge through the Data API (aws-sdk-client-mock)', () => 
     const r = await warehouse().mergeCdc(cdcBatch(), target, activity);
     expect(r).toEqual({
       batchId: 'run-2:c0',
-      rowsRead: 5,
-      rowsStaged: 4,
-      inserted: 2,
-      updated: 1,
-      unchanged: 0,
-      deleted: 1,
-      deletedAbsent: 0,
-      deduplicated: 1,
-      deadLettered: 0,
+      ...resultCounts(ledgerRow),
       alreadyCommitted: false,
       cdc: { newestSourceTsMs: 1_767_225_600_000, events: 5 },
     });
@@ -318,19 +309,12 @@ describe('Redshift CDC merge through the Data API (aws-sdk-client-mock)', () => 
     const all = b.Sqls.join('\n');
     // One pair of fills (warehouse row, then moved row) per column PostgreSQL may TOAST: note and doc, not id or qty.
     expect(b.Sqls.filter((s) => s.startsWith('UPDATE tributary_cdc_stage SET'))).toHaveLength(4);
-    expect(b.Parameters).toEqual(expect.arrayContaining([{ name: 'mc_0', value: 'note' }, { name: 'mc_1', value: 'doc' }]));
+    expect(b.Parameters).toEqual(withParams({ mc_0: 'note', mc_1: 'doc' }));
     expect(b.Parameters?.some((p) => p.value === 'qty')).toBe(false);
     expect(all).toContain(`DELETE FROM "analytics"."orders" USING tributary_cdc_stage WHERE tributary_cdc_stage."_op" IN ('d', 'm')`);
     expect(all).not.toMatch(/ON CONFLICT|RETURNING|xmax|TRUNCATE\s/);
     // Both partitions' ledger rows are guarded: partition 0 absent, partition 1 at 3.
-    expect(b.Parameters).toEqual(
-      expect.arrayContaining([
-        { name: 'r0_partition', value: '0' },
-        { name: 'r1_partition', value: '1' },
-        { name: 'r1_expected', value: '3' },
-        { name: 'r0_next', value: '5' },
-      ]),
-    );
+    expect(b.Parameters).toEqual(withParams({ r0_partition: '0', r1_partition: '1', r1_expected: '3', r0_next: '5' }));
     expect(b.Parameters?.some((p) => p.name === 'r0_expected')).toBe(false);
   });
 
@@ -356,7 +340,7 @@ describe('Redshift CDC merge through the Data API (aws-sdk-client-mock)', () => 
     const changes = at(/^DELETE FROM "analytics"."orders" USING tributary_cdc_stage WHERE tributary_cdc_stage."_op" IN \('d', 'm'\)/);
     const gap = at(/^DELETE FROM "analytics"."orders" WHERE "_source" = :source AND "_lsn" < CAST\(:close_below/);
     expect(raise < truncate && truncate < changes && changes < gap).toBe(true);
-    expect(b.Parameters).toEqual(expect.arrayContaining([{ name: 'truncate_version', value: '850' }, { name: 'close_below', value: '900' }, { name: 'ep_0', value: '0' }, { name: 'el_0', value: '900' }]));
+    expect(b.Parameters).toEqual(withParams({ truncate_version: '850', close_below: '900', ep_0: '0', el_0: '900' }));
     // The snapshot closed: its ledger row goes and none is kept; the ledger row counts what the truncate and the gap removed.
     expect(b.Sqls.some((x) => x.startsWith('DELETE FROM "analytics"."tributary_cdc_snapshots"'))).toBe(true);
     expect(b.Sqls.some((x) => x.startsWith('INSERT INTO "analytics"."tributary_cdc_snapshots"'))).toBe(false);
@@ -386,6 +370,44 @@ describe('Redshift CDC merge through the Data API (aws-sdk-client-mock)', () => 
     expect((err as Error).message).toMatch(/^pipeline orders-cdc, source events\/us\/cell-1: the CDC merge into analytics\.orders needs \d+ statements \(two per column PostgreSQL may TOAST/);
   });
 
+  it('dead letters: the batch COPYs them from their manifest, checks the count, inserts them with their lineage, and counts them read, staged and dead-lettered', async () => {
+    const ledgerRow = { rows_staged: 6, inserted: 2, updated: 1, unchanged: 0, deleted: 1, quarantined: 0, rows_read: 7, deduplicated: 1, dead_lettered: 2, deleted_absent: 0 };
+    const api = scripted({ offsets: [[1, 3]], counts: { rows_in: 4, ...ledgerRow } });
+    const batch = cdcBatch();
+    const staged: StagedCdcBatch = { ...batch, cdc: { ...batch.cdc, deadLetters: { files: [{ key: 'orders-cdc/us/run-2/c0/dead-letters.csv.gz', rows: 2, bytes: 40 }], count: 2 } } };
+    const r = await warehouse().mergeCdc(staged, target, activity);
+    expect(r).toMatchObject({ rowsRead: 7, rowsStaged: 6, deadLettered: 2 });
+    const b = api.batches[0]!;
+    const at = (re: RegExp) => b.Sqls.findIndex((q) => re.test(q));
+    const guard = at(/tributary_offsets|tributary_ranges/);
+    const copyDead = at(/^COPY tributary_topic_dead FROM 's3:\/\/.*dead-letters/);
+    const insertDead = at(/^INSERT INTO "[^"]+"\."tributary_dead_letters" \(pipeline, region, source, cell, topic, "kafka_partition", "kafka_offset"/);
+    expect(guard).toBeGreaterThanOrEqual(0);
+    expect(copyDead).toBeGreaterThan(guard);
+    expect(b.Sqls[copyDead + 1]).toMatch(/pg_last_copy_count\(\) <> CAST\(:dead_rows AS BIGINT\).*dead letters/);
+    expect(insertDead).toBeGreaterThan(copyDead);
+    expect(b.Sqls.find((q) => q.includes('INSERT INTO') && q.includes('"tributary_batches"'))).toContain('c.rows_in + CAST(:dead_rows AS BIGINT)');
+    expect(b.Parameters).toEqual(expect.arrayContaining([{ name: 'dead_rows', value: '2' }, { name: 'cell', value: 'cell-1' }]));
+    // A batch without dead letters sends none of that.
+    redshift.reset();
+    const plain = scripted({ offsets: [[1, 3]], counts: { rows_in: 4, ...ledgerRow, rows_staged: 4, rows_read: 5, dead_lettered: 0 } });
+    await warehouse().mergeCdc(cdcBatch(), target, activity);
+    expect(plain.batches[0]!.Sqls.some((q) => q.includes('tributary_topic_dead'))).toBe(false);
+  });
+
+  it('the skip list: created once, read per cell and topic, a skip inserted only when absent', async () => {
+    const api = scripted({ skips: [[0, 41]] });
+    const w = warehouse();
+    const key = { pipeline: 'orders-cdc', region: 'us', cell: 'cell-1', topic: 'app_us.public.orders' };
+    expect(await w.cdcSkips(key)).toEqual([{ partition: 0, offset: 41 }]);
+    await w.addCdcSkip(key, 1, 7);
+    const creates = api.executed.filter((e) => e.Sql.startsWith('CREATE TABLE IF NOT EXISTS') && e.Sql.includes('"tributary_cdc_skips"'));
+    expect(creates).toHaveLength(1);
+    const insert = api.executed.find((e) => e.Sql.startsWith('INSERT INTO') && e.Sql.includes('"tributary_cdc_skips"'))!;
+    expect(insert.Sql).toMatch(/WHERE NOT EXISTS \(SELECT 1 FROM .*kafka_offset = CAST\(:offset AS BIGINT\)\)/);
+    expect(insert.Parameters).toEqual(expect.arrayContaining([{ name: 'cell', value: 'cell-1' }, { name: 'partition', value: '1' }, { name: 'offset', value: '7' }]));
+  });
+
   it('movedLsns: nothing without a moved-rows table; else the LSN per old key, asked with parameters', async () => {
     const none = scripted({});
     expect(await warehouse().movedLsns({ schema: 'analytics', table: 'orders' }, 'events/us/cell-1', [{ id: '1' }])).toEqual(new Map());
@@ -394,12 +416,52 @@ describe('Redshift CDC merge through the Data API (aws-sdk-client-mock)', () => 
     const api = scripted({ tables: { tributary_cdc_moved__analytics__orders: ['id', '_lsn'] }, moved: [['1', '400']] });
     const lsns = await warehouse().movedLsns({ schema: 'analytics', table: 'orders' }, 'events/us/cell-1', [{ id: '1' }, { id: '2' }]);
     expect(lsns).toEqual(new Map([[oldKeyId({ id: '1' }), 400n]]));
-    expect(api.executed.at(-1)?.Parameters).toEqual(
-      expect.arrayContaining([
-        { name: 'source', value: 'events/us/cell-1' },
-        { name: 'oldkey_0_0', value: '1' },
-        { name: 'oldkey_1_0', value: '2' },
-      ]),
+    expect(api.executed.at(-1)?.Parameters).toEqual(withParams({ source: 'events/us/cell-1', oldkey_0_0: '1', oldkey_1_0: '2' }));
+  });
+});
+
+describe('Redshift: a column retyped at the source (onTypeChange)', () => {
+  const cols = ['id', 'note', 'qty', 'doc', '_lsn'];
+  const moved = 'tributary_cdc_moved__analytics__orders';
+  const ledgerRow = { rows_staged: 4, inserted: 4, updated: 0, unchanged: 0, deleted: 0, quarantined: 0, rows_read: 5, deduplicated: 1, dead_lettered: 0, deleted_absent: 0 };
+  const narrow = (qty: [string, number | null, number | null, number | null]) => ({ note: ['character varying', 80, null, null] as [string, number, null, null], qty });
+
+  it('widens a VARCHAR too short for the new type in the target and its moved-rows table before the batch', async () => {
+    const api = scripted({ offsets: [[1, 3]], counts: { rows_in: 4, ...ledgerRow }, tables: { orders: cols, [moved]: cols }, types: { orders: narrow(['integer', null, 32, 0]), [moved]: narrow(['integer', null, 32, 0]) } });
+    await warehouse().mergeCdc(cdcBatch(), target, activity);
+    const alters = api.executed.map((e) => e.Sql).filter((q) => q.includes('ALTER COLUMN'));
+    expect(alters).toEqual([
+      'ALTER TABLE "analytics"."orders" ALTER COLUMN "note" TYPE VARCHAR(65535)',
+      `ALTER TABLE "${cfg.schema}"."${moved}" ALTER COLUMN "note" TYPE VARCHAR(65535)`,
+    ]);
+    expect(api.batches).toHaveLength(1);
+  });
+
+  it('under onTypeChange: fail refuses the widening; a change Redshift cannot make in place is refused whatever the policy, naming both types; nothing is sent', async () => {
+    const strict = scripted({ offsets: [[1, 3]], tables: { orders: cols }, types: { orders: narrow(['integer', null, 32, 0]) } });
+    const refused = await warehouse().mergeCdc(cdcBatch(), { ...target, onTypeChange: 'fail' }, activity).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ApplicationFailure);
+    expect((refused as ApplicationFailure).nonRetryable).toBe(true);
+    expect((refused as Error).message).toBe(
+      'pipeline orders-cdc, region us, source events/us/cell-1, table analytics.orders: column note is text at the source (VARCHAR(65535) on Redshift), but the target keeps it as VARCHAR(80), which cannot hold every value of it, and the pipeline\'s onTypeChange policy is "fail"; widen the target column by hand, or set onTypeChange: widen',
     );
+    expect(strict.executed.some((e) => e.Sql.includes('ALTER COLUMN'))).toBe(false);
+    expect(strict.batches).toHaveLength(0);
+
+    redshift.reset();
+    const bigger = scripted({ offsets: [[1, 3]], tables: { orders: cols }, types: { orders: { qty: ['integer', null, 32, 0] } } });
+    const columns = cdcColumns.map((c) => (c.name === 'qty' ? { ...c, type: 'bigint' } : c));
+    const err = await warehouse().mergeCdc(cdcBatch(columns), target, activity).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      "pipeline orders-cdc, region us, source events/us/cell-1, table analytics.orders: column qty is bigint at the source (BIGINT on Redshift), but the target keeps it as INTEGER, which cannot hold every value of it; Redshift cannot change the column's type in place: add a wider column by hand and copy the values, or recreate the target and backfill",
+    );
+    expect(bigger.batches).toHaveLength(0);
+  });
+
+  it('a topic column declared bigint where the target is INTEGER is refused, naming the partition', async () => {
+    const api = scripted({ offsets: [[2, 10]], tables: { clicks: ['click_id', 'raw'] }, types: { clicks: { click_id: ['integer', null, 32, 0] } } });
+    const err = await warehouse().mergeTopic(topicBatch(), topicSpec, activity).catch((e: unknown) => e);
+    expect((err as Error).message).toContain('pipeline clicks, region us, source events/us/cell-1, table analytics.clicks, partition 2: column click_id is bigint in the config (BIGINT on Redshift), but the target keeps it as INTEGER');
+    expect(api.batches).toHaveLength(0);
   });
 });

@@ -3,7 +3,7 @@
 // `columnTypes` rendered from the map. What PostgreSQL runs of it is in type-matrix.test.ts.
 import { describe, expect, it } from 'vitest';
 import { CLASS_ROWS, TYPE_ROWS } from '../../types/type-map.js';
-import { canonicalText, compareExpr, redshiftCompareExpr, redshiftStagedExpr, redshiftType, rowOf, sourceColumn, warehouseColumnType, type CatalogType } from '../../types/render.js';
+import { canonicalText, compareExpr, redshiftCanonicalRefusal, redshiftCompareExpr, redshiftStagedExpr, redshiftType, rowOf, sourceColumn, warehouseColumnType, type CatalogType } from '../../types/render.js';
 import { declaredColumn, pgTypeProblem } from '../../types/type-name.js';
 import { parsePgType } from '../../types/parse.js';
 import { WAREHOUSE_TYPE } from '../../activities/sources/kafka/topic-columns.js';
@@ -73,17 +73,33 @@ describe('the Redshift staging', () => {
 
 describe('canonical text', () => {
   it.each([
-    [{ name: 'n', type: 'numeric(12,2)' }, '("n")::text', 'CAST("n" AS VARCHAR(65535))'],
-    [{ name: 'b', type: 'boolean' }, '("b")::text', `CASE WHEN "b" THEN 'true' WHEN NOT "b" THEN 'false' END`],
+    [{ name: 'i', type: 'bigint' }, '("i")::text', 'CAST("i" AS VARCHAR(65535))'],
+    [{ name: 'n', type: 'numeric(12,2)' }, `CASE WHEN POSITION('.' IN ("n")::text) > 0 THEN RTRIM(RTRIM(("n")::text, '0'), '.') ELSE ("n")::text END`, `CASE WHEN POSITION('.' IN CAST("n" AS VARCHAR(65535))) > 0 THEN RTRIM(RTRIM(CAST("n" AS VARCHAR(65535)), '0'), '.') ELSE CAST("n" AS VARCHAR(65535)) END`],
+    [{ name: 'b', type: 'boolean' }, `CASE WHEN "b" THEN 't' WHEN NOT "b" THEN 'f' END`, `CASE WHEN "b" THEN 't' WHEN NOT "b" THEN 'f' END`],
     [{ name: 'y', type: 'bytea' }, '("y")::text', 'CAST("y" AS VARCHAR(65535))'],
-    [{ name: 't', type: 'timestamp(3) with time zone' }, `to_char(("t") AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`, `to_char(("t") AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`],
-    [{ name: 'j', type: 'json' }, '("j")::jsonb::text', 'JSON_SERIALIZE("j")'],
-    [{ name: 'g', type: 'text', sourceType: 'geometry' }, '("g")::text', 'ST_AsHexEWKB("g")'],
-    [{ name: 'c', type: 'character(5)' }, '("c")::text', 'RTRIM("c")'],
+    [{ name: 'd', type: 'date' }, `CASE WHEN "d" <= DATE '294276-12-31' THEN TO_CHAR("d", 'YYYY-MM-DD') END`, `TO_CHAR("d", 'YYYY-MM-DD')`],
+    [{ name: 's', type: 'timestamp(6) without time zone' }, `TO_CHAR("s", 'YYYY-MM-DD HH24:MI:SS.US')`, `TO_CHAR("s", 'YYYY-MM-DD HH24:MI:SS.US')`],
+    [{ name: 't', type: 'timestamp(3) with time zone' }, `TO_CHAR(("t") AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`, `TO_CHAR(("t") AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`],
+    [{ name: 'c', type: 'character(5)' }, `RTRIM(("c")::text, ' ')`, `RTRIM("c", ' ')`],
+    [{ name: 'r', type: 'text', sourceType: 'mpaa_rating' }, '("r")::text', 'CAST("r" AS VARCHAR(65535))'],
   ])('%o', (c, pg, rs) => {
     expect(canonicalText(c, 'postgres', `"${c.name}"`)).toBe(pg);
     expect(canonicalText(c, 'redshift', `"${c.name}"`)).toBe(rs);
+    expect(redshiftCanonicalRefusal(c)).toBeNull();
   });
+
+  it.each([
+    [{ name: 'f', type: 'double precision' }, '("f")::text', /float/],
+    [{ name: 'h', type: 'time with time zone' }, '("h")::text', /TIME/],
+    [{ name: 'j', type: 'json' }, '("j")::jsonb::text', /SUPER/],
+    [{ name: 'a', type: 'integer[]' }, `(CASE WHEN array_dims("a") IS NULL OR array_dims("a") ~ '^(\\[1:[0-9]+\\])+$' THEN array_to_json("a") ELSE to_json("a"::text) END)::text`, /SUPER/],
+    [{ name: 'g', type: 'text', sourceType: 'geometry' }, '("g")::text', /EWKB/],
+  ])('%o has a PostgreSQL form and none on Redshift', (c, pg, why) => {
+    expect(canonicalText(c, 'postgres', `"${c.name}"`)).toBe(pg);
+    expect(redshiftCanonicalRefusal(c)).toMatch(why);
+    expect(() => canonicalText(c, 'redshift', `"${c.name}"`)).toThrow(why);
+  });
+
 });
 
 describe('the PostgreSQL warehouse type', () => {

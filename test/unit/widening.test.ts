@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holds, widened } from '../../activities/warehouse/widening.js';
+import { holds, widened } from '../../types/widening.js';
 
 describe('a column retyped at the source', () => {
   it('is held by a target as wide or wider', () => {
@@ -24,11 +24,14 @@ describe('a column retyped at the source', () => {
     expect(widened('character varying(10)', 'character varying(40)')).toBe('character varying(40)');
     expect(widened('character varying(10)', 'text')).toBe('text');
     expect(widened('real', 'double precision')).toBe('double precision');
+    expect(widened('integer', 'text')).toBe('text');
+    expect(widened('jsonb', 'text')).toBe('text');
+    expect(widened('timestamp without time zone', 'timestamp(3) with time zone')).toBe('timestamp with time zone');
   });
 
   it('needs a person when no type holds both', () => {
     expect(holds('integer', 'text')).toBe(false);
-    expect(widened('integer', 'text')).toBeNull();
+    expect(widened('timestamp with time zone', 'timestamp without time zone')).toBeNull();
     expect(widened('date', 'timestamp with time zone')).toBeNull();
     expect(widened('boolean', 'integer')).toBeNull();
   });

@@ -19,7 +19,7 @@ export async function applyCdc(deps: ActivityDeps, warehouse: WarehouseDialect, 
   const { unit, cdc } = batch;
   if (!cdc) throw badInput(`pipeline ${p.name}, source ${unit.source}: batch ${unit.batchId} carries no CDC events, so it is not a CDC batch`);
   const [schema, table] = targetTable(deps.config, p);
-  const result = await warehouse.mergeCdc({ ...batch, cdc }, { schema, table, key: p.key, deletes: p.options.deletes, onNewColumn: p.options.onNewColumn });
+  const result = await warehouse.mergeCdc({ ...batch, cdc }, { schema, table, key: p.key, deletes: p.options.deletes, onNewColumn: p.options.onNewColumn, onTypeChange: p.options.onTypeChange });
   if (!result.alreadyCommitted) {
     const tags = unitTags(unit);
     const extracted = Date.parse(batch.extractedAt);

@@ -1,8 +1,8 @@
 // CDC pipelines: Debezium change events of one table through every cell cluster of a region,
 // collapsed per key and applied in LSN order, with snapshot epochs that heal re-snapshots.
-import { extractCdcUnit } from '../../sources/debezium/cdc-extract.js';
 import type { PipelineKind } from '../kind.js';
-import { applyCdc, movedLsnsFor } from './apply.js';
+import { applyCdc } from './apply.js';
+import { extractCdc } from './extract.js';
 import { cutShort } from './cut-short.js';
 import { planCdc } from './plan.js';
 import { verifyCdc } from './verify.js';
@@ -11,14 +11,14 @@ import { resnapshotGapDeletes, resnapshotProgress, signalResnapshot } from './re
 import { checkBuckets } from '../../reconcile/bucket-sql.js';
 
 export const cdc: PipelineKind<'cdc'> = {
-  plan: ({ deps, warehouse }, p, req) => planCdc(deps, warehouse, p, req.region, req.runId, req.onSourceError),
+  plan: planCdc,
   // One extract per cluster at a time (an extract holds its decoded batch in memory); the next
   // starts as soon as one ends, so it runs while that batch merges. A cluster's batches apply in order.
   parallelism: (_ctx, _p, units) => ({ extract: Math.max(1, new Set(units.map((u) => u.source)).size), merge: 1 }),
   full: (p, u) => u.ranges.some((r) => r.to - r.from >= p.options.maxMessagesPerPartition),
   progress: 'messages',
   async extract({ deps, warehouse }, p, unit, progress, signal) {
-    const batch = await extractCdcUnit(deps, p, unit, movedLsnsFor(deps, warehouse, p, unit), progress, signal);
+    const batch = await extractCdc(deps, warehouse, p, unit, progress, signal);
     return cutShort(unit, batch) ? { ...batch, endsRun: true } : batch;
   },
   merge: ({ deps, warehouse }, p, batch) => applyCdc(deps, warehouse, p, batch),

@@ -6,35 +6,20 @@
 // cut before a key change ends the cluster's run there (cut-short.ts).
 import { cdcKeys } from '../../../names/stage-keys.js';
 import type { CdcPipelineConfig } from '../../../config/schema.js';
-import type { ActivityDeps } from '../../deps.js';
-import { planClusters } from '../offsets/cluster-plan.js';
+import { planClusters, type OffsetPlanRequest } from '../offsets/cluster-plan.js';
 import type { PlannedRange } from '../offsets/offset-plan.js';
 import type { CdcUnit } from '../../types.js';
-import type { WarehouseDialect } from '../../warehouse/dialect.js';
+import type { KindContext } from '../kind.js';
 import { roundRobin } from '../../../common/by-source.js';
 import { reportCaptureHealth } from '../../managed-cdc/report-health.js';
 
-export async function planCdc(
-  deps: ActivityDeps,
-  warehouse: WarehouseDialect,
-  p: CdcPipelineConfig,
-  region: string,
-  runId: string,
-  onSourceError?: (source: string, err: unknown) => void,
-): Promise<CdcUnit[]> {
+export async function planCdc(ctx: KindContext, p: CdcPipelineConfig, req: OffsetPlanRequest): Promise<CdcUnit[]> {
+  const { region, runId } = req;
   // A managed pipeline's slot and connector gauges; reading them never holds the run back.
-  if (p.managed) await reportCaptureHealth(deps, p.name, region).catch(() => undefined);
+  if (p.managed) await reportCaptureHealth(ctx.deps, p.name, region).catch(() => undefined);
   // Debezium creates its topic with the first event: no topic yet is nothing to apply yet.
   const options = { maxMessagesPerPartition: p.options.maxMessagesPerPartition, maxBatchesPerPartition: p.options.maxBatchesPerRun, missingTopic: 'empty' as const };
-  const perCluster = await planClusters(
-    deps,
-    warehouse.readOffsets.bind(warehouse),
-    p,
-    region,
-    options,
-    (e, ranges) => cdcBatches(p.name, p.topic, region, runId, e, ranges),
-    onSourceError,
-  );
+  const perCluster = await planClusters(ctx, p, req, options, (e, ranges) => cdcBatches(p.name, p.topic, region, runId, e, ranges));
   return roundRobin(perCluster);
 }
 

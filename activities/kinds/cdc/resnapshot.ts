@@ -11,7 +11,7 @@ import { badInput } from '../../errors.js';
 import { withPg } from '../../pg/connect.js';
 import { tableColumns } from '../../sources/postgres/columns.js';
 import { withCdcSides } from './verify.js';
-import { warehouseVerifyBlocker } from '../../reconcile/warehouse-blocker.js';
+import { warehouseRepairBlocker } from '../../reconcile/warehouse-blocker.js';
 import { openKafka, UnknownTopicError, type KafkaSource } from '../../sources/kafka/client.js';
 import type { ResnapshotInput, ResnapshotProgress, ResnapshotSignal, ResnapshotTarget } from '../../types.js';
 import type { WarehouseDialect } from '../../warehouse/dialect.js';
@@ -99,7 +99,7 @@ export async function signalResnapshot(deps: ActivityDeps, p: CdcPipelineConfig,
   // Deletes need the position read before this signal, a filter the warehouse can name (the keys
   // given; verify's repair, by row text or bucket, deletes the keys the source lacks itself), and
   // a warehouse whose repair side is built.
-  const scoped = !input.keyTexts && !input.buckets && warehouseVerifyBlocker(deps.config.warehouse, 'cdc') === undefined;
+  const scoped = !input.keyTexts && !input.buckets && warehouseRepairBlocker(deps.config.warehouse, 'cdc') === undefined;
   const gapDeletes = sent && scoped ? { belowLsn: written.lsn, keys: input.keys ?? null, byRange: written.byRange } : null;
   // A retried activity whose first try wrote the signal: its notifications may already be out, read them all.
   return { pipeline: p.name, region: input.region, signalId: input.signalId, collection, filter, notificationTopic, from: sent ? from : [], gapDeletes };

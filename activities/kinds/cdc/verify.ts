@@ -65,7 +65,7 @@ export async function withCdcSides<T>(deps: ActivityDeps, p: CdcPipelineConfig, 
       return fn(src, dst, {
         server,
         clusters,
-        source: { schema, table, ...side },
+        source: { schema, table, ...side, ...(dst.sourceForm ? { form: dst.sourceForm } : {}) },
         warehouse: targetCols.size === 0 ? null : { schema: tSchema, table: tTable, ...side, warehouse: { source: clusters, softDeletes: p.options.deletes === 'soft' } },
       });
     }),
@@ -73,7 +73,7 @@ export async function withCdcSides<T>(deps: ActivityDeps, p: CdcPipelineConfig, 
 }
 
 export async function verifyCdc(deps: ActivityDeps, warehouse: WarehouseDialect, p: CdcPipelineConfig, input: VerifyInput, buckets: number): Promise<VerifyReport> {
-  const behind = messagesBehind(await planCdc(deps, warehouse, p, input.region, 'verify'));
+  const behind = messagesBehind(await planCdc({ deps, warehouse }, p, { region: input.region, runId: 'verify' }));
   let server: PostgresEndpoint | undefined;
   const result: SourceVerify = await withCdcSides(deps, p, input.region, input.source, async (src, dst, t) => {
     server = t.server;

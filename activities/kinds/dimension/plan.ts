@@ -15,6 +15,7 @@ import { withPg } from '../../pg/connect.js';
 import { rangeWhere, watermarkType } from '../../sources/postgres/watermark-sql.js';
 import { isSmallRead } from '../pull/small-read.js';
 import { planWatermarkRange, type PlannedRange } from '../pull/safe-bound.js';
+import { planSource } from '../plan-source.js';
 
 /** The stream under which the time of the last full pass is kept, next to the change-column checkpoint. */
 export const fullPassStream = (stream: string) => `${stream}#full-pass`;
@@ -60,22 +61,22 @@ export async function planDimension(
     const lastFull = await warehouse.readCheckpoint({ ...key, stream: fullPassStream(stream) });
     const now = new Date();
     const full = forceFullPass || fullPassDue(lastFull, now, incremental.fullPassEveryHours);
-    let range: PlannedRange | null;
     let small = false;
-    try {
-      range = await withPg(sourceTarget(endpoint), deps.secrets, async (client) => {
-        const type = watermarkType(await tableColumns(client, schema, table, label), incremental.column, label);
-        const spec = { pipeline: p.name, region, endpoint, schema, table, column: incremental.column, type, lagSeconds: incremental.lagSeconds, lookbackSeconds: incremental.lookbackSeconds, fullPass: full };
-        const planned = await planWatermarkRange(deps, warehouse, incremental.timeZone ? { ...spec, declaredZone: incremental.timeZone } : spec, client);
-        // What the unit reads: the whole table on a full pass, else the window.
-        if (full || planned) small = await isSmallRead(client, schema, table, p.options.smallReadRows, full || !planned ? undefined : rangeWhere({ watermark: incremental.column, type, from: planned.from, to: planned.to }));
-        return planned;
-      });
-    } catch (err) {
-      if (!onSourceError) throw err;
-      onSourceError(endpoint.id, err);
-      continue;
-    }
+    const result = await planSource(
+      endpoint.id,
+      () =>
+        withPg(sourceTarget(endpoint), deps.secrets, async (client) => {
+          const type = watermarkType(await tableColumns(client, schema, table, label), incremental.column, label);
+          const spec = { pipeline: p.name, region, endpoint, schema, table, column: incremental.column, type, lagSeconds: incremental.lagSeconds, lookbackSeconds: incremental.lookbackSeconds, fullPass: full };
+          const planned = await planWatermarkRange(deps, warehouse, incremental.timeZone ? { ...spec, declaredZone: incremental.timeZone } : spec, client);
+          // What the unit reads: the whole table on a full pass, else the window.
+          if (full || planned) small = await isSmallRead(client, schema, table, p.options.smallReadRows, full || !planned ? undefined : rangeWhere({ watermark: incremental.column, type, from: planned.from, to: planned.to }));
+          return planned;
+        }),
+      onSourceError,
+    );
+    if (!result) continue;
+    const range: PlannedRange | null = result.planned;
     warnings.push(...(range?.warnings ?? []));
     const positions = {
       ...(range ? { checkpoint: range.to, ...(range.checkpointStream ? { checkpointStream: range.checkpointStream } : {}) } : { checkpoint: null }),

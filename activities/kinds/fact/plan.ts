@@ -16,6 +16,7 @@ import { chunkBoundariesSql, keyColumns, nullWatermarkSql, rangeWhere, watermark
 import { isSmallRead } from '../pull/small-read.js';
 import { planWatermarkRange, type PlannedRange } from '../pull/safe-bound.js';
 import { badInput } from '../../errors.js';
+import { planSource } from '../plan-source.js';
 
 export async function planFact(
   deps: ActivityDeps,
@@ -32,14 +33,8 @@ export async function planFact(
   const stream = `${schema}.${table}`;
   const units: FactUnit[] = [];
   for (const [i, endpoint] of postgresEndpoints(deps.config, p.source, region).entries()) {
-    let planned: Awaited<ReturnType<typeof planChunks>>;
-    try {
-      planned = await withPg(sourceTarget(endpoint), deps.secrets, (client) => planChunks(deps, warehouse, client, p, region, endpoint, schema, table));
-    } catch (err) {
-      if (!onSourceError) throw err;
-      onSourceError(endpoint.id, err);
-      continue;
-    }
+    const result = await planSource(endpoint.id, () => withPg(sourceTarget(endpoint), deps.secrets, (client) => planChunks(deps, warehouse, client, p, region, endpoint, schema, table)), onSourceError);
+    const planned = result?.planned;
     if (!planned) continue;
     const { range, bounds, small } = planned;
     warnings.push(...range.warnings);

@@ -3,11 +3,11 @@
 // cluster that cannot be planned is reported to `onSourceError` (the others run) when given;
 // else the plan fails. A warehouse that cannot be read fails the plan, which Temporal retries.
 import { kafkaEndpoints, type KafkaEndpoint } from '../../../config/resolve.js';
-import type { ActivityDeps } from '../../deps.js';
 import { badInput } from '../../errors.js';
-import type { WarehouseDialect } from '../../warehouse/dialect.js';
+import type { KindContext, PlanRequest } from '../kind.js';
 import { openKafka, UnknownTopicError } from '../../sources/kafka/client.js';
 import { planRanges, type PlannedRange } from './offset-plan.js';
+import { planSource } from '../plan-source.js';
 
 export interface ClusterPlanOptions {
   maxMessagesPerPartition: number;
@@ -16,27 +16,23 @@ export interface ClusterPlanOptions {
   missingTopic: 'fail' | 'empty';
 }
 
+/** What planning a Kafka-fed kind's run takes: without `onSourceError`, a cluster that cannot be planned fails the plan. */
+export type OffsetPlanRequest = Pick<PlanRequest, 'region' | 'runId'> & Partial<Pick<PlanRequest, 'onSourceError'>>;
+
 export async function planClusters<U>(
-  deps: ActivityDeps,
-  readOffsets: NonNullable<WarehouseDialect['readOffsets']>,
+  { deps, warehouse }: KindContext,
   p: { name: string; source: string; topic: string },
-  region: string,
+  { region, onSourceError }: OffsetPlanRequest,
   options: ClusterPlanOptions,
   toUnits: (e: KafkaEndpoint, ranges: PlannedRange[]) => U[],
-  onSourceError?: (source: string, err: unknown) => void,
 ): Promise<U[]> {
   const endpoints = kafkaEndpoints(deps.config, p.source, region);
   // The warehouse is not a source: if it cannot be read, planning fails as a whole and is retried.
-  const committed = await Promise.all(endpoints.map((e) => readOffsets({ pipeline: p.name, region, cell: e.cell, topic: p.topic })));
+  const committed = await Promise.all(endpoints.map((e) => warehouse.readOffsets({ pipeline: p.name, region, cell: e.cell, topic: p.topic })));
   const perCluster = await Promise.all(
     endpoints.map(async (e, i) => {
-      try {
-        return toUnits(e, await planCluster(e, committed[i]!));
-      } catch (err) {
-        if (!onSourceError) throw err;
-        onSourceError(e.id, err);
-        return [];
-      }
+      const result = await planSource(e.id, async () => toUnits(e, await planCluster(e, committed[i]!)), onSourceError);
+      return result?.planned ?? [];
     }),
   );
   return perCluster.flat();

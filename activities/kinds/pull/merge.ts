@@ -16,7 +16,7 @@ type PullPipeline = FactPipelineConfig | DimensionPipelineConfig;
 /** The merge spec of a batch in a mode. Pure. */
 export function pullMergeSpec(config: TributaryConfig, p: PullPipeline, batch: StagedBatch, mode: MergeMode): MergeSpec {
   const [schema, table] = targetTable(config, p);
-  return { schema, table, columns: batch.columns, stagedColumns: batch.stagedColumns, key: p.key, mode };
+  return { schema, table, columns: batch.columns, stagedColumns: batch.stagedColumns, key: p.key, mode, onTypeChange: p.options.onTypeChange };
 }
 
 /** `rewritesPast`: a backfill or repair batch (the kind says), which reports no freshness. */

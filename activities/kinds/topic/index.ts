@@ -7,7 +7,7 @@ import { planTopic } from './plan.js';
 import { verifyTopic } from './verify.js';
 
 export const topic: PipelineKind<'topic'> = {
-  plan: ({ deps, warehouse }, p, req) => planTopic(deps, warehouse, p, req.region, req.runId, req.onSourceError),
+  plan: planTopic,
   // A partition's batches merge in offset order: each follows the ledger's position.
   parallelism: (_ctx, p) => ({ extract: p.options.maxParallel, merge: 1 }),
   full: (p, u) => u.to - u.from >= p.options.maxMessagesPerPartition,

@@ -3,6 +3,8 @@
 // staged batch and the target carry besides them. Pure.
 import type { ColumnSpec } from '../../specs/columns.js';
 import type { FieldType } from './decode.js';
+import { holds, widened } from '../../../types/widening.js';
+import { badInput } from '../../errors.js';
 
 const BY_SEMANTIC: Record<string, string> = {
   'org.apache.kafka.connect.data.Decimal': 'numeric',
@@ -21,6 +23,10 @@ const BY_SEMANTIC: Record<string, string> = {
   'io.debezium.time.ZonedTime': 'time with time zone',
   'io.debezium.data.Json': 'jsonb',
   'io.debezium.data.Uuid': 'uuid',
+  // PostGIS values as their hex EWKB text, as the PostgreSQL warehouse keeps them (docs/types.md).
+  'io.debezium.data.geometry.Geometry': 'text',
+  'io.debezium.data.geometry.Geography': 'text',
+  'io.debezium.data.geometry.Point': 'point',
 };
 
 const BY_TYPE: Record<string, string> = {
@@ -30,6 +36,9 @@ const BY_TYPE: Record<string, string> = {
   int64: 'bigint',
   float32: 'real',
   float64: 'double precision',
+  // The JSON converter's names of the two float types.
+  float: 'real',
+  double: 'double precision',
   boolean: 'boolean',
   string: 'text',
   bytes: 'bytea',
@@ -52,12 +61,23 @@ export function warehouseType(f: FieldType): string {
 
 /**
  * The batch's columns in the newest schema's order, followed by columns only older events had
- * (a column dropped at the source keeps its warehouse column).
+ * (a column dropped at the source keeps its warehouse column). A column retyped within the batch
+ * is staged as a type that holds both, so older events' values are not rounded or converted into
+ * the newer one; when no type does, the batch is refused (`where` names it).
  */
-export function batchColumns(schemas: readonly (readonly FieldType[])[]): ColumnSpec[] {
+export function batchColumns(schemas: readonly (readonly FieldType[])[], where = 'this batch'): ColumnSpec[] {
   const out = new Map<string, ColumnSpec>();
   for (let i = schemas.length - 1; i >= 0; i--) {
-    for (const f of schemas[i]!) if (!out.has(f.name)) out.set(f.name, { name: f.name, type: warehouseType(f) });
+    for (const f of schemas[i]!) {
+      const type = warehouseType(f);
+      const newer = out.get(f.name);
+      if (!newer) out.set(f.name, { name: f.name, type });
+      else if (!holds(newer.type, type)) {
+        const both = widened(type, newer.type) ?? widened(newer.type, type);
+        if (both === null) throw badInput(`${where}: column ${f.name} is ${type} in earlier events of the batch and ${newer.type} in later ones, and no type holds both; change the target column by hand`);
+        newer.type = both;
+      }
+    }
   }
   return [...out.values()];
 }

@@ -22,7 +22,9 @@ import { collapseKeys, type Collapsed } from './collapse.js';
 import { changeReader, DebeziumDecodeError, type ChangeEvent, type DecodedRecord, type DecodeOptions, type FieldType, type OtherEvent, type ScannedChange } from './decode.js';
 import { type Row } from '../../specs/row.js';
 import { cutForKeyChanges } from './key-change-cut.js';
-import { cdcDeadLetterError, CdcDeadLetters, isUnknownOp } from './cdc-dead-letters.js';
+import { cdcDeadLetterError, CdcDeadLetters, isUnknownOp, UndecodableWinners, type CdcDeadLetter } from './cdc-dead-letters.js';
+import { capturedTable, otherTableReason } from './other-table.js';
+import { stageDeadLetters } from './stage-dead-letters.js';
 import { snapshotEpochs } from './snapshot-epochs.js';
 import { cutAtTruncate, truncatesOf, type TruncateAt } from './truncate-cut.js';
 
@@ -77,8 +79,11 @@ export async function extractCdcUnit(
   movedLsns: MovedLsns,
   progress: (messages: number) => void = () => undefined,
   signal?: AbortSignal,
+  /** Events taken as dead letters without decoding them, by "partition:offset" (an operator's skips, winners that did not decode). */
+  exclude: ReadonlyMap<string, CdcDeadLetter> = new Map(),
 ): Promise<StagedCdcBatch> {
-  const endpoint = unitEndpoint(kafkaEndpoints(deps.config, p.source, unit.region), unit);
+  const cells = kafkaEndpoints(deps.config, p.source, unit.region);
+  const endpoint = unitEndpoint(cells, unit);
   const label = `pipeline ${p.name}, source ${endpoint.id}`;
   const extractedAt = new Date().toISOString();
   const reader = changeReader(decodeOptions(p));
@@ -91,11 +96,18 @@ export async function extractCdcUnit(
   const moved = new Set<string>();
   /** Logical decoding messages: skipped, but said. */
   const skipped = new Map<string, { count: number; first: string }>();
-  /** Events that do not decode or have an op this version does not know: they halt the batch. */
-  const dead = new CdcDeadLetters();
+  /** Events that cannot be applied: dead letters, or they halt the batch (cdc-dead-letters.ts). */
+  const maxRatio = p.options.maxDeadLetterRatio;
+  const dead = new CdcDeadLetters(Math.floor(maxRatio * unit.ranges.reduce((n, r) => n + Math.max(0, r.to - r.from), 0)));
+  const table = capturedTable(p.options.capturedFrom);
   let consumed = 0;
   const take = (batch: KafkaMessage[]) => {
     for (const m of batch) {
+      const excluded = exclude.size > 0 ? exclude.get(`${m.partition}:${m.offset}`) : undefined;
+      if (excluded) {
+        dead.add(excluded, m);
+        continue;
+      }
       const headers = keyHeaders(m.headers);
       let d: DecodedRecord | ScannedChange;
       try {
@@ -103,11 +115,16 @@ export async function extractCdcUnit(
         d = reader.scan(record) ?? reader.decode(record);
       } catch (err) {
         if (!(err instanceof DebeziumDecodeError)) throw err;
-        dead.add({ partition: m.partition, offset: BigInt(m.offset), column: err.column, reason: err.reason });
+        dead.add({ partition: m.partition, offset: BigInt(m.offset), code: 'undecodable', column: err.column, reason: err.reason }, m);
         continue;
       }
       if (d.kind === 'other' && isUnknownOp(d.op)) {
-        dead.add({ partition: d.partition, offset: d.offset, column: null, reason: `op "${d.op}" is not one this version applies (c, r, u, d, t; m is skipped)` });
+        dead.add({ partition: d.partition, offset: d.offset, code: 'unknown-op', column: null, reason: `op "${d.op}" is not one this version applies (c, r, u, d, t; m is skipped)` }, m);
+        continue;
+      }
+      const other = d.kind === 'tombstone' || (d.kind === 'other' && d.op !== 't') ? null : otherTableReason(d.source, table);
+      if (other !== null) {
+        dead.add({ partition: d.partition, offset: d.offset, code: 'other-table', column: null, reason: other }, m);
         continue;
       }
       decoded.push(d);
@@ -138,7 +155,8 @@ export async function extractCdcUnit(
     }
   }
 
-  const halt = cdcDeadLetterError(dead, { pipeline: p.name, region: unit.region, source: endpoint.id, topic: unit.topic, consumed });
+  const haltContext = { pipeline: p.name, region: unit.region, source: endpoint.id, topic: unit.topic, consumed, maxRatio, cell: cells.length > 1 ? unit.cell : null };
+  const halt = cdcDeadLetterError(dead, haltContext);
   if (halt) throw badInput(halt);
   for (const [op, { count, first }] of skipped) {
     log.warn('cdc events skipped: not a change Tributary applies', { pipeline: p.name, region: unit.region, source: unit.source, topic: unit.topic, op, count, firstAt: first });
@@ -174,7 +192,7 @@ export async function extractCdcUnit(
   const keptChanges = records.filter((d): d is ChangeEvent | ScannedChange => d.kind === 'change' || d.kind === 'scanned');
   const schemas = keptChanges.map((e) => e.fields).filter((f): f is FieldType[] => f !== null);
   let columns: ColumnSpec[];
-  if (schemas.length > 0) columns = batchColumns(schemas);
+  if (schemas.length > 0) columns = batchColumns(schemas, `${label}, region ${unit.region}, topic ${unit.topic}`);
   // Rendered from the type map (checked when the config was read), never pasted into DDL.
   else if (p.options.columnTypes) columns = Object.entries(p.options.columnTypes).map(([name, type]) => declaredColumn(name, type));
   else if (pending.length === 0) columns = [];
@@ -196,28 +214,33 @@ export async function extractCdcUnit(
 
   const file = await openCsv(deps.stage, `${unit.stagePrefix}/changes.csv.gz`);
   const hash = createHash('sha256');
+  // A winner's row decodes only here: the batch is read again without it (UndecodableWinners).
+  const undecodable: CdcDeadLetter[] = [];
   try {
     const CHUNK = 5_000;
     for (let i = 0; i < pending.length; i += CHUNK) {
       const part = pending.slice(i, i + CHUNK);
-      let text: string;
-      try {
-        text = part.map((c) => changeLine(complete(c), columns, c.kind === 'delete' && moved.has(`${c.partition}:${c.offset}`))).join('');
-      } catch (err) {
-        if (!(err instanceof DebeziumDecodeError)) throw err;
-        // A winner's row decodes only here: its event halts the batch like one that did not scan.
-        const one = new CdcDeadLetters();
-        one.add({ partition: err.position.partition, offset: err.position.offset, column: err.column, reason: err.reason });
-        throw badInput(cdcDeadLetterError(one, { pipeline: p.name, region: unit.region, source: endpoint.id, topic: unit.topic, consumed }) ?? err.message);
+      let text = '';
+      for (const c of part) {
+        try {
+          text += changeLine(complete(c), columns, c.kind === 'delete' && moved.has(`${c.partition}:${c.offset}`));
+        } catch (err) {
+          if (!(err instanceof DebeziumDecodeError)) throw err;
+          undecodable.push({ partition: err.position.partition, offset: err.position.offset, code: 'undecodable', column: err.column, reason: err.reason });
+        }
       }
+      if (undecodable.length > 0) continue;
       hash.update(text);
       await file.write(text, part.length);
     }
+    if (undecodable.length > 0) throw new UndecodableWinners(undecodable, haltContext);
   } catch (err) {
     await file.abort();
     throw err;
   }
   const staged = await file.commit();
+  const deadLines = dead.lines(ranges);
+  const deadLetters = deadLines.length > 0 ? { files: [await stageDeadLetters(deps, unit, deadLines)], count: deadLines.length } : undefined;
   const deletes = pending.filter((c) => c.kind === 'delete').length;
   return {
     unit,
@@ -238,6 +261,7 @@ export async function extractCdcUnit(
         marks: epochs.marks.map((m) => ({ mark: m.mark, lsn: m.lsn.toString(), partition: m.partition })),
       },
       truncate: truncate && { partition: truncate.partition, version: truncate.version.toString() },
+      ...(deadLetters ? { deadLetters } : {}),
     },
   };
 }

@@ -7,7 +7,7 @@
 import { ByteArena } from './byte-arena.js';
 import { SchemaCache, splitEnvelope, type EnvelopeParts } from './envelope.js';
 import { isMarkedInteger, jsonInteger, parseJson, stringifyJson } from './json.js';
-import { scanPayload, scanPayloadSpans, standardLayout, type PayloadLayout } from './payload-scan.js';
+import { scanPayload, scanPayloadSpans, standardLayout, type PayloadLayout, type PayloadParts } from './payload-scan.js';
 import { sequenceCommitLsn, sequenceLsn } from './sequence-lsn.js';
 import { isSnapshot, snapshotMark, type SnapshotMark } from './snapshot-mark.js';
 import {
@@ -201,6 +201,11 @@ function str(v: Json): string {
   return v;
 }
 
+function field(v: Json, name: string): Json {
+  if (!isObject(v) || v[name] === undefined || v[name] === null) throw new TypeError(`expected a struct with "${name}"`);
+  return v[name];
+}
+
 // Each decoder receives a non-null value (nulls are handled once, by the caller).
 const DECODERS = {
   plain: plainText,
@@ -219,6 +224,9 @@ const DECODERS = {
   zonedTimestamp: (v: Json) => zonedTimestampText(str(v)),
   zonedTime: (v: Json) => zonedTimeText(str(v)),
   bytes: (v: Json) => byteaText(str(v)),
+  // A PostGIS value's (E)WKB, printed as PostGIS prints it: upper-case hex.
+  wkb: (v: Json) => Buffer.from(str(field(v, 'wkb')), 'base64').toString('hex').toUpperCase(),
+  point: (v: Json) => `(${plainText(field(v, 'x'))},${plainText(field(v, 'y'))})`,
 } satisfies Record<string, ValueDecoder | ((scale: number) => ValueDecoder)>;
 
 /** The decoder a Connect schema (type + semantic name) calls for. */
@@ -249,6 +257,11 @@ function decoderForSchema(s: ConnectSchema): ValueDecoder {
       return DECODERS.zonedTimestamp;
     case 'io.debezium.time.ZonedTime':
       return DECODERS.zonedTime;
+    case 'io.debezium.data.geometry.Geometry':
+    case 'io.debezium.data.geometry.Geography':
+      return DECODERS.wkb;
+    case 'io.debezium.data.geometry.Point':
+      return DECODERS.point;
     default:
       return s.type === 'bytes' ? DECODERS.bytes : DECODERS.plain;
   }
@@ -513,18 +526,10 @@ interface Caches {
 }
 
 /** What decoding takes from a change event's payload, whether scanned or parsed whole. */
-interface Payload {
-  op: string;
+interface Payload extends Omit<PayloadParts, 'before' | 'after' | 'schema'> {
   before: Json;
   after: Json;
-  lsn: bigint | undefined;
-  commitLsn: bigint | undefined;
-  txId: bigint | null;
-  tsMs: number;
-  snapshot: boolean;
-  snapshotMark: SnapshotMark;
   sourceSchema: string;
-  table: string;
 }
 
 /** The payload from its bytes (see payload-scan.ts), or null to parse it whole. */

@@ -66,8 +66,20 @@ export function timeText(micros: bigint): string {
   return `${pad(secs / 3600n, 2)}:${pad((secs / 60n) % 60n, 2)}:${pad(secs % 60n, 2)}${fraction(micros % 1_000_000n)}`;
 }
 
+/**
+ * Debezium's stand-ins for PostgreSQL's ±infinity timestamps: the JDBC driver's infinity markers,
+ * sent as milliseconds (scaled to these microseconds by the caller); both lie past PostgreSQL's
+ * last timestamp, so no real value reads as one.
+ */
+const INFINITY_MICROS = new Map([
+  [9_223_372_036_825_200_000n, 'infinity'],
+  [-9_223_372_036_832_400_000n, '-infinity'],
+]);
+
 /** A timestamp without time zone from microseconds since 1970-01-01 00:00 (wall clock, no zone). */
 export function timestampText(micros: bigint): string {
+  const infinite = INFINITY_MICROS.get(micros);
+  if (infinite) return infinite;
   let days = micros / MICROS_PER_DAY;
   let rest = micros % MICROS_PER_DAY;
   if (rest < 0n) {
@@ -78,7 +90,8 @@ export function timestampText(micros: bigint): string {
   return `${date} ${timeText(rest)}${bc ? ' BC' : ''}`;
 }
 
-const ISO_ZONED = /^(\d{4,}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}(?::?\d{2})?)$/;
+// Years past 9999 carry a "+", years before 1 a "-" (ISO year 0 is 1 BC, -4712 is 4713 BC).
+const ISO_ZONED = /^([+-]?)(\d{4,})(-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}(?::?\d{2})?)$/;
 const ISO_ZONED_TIME = /^(\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}(?::?\d{2})?)$/;
 
 function zone(z: string): string {
@@ -90,11 +103,15 @@ function isoFraction(f: string | undefined): string {
   return trimmed ? `.${trimmed}` : '';
 }
 
-/** io.debezium.time.ZonedTimestamp ("2024-02-29T11:45:30.123456Z") as timestamptz text. */
+/** io.debezium.time.ZonedTimestamp ("2024-02-29T11:45:30.123456Z", "infinity") as timestamptz text. */
 export function zonedTimestampText(iso: string): string {
+  if (iso === 'infinity' || iso === '-infinity') return iso;
   const m = ISO_ZONED.exec(iso);
   if (!m) throw new RangeError(`not an ISO-8601 zoned timestamp: ${JSON.stringify(iso.slice(0, 40))}`);
-  return `${m[1]} ${m[2]}${isoFraction(m[3])}${zone(m[4]!)}`;
+  const year = BigInt(`${m[1]}${m[2]}`);
+  const bc = year <= 0n;
+  const shown = pad(bc ? 1n - year : year, 4);
+  return `${shown}${m[3]} ${m[4]}${isoFraction(m[5])}${zone(m[6]!)}${bc ? ' BC' : ''}`;
 }
 
 /** io.debezium.time.ZonedTime ("13:45:30.5Z") as timetz text. */

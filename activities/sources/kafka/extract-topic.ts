@@ -19,8 +19,9 @@ import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, BinaryTuples } from '../../sta
 import { stagedFileName, type StagedFormat } from '../../stage/staged-format.js';
 import { writeBinaryValue, writeEpochMillis } from './binary-values.js';
 import { openKafka, type KafkaMessage } from './client.js';
-import { byteaHex, CsvBytes, csvFields, csvLine } from './csv.js';
-import { deadLetterRatioError } from './dead-letter-ratio.js';
+import { CsvBytes, csvFields } from './csv.js';
+import { deadLetterLine } from '../dead-letter-line.js';
+import { deadLetterRatioError } from '../dead-letter-ratio.js';
 import { compileMapping, mapMessage, type TopicMapping } from './map-message.js';
 import { mappedColumns, stagedTopicColumns } from './topic-columns.js';
 
@@ -134,7 +135,7 @@ export async function extractTopicUnit(
         nRows++;
         if (m.timestamp > newest) newest = m.timestamp;
       } else {
-        dead += csvLine([String(m.partition), String(m.offset), at, byteaHex(m.key), byteaHex(m.value), mapped.reason, mapped.field, mapped.detail]);
+        dead += deadLetterLine({ partition: m.partition, offset: m.offset, at, key: m.key, value: m.value, reason: mapped.reason, field: mapped.field, detail: mapped.detail });
         nDead++;
         firstDead ??= { offset: m.offset, field: mapped.field, detail: mapped.detail };
       }

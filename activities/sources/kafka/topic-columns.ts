@@ -34,5 +34,5 @@ export function stagedTopicColumns(p: TopicPipelineConfig): ColumnSpec[] {
 /** How a topic batch merges: into the pipeline's target, upserted by its key or appended. */
 export function topicMergeSpec(config: TributaryConfig, p: TopicPipelineConfig): TopicMergeSpec {
   const [schema, table] = targetTable(config, p);
-  return { schema, table, columns: mappedColumns(p), key: p.key ?? null };
+  return { schema, table, columns: mappedColumns(p), key: p.key ?? null, onTypeChange: p.options.onTypeChange };
 }

@@ -22,12 +22,14 @@ import type { ColumnSpec } from '../../specs/columns.js';
 import type { Stage } from '../../stage/stage.js';
 import type { StagedCdcBatch, CdcUnit, MergeResult } from '../../types.js';
 import { badInput } from '../../errors.js';
-import type { CdcTarget, NewColumnPolicy } from '../../specs/merge-specs.js';
+import type { CdcTarget } from '../../specs/merge-specs.js';
+import { retypeTarget } from './retype-target.js';
 
 export type { CdcTarget } from '../../specs/merge-specs.js';
 import { LOCK_SQL, createSchemaSql, findBatchSql, insertBatchSql, targetColumnsSql } from './merge-sql.js';
 import { lockOffsetSql, upsertOffsetSql, insertGapSql } from './topic-merge-sql.js';
 import { ensureTopicState } from './topic-merge.js';
+import { loadDeadLetters } from './dead-letters.js';
 import * as sql from './cdc-merge-sql.js';
 import * as heal from './cdc-heal-sql.js';
 import { stateOnce } from './state-once.js';
@@ -48,15 +50,18 @@ function decide(unit: CdcUnit, current: Map<number, number | null>, label: strin
   }
 }
 
-/** Creates the target or applies the new-column policy; returns the columns the target gets. */
-async function evolve(client: pg.Client, spec: sql.CdcMergeSpec, policy: NewColumnPolicy, label: string): Promise<ColumnSpec[]> {
+/** Creates the target or applies the type-change and new-column policies; returns the columns the target gets. */
+async function evolve(client: pg.Client, spec: sql.CdcMergeSpec, t: CdcTarget, label: string, where: string): Promise<ColumnSpec[]> {
+  const policy = t.onNewColumn;
   await client.query(createSchemaSql(spec.schema));
-  const before = await client.query<{ name: string }>(targetColumnsSql(), [spec.schema, spec.table]);
+  const before = await client.query<{ name: string; type: string }>(targetColumnsSql(), [spec.schema, spec.table]);
   if (before.rows.length === 0) {
     await client.query(sql.createCdcTargetSql(spec));
     return spec.columns;
   }
   const existing = new Set(before.rows.map((r) => r.name));
+  const targetTypes = new Map(before.rows.map((r) => [r.name, r.type]));
+  await retypeTarget(client, { target: spec, targetTypes, columns: spec.columns, policy: t.onTypeChange, where, batchSide: 'at the source' });
   const meta = sql.cdcMetaColumns(spec).filter((c) => !existing.has(c.name));
   for (const stmt of sql.addCdcColumnsSql(spec, meta)) await client.query(stmt);
   const fresh = spec.columns.filter((c) => !existing.has(c.name));
@@ -81,6 +86,7 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
   const label = `pipeline ${unit.pipeline}, source ${unit.source}`;
   const cdc = { newestSourceTsMs: info.newestSourceTsMs, events: info.events };
   const nothing = { ...countsResult(unit.batchId, NO_ROWS, true), cdc };
+  const fileLabel = describeWhere({ pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${t.schema}.${t.table}` });
 
   await ensureTopicState(client, stateSchema);
   await ensureCdcState(client, stateSchema);
@@ -114,13 +120,13 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
       (await client.query(heal.deleteByVersionSql(spec, cmp), spec.deletes === 'soft' ? [unit.source, bound, unit.batchId] : [unit.source, bound])).rowCount ?? 0;
     let exists = batch.rows > 0;
     if (batch.rows > 0) {
-      spec.written = await evolve(client, spec, t.onNewColumn, label);
+      spec.written = await evolve(client, spec, t, label, describeWhere({ pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${t.schema}.${t.table}` }));
       await client.query(sql.createCdcStageSql(spec));
       const meta = stagedMeta(batch.stagedColumns);
       for (const file of batch.files) {
         const copy = client.query(copyFrom(sql.copyCdcStageSql(spec, meta)));
         await pipeline(stage.reader(file.key), gunzipStaged(), copy).catch((err: unknown) => {
-          throw stagedFileError(err, file.key, describeWhere({ pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${t.schema}.${t.table}` }));
+          throw stagedFileError(err, file.key, fileLabel);
         });
         staged += Number(copy.rowCount ?? 0);
       }
@@ -176,9 +182,10 @@ export async function mergeCdcBatch(client: pg.Client, stage: Stage, stateSchema
     }
     // Changes that left the target as it was: older than the warehouse row, or deleting a key already gone.
     const unchanged = staged - inserted - updated - (deleted - deletedAbsent);
-    const counts: LedgerCounts = { read: info.events, staged, inserted, updated, unchanged, deleted, deletedAbsent, deduplicated: info.events - batch.rows, deadLettered: 0 };
-    assertCountsAddUp(counts, batch.rows, { pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${t.schema}.${t.table}` });
     const where = [unit.pipeline, unit.region, unit.source, unit.cell, unit.topic];
+    const dead = await loadDeadLetters(client, stage, stateSchema, info.deadLetters?.files ?? [], [...where, unit.batchId], fileLabel);
+    const counts: LedgerCounts = { read: info.events + (info.deadLetters?.count ?? 0), staged: staged + dead.staged, inserted, updated, unchanged, deleted, deletedAbsent, deduplicated: info.events - batch.rows, deadLettered: dead.inserted };
+    assertCountsAddUp(counts, batch.rows + (info.deadLetters?.count ?? 0), { pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${t.schema}.${t.table}` });
     for (const r of unit.ranges) {
       const c = current.get(r.partition) ?? null;
       if (c !== null && c < r.from) {

@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { ColumnSpec } from '../../specs/columns.js';
 import { copyFormatOption, type StagedFormat } from '../../stage/staged-format.js';
 import { LINEAGE_COLUMNS, ROW_HASH, modeColumns, type MergeSpec } from '../../specs/merge-specs.js';
+import type { Retype } from '../../merge-rules/type-change.js';
 
 export { LINEAGE_COLUMNS, ROW_HASH, SOFT_DELETE_COLUMNS, modeColumns, type MergeMode, type MergeSpec } from '../../specs/merge-specs.js';
 
@@ -65,9 +66,17 @@ export function targetColumnsSql(): string {
            WHERE attrelid = to_regclass(quote_ident($1) || '.' || quote_ident($2)) AND attnum > 0 AND NOT attisdropped`;
 }
 
-/** Widens target columns in place (a column retyped at the source to a wider type). */
-export function widenColumnsSql(spec: MergeSpec, columns: ColumnSpec[]): string[] {
-  return columns.map((c) => `ALTER TABLE ${target(spec)} ALTER COLUMN ${ident(c.name)} TYPE ${c.type}`);
+/**
+ * Widens target columns in place (a column retyped to a wider type), in the merge's transaction.
+ * A timestamp's values become timestamptz read as UTC, as the stage wrote them, not in the
+ * session's zone.
+ */
+export function widenColumnsSql(t: { schema: string; table: string }, columns: readonly Retype[]): string[] {
+  return columns.map((c) => {
+    const col = ident(c.name);
+    const zoned = c.from.startsWith('timestamp') && c.from.endsWith('without time zone') && c.to.endsWith('with time zone');
+    return `ALTER TABLE ${q(t.schema, t.table)} ALTER COLUMN ${col} TYPE ${c.to} USING ${zoned ? `${col} AT TIME ZONE 'UTC'` : `${col}::${c.to}`}`;
+  });
 }
 
 /** Adds columns the target lacks (schema evolution: add only, never drop or retype). */

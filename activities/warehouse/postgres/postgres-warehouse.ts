@@ -10,9 +10,10 @@ import { withPg, type PgTarget } from '../../pg/connect.js';
 import type { MergeResult, StagedBatch, StagedCdcBatch, StagedTopicBatch } from '../../types.js';
 import type { CheckpointKey, NewColumnPolicy, OffsetsKey, WarehouseDialect } from '../dialect.js';
 import * as sql from './merge-sql.js';
-import { holds, widened } from '../widening.js';
+import { retypeTarget } from './retype-target.js';
 import { mergeTopicBatch, readTopicOffsets } from './topic-merge.js';
 import { mergeCdcBatch, readMovedLsns, type CdcTarget } from './cdc-merge.js';
+import { addCdcSkip, readCdcSkips } from './cdc-skips.js';
 import type { Row } from '../../specs/row.js';
 import type { PullSpan } from '../../specs/merge-specs.js';
 import type { TopicMergeSpec } from './topic-merge-sql.js';
@@ -73,6 +74,14 @@ export class PostgresWarehouse implements WarehouseDialect {
     return withPg(this.target, this.deps.secrets, (client) => readTopicOffsets(client, this.stateSchema, key));
   }
 
+  cdcSkips(key: OffsetsKey): Promise<{ partition: number; offset: number }[]> {
+    return withPg(this.target, this.deps.secrets, (client) => readCdcSkips(client, this.stateSchema, key));
+  }
+
+  addCdcSkip(key: OffsetsKey, partition: number, offset: number): Promise<void> {
+    return withPg(this.target, this.deps.secrets, (client) => addCdcSkip(client, this.stateSchema, key, partition, offset));
+  }
+
   mergeTopic(batch: StagedTopicBatch, spec: TopicMergeSpec): Promise<MergeResult> {
     return withPg(this.target, this.deps.secrets, async (client) => {
       await this.ensureState(client);
@@ -117,7 +126,7 @@ export class PostgresWarehouse implements WarehouseDialect {
           return fromLedgerRow(unit.batchId, done.rows[0]);
         }
 
-        const { spec: merged, altered } = await this.evolveTarget(client, spec, onNewColumn, label);
+        const { spec: merged, altered } = await this.evolveTarget(client, spec, onNewColumn, label, fileLabel);
         const firstLoad = span.whole && (await this.isFirstLoad(client, batch, merged));
         // A whole read of a dimension: what the target held of this source before, against what the last batch left.
         const snapshot = merged.mode.kind === 'snapshot' ? merged.mode : null;
@@ -242,8 +251,11 @@ export class PostgresWarehouse implements WarehouseDialect {
     return { staged: loaded, inserted: (written.rowCount ?? 0) - updated, updated, unchanged, deleted: removed?.rowCount ?? 0 };
   }
 
-  /** Creates the target, or applies the new-column policy; returns the spec to merge with, and whether it changed the target. */
-  private async evolveTarget(client: pg.Client, spec: sql.MergeSpec, onNewColumn: NewColumnPolicy, label: string): Promise<{ spec: sql.MergeSpec; altered: boolean }> {
+  /**
+   * Creates the target, or applies the type-change and new-column policies; returns the spec to
+   * merge with, and whether it changed the target. `where` names pipeline, region, source and table.
+   */
+  private async evolveTarget(client: pg.Client, spec: sql.MergeSpec, onNewColumn: NewColumnPolicy, label: string, where: string): Promise<{ spec: sql.MergeSpec; altered: boolean }> {
     await client.query(sql.createSchemaSql(spec.schema));
     const before = await client.query<{ name: string; type: string }>(sql.targetColumnsSql(), [spec.schema, spec.table]);
     if (before.rows.length === 0) {
@@ -251,7 +263,14 @@ export class PostgresWarehouse implements WarehouseDialect {
       return { spec, altered: true };
     }
     const existing = new Set(before.rows.map((r) => r.name));
-    const widenedAny = await this.widenRetyped(client, spec, new Map(before.rows.map((r) => [r.name, r.type])), label);
+    const widenedAny = await retypeTarget(client, {
+      target: spec,
+      targetTypes: new Map(before.rows.map((r) => [r.name, r.type])),
+      columns: spec.columns,
+      policy: spec.onTypeChange,
+      where,
+      batchSide: 'at the source',
+    });
     const fresh = spec.columns.filter((c) => !existing.has(c.name));
     if (fresh.length === 0) return { spec, altered: widenedAny };
     const names = fresh.map((c) => c.name).join(', ');
@@ -261,29 +280,6 @@ export class PostgresWarehouse implements WarehouseDialect {
     if (onNewColumn === 'ignore') return { spec: { ...spec, columns: spec.columns.filter((c) => existing.has(c.name)) }, altered: false };
     for (const stmt of sql.addColumnsSql(spec, fresh)) await client.query(stmt);
     return { spec, altered: true };
-  }
-
-  /**
-   * A column retyped at the source whose new values the target's type cannot hold exactly: the
-   * target is widened in place, or, when no type holds both, the merge fails naming the column.
-   */
-  private async widenRetyped(client: pg.Client, spec: sql.MergeSpec, targetTypes: Map<string, string>, label: string): Promise<boolean> {
-    const changes = spec.columns.flatMap((c) => {
-      const now = targetTypes.get(c.name);
-      return now === undefined || holds(now, c.type) ? [] : [{ column: c, now }];
-    });
-    if (changes.length === 0) return false;
-    const wider = changes.map(({ column, now }) => {
-      const type = widened(now, column.type);
-      if (type === null) {
-        throw badInput(
-          `${label}: column ${column.name} is ${column.sourceType ? `${column.sourceType} (kept as ${column.type})` : column.type} at the source, but ${spec.schema}.${spec.table} keeps it as ${now}, which cannot hold every value of it; change the target column by hand (or drop it and backfill)`,
-        );
-      }
-      return { name: column.name, type };
-    });
-    for (const stmt of sql.widenColumnsSql(spec, wider)) await client.query(stmt);
-    return true;
   }
 }
 

@@ -4,19 +4,20 @@
 // values are always bind parameters.
 import pg from 'pg';
 import type { ColumnSpec } from '../../specs/columns.js';
-import { CELL_COLUMN, DEAD_LETTER_COLUMNS, KAFKA_COLUMNS } from '../../specs/topic-columns.js';
+import { CELL_COLUMN, KAFKA_COLUMNS } from '../../specs/topic-columns.js';
+import { createDeadStageSql, DEAD_LETTERS_TABLE, DEAD_STAGE, deadLettersTableSql } from './dead-letters-sql.js';
 import { copyFormatOption, type StagedFormat } from '../../stage/staged-format.js';
 import { LINEAGE_COLUMNS, type TopicMergeSpec } from '../../specs/merge-specs.js';
 
 export type { TopicMergeSpec } from '../../specs/merge-specs.js';
+export { copyDeadLettersSql, DEAD_LETTERS_TABLE, insertDeadLettersSql } from './dead-letters-sql.js';
 
 const { escapeIdentifier: ident } = pg;
 
 export const OFFSETS_TABLE = 'tributary_offsets';
-export const DEAD_LETTERS_TABLE = 'tributary_dead_letters';
 const STAGE = 'tributary_topic_stage';
 const INCOMING = 'tributary_topic_incoming';
-const DEAD = 'tributary_topic_dead';
+const DEAD = DEAD_STAGE;
 
 const q = (schema: string, table: string) => `${ident(schema)}.${ident(table)}`;
 const target = (s: TopicMergeSpec) => q(s.schema, s.table);
@@ -30,12 +31,7 @@ export function topicStateTablesSql(schema: string): string[] {
        kafka_partition integer NOT NULL, source text NOT NULL, next_offset bigint NOT NULL,
        batch_id text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),
        PRIMARY KEY (pipeline, region, cell, topic, kafka_partition))`,
-    `CREATE TABLE IF NOT EXISTS ${q(schema, DEAD_LETTERS_TABLE)} (
-       pipeline text NOT NULL, region text NOT NULL, source text NOT NULL, cell text NOT NULL, topic text NOT NULL,
-       kafka_partition integer NOT NULL, kafka_offset bigint NOT NULL, kafka_timestamp timestamptz,
-       message_key bytea, message_value bytea, reason text NOT NULL, field text, detail text NOT NULL,
-       batch_id text NOT NULL, dead_lettered_at timestamptz NOT NULL DEFAULT now(),
-       PRIMARY KEY (pipeline, source, topic, kafka_partition, kafka_offset))`,
+    deadLettersTableSql(schema),
   ];
 }
 
@@ -57,8 +53,7 @@ export function addTopicColumnsSql(spec: TopicMergeSpec, columns: ColumnSpec[]):
 
 export function createTopicStageSql(spec: TopicMergeSpec): string[] {
   const staged = [...spec.columns, ...KAFKA_COLUMNS].map((c) => `${ident(c.name)} ${c.type}`);
-  const dead = DEAD_LETTER_COLUMNS.map((c) => `${ident(c.name)} ${c.type}`);
-  return [`CREATE TEMP TABLE ${ident(STAGE)} (${staged.join(', ')}) ON COMMIT DROP`, `CREATE TEMP TABLE ${ident(DEAD)} (${dead.join(', ')}) ON COMMIT DROP`];
+  return [`CREATE TEMP TABLE ${ident(STAGE)} (${staged.join(', ')}) ON COMMIT DROP`, createDeadStageSql()];
 }
 
 export function copyTopicRowsSql(spec: TopicMergeSpec, format: StagedFormat): string {
@@ -68,10 +63,6 @@ export function copyTopicRowsSql(spec: TopicMergeSpec, format: StagedFormat): st
 /** Append-only, binary: the staged rows straight into the target, each with its cell and lineage appended (in this order). */
 export function copyTopicRowsIntoTargetSql(spec: TopicMergeSpec): string {
   return `COPY ${target(spec)} (${insertColumns(spec)}) FROM STDIN WITH (FORMAT binary)`;
-}
-
-export function copyDeadLettersSql(): string {
-  return `COPY ${ident(DEAD)} (${names(DEAD_LETTER_COLUMNS).join(', ')}) FROM STDIN WITH (FORMAT csv)`;
 }
 
 /** Drops staged messages the ledger says are loaded already (part of the range committed by another run). $1 first offset to keep. */
@@ -142,13 +133,6 @@ export function insertByKeySql(spec: TopicMergeSpec): string {
 export function olderThanTargetSql(spec: TopicMergeSpec): string {
   return `SELECT count(*)::bigint AS n FROM ${ident(INCOMING)} s
     WHERE EXISTS (SELECT 1 FROM ${target(spec)} t WHERE ${keyMatch(spec)} AND t._batch_id IS DISTINCT FROM $2)`;
-}
-
-/** $1 pipeline, $2 region, $3 source, $4 cell, $5 topic, $6 batch. */
-export function insertDeadLettersSql(schema: string): string {
-  const cols = names(DEAD_LETTER_COLUMNS).join(', ');
-  return `INSERT INTO ${q(schema, DEAD_LETTERS_TABLE)} (pipeline, region, source, cell, topic, ${cols}, batch_id)
-    SELECT $1, $2, $3, $4, $5, ${cols}, $6 FROM ${ident(DEAD)}`;
 }
 
 /** One row for offsets deleted by retention before they were loaded. $1 pipeline, $2 region, $3 source, $4 cell, $5 topic, $6 partition, $7 first lost offset, $8 detail, $9 batch. */

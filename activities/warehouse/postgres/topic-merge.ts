@@ -19,6 +19,8 @@ import { appendBinaryFields, binaryText, binaryTimestamptz } from './append-bina
 import { LOCK_SQL, NOW_SQL, SHARED_LOCK_SQL, createSchemaSql, findBatchSql, insertBatchSql, targetColumnsSql } from './merge-sql.js';
 import * as sql from './topic-merge-sql.js';
 import { stateOnce } from './state-once.js';
+import { retypeTarget } from './retype-target.js';
+import { holds } from '../../../types/widening.js';
 
 /** Creates the offsets ledger and dead-letter table once per process and schema (serialised across workers). */
 export const ensureTopicState: (client: pg.Client, schema: string) => Promise<void> = stateOnce((schema) => sql.topicStateTablesSql(schema));
@@ -62,15 +64,17 @@ function alreadyLoadedError(err: unknown, label: string, table: string, current:
   return new Error(`${label}: message (source, partition, offset) = (${at}) is already in ${table}, but the offsets ledger is at ${current ?? 'unset'}; nothing was merged`);
 }
 
-/** Creates the target, or adds the columns the config now maps (a topic's columns come from its config alone). */
-async function evolveTopicTarget(client: pg.Client, spec: sql.TopicMergeSpec): Promise<void> {
+/** Creates the target, or widens and adds the columns the config now maps (a topic's columns come from its config alone). */
+async function evolveTopicTarget(client: pg.Client, spec: sql.TopicMergeSpec, where: string): Promise<void> {
   await client.query(createSchemaSql(spec.schema));
-  const before = await client.query<{ name: string }>(targetColumnsSql(), [spec.schema, spec.table]);
+  const before = await client.query<{ name: string; type: string }>(targetColumnsSql(), [spec.schema, spec.table]);
   if (before.rows.length === 0) {
     await client.query(sql.createTopicTargetSql(spec));
     return;
   }
-  const existing = new Set(before.rows.map((r) => r.name));
+  const targetTypes = new Map(before.rows.map((r) => [r.name, r.type]));
+  await retypeTarget(client, { target: spec, targetTypes, columns: spec.columns, policy: spec.onTypeChange, where, batchSide: 'in the config' });
+  const existing = new Set(targetTypes.keys());
   const fresh = sql.topicTargetColumns(spec).filter((c) => !existing.has(c.name));
   for (const stmt of sql.addTopicColumnsSql(spec, fresh)) await client.query(stmt);
 }
@@ -78,13 +82,14 @@ async function evolveTopicTarget(client: pg.Client, spec: sql.TopicMergeSpec): P
 /**
  * Append-only batches write only their own offsets (their partition's ledger row is locked
  * below), so once the target has every column they share it: partitions and cells merge side
- * by side. Creating or widening the target, and upserts by key, take it alone.
+ * by side. Creating, adding to or retyping the target, and upserts by key, take it alone.
  */
 async function lockTarget(client: pg.Client, spec: sql.TopicMergeSpec): Promise<void> {
   const key = `tributary:${spec.schema}.${spec.table}`;
   if (spec.key === null) {
-    const existing = new Set((await client.query<{ name: string }>(targetColumnsSql(), [spec.schema, spec.table])).rows.map((r) => r.name));
-    if (existing.size > 0 && sql.topicTargetColumns(spec).every((c) => existing.has(c.name))) {
+    const existing = new Map((await client.query<{ name: string; type: string }>(targetColumnsSql(), [spec.schema, spec.table])).rows.map((r) => [r.name, r.type]));
+    const fits = (c: { name: string; type: string }) => existing.has(c.name) && holds(existing.get(c.name)!, c.type);
+    if (existing.size > 0 && sql.topicTargetColumns(spec).every(fits)) {
       await client.query(SHARED_LOCK_SQL, [key]);
       return;
     }
@@ -122,7 +127,7 @@ export async function mergeTopicBatch(client: pg.Client, stage: Stage, schema: s
       return { ...countsResult(unit.batchId, NO_ROWS, true), topic: counts(0, 0, current!) };
     }
 
-    await evolveTopicTarget(client, spec);
+    await evolveTopicTarget(client, spec, fileLabel);
     for (const stmt of sql.createTopicStageSql(spec)) await client.query(stmt);
     const lineage = [unit.source, unit.region, unit.batchId, batch.extractedAt, unit.cell];
     const straight = straightIntoTarget(batch, spec, decision.from);

@@ -1,11 +1,13 @@
 // Verify's reads of a Redshift target, in Redshift SQL: per-bucket counts and checksums and the
-// rows of some buckets, from the canonical text forms of canonical-text.ts, and the row-hash reset
-// of a dimension repair. The PostgreSQL source computes the same numbers with `sourceRowForm`.
+// rows of some buckets, from the canonical texts of the type map (row-text.ts); and the repair
+// writes: a dimension's row-hash reset, a fact's delete of the keys the source lacks (one
+// transaction with its ledger row). The PostgreSQL source computes the same numbers with `sourceRowForm`.
 import type { ColumnSpec } from '../../specs/columns.js';
 import { badInput } from '../../errors.js';
-import { bucketOfText, rowNumberOf, rowTextExpr } from './canonical-text.js';
+import { bucketOfText, rowNumberOf, rowTextExpr } from './row-text.js';
+import { LEDGER_COUNT_COLUMNS, Params, STATE_TABLE, type BatchValues, type Param } from './merge-sql.js';
 import { ident, qualified } from './identifiers.js';
-import { assertStatementSize, groupBySize } from './statement-size.js';
+import { assertStatementSize, groupBySize, MAX_BATCH_STATEMENTS } from './statement-size.js';
 
 export interface RedshiftBucketTable {
   schema: string;
@@ -68,6 +70,55 @@ export function redshiftBucketRowsSql(t: RedshiftBucketTable, buckets: number, o
 export function redshiftInvalidateSqls(t: RedshiftBucketTable & { source: string }, keys: string[]): string[] {
   const head = `UPDATE ${qualified(t.schema, t.table)} SET _row_hash = NULL WHERE _source = ${lit(t.source)} AND ${keyTextExpr(t.key)} IN (`;
   return groupBySize(keys.map(lit), ', ').map((g) => assertStatementSize(`${head}${g.join(', ')})`, `the row-hash reset of ${t.schema}.${t.table}`));
+}
+
+/** A fact repair's ledger row: who it is, the cutoff it repaired below (rangeTo), what it covered (checksum). */
+export type DeleteExtraValues = Pick<BatchValues, 'batchId' | 'pipeline' | 'region' | 'source' | 'stream' | 'rangeTo' | 'checksum' | 'loadedAt'>;
+
+const EXTRA_TABLE = 'tributary_extra';
+const DELETED_TABLE = 'tributary_deleted';
+
+/**
+ * Facts: deletes the rows of one source in some buckets whose key text is among `extra` (the keys
+ * the source lacks), as ONE BatchExecuteStatement with its ledger row: under the target's lock, a
+ * batch already in the ledger changes nothing. The last statement reads the ledger row back.
+ */
+export function redshiftDeleteExtraBatch(
+  t: RedshiftBucketTable,
+  stateSchema: string,
+  at: { buckets: number; only: number[]; extra: string[] },
+  v: DeleteExtraValues,
+): { sqls: string[]; parameters: Param[]; result: number } {
+  const { buckets, only, extra } = at;
+  const p = new Params({
+    batch_id: v.batchId, pipeline: v.pipeline, region: v.region, source: v.source, stream: v.stream, target: `${t.schema}.${t.table}`,
+    range_to: v.rangeTo, checksum: v.checksum, loaded_at: v.loadedAt,
+  });
+  const target = qualified(t.schema, t.table);
+  const ledger = qualified(stateSchema, 'tributary_batches');
+  const rows = `FROM ${target} WHERE _source = ${p.ref('source')} AND ${bucketOfText(keyTextExpr(t.key), buckets, 'redshift')} IN (${bucketList(only, buckets)})
+      AND ${keyTextExpr(t.key)} IN (SELECT k FROM ${EXTRA_TABLE})`;
+  const groups = groupBySize(extra.map((k) => `(${lit(k)})`), ', ');
+  const sqls = [
+    `LOCK ${target}`,
+    `CREATE TEMP TABLE ${STATE_TABLE} AS SELECT COUNT(*) AS done FROM ${ledger} WHERE batch_id = ${p.ref('batch_id')}`,
+    `CREATE TEMP TABLE ${EXTRA_TABLE} (k VARCHAR(65535))`,
+    ...groups.map((g) => `INSERT INTO ${EXTRA_TABLE} VALUES ${g.join(', ')}`),
+    `CREATE TEMP TABLE ${DELETED_TABLE} AS SELECT COUNT(*) AS n ${rows}`,
+    `DELETE ${rows} AND EXISTS (SELECT 1 FROM ${STATE_TABLE} WHERE done = 0)`,
+    // A repair reads and stages nothing; what it deletes, the source no longer has.
+    `INSERT INTO ${ledger} (batch_id, pipeline, region, source, source_table, target, range_from, range_to, rows_staged, inserted, updated, unchanged, deleted, quarantined, checksum, loaded_at,
+                           ${LEDGER_COUNT_COLUMNS.join(', ')})
+     SELECT ${p.ref('batch_id')}, ${p.ref('pipeline')}, ${p.ref('region')}, ${p.ref('source')}, ${p.ref('stream')}, ${p.ref('target')}, NULL, ${p.ref('range_to')},
+            0, 0, 0, 0, d.n, 0, ${p.ref('checksum')}, ${p.ref('loaded_at', 'TIMESTAMPTZ')}, 0, 0, 0, d.n, NULL, NULL
+       FROM ${DELETED_TABLE} d, ${STATE_TABLE} s WHERE s.done = 0`,
+    `SELECT s.done, b.deleted FROM ${STATE_TABLE} s, ${ledger} b WHERE b.batch_id = ${p.ref('batch_id')}`,
+  ];
+  if (sqls.length > MAX_BATCH_STATEMENTS) {
+    const where = `pipeline ${v.pipeline}, region ${v.region}, source ${v.source}, table ${t.schema}.${t.table}`;
+    throw badInput(`${where}: the repair would delete ${extra.length} keys the source lacks, more than one Redshift batch (${MAX_BATCH_STATEMENTS} statements of 100 KB) holds; nothing was deleted`);
+  }
+  return { sqls: sqls.map((s, i) => assertStatementSize(s, `repair statement ${i + 1} for ${t.schema}.${t.table}`)), parameters: p.list(), result: sqls.length - 1 };
 }
 
 const pgIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;

@@ -13,10 +13,11 @@
 import { LINEAGE_COLUMNS, type CdcMergeSpec } from '../../specs/merge-specs.js';
 import { foldName, ident, identifierProblem, qualified } from './identifiers.js';
 import { copySql, LEDGER_COUNT_COLUMNS, Params, type Param } from './merge-sql.js';
-import { batchLedgerSql, gapsSql, ledgerBatchValues, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, V, type LedgerBatch, type LedgerMove } from './offsets-sql.js';
+import { batchLedgerSql, gapsSql, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, stagedBatchValues, V, type LedgerBatch, type LedgerMove } from './offsets-sql.js';
 import { assertStatementSize, MAX_BATCH_STATEMENTS } from './statement-size.js';
 import { deleteByVersionSqls, GAP_DELETED, healValues, keepSnapshotSqls, raiseToEpochsSql, TRUNCATED, upsertEpochsSqls, type CdcHeal } from './cdc-heal-sql.js';
 import { MAX_VARCHAR_BYTES, redshiftType } from './types.js';
+import { deadStageSql, insertDeadLettersSql, TOPIC_DEAD } from './topic-merge-sql.js';
 
 export const CDC_STAGE = 'tributary_cdc_stage';
 export const CDC_COUNTS = 'tributary_cdc_counts';
@@ -108,12 +109,14 @@ export interface CdcBatchInput {
   moves: LedgerMove[];
   /** Snapshot epochs, a truncate, gap deletes (cdc-heal-sql.ts); absent: none of them (a batch staged before them). */
   heal?: CdcHeal;
+  /** The batch's dead letters (cdc-dead-letters.ts): their manifest and how many the stage holds; absent: none. */
+  dead?: { manifestUrl: string; count: number };
 }
 
 export interface CdcBatch {
   sqls: string[];
   parameters: Param[];
-  at: { guard: number; copy: number; countCheck: number; result: number };
+  at: { guard: number; copy: number; countCheck: number; copyDead: number; countDead: number; result: number };
 }
 
 export function cdcMergeBatch(input: CdcBatchInput): CdcBatch {
@@ -121,14 +124,9 @@ export function cdcMergeBatch(input: CdcBatchInput): CdcBatch {
   const types = new Map(spec.columns.map((c) => [c.name, redshiftType(c).sql]));
   const resolvable = spec.written.filter((c) => !spec.key.includes(c.name) && toastable(c.type));
   const p = new Params({
-    ...ledgerBatchValues(v, spec),
-    rows: v.rows,
+    ...stagedBatchValues(v, spec, { from: v.rangeFrom, to: v.rangeTo }),
     events: v.events,
-    range_from: v.rangeFrom,
-    range_to: v.rangeTo,
-    checksum: v.checksum,
-    extracted_at: v.extractedAt,
-    loaded_at: v.loadedAt,
+    dead_rows: input.dead?.count ?? 0,
     expire_before: v.expireBefore,
     ...Object.fromEntries(resolvable.map((c, i) => [`mc_${i}`, c.name])),
     ...Object.fromEntries(spec.key.map((k, j) => [`mk_${j}`, k])),
@@ -143,7 +141,7 @@ export function cdcMergeBatch(input: CdcBatchInput): CdcBatch {
   const match = (t: string, s: string) => [...key.map((k) => `${t}.${k} = ${s}.${k}`), `${t}."_source" = ${p.ref('source')}`].join(' AND ');
   const live = (t: string) => (spec.deletes === 'soft' ? ` AND NOT ${t}."_deleted"` : '');
   const sqls: string[] = [];
-  const at = { guard: -1, copy: -1, countCheck: -1, result: -1 };
+  const at = { guard: -1, copy: -1, countCheck: -1, copyDead: -1, countDead: -1, result: -1 };
   const push = (sql: string, mark?: keyof typeof at) => {
     if (mark) at[mark] = sqls.length;
     sqls.push(sql);
@@ -152,6 +150,15 @@ export function cdcMergeBatch(input: CdcBatchInput): CdcBatch {
   push(`LOCK ${target}`);
   for (const s of rangesSql(p, input.moves)) push(s);
   push(ledgerGuardSql(p, stateSchema), 'guard');
+  if (input.dead) {
+    push(deadStageSql());
+    push(copySql(input.dead.manifestUrl, input.copyRoleArn, TOPIC_DEAD), 'copyDead');
+    push(
+      `SELECT CAST(CASE WHEN pg_last_copy_count() <> ${p.ref('dead_rows', 'BIGINT')} THEN 'tributary: COPY loaded ' || CAST(pg_last_copy_count() AS VARCHAR(20)) || ' dead letters, the stage holds ' || ${p.ref('dead_rows', 'VARCHAR(20)')} END AS INT)`,
+      'countDead',
+    );
+    push(insertDeadLettersSql(p, stateSchema));
+  }
   if (input.manifestUrl !== null && v.rows > 0) {
     const stageCols = spec.columns.map((c) => {
       const t = redshiftType(c);
@@ -231,15 +238,17 @@ export function cdcMergeBatch(input: CdcBatchInput): CdcBatch {
   for (const s of keepSnapshotSqls(p, stateSchema, heal?.snapshot)) push(s);
   const deleted = ['c.deleted', ...(heal?.truncateVersion ? [`(SELECT n FROM ${TRUNCATED})`] : []), ...(heal?.closeBelow ? [`(SELECT n FROM ${GAP_DELETED})`] : [])].join(' + ');
   if (input.moves.some((m) => m.gap)) push(gapsSql(p, stateSchema));
-  // Counted: events collapsed by key at the extract are deduplicated; truncate and snapshot deletes are rows gone from the source.
+  // Counted: events collapsed by key at the extract are deduplicated; truncate and snapshot deletes are rows gone from the source;
+  // dead letters (their COPY count checked) are read, staged and dead-lettered.
+  const dead = input.dead ? p.ref('dead_rows', 'BIGINT') : '0';
   const absent = ['0', ...(heal?.truncateVersion ? [`(SELECT n FROM ${TRUNCATED})`] : []), ...(heal?.closeBelow ? [`(SELECT n FROM ${GAP_DELETED})`] : [])].join(' + ');
   push(
     batchLedgerSql(
       p,
       stateSchema,
       CDC_COUNTS,
-      `c.rows_in, c.upserts - c.updated - c.blocked, c.updated, c.rows_in - (c.upserts - c.blocked) - c.deleted, ${deleted}, 0`,
-      `${p.ref('events', 'BIGINT')}, ${p.ref('events', 'BIGINT')} - c.rows_in, 0, ${absent}`,
+      `c.rows_in + ${dead}, c.upserts - c.updated - c.blocked, c.updated, c.rows_in - (c.upserts - c.blocked) - c.deleted, ${deleted}, 0`,
+      `${p.ref('events', 'BIGINT')} + ${dead}, ${p.ref('events', 'BIGINT')} - c.rows_in, ${dead}, ${absent}`,
     ),
   );
   for (const s of moveLedgerSqls(p, stateSchema)) push(s);

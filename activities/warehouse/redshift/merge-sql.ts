@@ -35,6 +35,8 @@ export interface TargetColumn {
   varcharBytes: number | null;
   /** Declared DECIMAL precision and scale; absent for other types. */
   decimal?: { precision: number; scale: number };
+  /** information_schema's data_type ("integer", "timestamp with time zone", ...). */
+  dataType?: string;
 }
 
 export interface BatchValues {
@@ -505,7 +507,7 @@ export function addColumnSql(spec: MergeSpec, column: { name: string; type: stri
 }
 
 /** Widening a VARCHAR (never narrowing); Redshift cannot do it inside a transaction block. */
-export function widenColumnSql(spec: MergeSpec, column: string, bytes: number): string {
+export function widenColumnSql(spec: { schema: string; table: string }, column: string, bytes: number): string {
   return `ALTER TABLE ${qualified(spec.schema, spec.table)} ALTER COLUMN ${ident(column, 'column')} TYPE VARCHAR(${Math.min(bytes, MAX_VARCHAR_BYTES)})`;
 }
 

@@ -128,9 +128,27 @@ export function ledgerBatch(u: LedgerBatch): LedgerBatch {
   return { batchId: u.batchId, pipeline: u.pipeline, region: u.region, source: u.source, cell: u.cell, topic: u.topic };
 }
 
-/** Parameter values naming the batch and its target, referenced by the ledger statements. */
-export function ledgerBatchValues(v: LedgerBatch, target: { schema: string; table: string }): Record<string, string> {
-  return { batch_id: v.batchId, pipeline: v.pipeline, region: v.region, source: v.source, cell: v.cell, topic: v.topic, target: `${target.schema}.${target.table}` };
+/** Parameter values the ledger statements and lineage columns of a topic or CDC batch reference: the batch and its target, its range, rows, checksum and times. */
+export function stagedBatchValues(
+  v: LedgerBatch & { rows: number; checksum: string; extractedAt: string; loadedAt: string },
+  target: { schema: string; table: string },
+  range: { from: string; to: string },
+): Record<string, string | number> {
+  return {
+    batch_id: v.batchId,
+    pipeline: v.pipeline,
+    region: v.region,
+    source: v.source,
+    cell: v.cell,
+    topic: v.topic,
+    target: `${target.schema}.${target.table}`,
+    rows: v.rows,
+    range_from: range.from,
+    range_to: range.to,
+    checksum: v.checksum,
+    extracted_at: v.extractedAt,
+    loaded_at: v.loadedAt,
+  };
 }
 
 /**

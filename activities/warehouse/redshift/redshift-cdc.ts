@@ -9,14 +9,15 @@ import type { ColumnSpec } from '../../specs/columns.js';
 import type { Row } from '../../specs/row.js';
 import { oldKeyId } from '../../merge-rules/key-id.js';
 import type { StagedCdcBatch, CdcUnit, MergeResult, StagedBatch } from '../../types.js';
-import type { NewColumnPolicy } from '../dialect.js';
 import type { MergeActivity } from '../../heartbeat.js';
 import type { CdcTarget } from '../../specs/merge-specs.js';
 import { addCdcColumnSql, cdcMergeBatch, cdcMetaDefs, createCdcTargetSql, createMovedTableSql, movedLsnsSql, movedTableName, type RedshiftCdcSpec } from './cdc-merge-sql.js';
 import { StatementFailed } from './data-api.js';
 import { columnNameProblems, foldName, qualified } from './identifiers.js';
 import { cdcDecision, cdcMoves } from './ledger-decision.js';
-import { findBatchSql } from './merge-sql.js';
+import { findBatchSql, widenColumnSql } from './merge-sql.js';
+import { redshiftRetypes } from './retype.js';
+import { describeWhere } from '../../merge-rules/batch-counts.js';
 import { ledgerBatch, offsetsStateTablesSql } from './offsets-sql.js';
 import { explainBatch, readRedshiftOffsets } from './redshift-topic.js';
 import type { RedshiftSession } from './session.js';
@@ -31,14 +32,18 @@ const WEEK_MS = 7 * 86_400_000;
 /** Old keys asked about per statement (two parameters each for a two-column key). */
 const KEYS_PER_QUERY = 50;
 
-/** Creates the target (and its moved-rows table) or applies the new-column policy; returns the columns the target gets. */
-async function evolve(w: RedshiftSession, spec: RedshiftCdcSpec, policy: NewColumnPolicy, label: string): Promise<ColumnSpec[]> {
+/** Creates the target (and its moved-rows table) or applies the type-change and new-column policies; returns the columns the target gets. */
+async function evolve(w: RedshiftSession, spec: RedshiftCdcSpec, t: CdcTarget, label: string, where: string): Promise<ColumnSpec[]> {
+  const policy = t.onNewColumn;
   const movedTable = { schema: w.cfg.schema, table: movedTableName(spec.schema, spec.table) };
-  const existing = new Set((await w.targetColumns(spec)).map((c) => c.name));
+  const columns = await w.targetColumns(spec);
+  const existing = new Set(columns.map((c) => c.name));
   let written = spec.columns;
   if (existing.size === 0) {
     await w.ddl(createCdcTargetSql(spec));
   } else {
+    const wider = redshiftRetypes(spec.columns, new Map(columns.map((c) => [c.name, c])), t.onTypeChange ?? 'widen', where, 'at the source');
+    for (const v of wider) await w.ddl(widenColumnSql(spec, v.name, v.bytes));
     for (const m of cdcMetaDefs(spec, true)) if (!existing.has(m.name)) await w.ddl(addCdcColumnSql(spec, m.name, m.sql));
     const fresh = spec.columns.filter((c) => !existing.has(foldName(c.name)));
     if (fresh.length > 0) {
@@ -49,9 +54,14 @@ async function evolve(w: RedshiftSession, spec: RedshiftCdcSpec, policy: NewColu
       else for (const c of fresh) await w.ddl(addCdcColumnSql(spec, c.name, redshiftType(c).sql));
     }
   }
-  const kept = new Set((await w.targetColumns(movedTable)).map((c) => c.name));
+  const keptColumns = await w.targetColumns(movedTable);
+  const kept = new Set(keptColumns.map((c) => c.name));
   if (kept.size === 0) await w.ddl(createMovedTableSql({ ...spec, columns: written }, w.cfg.schema));
-  else for (const c of written) if (!kept.has(foldName(c.name))) await w.ddl(addCdcColumnSql(spec, c.name, redshiftType(c).sql, qualified(movedTable.schema, movedTable.table)));
+  else {
+    // Rows moved away by key changes keep the target's types: widened with it.
+    for (const v of redshiftRetypes(written, new Map(keptColumns.map((c) => [c.name, c])), t.onTypeChange ?? 'widen', where, 'at the source')) await w.ddl(widenColumnSql(movedTable, v.name, v.bytes));
+    for (const c of written) if (!kept.has(foldName(c.name))) await w.ddl(addCdcColumnSql(spec, c.name, redshiftType(c).sql, qualified(movedTable.schema, movedTable.table)));
+  }
   return written;
 }
 
@@ -110,12 +120,13 @@ export async function mergeRedshiftCdc(w: RedshiftSession, batch: StagedCdcBatch
   let manifestUrl: string | null = null;
   const targetExists = batch.rows > 0 || (await w.targetColumns(spec)).length > 0;
   if (batch.rows > 0) {
-    spec.written = await evolve(w, spec, t.onNewColumn, label);
+    spec.written = await evolve(w, spec, t, label, describeWhere({ pipeline: unit.pipeline, region: unit.region, source: unit.source, table: target }));
     manifestUrl = await stage.batchManifestUrl(
       batch.files.map((f) => f.key),
       `${unit.stagePrefix}/changes.manifest.json`,
     );
   }
+  const dead = info.deadLetters && { manifestUrl: await stage.batchManifestUrl(info.deadLetters.files.map((f) => f.key), `${unit.stagePrefix}/dead-letters.manifest.json`), count: info.deadLetters.count };
   const ranges = (f: (r: { partition: number; from: number; to: number }) => number) => info.ranges.map((r) => `${r.partition}:${f(r)}`).join(',');
   // Read before the batch: a Data API failure here is retried, not taken for bad input.
   const heal = await healFor(w, unit, info, batch.stagedColumns, targetExists);
@@ -140,6 +151,7 @@ export async function mergeRedshiftCdc(w: RedshiftSession, batch: StagedCdcBatch
       },
       moves: cdcMoves(info.ranges, current),
       heal,
+      ...(dead ? { dead } : {}),
     });
   } catch (err) {
     throw badInput(`${label}: ${(err as Error).message}`);
@@ -148,7 +160,7 @@ export async function mergeRedshiftCdc(w: RedshiftSession, batch: StagedCdcBatch
   try {
     row = await w.runBatch(plan.sqls, plan.parameters, unit.batchId, plan.at.result, activity);
   } catch (err) {
-    if (err instanceof StatementFailed) throw await explainBatch(w, err, { guard: plan.at.guard, copies: [plan.at.copy], counts: [plan.at.countCheck], countsCheck: -1 }, label, target, unit.region);
+    if (err instanceof StatementFailed) throw await explainBatch(w, err, { guard: plan.at.guard, copies: [plan.at.copy, plan.at.copyDead], counts: [plan.at.countCheck, plan.at.countDead], countsCheck: -1 }, label, target, unit.region);
     throw err;
   }
   if (!row) throw new Error(`${label}: the merge into ${target} finished without its counts`);

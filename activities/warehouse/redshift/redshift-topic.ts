@@ -11,7 +11,9 @@ import { topicCounts } from '../../merge-rules/topic-counts.js';
 import { StatementFailed } from './data-api.js';
 import { columnNameProblems } from './identifiers.js';
 import { topicDecision } from './ledger-decision.js';
-import { findBatchSql } from './merge-sql.js';
+import { findBatchSql, widenColumnSql } from './merge-sql.js';
+import { redshiftRetypes } from './retype.js';
+import { describeWhere } from '../../merge-rules/batch-counts.js';
 import { ledgerBatch, offsetsStateTablesSql, readOffsetsSql } from './offsets-sql.js';
 import type { RedshiftSession } from './session.js';
 import { countsFailure, fromLedger, NO_ROWS_LEDGER } from './ledger-result.js';
@@ -79,7 +81,11 @@ export async function mergeRedshiftTopic(w: RedshiftSession, batch: StagedTopicB
   // The target follows the config: created, or the columns it now maps added (outside the transaction).
   const existing = await w.targetColumns(spec);
   if (existing.length === 0) await w.ddl(createTopicTargetSql(spec));
-  else for (const stmt of addTopicColumnSqls(spec, new Set(existing.map((c) => c.name)))) await w.ddl(stmt);
+  else {
+    const where = `${describeWhere({ pipeline: unit.pipeline, region: unit.region, source: unit.source, table: target })}, partition ${unit.partition}`;
+    for (const v of redshiftRetypes(spec.columns, new Map(existing.map((c) => [c.name, c])), spec.onTypeChange ?? 'widen', where, 'in the config')) await w.ddl(widenColumnSql(spec, v.name, v.bytes));
+    for (const stmt of addTopicColumnSqls(spec, new Set(existing.map((c) => c.name)))) await w.ddl(stmt);
+  }
 
   const deadFiles = info.deadLetterFiles.map((f) => f.key);
   const plan: TopicBatch = topicMergeBatch({

@@ -23,6 +23,9 @@ import { acquireMergeSlot } from './merge-limit.js';
 import * as sql from './merge-sql.js';
 import { countsFailure, fromLedger } from './ledger-result.js';
 import { declaredVarcharBytes, redshiftType } from './types.js';
+import { addRedshiftCdcSkip, readRedshiftCdcSkips } from './cdc-skips.js';
+import { redshiftRetypes } from './retype.js';
+import { describeWhere } from '../../merge-rules/batch-counts.js';
 
 export type { RedshiftConfig } from './session.js';
 
@@ -84,7 +87,7 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
     const done = await this.api.query(sql.findBatchSql(this.cfg.schema), { batch_id: unit.batchId }, 'look up the batch');
     if (done[0]) return fromLedger(unit.batchId, done[0], true);
 
-    const target = await this.evolveTarget(spec, onNewColumn, label);
+    const target = await this.evolveTarget(spec, onNewColumn, label, describeWhere({ pipeline: unit.pipeline, region: unit.region, source: unit.source, table: `${spec.schema}.${spec.table}` }));
     // Columns left out by policy ("ignore") stay in the stage table but are neither compared nor inserted.
     const inTarget = new Set(target.map((c) => c.name));
     const merged: MergeSpec = { ...spec, columns: spec.columns.filter((c) => inTarget.has(foldName(c.name))) };
@@ -183,6 +186,14 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
     return readRedshiftMovedLsns(this, target, source, oldKeys);
   }
 
+  cdcSkips(key: OffsetsKey): Promise<{ partition: number; offset: number }[]> {
+    return readRedshiftCdcSkips(this, key);
+  }
+
+  addCdcSkip(key: OffsetsKey, partition: number, offset: number): Promise<void> {
+    return addRedshiftCdcSkip(this, key, partition, offset);
+  }
+
   /** The S3 stage the merges load from, or a message naming the pipeline and source. */
   s3Stage(label: string): S3Stage {
     const stage = this.deps.stage;
@@ -223,7 +234,8 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
   }
 
   /** Creates the target or applies the column policies; returns its columns in table order. */
-  private async evolveTarget(spec: MergeSpec, onNewColumn: NewColumnPolicy, label: string): Promise<sql.TargetColumn[]> {
+  /** `where` names pipeline, region, source and table. */
+  private async evolveTarget(spec: MergeSpec, onNewColumn: NewColumnPolicy, label: string, where: string): Promise<sql.TargetColumn[]> {
     let columns = await this.targetColumns(spec);
     if (columns.length === 0) {
       for (const stmt of sql.createTargetSqls(spec, modeColumns(spec.mode))) await this.ddl(stmt);
@@ -239,13 +251,8 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
       if (onNewColumn === 'add') for (const c of fresh) await this.ddl(sql.addColumnSql(spec, c));
     }
     refuseNarrowDecimals(spec, existing, label);
-    if (this.cfg.varcharOverflow === 'widen') {
-      for (const c of spec.columns) {
-        const have = existing.get(foldName(c.name))?.varcharBytes;
-        const need = redshiftType(c).varcharBytes;
-        if (have != null && need !== null && need > have) await this.ddl(sql.widenColumnSql(spec, c.name, need));
-      }
-    }
+    const wider = redshiftRetypes(spec.columns, existing, spec.onTypeChange ?? 'widen', where, 'at the source', this.cfg.varcharOverflow === 'widen');
+    for (const w of wider) await this.ddl(sql.widenColumnSql(spec, w.name, w.bytes));
     columns = await this.targetColumns(spec);
     return columns;
   }
@@ -255,6 +262,7 @@ export class RedshiftWarehouse implements WarehouseDialect, RedshiftSession {
     const rows = await this.api.query(sql.TARGET_COLUMNS_SQL, { schema: foldName(spec.schema), table: foldName(spec.table) }, 'read the target columns');
     return rows.map((r) => ({
       name: String(r.column_name),
+      dataType: String(r.data_type),
       varcharBytes: declaredVarcharBytes(String(r.data_type), r.character_maximum_length == null ? null : Number(r.character_maximum_length)),
       ...(String(r.data_type) === 'numeric' && r.numeric_precision != null ? { decimal: { precision: Number(r.numeric_precision), scale: Number(r.numeric_scale ?? 0) } } : {}),
     }));

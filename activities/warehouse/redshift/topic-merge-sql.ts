@@ -11,7 +11,7 @@ import { LINEAGE_COLUMNS } from '../../specs/merge-specs.js';
 import type { TopicMergeSpec } from '../../specs/merge-specs.js';
 import { foldName, ident, qualified } from './identifiers.js';
 import { copySql, LEDGER_COUNT_COLUMNS, Params, type Param } from './merge-sql.js';
-import { batchLedgerSql, readCheckSql, DEAD_LETTERS_TABLE, gapsSql, ledgerBatchValues, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, V, type LedgerBatch, type LedgerMove } from './offsets-sql.js';
+import { batchLedgerSql, readCheckSql, DEAD_LETTERS_TABLE, gapsSql, ledgerGuardSql, ledgerValues, moveLedgerSqls, rangesSql, stagedBatchValues, V, type LedgerBatch, type LedgerMove } from './offsets-sql.js';
 import { assertStatementSize, MAX_BATCH_STATEMENTS } from './statement-size.js';
 import { MAX_VARCHAR_BYTES, redshiftType } from './types.js';
 
@@ -56,6 +56,19 @@ const stageDefs = (cols: ColumnSpec[]) =>
     })
     .join(', ');
 
+/** The temp table a batch's staged dead letters are COPYed into (topic and CDC merges). */
+export function deadStageSql(): string {
+  return `CREATE TEMP TABLE ${TOPIC_DEAD} (${stageDefs(DEAD_LETTER_COLUMNS)})`;
+}
+
+/** The staged dead letters into the dead-letter table, with where they came from (:pipeline, :region, :source, :cell, :topic, :batch_id, :loaded_at). */
+export function insertDeadLettersSql(p: Params, stateSchema: string): string {
+  const dead = DEAD_LETTER_COLUMNS.map((c) => ident(c.name)).join(', ');
+  return `INSERT INTO ${qualified(stateSchema, DEAD_LETTERS_TABLE)} (pipeline, region, source, cell, topic, ${dead}, batch_id, dead_lettered_at)
+       SELECT ${[p.ref('pipeline', V), p.ref('region', V), p.ref('source', V), p.ref('cell', V), p.ref('topic', V)].join(', ')}, ${dead}, ${p.ref('batch_id', V)}, ${p.ref('loaded_at', 'TIMESTAMPTZ')}
+         FROM ${TOPIC_DEAD}`;
+}
+
 export interface TopicBatchInput {
   spec: TopicMergeSpec;
   stateSchema: string;
@@ -88,16 +101,10 @@ export interface TopicBatch {
 export function topicMergeBatch(input: TopicBatchInput): TopicBatch {
   const { spec, values: v, stateSchema } = input;
   const p = new Params({
-    ...ledgerBatchValues(v, spec),
-    rows: v.rows,
+    ...stagedBatchValues(v, spec, { from: String(v.loadFrom), to: String(v.to) }),
     dead_rows: v.deadLetters,
     consumed: v.consumed,
     load_from: v.loadFrom,
-    range_from: String(v.loadFrom),
-    range_to: String(v.to),
-    checksum: v.checksum,
-    extracted_at: v.extractedAt,
-    loaded_at: v.loadedAt,
     ...ledgerValues([input.move]),
   });
   const target = qualified(spec.schema, spec.table);
@@ -117,7 +124,7 @@ export function topicMergeBatch(input: TopicBatchInput): TopicBatch {
   push(`CREATE TEMP TABLE ${TOPIC_STAGE} (${stageDefs(staged)})`);
   push(copySql(input.rowsManifestUrl, input.copyRoleArn, TOPIC_STAGE), 'copyRows');
   push(countCheck('rows', 'rows'), 'countRows');
-  push(`CREATE TEMP TABLE ${TOPIC_DEAD} (${stageDefs(DEAD_LETTER_COLUMNS)})`);
+  push(deadStageSql());
   push(copySql(input.deadManifestUrl, input.copyRoleArn, TOPIC_DEAD), 'copyDead');
   push(countCheck('dead_rows', 'dead letters'), 'countDead');
   // Offsets another run loaded already (it committed part of this range).
@@ -155,12 +162,7 @@ export function topicMergeBatch(input: TopicBatchInput): TopicBatch {
     );
     push(`INSERT INTO ${target} (${insertCols}) SELECT ${insertValues('s')} FROM ${TOPIC_STAGE} s`);
   }
-  const dead = DEAD_LETTER_COLUMNS.map((c) => ident(c.name)).join(', ');
-  push(
-    `INSERT INTO ${qualified(stateSchema, DEAD_LETTERS_TABLE)} (pipeline, region, source, cell, topic, ${dead}, batch_id, dead_lettered_at)
-       SELECT ${[p.ref('pipeline', V), p.ref('region', V), p.ref('source', V), p.ref('cell', V), p.ref('topic', V)].join(', ')}, ${dead}, ${p.ref('batch_id', V)}, ${p.ref('loaded_at', 'TIMESTAMPTZ')}
-         FROM ${TOPIC_DEAD}`,
-  );
+  push(insertDeadLettersSql(p, stateSchema));
   if (input.move.gap) push(gapsSql(p, stateSchema));
   // Counted: messages consumed = rows and dead letters staged; of those, messages another run loaded
   // already and rows older than the warehouse's are unchanged, older rows of a key in the batch deduplicated.

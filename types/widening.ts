@@ -1,7 +1,8 @@
 // A column retyped at the source: can the target's type hold every value of the new one, and if
 // not, which type of the target would (a widening the warehouse can apply in place)? Without
 // this a numeric(10,2) target silently rounds what a numeric(14,4) source now holds. Pure, on
-// PostgreSQL's format_type names.
+// PostgreSQL's format_type names. Text holds every type's text form, so any type widens to text;
+// a timestamp widens to timestamptz (its values read as UTC, the zone Debezium and the stage give them).
 
 const INTEGERS = ['smallint', 'integer', 'bigint'];
 
@@ -56,6 +57,7 @@ export function holds(target: string, source: string): boolean {
  * null when there is no such widening (the change needs a person).
  */
 export function widened(target: string, source: string): string | null {
+  if (source === 'text') return 'text';
   const tn = numeric(target);
   const sn = numeric(source);
   if (tn && sn) {
@@ -73,5 +75,8 @@ export function widened(target: string, source: string): string | null {
   const ts = /^(timestamp|time)(?:\((\d)\))? (with|without) time zone$/.exec(target);
   const ss = /^(timestamp|time)(?:\((\d)\))? (with|without) time zone$/.exec(source);
   if (ts && ss && ts[1] === ss[1] && ts[3] === ss[3]) return `${ts[1]} ${ts[3]} time zone`;
+  if (ts && ss && ts[1] === 'timestamp' && ss[1] === 'timestamp' && ts[3] === 'without' && ss[3] === 'with') {
+    return 'timestamp with time zone';
+  }
   return null;
 }

@@ -1,6 +1,12 @@
 // The per-pipeline threshold: a few poison messages are dead-lettered and the pipeline goes on;
 // more than maxDeadLetterRatio of a batch means something upstream broke (a new producer, a
 // changed schema), and loading on would fill the dead-letter table instead of the target.
+// Topic and CDC batches share the rule; each names its own positions in the error.
+
+/** Whether a batch with this many dead letters may load (0: none may). */
+export function withinDeadLetterRatio(deadLettered: number, consumed: number, maxRatio: number): boolean {
+  return deadLettered === 0 || deadLettered <= maxRatio * consumed;
+}
 
 export interface RatioInput {
   consumed: number;
@@ -16,7 +22,7 @@ export interface RatioInput {
 
 /** The error message when the batch has too many dead letters; null when it may load. */
 export function deadLetterRatioError(r: RatioInput): string | null {
-  if (r.deadLettered === 0 || r.deadLettered <= r.maxRatio * r.consumed) return null;
+  if (withinDeadLetterRatio(r.deadLettered, r.consumed, r.maxRatio)) return null;
   const share = ((100 * r.deadLettered) / r.consumed).toFixed(1);
   const first = r.first ? ` The first is at offset ${r.first.offset}${r.first.field ? `, field ${r.first.field}` : ''}: ${r.first.detail}.` : '';
   return (

@@ -1,0 +1,46 @@
+// Verify's row and key texts for a Redshift target, and the same on the PostgreSQL source: per
+// column its canonical text as the type map renders it in each dialect (types/render.ts), hashed
+// with MD5 (UTF-8 bytes on both engines), and the bucket and row number taken from those hashes.
+import type { ColumnSpec } from '../../specs/columns.js';
+import { badInput } from '../../errors.js';
+import { canonicalText, redshiftCanonicalRefusal } from '../../../types/render.js';
+
+export type Engine = 'postgres' | 'redshift';
+
+/** Why some columns have no canonical text on Redshift (null: all have one). */
+export function canonicalProblems(columns: ColumnSpec[]): string | null {
+  const problems = columns.flatMap((c) => {
+    const why = redshiftCanonicalRefusal(c);
+    return why ? [`column "${c.name}" (${c.sourceType ?? c.type}): ${why}`] : [];
+  });
+  return problems.length ? `verify on Redshift cannot compare ${problems.join('; ')}` : null;
+}
+
+/**
+ * A row's text from its columns' canonical texts: per column 'N' for NULL, else 'V' and the MD5
+ * of its text ('-' where the text is NULL: an infinity), so columns cannot run into each other on
+ * either engine. The NULL test is on the column itself, before any CASE of the canonical text.
+ */
+export function rowTextExpr(columns: ColumnSpec[], engine: Engine, quote: (name: string) => string): string {
+  const problem = canonicalProblems(columns);
+  if (problem) throw badInput(problem);
+  if (columns.length === 0) return `''`;
+  return columns
+    .map((c) => {
+      const q = quote(c.name);
+      return `(CASE WHEN ${q} IS NULL THEN 'N' ELSE 'V' || COALESCE(MD5(${canonicalText(c, engine, q)}), '-') END)`;
+    })
+    .join(' || ');
+}
+
+/** The bucket of a key's text, 0..buckets-1: the first 31 bits of its MD5 (as the record form's bucket). */
+export function bucketOfText(keyText: string, buckets: number, engine: Engine): string {
+  const head = `SUBSTRING(MD5(${keyText}), 1, 8)`;
+  return engine === 'postgres' ? `((('x' || ${head})::bit(32)::int & 2147483647) % ${buckets})` : `((STRTOL(${head}, 16) & 2147483647) % ${buckets})`;
+}
+
+/** 60 bits of a row's MD5 as a positive bigint: their sum is an order-free checksum of a bucket. */
+export function rowNumberOf(hash: string, engine: Engine): string {
+  const head = `SUBSTRING(${hash}, 1, 15)`;
+  return engine === 'postgres' ? `('x' || ${head})::bit(60)::bigint` : `STRTOL(${head}, 16)`;
+}
