@@ -10,12 +10,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../../client/run-pipeline.js';
 import { cdcContinuousStatus, startCdcContinuous } from '../../client/cdc-continuous.js';
-import { cdcWorkflowId } from '../../names/temporal-ids.js';
 import { connectRest, readTopic } from '../fixtures/debezium/connect.js';
 import { STACK } from './stack.js';
-import { endOffsets, killProcess, startWorkerProcess, workerStarted } from './topic-fixture.js';
+import { endOffsets, startWorkerProcess, workerStarted } from './topic-fixture.js';
 import { killService, servicePid, startMissing } from './stack-restart.js';
-import { createCdcTable, type CdcTable } from './cdc-table.js';
+import { createCdcTable, endContinuousTest, type CdcTable } from './cdc-table.js';
 
 const { escapeIdentifier: ident } = pg;
 const CELL = 'us/cell-1';
@@ -74,11 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // Leave the stack as found even if the test failed between the kill and the restart.
   if ((await servicePid({ kind: 'connect', region: 'us' })) === undefined) await startMissing();
-  // Ended for good: nothing serves this test's task queue afterwards.
-  if (client && t) await client.workflow.getHandle(cdcWorkflowId(t.config, t.name, 'us')).terminate('test cleanup').catch(() => undefined);
-  if (worker) await killProcess(worker);
-  await client?.connection.close();
-  await t?.drop();
+  await endContinuousTest(client, t, worker);
 }, 600_000);
 
 it('loses and duplicates nothing when the Connect worker is killed and restarted mid-stream', async () => {

@@ -10,10 +10,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../../client/run-pipeline.js';
 import { cdcContinuousStatus, startCdcContinuous } from '../../client/cdc-continuous.js';
-import { cdcWorkflowId } from '../../names/temporal-ids.js';
 import { runCli } from './cli-process.js';
-import { endOffsets, killProcess, produce, query, startWorkerProcess, workerStarted } from './topic-fixture.js';
-import { createCdcTable, type CdcTable } from './cdc-table.js';
+import { endOffsets, produce, query, startWorkerProcess, workerStarted } from './topic-fixture.js';
+import { createCdcTable, endContinuousTest, type CdcTable } from './cdc-table.js';
 
 const { escapeIdentifier: ident } = pg;
 const CELL = 'us/cell-1';
@@ -45,10 +44,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (client && t) await client.workflow.getHandle(cdcWorkflowId(t.config, t.name, 'us')).terminate('test cleanup').catch(() => undefined);
-  if (worker) await killProcess(worker);
-  await client?.connection.close();
-  await t?.drop();
+  await endContinuousTest(client, t, worker);
 }, 300_000);
 
 it('a poison event halts the continuous workflow naming its skip command; running it moves on, nothing else lost or doubled', async () => {

@@ -3,12 +3,15 @@
 // a cdc pipeline of the same name applying its topic, the config also as a file (for worker
 // processes and the CLI), and the source == warehouse comparison. drop() removes it all.
 import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
+import type { Client } from '@temporalio/client';
 import type { TributaryConfig } from '../../config/schema.js';
 import { tableChecksum, type TableChecksum } from '../../activities/sources/postgres/table-checksum.js';
 import { connectorConfig, createPublication, registerConnector, removeConnector } from '../fixtures/debezium/connect.js';
 import { STACK, connect, withClient, writeConfigFile } from './stack.js';
-import { dropSchema, topicStackConfig } from './topic-fixture.js';
+import { dropSchema, killProcess, topicStackConfig } from './topic-fixture.js';
+import { cdcWorkflowId } from '../../names/temporal-ids.js';
 
 const { escapeIdentifier: ident } = pg;
 export const CDC_TABLE_COLUMNS = ['id', 'name', 'amount', 'at'];
@@ -56,4 +59,12 @@ export async function createCdcTable(prefix: string, opts: { seedRows: number; p
       await dropSchema(config.warehouse.schema);
     },
   };
+}
+
+/** A continuous-workflow test's teardown: its workflow ended for good (nothing serves its queue afterwards), its worker, client and table gone. */
+export async function endContinuousTest(client: Client | undefined, t: CdcTable | undefined, worker: ChildProcess | undefined): Promise<void> {
+  if (client && t) await client.workflow.getHandle(cdcWorkflowId(t.config, t.name, 'us')).terminate('test cleanup').catch(() => undefined);
+  if (worker) await killProcess(worker);
+  await client?.connection.close();
+  await t?.drop();
 }

@@ -1,29 +1,11 @@
 // `tributary cdc skip`: what it checks against the config before it touches the warehouse.
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../config/load.js';
+import { CDC_CLI_CONFIG } from './cdc-config-fixture.js';
 import { skipKey } from '../../client/cdc-skip.js';
 import { cdcSkip } from '../../cli/commands/cdc-skip.js';
 import { UsageError } from '../../cli/output.js';
 
-const config = validateConfig('t', {
-  sources: {
-    events: {
-      type: 'kafka',
-      clusters: [
-        { region: 'us', cell: 'cell-1', brokers: ['127.0.0.1:19092'] },
-        { region: 'us', cell: 'cell-2', brokers: ['127.0.0.1:19093'] },
-        { region: 'eu', cell: 'cell-1', brokers: ['127.0.0.1:19094'] },
-      ],
-    },
-  },
-  warehouse: { type: 'postgres', secret: 'warehouse' },
-  stage: { type: 'file', path: 'stage' },
-  secrets: { provider: 'env' },
-  pipelines: [
-    { name: 'orders-cdc', kind: 'cdc', source: 'events', topic: 'app.public.orders', target: 'orders', key: ['id'] },
-    { name: 'clicks', kind: 'topic', source: 'events', topic: 'clicks', target: 'clicks', columns: [{ name: 'id', path: '$.id', type: 'bigint' }] },
-  ],
-});
+const config = CDC_CLI_CONFIG;
 
 describe('cdc skip, checked against the config', () => {
   it('names the ledger key: the pipeline, region, cell and the pipeline topic', () => {
