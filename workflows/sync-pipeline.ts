@@ -109,15 +109,17 @@ async function syncRun(input: SyncInput, options: SyncOptions): Promise<SyncResu
     ...(plan.warnings?.length ? { warnings: plan.warnings } : {}),
   };
   const failures = outcomes.filter((o) => o.error !== undefined);
+  // Sources whose small reads the plan merged itself count among those that completed.
+  const sources = new Set([...outcomes.map((o) => o.source), ...(plan.inline ?? []).map((b) => b.staged.unit.source)]);
   // One source only: its own failure is the run's, type and all.
-  if (failures.length === 1 && outcomes.length === 1) throw failures[0]!.error;
+  if (failures.length === 1 && sources.size === 1) throw failures[0]!.error;
   if (failures.length > 0) {
-    const ok = outcomes.length - failures.length;
+    const ok = sources.size - failures.length;
     const what = failures.map((f) => `source ${f.source}: ${rootMessage(f.error)}`).join('; ');
     throw ApplicationFailure.create({
       type: 'SourceFailed',
       nonRetryable: true,
-      message: `pipeline ${input.pipeline}, region ${input.region}: ${failures.length} of ${outcomes.length} source(s) failed (${ok} completed and merged): ${what}`,
+      message: `pipeline ${input.pipeline}, region ${input.region}: ${failures.length} of ${sources.size} source(s) failed (${ok} completed and merged): ${what}`,
       details: [result],
     });
   }

@@ -127,9 +127,11 @@ describe('pull pipelines prove their counts (S3 stage, PostgreSQL warehouse, thr
   let cutter: ReturnType<typeof cuttingStage>;
 
   beforeAll(async () => {
+    // smallReadRows 0: the files are cut between the extract and the merge activities (a small
+    // read's plan would do both, and hand a failed merge back to them: small-runs.test.ts).
     const base = stackConfig([
-      { name: 'rc_orders', kind: 'fact', source: 'app', table: `public.${facts}`, key: ['id'], watermark: 'updated_at', regions: ['us'], options: { lagSeconds: 0, lookbackSeconds: 30 } },
-      { name: 'rc_customers', kind: 'dimension', source: 'app', table: `public.${dims}`, key: ['id'], regions: ['us'], options: { deletes: 'hard' } },
+      { name: 'rc_orders', kind: 'fact', source: 'app', table: `public.${facts}`, key: ['id'], watermark: 'updated_at', regions: ['us'], options: { lagSeconds: 0, lookbackSeconds: 30, smallReadRows: 0 } },
+      { name: 'rc_customers', kind: 'dimension', source: 'app', table: `public.${dims}`, key: ['id'], regions: ['us'], options: { deletes: 'hard', smallReadRows: 0 } },
     ]);
     config = validateConfig('run-counts-test', { ...base, stage: { ...stageConfig, prefix: `${prefix}pull/` } });
     await createFactTable('us', facts, 500);
