@@ -18,14 +18,18 @@ import type {
   StagedBatch,
   UnitRange,
   VerifyInput,
+  UnitsByKind,
   VerifyReport,
-  WorkUnit,
 } from '../types.js';
 import type { WarehouseDialect } from '../warehouse/dialect.js';
 
 export type KindName = PipelineConfig['kind'];
 export type PipelineOf<K extends KindName> = Extract<PipelineConfig, { kind: K }>;
-export type UnitOf<K extends KindName> = Extract<WorkUnit, { kind: K }>;
+// A kind of the config schema without a registered unit fails here: K cannot index UnitsByKind.
+export type UnitOf<K extends KindName> = UnitsByKind[K];
+/** Fails to compile while some registered unit's `kind` is not the name it is registered under. */
+export type UnitsCarryTheirKind = AssertTrue<{ [K in keyof UnitsByKind]: UnitsByKind[K] extends { kind: K } ? true : false }[keyof UnitsByKind]>;
+type AssertTrue<T extends true> = T;
 
 /** What every kind's code gets: the worker's shared dependencies and the warehouse dialect. */
 export interface KindContext {

@@ -1,5 +1,6 @@
 // CDC pipelines: Debezium change events of one table through every cell cluster of a region,
 // collapsed per key and applied in LSN order, with snapshot epochs that heal re-snapshots.
+import type { CdcUnit } from '../../types.js';
 import type { PipelineKind } from '../kind.js';
 import { applyCdc } from './apply.js';
 import { extractCdc } from './extract.js';
@@ -9,6 +10,13 @@ import { verifyCdc } from './verify.js';
 import { repairCdc } from './repair.js';
 import { resnapshotGapDeletes, resnapshotProgress, signalResnapshot } from './resnapshot.js';
 import { checkBuckets } from '../../reconcile/bucket-sql.js';
+
+// The kind's unit, registered under its name (activities/types.ts UnitsByKind).
+declare module '../../types.js' {
+  interface UnitsByKind {
+    cdc: CdcUnit;
+  }
+}
 
 export const cdc: PipelineKind<'cdc'> = {
   plan: planCdc,

@@ -11,6 +11,13 @@ import { mergePull } from '../pull/merge.js';
 import { planDimensionBackfill } from './backfill.js';
 import { planDimension } from './plan.js';
 
+// The kind's unit, registered under its name (activities/types.ts UnitsByKind).
+declare module '../../types.js' {
+  interface UnitsByKind {
+    dimension: DimensionUnit;
+  }
+}
+
 /** A read without a window is the whole table; a dimension merges one batch at a time. */
 export const dimensionSpan = (u: DimensionUnit): PullSpan => ({ from: u.window?.from ?? null, to: u.window?.to ?? null, whole: u.window === null, outOfOrder: false });
 

@@ -11,6 +11,13 @@ import { mergePull } from '../pull/merge.js';
 import { planFactBackfill } from './backfill.js';
 import { planFact } from './plan.js';
 
+// The kind's unit, registered under its name (activities/types.ts UnitsByKind).
+declare module '../../types.js' {
+  interface UnitsByKind {
+    fact: FactUnit;
+  }
+}
+
 /** A fact unit reads a keyset chunk of its watermark range. */
 export const factRead = (p: FactPipelineConfig, u: FactUnit): PullRead => ({ by: 'range', watermark: p.watermark, from: u.from, to: u.to, after: u.after, until: u.until });
 

@@ -6,6 +6,13 @@ import { mergeTopic } from './merge.js';
 import { planTopic } from './plan.js';
 import { verifyTopic } from './verify.js';
 
+// The kind's unit, registered under its name (activities/types.ts UnitsByKind).
+declare module '../../types.js' {
+  interface UnitsByKind {
+    topic: TopicUnit;
+  }
+}
+
 export const topic: PipelineKind<'topic'> = {
   plan: planTopic,
   // A partition's batches merge in offset order: each follows the ledger's position.
