@@ -15,7 +15,8 @@ export interface KeysetBound {
   key: string[];
 }
 
-interface UnitBase {
+/** What every kind's unit carries (a kind's own unit extends it). */
+export interface UnitBase {
   pipeline: string;
   region: string;
   /** Endpoint id, e.g. "app/us". */

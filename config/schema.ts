@@ -801,7 +801,8 @@ export const configSchema = z
     return { ...cfg, pipelines };
   });
 
-type ConcretePipeline = z.output<typeof factPipeline> | z.output<typeof dimensionPipeline> | z.output<typeof topicPipeline> | z.output<typeof cdcPipeline>;
+/** A pipeline after expansion: every kind of the union, a cdc capture entry read as its cdc pipelines. */
+type ConcretePipeline = Exclude<z.output<typeof pipeline>, z.output<typeof cdcEntry>> | z.output<typeof cdcPipeline>;
 
 /** What a capture (or a managed pipeline) needs of its sources in each of its regions. */
 function managedProblems(cfg: { sources: Record<string, z.output<typeof source>> }, prefix: string, kafka: string, from: string | undefined, regions: string[], capture: string): string[] {
