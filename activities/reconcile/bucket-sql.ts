@@ -62,6 +62,15 @@ const keyText = (t: BucketTable) => (t.form ? t.form.key(keySpecs(t)) : RECORD_F
 const rowHash = (t: BucketTable) => (t.form ?? RECORD_FORM).row(t.columns);
 const bucketOf = (t: BucketTable, buckets: number) => `((('x' || substr(md5(${keyText(t)}), 1, 8))::bit(32)::int & 2147483647) % ${checkBuckets(buckets)})`;
 
+/** How the source's SQL names a key as the warehouse's verify does: its text, and its bucket. */
+export interface KeyNaming {
+  text: string;
+  bucket(buckets: number): string;
+}
+
+/** A table read's key naming (its form's, else the record form's), for a resnapshot's filter. */
+export const keyNaming = (t: BucketTable): KeyNaming => ({ text: keyText(t), bucket: (n) => bucketOf(t, n) });
+
 /** The _source condition of a warehouse read, on parameter n. */
 const sourceIs = (source: string | string[], n: number) => (Array.isArray(source) ? `_source = ANY($${n}::text[])` : `_source = $${n}`);
 

@@ -1,7 +1,8 @@
 // The Redshift warehouse's side of verify and repair, in Redshift SQL through the Data API: bucket
 // reads (warehouse/redshift/bucket-sql.ts), a topic target's offsets and dead letters
-// (topic-verify-sql.ts), the dimension repair's row-hash reset and the fact repair's delete of
-// the keys the source lacks. CDC's key deletes are not built on Redshift: they refuse, naming why.
+// (topic-verify-sql.ts), the dimension repair's row-hash reset, the fact repair's delete of the
+// keys the source lacks, and the CDC repair's delete of them below an LSN (cdc-repair-sql.ts).
+// A resnapshot's deletes by key values and chunk ranges are not built on Redshift: they refuse.
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { WarehouseConfig } from '../../config/schema.js';
 import { badInput } from '../errors.js';
@@ -12,6 +13,7 @@ import { extraKeys } from './compare.js';
 import { DataApi } from '../warehouse/redshift/data-api.js';
 import { foldName } from '../warehouse/redshift/identifiers.js';
 import { findBatchSql, TARGET_COLUMNS_SQL } from '../warehouse/redshift/merge-sql.js';
+import { redshiftDeleteOlderKeysBatch } from '../warehouse/redshift/cdc-repair-sql.js';
 import { keySpecs, type BucketTable } from './bucket-sql.js';
 import { repairChecksum, type WarehouseSide } from './side.js';
 
@@ -64,7 +66,14 @@ export function redshiftSide(api: DataApi, stateSchema: string): WarehouseSide {
       if (!row) throw new Error(`${what}: the delete finished but ${d.ledgerId} is not in the ledger`);
       return Number(row.deleted);
     },
-    deleteKeysBefore: notBuilt('CDC repair'),
+    async deleteKeysBefore(t, keys, lsn, label) {
+      const plan = redshiftDeleteOlderKeysBatch({ ...table(t), source: t.warehouse.source }, keys, { lsn, loadedAt: new Date().toISOString(), label });
+      // Named by the clusters and the position: a retry of this delete resumes it if still running.
+      const run = await api.batch(plan.sqls, plan.parameters, `tributary-cdc-repair/${t.warehouse.source.join(',')}/${lsn}`, { heartbeat: () => undefined });
+      const [row] = await api.rows(`${run.Id}:${plan.result + 1}`);
+      if (!row) throw new Error(`${label}: the delete finished but its count was not read back`);
+      return Number(row.deleted);
+    },
     deleteOlderRows: notBuilt('resnapshot gap deletes'),
     async targetOffsets(t, r) {
       if ((await columnsOf(t.schema, t.table)).size === 0) return [];

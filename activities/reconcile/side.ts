@@ -42,8 +42,11 @@ export interface WarehouseSide extends BucketReader {
   deleteExtra(d: DeleteExtra): Promise<number>;
   /** Dimensions: forgets the stored row hash of some keys (their text form); returns how many. */
   invalidateHashes(t: BucketTable, source: string, keys: string[]): Promise<number>;
-  /** CDC: deletes (or marks deleted) the rows of these keys (text form) older than the LSN; returns how many. */
-  deleteKeysBefore(t: BucketTable & { warehouse: { source: string[]; softDeletes: boolean } }, keys: string[], lsn: string): Promise<number>;
+  /**
+   * CDC: deletes (or marks deleted) the rows of these keys (their key texts, as this side's bucket
+   * rows name them) older than the LSN; returns how many. `label` names pipeline, region, source and table.
+   */
+  deleteKeysBefore(t: BucketTable & { warehouse: { source: string[]; softDeletes: boolean } }, keys: string[], lsn: string, label: string): Promise<number>;
   /**
    * CDC resnapshots: deletes (or marks deleted) the rows older than the LSN, of these keys only
    * (column values as text; absent: any key) and up to this key (integer values; absent: any).

@@ -3,17 +3,9 @@
 // local PostgreSQL warehouse (named parameters become $n) over the ledger tables as Redshift's DDL
 // makes them: what is checked is the statements, their parameters, the Data API's field values
 // turned into status, and that the same ledger reads the same through either warehouse.
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  DescribeStatementCommand,
-  ExecuteStatementCommand,
-  GetStatementResultCommand,
-  RedshiftDataClient,
-  type Field,
-  type SqlParameter,
-} from '@aws-sdk/client-redshift-data';
+import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { ledgerReader } from '../../client/ledger.js';
@@ -25,14 +17,13 @@ import { postgresWarehouseTarget } from '../../activities/warehouse/postgres/tar
 import { createSecretProvider } from '../../activities/secrets/provider.js';
 import { ledgerColumnSqls, stateTablesSql } from '../../activities/warehouse/redshift/merge-sql.js';
 import { offsetsStateTablesSql } from '../../activities/warehouse/redshift/offsets-sql.js';
-import { positional } from '../fixtures/positional.js';
+import { dataApiOnPostgres, type SentStatement } from '../fixtures/data-api-on-postgres.js';
 import { STACK, stackConfig, uniqueName } from './stack.js';
 
 const { escapeIdentifier: ident } = pg;
 const schema = uniqueName('st_redshift');
 const redshift = mockClient(RedshiftDataClient);
 const NOW = new Date('2026-11-28T12:00:00Z');
-const [INT4, INT8, FLOAT8] = [23, 20, 701];
 
 let warehouse: pg.Client;
 let pgConfig: TributaryConfig;
@@ -40,31 +31,7 @@ let rsConfig: TributaryConfig;
 let connection: Connection;
 let client: Client;
 /** Statements the Data API was sent, with their parameters. */
-let sent: { sql: string; params: SqlParameter[] }[];
-
-/** The mock Data API: ExecuteStatement runs on PostgreSQL; results come back as Data API fields. */
-function dataApiOnPostgres(): void {
-  const results = new Map<string, pg.QueryResult>();
-  sent = [];
-  redshift.reset();
-  redshift.on(ExecuteStatementCommand).callsFake(async (input: { Sql: string; Parameters?: SqlParameter[] }) => {
-    const params = input.Parameters ?? [];
-    sent.push({ sql: input.Sql, params });
-    const q = positional(input.Sql, params.map((p) => ({ name: p.name!, value: p.value! })));
-    const id = randomUUID();
-    results.set(id, await warehouse.query({ text: q.text, values: q.values, rowMode: 'array' }));
-    return { Id: id };
-  });
-  redshift.on(DescribeStatementCommand).callsFake(({ Id }: { Id: string }) => ({ Id, Status: 'FINISHED', HasResultSet: (results.get(Id)?.fields.length ?? 0) > 0 }));
-  redshift.on(GetStatementResultCommand).callsFake(({ Id }: { Id: string }) => {
-    const r = results.get(Id)!;
-    // As the Data API gives them: integers as longValue, floats as doubleValue, the rest as text.
-    const field = (v: unknown, type: number): Field =>
-      v === null ? { isNull: true } : type === INT8 || type === INT4 ? { longValue: Number(v) } : type === FLOAT8 ? { doubleValue: Number(v) } : { stringValue: typeof v === 'string' ? v : JSON.stringify(v) };
-    const records = (r.rows as unknown[][]).map((row) => row.map((v, i) => field(v, r.fields[i]!.dataTypeID)));
-    return { ColumnMetadata: r.fields.map((f) => ({ name: f.name })), Records: records, TotalNumRows: r.rowCount ?? 0 };
-  });
-}
+let sent: SentStatement[];
 
 beforeAll(async () => {
   const pipelines = [
@@ -93,7 +60,9 @@ afterAll(async () => {
   redshift.restore();
 });
 
-beforeEach(dataApiOnPostgres);
+beforeEach(() => {
+  sent = dataApiOnPostgres(redshift, warehouse);
+});
 
 it('reads an empty ledger before anything ran, asking Redshift by name for the schema', async () => {
   const ledger = await ledgerReader(rsConfig, createSecretProvider(rsConfig.secrets)).read();

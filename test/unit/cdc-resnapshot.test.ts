@@ -2,6 +2,8 @@
 // notifications folded into a scan, and a partition's offsets compared with the warehouse's.
 import { describe, expect, it } from 'vitest';
 import { chunkKeyBound, rangeSoundKey, resnapshotFilter, signalIdOf, snapshotSignalData, topicPrefix, fitsSignal } from '../../activities/kinds/cdc/resnapshot-signal.js';
+import { bucketExpr, keyNaming } from '../../activities/reconcile/bucket-sql.js';
+import { sourceRowForm } from '../../activities/warehouse/redshift/bucket-sql.js';
 import { foldNotifications, notificationKeyId, offsetsBehind, parseNotification } from '../../activities/kinds/cdc/resnapshot-notifications.js';
 import { comparePartition } from '../../activities/kinds/topic/offset-compare.js';
 
@@ -11,11 +13,16 @@ describe('the resnapshot signal', () => {
   it('filters by key values, key text forms or buckets, with quoted identifiers and literals', () => {
     expect(resnapshotFilter(['id'], { ...base, keys: [['1'], ["o'k"]] }, 'p')).toBe(`"id" IN ('1', 'o''k')`);
     expect(resnapshotFilter(['a', 'b'], { ...base, keys: [['1', 'x']] }, 'p')).toBe(`("a", "b") IN (('1', 'x'))`);
-    expect(resnapshotFilter(['id'], { ...base, keyTexts: ['(5)'] }, 'p')).toBe(`ROW("id")::text IN ('(5)')`);
-    expect(resnapshotFilter(['id'], { ...base, buckets: { count: 8, only: [1, 3] } }, 'p')).toMatch(/% 8\) IN \(1, 3\)$/);
+    const read = { schema: 'public', table: 't', key: ['id'], columns: [{ name: 'id', type: 'bigint' }] };
+    // Key texts and buckets as the warehouse's verify names them: the record form, or the Redshift side's canonical key text.
+    expect(resnapshotFilter(['id'], { ...base, keyTexts: ['(5)'] }, 'p', keyNaming(read))).toBe(`ROW("id")::text IN ('(5)')`);
+    expect(resnapshotFilter(['id'], { ...base, keyTexts: ['5', "o'k"] }, 'p', keyNaming({ ...read, form: sourceRowForm }))).toBe(`COALESCE(("id")::text, '~-') IN ('5', 'o''k')`);
+    expect(resnapshotFilter(['id'], { ...base, buckets: { count: 8, only: [1, 3] } }, 'p', keyNaming(read))).toBe(`${bucketExpr(['id'], 8)} IN (1, 3)`);
+    expect(resnapshotFilter(['id'], { ...base, buckets: { count: 8, only: [1, 3] } }, 'p', keyNaming({ ...read, form: sourceRowForm }))).toMatch(/md5\(COALESCE\(\("id"\)::text, '~-'\)\).*% 8\) IN \(1, 3\)$/);
+    expect(() => resnapshotFilter(['id'], { ...base, keyTexts: ['5'] }, 'p')).toThrow(/naming of keys/);
     expect(resnapshotFilter(['id'], base, 'p')).toBeNull();
     expect(() => resnapshotFilter(['a', 'b'], { ...base, keys: [['1']] }, 'pipeline p')).toThrow(/key "1" has 1 values; the key is a, b/);
-    expect(() => resnapshotFilter(['id'], { ...base, buckets: { count: 8, only: [8] } }, 'p')).toThrow(/0\.\.7/);
+    expect(() => resnapshotFilter(['id'], { ...base, buckets: { count: 8, only: [8] } }, 'p', keyNaming(read))).toThrow(/0\.\.7/);
   });
 
   it('is an incremental execute-snapshot of one collection that fits the signal table', () => {

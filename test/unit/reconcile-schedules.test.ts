@@ -55,7 +55,7 @@ describe('verify schedules', () => {
     expect(desiredSchedules(withTopic(false)).map((d) => d.id)).toEqual(['tributary/clicks/us']);
   });
 
-  it('are made on Redshift for every kind, facts with repair; a CDC --repair says why', () => {
+  it('are made on Redshift for every kind, facts and CDC with repair', () => {
     const cfg = validateConfig('test', {
       sources: {
         app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us' }] },
@@ -74,12 +74,11 @@ describe('verify schedules', () => {
     expect(all.map((d) => d.id)).toEqual(['tributary/orders/us', 'tributary/captured/us', 'tributary/clicks/us', 'tributary/orders/us/verify', 'tributary/captured/us/verify', 'tributary/clicks/us/verify']);
     const action = (id: string) => all.find((d) => d.id === id)!.options.action;
     expect(action('tributary/orders/us/verify')).toMatchObject({ workflowType: 'verifyPipeline', args: [{ pipeline: 'orders', repair: true }, expect.anything()] });
-    // Configured with repair, but a CDC repair is not built on Redshift: its schedule verifies only.
-    expect(action('tributary/captured/us/verify')).toMatchObject({ workflowType: 'verifyPipeline', args: [{ pipeline: 'captured', repair: false }, expect.anything()] });
+    expect(action('tributary/captured/us/verify')).toMatchObject({ workflowType: 'verifyPipeline', args: [{ pipeline: 'captured', repair: true }, expect.anything()] });
     expect(verifyArgs(cfg, { pipeline: 'orders', region: 'us', repair: true })[0]).toMatchObject({ pipeline: 'orders', region: 'us', repair: true });
     expect(verifyArgs(cfg, { pipeline: 'clicks', region: 'us' })[0]).toMatchObject({ pipeline: 'clicks', region: 'us' });
     expect(verifyArgs(cfg, { pipeline: 'captured', region: 'us' })[0]).toMatchObject({ pipeline: 'captured', region: 'us' });
-    expect(() => verifyArgs(cfg, { pipeline: 'captured', region: 'us', repair: true })).toThrow(/cdc repair .* hashes/);
+    expect(verifyArgs(cfg, { pipeline: 'captured', region: 'us', repair: true })[0]).toMatchObject({ pipeline: 'captured', region: 'us', repair: true });
   });
 
   it('start verifyPipeline per region with the configured buckets and repair', () => {

@@ -1,6 +1,7 @@
 // Verify and repair on Redshift at the Data API boundary (the client mocked): the statements sent
 // for the bucket checksums and rows, a topic target's offsets and dead letters, a fact repair's
-// delete with its ledger row, how answers are read, and what is refused without a statement.
+// delete with its ledger row, a CDC repair's delete below an LSN, how answers are read, and what
+// is refused without a statement.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { BatchExecuteStatementCommand, DescribeStatementCommand, ExecuteStatementCommand, GetStatementResultCommand, ListStatementsCommand, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
@@ -11,8 +12,8 @@ import type { BucketTable } from '../../activities/reconcile/bucket-sql.js';
 import { bucketAggregateSql } from '../../activities/reconcile/bucket-sql.js';
 import { canonicalProblems } from '../../activities/warehouse/redshift/row-text.js';
 import { cfg } from './redshift-fixtures.js';
-import { redshiftDeleteExtraBatch } from '../../activities/warehouse/redshift/bucket-sql.js';
-import { warehouseRepairBlocker, warehouseVerifyBlocker } from '../../activities/reconcile/warehouse-blocker.js';
+import { redshiftDeleteExtraBatch, sourceRowForm } from '../../activities/warehouse/redshift/bucket-sql.js';
+import { warehouseRepairBlocker, warehouseResnapshotDeleteBlocker, warehouseVerifyBlocker } from '../../activities/reconcile/warehouse-blocker.js';
 import type { DeleteExtra } from '../../activities/reconcile/side.js';
 
 const redshift = mockClient(RedshiftDataClient);
@@ -72,8 +73,8 @@ describe('the Redshift side of verify', () => {
     const err = await side.aggregates({ ...target, columns: [...columns, { name: 'doc', type: 'jsonb' }] }, 16, null, null).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).nonRetryable).toBe(true);
-    const del = await side.deleteKeysBefore({ ...target, warehouse: { source: ['kafka/us'], softDeletes: false } }, ['Vx'], '0/1').catch((e: unknown) => e);
-    expect((del as Error).message).toMatch(/CDC repair is not built for a Redshift warehouse yet/);
+    const del = await side.deleteOlderRows({ ...target, warehouse: { source: ['kafka/us'], softDeletes: false } }, '1', {}).catch((e: unknown) => e);
+    expect((del as Error).message).toMatch(/resnapshot gap deletes is not built for a Redshift warehouse yet/);
     expect(redshift.commandCalls(ExecuteStatementCommand)).toHaveLength(0);
   });
 });
@@ -185,10 +186,73 @@ describe('fact repair on Redshift', () => {
   });
 });
 
+describe('CDC repair on Redshift', () => {
+  const cdcTarget = { schema: 'analytics', table: 'orders', key: ['tag', 'id'], columns: [{ name: 'tag', type: 'text' }, ...columns], warehouse: { source: ['kafka/a', 'kafka/b'], softDeletes: false } };
+  const withSecret = { ...cfg, workgroup: undefined, clusterIdentifier: 'bi', secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:warehouse-x1y2' };
+  const label = 'pipeline orders-cdc, region us, source app/us, table analytics.orders';
+
+  beforeEach(() => {
+    redshift.reset();
+    redshift.on(ListStatementsCommand).resolves({ Statements: [] });
+    redshift.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
+    redshift.on(DescribeStatementCommand).callsFake((input: { Id: string }) => ({ Id: input.Id, Status: 'FINISHED', HasResultSet: true }));
+    results({ names: ['deleted'], rows: [[2]] });
+  });
+
+  it('names keys by their canonical texts on both sides, unhashed, a composite key escaped so keys stay apart', () => {
+    const key = [{ name: 'tag', type: 'text' }, { name: 'id', type: 'bigint' }];
+    const escaped = (t: string) => `COALESCE(REPLACE(REPLACE(${t}, '~', '~~'), ',', '~,'), '~-')`;
+    expect(sourceRowForm.key(key)).toBe(`${escaped('("tag")::text')} || ',' || ${escaped('("id")::text')}`);
+    expect(sourceRowForm.key([key[1]!])).toBe(`COALESCE(("id")::text, '~-')`);
+  });
+
+  it('deletes the keys the source lacks whose rows are older than the LSN, in one batch under the lock, and reads the count back', async () => {
+    const dataApi = new DataApi(new RedshiftDataClient({ region: 'us-east-1' }), withSecret, { initialMs: 1, maxMs: 1, maxSubmissions: 2, maxPollErrors: 2 }, () => Promise.resolve());
+    expect(await redshiftSide(dataApi, 'tributary_state').deleteKeysBefore(cdcTarget, ['a~,b,2', "x\\y'z,3"], '123456789', label)).toBe(2);
+    const batch = redshift.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input;
+    expect(batch.StatementName).toBe('tributary-cdc-repair/kafka/a,kafka/b/123456789');
+    const escaped = (t: string) => `COALESCE(REPLACE(REPLACE(CAST(${t} AS VARCHAR(65535)), '~', '~~'), ',', '~,'), '~-')`;
+    const keyText = `${escaped('"tag"')} || ',' || ${escaped('"id"')}`;
+    const rows = `"analytics"."orders" WHERE _source IN ('kafka/a', 'kafka/b') AND "_lsn" < CAST(:lsn AS DECIMAL(20,0)) AND ${keyText} IN (SELECT k FROM tributary_extra)`;
+    expect(batch.Sqls).toEqual([
+      'LOCK "analytics"."orders"',
+      'CREATE TEMP TABLE tributary_extra (k VARCHAR(65535))',
+      // A backslash goes as CHR(92), which reads alike whether or not the engine takes it for an escape.
+      `INSERT INTO tributary_extra VALUES ('a~,b,2'), (('x' || CHR(92) || 'y''z,3'))`,
+      `CREATE TEMP TABLE tributary_deleted AS SELECT COUNT(*) AS n FROM ${rows}`,
+      `DELETE FROM ${rows}`,
+      'SELECT n AS deleted FROM tributary_deleted',
+    ]);
+    expect(batch.Parameters).toEqual([{ name: 'lsn', value: '123456789' }]);
+    expect(batch.SecretArn).toBe(withSecret.secretArn);
+    // The secret is the request's credential only: in no statement or parameter.
+    expect(JSON.stringify([batch.Sqls, batch.Parameters])).not.toContain(withSecret.secretArn);
+    expect(redshift.commandCalls(GetStatementResultCommand)[0]!.args[0].input.Id).toBe('b1:6');
+  });
+
+  it('with soft deletes marks the live rows deleted at the LSN instead', async () => {
+    await redshiftSide(api(), 'tributary_state').deleteKeysBefore({ ...cdcTarget, warehouse: { ...cdcTarget.warehouse, softDeletes: true } }, ['b,7'], '42', label);
+    const batch = redshift.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input;
+    const mark = batch.Sqls!.find((x) => x.startsWith('UPDATE'))!;
+    expect(mark).toMatch(/^UPDATE "analytics"\."orders" SET "_deleted" = TRUE, "_deleted_at" = CAST\(:loaded_at AS TIMESTAMPTZ\), "_lsn" = CAST\(:lsn AS DECIMAL\(20,0\)\), "_loaded_at" = CAST\(:loaded_at AS TIMESTAMPTZ\) WHERE _source IN \('kafka\/a', 'kafka\/b'\) AND NOT _deleted AND "_lsn" < /);
+    expect(batch.Sqls!.some((x) => x.startsWith('DELETE'))).toBe(false);
+    expect(batch.Parameters!.map((x) => x.name)).toEqual(['lsn', 'loaded_at']);
+  });
+
+  it('refuses more keys than one batch holds at once, naming pipeline, region, source and table, with no statement', async () => {
+    const keys = Array.from({ length: 60_000 }, (_, i) => i.toString(16).padStart(40, '0'));
+    const err = await redshiftSide(api(), 'tributary_state').deleteKeysBefore(cdcTarget, keys, '1', label).catch((e: unknown) => e);
+    expect((err as ApplicationFailure).nonRetryable).toBe(true);
+    expect((err as Error).message).toBe(`${label}: the repair would delete 60000 keys the source lacks, more than one Redshift batch (40 statements of 100 KB) holds; nothing was deleted`);
+    expect(redshift.commandCalls(BatchExecuteStatementCommand)).toHaveLength(0);
+  });
+});
+
 describe('what Redshift verifies and repairs', () => {
-  it('verifies every kind and repairs facts and dimensions; a CDC repair is refused with the reason', () => {
+  it("verifies and repairs every kind it verifies; a resnapshot's own deletes are not built, and say why", () => {
     for (const kind of ['fact', 'dimension', 'topic', 'cdc']) expect(warehouseVerifyBlocker(cfg, kind), kind).toBeUndefined();
-    for (const kind of ['fact', 'dimension']) expect(warehouseRepairBlocker(cfg, kind), kind).toBeUndefined();
-    expect(warehouseRepairBlocker(cfg, 'cdc')).toMatch(/hashes/);
+    for (const kind of ['fact', 'dimension', 'cdc']) expect(warehouseRepairBlocker(cfg, kind), kind).toBeUndefined();
+    expect(warehouseResnapshotDeleteBlocker(cfg)).toMatch(/deleteOlderRows/);
+    expect(warehouseResnapshotDeleteBlocker({ type: 'postgres', schema: 'x', secret: 'w' } as never)).toBeUndefined();
   });
 });

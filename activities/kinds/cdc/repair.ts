@@ -1,9 +1,11 @@
 // Repair of a CDC pipeline's drifted buckets: the keys the warehouse lacks or holds changed are
-// re-read by a resnapshot of exactly those keys (the pipeline's runs then apply the snapshot's
-// rows, which replace any older row); the keys the source lacks are deleted (or marked) at once,
+// re-read by a resnapshot of exactly those keys, named by their key text as the warehouse side's
+// verify names them (the pipeline's runs then apply the snapshot's rows, which replace any older
+// row); the keys the source lacks are deleted (or marked) at once, through the warehouse side,
 // but only where the warehouse row is older than the source's WAL position taken before the
 // source was read: a change streamed since then is newer than what verify saw and is kept.
 import type { CdcPipelineConfig } from '../../../config/schema.js';
+import { keyNaming, type KeyNaming } from '../../reconcile/bucket-sql.js';
 import type { ActivityDeps } from '../../deps.js';
 import { changedKeys } from '../../reconcile/compare.js';
 import { pgBucketReader } from '../../reconcile/read.js';
@@ -12,9 +14,9 @@ import { CURRENT_LSN_SQL, fitsSignal, resnapshotFilter, snapshotSignalData } fro
 import { withCdcSides } from './verify.js';
 
 /** The narrowest resnapshot of the keys that fits one signal: the keys themselves, else their buckets. */
-export function repairResnapshot(p: CdcPipelineConfig, req: RepairRequest, collection: string, keyTexts: string[]): ResnapshotInput {
+export function repairResnapshot(p: CdcPipelineConfig, req: RepairRequest, collection: string, keyTexts: string[], naming: KeyNaming): ResnapshotInput {
   const byKeys: ResnapshotInput = { pipeline: p.name, region: req.region, keyTexts };
-  if (fitsSignal(snapshotSignalData(collection, resnapshotFilter(p.key, byKeys, p.name)))) return byKeys;
+  if (fitsSignal(snapshotSignalData(collection, resnapshotFilter(p.key, byKeys, p.name, naming)))) return byKeys;
   return { pipeline: p.name, region: req.region, buckets: { count: req.buckets, only: req.only } };
 }
 
@@ -30,9 +32,9 @@ export async function repairCdc(deps: ActivityDeps, p: CdcPipelineConfig, req: R
     const extra = dstRows.filter((r) => !atSource.has(r.key)).map((r) => r.key);
     let deleted = 0;
     if (extra.length > 0 && t.warehouse) {
-      deleted = await dst.deleteKeysBefore(t.warehouse, extra, lsn);
+      deleted = await dst.deleteKeysBefore(t.warehouse, extra, lsn, `pipeline ${p.name}, region ${req.region}, source ${t.server.id}, table ${t.warehouse.schema}.${t.warehouse.table}`);
     }
     const collection = `${t.source.schema}.${t.source.table}`;
-    return { deleted, ...(reread.length > 0 ? { resnapshot: repairResnapshot(p, req, collection, reread) } : {}) };
+    return { deleted, ...(reread.length > 0 ? { resnapshot: repairResnapshot(p, req, collection, reread, keyNaming(t.source)) } : {}) };
   });
 }

@@ -3,7 +3,7 @@
 // The signal table is the shared convention: tributary.debezium_signal (id varchar(42), type
 // varchar(32), data varchar(2048)), named in the connector's signal.data.collection. Pure.
 import pg from 'pg';
-import { bucketExpr } from '../../reconcile/bucket-sql.js';
+import type { KeyNaming } from '../../reconcile/bucket-sql.js';
 import type { ResnapshotInput } from '../../types.js';
 
 const { escapeIdentifier: ident, escapeLiteral: literal } = pg;
@@ -40,8 +40,11 @@ export function signalIdOf(uuid: string): string {
   return `tributary-${hex.toLowerCase()}`;
 }
 
-/** The WHERE condition that picks the input's keys, or null for the whole table. */
-export function resnapshotFilter(key: readonly string[], input: ResnapshotInput, label: string): string | null {
+/**
+ * The WHERE condition that picks the input's keys, or null for the whole table. Key texts and
+ * buckets are named as the warehouse's verify named them (`naming`, at the source).
+ */
+export function resnapshotFilter(key: readonly string[], input: ResnapshotInput, label: string, naming?: KeyNaming): string | null {
   const cols = key.map(ident);
   if (input.keys) {
     if (input.keys.length === 0) throw new Error(`${label}: no keys given`);
@@ -51,14 +54,15 @@ export function resnapshotFilter(key: readonly string[], input: ResnapshotInput,
     const tuples = input.keys.map((k) => (k.length === 1 ? literal(k[0]!) : `(${k.map(literal).join(', ')})`));
     return `${cols.length === 1 ? cols[0] : `(${cols.join(', ')})`} IN (${tuples.join(', ')})`;
   }
+  if ((input.keyTexts || input.buckets) && !naming) throw new Error(`${label}: keys by text or bucket need the warehouse's naming of keys`);
   if (input.keyTexts) {
     if (input.keyTexts.length === 0) throw new Error(`${label}: no keys given`);
-    return `ROW(${cols.join(', ')})::text IN (${input.keyTexts.map(literal).join(', ')})`;
+    return `${naming!.text} IN (${input.keyTexts.map(literal).join(', ')})`;
   }
   if (input.buckets) {
     const { count, only } = input.buckets;
     if (only.length === 0 || only.some((b) => !Number.isInteger(b) || b < 0 || b >= count)) throw new Error(`${label}: buckets must be in 0..${count - 1}`);
-    return `${bucketExpr([...key], count)} IN (${only.join(', ')})`;
+    return `${naming!.bucket(count)} IN (${only.join(', ')})`;
   }
   return null;
 }

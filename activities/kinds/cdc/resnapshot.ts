@@ -11,7 +11,8 @@ import { badInput } from '../../errors.js';
 import { withPg } from '../../pg/connect.js';
 import { tableColumns } from '../../sources/postgres/columns.js';
 import { withCdcSides } from './verify.js';
-import { warehouseRepairBlocker } from '../../reconcile/warehouse-blocker.js';
+import { warehouseResnapshotDeleteBlocker } from '../../reconcile/warehouse-blocker.js';
+import { keyNaming } from '../../reconcile/bucket-sql.js';
 import { openKafka, UnknownTopicError, type KafkaSource } from '../../sources/kafka/client.js';
 import type { ResnapshotInput, ResnapshotProgress, ResnapshotSignal, ResnapshotTarget } from '../../types.js';
 import type { WarehouseDialect } from '../../warehouse/dialect.js';
@@ -61,9 +62,11 @@ async function ends(k: KafkaSource, topic: string): Promise<{ partition: number;
 export async function signalResnapshot(deps: ActivityDeps, p: CdcPipelineConfig, input: ResnapshotInput & { signalId: string }): Promise<ResnapshotSignal> {
   const { server, schema, table, notificationTopic } = signalTarget(deps, p, input.region);
   const label = `pipeline ${p.name}, region ${input.region}, source ${server.id}, table ${schema}.${table}`;
+  // A repair names keys by text or bucket as the warehouse's verify did: that naming, at the source.
+  const naming = input.keyTexts || input.buckets ? await withCdcSides(deps, p, input.region, undefined, (_src, _dst, t) => Promise.resolve(keyNaming(t.source))) : undefined;
   let filter: string | null;
   try {
-    filter = resnapshotFilter(p.key, input, label);
+    filter = resnapshotFilter(p.key, input, label, naming);
   } catch (err) {
     throw badInput((err as Error).message);
   }
@@ -98,8 +101,8 @@ export async function signalResnapshot(deps: ActivityDeps, p: CdcPipelineConfig,
   const sent = written.sent;
   // Deletes need the position read before this signal, a filter the warehouse can name (the keys
   // given; verify's repair, by row text or bucket, deletes the keys the source lacks itself), and
-  // a warehouse whose repair side is built.
-  const scoped = !input.keyTexts && !input.buckets && warehouseRepairBlocker(deps.config.warehouse, 'cdc') === undefined;
+  // a warehouse whose side of these deletes is built.
+  const scoped = !input.keyTexts && !input.buckets && warehouseResnapshotDeleteBlocker(deps.config.warehouse) === undefined;
   const gapDeletes = sent && scoped ? { belowLsn: written.lsn, keys: input.keys ?? null, byRange: written.byRange } : null;
   // A retried activity whose first try wrote the signal: its notifications may already be out, read them all.
   return { pipeline: p.name, region: input.region, signalId: input.signalId, collection, filter, notificationTopic, from: sent ? from : [], gapDeletes };

@@ -4,7 +4,7 @@
 // transaction with its ledger row). The PostgreSQL source computes the same numbers with `sourceRowForm`.
 import type { ColumnSpec } from '../../specs/columns.js';
 import { badInput } from '../../errors.js';
-import { bucketOfText, rowNumberOf, rowTextExpr } from './row-text.js';
+import { bucketOfText, keyTextOf, rowNumberOf, rowTextExpr, textLiteral as lit } from './row-text.js';
 import { LEDGER_COUNT_COLUMNS, Params, STATE_TABLE, type BatchValues, type Param } from './merge-sql.js';
 import { ident, qualified } from './identifiers.js';
 import { assertStatementSize, groupBySize, MAX_BATCH_STATEMENTS } from './statement-size.js';
@@ -19,14 +19,14 @@ export interface RedshiftBucketTable {
   softDeletes: boolean;
 }
 
-const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const quote = (name: string) => ident(name, 'column');
 
-/** A key's text (one key column: its canonical text's row form, so keys of any type compare as text). */
-export const keyTextExpr = (key: ColumnSpec[]) => rowTextExpr(key, 'redshift', quote);
+/** A key's text: its columns' canonical texts (row-text.ts), which the source computes alike. */
+export const keyTextExpr = (key: ColumnSpec[]) => keyTextOf(key, 'redshift', quote);
 export const rowHashExpr = (columns: ColumnSpec[]) => `MD5(${rowTextExpr(columns, 'redshift', quote)})`;
 
-function where(t: RedshiftBucketTable, cutoff: string | null): { sql: string[]; params: Record<string, string> } {
+/** The target's rows a read or delete counts: of the source (or clusters), live, below the cutoff. */
+export function rowsWhere(t: RedshiftBucketTable, cutoff: string | null): { sql: string[]; params: Record<string, string> } {
   const params: Record<string, string> = {};
   const sql: string[] = [];
   if (Array.isArray(t.source)) sql.push(`_source IN (${t.source.map(lit).join(', ')})`);
@@ -49,7 +49,7 @@ function bucketList(only: number[], buckets: number): string {
 
 /** Per bucket: row count and the sum of row numbers as text; `only` limits the buckets (null: all). */
 export function redshiftAggregateSql(t: RedshiftBucketTable, buckets: number, cutoff: string | null, only: number[] | null): { sql: string; params: Record<string, string> } {
-  const w = where(t, cutoff);
+  const w = rowsWhere(t, cutoff);
   // SUM of BIGINT is BIGINT in Redshift: 60-bit numbers would overflow it, DECIMAL(38,0) does not.
   const sql = `SELECT b AS bucket_no, COUNT(*) AS row_count, CAST(SUM(CAST(n AS DECIMAL(38,0))) AS VARCHAR(40)) AS total FROM (
   SELECT ${bucketOfText(keyTextExpr(t.key), buckets, 'redshift')} AS b, ${rowNumberOf(rowHashExpr(t.columns), 'redshift')} AS n
@@ -59,7 +59,7 @@ export function redshiftAggregateSql(t: RedshiftBucketTable, buckets: number, cu
 
 /** The rows of some buckets: bucket, key text, row hash. */
 export function redshiftBucketRowsSql(t: RedshiftBucketTable, buckets: number, only: number[]): { sql: string; params: Record<string, string> } {
-  const w = where(t, null);
+  const w = rowsWhere(t, null);
   const bucket = bucketOfText(keyTextExpr(t.key), buckets, 'redshift');
   const sql = `SELECT ${bucket} AS b, ${keyTextExpr(t.key)} AS k, ${rowHashExpr(t.columns)} AS h FROM ${qualified(t.schema, t.table)}
   WHERE ${[...w.sql, `${bucket} IN (${bucketList(only, buckets)})`].join(' AND ')}`;
@@ -75,8 +75,14 @@ export function redshiftInvalidateSqls(t: RedshiftBucketTable & { source: string
 /** A fact repair's ledger row: who it is, the cutoff it repaired below (rangeTo), what it covered (checksum). */
 export type DeleteExtraValues = Pick<BatchValues, 'batchId' | 'pipeline' | 'region' | 'source' | 'stream' | 'rangeTo' | 'checksum' | 'loadedAt'>;
 
-const EXTRA_TABLE = 'tributary_extra';
-const DELETED_TABLE = 'tributary_deleted';
+export const EXTRA_TABLE = 'tributary_extra';
+export const DELETED_TABLE = 'tributary_deleted';
+
+/** A temp table of key texts (column k), filled in statements that fit the Data API. */
+export function keyTextTableSqls(keys: string[]): string[] {
+  const groups = groupBySize(keys.map((k) => `(${lit(k)})`), ', ');
+  return [`CREATE TEMP TABLE ${EXTRA_TABLE} (k VARCHAR(65535))`, ...groups.map((g) => `INSERT INTO ${EXTRA_TABLE} VALUES ${g.join(', ')}`)];
+}
 
 /**
  * Facts: deletes the rows of one source in some buckets whose key text is among `extra` (the keys
@@ -98,12 +104,10 @@ export function redshiftDeleteExtraBatch(
   const ledger = qualified(stateSchema, 'tributary_batches');
   const rows = `FROM ${target} WHERE _source = ${p.ref('source')} AND ${bucketOfText(keyTextExpr(t.key), buckets, 'redshift')} IN (${bucketList(only, buckets)})
       AND ${keyTextExpr(t.key)} IN (SELECT k FROM ${EXTRA_TABLE})`;
-  const groups = groupBySize(extra.map((k) => `(${lit(k)})`), ', ');
   const sqls = [
     `LOCK ${target}`,
     `CREATE TEMP TABLE ${STATE_TABLE} AS SELECT COUNT(*) AS done FROM ${ledger} WHERE batch_id = ${p.ref('batch_id')}`,
-    `CREATE TEMP TABLE ${EXTRA_TABLE} (k VARCHAR(65535))`,
-    ...groups.map((g) => `INSERT INTO ${EXTRA_TABLE} VALUES ${g.join(', ')}`),
+    ...keyTextTableSqls(extra),
     `CREATE TEMP TABLE ${DELETED_TABLE} AS SELECT COUNT(*) AS n ${rows}`,
     `DELETE ${rows} AND EXISTS (SELECT 1 FROM ${STATE_TABLE} WHERE done = 0)`,
     // A repair reads and stages nothing; what it deletes, the source no longer has.
@@ -114,17 +118,22 @@ export function redshiftDeleteExtraBatch(
        FROM ${DELETED_TABLE} d, ${STATE_TABLE} s WHERE s.done = 0`,
     `SELECT s.done, b.deleted FROM ${STATE_TABLE} s, ${ledger} b WHERE b.batch_id = ${p.ref('batch_id')}`,
   ];
+  const label = `pipeline ${v.pipeline}, region ${v.region}, source ${v.source}, table ${t.schema}.${t.table}`;
+  return { sqls: fitRepairBatch(sqls, extra.length, label), parameters: p.list(), result: sqls.length - 1 };
+}
+
+/** A repair batch's statements within the Data API's limits; too many keys fail at once, before anything is deleted. */
+export function fitRepairBatch(sqls: string[], keys: number, label: string): string[] {
   if (sqls.length > MAX_BATCH_STATEMENTS) {
-    const where = `pipeline ${v.pipeline}, region ${v.region}, source ${v.source}, table ${t.schema}.${t.table}`;
-    throw badInput(`${where}: the repair would delete ${extra.length} keys the source lacks, more than one Redshift batch (${MAX_BATCH_STATEMENTS} statements of 100 KB) holds; nothing was deleted`);
+    throw badInput(`${label}: the repair would delete ${keys} keys the source lacks, more than one Redshift batch (${MAX_BATCH_STATEMENTS} statements of 100 KB) holds; nothing was deleted`);
   }
-  return { sqls: sqls.map((s, i) => assertStatementSize(s, `repair statement ${i + 1} for ${t.schema}.${t.table}`)), parameters: p.list(), result: sqls.length - 1 };
+  return sqls.map((s, i) => assertStatementSize(s, `repair statement ${i + 1} for ${label}`));
 }
 
 const pgIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** What the PostgreSQL source computes so its key texts and row hashes equal this warehouse's. */
 export const sourceRowForm = {
-  key: (key: ColumnSpec[]) => rowTextExpr(key, 'postgres', pgIdent),
+  key: (key: ColumnSpec[]) => keyTextOf(key, 'postgres', pgIdent),
   row: (columns: ColumnSpec[]) => `MD5(${rowTextExpr(columns, 'postgres', pgIdent)})`,
 };

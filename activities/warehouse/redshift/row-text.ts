@@ -33,6 +33,28 @@ export function rowTextExpr(columns: ColumnSpec[], engine: Engine, quote: (name:
     .join(' || ');
 }
 
+/** What a key column without text is in a key text: NULL, or an infinity TO_CHAR does not print. */
+export const NO_KEY_TEXT = '~-';
+
+/**
+ * A key's text from its key columns' canonical texts, unhashed, so that the source can name the
+ * same keys (a resnapshot's filter) and the warehouse delete them: one column's text as it is;
+ * several joined by ',', each with '~' and ',' escaped by '~' so distinct keys give distinct
+ * texts. No backslash is written: Redshift's literals may read one as an escape.
+ */
+export function keyTextOf(columns: ColumnSpec[], engine: Engine, quote: (name: string) => string): string {
+  const problem = canonicalProblems(columns);
+  if (problem) throw badInput(problem);
+  const escaped = (t: string) => (columns.length === 1 ? t : `REPLACE(REPLACE(${t}, '~', '~~'), ',', '~,')`);
+  return columns.map((c) => `COALESCE(${escaped(canonicalText(c, engine, quote(c.name)))}, '${NO_KEY_TEXT}')`).join(` || ',' || `);
+}
+
+/** A SQL literal of any text that reads alike on both engines: each backslash as CHR(92), outside the quotes. */
+export function textLiteral(s: string): string {
+  const parts = s.split('\\').map((x) => `'${x.replace(/'/g, "''")}'`);
+  return parts.length === 1 ? parts[0]! : `(${parts.join(' || CHR(92) || ')})`;
+}
+
 /** The bucket of a key's text, 0..buckets-1: the first 31 bits of its MD5 (as the record form's bucket). */
 export function bucketOfText(keyText: string, buckets: number, engine: Engine): string {
   const head = `SUBSTRING(MD5(${keyText}), 1, 8)`;
