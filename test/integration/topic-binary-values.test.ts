@@ -2,7 +2,8 @@
 // (activities/sources/kafka/binary-values.ts). PostgreSQL's own text input is the oracle: every value is
 // loaded both ways, as the CSV text the Redshift path stages and as the worker's binary field,
 // into the real warehouse, and the two columns must read back identical. Edge cases and
-// thousands of seeded random values per type.
+// thousands of seeded random values per type. And what the fit check for numeric(p,s) takes is
+// exactly what PostgreSQL holds unchanged in that type.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +12,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { columnText, Unfit, type TopicColumnType } from '../../activities/sources/kafka/column-values.js';
 import { writeBinaryValue, writeEpochMillis } from '../../activities/sources/kafka/binary-values.js';
 import { csvField } from '../../activities/sources/kafka/csv.js';
+import { fitsNumeric } from '../../activities/sources/kafka/typed-values.js';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, BinaryTuples } from '../../activities/stage/binary-tuples.js';
 import { connect, STACK } from './stack.js';
 
@@ -188,3 +190,30 @@ describe('binary topic values read back as PostgreSQL reads their text', () => {
     expect(bin).toEqual(csv);
   });
 });
+
+it('takes a number into numeric(p,s) exactly when PostgreSQL holds it unchanged (random values and types)', async () => {
+  const cases = Array.from({ length: 3000 }, () => {
+    const whole = digitsOf(int(0, 8));
+    const fraction = random() < 0.7 ? `.${digitsOf(int(0, 8))}` : '';
+    const exponent = random() < 0.2 ? `e${int(-6, 6)}` : '';
+    const p = int(1, 12);
+    return { text: `${random() < 0.3 ? '-' : ''}${whole || '0'}${fraction}${exponent}`, p, s: int(-3, p + 2) };
+  });
+  // The oracle: the value cast to numeric(p,s) is still the same value, and no overflow is raised.
+  await client.query(`CREATE FUNCTION pg_temp.holds(t text, p int, s int) RETURNS boolean LANGUAGE plpgsql AS $f$
+    DECLARE same boolean;
+    BEGIN
+      EXECUTE format('SELECT $1::numeric = $1::numeric(%s,%s)', p, s) USING t INTO same;
+      RETURN same;
+    EXCEPTION WHEN numeric_value_out_of_range THEN RETURN false;
+    END $f$`);
+  const res = await client.query<{ holds: boolean }>('SELECT pg_temp.holds(t, p, s) AS holds FROM unnest($1::text[], $2::int[], $3::int[]) WITH ORDINALITY AS c(t, p, s, n) ORDER BY n', [
+    cases.map((c) => c.text),
+    cases.map((c) => c.p),
+    cases.map((c) => c.s),
+  ]);
+  const differ = cases.filter((c, i) => fitsNumeric(c.text, c.p, c.s) !== res.rows[i]!.holds);
+  expect(differ.slice(0, 5)).toEqual([]);
+  expect(res.rows.filter((r) => r.holds).length).toBeGreaterThan(300);
+  expect(res.rows.filter((r) => !r.holds).length).toBeGreaterThan(300);
+}, 120_000);
