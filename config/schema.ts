@@ -3,7 +3,7 @@
 // the file and the path.
 import { z } from 'zod';
 import { cronProblem } from './cron.js';
-import { pgTypeProblem } from './pg-type-name.js';
+import { pgTypeProblem, topicTypeProblem } from './pg-type-name.js';
 import { count, DAY, endpoint, host, HOUR, tags, text } from './limits.js';
 import { credentialIn } from './credentials.js';
 import { reservedTargetProblem, resolveTarget, sharedTargets } from './targets.js';
@@ -430,9 +430,14 @@ const dimensionPipeline = z.strictObject({
     .default({ deletes: 'hard', onNewColumn: 'add', onTypeChange: 'widen', smallReadRows: 10_000 }),
 });
 
-const columnType = z.enum(['text', 'integer', 'bigint', 'numeric', 'double', 'boolean', 'timestamptz', 'date', 'jsonb'], {
-  error: 'expected a column type: text, integer, bigint, numeric, double, boolean, timestamptz, date or jsonb',
-});
+/** A topic column's type: parsed against the type map (as columnTypes are), never pasted, since it goes into the warehouse's DDL. */
+const columnType = z
+  .string({ error: 'expected a column type, like "bigint", "numeric(14,4)", "varchar(200)" or "timestamptz(3)"' })
+  .max(128, 'expected a PostgreSQL type of at most 128 characters')
+  .superRefine((v, ctx) => {
+    const problem = topicTypeProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** A field path into a JSON message: "user.id", "items[0].sku", optionally "$."-prefixed. */
 const jsonPath = z

@@ -62,7 +62,7 @@ export function typesMarkdown(columns: Map<string, string[]>): string {
     "or CHECK, a type the warehouse may lack becomes `text` with the source's text form), the Redshift type",
     'and what happens to the values Redshift cannot hold exactly, and the canonical text verify compares.',
     'Arrays of every type (any number of dimensions, with NULLs) keep their element type in the PostgreSQL',
-    'warehouse. The same map serves pull (fact, dimension), CDC `columnTypes` and the Redshift DDL.',
+    'warehouse. The same map serves pull (fact, dimension), CDC `columnTypes`, topic columns and the Redshift DDL.',
     '',
     'Redshift policies: **exact** every value fits; **text form** VARCHAR holds the source\'s text; **quarantine**',
     'a value longer than its VARCHAR keeps its row out of the target, recorded in `tributary_quarantine`; **fail** the load fails naming the column.',

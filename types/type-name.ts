@@ -7,6 +7,16 @@ import { typeRow } from './type-map.js';
 /** Only time and timestamp take a zone suffix, after their precision. */
 const ZONED = new Set(['time', 'timestamp']);
 
+/** Other names of a type, as format_type prints it: a target's type is read back that way, and the type-change rule compares the two. */
+const ALIASES: Record<string, string> = {
+  int: 'integer', int4: 'integer', int2: 'smallint', int8: 'bigint', decimal: 'numeric', float4: 'real', float8: 'double precision',
+  varchar: 'character varying', char: 'character', bool: 'boolean', varbit: 'bit varying',
+};
+/** Zoned types' short names: format_type spells out the zone. */
+const ZONED_ALIASES: Record<string, string> = { timestamptz: 'timestamp', timetz: 'time' };
+/** A length format_type prints where none is given: char and bit without one are one long. */
+const DEFAULT_LENGTH = new Set(['character', 'bit']);
+
 /** Why `type` is not a PostgreSQL column type the map knows, or undefined when it is. */
 export function pgTypeProblem(type: string): string | undefined {
   const t = parsePgType(type);
@@ -32,13 +42,31 @@ export function pgTypeProblem(type: string): string | undefined {
   }
 }
 
+/**
+ * A checked type as format_type prints it ("varchar(20)" is "character varying(20)", "timestamptz"
+ * "timestamp with time zone", "numeric(10)" "numeric(10,0)", "integer[][]" "integer[]"): what the
+ * warehouse DDL gets and what the target's type is compared with when a declared type changes.
+ */
+export function canonicalPgType(type: string): string {
+  const problem = pgTypeProblem(type);
+  if (problem) throw new Error(problem);
+  const t = parsePgType(type)!;
+  const zoned = ZONED_ALIASES[t.base];
+  const base = zoned ?? ALIASES[t.base] ?? t.base;
+  const zone = zoned ? 'with' : ZONED.has(base) ? (t.zone ?? 'without') : undefined;
+  let mods = t.mods;
+  if (mods === undefined && DEFAULT_LENGTH.has(base)) mods = ['1'];
+  if (base === 'numeric' && mods?.length === 1) mods = [mods[0]!, '0'];
+  return formatPgType({ base, mods: mods?.map((m) => (/^-?\d+$/.test(m) ? String(Number(m)) : m)), zone, dims: Math.min(t.dims, 1) });
+}
+
 /** The column a checked `columnTypes` entry stands for, its type rendered from the map (an extension's type as text, as pull keeps it). */
 export function declaredColumn(name: string, type: string): TypedColumn {
   const problem = pgTypeProblem(type);
   if (problem) throw new Error(`column ${name}: ${problem}`);
-  const t = parsePgType(type)!;
+  const t = parsePgType(canonicalPgType(type))!;
   const element = formatPgType({ ...t, dims: 0 });
   const rendered = warehouseColumnType({ declared: type, root: element, rootClass: 'b', rootBuiltin: typeRow(t.base)!.origin === 'built-in', array: t.dims > 0 });
-  const source = formatPgType(t.dims > 0 ? { ...t, dims: 1 } : t);
+  const source = formatPgType(t);
   return rendered === source ? { name, type: rendered } : { name, type: rendered, sourceType: source };
 }

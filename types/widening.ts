@@ -23,6 +23,15 @@ const varchar = (t: string): number | null | undefined => {
   return m ? Number(m[1]) : undefined;
 };
 
+/** char(n)'s length; null for another type. Values are compared without their padding, so a longer char(n) holds a shorter one's. */
+const character = (t: string): number | null => {
+  const m = /^character\((\d+)\)$/.exec(t);
+  return m ? Number(m[1]) : null;
+};
+
+/** The element type of an array type; null for a scalar. */
+const elementOf = (t: string): string | null => (t.endsWith('[]') ? t.slice(0, -2) : null);
+
 /** Integer digits a numeric(p,s) holds; an integer type's, as numeric. */
 const integerDigits: Record<string, number> = { smallint: 5, integer: 10, bigint: 19 };
 
@@ -30,6 +39,10 @@ const integerDigits: Record<string, number> = { smallint: 5, integer: 10, bigint
 export function holds(target: string, source: string): boolean {
   if (target === source) return true;
   if (target === 'text') return true;
+  const [te, se] = [elementOf(target), elementOf(source)];
+  if (te !== null || se !== null) return te !== null && se !== null && holds(te, se);
+  const [tc, sc] = [character(target), character(source)];
+  if (tc !== null) return sc !== null && sc <= tc;
   const tn = numeric(target);
   if (tn) {
     if (tn.precision === null) return numeric(source) !== null || INTEGERS.includes(source);
@@ -58,6 +71,14 @@ export function holds(target: string, source: string): boolean {
  */
 export function widened(target: string, source: string): string | null {
   if (source === 'text') return 'text';
+  const [te, se] = [elementOf(target), elementOf(source)];
+  if (te !== null || se !== null) {
+    const to = te !== null && se !== null ? widened(te, se) : null;
+    // A timestamp array gains no zone in place: its cast would read the session's zone, not UTC.
+    return to === null || (to.endsWith('with time zone') && te!.endsWith('without time zone')) ? null : `${to}[]`;
+  }
+  const [tc, sc] = [character(target), character(source)];
+  if (tc !== null && sc !== null) return `character(${Math.max(tc, sc)})`;
   const tn = numeric(target);
   const sn = numeric(source);
   if (tn && sn) {

@@ -99,6 +99,19 @@ export class BinaryTuples {
     this.#length = at;
   }
 
+  /** A bit string ("0101") as bit and varbit take it: the bit count, then the bits packed, zero-padded. */
+  bits(s: string): void {
+    const bytes = Math.ceil(s.length / 8);
+    this.#room(8 + bytes);
+    let at = this.#buf.writeInt32BE(s.length, this.#buf.writeInt32BE(4 + bytes, this.#length));
+    for (let i = 0; i < bytes; i++) {
+      let b = 0;
+      for (let j = 0; j < 8; j++) b = (b << 1) | (s.charCodeAt(i * 8 + j) === 49 ? 1 : 0);
+      this.#buf[at++] = b;
+    }
+    this.#length = at;
+  }
+
   /** The tuples written so far (a view: write nothing more after taking it). */
   bytes(): Buffer {
     return this.#buf.subarray(0, this.#length);

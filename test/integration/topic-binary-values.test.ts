@@ -2,7 +2,8 @@
 // (activities/sources/kafka/binary-values.ts). PostgreSQL's own text input is the oracle: every value is
 // loaded both ways, as the CSV text the Redshift path stages and as the worker's binary field,
 // into the real warehouse, and the two columns must read back identical. Edge cases and
-// thousands of seeded random values per type.
+// thousands of seeded random values per type. And what the fit check for numeric(p,s) takes is
+// exactly what PostgreSQL holds unchanged in that type.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { pipeline } from 'node:stream/promises';
@@ -11,7 +12,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { columnText, Unfit, type TopicColumnType } from '../../activities/sources/kafka/column-values.js';
 import { writeBinaryValue, writeEpochMillis } from '../../activities/sources/kafka/binary-values.js';
 import { csvField } from '../../activities/sources/kafka/csv.js';
-import { WAREHOUSE_TYPE } from '../../activities/sources/kafka/topic-columns.js';
+import { fitsNumeric } from '../../activities/sources/kafka/typed-values.js';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, BinaryTuples } from '../../activities/stage/binary-tuples.js';
 import { connect, STACK } from './stack.js';
 
@@ -99,6 +100,11 @@ const VALUES: Record<TopicColumnType, () => unknown[]> = {
   ],
   double: () => [0, -0, 1, -1.5, 0.1, 5e-324, 1.7976931348623157e308, '-0', '.5', '7.', '1e-300', '2.2250738585072014e-308', '4.9e-324', ...Array.from({ length: 3000 }, () => (random() < 0.7 ? randomDouble() : randomNumericText()))],
   boolean: () => [true, false],
+  smallint: () => [0, -1, 32767, -32768, '32767', '-32768', '-0', '007', ...Array.from({ length: 2000 }, () => (random() < 0.5 ? int(-32768, 32767) : String(int(-32768, 32767))))],
+  // Offsets other than UTC are refused for a column without a zone; the rest reads as it is written.
+  timestamp: () => ['2026-11-28T10:00:00Z', '2026-11-28 10:00', '2026-11-28T10:00:00.5+00:00', '0001-01-01T00:00:00', '9999-12-31T23:59:59.999999', 1764324000123, ...Array.from({ length: 3000 }, () => randomTimestamp())],
+  time: () => ['00:00', '23:59:59.999999', '12:30:01', '07:00:00.5', '10:00:00.000001', ...Array.from({ length: 2000 }, () => randomTimestamp().slice(11, 11 + pick([5, 8, 10, 12, 15])))],
+  bit: () => ['', '0', '1', '10100101', '111111111', ...Array.from({ length: 2000 }, () => Array.from({ length: int(0, 70) }, () => pick(['0', '1'])).join(''))],
   timestamptz: () => [
     '2026-11-28T10:00:00Z',
     '2026-11-28T10:00:00.123456Z',
@@ -120,6 +126,12 @@ const VALUES: Record<TopicColumnType, () => unknown[]> = {
   ],
   date: () => ['2000-01-01', '1999-12-31', '0001-01-01', '9999-12-31', '2024-02-29', '1900-03-01', ...Array.from({ length: 2000 }, () => randomTimestamp().slice(0, 10))],
   jsonb: () => [{}, [], 'str', 12, 1.5e300, -0, true, { a: { b: [1, 'x', null, { '日本': '🙂' }] } }, { 'k"q': 'v\\n\n' }, 2 ** 64, ...Array.from({ length: 1000 }, () => ({ id: int(0, 1e9), s: pick(TEXTS), n: randomDouble(), a: [random() < 0.5, null] }))],
+};
+
+/** The warehouse type each family is loaded as (bit as bit varying: bit(n) takes one length). */
+const COLUMN_TYPE: Record<TopicColumnType, string> = {
+  text: 'text', smallint: 'smallint', integer: 'integer', bigint: 'bigint', numeric: 'numeric', double: 'double precision', boolean: 'boolean',
+  timestamptz: 'timestamp with time zone', timestamp: 'timestamp without time zone', time: 'time without time zone', date: 'date', jsonb: 'jsonb', bit: 'bit varying',
 };
 
 /** Loads the texts into a fresh table (n, v) by CSV and by binary, and returns both columns as text. */
@@ -159,7 +171,7 @@ describe('binary topic values read back as PostgreSQL reads their text', () => {
         if (!(t instanceof Unfit)) texts.push(t);
       }
       expect(texts.length).toBeGreaterThan(type === 'boolean' ? 2 : 20);
-      const { csv, bin } = await bothWays(WAREHOUSE_TYPE[type], texts, (w, t) => writeBinaryValue(w, t, type));
+      const { csv, bin } = await bothWays(COLUMN_TYPE[type], texts, (w, t) => writeBinaryValue(w, t, type));
       expect(csv.length).toBe(texts.length);
       const differ = texts.map((t, i) => ({ t, csv: csv[i], bin: bin[i] })).filter((d) => d.csv !== d.bin);
       expect(differ.slice(0, 5)).toEqual([]);
@@ -178,3 +190,30 @@ describe('binary topic values read back as PostgreSQL reads their text', () => {
     expect(bin).toEqual(csv);
   });
 });
+
+it('takes a number into numeric(p,s) exactly when PostgreSQL holds it unchanged (random values and types)', async () => {
+  const cases = Array.from({ length: 3000 }, () => {
+    const whole = digitsOf(int(0, 8));
+    const fraction = random() < 0.7 ? `.${digitsOf(int(0, 8))}` : '';
+    const exponent = random() < 0.2 ? `e${int(-6, 6)}` : '';
+    const p = int(1, 12);
+    return { text: `${random() < 0.3 ? '-' : ''}${whole || '0'}${fraction}${exponent}`, p, s: int(-3, p + 2) };
+  });
+  // The oracle: the value cast to numeric(p,s) is still the same value, and no overflow is raised.
+  await client.query(`CREATE FUNCTION pg_temp.holds(t text, p int, s int) RETURNS boolean LANGUAGE plpgsql AS $f$
+    DECLARE same boolean;
+    BEGIN
+      EXECUTE format('SELECT $1::numeric = $1::numeric(%s,%s)', p, s) USING t INTO same;
+      RETURN same;
+    EXCEPTION WHEN numeric_value_out_of_range THEN RETURN false;
+    END $f$`);
+  const res = await client.query<{ holds: boolean }>('SELECT pg_temp.holds(t, p, s) AS holds FROM unnest($1::text[], $2::int[], $3::int[]) WITH ORDINALITY AS c(t, p, s, n) ORDER BY n', [
+    cases.map((c) => c.text),
+    cases.map((c) => c.p),
+    cases.map((c) => c.s),
+  ]);
+  const differ = cases.filter((c, i) => fitsNumeric(c.text, c.p, c.s) !== res.rows[i]!.holds);
+  expect(differ.slice(0, 5)).toEqual([]);
+  expect(res.rows.filter((r) => r.holds).length).toBeGreaterThan(300);
+  expect(res.rows.filter((r) => !r.holds).length).toBeGreaterThan(300);
+}, 120_000);

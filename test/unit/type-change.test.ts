@@ -6,7 +6,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { retypes } from '../../activities/merge-rules/type-change.js';
 import { batchColumns } from '../../activities/sources/debezium/cdc-columns.js';
 import type { FieldType } from '../../activities/sources/debezium/decode.js';
-import { WAREHOUSE_TYPE } from '../../activities/sources/kafka/topic-columns.js';
+import { topicType } from '../../types/topic-type.js';
+import { declaredColumn } from '../../types/type-name.js';
 import { widenColumnsSql } from '../../activities/warehouse/postgres/merge-sql.js';
 import type { ColumnSpec } from '../../activities/specs/columns.js';
 import { validateConfig } from '../../config/load.js';
@@ -114,7 +115,7 @@ describe('CDC columns from the Debezium event schema', () => {
 });
 
 describe('topic columns declared in the config', () => {
-  const declared = (type: keyof typeof WAREHOUSE_TYPE): ColumnSpec => ({ name: 'amount', type: WAREHOUSE_TYPE[type] });
+  const declared = (type: string): ColumnSpec => ({ name: 'amount', type: topicType(type).pg });
 
   it('widens integer to bigint or numeric, and anything to text', () => {
     expect(retypes([declared('bigint')], target([declared('integer')]), 'widen', WHERE, 'in the config')).toEqual([{ name: 'amount', from: 'integer', to: 'bigint' }]);
@@ -128,6 +129,33 @@ describe('topic columns declared in the config', () => {
       'column amount is numeric in the config, but the target keeps it as double precision, which cannot hold every value of it, and no type holds both',
     );
     expect(refusal(() => retypes([declared('bigint')], target([declared('integer')]), 'fail', WHERE, 'in the config')).message).toContain('onTypeChange policy is "fail"');
+  });
+
+  it('widens a declared precision or length, and leaves a target that holds a narrower one as it is', () => {
+    const widen = (from: string, to: string, policy: 'widen' | 'fail' = 'widen') => retypes([declared(to)], target([declared(from)]), policy, WHERE, 'in the config');
+    expect(widen('numeric(10,2)', 'numeric(14,4)')).toEqual([{ name: 'amount', from: 'numeric(10,2)', to: 'numeric(14,4)' }]);
+    // Two more decimals and one integer digit fewer: the target keeps its 8 integer digits and gains the scale.
+    expect(widen('numeric(10,2)', 'numeric(11,4)')).toEqual([{ name: 'amount', from: 'numeric(10,2)', to: 'numeric(12,4)' }]);
+    expect(widen('varchar(20)', 'varchar(200)')).toEqual([{ name: 'amount', from: 'character varying(20)', to: 'character varying(200)' }]);
+    expect(widen('char(2)', 'char(5)')).toEqual([{ name: 'amount', from: 'character(2)', to: 'character(5)' }]);
+    expect(widen('timestamptz(3)', 'timestamptz(6)')).toEqual([{ name: 'amount', from: 'timestamp(3) with time zone', to: 'timestamp with time zone' }]);
+    expect(widen('numeric(10,2)[]', 'numeric(14,4)[]')).toEqual([{ name: 'amount', from: 'numeric(10,2)[]', to: 'numeric(14,4)[]' }]);
+    // Narrowed in the config: the wider target holds every value, so nothing changes (as for a source narrowed at the source).
+    for (const [from, to] of [['numeric(14,4)', 'numeric(10,2)'], ['varchar(200)', 'varchar(20)'], ['timestamp(6)', 'timestamp(0)'], ['varchar(20)[]', 'varchar(5)[]']]) expect(widen(from!, to!, 'fail'), `${from} to ${to}`).toEqual([]);
+    expect(refusal(() => widen('numeric(10,2)', 'numeric(14,4)', 'fail')).message).toBe(
+      `${WHERE}: column amount is numeric(14,4) in the config, but the target keeps it as numeric(10,2), which cannot hold every value of it, and the pipeline's onTypeChange policy is "fail"; widen the target column to numeric(14,4) by hand, or set onTypeChange: widen`,
+    );
+    // bit(4) to bit(8) would pad the old values with zeros: a different value, so no type holds both.
+    expect(refusal(() => widen('bit(4)', 'bit(8)')).message).toContain('column amount is bit(8) in the config, but the target keeps it as bit(4), which cannot hold every value of it, and no type holds both');
+    expect(refusal(() => widen('timestamp(3)[]', 'timestamptz(3)[]')).message).toContain('no type holds both');
+  });
+
+  it("compares a CDC columnTypes entry written with a short name as the target's format_type reads it", () => {
+    for (const [declaredType, targetType] of [['varchar(20)', 'character varying(20)'], ['timestamptz', 'timestamp with time zone'], ['int', 'integer'], ['decimal(12)', 'numeric(12,0)'], ['char', 'character(1)']]) {
+      const c = declaredColumn('amount', declaredType!);
+      expect(c.type, declaredType).toBe(targetType);
+      expect(retypes([c], new Map([['amount', targetType!]]), 'fail', WHERE, 'at the source')).toEqual([]);
+    }
   });
 });
 

@@ -67,6 +67,13 @@ function timestamptz(w: BinaryTuples, s: string): void {
   writeTimestamp(w, seconds, micros);
 }
 
+/** A time of day ("HH:MM", optional ":SS" and a fraction of 1 to 6 digits) as microseconds since midnight. */
+function timeOfDay(w: BinaryTuples, s: string): void {
+  let micros = (digits(s, 0, 2) * 3600 + digits(s, 3, 5) * 60 + (s.length >= 8 ? digits(s, 6, 8) : 0)) * 1e6;
+  if (s.length > 9) micros += digits(s, 9, s.length) * 10 ** (6 - (s.length - 9));
+  w.int64(micros);
+}
+
 /** Epoch milliseconds (a Kafka timestamp) as a timestamptz. */
 export function writeEpochMillis(w: BinaryTuples, ms: number): void {
   const seconds = Math.floor(ms / 1000);
@@ -125,6 +132,8 @@ export function writeBinaryValue(w: BinaryTuples, text: string | null, type: Top
   switch (type) {
     case 'text':
       return w.utf8(text);
+    case 'smallint':
+      return w.int16(Number(text));
     case 'integer':
       return w.int32(Number(text));
     case 'bigint': {
@@ -138,7 +147,13 @@ export function writeBinaryValue(w: BinaryTuples, text: string | null, type: Top
     case 'boolean':
       return w.bool(text === 'true');
     case 'timestamptz':
+    case 'timestamp':
+      // A timestamp's text is in UTC or has no offset (column-values), so both are the same microseconds.
       return timestamptz(w, text);
+    case 'time':
+      return timeOfDay(w, text);
+    case 'bit':
+      return w.bits(text);
     case 'date':
       return w.int32(daysFromCivil(digits(text, 0, 4), digits(text, 5, 7), digits(text, 8, 10)) - PG_EPOCH_DAYS);
     case 'jsonb':

@@ -2,19 +2,28 @@
 // load, or a whole batch would fail at merge time; so every value is checked here and a value
 // that does not fit is reported (the message then goes to the dead-letter table).
 import { isLosslessNumber, stringify as exactStringify } from 'lossless-json';
+import type { TopicFamily } from '../../../types/topic-type.js';
 
-export type TopicColumnType = 'text' | 'integer' | 'bigint' | 'numeric' | 'double' | 'boolean' | 'timestamptz' | 'date' | 'jsonb';
+/** The converter a column's value goes through (its type's family; modifiers are checked after, in typed-values.ts). */
+export type TopicColumnType = TopicFamily;
 
 /** The converted text, or why the value does not fit the type. */
 export type Converted = { ok: true; text: string } | { ok: false; why: string };
 
+const INT16 = [-32768n, 32767n] as const;
 const INT32 = [-2147483648n, 2147483647n] as const;
 const INT64 = [-9223372036854775808n, 9223372036854775807n] as const;
 /** The ranges as numbers, for safe integers (every one of which is within INT64). */
+const INT16_NUMBERS = [-32768, 32767] as const;
 const INT32_NUMBERS = [-2147483648, 2147483647] as const;
 const INT64_NUMBERS = [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] as const;
 const INTEGER_TEXT = /^-?\d+$/;
 const NUMERIC_TEXT = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+const TIME = /^(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?$/;
+const BITS = /^[01]*$/;
+/** The zone of a timestamp as timestamp() passes it on (it always has one), and the zones that are UTC. */
+const ZONE = /(Z|[+-]\d{2}(?::?\d{2})?)$/;
+const UTC_ZONE = /^(Z|[+-]00(?::?00)?)$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 
@@ -200,6 +209,20 @@ function timestamp(v: unknown): string | Unfit {
   return ok(m[8] ? v : `${v}Z`);
 }
 
+/** A timestamp without time zone: PostgreSQL would drop an offset, so only UTC (or none) is taken. */
+function localTimestamp(v: unknown): string | Unfit {
+  const t = timestamp(v);
+  if (t instanceof Unfit) return t;
+  const zone = ZONE.exec(t)?.[1];
+  return zone === undefined || UTC_ZONE.test(zone) ? t : fail(`expected a timestamp in UTC or without an offset (the column keeps no zone), got ${JSON.stringify(t)}`);
+}
+
+function time(v: unknown): string | Unfit {
+  const m = typeof v === 'string' ? TIME.exec(v) : null;
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3] ?? 0) > 59) return fail(`expected a time like "13:45:00.25", got ${describe(v)}`);
+  return ok(v as string);
+}
+
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
@@ -209,6 +232,9 @@ function describe(v: unknown): string {
   if (isLosslessNumber(v)) return `number ${v.value}`;
   return typeof v;
 }
+
+/** What the families no JSON number converts to expect instead. */
+const NOT_A_NUMBER = { boolean: 'true or false', date: 'a date', time: 'a time', bit: 'a bit string' } as const;
 
 /** Converts a present, non-null JSON value to the text of a column of `type`. */
 export function convert(v: unknown, type: TopicColumnType): Converted {
@@ -222,8 +248,8 @@ export function columnText(v: unknown, type: TopicColumnType): string | Unfit {
   // go on as written into text, integer and numeric columns, never rounded.
   if (isLosslessNumber(v)) {
     if (type === 'jsonb') return ok(v.value);
-    if (type === 'timestamptz') return timestamp(Number(v.value));
-    if (type === 'boolean' || type === 'date') return fail(`expected ${type === 'boolean' ? 'true or false' : 'a date'}, got ${describe(v)}`);
+    if (type === 'timestamptz' || type === 'timestamp') return columnText(Number(v.value), type);
+    if (type === 'boolean' || type === 'date' || type === 'time' || type === 'bit') return fail(`expected ${NOT_A_NUMBER[type]}, got ${describe(v)}`);
     return columnText(v.value, type);
   }
   switch (type) {
@@ -235,6 +261,8 @@ export function columnText(v: unknown, type: TopicColumnType): string | Unfit {
       if (typeof v === 'number' || typeof v === 'boolean') return ok(String(v));
       return fail(`expected text, got ${describe(v)}`);
     }
+    case 'smallint':
+      return integer(v, INT16, INT16_NUMBERS, 'a smallint');
     case 'integer':
       return integer(v, INT32, INT32_NUMBERS, 'an integer');
     case 'bigint':
@@ -255,6 +283,12 @@ export function columnText(v: unknown, type: TopicColumnType): string | Unfit {
       return typeof v === 'boolean' ? ok(v ? 'true' : 'false') : fail(`expected true or false, got ${describe(v)}`);
     case 'timestamptz':
       return timestamp(v);
+    case 'timestamp':
+      return localTimestamp(v);
+    case 'time':
+      return time(v);
+    case 'bit':
+      return typeof v === 'string' && BITS.test(v) ? ok(v) : fail(`expected a bit string like "0101", got ${describe(v)}`);
     case 'date': {
       const m = typeof v === 'string' ? DATE.exec(v) : null;
       if (!m || !validDate(m[1]!, m[2]!, m[3]!)) return fail(`expected a date like "2026-01-31", got ${describe(v)}`);

@@ -107,10 +107,11 @@ export async function extractTopicUnit(
 ): Promise<StagedTopicBatch> {
   const endpoint = unitEndpoint(kafkaEndpoints(deps.config, p.source, unit.region), unit);
   const label = `pipeline ${p.name}, source ${endpoint.id}`;
-  const mapping = compileMapping(p);
+  const mapping = compileMapping(p, warehouse.arrays);
   const extractedAt = new Date().toISOString();
 
-  const format: StagedFormat = warehouse.binaryStage ? 'binary' : 'csv';
+  // Arrays have no binary writer here: a mapping with one stages CSV, which PostgreSQL parses.
+  const format: StagedFormat = warehouse.binaryStage && mapping.columns.every((c) => !c.declared.array) ? 'binary' : 'csv';
   const rowsFile = await openCsv(deps.stage, `${unit.stagePrefix}/${stagedFileName('rows', format)}`);
   if (format === 'binary') await rowsFile.write(BINARY_COPY_HEADER, 0);
   const deadFile = await openCsv(deps.stage, `${unit.stagePrefix}/dead-letters.csv.gz`);

@@ -4,12 +4,19 @@ import { isSafeNumber, LosslessNumber, parse as exactParse } from 'lossless-json
 import type { TopicPipelineConfig } from '../../../config/schema.js';
 import { columnText, jsonbProblem, Unfit, type TopicColumnType } from './column-values.js';
 import { parsePath, valueAt, type PathStep } from './json-path.js';
+import { topicType, type TopicType } from '../../../types/topic-type.js';
+import { typedText, type ArrayForm } from './typed-values.js';
 
 export interface CompiledColumn {
   name: string;
   path: string;
   steps: PathStep[];
+  /** The converter's family. */
   type: TopicColumnType;
+  /** The declared type, modifiers and all. */
+  declared: TopicType;
+  /** No modifiers and no array: the family's conversion is the whole check. */
+  plain: boolean;
   /** Required by the config, or part of the key. */
   required: boolean;
 }
@@ -18,6 +25,7 @@ export interface TopicMapping {
   columns: CompiledColumn[];
   keepRaw: boolean;
   maxMessageBytes: number;
+  arrays: ArrayForm;
 }
 
 /** Why a message was dead-lettered; stable codes, kept in the dead-letter table. */
@@ -27,12 +35,18 @@ export type MappedMessage =
   | { ok: true; values: (string | null)[] }
   | { ok: false; reason: DeadLetterReason; field: string | null; detail: string };
 
-export function compileMapping(p: TopicPipelineConfig): TopicMapping {
+/** `arrays`: how the warehouse takes array columns (only the staged text differs). */
+export function compileMapping(p: TopicPipelineConfig, arrays: ArrayForm = 'native'): TopicMapping {
   const key = new Set(p.key ?? []);
   return {
-    columns: p.columns.map((c) => ({ name: c.name, path: c.path, steps: parsePath(c.path), type: c.type, required: c.required || key.has(c.name) })),
+    columns: p.columns.map((c) => {
+      const declared = topicType(c.type);
+      const plain = !declared.array && declared.length === undefined && declared.precision === undefined && declared.fraction === undefined;
+      return { name: c.name, path: c.path, steps: parsePath(c.path), type: declared.family, declared, plain, required: c.required || key.has(c.name) };
+    }),
     keepRaw: p.options.keepRawAs !== undefined,
     maxMessageBytes: p.options.maxMessageBytes,
+    arrays,
   };
 }
 
@@ -83,7 +97,7 @@ export function mapMessage(value: Buffer | null, m: TopicMapping): MappedMessage
       values.push(null);
       continue;
     }
-    const cell = columnText(v, c.type);
+    const cell = c.plain ? columnText(v, c.type) : typedText(v, c.declared, m.arrays);
     if (cell instanceof Unfit) return dead('wrong-type', `field "${c.path}": ${cell.why}`, c.name);
     values.push(cell);
   }

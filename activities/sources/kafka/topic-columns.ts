@@ -5,24 +5,12 @@ import type { TopicPipelineConfig, TributaryConfig } from '../../../config/schem
 import type { TopicMergeSpec } from '../../specs/merge-specs.js';
 import type { ColumnSpec } from '../../specs/columns.js';
 import { KAFKA_COLUMNS } from '../../specs/topic-columns.js';
-import type { TopicColumnType } from './column-values.js';
-
-/** The warehouse column type of each topic column type. */
-export const WAREHOUSE_TYPE: Record<TopicColumnType, string> = {
-  text: 'text',
-  integer: 'integer',
-  bigint: 'bigint',
-  numeric: 'numeric',
-  double: 'double precision',
-  boolean: 'boolean',
-  timestamptz: 'timestamp with time zone',
-  date: 'date',
-  jsonb: 'jsonb',
-};
+import { topicType } from '../../../types/topic-type.js';
 
 /** Mapped columns, then the raw message when kept: the values mapMessage returns, in order. */
 export function mappedColumns(p: TopicPipelineConfig): ColumnSpec[] {
-  const cols = p.columns.map((c) => ({ name: c.name, type: WAREHOUSE_TYPE[c.type] }));
+  // Rendered from the type map, as format_type prints it: the DDL, and what a changed type is compared with.
+  const cols = p.columns.map((c) => ({ name: c.name, type: topicType(c.type).pg }));
   return p.options.keepRawAs ? [...cols, { name: p.options.keepRawAs, type: 'jsonb' }] : cols;
 }
 
