@@ -58,7 +58,7 @@ describe('verify schedules', () => {
   it('are made on Redshift for every kind, facts and CDC with repair', () => {
     const cfg = validateConfig('test', {
       sources: {
-        app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us' }] },
+        app: { type: 'postgres', servers: [{ region: 'us', secret: 'app-us', signalSecret: 'app-us-signal' }] },
         events: { type: 'kafka', clusters: [{ region: 'us', cell: 'cell-1', brokers: ['127.0.0.1:19092'], secret: 'k' }] },
       },
       warehouse: { type: 'redshift', workgroup: 'bi', database: 'dev', awsRegion: 'us-east-1', copyRoleArn: 'arn:aws:iam::123456789012:role/tributary-load' },
