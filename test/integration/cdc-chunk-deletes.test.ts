@@ -151,7 +151,9 @@ it('a resnapshot after a gap deletes the keys gone at the source chunk window by
   expect(result.gapDeletes?.deleted, said).toBeGreaterThanOrEqual(stale.length);
   expect(result.gapDeletes?.deleted, said).toBeLessThanOrEqual(gapKeys.length);
   expect(result.gapDeletes?.inChunks, said).toBeGreaterThan(0);
-  expect(result.gapDeletes?.steps, said).toBeGreaterThanOrEqual(3);
+  // At least one chunk window's step and the end's; how many windows a run sees depends on how
+  // the connector's read and the runs interleave on the machine, so no more is asserted.
+  expect(result.gapDeletes?.steps, said).toBeGreaterThanOrEqual(2);
 }, 600_000);
 
 it('a resnapshot of given keys deletes only among them; one of the whole table deletes the rest (soft deletes)', async () => {
