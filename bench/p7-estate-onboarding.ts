@@ -22,6 +22,7 @@ import { connectClient, startPipeline } from '../client/run-pipeline.js';
 import { pipelineStatus } from '../client/status.js';
 import { discoverTableSets } from '../client/table-sets.js';
 import { parseConfig } from '../config/load.js';
+import { boundedMap } from '../workflows/bounded.js';
 import { withClient } from '../test/integration/stack.js';
 import { ROOT, runTimed, sql, startWorker } from './support.js';
 
@@ -193,8 +194,17 @@ const tPoll0 = process.hrtime.bigint();
 await runAll(expanded, every);
 const pollSeconds = seconds(tPoll0);
 const tFloor0 = process.hrtime.bigint();
+// At most FLOOR_PARALLEL connections per server at once: a server takes 200 (and an estate's
+// pipelines at once would be more); one worker per region runs at most 16 activities at once.
+const FLOOR_PARALLEL = 32;
 await Promise.all(
-  planned.tables.flatMap((t) => t.regions.map((r) => sql(READERS[r as keyof typeof READERS], `SELECT max(${t.watermark ?? t.key[0]}) FROM ${SCHEMA}.${t.table}`))),
+  REGIONS.map((r) =>
+    boundedMap(
+      planned.tables.filter((t) => t.regions.includes(r)),
+      FLOOR_PARALLEL,
+      (t) => sql(READERS[r], `SELECT max(${t.watermark ?? t.key[0]}) FROM ${SCHEMA}.${t.table}`),
+    ),
+  ),
 );
 const floorSeconds = seconds(tFloor0);
 

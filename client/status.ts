@@ -2,7 +2,7 @@
 // freshness, lag and state, read from the warehouse ledger (PostgreSQL or Redshift), the sources
 // and Temporal (schedules and recent runs). A part that cannot be read shows as unknown in its own
 // row; the rest still shows.
-import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import type pg from 'pg';
 import { kafkaEndpoints, postgresEndpoints, pipelineRegions, sourceTable, type KafkaEndpoint } from '../config/resolve.js';
 import type { PipelineConfig, TributaryConfig } from '../config/schema.js';
@@ -10,8 +10,8 @@ import { sourceTarget } from '../activities/sources/postgres/target.js';
 import { withPg } from '../activities/pg/connect.js';
 import { createSecretProvider, type SecretProvider } from '../activities/secrets/provider.js';
 import { boundedMap } from '../workflows/bounded.js';
-import { PIPELINE_KEY, REGION_KEY } from '../names/search-attributes.js';
-import { cdcWorkflowId, scheduleId, syncWorkflowId } from '../names/temporal-ids.js';
+import { cdcWorkflowId, scheduleId } from '../names/temporal-ids.js';
+import { recentRuns, runsOf } from './recent-runs.js';
 import { ledgerKey as k, ledgerReader, type Ledger, type LedgerReader, type RunCounts } from './ledger.js';
 import { sourceHighSql } from './status-sql.js';
 import { withSlo } from './status-slo.js';
@@ -27,8 +27,6 @@ import { rootMessage } from '../common/root-message.js';
 export type { StatusRow, PipelineState } from './status-rows.js';
 
 const PARALLEL = 8;
-/** Recent runs read per pipeline and region to find the last success and the last failure. */
-const RECENT_RUNS = 30;
 
 export async function pipelineStatus(client: Client, config: TributaryConfig, opts: { now?: Date; pipeline?: string } = {}): Promise<StatusRow[]> {
   const secrets = createSecretProvider(config.secrets);
@@ -37,8 +35,9 @@ export async function pipelineStatus(client: Client, config: TributaryConfig, op
   const pairs = config.pipelines
     .filter((p) => opts.pipeline === undefined || p.name === opts.pipeline)
     .flatMap((p) => pipelineRegions(config, p).map((region) => ({ p, region })));
+  const runs = await recentRuns(client, config, pairs.map(({ p, region }) => ({ pipeline: p.name, region })));
   const rows = await boundedMap(pairs, PARALLEL, async ({ p, region }) => {
-    const temporal = await temporalFacts(client, config, p.name, region);
+    const temporal = await temporalFacts(client, config, p.name, region, runsOf(runs, p.name, region));
     const sources = await sourceFacts(config, secrets, reader, ledger, p, region, temporal.lastSuccess?.runId);
     const now = opts.now ?? new Date();
     const what = kindOf(p).status(p);
@@ -121,7 +120,7 @@ async function topicPartitions(e: KafkaEndpoint, secrets: SecretProvider, topic:
   }
 }
 
-async function temporalFacts(client: Client, config: TributaryConfig, pipeline: string, region: string): Promise<TemporalFacts> {
+async function temporalFacts(client: Client, config: TributaryConfig, pipeline: string, region: string, runs: WorkflowExecutionInfo[]): Promise<TemporalFacts> {
   const facts: TemporalFacts = {};
   try {
     facts.schedulePaused = (await client.schedule.getHandle(scheduleId(config, pipeline, region)).describe()).state.paused;
@@ -132,14 +131,6 @@ async function temporalFacts(client: Client, config: TributaryConfig, pipeline: 
   if (p && kindOf(p).continuous) {
     const d = await continuousRun(client, cdcWorkflowId(config, pipeline, region));
     if (d) facts.continuous = d;
-  }
-  // Manual runs have exactly this id; scheduled ones add "-<time>". Names are validated by the config schema.
-  const id = syncWorkflowId(config, pipeline, region);
-  const query = `WorkflowType = 'syncPipeline' AND ${PIPELINE_KEY.name} = '${pipeline}' AND ${REGION_KEY.name} = '${region}' AND WorkflowId STARTS_WITH '${id}'`;
-  const runs = [];
-  for await (const w of client.workflow.list({ query, pageSize: RECENT_RUNS })) {
-    runs.push(w);
-    if (runs.length >= RECENT_RUNS) break;
   }
   const running = runs.find((w) => w.status.name === 'RUNNING');
   if (running) facts.running = { workflowId: running.workflowId, startTime: running.startTime.toISOString() };

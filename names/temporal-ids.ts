@@ -34,7 +34,12 @@ export type WorkflowKind = 'sync' | 'backfill' | 'verify' | 'cdc';
 
 /** A manual sync run's id; a schedule's runs get the server's "-<nominal time>" on top. */
 export function syncWorkflowId(d: Deployment, pipeline: string, region: string): string {
-  return `${prefixOf(d)}/sync/${pipeline}/${region}`;
+  return `${syncWorkflowIdPrefix(d)}${pipeline}/${region}`;
+}
+
+/** What the id of every sync run of the deployment starts with. */
+export function syncWorkflowIdPrefix(d: Deployment): string {
+  return `${prefixOf(d)}/sync/`;
 }
 
 /** A replay of one pipeline and region's staged batches, named by its replay id. */
