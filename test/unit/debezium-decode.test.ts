@@ -231,4 +231,11 @@ describe('decodeRecord errors', () => {
     // Debezium sends numeric arrays as JSON, not as floats: the declared type stays.
     expect(declaredCdcColumn('xs', 'numeric(10,2)[]', 'double')).toEqual({ name: 'xs', type: 'numeric(10,2)[]' });
   });
+
+  it('reads a schemaless string-mode decimal of NaN or ±Infinity (Debezium names them NAN, POSITIVE_INFINITY, NEGATIVE_INFINITY) as numeric writes them', () => {
+    const value = JSON.stringify({ before: null, after: { id: 1, a: 'NAN', b: 'POSITIVE_INFINITY', c: 'NEGATIVE_INFINITY', d: '-0.0010' }, source: { lsn: 5, ts_ms: 2 }, op: 'r' });
+    const columns = { id: 'bigint', a: 'numeric(12,2)', b: 'numeric', c: 'decimal', d: 'numeric(5,4)' };
+    const e = decodeRecord({ topic: 't', partition: 0, offset: '1', key: '{"id":1}', value }, { settings: { decimalHandlingMode: 'string', timePrecisionMode: 'adaptive' }, columns });
+    expect(e.kind === 'change' && e.after).toEqual({ id: '1', a: 'NaN', b: 'Infinity', c: '-Infinity', d: '-0.0010' });
+  });
 });
