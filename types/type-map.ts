@@ -107,7 +107,7 @@ export const TYPE_ROWS: TypeRow[] = [
   row({ title: 'integer', names: ['integer', 'int', 'int4'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('INTEGER')), policy: EXACT }),
   row({ title: 'bigint', names: ['bigint', 'int8'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('BIGINT')), policy: EXACT }),
   row({
-    title: 'numeric(p,s)', names: ['numeric', 'decimal'], debezium: 'NaN and ±Infinity arrive as NULL: Debezium\'s decimals have none',  modifiers: 'numeric', origin: 'built-in', postgres: 'same', redshift: decimal, compare: 'text', canonical: 'numeric',
+    title: 'numeric(p,s)', names: ['numeric', 'decimal'], debezium: 'precise: the value, but NaN and ±Infinity arrive as NULL (Debezium\'s decimals have none); string: the digits (text in a schema-typed target, where NaN and ±Infinity are Debezium\'s NAN, POSITIVE_INFINITY and NEGATIVE_INFINITY; read back as NaN and ±Infinity into a columnTypes numeric); double: the value rounded to float8, NaN and ±Infinity kept (double precision in the target, columnTypes too)',  modifiers: 'numeric', origin: 'built-in', postgres: 'same', redshift: decimal, compare: 'text', canonical: 'numeric',
     policy: { redshift: 'fail', reason: `DECIMAL up to precision 38; wider or unconstrained numeric is VARCHAR with the exact digits (${LONG_TEXT}). NaN has no DECIMAL value: the load fails naming the column` },
   }),
   row({
@@ -118,7 +118,7 @@ export const TYPE_ROWS: TypeRow[] = [
     title: 'double precision', names: ['double precision', 'float8'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('DOUBLE PRECISION')), canonical: 'float',
     policy: { redshift: 'exact', reason: 'NaN and ±Infinity are float values in Redshift too (not run against Redshift itself)' },
   }),
-  row({ title: 'money', names: ['money'], debezium: 'a Decimal of the amount (numeric in the target), without the currency format of lc_monetary',  origin: 'built-in', postgres: 'same', redshift: textOf(32), policy: TEXT_FORM('money type (its text form follows lc_monetary)') }),
+  row({ title: 'money', names: ['money'], debezium: 'the amount without the currency format of lc_monetary: precise a Decimal (numeric in a schema-typed target), string its text, double rounded to float8 (double precision in the target, columnTypes too); a columnTypes money column under precise or string holds the value itself',  origin: 'built-in', postgres: 'same', redshift: textOf(32), policy: TEXT_FORM('money type (its text form follows lc_monetary)') }),
   row({ title: 'text', names: ['text'], origin: 'built-in', postgres: 'same', redshift: TEXT, policy: { redshift: 'quarantine', reason: LONG_TEXT } }),
   row({ title: 'varchar(n)', names: ['character varying', 'varchar'], modifiers: 'length', origin: 'built-in', postgres: 'same', redshift: charLength, policy: { redshift: 'quarantine', reason: `VARCHAR(4n) bytes hold n characters; ${LONG_TEXT}` } }),
   row({
@@ -133,18 +133,18 @@ export const TYPE_ROWS: TypeRow[] = [
   }),
   row({ title: 'boolean', names: ['boolean', 'bool'], origin: 'built-in', postgres: 'same', redshift: fixed(plain('BOOLEAN')), canonical: 'boolean', policy: EXACT }),
   row({
-    title: 'date', names: ['date'], debezium: '±infinity, BC dates and dates past year 294276 arrive as other days (the connector\'s conversion); the run then fails where such a day is out of range',  origin: 'built-in', postgres: 'same', redshift: fixed(plain('DATE')), canonical: 'date',
+    title: 'date', names: ['date'], debezium: 'under every time.precision.mode: ±infinity, BC dates and dates past year 294276 arrive as other days (the connector\'s conversion); a day outside 4714-11-24 BC to 294276-12-31 is an event that cannot be applied (a dead letter naming the column, or a halt at options.maxDeadLetterRatio 0)',  origin: 'built-in', postgres: 'same', redshift: fixed(plain('DATE')), canonical: 'date',
     policy: { redshift: 'fail', reason: 'Redshift DATE has no ±infinity and ends in year 294276: such a value fails the load naming the column' },
   }),
-  row({ title: 'time(p)', names: ['time'], modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIME')), canonical: 'time', policy: { redshift: 'exact', reason: 'TIME keeps microseconds, as PostgreSQL does' } }),
+  row({ title: 'time(p)', names: ['time'], debezium: 'adaptive and adaptive_time_microseconds: its text form; connect: milliseconds, a finer fraction cut (not rounded)', modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIME')), canonical: 'time', policy: { redshift: 'exact', reason: 'TIME keeps microseconds, as PostgreSQL does' } }),
   row({ title: 'timetz(p)', names: ['timetz'], debezium: 'in UTC: the offset is not sent',  modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIMETZ')), canonical: 'time', policy: { redshift: 'exact', reason: 'TIMETZ keeps microseconds and the offset' } }),
   row({
-    title: 'timestamp(p)', names: ['timestamp'], debezium: 'the last microsecond of year 294276 overflows MicroTimestamp and arrives as another value',  modifiers: 'precision', origin: 'built-in', postgres: 'same',
+    title: 'timestamp(p)', names: ['timestamp'], debezium: 'adaptive and adaptive_time_microseconds: its text form, but the last microsecond of year 294276 overflows MicroTimestamp: an event that cannot be applied (a dead letter naming the column, or a halt at options.maxDeadLetterRatio 0); connect: milliseconds, a finer fraction cut (not rounded), year 294276 included',  modifiers: 'precision', origin: 'built-in', postgres: 'same',
     redshift: fixed(plain('TIMESTAMP')), canonical: 'timestamp',
     policy: { redshift: 'fail', reason: 'TIMESTAMP keeps microseconds but has no ±infinity: such a value fails the load naming the column' },
   }),
   row({
-    title: 'timestamptz(p)', names: ['timestamptz'], modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIMESTAMPTZ')), canonical: 'utc',
+    title: 'timestamptz(p)', names: ['timestamptz'], debezium: 'its text form under every time.precision.mode (ZonedTimestamp, in UTC)', modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIMESTAMPTZ')), canonical: 'utc',
     policy: { redshift: 'fail', reason: 'TIMESTAMPTZ keeps microseconds but has no ±infinity: such a value fails the load naming the column' },
   }),
   row({ title: 'interval', names: ['interval'], debezium: 'microseconds (MicroDuration, a month as 30.4375 days; bigint in the target): months, days and time are not kept apart, and values past about 292,000 years overflow',  modifiers: 'precision', origin: 'built-in', postgres: 'same', compare: 'text', redshift: textOf(100), policy: TEXT_FORM('interval of months, days and microseconds in one value (its INTERVAL types split them)') }),

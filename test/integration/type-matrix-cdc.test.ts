@@ -1,33 +1,43 @@
-// The type matrix through the real Debezium PostgreSQL connector (JSON schemas, decimal.handling.mode
-// precise, time.precision.mode adaptive_time_microseconds) into the PostgreSQL warehouse: the
-// snapshot's rows of a table with a column of every type-map row, applied by a cdc pipeline, have
-// per column the source's text form. What Debezium itself does not carry is listed below with the
-// reason (docs/types.md, "through Debezium"): types it leaves out of its events, values it sends
-// as something else (those are set to NULL at the source first), and types it sends in another
-// form, which the target, typed from the message schema, keeps as that form.
+// The type matrix through the real Debezium PostgreSQL connector into the PostgreSQL warehouse,
+// under every decimal.handling.mode and time.precision.mode (type-matrix-cdc-settings.ts): six
+// connectors on one source table, three with JSON schemas (every column) and three without (the
+// columns whose decoding reads the pipeline's declared settings, typed from options.columnTypes).
+// Per column the target's output form is the source's where the setting carries it exactly, and
+// what the setting documents where it does not (double: the value rounded to float8; connect:
+// times and timestamps cut to milliseconds). What Debezium itself does not carry under any
+// setting is listed below with the reason (docs/types.md, "through Debezium"): types it leaves
+// out of its events, values it sends as something else (set to NULL at the source first), and
+// types it sends in another form, which the target, typed from the message schema, keeps. A
+// sixth row holds the last microsecond of year 294276, which MicroTimestamp overflows: a dead
+// letter naming its column under the microsecond settings, carried to the millisecond under connect.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { createSecretProvider } from '../../activities/secrets/provider.js';
+import { skipCdcEvent } from '../../client/cdc-skip.js';
 import type { TributaryConfig } from '../../config/schema.js';
 import { connectorConfig, createPublication, registerConnector, removeConnector } from '../fixtures/debezium/connect.js';
-import { startHarness, type Harness } from './harness.js';
+import { failureOf, startHarness, type Harness } from './harness.js';
 import { STACK, uniqueName, withClient } from './stack.js';
 import { dropSchema, topicStackConfig } from './topic-fixture.js';
 import { createMatrixTable, dropMatrixTable, matrixColumns } from './type-matrix-columns.js';
+import { toMillis } from '../fixtures/debezium/load.js';
+import { SETTING_COLUMNS, settled, VARIANTS, type SourceForms, type Variant } from './type-matrix-cdc-settings.js';
 import { textForms } from './type-matrix-forms.js';
 
 const { escapeIdentifier: ident } = pg;
 const name = uniqueName('type_matrix_cdc');
-const topic = `${name}.public.${name}`;
 const { columns: COLUMNS, types: t } = matrixColumns(uniqueName('tmc'));
+const connectorOf = (v: Variant) => `${name}_${v.tag}`;
+const topicOf = (v: Variant) => `${connectorOf(v)}.public.${name}`;
+/** A pipeline at maxDeadLetterRatio 0 on the first variant's topic: the overflowed timestamp halts it. */
+const HALTS = `${name}_halts`;
 /** Types the connector has no mapping for: it leaves their columns out of every event. */
 const LEFT_OUT = ['c_tsquery', 'c_line', 'c_lseg', 'c_box', 'c_path', 'c_polygon', 'c_circle', 'c_xid', 'c_regclass', 'c_regtype', 'c_lsn', 'c_int8mr', 'c_tsmr', 'c_pair', 'c_floatrange', 'c_year_arr'];
 
-/** Values the connector sends as another value or as null, [column, rows (1-based), why]: set to NULL at the source first. */
+/** Values the connector sends as another value or as null under every setting, [column, rows (1-based), why]: set to NULL at the source first. */
 const NOT_CARRIED: [string, number[], string][] = [
-  ['c_num', [1, 2, 3], 'NaN and ±Infinity have no VariableScaleDecimal: sent as null'],
-  ['c_num50', [2], 'NaN has no Decimal: sent as null'],
   ['c_date', [1, 2, 3, 4], '±infinity, BC dates and dates past year 294276 are sent as other days'],
-  ['c_ts', [1], 'the last microsecond of year 294276 overflows MicroTimestamp: sent as a negative number'],
+  ['c_ts', [1], 'row 6 holds it: the last microsecond of year 294276 overflows MicroTimestamp'],
   ['c_interval', [2], '-178000000 years overflows MicroDuration'],
   ['c_int_arr', [1], 'a two-dimensional array is sent as an array of nulls'],
   ['c_text_arr', [3], 'an array with lower bounds other than 1 is sent as Java object names'],
@@ -35,13 +45,15 @@ const NOT_CARRIED: [string, number[], string][] = [
   ['c_tstz_arr', [1, 4], 'infinity elements are sent as other timestamps'],
   ['c_enum_arr', [1], 'an enum array with a NULL element is sent as null'],
 ];
+const LAST_MICRO = '294276-12-31 23:59:59.999999';
+/** The overflowed MicroTimestamp's reason (the connector sends -2^63 + 1000000 - 2 µs). */
+const OVERFLOW = 'timestamp 290309-12-21 19:59:06.22419 BC (-9223372036853775810 µs) is outside 4714-11-24 BC to 294276-12-31, the days every warehouse holds';
 
 /**
- * Types the connector sends in another form, which the target (typed from the message schema)
- * keeps: their values arrive, NULLs stay NULL, the text differs. Why, per column.
+ * Types the connector sends in another form under every setting, which the target (typed from
+ * the message schema) keeps: their values arrive, NULLs stay NULL, the text differs. Why, per column.
  */
 const ANOTHER_FORM: Record<string, string> = {
-  c_money: 'a Decimal of the amount, without the currency format of lc_monetary',
   c_timetz: 'ZonedTime in UTC: the offset is not sent',
   c_interval: 'MicroDuration, microseconds with a month counted as 30.4375 days: months, days and time are not kept apart',
   c_json: 'io.debezium.data.Json, kept as jsonb: spacing and duplicate keys are not kept',
@@ -58,6 +70,7 @@ const ANOTHER_FORM: Record<string, string> = {
   c_hstore_arr: 'arrays are JSON arrays (jsonb) of JSON objects',
   c_range_arr: 'arrays are JSON arrays (jsonb) of range texts',
 };
+const micros = (v: Variant) => v.timePrecisionMode !== 'connect';
 let config: TributaryConfig;
 let h: Harness;
 
@@ -67,43 +80,120 @@ beforeAll(async () => {
     for (const [col, rows] of NOT_CARRIED) await c.query(`UPDATE public.${ident(name)} SET ${ident(col)} = NULL WHERE id = ANY($1::int[])`, [rows]);
     // Every value of c_date is one Debezium cannot carry: an ordinary day in their place, so the column is compared.
     await c.query(`UPDATE public.${ident(name)} SET c_date = '2024-02-29' WHERE id = 1`);
+    await c.query(`INSERT INTO public.${ident(name)} (id, c_ts) VALUES (6, $1)`, [LAST_MICRO]);
   });
-  await createPublication(STACK.source.us!, name, [`public.${name}`]);
-  await registerConnector(STACK.connect.us!, name, connectorConfig('us', name, [`public.${name}`], { schemas: true, decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive_time_microseconds' }));
-  config = topicStackConfig([{ name, kind: 'cdc', source: 'events', regions: ['us'], topic, target: name, key: ['id'] }]);
+  const captured = ['id', ...SETTING_COLUMNS].map((c) => `public\\.${name}\\.${c}`).join(',');
+  await Promise.all(
+    VARIANTS.map(async (v) => {
+      await createPublication(STACK.source.us!, connectorOf(v), [`public.${name}`]);
+      const base = connectorConfig('us', connectorOf(v), [`public.${name}`], v);
+      await registerConnector(STACK.connect.us!, connectorOf(v), v.schemas ? base : { ...base, 'column.include.list': captured });
+    }),
+  );
+  const columnTypes: Record<string, string> = { id: 'integer', ...Object.fromEntries(COLUMNS.filter(([c]) => SETTING_COLUMNS.includes(c)).map(([c, type]) => [c, type])) };
+  const pipeline = (v: Variant, pipelineName: string, maxDeadLetterRatio: number) => ({
+    name: pipelineName,
+    kind: 'cdc',
+    source: 'events',
+    regions: ['us'],
+    topic: topicOf(v),
+    target: pipelineName,
+    key: ['id'],
+    options: { decimalHandlingMode: v.decimalHandlingMode, timePrecisionMode: v.timePrecisionMode, maxDeadLetterRatio, ...(v.schemas ? {} : { columnTypes }) },
+  });
+  config = topicStackConfig([...VARIANTS.map((v) => pipeline(v, connectorOf(v), 0.5)), pipeline(VARIANTS[0]!, HALTS, 0)]);
   h = await startHarness(config, ['us']);
-}, 180_000);
+}, 240_000);
 
 afterAll(async () => {
   await h?.close();
-  await removeConnector(STACK.connect.us!, STACK.source.us!, STACK.kafka['us/cell-1']!, { connector: name, slot: name, publication: name, topics: [topic] }).catch(() => undefined);
+  for (const v of VARIANTS) {
+    await removeConnector(STACK.connect.us!, STACK.source.us!, STACK.kafka['us/cell-1']!, { connector: connectorOf(v), slot: connectorOf(v), publication: connectorOf(v), topics: [topicOf(v)] }).catch(() => undefined);
+  }
   await withClient(STACK.source.us!, (c) => dropMatrixTable(c, name, t));
   if (config) await dropSchema(config.warehouse.schema);
-}, 120_000);
+}, 180_000);
 
-const warehouseRows = () => withClient(STACK.warehouse, async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(config.warehouse.schema)}.${ident(name)}`)).rows[0]!.n)).catch(() => 0);
+const count = (table: string) => withClient(STACK.warehouse, async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(config.warehouse.schema)}.${ident(table)}`)).rows[0]!.n)).catch(() => 0);
+const deadLetters = (pipeline: string) =>
+  withClient(STACK.warehouse, async (c) => (await c.query<{ partition: number; offset: string; reason: string; field: string | null; detail: string }>(`SELECT kafka_partition AS partition, kafka_offset::text AS offset, reason, field, detail FROM ${ident(config.warehouse.schema)}.tributary_dead_letters WHERE pipeline = $1 ORDER BY kafka_partition, kafka_offset`, [pipeline])).rows);
 
-describe('the type matrix through Debezium', () => {
-  it("applies the snapshot's rows with the source's text form in every column", async () => {
-    // Debezium delivers the snapshot when it has read it: run until the five rows are in.
-    for (let i = 0; i < 60 && (await warehouseRows()) < 5; i++) {
-      await h.run(name, 'us');
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    expect(await warehouseRows()).toBe(5);
-    const source = await textForms(STACK.source.us!, 'public', name);
-    const warehouse = await textForms(STACK.warehouse, config.warehouse.schema, name);
-    // The output form: Debezium sends what the type's output function prints (char(n) padded).
+/** Runs a pipeline until its target has `rows` rows: Debezium delivers the snapshot when it has read it. */
+async function runUntil(pipeline: string, rows: number): Promise<void> {
+  for (let i = 0; i < 60 && (await count(pipeline)) < rows; i++) {
+    await h.run(pipeline, 'us');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  expect(await count(pipeline), pipeline).toBe(rows);
+}
+
+/** The source's forms the settings work from: output forms, and the float8 of numeric and of money's amount. */
+async function sourceForms(): Promise<Record<string, SourceForms>> {
+  const forms = await textForms(STACK.source.us!, 'public', name);
+  const out: Record<string, SourceForms> = Object.fromEntries(Object.entries(forms).map(([c, f]) => [c, { output: f.output }]));
+  await withClient(STACK.source.us!, async (c) => {
+    const f8 = (col: string, cast = '') => `CASE WHEN ${ident(col)} IS NOT NULL THEN format('%s', ${ident(col)}${cast}::float8) END`;
+    const q = `SELECT ${f8('c_num')} AS c_num, ${f8('c_num12')} AS c_num12, ${f8('c_num50')} AS c_num50, ${f8('c_money', '::numeric')} AS c_money,
+                      CASE WHEN c_money IS NOT NULL THEN format('%s', c_money::numeric) END AS amount FROM public.${ident(name)} ORDER BY id`;
+    const rows = (await c.query<Record<string, string | null>>(q)).rows;
+    for (const col of ['c_num', 'c_num12', 'c_num50', 'c_money']) out[col]!.float8 = rows.map((r) => r[col]!);
+    out.c_money!.amount = rows.map((r) => r.amount!);
+  });
+  return out;
+}
+
+describe('the type matrix through Debezium, under each decimal and time setting', () => {
+  it("applies the snapshot's rows with the source's output form, or what the setting documents, in every column", async () => {
+    // The last row is a dead letter where MicroTimestamp overflows, and the rest applies.
+    await Promise.all(VARIANTS.map((v) => runUntil(connectorOf(v), micros(v) ? 5 : 6)));
+    const source = await sourceForms();
     const differ: Record<string, unknown> = {};
-    for (const [col] of COLUMNS) {
-      if (LEFT_OUT.includes(col) || col in ANOTHER_FORM) continue;
-      if (JSON.stringify(warehouse[col]?.output) !== JSON.stringify(source[col]!.output)) differ[col] = { source: source[col]!.output, warehouse: warehouse[col]?.output };
-      // Not a comparison of NULLs only.
-      expect(source[col]!.output.some((v) => v !== null), col).toBe(true);
+    for (const v of VARIANTS) {
+      const warehouse = await textForms(STACK.warehouse, config.warehouse.schema, connectorOf(v));
+      const columns = v.schemas ? COLUMNS.map(([c]) => c) : SETTING_COLUMNS;
+      for (const col of columns) {
+        if (LEFT_OUT.includes(col) || col in ANOTHER_FORM) continue;
+        let want = settled(v, col, source[col]!) ?? source[col]!.output;
+        // Not a comparison of NULLs only.
+        expect(want.some((x) => x !== null), `${v.tag} ${col}`).toBe(true);
+        if (micros(v)) want = want.slice(0, 5);
+        const got = warehouse[col]?.output;
+        if (JSON.stringify(got) !== JSON.stringify(want)) differ[`${v.tag} ${col}`] = { want, got };
+      }
+      const nulls = (f: { output: (string | null)[] } | undefined) => f?.output.map((x) => x === null);
+      if (v.schemas) {
+        for (const col of LEFT_OUT) expect(warehouse[col], `${v.tag} ${col}`).toBeUndefined();
+        for (const col of Object.keys(ANOTHER_FORM)) expect(nulls(warehouse[col]), `${v.tag} ${col}`).toEqual(nulls(source[col])!.slice(0, micros(v) ? 5 : 6));
+      } else {
+        expect(Object.keys(warehouse).sort(), v.tag).toEqual([...SETTING_COLUMNS].sort());
+      }
     }
     expect(differ).toEqual({});
-    for (const col of LEFT_OUT) expect(warehouse[col], col).toBeUndefined();
-    const nulls = (f: { output: (string | null)[] } | undefined) => f?.output.map((v) => v === null);
-    for (const col of Object.keys(ANOTHER_FORM)) expect(nulls(warehouse[col]), col).toEqual(nulls(source[col]));
+    // The settings that lose something do lose it here: the comparisons above are not of equal forms.
+    expect(source.c_num12!.float8).not.toEqual(source.c_num12!.output);
+    expect(source.c_ts!.output.map((x) => x && toMillis(x))).not.toEqual(source.c_ts!.output);
+    expect(source.c_ts!.output[5]).toBe(LAST_MICRO);
+  }, 240_000);
+
+  it('dead-letters the overflowed timestamp with its column above ratio 0, and carries it to the millisecond under connect', async () => {
+    for (const v of VARIANTS) {
+      const dead = await deadLetters(connectorOf(v));
+      if (micros(v)) expect(dead.map((d) => [d.reason, d.field, d.detail]), v.tag).toEqual([['undecodable', 'c_ts', OVERFLOW]]);
+      else expect(dead, v.tag).toEqual([]);
+    }
+  });
+
+  it('at ratio 0 halts on it naming the offset, the column, the reason and the skip command; the skip applies the rest', async () => {
+    const { partition, offset } = (await deadLetters(connectorOf(VARIANTS[0]!)))[0]!;
+    const message = await failureOf(h.run(HALTS, 'us'));
+    const topic = topicOf(VARIANTS[0]!);
+    expect(message).toContain(`pipeline ${HALTS}, region us, source events/us/cell-1: 1 of 6 events of topic ${topic} cannot be applied, and options.maxDeadLetterRatio is 0.`);
+    expect(message).toContain(`The first is at partition ${partition}, offset ${offset}: ${topic}[${partition}]@${offset} column "c_ts": ${OVERFLOW}.`);
+    expect(message).toContain(`tributary cdc skip ${HALTS} --region us --cell cell-1 --partition ${partition} --offset ${offset}.`);
+    expect(await count(HALTS)).toBe(0);
+    await skipCdcEvent(config, createSecretProvider(config.secrets), { pipeline: HALTS, region: 'us', cell: 'cell-1', partition, offset: Number(offset) });
+    await h.run(HALTS, 'us');
+    expect(await count(HALTS)).toBe(5);
+    expect((await deadLetters(HALTS)).map((d) => [d.partition, d.offset, d.reason])).toEqual([[partition, offset, 'skipped by operator']]);
   }, 120_000);
 });

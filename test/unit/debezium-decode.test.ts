@@ -3,7 +3,7 @@
 // every decoded value must equal what PostgreSQL itself printed for that row.
 import { describe, expect, it } from 'vitest';
 import { DebeziumDecodeError, decodeRecord, type ChangeEvent, type DecodedRecord, type KafkaRecord } from '../../activities/sources/debezium/decode.js';
-import { warehouseType } from '../../activities/sources/debezium/cdc-columns.js';
+import { declaredCdcColumn, warehouseType } from '../../activities/sources/debezium/cdc-columns.js';
 import { FIXTURES, asCarried, decodeOptionsFor, loadFixture, type Fixture } from '../fixtures/debezium/load.js';
 
 function decodeAll(f: Fixture): DecodedRecord[] {
@@ -181,5 +181,61 @@ describe('decodeRecord errors', () => {
     const value = JSON.stringify({ before: null, after: { id: 1, big: '__toast__' }, source: { lsn: 5, txId: 9, ts_ms: 2 }, op: 'u' });
     const e = decodeRecord({ topic: 't', partition: 0, offset: '1', key: '{"id":1}', value }, { columns: { id: 'bigint', big: 'text' }, unavailableValue: '__toast__' });
     expect(e.kind === 'change' && [...e.unavailable]).toEqual(['big']);
+  });
+
+  it('refuses a day, timestamp or zoned timestamp outside what every warehouse holds, naming the column, under each time setting', () => {
+    // bigint values are written as JSON numbers, as the connector writes int64s.
+    const value = (after: object) =>
+      JSON.stringify({ before: null, after: { id: 1, ...after }, source: { lsn: 5, txId: 9, ts_ms: 2 }, op: 'c' }, (_k, v: unknown) => (typeof v === 'bigint' ? `#${v}#` : v)).replace(/"#(-?\d+)#"/g, '$1');
+    const decode = (after: object, timePrecisionMode: 'adaptive' | 'adaptive_time_microseconds' | 'connect' = 'adaptive') => {
+      const e = decodeRecord({ topic: 't', partition: 0, offset: '4', key: '{"id":1}', value: value(after) }, {
+        settings: { decimalHandlingMode: 'precise', timePrecisionMode },
+        columns: { id: 'bigint', day: 'date', at: 'timestamp without time zone', ms: 'timestamp(3) without time zone', tz: 'timestamp with time zone' },
+      });
+      return e.kind === 'change' ? e.after : null;
+    };
+    const MICROS_PER_DAY = 86_400_000_000n;
+    // The first and last days of PostgreSQL's timestamps (Julian day 0, the end of year 294276).
+    const first = -2_440_588n;
+    const last = 106_762_939n;
+    expect(decode({ day: Number(first) })).toEqual({ id: '1', day: '4714-11-24 BC' });
+    expect(decode({ day: Number(last) })).toEqual({ id: '1', day: '294276-12-31' });
+    expect(() => decode({ day: Number(first) - 1 })).toThrow(/^t\[0\]@4 column "day": date 4714-11-23 BC \(day -2440589\) is outside 4714-11-24 BC to 294276-12-31/);
+    expect(() => decode({ day: Number(last) + 1 })).toThrow(/column "day": date 294277-01-01 \(day 106762940\) is outside/);
+    // An int32 day far out, as Debezium's conversions of infinity and of days past 294276 are.
+    expect(() => decode({ day: -621_907_411 })).toThrow(/column "day": date 1700756-05-05 BC \(day -621907411\) is outside/);
+    const lastMicro = (last + 1n) * MICROS_PER_DAY - 1n;
+    expect(decode({ at: first * MICROS_PER_DAY })).toEqual({ id: '1', at: '4714-11-24 00:00:00 BC' });
+    expect(decode({ at: lastMicro })).toEqual({ id: '1', at: '294276-12-31 23:59:59.999999' });
+    expect(() => decode({ at: first * MICROS_PER_DAY - 1n })).toThrow(/column "at": timestamp 4714-11-23 23:59:59.999999 BC \(-210866803200000001 µs\) is outside/);
+    // MicroTimestamp's most negative value.
+    expect(() => decode({ at: -9_223_372_036_854_775_808n })).toThrow(/column "at": timestamp .* BC .* is outside/);
+    // time.precision.mode connect: every timestamp in milliseconds, far past year 294276 in int64.
+    expect(decode({ at: (last + 1n) * 86_400_000n - 1n }, 'connect')).toEqual({ id: '1', at: '294276-12-31 23:59:59.999' });
+    expect(() => decode({ at: (last + 1n) * 86_400_000n }, 'connect')).toThrow(/column "at": timestamp 294277-01-01 00:00:00 /);
+    expect(() => decode({ ms: 900_000_000_000_000_000n }, 'adaptive_time_microseconds')).toThrow(/column "ms": timestamp .* is outside/);
+    // The infinity markers stay infinity.
+    expect(decode({ at: 9_223_372_036_825_200n, ms: 9_223_372_036_825_200n }, 'connect')).toEqual({ id: '1', at: 'infinity', ms: 'infinity' });
+    expect(decode({ tz: '-4713-11-24T00:00:00Z' })).toEqual({ id: '1', tz: '4714-11-24 00:00:00+00 BC' });
+    expect(decode({ tz: '+294276-12-31T23:59:59.999999Z' })).toEqual({ id: '1', tz: '294276-12-31 23:59:59.999999+00' });
+    expect(() => decode({ tz: '-4713-11-23T23:59:59Z' })).toThrow(/column "tz": timestamp 4714-11-23 23:59:59\+00 BC is outside/);
+    expect(() => decode({ tz: '+294277-01-01T00:00:00Z' })).toThrow(/column "tz": timestamp 294277-01-01 00:00:00\+00 is outside/);
+  });
+
+  it('types a schemaless numeric or money column as double precision under decimal.handling.mode double, as the message schema would', () => {
+    expect(declaredCdcColumn('a', 'numeric(12,2)', 'double')).toEqual({ name: 'a', type: 'double precision' });
+    expect(declaredCdcColumn('a', 'decimal', 'double')).toEqual({ name: 'a', type: 'double precision' });
+    expect(declaredCdcColumn('m', 'money', 'double')).toEqual({ name: 'm', type: 'double precision' });
+    expect(declaredCdcColumn('a', 'numeric(12,2)', 'string')).toEqual({ name: 'a', type: 'numeric(12,2)' });
+    expect(declaredCdcColumn('m', 'money', 'precise')).toEqual({ name: 'm', type: 'money' });
+    // Debezium sends numeric arrays as JSON, not as floats: the declared type stays.
+    expect(declaredCdcColumn('xs', 'numeric(10,2)[]', 'double')).toEqual({ name: 'xs', type: 'numeric(10,2)[]' });
+  });
+
+  it('reads a schemaless string-mode decimal of NaN or ±Infinity (Debezium names them NAN, POSITIVE_INFINITY, NEGATIVE_INFINITY) as numeric writes them', () => {
+    const value = JSON.stringify({ before: null, after: { id: 1, a: 'NAN', b: 'POSITIVE_INFINITY', c: 'NEGATIVE_INFINITY', d: '-0.0010' }, source: { lsn: 5, ts_ms: 2 }, op: 'r' });
+    const columns = { id: 'bigint', a: 'numeric(12,2)', b: 'numeric', c: 'decimal', d: 'numeric(5,4)' };
+    const e = decodeRecord({ topic: 't', partition: 0, offset: '1', key: '{"id":1}', value }, { settings: { decimalHandlingMode: 'string', timePrecisionMode: 'adaptive' }, columns });
+    expect(e.kind === 'change' && e.after).toEqual({ id: '1', a: 'NaN', b: 'Infinity', c: '-Infinity', d: '-0.0010' });
   });
 });

@@ -2,8 +2,11 @@
 // schema (or from the configured source types for schemaless messages), and the columns the
 // staged batch and the target carry besides them. Pure.
 import type { ColumnSpec } from '../../specs/columns.js';
-import type { FieldType } from './decode.js';
+import type { DebeziumSettings, FieldType } from './decode.js';
 import { holds, widened } from '../../../types/widening.js';
+import { parsePgType } from '../../../types/parse.js';
+import { typeRow } from '../../../types/type-map.js';
+import { declaredColumn } from '../../../types/type-name.js';
 import { badInput } from '../../errors.js';
 
 const BY_SEMANTIC: Record<string, string> = {
@@ -57,6 +60,18 @@ export function warehouseType(f: FieldType): string {
     return precision && /^\d{1,4}$/.test(precision) && /^\d{1,4}$/.test(scale) ? `numeric(${precision},${scale})` : 'numeric';
   }
   return semantic ?? BY_TYPE[f.type] ?? 'text';
+}
+
+/**
+ * The warehouse column of a `columnTypes` entry (schemaless messages) as the connector sends its
+ * values. Under decimal.handling.mode double a numeric or money value is a float64: typed double
+ * precision, as the message schema would type it (a money column could not hold every float).
+ */
+export function declaredCdcColumn(name: string, type: string, decimalHandlingMode: DebeziumSettings['decimalHandlingMode']): ColumnSpec {
+  const t = parsePgType(type);
+  const title = t && t.dims === 0 ? typeRow(t.base)?.title : undefined;
+  if (decimalHandlingMode === 'double' && (title === 'numeric(p,s)' || title === 'money')) return { name, type: 'double precision' };
+  return declaredColumn(name, type);
 }
 
 /**

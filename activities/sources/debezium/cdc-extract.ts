@@ -14,9 +14,8 @@ import { openKafka, type KafkaMessage } from '../kafka/client.js';
 import { csvLine } from '../kafka/csv.js';
 import { openCsv } from '../kafka/extract-topic.js';
 import type { ColumnSpec } from '../../specs/columns.js';
-import { declaredColumn } from '../../../types/type-name.js';
 import type { CdcUnit, StagedCdcBatch } from '../../types.js';
-import { batchColumns } from './cdc-columns.js';
+import { batchColumns, declaredCdcColumn } from './cdc-columns.js';
 import { CDC_RESERVED, CDC_STAGED_META } from '../../specs/cdc-columns.js';
 import { collapseKeys, type Collapsed } from './collapse.js';
 import { changeReader, DebeziumDecodeError, type ChangeEvent, type DecodedRecord, type DecodeOptions, type FieldType, type OtherEvent, type ScannedChange } from './decode.js';
@@ -194,7 +193,7 @@ export async function extractCdcUnit(
   let columns: ColumnSpec[];
   if (schemas.length > 0) columns = batchColumns(schemas, `${label}, region ${unit.region}, topic ${unit.topic}`);
   // Rendered from the type map (checked when the config was read), never pasted into DDL.
-  else if (p.options.columnTypes) columns = Object.entries(p.options.columnTypes).map(([name, type]) => declaredColumn(name, type));
+  else if (p.options.columnTypes) columns = Object.entries(p.options.columnTypes).map(([name, type]) => declaredCdcColumn(name, type, p.options.decimalHandlingMode));
   else if (pending.length === 0) columns = [];
   else throw badInput(`${label}: the messages of topic ${unit.topic} carry no JSON schema (value.converter.schemas.enable=false) and the pipeline has no options.columnTypes`);
   const reserved = columns.find((c) => CDC_RESERVED.has(c.name));

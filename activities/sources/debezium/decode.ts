@@ -206,10 +206,17 @@ function field(v: Json, name: string): Json {
   return v[name];
 }
 
+const SPECIAL_DECIMALS: Readonly<Record<string, string>> = { NAN: 'NaN', POSITIVE_INFINITY: 'Infinity', NEGATIVE_INFINITY: '-Infinity' };
+
 // Each decoder receives a non-null value (nulls are handled once, by the caller).
 const DECODERS = {
   plain: plainText,
   decimal: (scale: number): ValueDecoder => (v) => decimalText(unscaledFromBase64(str(v)), scale),
+  // decimal.handling.mode string writes NaN and ±Infinity by Debezium's names for them.
+  decimalString: (v: Json) => {
+    const t = str(v);
+    return SPECIAL_DECIMALS[t] ?? t;
+  },
   variableDecimal: (v: Json) => {
     if (!isObject(v)) throw new TypeError('expected a VariableScaleDecimal {scale, value}');
     return decimalText(unscaledFromBase64(str(v.value)), Number(integer(v.scale)));
@@ -284,7 +291,8 @@ function decoderForColumn(pgType: string, s: DebeziumSettings): ValueDecoder {
   switch (base) {
     case 'numeric':
     case 'decimal':
-      if (s.decimalHandlingMode !== 'precise') return DECODERS.plain;
+      if (s.decimalHandlingMode === 'string') return DECODERS.decimalString;
+      if (s.decimalHandlingMode === 'double') return DECODERS.plain;
       return m[2] === undefined ? DECODERS.variableDecimal : DECODERS.decimal(Number(m[3] ?? '0'));
     case 'money':
       return s.decimalHandlingMode === 'precise' ? DECODERS.decimal(2) : DECODERS.plain;

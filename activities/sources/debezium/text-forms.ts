@@ -48,10 +48,27 @@ function dateParts(days: number): { date: string; bc: boolean } {
   return { date: `${pad(bc ? 1 - y : y, 4)}-${pad(m, 2)}-${pad(d, 2)}`, bc };
 }
 
-/** io.debezium.time.Date / org.apache.kafka.connect.data.Date: days since the epoch. */
-export function dateText(days: number): string {
+const shownDay = (days: number) => {
   const { date, bc } = dateParts(days);
   return bc ? `${date} BC` : date;
+};
+
+// The days every warehouse holds, as days since 1970-01-01: PostgreSQL's first (4714-11-24 BC,
+// Julian day 0) to the last of year 294276, where PostgreSQL's timestamps and Redshift's dates
+// and timestamps end. Debezium sends no later date as itself (docs/types.md): a day outside is
+// refused here, so its event follows the dead-letter policy instead of failing the load.
+const FIRST_DAY = -2_440_588;
+const LAST_DAY = 106_762_939;
+
+function checkDay(days: number, what: () => string): void {
+  if (days < FIRST_DAY || days > LAST_DAY) throw new RangeError(`${what()} is outside 4714-11-24 BC to 294276-12-31, the days every warehouse holds`);
+}
+
+/** io.debezium.time.Date / org.apache.kafka.connect.data.Date: days since the epoch. */
+export function dateText(days: number): string {
+  // Day numbers are int32: each is a date the calendar can print.
+  checkDay(days, () => `date ${shownDay(days)} (day ${days})`);
+  return shownDay(days);
 }
 
 function fraction(micros: bigint): string {
@@ -86,8 +103,11 @@ export function timestampText(micros: bigint): string {
     days -= 1n;
     rest += MICROS_PER_DAY;
   }
-  const { date, bc } = dateParts(Number(days));
-  return `${date} ${timeText(rest)}${bc ? ' BC' : ''}`;
+  const day = Number(days);
+  const { date, bc } = dateParts(day);
+  const text = `${date} ${timeText(rest)}${bc ? ' BC' : ''}`;
+  checkDay(day, () => `timestamp ${text} (${micros} µs)`);
+  return text;
 }
 
 // Years past 9999 carry a "+", years before 1 a "-" (ISO year 0 is 1 BC, -4712 is 4713 BC).
@@ -111,7 +131,10 @@ export function zonedTimestampText(iso: string): string {
   const year = BigInt(`${m[1]}${m[2]}`);
   const bc = year <= 0n;
   const shown = pad(bc ? 1n - year : year, 4);
-  return `${shown}${m[3]} ${m[4]}${isoFraction(m[5])}${zone(m[6]!)}${bc ? ' BC' : ''}`;
+  const text = `${shown}${m[3]} ${m[4]}${isoFraction(m[5])}${zone(m[6]!)}${bc ? ' BC' : ''}`;
+  // Debezium writes zoned timestamps in UTC: the year decides, but for 4714 BC, whose first day is 11-24.
+  if (year < -4713n || year > 294_276n || (year === -4713n && m[3]! < '-11-24')) throw new RangeError(`timestamp ${text} is outside 4714-11-24 BC to 294276-12-31, the days every warehouse holds`);
+  return text;
 }
 
 /** io.debezium.time.ZonedTime ("13:45:30.5Z") as timetz text. */
