@@ -184,18 +184,30 @@ describe('fact repair on Redshift', () => {
   });
 });
 
-describe('CDC repair on Redshift', () => {
-  const cdcTarget = { schema: 'analytics', table: 'orders', key: ['tag', 'id'], columns: [{ name: 'tag', type: 'text' }, ...columns], warehouse: { source: ['kafka/a', 'kafka/b'], softDeletes: false } };
-  const withSecret = { ...cfg, workgroup: undefined, clusterIdentifier: 'bi', secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:warehouse-x1y2' };
-  const label = 'pipeline orders-cdc, region us, source app/us, table analytics.orders';
+// What the CDC deletes below an LSN (a repair's, a resnapshot's) are tried on: a composite key, two clusters, a cluster's secret.
+const cdcTarget = { schema: 'analytics', table: 'orders', key: ['tag', 'id'], columns: [{ name: 'tag', type: 'text' }, ...columns], warehouse: { source: ['kafka/a', 'kafka/b'], softDeletes: false } };
+const withSecret = { ...cfg, workgroup: undefined, clusterIdentifier: 'bi', secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:warehouse-x1y2' };
+const label = 'pipeline orders-cdc, region us, source app/us, table analytics.orders';
+/** A batch that finishes, and `deleted` rows read back. */
+function deleteBatchAnswers(deleted: number) {
+  redshift.reset();
+  redshift.on(ListStatementsCommand).resolves({ Statements: [] });
+  redshift.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
+  redshift.on(DescribeStatementCommand).callsFake((input: { Id: string }) => ({ Id: input.Id, Status: 'FINISHED', HasResultSet: true }));
+  results({ names: ['deleted'], rows: [[deleted]] });
+}
 
-  beforeEach(() => {
-    redshift.reset();
-    redshift.on(ListStatementsCommand).resolves({ Statements: [] });
-    redshift.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
-    redshift.on(DescribeStatementCommand).callsFake((input: { Id: string }) => ({ Id: input.Id, Status: 'FINISHED', HasResultSet: true }));
-    results({ names: ['deleted'], rows: [[2]] });
-  });
+/** A hard delete's batch as sent with withSecret: the LSN its one parameter, the secret in neither, its count read from its last statement. */
+function hardBatchSent(batch: { Sqls?: string[]; Parameters?: unknown[]; SecretArn?: string }, lsn: string) {
+  expect(batch.Parameters).toEqual([{ name: 'lsn', value: lsn }]);
+  expect(batch.SecretArn).toBe(withSecret.secretArn);
+  // The secret is the request's credential only: in no statement or parameter.
+  expect(JSON.stringify([batch.Sqls, batch.Parameters])).not.toContain(withSecret.secretArn);
+  expect(redshift.commandCalls(GetStatementResultCommand)[0]!.args[0].input.Id).toBe(`b1:${batch.Sqls!.length}`);
+}
+
+describe('CDC repair on Redshift', () => {
+  beforeEach(() => deleteBatchAnswers(2));
 
   it('names keys by their canonical texts on both sides, unhashed, a composite key escaped so keys stay apart', () => {
     const key = [{ name: 'tag', type: 'text' }, { name: 'id', type: 'bigint' }];
@@ -221,11 +233,7 @@ describe('CDC repair on Redshift', () => {
       `DELETE FROM ${rows}`,
       'SELECT n AS deleted FROM tributary_deleted',
     ]);
-    expect(batch.Parameters).toEqual([{ name: 'lsn', value: '123456789' }]);
-    expect(batch.SecretArn).toBe(withSecret.secretArn);
-    // The secret is the request's credential only: in no statement or parameter.
-    expect(JSON.stringify([batch.Sqls, batch.Parameters])).not.toContain(withSecret.secretArn);
-    expect(redshift.commandCalls(GetStatementResultCommand)[0]!.args[0].input.Id).toBe('b1:6');
+    hardBatchSent(batch, '123456789');
   });
 
   it('with soft deletes marks the live rows deleted at the LSN instead', async () => {
@@ -247,19 +255,10 @@ describe('CDC repair on Redshift', () => {
 });
 
 describe('resnapshot deletes on Redshift', () => {
-  const cdcTarget = { schema: 'analytics', table: 'orders', key: ['tag', 'id'], columns: [{ name: 'tag', type: 'text' }, ...columns], warehouse: { source: ['kafka/a', 'kafka/b'], softDeletes: false } };
   const intKey = { ...cdcTarget, key: ['shop', 'id'], columns: [{ name: 'shop', type: 'integer' }, ...columns] };
-  const withSecret = { ...cfg, workgroup: undefined, clusterIdentifier: 'bi', secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:warehouse-x1y2' };
-  const label = 'pipeline orders-cdc, region us, source app/us, table analytics.orders';
   const sentBatch = () => redshift.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input;
 
-  beforeEach(() => {
-    redshift.reset();
-    redshift.on(ListStatementsCommand).resolves({ Statements: [] });
-    redshift.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
-    redshift.on(DescribeStatementCommand).callsFake((input: { Id: string }) => ({ Id: input.Id, Status: 'FINISHED', HasResultSet: true }));
-    results({ names: ['deleted'], rows: [[5]] });
-  });
+  beforeEach(() => deleteBatchAnswers(5));
 
   it("names the keys a resnapshot was given by the key text keyTextOf computes in SQL: a composite key's values escaped", () => {
     expect(keyTextOfValues(['a,b', '2'])).toBe('a~,b,2');
@@ -282,11 +281,7 @@ describe('resnapshot deletes on Redshift', () => {
       `DELETE FROM ${rows}`,
       'SELECT n AS deleted FROM tributary_deleted',
     ]);
-    expect(batch.Parameters).toEqual([{ name: 'lsn', value: '123456789' }]);
-    expect(batch.SecretArn).toBe(withSecret.secretArn);
-    // The secret is the request's credential only: in no statement or parameter.
-    expect(JSON.stringify([batch.Sqls, batch.Parameters])).not.toContain(withSecret.secretArn);
-    expect(redshift.commandCalls(GetStatementResultCommand)[0]!.args[0].input.Id).toBe('b1:4');
+    hardBatchSent(batch, '123456789');
   });
 
   it("per chunk window marks the live rows of the given keys up to the chunk's last key, the bound spelled out in key order", async () => {
