@@ -1,8 +1,8 @@
 // The Redshift warehouse's side of verify and repair, in Redshift SQL through the Data API: bucket
 // reads (warehouse/redshift/bucket-sql.ts), a topic target's offsets and dead letters
 // (topic-verify-sql.ts), the dimension repair's row-hash reset, the fact repair's delete of the
-// keys the source lacks, and the CDC repair's delete of them below an LSN (cdc-repair-sql.ts).
-// A resnapshot's deletes by key values and chunk ranges are not built on Redshift: they refuse.
+// keys the source lacks, and a CDC target's deletes below an LSN (cdc-repair-sql.ts): a repair's
+// of the keys the source lacks, a resnapshot's of the rows it did not write.
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { WarehouseConfig } from '../../config/schema.js';
 import { badInput } from '../errors.js';
@@ -12,8 +12,8 @@ import { redshiftDeadLetterOffsetsSql, redshiftTargetOffsetsSql } from '../wareh
 import { extraKeys } from './compare.js';
 import { DataApi } from '../warehouse/redshift/data-api.js';
 import { foldName } from '../warehouse/redshift/identifiers.js';
-import { findBatchSql, TARGET_COLUMNS_SQL } from '../warehouse/redshift/merge-sql.js';
-import { redshiftDeleteOlderKeysBatch } from '../warehouse/redshift/cdc-repair-sql.js';
+import { findBatchSql, TARGET_COLUMNS_SQL, type Param } from '../warehouse/redshift/merge-sql.js';
+import { redshiftDeleteOlderKeysBatch, redshiftDeleteOlderRowsBatch } from '../warehouse/redshift/cdc-repair-sql.js';
 import { keySpecs, type BucketTable } from './bucket-sql.js';
 import { repairChecksum, type WarehouseSide } from './side.js';
 
@@ -24,9 +24,15 @@ function table(t: BucketTable): RedshiftBucketTable {
   return { schema: t.schema, table: t.table, key: keySpecs(t), columns: t.columns, watermark: t.watermark, source: t.warehouse.source, softDeletes: t.warehouse.softDeletes };
 }
 
-const notBuilt = (what: string) => () => Promise.reject(badInput(`${what} is not built for a Redshift warehouse yet`));
-
 const offsets = (rows: Record<string, unknown>[]) => rows.map((r) => Number(r.o));
+
+/** Runs a CDC delete batch (a retry of the same name resumes it while it runs) and reads its count back. */
+async function runDelete(api: DataApi, plan: { sqls: string[]; parameters: Param[]; result: number }, name: string, label: string): Promise<number> {
+  const run = await api.batch(plan.sqls, plan.parameters, name, { heartbeat: () => undefined });
+  const [row] = await api.rows(`${run.Id}:${plan.result + 1}`);
+  if (!row) throw new Error(`${label}: the delete finished but its count was not read back`);
+  return Number(row.deleted);
+}
 
 export function redshiftSide(api: DataApi, stateSchema: string): WarehouseSide {
   const columnsOf = async (schema: string, name: string) => {
@@ -69,12 +75,13 @@ export function redshiftSide(api: DataApi, stateSchema: string): WarehouseSide {
     async deleteKeysBefore(t, keys, lsn, label) {
       const plan = redshiftDeleteOlderKeysBatch({ ...table(t), source: t.warehouse.source }, keys, { lsn, loadedAt: new Date().toISOString(), label });
       // Named by the clusters and the position: a retry of this delete resumes it if still running.
-      const run = await api.batch(plan.sqls, plan.parameters, `tributary-cdc-repair/${t.warehouse.source.join(',')}/${lsn}`, { heartbeat: () => undefined });
-      const [row] = await api.rows(`${run.Id}:${plan.result + 1}`);
-      if (!row) throw new Error(`${label}: the delete finished but its count was not read back`);
-      return Number(row.deleted);
+      return runDelete(api, plan, `tributary-cdc-repair/${t.warehouse.source.join(',')}/${lsn}`, label);
     },
-    deleteOlderRows: notBuilt('resnapshot gap deletes'),
+    async deleteOlderRows(t, lsn, scope, label) {
+      const plan = redshiftDeleteOlderRowsBatch({ ...table(t), source: t.warehouse.source }, scope, { lsn, loadedAt: new Date().toISOString(), label });
+      // Named by the target, the signal's position and the step (a chunk's bound, or the end).
+      return runDelete(api, plan, `tributary-resnapshot-delete/${t.schema}.${t.table}/${lsn}/${scope.upTo?.join(',') ?? 'end'}`, label);
+    },
     async targetOffsets(t, r) {
       if ((await columnsOf(t.schema, t.table)).size === 0) return [];
       const q = redshiftTargetOffsetsSql(t, r);

@@ -49,9 +49,10 @@ export interface WarehouseSide extends BucketReader {
   deleteKeysBefore(t: BucketTable & { warehouse: { source: string[]; softDeletes: boolean } }, keys: string[], lsn: string, label: string): Promise<number>;
   /**
    * CDC resnapshots: deletes (or marks deleted) the rows older than the LSN, of these keys only
-   * (column values as text; absent: any key) and up to this key (integer values; absent: any).
+   * (column values as text; absent: any key) and up to this key (integer values; absent: any);
+   * returns how many. `label` names pipeline, region, source and table.
    */
-  deleteOlderRows(t: BucketTable & { warehouse: { source: string[]; softDeletes: boolean } }, lsn: string, scope: { keys?: string[][]; upTo?: string[] }): Promise<number>;
+  deleteOlderRows(t: BucketTable & { warehouse: { source: string[]; softDeletes: boolean } }, lsn: string, scope: { keys?: string[][]; upTo?: string[] }, label: string): Promise<number>;
   /** Topics: the offsets of one partition range the target's rows of one source hold (none: no target table). */
   targetOffsets(target: { schema: string; table: string }, range: OffsetRange): Promise<number[]>;
   /** Topics: the offsets of one partition range the pipeline dead-lettered (a retention gap is not one). */

@@ -14,11 +14,7 @@ interface Blockers {
 
 const BLOCKERS: { [T in WarehouseConfig['type']]: Blockers } = {
   postgres: { verify: {}, repair: {} },
-  redshift: {
-    verify: {},
-    repair: {},
-    resnapshotDeletes: 'the delete of rows older than the signal by key values and by chunk key range (deleteOlderRows) is not written in Redshift SQL',
-  },
+  redshift: { verify: {}, repair: {} },
 };
 
 /** Why verify cannot run against this warehouse for a pipeline of this kind, or undefined when it can. */

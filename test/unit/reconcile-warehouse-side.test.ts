@@ -1,7 +1,7 @@
 // Verify and repair on Redshift at the Data API boundary (the client mocked): the statements sent
 // for the bucket checksums and rows, a topic target's offsets and dead letters, a fact repair's
-// delete with its ledger row, a CDC repair's delete below an LSN, how answers are read, and what
-// is refused without a statement.
+// delete with its ledger row, a CDC repair's delete below an LSN, a resnapshot's deletes of the
+// rows it did not write, how answers are read, and what is refused without a statement.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { BatchExecuteStatementCommand, DescribeStatementCommand, ExecuteStatementCommand, GetStatementResultCommand, ListStatementsCommand, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
@@ -10,7 +10,7 @@ import { redshiftSide } from '../../activities/reconcile/redshift-side.js';
 import { DataApi } from '../../activities/warehouse/redshift/data-api.js';
 import type { BucketTable } from '../../activities/reconcile/bucket-sql.js';
 import { bucketAggregateSql } from '../../activities/reconcile/bucket-sql.js';
-import { canonicalProblems } from '../../activities/warehouse/redshift/row-text.js';
+import { canonicalProblems, keyTextOfValues } from '../../activities/warehouse/redshift/row-text.js';
 import { cfg } from './redshift-fixtures.js';
 import { redshiftDeleteExtraBatch, sourceRowForm } from '../../activities/warehouse/redshift/bucket-sql.js';
 import { warehouseRepairBlocker, warehouseResnapshotDeleteBlocker, warehouseVerifyBlocker } from '../../activities/reconcile/warehouse-blocker.js';
@@ -73,8 +73,6 @@ describe('the Redshift side of verify', () => {
     const err = await side.aggregates({ ...target, columns: [...columns, { name: 'doc', type: 'jsonb' }] }, 16, null, null).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).nonRetryable).toBe(true);
-    const del = await side.deleteOlderRows({ ...target, warehouse: { source: ['kafka/us'], softDeletes: false } }, '1', {}).catch((e: unknown) => e);
-    expect((del as Error).message).toMatch(/resnapshot gap deletes is not built for a Redshift warehouse yet/);
     expect(redshift.commandCalls(ExecuteStatementCommand)).toHaveLength(0);
   });
 });
@@ -186,18 +184,30 @@ describe('fact repair on Redshift', () => {
   });
 });
 
-describe('CDC repair on Redshift', () => {
-  const cdcTarget = { schema: 'analytics', table: 'orders', key: ['tag', 'id'], columns: [{ name: 'tag', type: 'text' }, ...columns], warehouse: { source: ['kafka/a', 'kafka/b'], softDeletes: false } };
-  const withSecret = { ...cfg, workgroup: undefined, clusterIdentifier: 'bi', secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:warehouse-x1y2' };
-  const label = 'pipeline orders-cdc, region us, source app/us, table analytics.orders';
+// What the CDC deletes below an LSN (a repair's, a resnapshot's) are tried on: a composite key, two clusters, a cluster's secret.
+const cdcTarget = { schema: 'analytics', table: 'orders', key: ['tag', 'id'], columns: [{ name: 'tag', type: 'text' }, ...columns], warehouse: { source: ['kafka/a', 'kafka/b'], softDeletes: false } };
+const withSecret = { ...cfg, workgroup: undefined, clusterIdentifier: 'bi', secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:warehouse-x1y2' };
+const label = 'pipeline orders-cdc, region us, source app/us, table analytics.orders';
+/** A batch that finishes, and `deleted` rows read back. */
+function deleteBatchAnswers(deleted: number) {
+  redshift.reset();
+  redshift.on(ListStatementsCommand).resolves({ Statements: [] });
+  redshift.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
+  redshift.on(DescribeStatementCommand).callsFake((input: { Id: string }) => ({ Id: input.Id, Status: 'FINISHED', HasResultSet: true }));
+  results({ names: ['deleted'], rows: [[deleted]] });
+}
 
-  beforeEach(() => {
-    redshift.reset();
-    redshift.on(ListStatementsCommand).resolves({ Statements: [] });
-    redshift.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
-    redshift.on(DescribeStatementCommand).callsFake((input: { Id: string }) => ({ Id: input.Id, Status: 'FINISHED', HasResultSet: true }));
-    results({ names: ['deleted'], rows: [[2]] });
-  });
+/** A hard delete's batch as sent with withSecret: the LSN its one parameter, the secret in neither, its count read from its last statement. */
+function hardBatchSent(batch: { Sqls?: string[]; Parameters?: unknown[]; SecretArn?: string }, lsn: string) {
+  expect(batch.Parameters).toEqual([{ name: 'lsn', value: lsn }]);
+  expect(batch.SecretArn).toBe(withSecret.secretArn);
+  // The secret is the request's credential only: in no statement or parameter.
+  expect(JSON.stringify([batch.Sqls, batch.Parameters])).not.toContain(withSecret.secretArn);
+  expect(redshift.commandCalls(GetStatementResultCommand)[0]!.args[0].input.Id).toBe(`b1:${batch.Sqls!.length}`);
+}
+
+describe('CDC repair on Redshift', () => {
+  beforeEach(() => deleteBatchAnswers(2));
 
   it('names keys by their canonical texts on both sides, unhashed, a composite key escaped so keys stay apart', () => {
     const key = [{ name: 'tag', type: 'text' }, { name: 'id', type: 'bigint' }];
@@ -223,11 +233,7 @@ describe('CDC repair on Redshift', () => {
       `DELETE FROM ${rows}`,
       'SELECT n AS deleted FROM tributary_deleted',
     ]);
-    expect(batch.Parameters).toEqual([{ name: 'lsn', value: '123456789' }]);
-    expect(batch.SecretArn).toBe(withSecret.secretArn);
-    // The secret is the request's credential only: in no statement or parameter.
-    expect(JSON.stringify([batch.Sqls, batch.Parameters])).not.toContain(withSecret.secretArn);
-    expect(redshift.commandCalls(GetStatementResultCommand)[0]!.args[0].input.Id).toBe('b1:6');
+    hardBatchSent(batch, '123456789');
   });
 
   it('with soft deletes marks the live rows deleted at the LSN instead', async () => {
@@ -248,11 +254,70 @@ describe('CDC repair on Redshift', () => {
   });
 });
 
+describe('resnapshot deletes on Redshift', () => {
+  const intKey = { ...cdcTarget, key: ['shop', 'id'], columns: [{ name: 'shop', type: 'integer' }, ...columns] };
+  const sentBatch = () => redshift.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input;
+
+  beforeEach(() => deleteBatchAnswers(5));
+
+  it("names the keys a resnapshot was given by the key text keyTextOf computes in SQL: a composite key's values escaped", () => {
+    expect(keyTextOfValues(['a,b', '2'])).toBe('a~,b,2');
+    expect(keyTextOfValues(['~', '5'])).toBe('~~,5');
+    expect(keyTextOfValues(['x~,', '9'])).toBe('x~~~,,9');
+    // One column: its text as it is, as keyTextOf leaves it.
+    expect(keyTextOfValues(['a,b'])).toBe('a,b');
+  });
+
+  it('at the end deletes every row of the clusters older than the signal, in one batch under the lock, and reads the count back', async () => {
+    const dataApi = new DataApi(new RedshiftDataClient({ region: 'us-east-1' }), withSecret, { initialMs: 1, maxMs: 1, maxSubmissions: 2, maxPollErrors: 2 }, () => Promise.resolve());
+    expect(await redshiftSide(dataApi, 'tributary_state').deleteOlderRows(cdcTarget, '123456789', {}, label)).toBe(5);
+    const batch = sentBatch();
+    expect(batch.StatementName).toBe('tributary-resnapshot-delete/analytics.orders/123456789/end');
+    const rows = `"analytics"."orders" WHERE _source IN ('kafka/a', 'kafka/b') AND "_lsn" < CAST(:lsn AS DECIMAL(20,0))`;
+    // No key named: no key text is computed, so a key of any type is deleted at the end.
+    expect(batch.Sqls).toEqual([
+      'LOCK "analytics"."orders"',
+      `CREATE TEMP TABLE tributary_deleted AS SELECT COUNT(*) AS n FROM ${rows}`,
+      `DELETE FROM ${rows}`,
+      'SELECT n AS deleted FROM tributary_deleted',
+    ]);
+    hardBatchSent(batch, '123456789');
+  });
+
+  it("per chunk window marks the live rows of the given keys up to the chunk's last key, the bound spelled out in key order", async () => {
+    const soft = { ...intKey, warehouse: { ...intKey.warehouse, softDeletes: true } };
+    await redshiftSide(api(), 'tributary_state').deleteOlderRows(soft, '42', { keys: [['1', '7'], ['2', "9'"]], upTo: ['2', '-5'] }, label);
+    const batch = sentBatch();
+    expect(batch.StatementName).toBe('tributary-resnapshot-delete/analytics.orders/42/2,-5');
+    const keyText = `COALESCE(REPLACE(REPLACE(CAST("shop" AS VARCHAR(65535)), '~', '~~'), ',', '~,'), '~-') || ',' || COALESCE(REPLACE(REPLACE(CAST("id" AS VARCHAR(65535)), '~', '~~'), ',', '~,'), '~-')`;
+    const up = (i: number) => `CAST(:up_${i} AS DECIMAL(20,0))`;
+    const rows = `_source IN ('kafka/a', 'kafka/b') AND NOT _deleted AND "_lsn" < CAST(:lsn AS DECIMAL(20,0)) AND ${keyText} IN (SELECT k FROM tributary_extra) AND ("shop" < ${up(0)} OR ("shop" = ${up(0)} AND "id" <= ${up(1)}))`;
+    expect(batch.Sqls).toEqual([
+      'LOCK "analytics"."orders"',
+      'CREATE TEMP TABLE tributary_extra (k VARCHAR(65535))',
+      `INSERT INTO tributary_extra VALUES ('1,7'), ('2,9''')`,
+      `CREATE TEMP TABLE tributary_deleted AS SELECT COUNT(*) AS n FROM "analytics"."orders" WHERE ${rows}`,
+      `UPDATE "analytics"."orders" SET "_deleted" = TRUE, "_deleted_at" = CAST(:loaded_at AS TIMESTAMPTZ), "_lsn" = CAST(:lsn AS DECIMAL(20,0)), "_loaded_at" = CAST(:loaded_at AS TIMESTAMPTZ) WHERE ${rows}`,
+      'SELECT n AS deleted FROM tributary_deleted',
+    ]);
+    expect(batch.Parameters!.map((x) => x.name)).toEqual(['lsn', 'up_0', 'up_1', 'loaded_at']);
+    expect(batch.Parameters!.slice(0, 3).map((x) => x.value)).toEqual(['42', '2', '-5']);
+  });
+
+  it('refuses at once, naming pipeline, region, source and table, more keys than one batch holds, with no statement', async () => {
+    const keys = Array.from({ length: 60_000 }, (_, i) => ['a', i.toString(16).padStart(40, '0')]);
+    const err = await redshiftSide(api(), 'tributary_state').deleteOlderRows(cdcTarget, '1', { keys }, label).catch((e: unknown) => e);
+    expect((err as ApplicationFailure).nonRetryable).toBe(true);
+    expect((err as Error).message).toBe(`${label}: the resnapshot's deletes name 60000 keys, more than one Redshift batch (40 statements of 100 KB) holds; nothing was deleted`);
+    expect(redshift.commandCalls(BatchExecuteStatementCommand)).toHaveLength(0);
+  });
+});
+
 describe('what Redshift verifies and repairs', () => {
-  it("verifies and repairs every kind it verifies; a resnapshot's own deletes are not built, and say why", () => {
+  it("verifies and repairs every kind it verifies, and deletes what a resnapshot did not write", () => {
     for (const kind of ['fact', 'dimension', 'topic', 'cdc']) expect(warehouseVerifyBlocker(cfg, kind), kind).toBeUndefined();
     for (const kind of ['fact', 'dimension', 'cdc']) expect(warehouseRepairBlocker(cfg, kind), kind).toBeUndefined();
-    expect(warehouseResnapshotDeleteBlocker(cfg)).toMatch(/deleteOlderRows/);
+    expect(warehouseResnapshotDeleteBlocker(cfg)).toBeUndefined();
     expect(warehouseResnapshotDeleteBlocker({ type: 'postgres', schema: 'x', secret: 'w' } as never)).toBeUndefined();
   });
 });

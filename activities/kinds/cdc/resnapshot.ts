@@ -175,5 +175,7 @@ export async function resnapshotGapDeletes(deps: ActivityDeps, p: CdcPipelineCon
   const bound = upTo === null ? undefined : chunkKeyBound(upTo, p.key.length);
   if (bound === null || (bound && !g.byRange)) return 0;
   const scope = { ...(g.keys ? { keys: g.keys } : {}), ...(bound ? { upTo: bound } : {}) };
-  return withCdcSides(deps, p, s.region, undefined, async (_src, dst, t) => (t.warehouse ? dst.deleteOlderRows(t.warehouse, g.belowLsn, scope) : 0));
+  return withCdcSides(deps, p, s.region, undefined, async (_src, dst, t) =>
+    t.warehouse ? dst.deleteOlderRows(t.warehouse, g.belowLsn, scope, `pipeline ${p.name}, region ${s.region}, source ${t.server.id}, table ${t.warehouse.schema}.${t.warehouse.table}`) : 0,
+  );
 }

@@ -119,15 +119,15 @@ export function redshiftDeleteExtraBatch(
     `SELECT s.done, b.deleted FROM ${STATE_TABLE} s, ${ledger} b WHERE b.batch_id = ${p.ref('batch_id')}`,
   ];
   const label = `pipeline ${v.pipeline}, region ${v.region}, source ${v.source}, table ${t.schema}.${t.table}`;
-  return { sqls: fitRepairBatch(sqls, extra.length, label), parameters: p.list(), result: sqls.length - 1 };
+  return { sqls: fitRepairBatch(sqls, label, `the repair would delete ${extra.length} keys the source lacks`), parameters: p.list(), result: sqls.length - 1 };
 }
 
-/** A repair batch's statements within the Data API's limits; too many keys fail at once, before anything is deleted. */
-export function fitRepairBatch(sqls: string[], keys: number, label: string): string[] {
+/** A delete batch's statements within the Data API's limits; too many keys (`tooMany` says whose) fail at once, before anything is deleted. */
+export function fitRepairBatch(sqls: string[], label: string, tooMany: string): string[] {
   if (sqls.length > MAX_BATCH_STATEMENTS) {
-    throw badInput(`${label}: the repair would delete ${keys} keys the source lacks, more than one Redshift batch (${MAX_BATCH_STATEMENTS} statements of 100 KB) holds; nothing was deleted`);
+    throw badInput(`${label}: ${tooMany}, more than one Redshift batch (${MAX_BATCH_STATEMENTS} statements of 100 KB) holds; nothing was deleted`);
   }
-  return sqls.map((s, i) => assertStatementSize(s, `repair statement ${i + 1} for ${label}`));
+  return sqls.map((s, i) => assertStatementSize(s, `delete statement ${i + 1} for ${label}`));
 }
 
 const pgIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;

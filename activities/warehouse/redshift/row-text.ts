@@ -49,6 +49,11 @@ export function keyTextOf(columns: ColumnSpec[], engine: Engine, quote: (name: s
   return columns.map((c) => `COALESCE(${escaped(canonicalText(c, engine, quote(c.name)))}, '${NO_KEY_TEXT}')`).join(` || ',' || `);
 }
 
+/** The key text keyTextOf gives a key whose columns' canonical texts are these values (none NULL: a key's are not). */
+export function keyTextOfValues(values: readonly string[]): string {
+  return values.length === 1 ? values[0]! : values.map((v) => v.replace(/~/g, '~~').replace(/,/g, '~,')).join(',');
+}
+
 /** A SQL literal of any text that reads alike on both engines: each backslash as CHR(92), outside the quotes. */
 export function textLiteral(s: string): string {
   const parts = s.split('\\').map((x) => `'${x.replace(/'/g, "''")}'`);
