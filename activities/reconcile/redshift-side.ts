@@ -74,8 +74,9 @@ export function redshiftSide(api: DataApi, stateSchema: string): WarehouseSide {
     },
     async deleteKeysBefore(t, keys, lsn, label) {
       const plan = redshiftDeleteOlderKeysBatch({ ...table(t), source: t.warehouse.source }, keys, { lsn, loadedAt: new Date().toISOString(), label });
-      // Named by the clusters and the position: a retry of this delete resumes it if still running.
-      return runDelete(api, plan, `tributary-cdc-repair/${t.warehouse.source.join(',')}/${lsn}`, label);
+      // Named by the target, the clusters and the position: a retry of this delete resumes it if
+      // still running, and another pipeline's repair at the same position does not.
+      return runDelete(api, plan, `tributary-cdc-repair/${t.schema}.${t.table}/${t.warehouse.source.join(',')}/${lsn}`, label);
     },
     async deleteOlderRows(t, lsn, scope, label) {
       const plan = redshiftDeleteOlderRowsBatch({ ...table(t), source: t.warehouse.source }, scope, { lsn, loadedAt: new Date().toISOString(), label });

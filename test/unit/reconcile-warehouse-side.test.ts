@@ -220,7 +220,7 @@ describe('CDC repair on Redshift', () => {
     const dataApi = new DataApi(new RedshiftDataClient({ region: 'us-east-1' }), withSecret, { initialMs: 1, maxMs: 1, maxSubmissions: 2, maxPollErrors: 2 }, () => Promise.resolve());
     expect(await redshiftSide(dataApi, 'tributary_state').deleteKeysBefore(cdcTarget, ['a~,b,2', "x\\y'z,3"], '123456789', label)).toBe(2);
     const batch = redshift.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input;
-    expect(batch.StatementName).toBe('tributary-cdc-repair/kafka/a,kafka/b/123456789');
+    expect(batch.StatementName).toBe('tributary-cdc-repair/analytics.orders/kafka/a,kafka/b/123456789');
     const escaped = (t: string) => `COALESCE(REPLACE(REPLACE(CAST(${t} AS VARCHAR(65535)), '~', '~~'), ',', '~,'), '~-')`;
     const keyText = `${escaped('"tag"')} || ',' || ${escaped('"id"')}`;
     const rows = `"analytics"."orders" WHERE _source IN ('kafka/a', 'kafka/b') AND "_lsn" < CAST(:lsn AS DECIMAL(20,0)) AND ${keyText} IN (SELECT k FROM tributary_extra)`;
