@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { cronProblem } from './cron.js';
 import { pgTypeProblem, topicTypeProblem } from './pg-type-name.js';
+import { schemalessTypeProblem } from '../types/schemaless-cdc.js';
 import { count, DAY, endpoint, host, HOUR, tags, text } from './limits.js';
 import { credentialIn } from './credentials.js';
 import { reservedTargetProblem, resolveTarget, sharedTargets } from './targets.js';
@@ -781,6 +782,12 @@ export const configSchema = z
       });
       if (p.kind === 'fact' && p.key.includes(p.watermark)) {
         ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'watermark'], message: 'expected a watermark column that is not part of the key' });
+      }
+      if (p.kind === 'cdc') {
+        for (const [column, type] of Object.entries(p.options.columnTypes ?? {})) {
+          const problem = schemalessTypeProblem(type);
+          if (problem) ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'options', 'columnTypes', column], message: `pipeline "${p.name}", column ${column}: ${problem}` });
+        }
       }
       if (p.kind === 'cdc' && (p.capture || p.managed)) {
         const from = p.capture?.from ?? p.options.capturedFrom?.source;

@@ -1,7 +1,8 @@
 // The type matrix through the real Debezium PostgreSQL connector into the PostgreSQL warehouse,
 // under every decimal.handling.mode and time.precision.mode (type-matrix-cdc-settings.ts): six
 // connectors on one source table, three with JSON schemas (every column) and three without (the
-// columns whose decoding reads the pipeline's declared settings, typed from options.columnTypes).
+// columns whose decoding reads the pipeline's declared settings, and PostGIS values and points,
+// typed from options.columnTypes).
 // Per column the target's output form is the source's where the setting carries it exactly, and
 // what the setting documents where it does not (double: the value rounded to float8; connect:
 // times and timestamps cut to milliseconds). What Debezium itself does not carry under any
@@ -19,9 +20,9 @@ import { connectorConfig, createPublication, registerConnector, removeConnector 
 import { failureOf, startHarness, type Harness } from './harness.js';
 import { STACK, uniqueName, withClient } from './stack.js';
 import { dropSchema, topicStackConfig } from './topic-fixture.js';
-import { createMatrixTable, dropMatrixTable, matrixColumns } from './type-matrix-columns.js';
+import { createMatrixTable, dropMatrixTable, EXT, matrixColumns } from './type-matrix-columns.js';
 import { toMillis } from '../fixtures/debezium/load.js';
-import { SETTING_COLUMNS, settled, VARIANTS, type SourceForms, type Variant } from './type-matrix-cdc-settings.js';
+import { SCHEMALESS_COLUMNS, settled, VARIANTS, type SourceForms, type Variant } from './type-matrix-cdc-settings.js';
 import { textForms } from './type-matrix-forms.js';
 
 const { escapeIdentifier: ident } = pg;
@@ -82,7 +83,7 @@ beforeAll(async () => {
     await c.query(`UPDATE public.${ident(name)} SET c_date = '2024-02-29' WHERE id = 1`);
     await c.query(`INSERT INTO public.${ident(name)} (id, c_ts) VALUES (6, $1)`, [LAST_MICRO]);
   });
-  const captured = ['id', ...SETTING_COLUMNS].map((c) => `public\\.${name}\\.${c}`).join(',');
+  const captured = ['id', ...SCHEMALESS_COLUMNS].map((c) => `public\\.${name}\\.${c}`).join(',');
   await Promise.all(
     VARIANTS.map(async (v) => {
       await createPublication(STACK.source.us!, connectorOf(v), [`public.${name}`]);
@@ -90,7 +91,8 @@ beforeAll(async () => {
       await registerConnector(STACK.connect.us!, connectorOf(v), v.schemas ? base : { ...base, 'column.include.list': captured });
     }),
   );
-  const columnTypes: Record<string, string> = { id: 'integer', ...Object.fromEntries(COLUMNS.filter(([c]) => SETTING_COLUMNS.includes(c)).map(([c, type]) => [c, type])) };
+  // An extension's type is declared by its name alone, as columnTypes takes it.
+  const columnTypes: Record<string, string> = { id: 'integer', ...Object.fromEntries(COLUMNS.filter(([c]) => SCHEMALESS_COLUMNS.includes(c)).map(([c, type]) => [c, type.replace(`${EXT}.`, '')])) };
   const pipeline = (v: Variant, pipelineName: string, maxDeadLetterRatio: number) => ({
     name: pipelineName,
     kind: 'cdc',
@@ -150,7 +152,7 @@ describe('the type matrix through Debezium, under each decimal and time setting'
     const differ: Record<string, unknown> = {};
     for (const v of VARIANTS) {
       const warehouse = await textForms(STACK.warehouse, config.warehouse.schema, connectorOf(v));
-      const columns = v.schemas ? COLUMNS.map(([c]) => c) : SETTING_COLUMNS;
+      const columns = v.schemas ? COLUMNS.map(([c]) => c) : SCHEMALESS_COLUMNS;
       for (const col of columns) {
         if (LEFT_OUT.includes(col) || col in ANOTHER_FORM) continue;
         let want = settled(v, col, source[col]!) ?? source[col]!.output;
@@ -165,7 +167,7 @@ describe('the type matrix through Debezium, under each decimal and time setting'
         for (const col of LEFT_OUT) expect(warehouse[col], `${v.tag} ${col}`).toBeUndefined();
         for (const col of Object.keys(ANOTHER_FORM)) expect(nulls(warehouse[col]), `${v.tag} ${col}`).toEqual(nulls(source[col])!.slice(0, micros(v) ? 5 : 6));
       } else {
-        expect(Object.keys(warehouse).sort(), v.tag).toEqual([...SETTING_COLUMNS].sort());
+        expect(Object.keys(warehouse).sort(), v.tag).toEqual([...SCHEMALESS_COLUMNS].sort());
       }
     }
     expect(differ).toEqual({});

@@ -172,6 +172,18 @@ describe('decodeRecord errors', () => {
     expect(e.kind === 'change' && Object.fromEntries(e.fields!.map((f) => [f.name, warehouseType(f)]))).toEqual({ id: 'bigint', g: 'text', gg: 'text', p: 'point', r: 'real', d: 'double precision' });
   });
 
+  it('reads schemaless PostGIS values and points by their declared types as the schema-typed ones, whatever schema the type names', () => {
+    const value = JSON.stringify({
+      before: null,
+      after: { id: 1, g: { wkb: 'AQEAACDmEAAAAAAAAAAA8D8AAAAAAAAAQA==', srid: 4326 }, gg: { wkb: 'AQcAAAAAAAAA', srid: null }, p: { x: 'NaN', y: -2, wkb: 'AQ==', srid: null } },
+      source: { lsn: 5, ts_ms: 2 },
+      op: 'r',
+    });
+    const columns = { id: 'bigint', g: 'geometry(Point,4326)', gg: 'geography', p: 'point' };
+    const e = decodeRecord({ topic: 't', partition: 0, offset: '1', key: '{"id":1}', value }, { columns });
+    expect(e.kind === 'change' && e.after).toEqual({ id: '1', g: '0101000020E6100000000000000000F03F0000000000000040', gg: '010700000000000000', p: '(NaN,-2)' });
+  });
+
   it('returns truncate and message events as "other", for the caller to skip or refuse', () => {
     const value = JSON.stringify({ before: null, after: null, source: { lsn: 1 }, op: 't', ts_ms: 1 });
     expect(decodeRecord({ topic: 't', partition: 0, offset: '1', key: null, value })).toMatchObject({ kind: 'other', op: 't' });

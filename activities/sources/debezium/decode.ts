@@ -21,6 +21,7 @@ import {
   zonedTimestampText,
 } from './text-forms.js';
 import type { Row } from '../../specs/row.js';
+import { parsePgType } from '../../../types/parse.js';
 
 
 /** A record as a Kafka client hands it over. */
@@ -278,6 +279,10 @@ const TYPE_WITH_ARGS = /^([a-z][a-z0-9 ]*?)(?:\((\d+)(?:,\s*(\d+))?\))?( with(?:
 
 /** The decoder a source column type calls for, given the connector settings (schemaless messages). */
 function decoderForColumn(pgType: string, s: DebeziumSettings): ValueDecoder {
+  // PostGIS values and points arrive as the structs a schema would name (Geometry, Point).
+  const parsed = parsePgType(pgType);
+  if (parsed?.dims === 0 && (parsed.base === 'geometry' || parsed.base === 'geography')) return DECODERS.wkb;
+  if (parsed?.dims === 0 && parsed.base === 'point') return DECODERS.point;
   const m = TYPE_WITH_ARGS.exec(pgType.trim().toLowerCase());
   if (!m || m[5]) return DECODERS.plain; // arrays and anything unusual arrive as plain JSON
   const base = m[1]!;
