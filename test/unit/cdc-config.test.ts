@@ -48,18 +48,17 @@ describe('cdc pipeline config', () => {
       ['interval', /MicroDuration/],
       ['interval(3)', /MicroDuration/],
       ['integer[]', /JSON array, without its lower bounds/],
-      ['bit(3)', /without the bit length/],
       ['varbit', /without the bit length/],
       ['bit varying(8)', /without the bit length/],
-      ['hstore', /JSON object or map/],
+      ['hstore', /JSON text \(or a map\), not its text form/],
     ] as const) {
       const refused = () => validateConfig('t', config({ columnTypes: { id: 'bigint', c: type } }));
       expect(refused, type).toThrow(`pipeline "orders-cdc", column c: type ${type} cannot be read without JSON schemas`);
       expect(refused, type).toThrow(why);
       expect(refused, type).toThrow(/use JSON schemas \(the connector's value\.converter\.schemas\.enable=true\)/);
     }
-    const read = validateConfig('t', config({ columnTypes: { id: 'bigint', g: 'geometry(Point,4326)', gg: 'geography', p: 'point', b: 'bytea', j: 'jsonb' } })).pipelines[0]!;
-    expect(read.kind === 'cdc' && Object.keys(read.options.columnTypes!)).toEqual(['id', 'g', 'gg', 'p', 'b', 'j']);
+    const read = validateConfig('t', config({ columnTypes: { id: 'bigint', g: 'geometry(Point,4326)', gg: 'geography', p: 'point', b: 'bytea', j: 'jsonb', bits: 'bit(3)' } })).pipelines[0]!;
+    expect(read.kind === 'cdc' && Object.keys(read.options.columnTypes!)).toEqual(['id', 'g', 'gg', 'p', 'b', 'j', 'bits']);
     const ok = validateConfig('t', config({ columnTypes: { id: 'bigint', amount: 'numeric(12,2)', at: 'timestamp(3) with time zone' } })).pipelines[0]!;
     expect(ok.kind === 'cdc' && ok.options.columnTypes).toEqual({ id: 'bigint', amount: 'numeric(12,2)', at: 'timestamp(3) with time zone' });
   });
