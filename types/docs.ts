@@ -49,7 +49,7 @@ function redshiftSide(r: TypeRow): string {
 }
 
 /** The types the type-matrix test runs through Debezium without JSON schemas too. */
-const SCHEMALESS_RUN = new Set(['numeric(p,s)', 'money', 'date', 'time(p)', 'timestamp(p)', 'timestamptz(p)', 'geometry', 'geography', 'point', 'bit(n)']);
+const SCHEMALESS_RUN = new Set(['numeric(p,s)', 'money', 'date', 'time(p)', 'timestamp(p)', 'timestamptz(p)', 'geometry', 'geography', 'point', 'bit(n)', 'hstore']);
 
 /** What a CDC target gets of the type without JSON schemas, typed from `columnTypes`. */
 function schemalessCell(r: TypeRow): string {
@@ -86,7 +86,7 @@ export function typesMarkdown(columns: Map<string, string[]>): string {
     'the source), `test/integration/type-matrix-cdc.test.ts` (the same table through the real Debezium connector',
     'into cdc pipelines\' targets under every `decimal.handling.mode` and `time.precision.mode`: precise with',
     'adaptive_time_microseconds, string with connect, double with adaptive, each with JSON schemas (every column)',
-    'and without (numeric, money, date, time, timestamp, point, bit and PostGIS columns, typed from `columnTypes`); each column\'s output',
+    'and without (numeric, money, date, time, timestamp, point, bit, hstore and PostGIS columns, typed from `columnTypes`); each column\'s output',
     "form equal to the source's, or to what the last column says the setting or Debezium gives instead) and",
     '`test/unit/type-map.test.ts` (the Redshift DDL and staging of every row). A CDC target is typed from',
     "Debezium's message schema: a type it sends as a string is `text` there. The Redshift side is not run against",

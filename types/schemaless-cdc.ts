@@ -8,7 +8,6 @@ const WHY: Readonly<Record<string, string>> = {
   interval: 'Debezium sends it as MicroDuration (microseconds, a month counted as 30.4375 days), which does not keep its months, days and time apart, or under interval.handling.mode=string as ISO 8601 text, which is not read',
   'bit varying': 'Debezium sends it as little-endian bytes without the bit length',
   varbit: 'Debezium sends it as little-endian bytes without the bit length',
-  hstore: 'Debezium sends it as JSON text (or a map), not its text form',
 };
 
 /** What schemaless messages lack to give back a value of `type`, or undefined when they carry it. */

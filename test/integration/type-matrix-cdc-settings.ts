@@ -23,8 +23,8 @@ const DECIMALS = ['c_num', 'c_num12', 'c_num50'];
 const TIMES = ['c_time0', 'c_time', 'c_ts0', 'c_ts3', 'c_ts'];
 /** The columns whose decoding reads the declared settings without schemas: what schemaless connectors capture. */
 export const SETTING_COLUMNS = [...DECIMALS, 'c_money', 'c_date', ...TIMES, 'c_tstz', 'c_tstz0'];
-/** What schemaless connectors capture: those, and the types read from the form a schema would name (PostGIS values, points, bits). */
-export const SCHEMALESS_COLUMNS = [...SETTING_COLUMNS, 'c_point', 'c_geometry', 'c_geom_any', 'c_geography', 'c_bit'];
+/** What schemaless connectors capture: those, and the types read from the form a schema would name (PostGIS values, points, bits, hstore). */
+export const SCHEMALESS_COLUMNS = [...SETTING_COLUMNS, 'c_point', 'c_geometry', 'c_geom_any', 'c_geography', 'c_bit', 'c_hstore'];
 
 /** Per column, the source's output form and the float8 it rounds to (numeric and money's amount), by row. */
 export interface SourceForms {

@@ -1,7 +1,7 @@
 // The type matrix through the real Debezium PostgreSQL connector into the PostgreSQL warehouse,
 // under every decimal.handling.mode and time.precision.mode (type-matrix-cdc-settings.ts): six
 // connectors on one source table, three with JSON schemas (every column) and three without (the
-// columns whose decoding reads the pipeline's declared settings, and PostGIS values, points and bit(n),
+// columns whose decoding reads the pipeline's declared settings, and PostGIS values, points, bit(n) and hstore,
 // typed from options.columnTypes).
 // Per column the target's output form is the source's where the setting carries it exactly, and
 // what the setting documents where it does not (double: the value rounded to float8; connect:
@@ -34,7 +34,7 @@ const topicOf = (v: Variant) => `${connectorOf(v)}.public.${name}`;
 const HALTS = `${name}_halts`;
 /** A schemaless connector on the columns columnTypes refuses: what it sends, which no declared type could read back. */
 const REFUSED = `${name}_refused`;
-const REFUSED_COLUMNS = ['c_interval', 'c_varbit', 'c_hstore', 'c_int_arr', 'c_text_arr'];
+const REFUSED_COLUMNS = ['c_interval', 'c_varbit', 'c_int_arr', 'c_text_arr', 'c_hstore_arr'];
 /** Types the connector has no mapping for: it leaves their columns out of every event. */
 const LEFT_OUT = ['c_tsquery', 'c_line', 'c_lseg', 'c_box', 'c_path', 'c_polygon', 'c_circle', 'c_xid', 'c_regclass', 'c_regtype', 'c_lsn', 'c_int8mr', 'c_tsmr', 'c_pair', 'c_floatrange', 'c_year_arr'];
 
@@ -160,7 +160,8 @@ describe('the type matrix through Debezium, under each decimal and time setting'
       const warehouse = await textForms(STACK.warehouse, config.warehouse.schema, connectorOf(v));
       const columns = v.schemas ? COLUMNS.map(([c]) => c) : SCHEMALESS_COLUMNS;
       for (const col of columns) {
-        if (LEFT_OUT.includes(col) || col in ANOTHER_FORM) continue;
+        // Without schemas every captured column is read by its declared type: each is compared.
+        if (v.schemas && (LEFT_OUT.includes(col) || col in ANOTHER_FORM)) continue;
         let want = settled(v, col, source[col]!) ?? source[col]!.output;
         // Not a comparison of NULLs only.
         expect(want.some((x) => x !== null), `${v.tag} ${col}`).toBe(true);
@@ -213,10 +214,9 @@ describe('the type matrix through Debezium, under each decimal and time setting'
     // 1 year 2 mons 3 days 04:05:06.789 as microseconds with a month of 30.4375 days: a bare number
     // an interval column reads as seconds, and no longer months, days and time apart.
     expect(r1.c_interval).toBe(37_091_106_789_000);
-    // An hstore as JSON text, arrays as JSON arrays without their lower bounds.
+    // Arrays as JSON arrays without their lower bounds.
     // varbit as its bits' bytes: 1010101010 and 0 are those of 682 and of nothing, the length is lost.
     expect([r2.c_varbit, rows.get(3)!.c_varbit]).toEqual(['qgI=', '']);
-    expect(JSON.parse(r1.c_hstore as string)).toEqual({ a: '1', b: null, ü: '✓' });
     expect(r2.c_int_arr).toEqual([1, 2]);
     expect(r1.c_text_arr).toEqual(['a b', null, '', 'ü', 'NULL', 'with "quote"']);
     const columnTypes = Object.fromEntries(['id', ...REFUSED_COLUMNS].map((c) => [c, COLUMNS.find(([n]) => n === c)?.[1].replace(`${EXT}.`, '') ?? 'integer']));

@@ -50,15 +50,15 @@ describe('cdc pipeline config', () => {
       ['integer[]', /JSON array, without its lower bounds/],
       ['varbit', /without the bit length/],
       ['bit varying(8)', /without the bit length/],
-      ['hstore', /JSON text \(or a map\), not its text form/],
+      ['hstore[]', /JSON array, without its lower bounds/],
     ] as const) {
       const refused = () => validateConfig('t', config({ columnTypes: { id: 'bigint', c: type } }));
       expect(refused, type).toThrow(`pipeline "orders-cdc", column c: type ${type} cannot be read without JSON schemas`);
       expect(refused, type).toThrow(why);
       expect(refused, type).toThrow(/use JSON schemas \(the connector's value\.converter\.schemas\.enable=true\)/);
     }
-    const read = validateConfig('t', config({ columnTypes: { id: 'bigint', g: 'geometry(Point,4326)', gg: 'geography', p: 'point', b: 'bytea', j: 'jsonb', bits: 'bit(3)' } })).pipelines[0]!;
-    expect(read.kind === 'cdc' && Object.keys(read.options.columnTypes!)).toEqual(['id', 'g', 'gg', 'p', 'b', 'j', 'bits']);
+    const read = validateConfig('t', config({ columnTypes: { id: 'bigint', g: 'geometry(Point,4326)', gg: 'geography', p: 'point', b: 'bytea', j: 'jsonb', bits: 'bit(3)', h: 'hstore' } })).pipelines[0]!;
+    expect(read.kind === 'cdc' && Object.keys(read.options.columnTypes!)).toEqual(['id', 'g', 'gg', 'p', 'b', 'j', 'bits', 'h']);
     const ok = validateConfig('t', config({ columnTypes: { id: 'bigint', amount: 'numeric(12,2)', at: 'timestamp(3) with time zone' } })).pipelines[0]!;
     expect(ok.kind === 'cdc' && ok.options.columnTypes).toEqual({ id: 'bigint', amount: 'numeric(12,2)', at: 'timestamp(3) with time zone' });
   });

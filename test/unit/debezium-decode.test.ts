@@ -184,6 +184,14 @@ describe('decodeRecord errors', () => {
     expect(e.kind === 'change' && e.after).toEqual({ id: '1', g: '0101000020E6100000000000000000F03F0000000000000040', gg: '010700000000000000', p: '(NaN,-2)' });
   });
 
+  it('reads a schemaless hstore, as JSON text or an object, as hstore prints it: keys by byte length then bytes, quotes and backslashes escaped', () => {
+    const pairs = { ü: '✓', b: null, a: '1', 'k"\\': 'quoted "v" \\', zz: '' };
+    const value = JSON.stringify({ before: null, after: { id: 1, h: JSON.stringify(pairs), m: pairs, e: '{}' }, source: { lsn: 5, ts_ms: 2 }, op: 'r' });
+    const e = decodeRecord({ topic: 't', partition: 0, offset: '1', key: '{"id":1}', value }, { columns: { id: 'bigint', h: 'hstore', m: 'hstore', e: 'hstore' } });
+    const text = '"a"=>"1", "b"=>NULL, "zz"=>"", "ü"=>"✓", "k\\"\\\\"=>"quoted \\"v\\" \\\\"';
+    expect(e.kind === 'change' && e.after).toEqual({ id: '1', h: text, m: text, e: '' });
+  });
+
   it('reads schemaless bit(n) from Debezium\'s little-endian Bits with the declared length, and refuses more bits than it', () => {
     // As the connector sent bit(3) 101, 000 and bit varying 1010101010 (type-matrix-cdc.test.ts); bit(1) is a boolean.
     const value = JSON.stringify({ before: null, after: { id: 1, a: 'BQ==', b: '', c: 'qgI=', d: true, e: false }, source: { lsn: 5, ts_ms: 2 }, op: 'r' });
