@@ -571,6 +571,11 @@ const cdcEntry = cdcPipeline
     capture: captureSpec.optional(),
   })
   .superRefine((p, ctx) => {
+    // Here rather than on columnTypes itself: the message names the pipeline (a table set's expanded ones too).
+    for (const [column, type] of Object.entries(p.options.columnTypes ?? {})) {
+      const problem = schemalessTypeProblem(type);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['options', 'columnTypes', column], message: `pipeline "${p.name}", column ${column}: ${problem}` });
+    }
     if (p.capture) {
       for (const field of ['topic', 'target', 'key', 'managed'] as const) {
         if (p[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `expected no ${field} beside capture: each table of the capture gets its own` });
@@ -782,12 +787,6 @@ export const configSchema = z
       });
       if (p.kind === 'fact' && p.key.includes(p.watermark)) {
         ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'watermark'], message: 'expected a watermark column that is not part of the key' });
-      }
-      if (p.kind === 'cdc') {
-        for (const [column, type] of Object.entries(p.options.columnTypes ?? {})) {
-          const problem = schemalessTypeProblem(type);
-          if (problem) ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'options', 'columnTypes', column], message: `pipeline "${p.name}", column ${column}: ${problem}` });
-        }
       }
       if (p.kind === 'cdc' && (p.capture || p.managed)) {
         const from = p.capture?.from ?? p.options.capturedFrom?.source;
