@@ -48,16 +48,22 @@ function redshiftSide(r: TypeRow): string {
   return examples.map((e) => `\`${r.redshift(parsePgType(e)!).sql}\`${examples.length > 1 ? ` for ${e}` : ''}`).join(', ');
 }
 
-/** The types the type-matrix test runs through Debezium without JSON schemas too. */
-const SCHEMALESS_RUN = new Set(['numeric(p,s)', 'money', 'date', 'time(p)', 'timestamp(p)', 'timestamptz(p)', 'geometry', 'geography', 'point', 'bit(n)', 'hstore']);
+/** Types the type-matrix test runs through Debezium without JSON schemas too: read as with schemas, or per setting. */
+const SCHEMALESS_AS_SCHEMA = new Set(['date', 'time(p)', 'timestamp(p)', 'timestamptz(p)', 'geometry', 'geography', 'point']);
+/** ... and those whose values arrive as their text forms (bits and hstore read back into them by the declared type). */
+const SCHEMALESS_TEXT = new Set([
+  'smallint', 'integer', 'bigint', 'real', 'double precision', 'text', 'varchar(n)', 'char(n)', 'name', 'bytea', 'boolean', 'uuid', 'json', 'jsonb', 'xml',
+  'inet', 'cidr', 'macaddr', 'macaddr8', 'bit(n)', 'tsvector', 'oid', 'ranges (int4range, ..., daterange)', 'hstore', 'citext', 'ltree',
+]);
 
 /** What a CDC target gets of the type without JSON schemas, typed from `columnTypes`. */
 function schemalessCell(r: TypeRow): string {
   const gap = schemalessGap(r === CLASS_ROWS.array ? 'integer[]' : (r.names[0] ?? ''));
   if (gap) return `refused in \`columnTypes\`: ${gap}; use JSON schemas`;
   if (r.debezium?.startsWith('left out')) return 'left out, as with schemas';
-  if (r.title === 'bit(n)') return 'the bits, exact, in the declared column (its length gives back the leading zeros)';
-  if (SCHEMALESS_RUN.has(r.title)) return r.title === 'numeric(p,s)' || r.title === 'money' ? 'the declared column, per setting ([cdc.md](cdc.md))' : 'the same as with schemas, in the declared column';
+  if (r.title === 'numeric(p,s)' || r.title === 'money') return 'the declared column, per setting ([cdc.md](cdc.md))';
+  if (SCHEMALESS_AS_SCHEMA.has(r.title)) return 'the same as with schemas, in the declared column';
+  if (SCHEMALESS_TEXT.has(r.title)) return 'its text form, exact, in the declared column';
   return 'the value as the connector sends it, in the declared column (not run without schemas by the type matrix)';
 }
 
@@ -86,7 +92,7 @@ export function typesMarkdown(columns: Map<string, string[]>): string {
     'the source), `test/integration/type-matrix-cdc.test.ts` (the same table through the real Debezium connector',
     'into cdc pipelines\' targets under every `decimal.handling.mode` and `time.precision.mode`: precise with',
     'adaptive_time_microseconds, string with connect, double with adaptive, each with JSON schemas (every column)',
-    'and without (numeric, money, date, time, timestamp, point, bit, hstore and PostGIS columns, typed from `columnTypes`); each column\'s output',
+    'and without (every column but those refused or left out, typed from `columnTypes`); each column\'s output',
     "form equal to the source's, or to what the last column says the setting or Debezium gives instead) and",
     '`test/unit/type-map.test.ts` (the Redshift DDL and staging of every row). A CDC target is typed from',
     "Debezium's message schema: a type it sends as a string is `text` there. The Redshift side is not run against",

@@ -8,13 +8,15 @@ const WHY: Readonly<Record<string, string>> = {
   interval: 'Debezium sends it as MicroDuration (microseconds, a month counted as 30.4375 days), which does not keep its months, days and time apart, or under interval.handling.mode=string as ISO 8601 text, which is not read',
   'bit varying': 'Debezium sends it as little-endian bytes without the bit length',
   varbit: 'Debezium sends it as little-endian bytes without the bit length',
+  timetz: 'Debezium sends it as ZonedTime in UTC, without its offset',
 };
 
 /** What schemaless messages lack to give back a value of `type`, or undefined when they carry it. */
 export function schemalessGap(type: string): string | undefined {
   const t = parsePgType(type);
   if (!t) return undefined;
-  return t.dims > 0 ? 'Debezium sends an array as a JSON array, without its lower bounds or element forms' : WHY[t.base];
+  if (t.dims > 0) return 'Debezium sends an array as a JSON array, without its lower bounds or element forms';
+  return t.base === 'time' && t.zone === 'with' ? WHY.timetz : WHY[t.base];
 }
 
 /** Why a checked `columnTypes` entry cannot be read from schemaless messages, or undefined when it can. */

@@ -1,8 +1,8 @@
 // The type matrix through the real Debezium PostgreSQL connector into the PostgreSQL warehouse,
 // under every decimal.handling.mode and time.precision.mode (type-matrix-cdc-settings.ts): six
-// connectors on one source table, three with JSON schemas (every column) and three without (the
-// columns whose decoding reads the pipeline's declared settings, and PostGIS values, points, bit(n) and hstore,
-// typed from options.columnTypes).
+// connectors on one source table, three with JSON schemas (every column) and three without
+// (every column of a built-in or extension type columnTypes takes, typed from it; a seventh
+// connector sends the columns it refuses, to show why).
 // Per column the target's output form is the source's where the setting carries it exactly, and
 // what the setting documents where it does not (double: the value rounded to float8; connect:
 // times and timestamps cut to milliseconds). What Debezium itself does not carry under any
@@ -34,7 +34,7 @@ const topicOf = (v: Variant) => `${connectorOf(v)}.public.${name}`;
 const HALTS = `${name}_halts`;
 /** A schemaless connector on the columns columnTypes refuses: what it sends, which no declared type could read back. */
 const REFUSED = `${name}_refused`;
-const REFUSED_COLUMNS = ['c_interval', 'c_varbit', 'c_int_arr', 'c_text_arr', 'c_hstore_arr'];
+const REFUSED_COLUMNS = ['c_interval', 'c_varbit', 'c_timetz', 'c_int_arr', 'c_text_arr', 'c_hstore_arr'];
 /** Types the connector has no mapping for: it leaves their columns out of every event. */
 const LEFT_OUT = ['c_tsquery', 'c_line', 'c_lseg', 'c_box', 'c_path', 'c_polygon', 'c_circle', 'c_xid', 'c_regclass', 'c_regtype', 'c_lsn', 'c_int8mr', 'c_tsmr', 'c_pair', 'c_floatrange', 'c_year_arr'];
 
@@ -214,6 +214,8 @@ describe('the type matrix through Debezium, under each decimal and time setting'
     // 1 year 2 mons 3 days 04:05:06.789 as microseconds with a month of 30.4375 days: a bare number
     // an interval column reads as seconds, and no longer months, days and time apart.
     expect(r1.c_interval).toBe(37_091_106_789_000);
+    // timetz in UTC, without its offset (00:00:00+15:59).
+    expect(r1.c_timetz).toBe('08:01:00Z');
     // Arrays as JSON arrays without their lower bounds.
     // varbit as its bits' bytes: 1010101010 and 0 are those of 682 and of nothing, the length is lost.
     expect([r2.c_varbit, rows.get(3)!.c_varbit]).toEqual(['qgI=', '']);

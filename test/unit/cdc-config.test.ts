@@ -51,6 +51,8 @@ describe('cdc pipeline config', () => {
       ['varbit', /without the bit length/],
       ['bit varying(8)', /without the bit length/],
       ['hstore[]', /JSON array, without its lower bounds/],
+      ['timetz', /ZonedTime in UTC, without its offset/],
+      ['time(3) with time zone', /ZonedTime in UTC, without its offset/],
     ] as const) {
       const refused = () => validateConfig('t', config({ columnTypes: { id: 'bigint', c: type } }));
       expect(refused, type).toThrow(`pipeline "orders-cdc", column c: type ${type} cannot be read without JSON schemas`);
