@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { cronProblem } from './cron.js';
 import { pgTypeProblem, topicTypeProblem } from './pg-type-name.js';
+import { schemalessTypeProblem } from '../types/schemaless-cdc.js';
 import { count, DAY, endpoint, host, HOUR, tags, text } from './limits.js';
 import { credentialIn } from './credentials.js';
 import { reservedTargetProblem, resolveTarget, sharedTargets } from './targets.js';
@@ -570,6 +571,11 @@ const cdcEntry = cdcPipeline
     capture: captureSpec.optional(),
   })
   .superRefine((p, ctx) => {
+    // Here rather than on columnTypes itself: the message names the pipeline (a table set's expanded ones too).
+    for (const [column, type] of Object.entries(p.options.columnTypes ?? {})) {
+      const problem = schemalessTypeProblem(type);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['options', 'columnTypes', column], message: `pipeline "${p.name}", column ${column}: ${problem}` });
+    }
     if (p.capture) {
       for (const field of ['topic', 'target', 'key', 'managed'] as const) {
         if (p[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `expected no ${field} beside capture: each table of the capture gets its own` });

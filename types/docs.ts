@@ -4,6 +4,7 @@
 import { parsePgType } from './parse.js';
 import { CLASS_ROWS, TYPE_ROWS, type TypeRow } from './type-map.js';
 import { redshiftRowRefusal } from './render.js';
+import { schemalessGap } from './schemaless-cdc.js';
 
 /** Examples a parameterised type's Redshift column is shown for. */
 const EXAMPLES: Record<string, string[]> = {
@@ -47,6 +48,25 @@ function redshiftSide(r: TypeRow): string {
   return examples.map((e) => `\`${r.redshift(parsePgType(e)!).sql}\`${examples.length > 1 ? ` for ${e}` : ''}`).join(', ');
 }
 
+/** Types the type-matrix test runs through Debezium without JSON schemas too: read as with schemas, or per setting. */
+const SCHEMALESS_AS_SCHEMA = new Set(['date', 'time(p)', 'timestamp(p)', 'timestamptz(p)', 'geometry', 'geography', 'point']);
+/** ... and those whose values arrive as their text forms (bits and hstore read back into them by the declared type). */
+const SCHEMALESS_TEXT = new Set([
+  'smallint', 'integer', 'bigint', 'real', 'double precision', 'text', 'varchar(n)', 'char(n)', 'name', 'bytea', 'boolean', 'uuid', 'json', 'jsonb', 'xml',
+  'inet', 'cidr', 'macaddr', 'macaddr8', 'bit(n)', 'tsvector', 'oid', 'ranges (int4range, ..., daterange)', 'hstore', 'citext', 'ltree',
+]);
+
+/** What a CDC target gets of the type without JSON schemas, typed from `columnTypes`. */
+function schemalessCell(r: TypeRow): string {
+  const gap = schemalessGap(r === CLASS_ROWS.array ? 'integer[]' : (r.names[0] ?? ''));
+  if (gap) return `refused in \`columnTypes\`: ${gap}; use JSON schemas`;
+  if (r.debezium?.startsWith('left out')) return 'left out, as with schemas';
+  if (r.title === 'numeric(p,s)' || r.title === 'money') return 'the declared column, per setting ([cdc.md](cdc.md))';
+  if (SCHEMALESS_AS_SCHEMA.has(r.title)) return 'the same as with schemas, in the declared column';
+  if (SCHEMALESS_TEXT.has(r.title)) return 'its text form, exact, in the declared column';
+  return 'the value as the connector sends it, in the declared column (not run without schemas by the type matrix)';
+}
+
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** The whole page; `columns` names, per row title, the type-matrix columns of that row. */
@@ -72,18 +92,18 @@ export function typesMarkdown(columns: Map<string, string[]>): string {
     'the source), `test/integration/type-matrix-cdc.test.ts` (the same table through the real Debezium connector',
     'into cdc pipelines\' targets under every `decimal.handling.mode` and `time.precision.mode`: precise with',
     'adaptive_time_microseconds, string with connect, double with adaptive, each with JSON schemas (every column)',
-    'and without (numeric, money, date, time and timestamp columns, typed from `columnTypes`); each column\'s output',
+    'and without (every column but those refused or left out, typed from `columnTypes`); each column\'s output',
     "form equal to the source's, or to what the last column says the setting or Debezium gives instead) and",
     '`test/unit/type-map.test.ts` (the Redshift DDL and staging of every row). A CDC target is typed from',
     "Debezium's message schema: a type it sends as a string is `text` there. The Redshift side is not run against",
     'Redshift itself.',
     '',
-    '| type | origin | PostgreSQL warehouse | Redshift | Redshift policy | why | canonical text | type-matrix columns | through Debezium |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| type | origin | PostgreSQL warehouse | Redshift | Redshift policy | why | canonical text | type-matrix columns | through Debezium | through Debezium without JSON schemas |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map((r) => {
       const names = r.names.length > 1 ? ` (${r.names.join(', ')})` : '';
       const cols = columns.get(r.title) ?? [];
-      return `| ${cell(r.title + names)} | ${r.origin} | ${cell(postgresSide(r))} | ${cell(redshiftSide(r))} | ${r.policy.redshift} | ${cell(r.policy.reason)} | ${cell(canonicalCell(r))} | ${cols.map((c) => `\`${c}\``).join(', ') || 'none'} | ${cell(r.debezium ?? 'its text form')} |`;
+      return `| ${cell(r.title + names)} | ${r.origin} | ${cell(postgresSide(r))} | ${cell(redshiftSide(r))} | ${r.policy.redshift} | ${cell(r.policy.reason)} | ${cell(canonicalCell(r))} | ${cols.map((c) => `\`${c}\``).join(', ') || 'none'} | ${cell(r.debezium ?? 'its text form')} | ${cell(schemalessCell(r))} |`;
     }),
     '',
   ];

@@ -23,6 +23,10 @@ const DECIMALS = ['c_num', 'c_num12', 'c_num50'];
 const TIMES = ['c_time0', 'c_time', 'c_ts0', 'c_ts3', 'c_ts'];
 /** The columns whose decoding reads the declared settings without schemas: what schemaless connectors capture. */
 export const SETTING_COLUMNS = [...DECIMALS, 'c_money', 'c_date', ...TIMES, 'c_tstz', 'c_tstz0'];
+/** Columns whose schemaless values are their text forms as they are (JSON scalars or strings). */
+const AS_SENT = ['c_int2', 'c_int4', 'c_int8', 'c_real', 'c_float8', 'c_text', 'c_varchar', 'c_char', 'c_name', 'c_bytea', 'c_bool', 'c_uuid', 'c_json', 'c_jsonb', 'c_xml', 'c_inet', 'c_cidr', 'c_macaddr', 'c_macaddr8', 'c_tsvector', 'c_oid', 'c_int4range', 'c_numrange', 'c_tstzrange', 'c_daterange', 'c_citext', 'c_ltree'];
+/** What schemaless connectors capture: those, those sent as they are, and the types read from the form a schema would name (PostGIS values, points, bits, hstore). */
+export const SCHEMALESS_COLUMNS = [...SETTING_COLUMNS, ...AS_SENT, 'c_point', 'c_geometry', 'c_geom_any', 'c_geography', 'c_bit', 'c_hstore'];
 
 /** Per column, the source's output form and the float8 it rounds to (numeric and money's amount), by row. */
 export interface SourceForms {

@@ -1,7 +1,8 @@
 // The type matrix through the real Debezium PostgreSQL connector into the PostgreSQL warehouse,
 // under every decimal.handling.mode and time.precision.mode (type-matrix-cdc-settings.ts): six
-// connectors on one source table, three with JSON schemas (every column) and three without (the
-// columns whose decoding reads the pipeline's declared settings, typed from options.columnTypes).
+// connectors on one source table, three with JSON schemas (every column) and three without
+// (every column of a built-in or extension type columnTypes takes, typed from it; a seventh
+// connector sends the columns it refuses, to show why).
 // Per column the target's output form is the source's where the setting carries it exactly, and
 // what the setting documents where it does not (double: the value rounded to float8; connect:
 // times and timestamps cut to milliseconds). What Debezium itself does not carry under any
@@ -15,13 +16,13 @@ import pg from 'pg';
 import { createSecretProvider } from '../../activities/secrets/provider.js';
 import { skipCdcEvent } from '../../client/cdc-skip.js';
 import type { TributaryConfig } from '../../config/schema.js';
-import { connectorConfig, createPublication, registerConnector, removeConnector } from '../fixtures/debezium/connect.js';
+import { connectorConfig, createPublication, readTopic, registerConnector, removeConnector } from '../fixtures/debezium/connect.js';
 import { failureOf, startHarness, type Harness } from './harness.js';
 import { STACK, uniqueName, withClient } from './stack.js';
 import { dropSchema, topicStackConfig } from './topic-fixture.js';
-import { createMatrixTable, dropMatrixTable, matrixColumns } from './type-matrix-columns.js';
+import { createMatrixTable, dropMatrixTable, EXT, matrixColumns } from './type-matrix-columns.js';
 import { toMillis } from '../fixtures/debezium/load.js';
-import { SETTING_COLUMNS, settled, VARIANTS, type SourceForms, type Variant } from './type-matrix-cdc-settings.js';
+import { SCHEMALESS_COLUMNS, settled, VARIANTS, type SourceForms, type Variant } from './type-matrix-cdc-settings.js';
 import { textForms } from './type-matrix-forms.js';
 
 const { escapeIdentifier: ident } = pg;
@@ -31,6 +32,9 @@ const connectorOf = (v: Variant) => `${name}_${v.tag}`;
 const topicOf = (v: Variant) => `${connectorOf(v)}.public.${name}`;
 /** A pipeline at maxDeadLetterRatio 0 on the first variant's topic: the overflowed timestamp halts it. */
 const HALTS = `${name}_halts`;
+/** A schemaless connector on the columns columnTypes refuses: what it sends, which no declared type could read back. */
+const REFUSED = `${name}_refused`;
+const REFUSED_COLUMNS = ['c_interval', 'c_varbit', 'c_timetz', 'c_int_arr', 'c_text_arr', 'c_hstore_arr'];
 /** Types the connector has no mapping for: it leaves their columns out of every event. */
 const LEFT_OUT = ['c_tsquery', 'c_line', 'c_lseg', 'c_box', 'c_path', 'c_polygon', 'c_circle', 'c_xid', 'c_regclass', 'c_regtype', 'c_lsn', 'c_int8mr', 'c_tsmr', 'c_pair', 'c_floatrange', 'c_year_arr'];
 
@@ -82,7 +86,7 @@ beforeAll(async () => {
     await c.query(`UPDATE public.${ident(name)} SET c_date = '2024-02-29' WHERE id = 1`);
     await c.query(`INSERT INTO public.${ident(name)} (id, c_ts) VALUES (6, $1)`, [LAST_MICRO]);
   });
-  const captured = ['id', ...SETTING_COLUMNS].map((c) => `public\\.${name}\\.${c}`).join(',');
+  const captured = ['id', ...SCHEMALESS_COLUMNS].map((c) => `public\\.${name}\\.${c}`).join(',');
   await Promise.all(
     VARIANTS.map(async (v) => {
       await createPublication(STACK.source.us!, connectorOf(v), [`public.${name}`]);
@@ -90,7 +94,11 @@ beforeAll(async () => {
       await registerConnector(STACK.connect.us!, connectorOf(v), v.schemas ? base : { ...base, 'column.include.list': captured });
     }),
   );
-  const columnTypes: Record<string, string> = { id: 'integer', ...Object.fromEntries(COLUMNS.filter(([c]) => SETTING_COLUMNS.includes(c)).map(([c, type]) => [c, type])) };
+  await createPublication(STACK.source.us!, REFUSED, [`public.${name}`]);
+  const refused = ['id', ...REFUSED_COLUMNS].map((c) => `public\\.${name}\\.${c}`).join(',');
+  await registerConnector(STACK.connect.us!, REFUSED, { ...connectorConfig('us', REFUSED, [`public.${name}`], VARIANTS[3]!), 'column.include.list': refused });
+  // An extension's type is declared by its name alone, as columnTypes takes it.
+  const columnTypes: Record<string, string> = { id: 'integer', ...Object.fromEntries(COLUMNS.filter(([c]) => SCHEMALESS_COLUMNS.includes(c)).map(([c, type]) => [c, type.replace(`${EXT}.`, '')])) };
   const pipeline = (v: Variant, pipelineName: string, maxDeadLetterRatio: number) => ({
     name: pipelineName,
     kind: 'cdc',
@@ -107,8 +115,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.close();
-  for (const v of VARIANTS) {
-    await removeConnector(STACK.connect.us!, STACK.source.us!, STACK.kafka['us/cell-1']!, { connector: connectorOf(v), slot: connectorOf(v), publication: connectorOf(v), topics: [topicOf(v)] }).catch(() => undefined);
+  for (const c of [...VARIANTS.map(connectorOf), REFUSED]) {
+    await removeConnector(STACK.connect.us!, STACK.source.us!, STACK.kafka['us/cell-1']!, { connector: c, slot: c, publication: c, topics: [`${c}.public.${name}`] }).catch(() => undefined);
   }
   await withClient(STACK.source.us!, (c) => dropMatrixTable(c, name, t));
   if (config) await dropSchema(config.warehouse.schema);
@@ -150,9 +158,10 @@ describe('the type matrix through Debezium, under each decimal and time setting'
     const differ: Record<string, unknown> = {};
     for (const v of VARIANTS) {
       const warehouse = await textForms(STACK.warehouse, config.warehouse.schema, connectorOf(v));
-      const columns = v.schemas ? COLUMNS.map(([c]) => c) : SETTING_COLUMNS;
+      const columns = v.schemas ? COLUMNS.map(([c]) => c) : SCHEMALESS_COLUMNS;
       for (const col of columns) {
-        if (LEFT_OUT.includes(col) || col in ANOTHER_FORM) continue;
+        // Without schemas every captured column is read by its declared type: each is compared.
+        if (v.schemas && (LEFT_OUT.includes(col) || col in ANOTHER_FORM)) continue;
         let want = settled(v, col, source[col]!) ?? source[col]!.output;
         // Not a comparison of NULLs only.
         expect(want.some((x) => x !== null), `${v.tag} ${col}`).toBe(true);
@@ -165,7 +174,7 @@ describe('the type matrix through Debezium, under each decimal and time setting'
         for (const col of LEFT_OUT) expect(warehouse[col], `${v.tag} ${col}`).toBeUndefined();
         for (const col of Object.keys(ANOTHER_FORM)) expect(nulls(warehouse[col]), `${v.tag} ${col}`).toEqual(nulls(source[col])!.slice(0, micros(v) ? 5 : 6));
       } else {
-        expect(Object.keys(warehouse).sort(), v.tag).toEqual([...SETTING_COLUMNS].sort());
+        expect(Object.keys(warehouse).sort(), v.tag).toEqual([...SCHEMALESS_COLUMNS].sort());
       }
     }
     expect(differ).toEqual({});
@@ -196,4 +205,24 @@ describe('the type matrix through Debezium, under each decimal and time setting'
     expect(await count(HALTS)).toBe(5);
     expect((await deadLetters(HALTS)).map((d) => [d.partition, d.offset, d.reason])).toEqual([[partition, offset, 'skipped by operator']]);
   }, 120_000);
+
+  it('refuses in columnTypes the types whose schemaless values Debezium sends as something else, naming pipeline, column and type', async () => {
+    const topic = `${REFUSED}.public.${name}`;
+    const records = await readTopic(STACK.kafka['us/cell-1']!, topic, (rs) => rs.filter((r) => r.value !== null).length >= 6);
+    const rows = new Map(records.map((r) => (JSON.parse(r.value!) as { after: Record<string, unknown> }).after).map((a) => [a.id, a]));
+    const [r1, r2] = [rows.get(1)!, rows.get(2)!];
+    // 1 year 2 mons 3 days 04:05:06.789 as microseconds with a month of 30.4375 days: a bare number
+    // an interval column reads as seconds, and no longer months, days and time apart.
+    expect(r1.c_interval).toBe(37_091_106_789_000);
+    // timetz in UTC, without its offset (00:00:00+15:59).
+    expect(r1.c_timetz).toBe('08:01:00Z');
+    // Arrays as JSON arrays without their lower bounds.
+    // varbit as its bits' bytes: 1010101010 and 0 are those of 682 and of nothing, the length is lost.
+    expect([r2.c_varbit, rows.get(3)!.c_varbit]).toEqual(['qgI=', '']);
+    expect(r2.c_int_arr).toEqual([1, 2]);
+    expect(r1.c_text_arr).toEqual(['a b', null, '', 'ü', 'NULL', 'with "quote"']);
+    const columnTypes = Object.fromEntries(['id', ...REFUSED_COLUMNS].map((c) => [c, COLUMNS.find(([n]) => n === c)?.[1].replace(`${EXT}.`, '') ?? 'integer']));
+    const refused = () => topicStackConfig([{ name: REFUSED, kind: 'cdc', source: 'events', regions: ['us'], topic, target: REFUSED, key: ['id'], options: { columnTypes } }]);
+    for (const c of REFUSED_COLUMNS) expect(refused, c).toThrow(`pipeline "${REFUSED}", column ${c}: type ${columnTypes[c]} cannot be read without JSON schemas`);
+  });
 });

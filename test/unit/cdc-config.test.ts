@@ -43,6 +43,24 @@ describe('cdc pipeline config', () => {
     expect(() => validateConfig('t', config({ decimalHandlingMode: 'float' }))).toThrow(/decimalHandlingMode[\s\S]*"precise", "string" or "double"/);
     expect(() => validateConfig('t', config({ columnTypes: { id: 'bigint); drop table x; --' } }))).toThrow(/columnTypes[\s\S]*PostgreSQL type/);
     expect(() => validateConfig('t', config({ columnTypes: { id: 'bigint default pg_sleep(30)' } }))).toThrow(/columnTypes\.id: expected a PostgreSQL type like/);
+    // Types schemaless messages cannot carry exactly: refused, naming pipeline, column and type, never loaded wrong.
+    for (const [type, why] of [
+      ['interval', /MicroDuration/],
+      ['interval(3)', /MicroDuration/],
+      ['integer[]', /JSON array, without its lower bounds/],
+      ['varbit', /without the bit length/],
+      ['bit varying(8)', /without the bit length/],
+      ['hstore[]', /JSON array, without its lower bounds/],
+      ['timetz', /ZonedTime in UTC, without its offset/],
+      ['time(3) with time zone', /ZonedTime in UTC, without its offset/],
+    ] as const) {
+      const refused = () => validateConfig('t', config({ columnTypes: { id: 'bigint', c: type } }));
+      expect(refused, type).toThrow(`pipeline "orders-cdc", column c: type ${type} cannot be read without JSON schemas`);
+      expect(refused, type).toThrow(why);
+      expect(refused, type).toThrow(/use JSON schemas \(the connector's value\.converter\.schemas\.enable=true\)/);
+    }
+    const read = validateConfig('t', config({ columnTypes: { id: 'bigint', g: 'geometry(Point,4326)', gg: 'geography', p: 'point', b: 'bytea', j: 'jsonb', bits: 'bit(3)', h: 'hstore' } })).pipelines[0]!;
+    expect(read.kind === 'cdc' && Object.keys(read.options.columnTypes!)).toEqual(['id', 'g', 'gg', 'p', 'b', 'j', 'bits', 'h']);
     const ok = validateConfig('t', config({ columnTypes: { id: 'bigint', amount: 'numeric(12,2)', at: 'timestamp(3) with time zone' } })).pipelines[0]!;
     expect(ok.kind === 'cdc' && ok.options.columnTypes).toEqual({ id: 'bigint', amount: 'numeric(12,2)', at: 'timestamp(3) with time zone' });
   });

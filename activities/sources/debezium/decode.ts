@@ -14,6 +14,7 @@ import {
   byteaText,
   dateText,
   decimalText,
+  hstoreText,
   timeText,
   timestampText,
   unscaledFromBase64,
@@ -21,6 +22,7 @@ import {
   zonedTimestampText,
 } from './text-forms.js';
 import type { Row } from '../../specs/row.js';
+import { parsePgType } from '../../../types/parse.js';
 
 
 /** A record as a Kafka client hands it over. */
@@ -234,6 +236,20 @@ const DECODERS = {
   // A PostGIS value's (E)WKB, printed as PostGIS prints it: upper-case hex.
   wkb: (v: Json) => Buffer.from(str(field(v, 'wkb')), 'base64').toString('hex').toUpperCase(),
   point: (v: Json) => `(${plainText(field(v, 'x'))},${plainText(field(v, 'y'))})`,
+  hstore: (v: Json) => {
+    const pairs = typeof v === 'string' ? parseJson(v) : v;
+    if (!isObject(pairs)) throw new TypeError('expected an hstore as a JSON object');
+    return hstoreText(pairs);
+  },
+  // io.debezium.data.Bits: little-endian bytes with the trailing zero bytes cut (bit(1) a boolean);
+  // the declared length gives back the leading zeros.
+  bits: (length: number): ValueDecoder => (v) => {
+    if (typeof v === 'boolean' && length === 1) return v ? '1' : '0';
+    const bytes = Buffer.from(str(v), 'base64').reverse();
+    const text = bytes.length === 0 ? '' : BigInt(`0x${bytes.toString('hex')}`).toString(2);
+    if (text.length > length) throw new RangeError(`${text.length} bits do not fit bit(${length})`);
+    return text.padStart(length, '0');
+  },
 } satisfies Record<string, ValueDecoder | ((scale: number) => ValueDecoder)>;
 
 /** The decoder a Connect schema (type + semantic name) calls for. */
@@ -278,6 +294,12 @@ const TYPE_WITH_ARGS = /^([a-z][a-z0-9 ]*?)(?:\((\d+)(?:,\s*(\d+))?\))?( with(?:
 
 /** The decoder a source column type calls for, given the connector settings (schemaless messages). */
 function decoderForColumn(pgType: string, s: DebeziumSettings): ValueDecoder {
+  // PostGIS values and points arrive as the structs a schema would name (Geometry, Point), bits as Bits, an hstore as JSON.
+  const parsed = parsePgType(pgType);
+  if (parsed?.dims === 0 && (parsed.base === 'geometry' || parsed.base === 'geography')) return DECODERS.wkb;
+  if (parsed?.dims === 0 && parsed.base === 'point') return DECODERS.point;
+  if (parsed?.dims === 0 && parsed.base === 'hstore') return DECODERS.hstore;
+  if (parsed?.dims === 0 && parsed.base === 'bit') return DECODERS.bits(Number(parsed.mods?.[0] ?? '1'));
   const m = TYPE_WITH_ARGS.exec(pgType.trim().toLowerCase());
   if (!m || m[5]) return DECODERS.plain; // arrays and anything unusual arrive as plain JSON
   const base = m[1]!;

@@ -148,3 +148,21 @@ export function zonedTimeText(iso: string): string {
 export function byteaText(b64: string): string {
   return `\\x${Buffer.from(b64, 'base64').toString('hex')}`;
 }
+
+const hstoreQuoted = (s: string) => `"${s.replace(/["\\]/g, '\\$&')}"`;
+
+/**
+ * An hstore as Debezium sends it (a JSON object, or its JSON text under hstore.handling.mode json)
+ * as hstore prints it: keys ordered by byte length, then bytes; values quoted, NULL bare.
+ */
+export function hstoreText(pairs: Readonly<Record<string, unknown>>): string {
+  const keys = Object.keys(pairs).map((k) => ({ k, b: Buffer.from(k, 'utf8') }));
+  keys.sort((x, y) => x.b.length - y.b.length || Buffer.compare(x.b, y.b));
+  return keys
+    .map(({ k }) => {
+      const v = pairs[k];
+      if (v !== null && typeof v !== 'string') throw new TypeError(`expected an hstore value as a string or null, got ${typeof v}`);
+      return `${hstoreQuoted(k)}=>${v === null ? 'NULL' : hstoreQuoted(v)}`;
+    })
+    .join(', ');
+}
