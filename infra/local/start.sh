@@ -430,6 +430,11 @@ TEMPORAL_PRIORITY_CONFIG=(
   --dynamic-config-value matching.numTaskqueueReadPartitions=1
   --dynamic-config-value matching.numTaskqueueWritePartitions=1
 )
+# The dev server's store is one SQLite file: in its default rollback journal every history write
+# waits for an fsync, and with hundreds of runs at once the workflow tasks queue behind those.
+# A write-ahead log synced at checkpoints still survives the server's own crash or kill (the
+# restarts the fault suite makes); only an operating-system crash could lose the last writes.
+TEMPORAL_SQLITE_PRAGMAS=(--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal)
 start_temporal() {
   local bin
   bin="$(temporal_bin)"
@@ -441,7 +446,7 @@ start_temporal() {
   log "temporal: starting dev server on 127.0.0.1:$TEMPORAL_PORT (UI :$TEMPORAL_UI_PORT)"
   launch "$TEMPORAL_PID" "$TEMPORAL_LOG" \
     "$bin" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
-    --db-filename "$TEMPORAL_DB" --namespace default --log-level warn \
+    --db-filename "$TEMPORAL_DB" "${TEMPORAL_SQLITE_PRAGMAS[@]}" --namespace default --log-level warn \
     --search-attribute Pipeline=Keyword --search-attribute Region=Keyword \
     --search-attribute Source=Keyword --search-attribute ManagedBy=Keyword \
     --dynamic-config-value frontend.WorkerHeartbeatsEnabled=true \
