@@ -526,6 +526,7 @@ const cdcPipeline = z.strictObject({
       /** The connector's settings (read for messages without JSON schemas; see docs/cdc.md). */
       decimalHandlingMode: z.enum(['precise', 'string', 'double'], { error: 'expected "precise", "string" or "double"' }).default('precise'),
       timePrecisionMode: z.enum(['adaptive', 'adaptive_time_microseconds', 'connect'], { error: 'expected "adaptive", "adaptive_time_microseconds" or "connect"' }).default('adaptive'),
+      intervalHandlingMode: z.enum(['numeric', 'string'], { error: 'expected "numeric" or "string"' }).default('numeric'),
       /** The connector's unavailable.value.placeholder, if changed. */
       unavailableValue: text('a placeholder', 256).optional(),
       /** Source column types (as format_type prints them), required when the converter writes no schemas. */
@@ -554,7 +555,7 @@ const cdcPipeline = z.strictObject({
       /** Events that cannot be applied go to tributary_dead_letters up to this share of a batch; 0: any halts it (docs/cdc.md). */
       maxDeadLetterRatio: z.number().min(0).max(1).default(0),
     })
-    .default({ deletes: 'hard', onNewColumn: 'add', onTypeChange: 'widen', onTruncate: 'apply', decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive', maxMessagesPerPartition: 100_000, maxBatchesPerRun: 4, intervalSeconds: 5, maxDeadLetterRatio: 0 }),
+    .default({ deletes: 'hard', onNewColumn: 'add', onTypeChange: 'widen', onTruncate: 'apply', decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive', intervalHandlingMode: 'numeric', maxMessagesPerPartition: 100_000, maxBatchesPerRun: 4, intervalSeconds: 5, maxDeadLetterRatio: 0 }),
   /** Set by a capture entry: `apply` keeps this table's publication, connector and topic in step (needs options.capturedFrom). */
   managed: managedSpec.optional(),
 });
@@ -573,7 +574,7 @@ const cdcEntry = cdcPipeline
   .superRefine((p, ctx) => {
     // Here rather than on columnTypes itself: the message names the pipeline (a table set's expanded ones too).
     for (const [column, type] of Object.entries(p.options.columnTypes ?? {})) {
-      const problem = schemalessTypeProblem(type);
+      const problem = schemalessTypeProblem(type, p.options.intervalHandlingMode);
       if (problem) ctx.addIssue({ code: 'custom', path: ['options', 'columnTypes', column], message: `pipeline "${p.name}", column ${column}: ${problem}` });
     }
     if (p.capture) {
@@ -684,7 +685,7 @@ function checkTableSets(
 }
 
 /** Decoding settings are one per connector, so a table of a cdc set may not set its own. */
-const CONNECTOR_WIDE_OPTIONS = ['decimalHandlingMode', 'timePrecisionMode', 'unavailableValue', 'capturedFrom'];
+const CONNECTOR_WIDE_OPTIONS = ['decimalHandlingMode', 'timePrecisionMode', 'intervalHandlingMode', 'unavailableValue', 'capturedFrom'];
 
 /** A cdc set: no pull rules, one capture per region like a capture entry's, and a slot of its own. */
 function checkCdcSet(
@@ -866,6 +867,7 @@ function expandedProblems(prefix: string, pipelines: ConcretePipeline[]): { at: 
       ['managed', a.managed, p.managed],
       ['decimalHandlingMode', a.options.decimalHandlingMode, p.options.decimalHandlingMode],
       ['timePrecisionMode', a.options.timePrecisionMode, p.options.timePrecisionMode],
+      ['intervalHandlingMode', a.options.intervalHandlingMode, p.options.intervalHandlingMode],
       ['unavailableValue', a.options.unavailableValue, p.options.unavailableValue],
     ].filter(([, x, y]) => !same(x, y));
     for (const [what] of differs) problems.push({ at, path: ['managed'], message: `expected the pipelines of capture "${capture}" (one connector) to agree on ${what as string}, but ${p.name} differs from ${a.name}` });

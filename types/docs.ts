@@ -17,14 +17,16 @@ const EXAMPLES: Record<string, string[]> = {
 
 const CANONICAL: Record<TypeRow['canonical'], string> = {
   text: 'its text form',
+  output: 'its output form (a host without /32 or /128)',
   numeric: 'its digits, trailing fractional zeros cut',
   boolean: '`t` / `f`',
   date: '`YYYY-MM-DD`',
   timestamp: '`YYYY-MM-DD HH24:MI:SS.US`',
   utc: 'UTC, `YYYY-MM-DD HH24:MI:SS.US`',
   bpchar: 'without trailing blanks',
-  float: 'its text form',
-  time: 'its text form',
+  float: 'sign, binary exponent and 53-bit significand (`0`, `NaN`, `±Infinity` as such)',
+  time: '`HH24:MI:SS.US` on a fixed day (24:00:00 the next)',
+  timetz: '`HH24:MI:SS.US` in UTC on a fixed day',
   json: 'the jsonb text',
   array: "the array's JSON",
   geometry: 'hex EWKB',

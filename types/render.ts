@@ -104,18 +104,50 @@ const canonicalForm = (c: TypedColumn): CanonicalForm => redshiftRow(c).row.cano
 const numericTrim = (t: string) => `CASE WHEN POSITION('.' IN ${t}) > 0 THEN RTRIM(RTRIM(${t}, '0'), '.') ELSE ${t} END`;
 const same = (sql: (ref: string) => string) => ({ postgres: sql, redshift: sql });
 const boolText = (ref: string) => `CASE WHEN ${ref} THEN 't' WHEN NOT ${ref} THEN 'f' END`;
-const refused = (why: string) => ({ postgres: (ref: string) => `(${ref})::text`, redshift: why });
+
+/** The largest finite float8: a value above it (in absolute terms) is an infinity or, for PostgreSQL, NaN. */
+const FLOAT8_MAX = `CAST('1.7976931348623157e308' AS FLOAT8)`;
+
+/**
+ * A float's canonical text, one SQL text for both engines: `0`, `Infinity`, `-Infinity`, `NaN`,
+ * or the sign, the binary exponent e = floor(log2 |x|) and the significand |x| / 2^e * 2^52, an
+ * integer of 53 bits: exact in IEEE arithmetic (a power of two divides and multiplies without
+ * rounding, subnormals too), where a float's text is not the same on both (PostgreSQL prints the
+ * shortest exact digits, Redshift 15 significant ones by default). LN only estimates e;
+ * comparisons with powers of two, which both engines compute exactly, correct it by one either
+ * way (the estimate is kept in -1074..1022, so no power overflows or underflows). Neither
+ * engine's NaN test is used (PostgreSQL's NaN equals itself and is above every number; IEEE's
+ * is neither): NaN is what fails both the finite test and the infinity tests on both. A real is
+ * widened to float8 first (exact).
+ */
+function floatText(ref: string): string {
+  // Written tight: the column appears about a dozen times, and the Data API takes 100 KB a statement.
+  const f = `CAST(${ref} AS FLOAT8)`;
+  const a = `ABS(${f})`;
+  const e0 = `GREATEST(-1074,LEAST(1022,FLOOR(LN(${a})/LN(2))))`;
+  const e = `(${e0}+CASE WHEN ${a}>=POWER(2,${e0}+1) THEN 1 WHEN ${a}<POWER(2,${e0}) THEN -1 ELSE 0 END)`;
+  const finite = `CASE WHEN ${f}<0 THEN '-' ELSE '' END||CAST(CAST(${e} AS INT) AS VARCHAR(8))||' '||CAST(CAST(${a}/POWER(2,${e})*4503599627370496 AS BIGINT) AS VARCHAR(20))`;
+  return `(CASE WHEN ${f}=0 THEN '0' WHEN ${a}<=${FLOAT8_MAX} THEN ${finite} WHEN ${f}=CAST('Infinity' AS FLOAT8) THEN 'Infinity' WHEN ${f}=CAST('-Infinity' AS FLOAT8) THEN '-Infinity' ELSE 'NaN' END)`;
+}
+
+/** A time (or timetz, in UTC) on one fixed day, through TO_CHAR: `date + time` is a timestamp on both engines, `date + timetz` a timestamptz; 24:00:00 is the next day's midnight. */
+const TIME_ON_DAY = `DATE '2000-01-01'`;
+const timeText = (ref: string) => `TO_CHAR(${TIME_ON_DAY} + CAST(${ref} AS TIME), 'YYYY-MM-DD HH24:MI:SS.US')`;
+const timetzText = (ref: string) => `TO_CHAR((${TIME_ON_DAY} + CAST(${ref} AS TIMETZ)) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
 
 /**
  * Each canonical form in each dialect: an expression of the column (`ref`, quoted), or, for
  * Redshift, why none is shown to give PostgreSQL's text. Why the pairs agree: integers print
  * digits and a sign on both; numeric plain notation on both, trailing fractional zeros cut; TO_CHAR
  * reads one pattern alike on both (US = microseconds), timestamptz taken AT TIME ZONE 'UTC'
- * first so no session zone counts; char(n) is compared blank-trimmed; a type Redshift keeps as
- * VARCHAR holds the text the stage wrote, which is the source's ::text.
+ * first so no session zone counts; char(n) is compared blank-trimmed; a float by its exponent and
+ * significand (floatText); a type
+ * Redshift keeps as VARCHAR holds the text the stage wrote, which is the source's ::text.
  */
 const CANONICAL_SQL: Record<CanonicalForm, { postgres(ref: string, c: TypedColumn): string; redshift: ((ref: string) => string) | string }> = {
   text: { postgres: (ref) => `(${ref})::text`, redshift: (ref) => `CAST(${ref} AS VARCHAR(${MAX_VARCHAR_BYTES}))` },
+  // format('%s') is the output function, which COPY (and so the stage) writes; NULL stays NULL.
+  output: { postgres: (ref) => `CASE WHEN ${ref} IS NOT NULL THEN format('%s', ${ref}) END`, redshift: (ref) => `CAST(${ref} AS VARCHAR(${MAX_VARCHAR_BYTES}))` },
   numeric: { postgres: (ref) => numericTrim(`(${ref})::text`), redshift: (ref) => numericTrim(`CAST(${ref} AS VARCHAR(${MAX_VARCHAR_BYTES}))`) },
   boolean: same(boolText),
   // PostgreSQL's date outlasts its timestamp, which TO_CHAR goes through; Redshift's DATE ends where both timestamps do.
@@ -123,11 +155,13 @@ const CANONICAL_SQL: Record<CanonicalForm, { postgres(ref: string, c: TypedColum
   timestamp: same((ref) => `TO_CHAR(${ref}, 'YYYY-MM-DD HH24:MI:SS.US')`),
   utc: same((ref) => `TO_CHAR((${ref}) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`),
   bpchar: { postgres: (ref) => `RTRIM((${ref})::text, ' ')`, redshift: (ref) => `RTRIM(${ref}, ' ')` },
-  float: refused("Redshift's text of a float is not shown to equal PostgreSQL's"),
-  time: refused("Redshift's TIME and TIMETZ text is not shown to equal PostgreSQL's"),
+  float: same(floatText),
+  time: same(timeText),
+  timetz: same(timetzText),
   json: { postgres: (ref) => `(${ref})::jsonb::text`, redshift: "it is SUPER in Redshift, whose JSON text (JSON_SERIALIZE) is not jsonb's" },
   array: { postgres: (ref, c) => `(${arrayJson(arrayRef(c, ref))})::text`, redshift: "it is SUPER in Redshift, whose JSON text (JSON_SERIALIZE) is not PostgreSQL's" },
-  geometry: refused("Redshift's hex EWKB (ST_AsHexEWKB) is not shown to equal PostGIS's text"),
+  // A pull target's column is GEOMETRY, a CDC target's VARCHAR (Debezium's WKB as text): no one expression reads both.
+  geometry: { postgres: (ref) => `(${ref})::text`, redshift: "a pull target keeps it as GEOMETRY and a CDC target as VARCHAR, and verify does not read which" },
 };
 
 /** Why verify on Redshift cannot compare a row's type (null: it can); docs/types.md shows it. */

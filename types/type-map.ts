@@ -28,13 +28,16 @@ export type RedshiftPolicy = 'exact' | 'text form' | 'quarantine' | 'fail';
 /**
  * How a column's canonical text is written (`canonicalText` in render.ts, one SQL expression per
  * dialect, both giving the same text for the same value): `text` the type's own text form;
- * `numeric` plain digits without trailing fractional zeros; `boolean` t/f (Redshift casts no
- * boolean to text); `date` and `timestamp` through TO_CHAR; `utc` a timestamptz in UTC;
- * `bpchar` blank-trimmed text; `float`, `time`, `json`, `array` (Redshift keeps arrays in SUPER)
- * and `geometry` (hex EWKB) have no Redshift expression shown to agree: verify on Redshift
+ * `output` its output form where its text cast differs (inet's ::text keeps a host's /32, which
+ * its output, and so COPY and the stage, leave out); `numeric` plain digits without trailing
+ * fractional zeros; `boolean` t/f (Redshift casts no boolean to text); `date` and `timestamp` through TO_CHAR; `utc` a timestamptz in UTC;
+ * `bpchar` blank-trimmed text; `float` the value's binary exponent and 53-bit significand in
+ * digits (no float text form, which differs between the engines); `time` and `timetz` through
+ * TO_CHAR of the time on a fixed day (timetz in UTC); `json`, `array` (Redshift keeps both in
+ * SUPER) and `geometry` (hex EWKB) have no Redshift expression shown to agree: verify on Redshift
  * refuses their columns.
  */
-export type CanonicalForm = 'text' | 'numeric' | 'boolean' | 'date' | 'timestamp' | 'utc' | 'bpchar' | 'float' | 'time' | 'json' | 'array' | 'geometry';
+export type CanonicalForm = 'text' | 'output' | 'numeric' | 'boolean' | 'date' | 'timestamp' | 'utc' | 'bpchar' | 'float' | 'time' | 'timetz' | 'json' | 'array' | 'geometry';
 
 export interface TypeRow {
   /** The row's name in docs/types.md. */
@@ -137,7 +140,7 @@ export const TYPE_ROWS: TypeRow[] = [
     policy: { redshift: 'fail', reason: 'Redshift DATE has no ±infinity and ends in year 294276: such a value fails the load naming the column' },
   }),
   row({ title: 'time(p)', names: ['time'], debezium: 'adaptive and adaptive_time_microseconds: its text form; connect: milliseconds, a finer fraction cut (not rounded)', modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIME')), canonical: 'time', policy: { redshift: 'exact', reason: 'TIME keeps microseconds, as PostgreSQL does' } }),
-  row({ title: 'timetz(p)', names: ['timetz'], debezium: 'in UTC: the offset is not sent',  modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIMETZ')), canonical: 'time', policy: { redshift: 'exact', reason: 'TIMETZ keeps microseconds and the offset' } }),
+  row({ title: 'timetz(p)', names: ['timetz'], debezium: 'in UTC: the offset is not sent',  modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIMETZ')), canonical: 'timetz', policy: { redshift: 'exact', reason: 'TIMETZ keeps microseconds and the time in UTC, not its offset (as Debezium sends it); verify compares it in UTC' } }),
   row({
     title: 'timestamp(p)', names: ['timestamp'], debezium: 'adaptive and adaptive_time_microseconds: its text form, but the last microsecond of year 294276 overflows MicroTimestamp: an event that cannot be applied (a dead letter naming the column, or a halt at options.maxDeadLetterRatio 0); connect: milliseconds, a finer fraction cut (not rounded), year 294276 included',  modifiers: 'precision', origin: 'built-in', postgres: 'same',
     redshift: fixed(plain('TIMESTAMP')), canonical: 'timestamp',
@@ -147,12 +150,12 @@ export const TYPE_ROWS: TypeRow[] = [
     title: 'timestamptz(p)', names: ['timestamptz'], debezium: 'its text form under every time.precision.mode (ZonedTimestamp, in UTC)', modifiers: 'precision', origin: 'built-in', postgres: 'same', redshift: fixed(plain('TIMESTAMPTZ')), canonical: 'utc',
     policy: { redshift: 'fail', reason: 'TIMESTAMPTZ keeps microseconds but has no ±infinity: such a value fails the load naming the column' },
   }),
-  row({ title: 'interval', names: ['interval'], debezium: 'microseconds (MicroDuration, a month as 30.4375 days; bigint in the target): months, days and time are not kept apart, and values past about 292,000 years overflow',  modifiers: 'precision', origin: 'built-in', postgres: 'same', compare: 'text', redshift: textOf(100), policy: TEXT_FORM('interval of months, days and microseconds in one value (its INTERVAL types split them)') }),
+  row({ title: 'interval', names: ['interval'], debezium: 'interval.handling.mode numeric (the default): microseconds (MicroDuration, a month as 30.4375 days; bigint in the target): months, days and time are not kept apart, and values past about 292,000 years overflow; string: ISO 8601, read back into its text form (interval in the target, columnTypes too)',  modifiers: 'precision', origin: 'built-in', postgres: 'same', compare: 'text', redshift: textOf(100), policy: TEXT_FORM('interval of months, days and microseconds in one value (its INTERVAL types split them)') }),
   row({ title: 'uuid', names: ['uuid'], origin: 'built-in', postgres: 'same', redshift: textOf(36), policy: TEXT_FORM('uuid type') }),
   row({ title: 'json', names: ['json'], debezium: 'jsonb in the target: spacing and duplicate keys are not kept',  origin: 'built-in', postgres: 'same', compare: 'text', redshift: fixed(SUPER), canonical: 'json', policy: { redshift: 'exact', reason: 'SUPER keeps the JSON value (not its whitespace or duplicate keys); values past 16 MB fail the load' } }),
   row({ title: 'jsonb', names: ['jsonb'], origin: 'built-in', postgres: 'same', redshift: fixed(SUPER), canonical: 'json', policy: { redshift: 'exact', reason: 'SUPER keeps the JSON value; values past 16 MB fail the load' } }),
   row({ title: 'xml', names: ['xml'], origin: 'built-in', postgres: 'same', compare: 'text', redshift: TEXT, policy: TEXT_FORM('xml type') }),
-  row({ title: 'inet', names: ['inet'], debezium: 'text in its output form (a host address without /32 or /128)',  origin: 'built-in', postgres: 'same', redshift: textOf(43), policy: TEXT_FORM('network address types') }),
+  row({ title: 'inet', names: ['inet'], debezium: 'text in its output form (a host address without /32 or /128)',  origin: 'built-in', postgres: 'same', redshift: textOf(43), canonical: 'output', policy: TEXT_FORM('network address types') }),
   row({ title: 'cidr', names: ['cidr'], origin: 'built-in', postgres: 'same', redshift: textOf(43), policy: TEXT_FORM('network address types') }),
   row({ title: 'macaddr', names: ['macaddr'], origin: 'built-in', postgres: 'same', redshift: textOf(17), policy: TEXT_FORM('MAC address types') }),
   row({ title: 'macaddr8', names: ['macaddr8'], origin: 'built-in', postgres: 'same', redshift: textOf(23), policy: TEXT_FORM('MAC address types') }),

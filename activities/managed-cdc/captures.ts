@@ -36,7 +36,7 @@ export interface RegionCapture {
   connect: ConnectEndpoint;
   kafka: KafkaEndpoint;
   /** The connector's decoding settings the pipelines read its events with. */
-  decoding: { decimalHandlingMode: string; timePrecisionMode: string; unavailableValue?: string };
+  decoding: { decimalHandlingMode: string; timePrecisionMode: string; intervalHandlingMode: string; unavailableValue?: string };
   tables: CapturedTable[];
 }
 
@@ -73,7 +73,7 @@ export function regionCaptures(config: TributaryConfig): RegionCapture[] {
           connectUrl: connect.connect.url.replace(/\/+$/, ''),
           connect: connect.connect,
           kafka: kafkaEndpoints(config, p.source, region).find((e) => e.cell === connect.cell)!,
-          decoding: { decimalHandlingMode: p.options.decimalHandlingMode, timePrecisionMode: p.options.timePrecisionMode, ...(p.options.unavailableValue ? { unavailableValue: p.options.unavailableValue } : {}) },
+          decoding: { decimalHandlingMode: p.options.decimalHandlingMode, timePrecisionMode: p.options.timePrecisionMode, intervalHandlingMode: p.options.intervalHandlingMode, ...(p.options.unavailableValue ? { unavailableValue: p.options.unavailableValue } : {}) },
           tables: [],
         };
         out.set(id, c);

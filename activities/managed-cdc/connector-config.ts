@@ -39,6 +39,7 @@ export function connectorConfig(c: RegionCapture, login: Login, markerPrefix: st
     'signal.data.collection': SIGNAL_COLLECTION,
     'decimal.handling.mode': c.decoding.decimalHandlingMode,
     'time.precision.mode': c.decoding.timePrecisionMode,
+    'interval.handling.mode': c.decoding.intervalHandlingMode,
     ...(c.decoding.unavailableValue ? { 'unavailable.value.placeholder': c.decoding.unavailableValue } : {}),
     'key.converter': json,
     'key.converter.schemas.enable': 'true',

@@ -1,6 +1,6 @@
 // What each Debezium connector setting gives a type-matrix column in a cdc target
 // (type-matrix-cdc.test.ts): the connectors the matrix runs through, together covering every
-// decimal.handling.mode and time.precision.mode with and without JSON schemas, and per column the
+// decimal.handling.mode and time.precision.mode (and interval.handling.mode) with and without JSON schemas, and per column the
 // exact output form the target holds, worked out from the source's. Pure.
 import type { ConnectorSettings } from '../fixtures/debezium/connect.js';
 import { toMillis } from '../fixtures/debezium/load.js';
@@ -12,10 +12,10 @@ export interface Variant extends ConnectorSettings {
 
 export const VARIANTS: Variant[] = [
   { tag: 'sp', schemas: true, decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive_time_microseconds' },
-  { tag: 'sc', schemas: true, decimalHandlingMode: 'string', timePrecisionMode: 'connect' },
+  { tag: 'sc', schemas: true, decimalHandlingMode: 'string', timePrecisionMode: 'connect', intervalHandlingMode: 'string' },
   { tag: 'sd', schemas: true, decimalHandlingMode: 'double', timePrecisionMode: 'adaptive' },
   { tag: 'pp', schemas: false, decimalHandlingMode: 'precise', timePrecisionMode: 'adaptive_time_microseconds' },
-  { tag: 'pc', schemas: false, decimalHandlingMode: 'string', timePrecisionMode: 'connect' },
+  { tag: 'pc', schemas: false, decimalHandlingMode: 'string', timePrecisionMode: 'connect', intervalHandlingMode: 'string' },
   { tag: 'pd', schemas: false, decimalHandlingMode: 'double', timePrecisionMode: 'adaptive' },
 ];
 
@@ -27,6 +27,8 @@ export const SETTING_COLUMNS = [...DECIMALS, 'c_money', 'c_date', ...TIMES, 'c_t
 const AS_SENT = ['c_int2', 'c_int4', 'c_int8', 'c_real', 'c_float8', 'c_text', 'c_varchar', 'c_char', 'c_name', 'c_bytea', 'c_bool', 'c_uuid', 'c_json', 'c_jsonb', 'c_xml', 'c_inet', 'c_cidr', 'c_macaddr', 'c_macaddr8', 'c_tsvector', 'c_oid', 'c_int4range', 'c_numrange', 'c_tstzrange', 'c_daterange', 'c_citext', 'c_ltree'];
 /** What schemaless connectors capture: those, those sent as they are, and the types read from the form a schema would name (PostGIS values, points, bits, hstore). */
 export const SCHEMALESS_COLUMNS = [...SETTING_COLUMNS, ...AS_SENT, 'c_point', 'c_geometry', 'c_geom_any', 'c_geography', 'c_bit', 'c_hstore'];
+/** What a schemaless connector of a variant captures: those, and an interval under interval.handling.mode string (ISO 8601, which keeps its parts). */
+export const schemalessColumns = (v: Variant): string[] => (v.intervalHandlingMode === 'string' ? [...SCHEMALESS_COLUMNS, 'c_interval'] : SCHEMALESS_COLUMNS);
 
 /** Per column, the source's output form and the float8 it rounds to (numeric and money's amount), by row. */
 export interface SourceForms {

@@ -1,5 +1,6 @@
 // The type matrix through the real Debezium PostgreSQL connector into the PostgreSQL warehouse,
-// under every decimal.handling.mode and time.precision.mode (type-matrix-cdc-settings.ts): six
+// under every decimal.handling.mode and time.precision.mode, and interval.handling.mode string
+// beside the default numeric (type-matrix-cdc-settings.ts): six
 // connectors on one source table, three with JSON schemas (every column) and three without
 // (every column of a built-in or extension type columnTypes takes, typed from it; a seventh
 // connector sends the columns it refuses, to show why).
@@ -22,7 +23,7 @@ import { STACK, uniqueName, withClient } from './stack.js';
 import { dropSchema, topicStackConfig } from './topic-fixture.js';
 import { createMatrixTable, dropMatrixTable, EXT, matrixColumns } from './type-matrix-columns.js';
 import { toMillis } from '../fixtures/debezium/load.js';
-import { SCHEMALESS_COLUMNS, settled, VARIANTS, type SourceForms, type Variant } from './type-matrix-cdc-settings.js';
+import { schemalessColumns, settled, VARIANTS, type SourceForms, type Variant } from './type-matrix-cdc-settings.js';
 import { textForms } from './type-matrix-forms.js';
 
 const { escapeIdentifier: ident } = pg;
@@ -59,7 +60,7 @@ const OVERFLOW = 'timestamp 290309-12-21 19:59:06.22419 BC (-9223372036853775810
  */
 const ANOTHER_FORM: Record<string, string> = {
   c_timetz: 'ZonedTime in UTC: the offset is not sent',
-  c_interval: 'MicroDuration, microseconds with a month counted as 30.4375 days: months, days and time are not kept apart',
+  c_interval: 'under interval.handling.mode numeric, MicroDuration, microseconds with a month counted as 30.4375 days: months, days and time are not kept apart',
   c_json: 'io.debezium.data.Json, kept as jsonb: spacing and duplicate keys are not kept',
   c_bit: 'io.debezium.data.Bits, little-endian bytes without the bit length (bytea)',
   c_varbit: 'io.debezium.data.Bits, little-endian bytes without the bit length (bytea): leading zeros are lost',
@@ -75,6 +76,8 @@ const ANOTHER_FORM: Record<string, string> = {
   c_range_arr: 'arrays are JSON arrays (jsonb) of range texts',
 };
 const micros = (v: Variant) => v.timePrecisionMode !== 'connect';
+/** interval.handling.mode string sends an interval as ISO 8601, which keeps its months, days and time: compared as any other column. */
+const anotherForm = (v: Variant) => Object.keys(ANOTHER_FORM).filter((c) => !(c === 'c_interval' && v.intervalHandlingMode === 'string'));
 let config: TributaryConfig;
 let h: Harness;
 
@@ -86,19 +89,19 @@ beforeAll(async () => {
     await c.query(`UPDATE public.${ident(name)} SET c_date = '2024-02-29' WHERE id = 1`);
     await c.query(`INSERT INTO public.${ident(name)} (id, c_ts) VALUES (6, $1)`, [LAST_MICRO]);
   });
-  const captured = ['id', ...SCHEMALESS_COLUMNS].map((c) => `public\\.${name}\\.${c}`).join(',');
+  const captured = (v: Variant) => ['id', ...schemalessColumns(v)].map((c) => `public\\.${name}\\.${c}`).join(',');
   await Promise.all(
     VARIANTS.map(async (v) => {
       await createPublication(STACK.source.us!, connectorOf(v), [`public.${name}`]);
       const base = connectorConfig('us', connectorOf(v), [`public.${name}`], v);
-      await registerConnector(STACK.connect.us!, connectorOf(v), v.schemas ? base : { ...base, 'column.include.list': captured });
+      await registerConnector(STACK.connect.us!, connectorOf(v), v.schemas ? base : { ...base, 'column.include.list': captured(v) });
     }),
   );
   await createPublication(STACK.source.us!, REFUSED, [`public.${name}`]);
   const refused = ['id', ...REFUSED_COLUMNS].map((c) => `public\\.${name}\\.${c}`).join(',');
   await registerConnector(STACK.connect.us!, REFUSED, { ...connectorConfig('us', REFUSED, [`public.${name}`], VARIANTS[3]!), 'column.include.list': refused });
   // An extension's type is declared by its name alone, as columnTypes takes it.
-  const columnTypes: Record<string, string> = { id: 'integer', ...Object.fromEntries(COLUMNS.filter(([c]) => SCHEMALESS_COLUMNS.includes(c)).map(([c, type]) => [c, type.replace(`${EXT}.`, '')])) };
+  const columnTypes = (v: Variant): Record<string, string> => ({ id: 'integer', ...Object.fromEntries(COLUMNS.filter(([c]) => schemalessColumns(v).includes(c)).map(([c, type]) => [c, type.replace(`${EXT}.`, '')])) });
   const pipeline = (v: Variant, pipelineName: string, maxDeadLetterRatio: number) => ({
     name: pipelineName,
     kind: 'cdc',
@@ -107,7 +110,7 @@ beforeAll(async () => {
     topic: topicOf(v),
     target: pipelineName,
     key: ['id'],
-    options: { decimalHandlingMode: v.decimalHandlingMode, timePrecisionMode: v.timePrecisionMode, maxDeadLetterRatio, ...(v.schemas ? {} : { columnTypes }) },
+    options: { decimalHandlingMode: v.decimalHandlingMode, timePrecisionMode: v.timePrecisionMode, intervalHandlingMode: v.intervalHandlingMode ?? 'numeric', maxDeadLetterRatio, ...(v.schemas ? {} : { columnTypes: columnTypes(v) }) },
   });
   config = topicStackConfig([...VARIANTS.map((v) => pipeline(v, connectorOf(v), 0.5)), pipeline(VARIANTS[0]!, HALTS, 0)]);
   h = await startHarness(config, ['us']);
@@ -158,10 +161,10 @@ describe('the type matrix through Debezium, under each decimal and time setting'
     const differ: Record<string, unknown> = {};
     for (const v of VARIANTS) {
       const warehouse = await textForms(STACK.warehouse, config.warehouse.schema, connectorOf(v));
-      const columns = v.schemas ? COLUMNS.map(([c]) => c) : SCHEMALESS_COLUMNS;
+      const columns = v.schemas ? COLUMNS.map(([c]) => c) : schemalessColumns(v);
       for (const col of columns) {
         // Without schemas every captured column is read by its declared type: each is compared.
-        if (v.schemas && (LEFT_OUT.includes(col) || col in ANOTHER_FORM)) continue;
+        if (v.schemas && (LEFT_OUT.includes(col) || anotherForm(v).includes(col))) continue;
         let want = settled(v, col, source[col]!) ?? source[col]!.output;
         // Not a comparison of NULLs only.
         expect(want.some((x) => x !== null), `${v.tag} ${col}`).toBe(true);
@@ -172,9 +175,9 @@ describe('the type matrix through Debezium, under each decimal and time setting'
       const nulls = (f: { output: (string | null)[] } | undefined) => f?.output.map((x) => x === null);
       if (v.schemas) {
         for (const col of LEFT_OUT) expect(warehouse[col], `${v.tag} ${col}`).toBeUndefined();
-        for (const col of Object.keys(ANOTHER_FORM)) expect(nulls(warehouse[col]), `${v.tag} ${col}`).toEqual(nulls(source[col])!.slice(0, micros(v) ? 5 : 6));
+        for (const col of anotherForm(v)) expect(nulls(warehouse[col]), `${v.tag} ${col}`).toEqual(nulls(source[col])!.slice(0, micros(v) ? 5 : 6));
       } else {
-        expect(Object.keys(warehouse).sort(), v.tag).toEqual([...SCHEMALESS_COLUMNS].sort());
+        expect(Object.keys(warehouse).sort(), v.tag).toEqual([...schemalessColumns(v)].sort());
       }
     }
     expect(differ).toEqual({});
@@ -224,5 +227,8 @@ describe('the type matrix through Debezium, under each decimal and time setting'
     const columnTypes = Object.fromEntries(['id', ...REFUSED_COLUMNS].map((c) => [c, COLUMNS.find(([n]) => n === c)?.[1].replace(`${EXT}.`, '') ?? 'integer']));
     const refused = () => topicStackConfig([{ name: REFUSED, kind: 'cdc', source: 'events', regions: ['us'], topic, target: REFUSED, key: ['id'], options: { columnTypes } }]);
     for (const c of REFUSED_COLUMNS) expect(refused, c).toThrow(`pipeline "${REFUSED}", column ${c}: type ${columnTypes[c]} cannot be read without JSON schemas`);
+    // Under interval.handling.mode string an interval is ISO 8601 text, which keeps its parts: taken.
+    const asString = topicStackConfig([{ name: REFUSED, kind: 'cdc', source: 'events', regions: ['us'], topic, target: REFUSED, key: ['id'], options: { intervalHandlingMode: 'string', columnTypes: { id: 'integer', c_interval: 'interval' } } }]);
+    expect(asString.pipelines[0]!.name).toBe(REFUSED);
   });
 });

@@ -22,6 +22,7 @@ describe('cdc pipeline config', () => {
       onTruncate: 'apply',
       decimalHandlingMode: 'precise',
       timePrecisionMode: 'adaptive',
+      intervalHandlingMode: 'numeric',
       maxMessagesPerPartition: 100_000,
       maxBatchesPerRun: 4,
       intervalSeconds: 5,

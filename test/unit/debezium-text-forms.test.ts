@@ -5,6 +5,7 @@ import {
   byteaText,
   dateText,
   decimalText,
+  intervalText,
   timeText,
   timestampText,
   unscaledFromBase64,
@@ -112,5 +113,30 @@ describe('lossless JSON, layout', () => {
     const v = parseJson('{ "a" :\n 12345678901234567890 ,\t"b": [ -12345678901234567890 ] }') as { a: unknown; b: unknown[] };
     expect(jsonInteger(v.a)).toBe(12345678901234567890n);
     expect(jsonInteger(v.b[0])).toBe(-12345678901234567890n);
+  });
+});
+
+describe('intervals under interval.handling.mode string', () => {
+  it("writes Debezium's ISO 8601 form as PostgreSQL's postgres IntervalStyle prints the interval", () => {
+    const cases: [string, string][] = [
+      ['P1Y2M3DT4H5M6.789S', '1 year 2 mons 3 days 04:05:06.789'],
+      ['P0Y0M0DT0H0M0S', '00:00:00'],
+      ['P-178000000Y0M0DT0H0M0S', '-178000000 years'],
+      ['P-1Y-2M0DT0H0M0S', '-1 years -2 mons'],
+      ['P0Y13M1DT0H0M0S', '1 year 1 mon 1 day'],
+      // A "+" after a negative part; the time part's sign is its own.
+      ['P0Y0M-1DT2H0M0S', '-1 days +02:00:00'],
+      ['P0Y0M1DT-1H0M0S', '1 day -01:00:00'],
+      ['P0Y0M0DT-4H-5M-6.5S', '-04:05:06.5'],
+      ['P0Y0M0DT100H0M0S', '100:00:00'],
+      // The driver's seconds are a double: Debezium's 9 places are read to the nearest microsecond.
+      ['P0Y-1M2DT0H0M-0.000000999S', '-1 mons +2 days -00:00:00.000001'],
+      ['P0Y0M0DT0H0M59.999999999S', '00:01:00'],
+    ];
+    for (const [iso, text] of cases) expect(intervalText(iso), iso).toBe(text);
+  });
+
+  it('refuses another form, naming it', () => {
+    for (const bad of ['PT1H', 'P1Y2M3D', '1 day', 'P1Y0M0DT0H0M0.5.5S']) expect(() => intervalText(bad), bad).toThrow(/not an ISO-8601 interval/);
   });
 });

@@ -68,7 +68,8 @@ describe('the Redshift side of verify', () => {
     const src = bucketAggregateSql({ ...target, warehouse: undefined, form: side.sourceForm }, 16, null);
     expect(src.sql).not.toContain('ROW(');
     expect(src.sql).toContain(`TO_CHAR(("updated_at") AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`);
-    expect(canonicalProblems([{ name: 'r', type: 'real' }])).toMatch(/column "r" \(real\): Redshift's text of a float/);
+    expect(canonicalProblems([{ name: 'r', type: 'real' }, { name: 't', type: 'time with time zone' }])).toBeNull();
+    expect(canonicalProblems([{ name: 'shape', type: 'text', sourceType: 'geometry' }])).toMatch(/column "shape" \(geometry\): a pull target keeps it as GEOMETRY/);
     expect(canonicalProblems([{ name: 'doc', type: 'jsonb' }])).toMatch(/column "doc" \(jsonb\): it is SUPER/);
     const err = await side.aggregates({ ...target, columns: [...columns, { name: 'doc', type: 'jsonb' }] }, 16, null, null).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);

@@ -82,18 +82,28 @@ describe('canonical text', () => {
     [{ name: 't', type: 'timestamp(3) with time zone' }, `TO_CHAR(("t") AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`, `TO_CHAR(("t") AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`],
     [{ name: 'c', type: 'character(5)' }, `RTRIM(("c")::text, ' ')`, `RTRIM("c", ' ')`],
     [{ name: 'r', type: 'text', sourceType: 'mpaa_rating' }, '("r")::text', 'CAST("r" AS VARCHAR(65535))'],
+    [{ name: 'm', type: 'time(3) without time zone' }, `TO_CHAR(DATE '2000-01-01' + CAST("m" AS TIME), 'YYYY-MM-DD HH24:MI:SS.US')`, `TO_CHAR(DATE '2000-01-01' + CAST("m" AS TIME), 'YYYY-MM-DD HH24:MI:SS.US')`],
+    [{ name: 'h', type: 'time with time zone' }, `TO_CHAR((DATE '2000-01-01' + CAST("h" AS TIMETZ)) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`, `TO_CHAR((DATE '2000-01-01' + CAST("h" AS TIMETZ)) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`],
   ])('%o', (c, pg, rs) => {
     expect(canonicalText(c, 'postgres', `"${c.name}"`)).toBe(pg);
     expect(canonicalText(c, 'redshift', `"${c.name}"`)).toBe(rs);
     expect(redshiftCanonicalRefusal(c)).toBeNull();
   });
 
+  it('writes a float as one SQL text for both engines, from exact arithmetic on its exponent and significand', () => {
+    for (const c of [{ name: 'f', type: 'double precision' }, { name: 'r', type: 'real' }]) {
+      const sql = canonicalText(c, 'postgres', `"${c.name}"`);
+      expect(canonicalText(c, 'redshift', `"${c.name}"`)).toBe(sql);
+      expect(sql).toContain(`POWER(2,`);
+      expect(sql).toContain(`CAST("${c.name}" AS FLOAT8)`);
+      expect(redshiftCanonicalRefusal(c)).toBeNull();
+    }
+  });
+
   it.each([
-    [{ name: 'f', type: 'double precision' }, '("f")::text', /float/],
-    [{ name: 'h', type: 'time with time zone' }, '("h")::text', /TIME/],
     [{ name: 'j', type: 'json' }, '("j")::jsonb::text', /SUPER/],
     [{ name: 'a', type: 'integer[]' }, `(CASE WHEN array_dims("a") IS NULL OR array_dims("a") ~ '^(\\[1:[0-9]+\\])+$' THEN array_to_json("a") ELSE to_json("a"::text) END)::text`, /SUPER/],
-    [{ name: 'g', type: 'text', sourceType: 'geometry' }, '("g")::text', /EWKB/],
+    [{ name: 'g', type: 'text', sourceType: 'geometry' }, '("g")::text', /GEOMETRY and a CDC target as VARCHAR/],
   ])('%o has a PostgreSQL form and none on Redshift', (c, pg, why) => {
     expect(canonicalText(c, 'postgres', `"${c.name}"`)).toBe(pg);
     expect(redshiftCanonicalRefusal(c)).toMatch(why);

@@ -24,6 +24,8 @@ const BY_SEMANTIC: Record<string, string> = {
   'io.debezium.time.NanoTimestamp': 'timestamp without time zone',
   'io.debezium.time.ZonedTimestamp': 'timestamp with time zone',
   'io.debezium.time.ZonedTime': 'time with time zone',
+  // interval.handling.mode string: ISO 8601, read back into the interval it was.
+  'io.debezium.time.Interval': 'interval',
   'io.debezium.data.Json': 'jsonb',
   'io.debezium.data.Uuid': 'uuid',
   // PostGIS values as their hex EWKB text, as the PostgreSQL warehouse keeps them (docs/types.md).

@@ -51,7 +51,7 @@ function keyHeaders(headers: KafkaMessage['headers']): Record<string, Buffer> {
 
 export function decodeOptions(p: CdcPipelineConfig): DecodeOptions {
   return {
-    settings: { decimalHandlingMode: p.options.decimalHandlingMode, timePrecisionMode: p.options.timePrecisionMode },
+    settings: { decimalHandlingMode: p.options.decimalHandlingMode, timePrecisionMode: p.options.timePrecisionMode, intervalHandlingMode: p.options.intervalHandlingMode },
     ...(p.options.columnTypes ? { columns: p.options.columnTypes } : {}),
     ...(p.options.unavailableValue ? { unavailableValue: p.options.unavailableValue } : {}),
   };

@@ -144,6 +144,47 @@ export function zonedTimeText(iso: string): string {
   return `${m[1]}${isoFraction(m[2])}${zone(m[3]!)}`;
 }
 
+// interval.handling.mode string: Debezium's "P<y>Y<m>M<d>DT<h>H<min>M<s>S", every field present and
+// signed on its own, as the JDBC driver read them from the server's text ("-1 days +02:00:00").
+const ISO_INTERVAL = /^P(-?\d{1,10})Y(-?\d{1,10})M(-?\d{1,10})DT(-?\d{1,10})H(-?\d{1,10})M(-?)(\d{1,12})(?:\.(\d{1,9}))?S$/;
+const MICROS_PER_HOUR = 3_600_000_000n;
+
+/** One of year, mon, day as PostgreSQL's postgres IntervalStyle writes it: a "+" after a negative part, plural unless 1. */
+function intervalPart(value: bigint, unit: string, state: { empty: boolean; afterNegative: boolean }): string {
+  if (value === 0n) return '';
+  const text = `${state.empty ? '' : ' '}${state.afterNegative && value > 0n ? '+' : ''}${value} ${unit}${value !== 1n ? 's' : ''}`;
+  state.afterNegative = value < 0n;
+  state.empty = false;
+  return text;
+}
+
+/**
+ * io.debezium.time.Interval (interval.handling.mode string) as PostgreSQL's interval text in the
+ * default IntervalStyle, postgres ("1 year 2 mons -3 days +04:05:06.78"): months, days and
+ * microseconds kept apart, as the interval holds them, and written as the server writes them.
+ */
+export function intervalText(iso: string): string {
+  const m = ISO_INTERVAL.exec(iso);
+  if (!m) throw new RangeError(`not an ISO-8601 interval of Debezium's form: ${JSON.stringify(iso.slice(0, 60))}`);
+  const [years, mons, days, hours, mins] = m.slice(1, 6).map((x) => BigInt(x));
+  // Debezium writes the driver's seconds, a double, to 9 places (6.000001 may come as 6.000000999):
+  // the nearest microsecond is the interval's own.
+  const fractionDigits = (m[8] ?? '').padEnd(7, '0');
+  const secondMicros = BigInt(m[7]!) * 1_000_000n + BigInt(fractionDigits.slice(0, 6)) + (fractionDigits[6]! >= '5' ? 1n : 0n);
+  const months = years! * 12n + mons!;
+  const micros = (hours! * 60n + mins!) * 60_000_000n + (m[6] === '-' ? -secondMicros : secondMicros);
+  const state = { empty: true, afterNegative: false };
+  // C's division truncates toward zero, as BigInt's does: each part keeps the sign of its whole.
+  let out = intervalPart(months / 12n, 'year', state) + intervalPart(months % 12n, 'mon', state) + intervalPart(days!, 'day', state);
+  if (state.empty || micros !== 0n) {
+    const abs = micros < 0n ? -micros : micros;
+    const sign = micros < 0n ? '-' : state.afterNegative ? '+' : '';
+    const secs = (abs % 60_000_000n) / 1_000_000n;
+    out += `${state.empty ? '' : ' '}${sign}${pad(abs / MICROS_PER_HOUR, 2)}:${pad((abs / 60_000_000n) % 60n, 2)}:${pad(secs, 2)}${fraction(abs % 1_000_000n)}`;
+  }
+  return out;
+}
+
 /** Bytes (base64 in JSON) as bytea hex text. */
 export function byteaText(b64: string): string {
   return `\\x${Buffer.from(b64, 'base64').toString('hex')}`;

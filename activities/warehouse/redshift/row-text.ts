@@ -19,7 +19,9 @@ export function canonicalProblems(columns: ColumnSpec[]): string | null {
 /**
  * A row's text from its columns' canonical texts: per column 'N' for NULL, else 'V' and the MD5
  * of its text ('-' where the text is NULL: an infinity), so columns cannot run into each other on
- * either engine. The NULL test is on the column itself, before any CASE of the canonical text.
+ * either engine. The NULL test is on the column itself, before any CASE of the canonical text; at
+ * the source a type the warehouse keeps as text is tested as text, as the stage wrote it: a
+ * composite whose fields are all NULL "IS NULL" in SQL, but is written as "(,)".
  */
 export function rowTextExpr(columns: ColumnSpec[], engine: Engine, quote: (name: string) => string): string {
   const problem = canonicalProblems(columns);
@@ -28,7 +30,8 @@ export function rowTextExpr(columns: ColumnSpec[], engine: Engine, quote: (name:
   return columns
     .map((c) => {
       const q = quote(c.name);
-      return `(CASE WHEN ${q} IS NULL THEN 'N' ELSE 'V' || COALESCE(MD5(${canonicalText(c, engine, q)}), '-') END)`;
+      const isNull = engine === 'postgres' && c.sourceType && c.type === 'text' ? `(${q})::text IS NULL` : `${q} IS NULL`;
+      return `(CASE WHEN ${isNull} THEN 'N' ELSE 'V' || COALESCE(MD5(${canonicalText(c, engine, q)}), '-') END)`;
     })
     .join(' || ');
 }

@@ -1,7 +1,9 @@
 // The Data API refuses a statement over 100 KB ("Cannot process query string larger than
 // 100kB"), whatever the cluster allows. Statements are built to stay under a budget below that
 // whatever the number of columns: stage columns get short positional names, inserts are
-// positional, and per-column predicates are cut into groups that each fit one statement.
+// positional, and per-column predicates are cut into groups that each fit one statement. A
+// statement that still does not fit is bad input (the same table fails the same way): not retried.
+import { badInput } from '../../errors.js';
 
 export const MAX_STATEMENT_BYTES = 100 * 1024;
 /** Room left for the fixed text around a group of per-column predicates. */
@@ -15,7 +17,7 @@ export function byteLength(sql: string): number {
 
 export function assertStatementSize(sql: string, what: string): string {
   const n = byteLength(sql);
-  if (n > MAX_STATEMENT_BYTES) throw new Error(`${what} is ${n} bytes; the Redshift Data API takes at most ${MAX_STATEMENT_BYTES}`);
+  if (n > MAX_STATEMENT_BYTES) throw badInput(`${what} is ${n} bytes; the Redshift Data API takes at most ${MAX_STATEMENT_BYTES}`);
   return sql;
 }
 
@@ -26,7 +28,7 @@ export function groupBySize(terms: string[], sep: string, budget = GROUP_BUDGET_
   let size = 0;
   for (const t of terms) {
     const n = byteLength(t) + byteLength(sep);
-    if (n > budget) throw new Error(`one predicate is ${n} bytes, more than a statement can hold`);
+    if (n > budget) throw badInput(`one predicate is ${n} bytes, more than a statement can hold`);
     if (size + n > budget && current.length > 0) {
       groups.push(current);
       current = [];
