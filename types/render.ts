@@ -160,9 +160,21 @@ const CANONICAL_SQL: Record<CanonicalForm, { postgres(ref: string, c: TypedColum
   timetz: same(timetzText),
   json: { postgres: (ref) => `(${ref})::jsonb::text`, redshift: "it is SUPER in Redshift, whose JSON text (JSON_SERIALIZE) is not jsonb's" },
   array: { postgres: (ref, c) => `(${arrayJson(arrayRef(c, ref))})::text`, redshift: "it is SUPER in Redshift, whose JSON text (JSON_SERIALIZE) is not PostgreSQL's" },
-  // A pull target's column is GEOMETRY, a CDC target's VARCHAR (Debezium's WKB as text): no one expression reads both.
-  geometry: { postgres: (ref) => `(${ref})::text`, redshift: "a pull target keeps it as GEOMETRY and a CDC target as VARCHAR, and verify does not read which" },
+  // A PostGIS source prints hex EWKB; Redshift's GEOMETRY and GEOGRAPHY give it by ST_AsHexEWKB (a CDC target's VARCHAR: storedInRedshift).
+  geometry: { postgres: (ref) => `(${ref})::text`, redshift: (ref) => `ST_AsHexEWKB(${ref})` },
 };
+
+/** Whether a column's Redshift canonical text depends on the type its target stores it as (storedInRedshift). */
+export const dependsOnStoredType = (c: TypedColumn): boolean => canonicalForm(c) === 'geometry';
+
+/**
+ * A column as a Redshift target stores it (`dataType` as information_schema names it): a pull
+ * target keeps a PostGIS value as GEOMETRY or GEOGRAPHY, a CDC target as VARCHAR holding the hex
+ * EWKB Debezium sent, which is compared as that text.
+ */
+export function storedInRedshift(c: TypedColumn, dataType: string | undefined): TypedColumn {
+  return dependsOnStoredType(c) && dataType === 'character varying' ? { name: c.name, type: 'text' } : c;
+}
 
 /** Why verify on Redshift cannot compare a row's type (null: it can); docs/types.md shows it. */
 export function redshiftRowRefusal(row: TypeRow): string | null {

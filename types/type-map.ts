@@ -33,8 +33,8 @@ export type RedshiftPolicy = 'exact' | 'text form' | 'quarantine' | 'fail';
  * fractional zeros; `boolean` t/f (Redshift casts no boolean to text); `date` and `timestamp` through TO_CHAR; `utc` a timestamptz in UTC;
  * `bpchar` blank-trimmed text; `float` the value's binary exponent and 53-bit significand in
  * digits (no float text form, which differs between the engines); `time` and `timetz` through
- * TO_CHAR of the time on a fixed day (timetz in UTC); `json`, `array` (Redshift keeps both in
- * SUPER) and `geometry` (hex EWKB) have no Redshift expression shown to agree: verify on Redshift
+ * TO_CHAR of the time on a fixed day (timetz in UTC); `geometry` hex EWKB; `json` and `array`
+ * (Redshift keeps both in SUPER) have no Redshift expression shown to agree: verify on Redshift
  * refuses their columns.
  */
 export type CanonicalForm = 'text' | 'output' | 'numeric' | 'boolean' | 'date' | 'timestamp' | 'utc' | 'bpchar' | 'float' | 'time' | 'timetz' | 'json' | 'array' | 'geometry';

@@ -15,6 +15,7 @@ import { foldName } from '../warehouse/redshift/identifiers.js';
 import { findBatchSql, TARGET_COLUMNS_SQL, type Param } from '../warehouse/redshift/merge-sql.js';
 import { redshiftDeleteOlderKeysBatch, redshiftDeleteOlderRowsBatch } from '../warehouse/redshift/cdc-repair-sql.js';
 import { keySpecs, type BucketTable } from './bucket-sql.js';
+import { dependsOnStoredType, storedInRedshift } from '../../types/render.js';
 import { repairChecksum, type WarehouseSide } from './side.js';
 
 type RedshiftConfig = Extract<WarehouseConfig, { type: 'redshift' }>;
@@ -39,16 +40,24 @@ export function redshiftSide(api: DataApi, stateSchema: string): WarehouseSide {
     const rows = await api.query(TARGET_COLUMNS_SQL, { schema: foldName(schema), table: foldName(name) }, 'read the target columns');
     return new Set(rows.map((r) => String(r.column_name)));
   };
+  /** The table with its columns as the target stores them, read only where that changes the SQL (PostGIS columns). */
+  const stored = async (t: BucketTable): Promise<RedshiftBucketTable> => {
+    const base = table(t);
+    if (!base.columns.some(dependsOnStoredType)) return base;
+    const rows = await api.query(TARGET_COLUMNS_SQL, { schema: foldName(t.schema), table: foldName(t.table) }, 'read the target column types');
+    const types = new Map(rows.map((r) => [String(r.column_name), String(r.data_type)]));
+    return { ...base, columns: base.columns.map((c) => storedInRedshift(c, types.get(foldName(c.name)))) };
+  };
   const side: WarehouseSide = {
     sourceForm: sourceRowForm,
     async aggregates(t, buckets, cutoff, only) {
-      const q = redshiftAggregateSql(table(t), buckets, cutoff, only);
+      const q = redshiftAggregateSql(await stored(t), buckets, cutoff, only);
       const rows = await api.query(q.sql, q.params, `bucket checksums of ${t.schema}.${t.table}`);
       return rows.map((r) => ({ bucket: Number(r.bucket_no), rows: Number(r.row_count), total: String(r.total) }));
     },
     async bucketRows(t, buckets, _cutoff, which) {
       if (which.length === 0) return [];
-      const q = redshiftBucketRowsSql(table(t), buckets, which);
+      const q = redshiftBucketRowsSql(await stored(t), buckets, which);
       const rows = await api.query(q.sql, q.params, `bucket rows of ${t.schema}.${t.table}`);
       return rows.map((r) => ({ bucket: Number(r.b), key: String(r.k), hash: String(r.h), pending: false }));
     },

@@ -63,13 +63,36 @@ describe('the Redshift side of verify', () => {
     expect(update).toMatch(/^UPDATE "analytics"\."orders" SET _row_hash = NULL WHERE _source = 'app\/us' AND .* IN \('V''x'\)$/s);
   });
 
+  it("reads a PostGIS column as its target stores it: hex EWKB of a GEOMETRY, the text of a CDC target's VARCHAR", async () => {
+    const shape = { name: 'Shape', type: 'text', sourceType: 'geometry(Point,4326)' };
+    const withShape: BucketTable = { ...target, columns: [...columns, shape] };
+    for (const [dataType, expr] of [['geometry', 'ST_AsHexEWKB("shape")'], ['character varying', 'CAST("shape" AS VARCHAR(65535))']] as const) {
+      redshift.reset();
+      redshift.on(ExecuteStatementCommand).resolves({ Id: 'q1' });
+      redshift.on(DescribeStatementCommand).resolves({ Id: 'q1', Status: 'FINISHED', HasResultSet: true });
+      redshift
+        .on(GetStatementResultCommand)
+        .resolvesOnce({ ColumnMetadata: [{ name: 'column_name' }, { name: 'data_type' }], Records: [[{ stringValue: 'id' }, { stringValue: 'bigint' }], [{ stringValue: 'shape' }, { stringValue: dataType }]] })
+        .resolves({ ColumnMetadata: [{ name: 'bucket_no' }, { name: 'row_count' }, { name: 'total' }], Records: [] });
+      await redshiftSide(api(), 'tributary_state').aggregates(withShape, 16, null, null);
+      const [types, sums] = redshift.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input);
+      expect(types!.Sql).toContain('information_schema.columns');
+      expect(types!.Parameters).toEqual([{ name: 'schema', value: 'analytics' }, { name: 'table', value: 'orders' }]);
+      expect(sums!.Sql, dataType).toContain(`MD5(${expr})`);
+    }
+    // Without a PostGIS column no type is read: one statement.
+    redshift.resetHistory();
+    await redshiftSide(api(), 'tributary_state').aggregates(target, 16, null, null);
+    expect(redshift.commandCalls(ExecuteStatementCommand)).toHaveLength(1);
+  });
+
   it('gives the source the same canonical form (no record text) and refuses what it cannot compare, before any statement', async () => {
     const side = redshiftSide(api(), 'tributary_state');
     const src = bucketAggregateSql({ ...target, warehouse: undefined, form: side.sourceForm }, 16, null);
     expect(src.sql).not.toContain('ROW(');
     expect(src.sql).toContain(`TO_CHAR(("updated_at") AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`);
     expect(canonicalProblems([{ name: 'r', type: 'real' }, { name: 't', type: 'time with time zone' }])).toBeNull();
-    expect(canonicalProblems([{ name: 'shape', type: 'text', sourceType: 'geometry' }])).toMatch(/column "shape" \(geometry\): a pull target keeps it as GEOMETRY/);
+    expect(canonicalProblems([{ name: 'tags', type: 'text[]' }])).toMatch(/column "tags" \(text\[\]\): it is SUPER/);
     expect(canonicalProblems([{ name: 'doc', type: 'jsonb' }])).toMatch(/column "doc" \(jsonb\): it is SUPER/);
     const err = await side.aggregates({ ...target, columns: [...columns, { name: 'doc', type: 'jsonb' }] }, 16, null, null).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
