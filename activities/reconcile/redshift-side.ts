@@ -46,7 +46,8 @@ export function redshiftSide(api: DataApi, stateSchema: string): WarehouseSide {
     if (!base.columns.some(dependsOnStoredType)) return base;
     const rows = await api.query(TARGET_COLUMNS_SQL, { schema: foldName(t.schema), table: foldName(t.table) }, 'read the target column types');
     const types = new Map(rows.map((r) => [String(r.column_name), String(r.data_type)]));
-    return { ...base, columns: base.columns.map((c) => storedInRedshift(c, types.get(foldName(c.name)))) };
+    // As written, or folded to lower case as Redshift does unless its identifiers are case-sensitive.
+    return { ...base, columns: base.columns.map((c) => storedInRedshift(c, types.get(c.name) ?? types.get(foldName(c.name)))) };
   };
   const side: WarehouseSide = {
     sourceForm: sourceRowForm,
