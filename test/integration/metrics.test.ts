@@ -114,7 +114,8 @@ it('sends DogStatsD counters and serves Prometheus metrics that match the runs',
     expect(s.tags).toMatchObject(perRun.test(s.name) ? { pipeline: 'orders', region: 'us', env: 'test' } : { pipeline: 'orders', region: 'us', source: 'app/us', kind: 'fact', env: 'test' });
     expect(s.name).not.toMatch(/orders|\.us\b|app/);
   }
-  await until('both runs', () => stats().filter((s) => s.name === 'tributary.runs' && s.tags.outcome === 'succeeded').length === 2);
+  // A run's metrics may be flushed in more than one packet: wait for each of them, not the first.
+  await until('both runs', () => stats().filter((s) => s.name === 'tributary.runs' && s.tags.outcome === 'succeeded').length === 2 && count('tributary.run.rows') === 2);
   expect(stats().filter((s) => s.name === 'tributary.run.rows').map((s) => s.value)).toEqual(runs.map((r) => r.rowsStaged));
   expect(stats().find((s) => s.name === 'tributary.slo.freshness_seconds')?.value).toBe(900 + 900);
   const timers = stats().filter((s) => s.name === 'tributary.batch.duration_ms');
