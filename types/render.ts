@@ -141,8 +141,8 @@ const timetzText = (ref: string) => `TO_CHAR((${TIME_ON_DAY} + CAST(${ref} AS TI
  * digits and a sign on both; numeric plain notation on both, trailing fractional zeros cut; TO_CHAR
  * reads one pattern alike on both (US = microseconds), timestamptz taken AT TIME ZONE 'UTC'
  * first so no session zone counts; char(n) is compared blank-trimmed; a float by its exponent and
- * significand (floatText); a type
- * Redshift keeps as VARCHAR holds the text the stage wrote, which is the source's ::text.
+ * significand (floatText); a type Redshift
+ * keeps as VARCHAR holds the text the stage wrote, which is the source's ::text.
  */
 const CANONICAL_SQL: Record<CanonicalForm, { postgres(ref: string, c: TypedColumn): string; redshift: ((ref: string) => string) | string }> = {
   text: { postgres: (ref) => `(${ref})::text`, redshift: (ref) => `CAST(${ref} AS VARCHAR(${MAX_VARCHAR_BYTES}))` },

@@ -36,16 +36,17 @@ async function runDelete(api: DataApi, plan: { sqls: string[]; parameters: Param
 }
 
 export function redshiftSide(api: DataApi, stateSchema: string): WarehouseSide {
-  const columnsOf = async (schema: string, name: string) => {
+  /** The target's columns and their information_schema data types (none: no table yet). */
+  const columnTypes = async (schema: string, name: string) => {
     const rows = await api.query(TARGET_COLUMNS_SQL, { schema: foldName(schema), table: foldName(name) }, 'read the target columns');
-    return new Set(rows.map((r) => String(r.column_name)));
+    return new Map(rows.map((r) => [String(r.column_name), String(r.data_type)]));
   };
+  const columnsOf = async (schema: string, name: string) => new Set((await columnTypes(schema, name)).keys());
   /** The table with its columns as the target stores them, read only where that changes the SQL (PostGIS columns). */
   const stored = async (t: BucketTable): Promise<RedshiftBucketTable> => {
     const base = table(t);
     if (!base.columns.some(dependsOnStoredType)) return base;
-    const rows = await api.query(TARGET_COLUMNS_SQL, { schema: foldName(t.schema), table: foldName(t.table) }, 'read the target column types');
-    const types = new Map(rows.map((r) => [String(r.column_name), String(r.data_type)]));
+    const types = await columnTypes(t.schema, t.table);
     // As written, or folded to lower case as Redshift does unless its identifiers are case-sensitive.
     return { ...base, columns: base.columns.map((c) => storedInRedshift(c, types.get(c.name) ?? types.get(foldName(c.name)))) };
   };
